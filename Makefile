@@ -1,0 +1,147 @@
+# mtorrent build. `make` builds bin/tracker and bin/client; `make test` runs
+# every test; `make asan|ubsan|tsan` runs the same suites under a sanitizer.
+# Objects go under build/<variant>/, binaries under bin/ (sanitizer builds
+# keep theirs in build/<variant>/bin/).
+
+CXX      ?= g++
+CXXSTD   := -std=c++20
+WARN     := -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused \
+            -Woverloaded-virtual -Wpedantic -Wnull-dereference -Wdouble-promotion \
+            -Wformat=2 -Wimplicit-fallthrough -Wmisleading-indentation
+OPT      ?= -O2 -g
+SAN      ?=
+VARIANT  ?= release
+BUILD    ?= build/$(VARIANT)
+BIN      ?= bin
+CPPFLAGS := -I. -MMD -MP
+CXXFLAGS := $(CXXSTD) $(OPT) $(WARN) $(SAN) -pthread
+LDFLAGS  := $(SAN) -pthread
+LIBS     := -lcrypto
+GTEST_LIBS := -lgtest -lgtest_main
+
+COMMON_SRCS  := $(sort $(wildcard common/*.cpp common/*/*.cpp))
+CLIENT_SRCS  := $(filter-out client/main.cpp,$(sort $(wildcard client/*.cpp client/*/*.cpp)))
+TRACKER_SRCS := $(filter-out tracker/main.cpp,$(sort $(wildcard tracker/*.cpp tracker/*/*.cpp)))
+TEST_SRCS    := $(sort $(wildcard tests/common/*_test.cpp tests/common/*/*_test.cpp \
+                       tests/client/*_test.cpp tests/tracker/*_test.cpp))
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/*_fuzz.cpp))
+FUZZ_NAMES   := $(patsubst tests/fuzz/%_fuzz.cpp,%,$(FUZZ_SRCS))
+
+obj = $(patsubst %.cpp,$(BUILD)/%.o,$(1))
+
+COMMON_LIB  := $(BUILD)/libcommon.a
+CLIENT_LIB  := $(BUILD)/libclient.a
+TRACKER_LIB := $(BUILD)/libtracker.a
+UNIT_TESTS  := $(BUILD)/tests/unit_tests
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/fuzz/%_replay,$(FUZZ_NAMES))
+DEPS_OK     := $(BUILD)/.deps-ok
+TEST_DEPS_OK := $(BUILD)/.test-deps-ok
+
+.SECONDARY:
+.PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
+        format format-check clean bench-hash
+
+all: $(BIN)/tracker $(BIN)/client
+
+$(DEPS_OK):
+	@scripts/check-deps.sh $(CXX)
+	@mkdir -p $(@D) && touch $@
+
+$(TEST_DEPS_OK):
+	@scripts/check-deps.sh $(CXX) tests
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/tests/%.o: CPPFLAGS += -DMT_SOURCE_DIR=\"$(CURDIR)\"
+
+$(BUILD)/%.o: %.cpp | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRCS))
+	@rm -f $@ && ar rcs $@ $^
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRCS))
+	@rm -f $@ && ar rcs $@ $^
+$(TRACKER_LIB): $(call obj,$(TRACKER_SRCS))
+	@rm -f $@ && ar rcs $@ $^
+
+$(BIN)/client: $(call obj,client/main.cpp) $(CLIENT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/tracker: $(call obj,tracker/main.cpp) $(TRACKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(UNIT_TESTS): $(call obj,$(TEST_SRCS)) $(TRACKER_LIB) $(CLIENT_LIB) $(COMMON_LIB) | $(TEST_DEPS_OK)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(GTEST_LIBS) $(LIBS)
+
+$(BUILD)/fuzz/%_replay: $(call obj,tests/fuzz/%_fuzz.cpp tests/fuzz/replay_main.cpp) $(CLIENT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- Tests -----------------------------------------------------------------
+
+# Builds in parallel, then runs the suites one after another; every suite runs
+# even if an earlier one failed, and the target fails if any did.
+test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
+	@status=0; \
+	echo "== unit tests"; $(UNIT_TESTS) --gtest_brief=1 || status=1; \
+	echo "== fuzz corpus replay"; \
+	for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n || status=1; done; \
+	BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh || status=1; \
+	if [ $$status -eq 0 ]; then echo "make test ($(VARIANT)): all suites passed"; \
+	else echo "make test ($(VARIANT)): FAILED"; fi; exit $$status
+
+unit: $(UNIT_TESTS)
+	$(UNIT_TESTS) --gtest_brief=1
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n; done
+
+integration: all
+	@BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh
+
+asan:
+	$(MAKE) VARIANT=asan BIN=build/asan/bin SAN="-fsanitize=address -fno-omit-frame-pointer" test
+ubsan:
+	$(MAKE) VARIANT=ubsan BIN=build/ubsan/bin \
+	    SAN="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+tsan:
+	$(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread" OPT="-O1 -g" test
+sanitizers: asan ubsan tsan
+
+# ---- Fuzzing with libFuzzer (clang) -----------------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_CXX     ?= clang++
+fuzz:
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "mtorrent: make fuzz needs clang; install it with: apt-get install -y clang"; exit 1; }
+	$(MAKE) VARIANT=libfuzzer CXX=$(FUZZ_CXX) OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(BUILD:release=libfuzzer)/libcommon.a \
+	    build/libfuzzer/libclient.a
+	@set -e; mkdir -p build/libfuzzer/fuzz; for n in $(FUZZ_NAMES); do \
+	    $(FUZZ_CXX) $(CXXSTD) -O1 -g -I. -fsanitize=fuzzer,address,undefined tests/fuzz/$${n}_fuzz.cpp \
+	        build/libfuzzer/libclient.a build/libfuzzer/libcommon.a $(LIBS) -o build/libfuzzer/fuzz/$$n; \
+	    mkdir -p build/libfuzzer/corpus/$$n; \
+	    build/libfuzzer/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build/libfuzzer/corpus/$$n tests/fuzz/corpus/$$n; \
+	done
+
+# ---- Benchmarks --------------------------------------------------------------
+
+bench-hash: all
+	bench/hash.sh
+
+# ---- Formatting --------------------------------------------------------------
+
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find common client tracker tests bench -name '*.cpp' -o -name '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,32 @@
+// bin/client: the mtorrent client.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "client/oneshot.h"
+#include "common/net/socket.h"
+#include "common/version.h"
+
+int main(int argc, char** argv) {
+    mt::common::ignore_sigpipe();
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+        std::cerr << "mtorrent client " << mt::common::kVersion << "\n" << mt::client::oneshot_usage();
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (cmd == "create") return mt::client::run_create(args);
+        if (cmd == "info") return mt::client::run_info(args);
+        if (cmd == "--version") {
+            std::cout << "mtorrent client " << mt::common::kVersion << "\n";
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "client: " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "client: unknown command '" << cmd << "'\n" << mt::client::oneshot_usage();
+    return 2;
+}

@@ -1,0 +1,130 @@
+#include "client/oneshot.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "client/metainfo_builder.h"
+#include "common/file_util.h"
+#include "common/hex.h"
+#include "common/metainfo.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+const char* oneshot_usage() {
+    return "usage: client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
+           "[--threads N]\n"
+           "       client info <x.mtorrent>\n"
+           "Tracker URLs are http://host:port/announce or udp://host:port.\n";
+}
+
+namespace {
+int usage_error(const std::string& why) {
+    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    return 2;
+}
+}  // namespace
+
+int run_create(const std::vector<std::string>& args) {
+    std::vector<std::string> positional;
+    CreateOptions options;
+    bool force = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--tracker" || a == "-t") {
+            if (i + 1 == args.size()) return usage_error("--tracker needs a URL");
+            options.trackers.push_back(args[++i]);
+        } else if (a == "--force") {
+            force = true;
+        } else if (a == "--threads") {
+            if (i + 1 == args.size()) return usage_error("--threads needs a number");
+            const int n = std::atoi(args[++i].c_str());
+            if (n < 1 || n > 256) return usage_error("--threads takes a number from 1 to 256");
+            options.hash.threads = static_cast<unsigned>(n);
+        } else if (a.size() > 1 && a[0] == '-') {
+            return usage_error("unknown option " + a);
+        } else {
+            positional.push_back(a);
+        }
+    }
+    if (positional.size() != 2) return usage_error("create takes a file and an output path");
+    if (options.trackers.empty()) return usage_error("create needs at least one --tracker URL");
+    const std::string& file = positional[0];
+    const std::string& out = positional[1];
+
+    const bool tty = ::isatty(STDERR_FILENO);
+    std::mutex progress_mu;
+    std::uint64_t total_size = 0;
+    if (tty) {
+        options.hash.progress = [&](std::uint64_t done) {
+            std::lock_guard<std::mutex> lock(progress_mu);
+            if (total_size) std::fprintf(stderr, "\rhashing %s: %3.0f%%", file.c_str(), 100.0 * done / total_size);
+        };
+        FILE* f = std::fopen(file.c_str(), "rb");
+        if (f) {
+            std::fseek(f, 0, SEEK_END);
+            total_size = static_cast<std::uint64_t>(std::ftell(f));
+            std::fclose(f);
+        }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto m = create_metainfo(file, options);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    if (!m) {
+        std::cerr << "client: create failed: " << m.error().message << "\n";
+        return 1;
+    }
+    if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*m), force); !s) {
+        std::cerr << "client: create failed: " << s.error().message << "\n";
+        return 1;
+    }
+    std::printf("created %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
+                "  info_hash: %s\n  hashed in: %.3f s (%s)\n",
+                out.c_str(), m->name.c_str(), static_cast<unsigned long long>(m->length),
+                common::human_bytes(m->length).c_str(), m->piece_count(),
+                common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(), secs,
+                common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
+    return 0;
+}
+
+int run_info(const std::vector<std::string>& args) {
+    if (args.size() != 1) return usage_error("info takes one .mtorrent path");
+    auto m = common::load_metainfo(args[0]);
+    if (!m) {
+        std::cerr << "client: " << m.error().message << "\n";
+        return 1;
+    }
+    std::printf("name:          %s\n", m->name.c_str());
+    std::printf("size:          %llu bytes (%s)\n", static_cast<unsigned long long>(m->length),
+                common::human_bytes(m->length).c_str());
+    std::printf("piece length:  %llu (%s)\n", static_cast<unsigned long long>(m->piece_length),
+                common::human_bytes(m->piece_length).c_str());
+    std::printf("pieces:        %zu\n", m->piece_count());
+    std::printf("info_hash:     %s\n", m->info_hash.hex().c_str());
+    const auto trackers = m->trackers();
+    for (std::size_t i = 0; i < trackers.size(); ++i)
+        std::printf("tracker %zu:     %s\n", i + 1, trackers[i].c_str());
+    if (trackers.empty()) std::printf("trackers:      none\n");
+    if (!m->created_by.empty()) std::printf("created by:    %s\n", m->created_by.c_str());
+    if (m->creation_date) std::printf("creation date: %s\n", common::iso8601_utc(m->creation_date).c_str());
+    if (!m->comment.empty()) std::printf("comment:       %s\n", m->comment.c_str());
+    std::printf("private:       %s\n", m->is_private ? "yes" : "no");
+    if (m->multi_file()) {
+        std::printf("files:         %zu\n", m->files.size());
+        for (const auto& f : m->files) {
+            std::string p;
+            for (const auto& seg : f.path) p += (p.empty() ? "" : "/") + seg;
+            std::printf("  %s  %llu%s\n", p.c_str(), static_cast<unsigned long long>(f.length),
+                        f.padding ? " (padding)" : "");
+        }
+    }
+    return 0;
+}
+
+}  // namespace mt::client

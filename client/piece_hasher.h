@@ -1,0 +1,36 @@
+// Hashes a file's pieces in parallel: the engine behind `create` and behind
+// checking a file against a .mtorrent.
+//
+// Workers (one per core by default) claim chunks of whole pieces in file order
+// from a shared counter, pread() each chunk into their own buffer and hash its
+// pieces. Reads are large and the file is read front to back, with at most
+// `threads` chunks in flight; memory is threads x chunk_bytes, whatever the
+// file size.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+
+namespace mt::client {
+
+struct HashOptions {
+    unsigned threads = 0;                     // 0: one per core
+    std::uint64_t chunk_bytes = 4u << 20;     // rounded to whole pieces
+    // Called from worker threads with the bytes hashed so far (monotonic).
+    std::function<void(std::uint64_t)> progress;
+    const std::atomic<bool>* cancel = nullptr;  // stops early with Errc::invalid_argument
+};
+
+// Returns the concatenated 20-byte SHA-1 digests of the pieces of the first
+// `length` bytes of `path`. Errors: Errc::not_found / io_error from the system
+// (message names the file), Errc::io_error "file changed while hashing" when
+// the file is shorter than `length`.
+common::Result<std::string> hash_file_pieces(const std::string& path, std::uint64_t length,
+                                             std::uint64_t piece_length,
+                                             const HashOptions& options = {});
+
+}  // namespace mt::client

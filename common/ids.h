@@ -1,0 +1,49 @@
+// Strong 20-byte identifiers: InfoHash and PeerId cannot be mixed up.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/hex.h"
+
+namespace mt::common {
+
+template <class Tag>
+struct Id20 {
+    std::array<std::uint8_t, 20> bytes{};
+
+    static Id20 from_bytes(std::string_view raw) {  // raw.size() must be 20
+        Id20 id;
+        std::memcpy(id.bytes.data(), raw.data(), raw.size() < 20 ? raw.size() : 20);
+        return id;
+    }
+    std::string_view view() const {
+        return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+    }
+    std::string hex() const { return to_hex(view()); }
+
+    friend bool operator==(const Id20& a, const Id20& b) { return a.bytes == b.bytes; }
+    friend bool operator!=(const Id20& a, const Id20& b) { return a.bytes != b.bytes; }
+    friend bool operator<(const Id20& a, const Id20& b) { return a.bytes < b.bytes; }
+};
+
+struct InfoHashTag {};
+struct PeerIdTag {};
+using InfoHash = Id20<InfoHashTag>;
+using PeerId = Id20<PeerIdTag>;
+
+}  // namespace mt::common
+
+template <class Tag>
+struct std::hash<mt::common::Id20<Tag>> {
+    std::size_t operator()(const mt::common::Id20<Tag>& id) const noexcept {
+        // SHA-1 output is uniformly distributed: the first 8 bytes are a fine hash.
+        std::size_t h;
+        std::memcpy(&h, id.bytes.data(), sizeof h);
+        return h;
+    }
+};

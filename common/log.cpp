@@ -1,0 +1,59 @@
+#include "common/log.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+#include "common/net/socket.h"
+
+namespace mt::common {
+
+const char* log_level_name(LogLevel l) {
+    switch (l) {
+        case LogLevel::debug: return "DEBUG";
+        case LogLevel::info: return "INFO";
+        case LogLevel::warn: return "WARN";
+        case LogLevel::error: return "ERROR";
+    }
+    return "?";
+}
+
+Logger::Logger(const std::string& path, LogLevel min_level) : min_level_(min_level) {
+    fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!fd_.valid()) throw std::runtime_error(errno_error("cannot open log file " + path, errno).message);
+}
+
+Logger::Logger(Fd fd, LogLevel min_level) : fd_(std::move(fd)), min_level_(min_level) {}
+
+Logger Logger::null() { return Logger(); }
+
+std::string utc_timestamp() {
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    std::tm tm{};
+    ::gmtime_r(&tv.tv_sec, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(tv.tv_usec / 1000));
+    return buf;
+}
+
+void Logger::log(LogLevel level, std::string_view message) {
+    if (!enabled(level)) return;
+    std::string line = utc_timestamp();
+    line += ' ';
+    line += log_level_name(level);
+    line += ' ';
+    for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one event, one line
+    line += '\n';
+    std::lock_guard<std::mutex> lock(mu_);
+    (void)write_all(fd_.get(), line);  // a failing log must not take the process down
+}
+
+}  // namespace mt::common

@@ -1,0 +1,58 @@
+// A thread-safe logger: one line per call, "2026-11-21T05:36:19.123Z LEVEL message".
+//
+// Lines from concurrent threads never interleave (each line is written with a
+// single write() under a mutex). Passed by reference to whoever logs; there is
+// no global logger.
+#pragma once
+
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "common/net/fd.h"
+
+namespace mt::common {
+
+enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
+
+const char* log_level_name(LogLevel l);
+
+class Logger {
+public:
+    // Appends to `path` (created 0644 if missing). Throws std::runtime_error if
+    // the file cannot be opened: a start-up failure.
+    explicit Logger(const std::string& path, LogLevel min_level = LogLevel::info);
+    // Writes to an already open descriptor (e.g. stderr via dup(2)).
+    explicit Logger(Fd fd, LogLevel min_level = LogLevel::info);
+    // A logger that discards everything (tests, one-shot tools).
+    static Logger null();
+
+    void log(LogLevel level, std::string_view message);
+    void debug(std::string_view m) { log(LogLevel::debug, m); }
+    void info(std::string_view m) { log(LogLevel::info, m); }
+    void warn(std::string_view m) { log(LogLevel::warn, m); }
+    void error(std::string_view m) { log(LogLevel::error, m); }
+
+    bool enabled(LogLevel level) const { return fd_.valid() && level >= min_level_; }
+    void set_level(LogLevel level) { min_level_ = level; }
+
+private:
+    Logger() = default;
+    std::mutex mu_;
+    Fd fd_;
+    LogLevel min_level_ = LogLevel::info;
+};
+
+// Concatenates anything streamable: log.info(cat("peer ", addr, " banned")).
+template <class... Args>
+std::string cat(const Args&... args) {
+    std::ostringstream os;
+    (os << ... << args);
+    return os.str();
+}
+
+// "2026-11-21T05:36:19.123Z" for the current time.
+std::string utc_timestamp();
+
+}  // namespace mt::common

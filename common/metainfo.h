@@ -1,0 +1,117 @@
+// The .mtorrent file: a BitTorrent v1 metainfo (BEP 3, BEP 12), bencoded.
+//
+// What mtorrent writes (keys sorted, as bencode requires):
+//
+//   d
+//     8:announce      <tracker 1 URL>
+//     13:announce-list l l <tracker 1 URL> <tracker 2 URL> e e   one tier: the
+//                     two trackers share their peer lists (BEP 12)
+//     10:created by   "mtorrent/<version>"
+//     13:creation date <unix seconds>
+//     4:info d
+//       6:length       <file size in bytes>
+//       4:name         <file name, no directory part>
+//       12:piece length 524288
+//       6:pieces       <20-byte SHA-1 of each 512 KiB piece, concatenated;
+//                       the last piece may be short>
+//     e
+//   e
+//
+// parse_metainfo() accepts any valid single-file or multi-file (`files`)
+// metainfo, keeps unknown keys, and computes the info_hash as the SHA-1 of the
+// exact `info` bytes in the input (never of a re-encoding). Every error is
+// Errc::parse_error (malformed bencode, with its offset), or
+// Errc::invalid_argument naming the field and what is wrong with it:
+//   - top level not a dictionary; `info` missing or not a dictionary
+//   - `announce` not a string; `announce-list` not a list of non-empty lists
+//     of strings; `comment`/`created by` not strings; `creation date` not an
+//     integer
+//   - `name` missing, empty, or unsafe (see check_path_segment)
+//   - `piece length` missing, not positive, or over kMaxPieceLength
+//   - `pieces` missing, not a multiple of 20 bytes, or not one hash per piece
+//   - both or neither of `length` and `files`; a negative length; a total
+//     length of 0 (an empty torrent) or over kMaxTotalLength
+//   - `files` entries without a `length` or `path`, empty or unsafe path
+//     segments, the same path twice
+//   - `private` not 0 or 1
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/result.h"
+
+namespace mt::common {
+
+constexpr std::uint64_t kPieceLength = 512 * 1024;               // what mtorrent writes
+constexpr std::uint64_t kMaxPieceLength = 64ull * 1024 * 1024;   // what it accepts
+constexpr std::uint64_t kMaxTotalLength = 1ull << 50;            // 1 PiB
+constexpr std::uint64_t kMaxMetainfoSize = 64ull * 1024 * 1024;  // bytes of a .mtorrent
+
+struct MetainfoFile {
+    std::vector<std::string> path;  // segments below the torrent's folder
+    std::uint64_t length = 0;
+    bool padding = false;  // BEP 47 attr "p"
+};
+
+struct Metainfo {
+    // Top level.
+    std::string announce;                                // may be empty
+    std::vector<std::vector<std::string>> announce_list;  // tiers (BEP 12)
+    std::string comment;
+    std::string created_by;
+    std::int64_t creation_date = 0;  // 0 when absent
+    // Unknown top-level keys, each with its raw bencoded value, kept verbatim.
+    std::map<std::string, std::string> extra;
+
+    // The info dictionary.
+    std::string name;
+    std::uint64_t piece_length = 0;
+    std::string pieces;        // concatenated 20-byte SHA-1 digests
+    std::uint64_t length = 0;  // total bytes (sum of files for multi-file)
+    std::vector<MetainfoFile> files;  // empty for a single-file torrent
+    bool is_private = false;
+    std::string info_bytes;  // the exact bencoded info dictionary
+    InfoHash info_hash;      // SHA-1 of info_bytes
+
+    bool multi_file() const { return !files.empty(); }
+    std::size_t piece_count() const { return pieces.size() / 20; }
+    // Size of piece i; the last one may be short.
+    std::uint64_t piece_size(std::size_t i) const;
+    std::string_view piece_hash(std::size_t i) const {
+        return std::string_view(pieces).substr(i * 20, 20);
+    }
+    // The trackers to use, in order: announce-list flattened (BEP 12 says a
+    // client that knows it ignores announce), else announce.
+    std::vector<std::string> trackers() const;
+};
+
+Result<Metainfo> parse_metainfo(std::string_view bytes);
+
+// Reads and parses a file; errors name the file.
+Result<Metainfo> load_metainfo(const std::string& path);
+
+// Encodes the top level from the fields and `extra`, with info_bytes verbatim.
+// For any parsed input, encode_metainfo(parse_metainfo(x)) == x.
+std::string encode_metainfo(const Metainfo& m);
+
+// Builds a single-file metainfo as mtorrent writes it (see the table above),
+// filling info_bytes and info_hash.
+Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
+                                   std::uint64_t piece_length, std::string pieces,
+                                   const std::vector<std::string>& trackers,
+                                   std::int64_t creation_date, std::string created_by);
+
+// A file or path segment that is safe to create below a download folder:
+// non-empty, not "." or "..", and without '/' or NUL. (A segment without '/'
+// cannot be an absolute path.) `what` names it in the error message.
+Status check_path_segment(std::string_view segment, std::string_view what);
+
+// Number of pieces for a total length: ceil(length / piece_length).
+std::uint64_t piece_count_for(std::uint64_t length, std::uint64_t piece_length);
+
+}  // namespace mt::common

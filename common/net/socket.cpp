@@ -1,0 +1,210 @@
+#include "common/net/socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace mt::common {
+
+Result<Endpoint> parse_endpoint(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+        return make_error(Errc::invalid_argument,
+                          "address '" + std::string(text) + "' is not of the form ip:port");
+    const auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || p != port_text.data() + port_text.size() || port > 65535)
+        return make_error(Errc::invalid_argument,
+                          "port '" + std::string(port_text) + "' in '" + std::string(text) +
+                              "' is not a number from 0 to 65535");
+    return Endpoint{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
+}
+
+Result<sockaddr_in> resolve(const Endpoint& ep) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(ep.port);
+    if (::inet_pton(AF_INET, ep.host.c_str(), &addr.sin_addr) == 1) return addr;
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    addrinfo* res = nullptr;
+    const int rc = ::getaddrinfo(ep.host.c_str(), nullptr, &hints, &res);
+    if (rc != 0 || res == nullptr)
+        return make_error(Errc::not_found,
+                          "cannot resolve '" + ep.host + "': " + ::gai_strerror(rc));
+    addr.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+    ::freeaddrinfo(res);
+    return addr;
+}
+
+std::string to_string(const sockaddr_in& addr) {
+    char buf[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &addr.sin_addr, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+void ignore_sigpipe() {
+    struct sigaction sa {};
+    sa.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &sa, nullptr);
+}
+
+namespace {
+Result<Fd> make_socket(int type) {
+    Fd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return errno_error("socket", errno);
+    return fd;
+}
+}  // namespace
+
+Result<Fd> tcp_listen(const Endpoint& ep, int backlog) {
+    auto addr = resolve(ep);
+    if (!addr) return addr.error();
+    auto fd = make_socket(SOCK_STREAM);
+    if (!fd) return fd.error();
+    const int one = 1;
+    ::setsockopt(fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
+        return errno_error("cannot listen on " + ep.to_string(), errno);
+    if (::listen(fd->get(), backlog) != 0)
+        return errno_error("cannot listen on " + ep.to_string(), errno);
+    return std::move(fd).value();
+}
+
+Result<Fd> udp_bind(const Endpoint& ep) {
+    auto addr = resolve(ep);
+    if (!addr) return addr.error();
+    auto fd = make_socket(SOCK_DGRAM);
+    if (!fd) return fd.error();
+    if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
+        return errno_error("cannot bind UDP " + ep.to_string(), errno);
+    return std::move(fd).value();
+}
+
+Result<Fd> tcp_connect(const Endpoint& ep, int timeout_ms) {
+    auto addr = resolve(ep);
+    if (!addr) return addr.error();
+    return tcp_connect(*addr, timeout_ms);
+}
+
+Result<Fd> tcp_connect(const sockaddr_in& addr, int timeout_ms) {
+    auto fd = make_socket(SOCK_STREAM);
+    if (!fd) return fd.error();
+    const std::string what = "connect to " + to_string(addr);
+    if (auto s = set_nonblocking(fd->get(), true); !s) return s.error();
+    if (::connect(fd->get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno != EINPROGRESS) return errno_error(what, errno);
+        if (auto s = wait_writable(fd->get(), timeout_ms); !s)
+            return make_error(s.error().code, what + ": " + s.error().message);
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd->get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) return errno_error(what, err);
+    }
+    if (auto s = set_nonblocking(fd->get(), false); !s) return s.error();
+    return std::move(fd).value();
+}
+
+Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, sockaddr_in* peer) {
+    if (auto s = wait_readable(listen_fd, timeout_ms); !s) return s.error();
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    int c;
+    do {
+        c = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+    } while (c < 0 && errno == EINTR);
+    if (c < 0) return errno_error("accept", errno);
+    if (peer) *peer = addr;
+    return Fd(c);
+}
+
+Result<std::uint16_t> local_port(int fd) {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        return errno_error("getsockname", errno);
+    return static_cast<std::uint16_t>(ntohs(addr.sin_port));
+}
+
+Status set_nodelay(int fd) {
+    const int one = 1;
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        return errno_error("setsockopt TCP_NODELAY", errno);
+    return {};
+}
+
+Status set_nonblocking(int fd, bool on) {
+    const int flags = ::fcntl(fd, F_GETFL, 0);
+    if (flags < 0) return errno_error("fcntl", errno);
+    const int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (want != flags && ::fcntl(fd, F_SETFL, want) != 0) return errno_error("fcntl", errno);
+    return {};
+}
+
+namespace {
+Status wait_for(int fd, short events, int timeout_ms) {
+    pollfd p{fd, events, 0};
+    while (true) {
+        const int rc = ::poll(&p, 1, timeout_ms);
+        if (rc > 0) return {};
+        if (rc == 0) return make_error(Errc::timeout, "timed out after " + std::to_string(timeout_ms) + " ms");
+        if (errno != EINTR) return errno_error("poll", errno);
+        // EINTR: wait again (the deadline restarts; callers use short timeouts)
+    }
+}
+}  // namespace
+
+Status wait_readable(int fd, int timeout_ms) { return wait_for(fd, POLLIN, timeout_ms); }
+Status wait_writable(int fd, int timeout_ms) { return wait_for(fd, POLLOUT, timeout_ms); }
+
+Result<std::size_t> read_some(int fd, void* buf, std::size_t n, int timeout_ms) {
+    while (true) {
+        if (timeout_ms >= 0) {
+            if (auto s = wait_readable(fd, timeout_ms); !s) return s.error();
+        }
+        const ssize_t r = ::read(fd, buf, n);
+        if (r > 0) return static_cast<std::size_t>(r);
+        if (r == 0) return make_error(Errc::closed, "connection closed by peer");
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return errno_error("read", errno);
+    }
+}
+
+Status read_exact(int fd, void* buf, std::size_t n, int timeout_ms) {
+    auto* p = static_cast<char*>(buf);
+    while (n > 0) {
+        auto r = read_some(fd, p, n, timeout_ms);
+        if (!r) return r.error();
+        p += *r;
+        n -= *r;
+    }
+    return {};
+}
+
+Status write_all(int fd, std::string_view data, int timeout_ms) {
+    while (!data.empty()) {
+        const ssize_t w = ::write(fd, data.data(), data.size());
+        if (w > 0) {
+            data.remove_prefix(static_cast<std::size_t>(w));
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) {
+            if (auto s = wait_writable(fd, timeout_ms); !s) return s.error();
+            continue;
+        }
+        return errno_error("write", w < 0 ? errno : EIO);
+    }
+    return {};
+}
+
+}  // namespace mt::common

@@ -1,0 +1,80 @@
+#include "common/log.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "common/file_util.h"
+
+namespace mt::common {
+namespace {
+
+std::string temp_path(const char* tag) {
+    return ::testing::TempDir() + "mt_log_" + tag + "_" + std::to_string(::getpid());
+}
+
+TEST(Logger, WritesTimestampedLevelledLines) {
+    const std::string path = temp_path("basic");
+    ::unlink(path.c_str());
+    {
+        Logger log(path, LogLevel::info);
+        log.debug("hidden");
+        log.info("hello");
+        log.error("multi\nline");
+    }
+    const std::string text = read_file(path, 1 << 20).value();
+    const std::regex line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (INFO|ERROR) .*)");
+    std::istringstream in(text);
+    std::string l;
+    int n = 0;
+    while (std::getline(in, l)) {
+        EXPECT_TRUE(std::regex_match(l, line)) << l;
+        ++n;
+    }
+    EXPECT_EQ(n, 2);
+    EXPECT_EQ(text.find("hidden"), std::string::npos);
+    EXPECT_NE(text.find("ERROR multi line"), std::string::npos);
+    ::unlink(path.c_str());
+}
+
+TEST(Logger, ConcurrentLinesNeverInterleave) {
+    const std::string path = temp_path("threads");
+    ::unlink(path.c_str());
+    constexpr int kThreads = 8, kLines = 500;
+    {
+        Logger log(path);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&log, t] {
+                for (int i = 0; i < kLines; ++i) log.info(cat("thread ", t, " line ", i, " ", std::string(100, 'x')));
+            });
+        for (auto& th : threads) th.join();
+    }
+    const std::string text = read_file(path, 64 << 20).value();
+    std::istringstream in(text);
+    std::string l;
+    int n = 0;
+    const std::regex line(R"(\S+ INFO thread \d line \d+ x{100})");
+    while (std::getline(in, l)) {
+        ASSERT_TRUE(std::regex_match(l, line)) << l;
+        ++n;
+    }
+    EXPECT_EQ(n, kThreads * kLines);
+    ::unlink(path.c_str());
+}
+
+TEST(Logger, UnwritablePathThrowsAtStartup) {
+    EXPECT_THROW(Logger("/nonexistent-dir/x.log"), std::runtime_error);
+}
+
+TEST(Logger, NullLoggerDiscards) {
+    Logger log = Logger::null();
+    EXPECT_FALSE(log.enabled(LogLevel::error));
+    log.error("nothing happens");
+}
+
+}  // namespace
+}  // namespace mt::common

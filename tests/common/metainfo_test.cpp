@@ -1,0 +1,171 @@
+#include "common/metainfo.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/bencode.h"
+#include "common/file_util.h"
+#include "common/sha1.h"
+
+namespace mt::common {
+namespace {
+
+const std::string kDataDir = std::string(MT_SOURCE_DIR) + "/tests/data/metainfo/";
+
+struct Case {
+    std::string file;
+    std::string expected;
+};
+
+std::vector<Case> load_cases() {
+    std::ifstream in(kDataDir + "cases.tsv");
+    std::vector<Case> cases;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab = line.find('\t');
+        cases.push_back({line.substr(0, tab), line.substr(tab + 1)});
+    }
+    return cases;
+}
+
+TEST(Metainfo, GoldenCasesGiveTheirExpectedResult) {
+    const auto cases = load_cases();
+    ASSERT_GE(cases.size(), 40u) << "tests/data/metainfo/cases.tsv not found or short";
+    int good = 0, bad = 0;
+    for (const auto& c : cases) {
+        auto m = load_metainfo(kDataDir + c.file);
+        if (c.expected == "ok") {
+            ++good;
+            ASSERT_TRUE(m.ok()) << c.file << ": " << m.error().message;
+            // Re-encoding a parsed file gives back its exact bytes.
+            EXPECT_EQ(encode_metainfo(*m), read_file(kDataDir + c.file, kMaxMetainfoSize).value()) << c.file;
+        } else {
+            ++bad;
+            ASSERT_FALSE(m.ok()) << c.file << " was accepted";
+            EXPECT_NE(m.error().message.find(c.expected), std::string::npos)
+                << c.file << ": got '" << m.error().message << "', want '" << c.expected << "'";
+            EXPECT_NE(m.error().message.find(c.file), std::string::npos) << "error names the file";
+        }
+    }
+    EXPECT_GT(good, 5);
+    EXPECT_GT(bad, 30);
+}
+
+TEST(Metainfo, SizesAroundThePieceBoundary) {
+    struct Size {
+        const char* file;
+        std::uint64_t length;
+        std::size_t pieces;
+        std::uint64_t last;
+    };
+    const Size sizes[] = {
+        {"good_single_piece.mtorrent", 1, 1, 1},
+        {"good_piece_minus_one.mtorrent", kPieceLength - 1, 1, kPieceLength - 1},
+        {"good_exact_piece.mtorrent", kPieceLength, 1, kPieceLength},
+        {"good_piece_plus_one.mtorrent", kPieceLength + 1, 2, 1},
+        {"good_short_tail.mtorrent", 5 * kPieceLength + 12345, 6, 12345},
+        {"good_over_4gib.mtorrent", 5ull * 1024 * 1024 * 1024 + 7, 10241, 7},
+    };
+    for (const auto& s : sizes) {
+        auto m = load_metainfo(kDataDir + s.file);
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        EXPECT_EQ(m->length, s.length) << s.file;
+        EXPECT_EQ(m->piece_count(), s.pieces) << s.file;
+        EXPECT_EQ(m->piece_size(s.pieces - 1), s.last) << s.file;
+        EXPECT_EQ(m->piece_size(0), std::min<std::uint64_t>(kPieceLength, s.length));
+        EXPECT_EQ(m->piece_size(s.pieces), 0u);
+        EXPECT_EQ(m->name, "file.bin");
+    }
+}
+
+TEST(Metainfo, FieldsOfAnMtorrent) {
+    auto m = load_metainfo(kDataDir + "good_short_tail.mtorrent");
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->announce, "http://127.0.0.1:6969/announce");
+    ASSERT_EQ(m->announce_list.size(), 1u);
+    EXPECT_EQ(m->announce_list[0], (std::vector<std::string>{"http://127.0.0.1:6969/announce", "udp://127.0.0.1:6970"}));
+    EXPECT_EQ(m->trackers(), m->announce_list[0]);
+    EXPECT_EQ(m->created_by, "mtorrent test");
+    EXPECT_EQ(m->creation_date, 1700000000);
+    EXPECT_EQ(m->piece_length, kPieceLength);
+    EXPECT_FALSE(m->multi_file());
+    EXPECT_FALSE(m->is_private);
+}
+
+TEST(Metainfo, InfoHashIsOverTheExactInfoBytes) {
+    const std::string bytes = read_file(kDataDir + "good_unknown_keys.mtorrent", kMaxMetainfoSize).value();
+    auto m = parse_metainfo(bytes);
+    ASSERT_TRUE(m.ok());
+    const auto root = bencode::decode(bytes).value();
+    const std::string_view info = root.find("info")->raw();
+    EXPECT_EQ(m->info_bytes, info);
+    EXPECT_EQ(m->info_hash, InfoHash{Sha1::digest(info)});
+    // Unknown keys are kept: inside info through the raw bytes, at top level in extra.
+    EXPECT_NE(m->info_bytes.find("x-mtorrent-note"), std::string::npos);
+    ASSERT_EQ(m->extra.count("x-extra"), 1u);
+    EXPECT_EQ(m->extra.at("x-extra"), "li1ei2ee");
+}
+
+TEST(Metainfo, MultiFile) {
+    auto m = load_metainfo(kDataDir + "good_multi_file.mtorrent");
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_TRUE(m->multi_file());
+    ASSERT_EQ(m->files.size(), 3u);
+    EXPECT_EQ(m->files[0].path, (std::vector<std::string>{"a", "one.bin"}));
+    EXPECT_EQ(m->files[1].length, 0u);
+    EXPECT_EQ(m->length, 16384u + 100u);
+    EXPECT_EQ(m->piece_count(), 2u);
+}
+
+TEST(Metainfo, TrackersFallBackToAnnounce) {
+    auto m = load_metainfo(kDataDir + "good_announce_only.mtorrent");
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->trackers(), (std::vector<std::string>{"http://127.0.0.1:6969/announce"}));
+    EXPECT_TRUE(load_metainfo(kDataDir + "good_no_trackers.mtorrent")->trackers().empty());
+}
+
+TEST(Metainfo, BuildsWhatMtorrentWrites) {
+    const std::string pieces(40, 'p');
+    const auto m = make_single_file_metainfo("data.bin", kPieceLength + 5, kPieceLength, pieces,
+                                             {"http://a:1/announce", "udp://b:2"}, 1700000000, "mtorrent/x");
+    const std::string expected_info = "d6:lengthi524293e4:name8:data.bin12:piece lengthi524288e6:pieces40:" + pieces + "e";
+    EXPECT_EQ(m.info_bytes, expected_info);
+    EXPECT_EQ(m.info_hash, InfoHash{Sha1::digest(expected_info)});
+    const std::string file = encode_metainfo(m);
+    EXPECT_EQ(file, "d8:announce19:http://a:1/announce13:announce-listll19:http://a:1/announce9:udp://b:2ee"
+                    "10:created by10:mtorrent/x13:creation datei1700000000e4:info" + expected_info + "e");
+    auto back = parse_metainfo(file);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->info_hash, m.info_hash);
+    EXPECT_EQ(back->trackers(), (std::vector<std::string>{"http://a:1/announce", "udp://b:2"}));
+}
+
+TEST(Metainfo, OversizedInputIsRefusedBeforeParsing) {
+    const std::string big(kMaxMetainfoSize + 1, 'x');
+    auto m = parse_metainfo(big);
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.error().code, Errc::limit_exceeded);
+}
+
+TEST(Metainfo, PathSegments) {
+    EXPECT_TRUE(check_path_segment("ok.txt", "name").ok());
+    EXPECT_TRUE(check_path_segment("...", "name").ok());
+    EXPECT_FALSE(check_path_segment("", "name").ok());
+    EXPECT_FALSE(check_path_segment(".", "name").ok());
+    EXPECT_FALSE(check_path_segment("..", "name").ok());
+    EXPECT_FALSE(check_path_segment("/abs", "name").ok());
+    EXPECT_FALSE(check_path_segment(std::string("a\0b", 3), "name").ok());
+}
+
+TEST(Metainfo, BencodeErrorsKeepTheirOffset) {
+    auto m = parse_metainfo("d8:announce");
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.error().code, Errc::parse_error);
+    EXPECT_EQ(m.error().offset, 11u);
+}
+
+}  // namespace
+}  // namespace mt::common

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Writes the golden .mtorrent cases in tests/data/metainfo/ and their table,
+tests/data/metainfo/cases.tsv: <file> TAB <expected>, where expected is `ok`
+or a substring the parser's error message must contain.
+
+The files are checked in; rerun this script only to change the set:
+    python3 tests/data/make_metainfo_cases.py
+"""
+import hashlib
+import os
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "metainfo")
+PL = 524288
+T1 = b"http://127.0.0.1:6969/announce"
+T2 = b"udp://127.0.0.1:6970"
+
+
+def benc(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(benc(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+        return b"d" + b"".join(benc(k) + benc(x) for k, x in items) + b"e"
+    raise TypeError(v)
+
+
+def pieces_for(length, pl=PL):
+    """Deterministic digests of a file of `length` bytes of pattern data."""
+    n = (length + pl - 1) // pl
+    return b"".join(hashlib.sha1(b"piece%d" % i).digest() for i in range(n))
+
+
+def info(length=1000, name="file.bin", pl=PL, **kw):
+    d = {"length": length, "name": name, "piece length": pl, "pieces": pieces_for(length, pl)}
+    d.update(kw)
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def strip(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def torrent(inf, **kw):
+    if isinstance(inf, dict):
+        inf = strip(inf)
+    d = {"announce": T1, "announce-list": [[T1, T2]], "created by": "mtorrent test",
+         "creation date": 1700000000, "info": inf}
+    d.update(kw)
+    return {k: v for k, v in d.items() if v is not None}
+
+
+CASES = []
+
+
+def case(name, data, expected):
+    if not isinstance(data, bytes):
+        data = benc(data)
+    CASES.append((name, data, expected))
+
+
+# ---- valid files -----------------------------------------------------------
+case("good_single_piece.mtorrent", torrent(info(1)), "ok")
+case("good_piece_minus_one.mtorrent", torrent(info(PL - 1)), "ok")
+case("good_exact_piece.mtorrent", torrent(info(PL)), "ok")
+case("good_piece_plus_one.mtorrent", torrent(info(PL + 1)), "ok")
+case("good_short_tail.mtorrent", torrent(info(5 * PL + 12345)), "ok")
+case("good_over_4gib.mtorrent", torrent(info(5 * 1024**3 + 7)), "ok")
+case("good_unknown_keys.mtorrent",
+     torrent(info(3000, **{"x-mtorrent-note": "kept", "source": "test"}), **{"x-extra": [1, 2]}), "ok")
+case("good_announce_only.mtorrent", torrent(info(10), **{"announce-list": None}), "ok")
+case("good_no_trackers.mtorrent", torrent(info(10), announce=None, **{"announce-list": None}), "ok")
+case("good_private.mtorrent", torrent(info(10, private=1)), "ok")
+case("good_name_with_dots.mtorrent", torrent(info(10, name="a..b.tar.gz")), "ok")
+case("good_multi_file.mtorrent", torrent({
+    "name": "folder", "piece length": 16384,
+    "pieces": pieces_for(16384 + 100, 16384),
+    "files": [{"length": 16384, "path": ["a", "one.bin"]},
+              {"length": 0, "path": ["empty.txt"]},
+              {"length": 100, "path": ["b.bin"]}]}), "ok")
+
+# ---- broken bencode ----------------------------------------------------------
+good = benc(torrent(info(10)))
+case("bad_truncated.mtorrent", good[:-7], "runs past the end of input at offset")
+case("bad_trailing_bytes.mtorrent", good + b"x", "trailing bytes after the value at offset %d" % len(good))
+case("bad_leading_zero.mtorrent", good.replace(b"i1700000000e", b"i01700000000e"), "leading zero in integer")
+case("bad_negative_zero.mtorrent", good.replace(b"i1700000000e", b"i-0e"), "negative zero")
+case("bad_unsorted_keys.mtorrent",
+     b"d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:" + b"a" * 20 + b"e8:announce3:urle",
+     "dictionary keys not sorted")
+case("bad_duplicate_key.mtorrent",
+     b"d8:announce3:url8:announce3:url4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:"
+     + b"a" * 20 + b"ee", "duplicate dictionary key")
+case("bad_string_past_end.mtorrent", b"d8:announce999:abce", "runs past the end of input")
+case("bad_not_a_dict.mtorrent", b"l4:spame", "top level must be a dictionary")
+case("bad_empty_file.mtorrent", b"", "unexpected end of input at offset 0")
+
+# ---- broken fields -----------------------------------------------------------
+case("bad_no_info.mtorrent", torrent(None), "info is missing")
+case("bad_info_not_dict.mtorrent", torrent("nope"), "info must be a dictionary")
+case("bad_no_name.mtorrent", torrent(info(10) | {"name": None}), "info.name is missing")
+case("bad_empty_name.mtorrent", torrent(info(10, name="")), "info.name is empty")
+case("bad_name_slash.mtorrent", torrent(info(10, name="dir/file")), "contains '/'")
+case("bad_name_absolute.mtorrent", torrent(info(10, name="/etc/passwd")), "contains '/'")
+case("bad_name_dotdot.mtorrent", torrent(info(10, name="..")), "relative directory reference")
+case("bad_name_nul.mtorrent", torrent(info(10, name=b"a\x00b")), "contains a NUL byte")
+case("bad_name_int.mtorrent", torrent(info(10, name=5)), "info.name must be a string, found an integer")
+case("bad_no_piece_length.mtorrent", torrent(info(10) | {"piece length": None}),
+     "info.piece length is missing")
+case("bad_zero_piece_length.mtorrent", torrent(info(10) | {"piece length": 0}), "info.piece length 0 is not")
+case("bad_huge_piece_length.mtorrent", torrent(info(10) | {"piece length": 2**40}), "is not between 1 and")
+case("bad_no_pieces.mtorrent", torrent(info(10) | {"pieces": None}), "info.pieces is missing")
+case("bad_pieces_not_20.mtorrent", torrent(info(10, pieces=b"x" * 39)), "39 bytes, not a multiple of 20")
+case("bad_pieces_count.mtorrent", torrent(info(PL + 1, pieces=b"x" * 20)), "holds 1 hashes but")
+case("bad_no_length.mtorrent", torrent(info(10) | {"length": None}), "neither 'length' nor 'files'")
+case("bad_length_and_files.mtorrent",
+     torrent(info(10, files=[{"length": 10, "path": ["a"]}])), "both 'length' and 'files'")
+case("bad_negative_length.mtorrent", torrent(info(10) | {"length": -5}), "info.length is negative")
+case("bad_zero_length.mtorrent", torrent(info(0)), "info.length is 0")
+case("bad_length_string.mtorrent", torrent(info(10) | {"length": "10"}), "info.length must be an integer")
+case("bad_announce_int.mtorrent", torrent(info(10), announce=7), "announce must be a string")
+case("bad_announce_list_flat.mtorrent", torrent(info(10), **{"announce-list": [T1, T2]}),
+     "announce-list tier 0 must be a list of URLs")
+case("bad_announce_list_empty_tier.mtorrent", torrent(info(10), **{"announce-list": [[]]}),
+     "announce-list tier 0 is empty")
+case("bad_creation_date.mtorrent", torrent(info(10), **{"creation date": "yesterday"}),
+     "creation date must be an integer")
+case("bad_private_value.mtorrent", torrent(info(10, private=2)), "info.private must be 0 or 1")
+mf = {"name": "folder", "piece length": 16384, "pieces": pieces_for(20, 16384)}
+case("bad_files_empty.mtorrent", torrent(mf | {"files": []}), "info.files is empty")
+case("bad_files_dotdot.mtorrent",
+     torrent(mf | {"files": [{"length": 20, "path": ["..", "etc", "passwd"]}]}),
+     "info.files[0].path segment '..'")
+case("bad_files_slash.mtorrent", torrent(mf | {"files": [{"length": 20, "path": ["a/b"]}]}),
+     "info.files[0].path segment 'a/b' contains '/'")
+case("bad_files_empty_path.mtorrent", torrent(mf | {"files": [{"length": 20, "path": []}]}),
+     "info.files[0].path is empty")
+case("bad_files_no_length.mtorrent", torrent(mf | {"files": [{"path": ["a"]}]}),
+     "info.files[0].length is missing")
+case("bad_files_duplicate.mtorrent",
+     torrent(mf | {"files": [{"length": 10, "path": ["a"]}, {"length": 10, "path": ["a"]}]}),
+     "info.files[1].path repeats")
+case("bad_files_zero_total.mtorrent",
+     torrent(mf | {"pieces": b"", "files": [{"length": 0, "path": ["a"]}]}), "info.length is 0")
+
+os.makedirs(HERE, exist_ok=True)
+for old in os.listdir(HERE):
+    if old.endswith(".mtorrent"):
+        os.remove(os.path.join(HERE, old))
+with open(os.path.join(HERE, "cases.tsv"), "w") as table:
+    table.write("# file\texpected (ok, or a substring of the error message)\n")
+    for name, data, expected in CASES:
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(data)
+        table.write("%s\t%s\n" % (name, expected))
+print("wrote %d cases to %s" % (len(CASES), HERE))

@@ -1,0 +1,20 @@
+// Fuzz target: the metainfo parser must never crash, and whatever it accepts
+// must be self-consistent and re-encode to the same bytes.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "common/metainfo.h"
+#include "common/sha1.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace mt::common;
+    const std::string_view in(reinterpret_cast<const char*>(data), size);
+    auto m = parse_metainfo(in);
+    if (!m.ok()) return 0;
+    if (m->piece_count() != piece_count_for(m->length, m->piece_length)) std::abort();
+    if (m->length == 0 || m->name.empty()) std::abort();
+    if (m->info_hash != InfoHash{Sha1::digest(m->info_bytes)}) std::abort();
+    if (encode_metainfo(*m) != in) std::abort();
+    return 0;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The .mtorrent as other BitTorrent software sees it, and the create/info
+# commands through the real binary:
+#   - our info_hash equals mktorrent -l 19's for the same file, at sizes around
+#     the piece boundary;
+#   - libtorrent and aria2c read our file with the right name, length, piece
+#     count, piece length and trackers;
+#   - bad input gives a clear error and the right exit code.
+set -u
+. "$(dirname "$0")/lib.sh"
+C="$BIN/client"
+T1=http://127.0.0.1:7001/announce
+T2=udp://127.0.0.1:7002
+
+info_field() {  # info_field FILE FIELD
+    "$C" info "$1" | sed -n "s/^$2: *//p"
+}
+
+# ---- info_hash equals mktorrent's -------------------------------------------
+if have mktorrent; then
+    for size in 1 524287 524288 524289 2634033 20000000; do
+        f="$WORK/same_$size.bin"
+        make_file "$f" "$size"
+        "$C" create "$f" "$WORK/ours_$size.mtorrent" --tracker "$T1" --tracker "$T2" >/dev/null
+        mktorrent -l 19 -a "$T1,$T2" -o "$WORK/mk_$size.torrent" "$f" >/dev/null 2>&1
+        ours=$(info_field "$WORK/ours_$size.mtorrent" info_hash)
+        # mktorrent's hash computed without our parser: SHA-1 of its info bytes.
+        theirs=$(/usr/bin/python3 - "$WORK/mk_$size.torrent" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+start = data.index(b"4:infod") + 6
+# walk the bencoded info dict to find its end
+def skip(b, i):
+    c = b[i:i+1]
+    if c == b"i": return b.index(b"e", i) + 1
+    if c in (b"l", b"d"):
+        i += 1
+        while b[i:i+1] != b"e": i = skip(b, i)
+        return i + 1
+    colon = b.index(b":", i)
+    return colon + 1 + int(b[i:colon])
+print(hashlib.sha1(data[start:skip(data, start)]).hexdigest())
+PY
+)
+        if [ -n "$ours" ] && [ "$ours" = "$theirs" ]; then ok "info_hash_equals_mktorrent_$size"
+        else fail "info_hash_equals_mktorrent_$size" "ours=$ours mktorrent=$theirs"; fi
+    done
+else
+    skip info_hash_equals_mktorrent "mktorrent not installed (apt-get install -y mktorrent)"
+fi
+
+make_file "$WORK/movie.bin" 2634033
+"$C" create "$WORK/movie.bin" "$WORK/movie.mtorrent" --tracker "$T1" --tracker "$T2" >/dev/null
+ih=$(info_field "$WORK/movie.mtorrent" info_hash)
+
+# ---- libtorrent reads it -------------------------------------------------------
+if have_libtorrent; then
+    got=$(/usr/bin/python3 - "$WORK/movie.mtorrent" <<'PY'
+import sys, libtorrent as lt
+ti = lt.torrent_info(sys.argv[1])
+trackers = sorted((t.tier, t.url) for t in ti.trackers())  # BEP 12: clients shuffle a tier
+print(ti.name(), ti.total_size(), ti.num_pieces(), ti.piece_length(), str(ti.info_hash()),
+      ",".join("%d:%s" % t for t in trackers))
+PY
+)
+    want="movie.bin 2634033 6 524288 $ih 0:$T1,0:$T2"
+    if [ "$got" = "$want" ]; then ok libtorrent_reads_mtorrent
+    else fail libtorrent_reads_mtorrent "got '$got', want '$want'"; fi
+else
+    skip libtorrent_reads_mtorrent "python3-libtorrent not installed"
+fi
+
+# ---- aria2c reads it -------------------------------------------------------------
+if have aria2c; then
+    out=$(aria2c --show-files "$WORK/movie.mtorrent" 2>&1)
+    if echo "$out" | grep -qi "info hash: $ih" &&
+        echo "$out" | grep -q "Piece Length: 512KiB" &&
+        echo "$out" | grep -q "The Number of Pieces: 6" &&
+        echo "$out" | grep -q "movie.bin" &&
+        echo "$out" | grep -q "Total Length: 2.5MiB (2,634,033)"; then
+        ok aria2c_reads_mtorrent
+    else
+        fail aria2c_reads_mtorrent "$(echo "$out" | tr '\n' ' ' | cut -c1-300)"
+    fi
+else
+    skip aria2c_reads_mtorrent "aria2 not installed"
+fi
+
+# ---- the CLI on bad input --------------------------------------------------------
+expect() {  # expect NAME EXIT-CODE MESSAGE-SUBSTRING CMD...
+    local name=$1 code=$2 msg=$3
+    shift 3
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq "$code" ] && [[ "$out" == *"$msg"* ]]; then ok "$name"
+    else fail "$name" "exit $rc, output: $(echo "$out" | head -3 | tr '\n' ' ')"; fi
+}
+: >"$WORK/empty.bin"
+expect create_missing_file 1 "No such file or directory" "$C" create "$WORK/nope.bin" "$WORK/x.mtorrent" --tracker "$T1"
+expect create_empty_file 1 "is empty" "$C" create "$WORK/empty.bin" "$WORK/x.mtorrent" --tracker "$T1"
+expect create_without_tracker 2 "needs at least one --tracker" "$C" create "$WORK/movie.bin" "$WORK/x.mtorrent"
+expect create_bad_tracker 1 "ftp://x" "$C" create "$WORK/movie.bin" "$WORK/x.mtorrent" --tracker ftp://x
+expect create_refuses_overwrite 1 "already exists" "$C" create "$WORK/movie.bin" "$WORK/movie.mtorrent" --tracker "$T1"
+check create_force_overwrites "$C" create "$WORK/movie.bin" "$WORK/movie.mtorrent" --tracker "$T1" --force >/dev/null
+expect create_bad_usage 2 "usage:" "$C" create "$WORK/movie.bin"
+expect info_missing 1 "No such file" "$C" info "$WORK/nope.mtorrent"
+printf 'd8:announce3:url' >"$WORK/broken.mtorrent"
+expect info_broken_names_offset 1 "at offset 16" "$C" info "$WORK/broken.mtorrent"
+expect unknown_command 2 "unknown command" "$C" frobnicate
+ls "$WORK"/*.tmp.* >/dev/null 2>&1 && fail no_temp_files_left "$(ls "$WORK"/*.tmp.*)" || ok no_temp_files_left
+
+finish
