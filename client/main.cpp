@@ -11,7 +11,8 @@
 int main(int argc, char** argv) {
     mt::common::ignore_sigpipe();
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-        std::cerr << "mtorrent client " << mt::common::kVersion << "\n" << mt::client::oneshot_usage();
+        std::cerr << "mtorrent client " << mt::common::kVersion << "\n"
+                  << mt::client::oneshot_usage();
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];

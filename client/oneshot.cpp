@@ -63,7 +63,9 @@ int run_create(const std::vector<std::string>& args) {
     if (tty) {
         options.hash.progress = [&](std::uint64_t done) {
             std::lock_guard<std::mutex> lock(progress_mu);
-            if (total_size) std::fprintf(stderr, "\rhashing %s: %3.0f%%", file.c_str(), 100.0 * done / total_size);
+            if (total_size)
+                std::fprintf(stderr, "\rhashing %s: %3.0f%%", file.c_str(),
+                             100.0 * done / total_size);
         };
         FILE* f = std::fopen(file.c_str(), "rb");
         if (f) {
@@ -74,7 +76,8 @@ int run_create(const std::vector<std::string>& args) {
     }
     const auto start = std::chrono::steady_clock::now();
     auto m = create_metainfo(file, options);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (!m) {
         std::cerr << "client: create failed: " << m.error().message << "\n";
@@ -84,12 +87,13 @@ int run_create(const std::vector<std::string>& args) {
         std::cerr << "client: create failed: " << s.error().message << "\n";
         return 1;
     }
-    std::printf("created %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
-                "  info_hash: %s\n  hashed in: %.3f s (%s)\n",
-                out.c_str(), m->name.c_str(), static_cast<unsigned long long>(m->length),
-                common::human_bytes(m->length).c_str(), m->piece_count(),
-                common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(), secs,
-                common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
+    std::printf(
+        "created %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
+        "  info_hash: %s\n  hashed in: %.3f s (%s)\n",
+        out.c_str(), m->name.c_str(), static_cast<unsigned long long>(m->length),
+        common::human_bytes(m->length).c_str(), m->piece_count(),
+        common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(), secs,
+        common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
     return 0;
 }
 
@@ -112,14 +116,16 @@ int run_info(const std::vector<std::string>& args) {
         std::printf("tracker %zu:     %s\n", i + 1, trackers[i].c_str());
     if (trackers.empty()) std::printf("trackers:      none\n");
     if (!m->created_by.empty()) std::printf("created by:    %s\n", m->created_by.c_str());
-    if (m->creation_date) std::printf("creation date: %s\n", common::iso8601_utc(m->creation_date).c_str());
+    if (m->creation_date)
+        std::printf("creation date: %s\n", common::iso8601_utc(m->creation_date).c_str());
     if (!m->comment.empty()) std::printf("comment:       %s\n", m->comment.c_str());
     std::printf("private:       %s\n", m->is_private ? "yes" : "no");
     if (m->multi_file()) {
         std::printf("files:         %zu\n", m->files.size());
         for (const auto& f : m->files) {
             std::string p;
-            for (const auto& seg : f.path) p += (p.empty() ? "" : "/") + seg;
+            for (const auto& seg : f.path)
+                p += (p.empty() ? "" : "/") + seg;
             std::printf("  %s  %llu%s\n", p.c_str(), static_cast<unsigned long long>(f.length),
                         f.padding ? " (padding)" : "");
         }

@@ -32,8 +32,10 @@ common::Result<std::string> hash_file_pieces(const std::string& path, std::uint6
     const std::uint64_t per_chunk = std::max<std::uint64_t>(1, options.chunk_bytes / piece_length);
     const std::uint64_t chunk_bytes = per_chunk * piece_length;
     const std::uint64_t chunks = (pieces + per_chunk - 1) / per_chunk;
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, chunks)));
+    unsigned threads =
+        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads =
+        static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, chunks)));
 
     std::string digests(pieces * 20, '\0');
     std::atomic<std::uint64_t> next_chunk{0};
@@ -66,15 +68,17 @@ common::Result<std::string> hash_file_pieces(const std::string& path, std::uint6
                 if (r < 0 && errno == EINTR) continue;
                 if (r < 0) return fail(common::errno_error("cannot read " + path, errno));
                 if (r == 0)
-                    return fail(make_error(Errc::io_error, path + " changed while hashing: it is shorter than " +
-                                                               std::to_string(length) + " bytes"));
+                    return fail(make_error(Errc::io_error,
+                                           path + " changed while hashing: it is shorter than " +
+                                               std::to_string(length) + " bytes"));
                 got += static_cast<std::uint64_t>(r);
             }
             for (std::uint64_t p = 0; p * piece_length < want; ++p) {
                 const std::uint64_t n = std::min(piece_length, want - p * piece_length);
                 sha.update(buf.get() + p * piece_length, n);
                 const auto d = sha.finish();
-                std::copy(d.begin(), d.end(), digests.begin() + static_cast<std::ptrdiff_t>((c * per_chunk + p) * 20));
+                std::copy(d.begin(), d.end(),
+                          digests.begin() + static_cast<std::ptrdiff_t>((c * per_chunk + p) * 20));
             }
             const std::uint64_t total = done_bytes.fetch_add(want) + want;
             if (options.progress) options.progress(total);
@@ -82,9 +86,11 @@ common::Result<std::string> hash_file_pieces(const std::string& path, std::uint6
     };
 
     std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+    for (unsigned i = 1; i < threads; ++i)
+        pool.emplace_back(worker);
     worker();
-    for (auto& t : pool) t.join();
+    for (auto& t : pool)
+        t.join();
     if (failed) return first_error;
     return digests;
 }

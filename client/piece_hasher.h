@@ -18,8 +18,8 @@
 namespace mt::client {
 
 struct HashOptions {
-    unsigned threads = 0;                     // 0: one per core
-    std::uint64_t chunk_bytes = 4u << 20;     // rounded to whole pieces
+    unsigned threads = 0;                  // 0: one per core
+    std::uint64_t chunk_bytes = 4u << 20;  // rounded to whole pieces
     // Called from worker threads with the bytes hashed so far (monotonic).
     std::function<void(std::uint64_t)> progress;
     const std::atomic<bool>* cancel = nullptr;  // stops early with Errc::invalid_argument

@@ -15,17 +15,21 @@ const Value* Value::find(std::string_view key) const {
 
 const char* type_name(Value::Type t) {
     switch (t) {
-        case Value::Type::integer: return "an integer";
-        case Value::Type::string: return "a string";
-        case Value::Type::list: return "a list";
-        case Value::Type::dict: return "a dictionary";
+        case Value::Type::integer:
+            return "an integer";
+        case Value::Type::string:
+            return "a string";
+        case Value::Type::list:
+            return "a list";
+        case Value::Type::dict:
+            return "a dictionary";
     }
     return "a value";
 }
 
 // Recursive descent; recursion depth is bounded by Limits::max_depth.
 class Parser {
-public:
+  public:
     Parser(std::string_view in, const Limits& limits) : in_(in), limits_(limits) {}
 
     Result<Value> parse_document() {
@@ -36,7 +40,7 @@ public:
         return root;
     }
 
-private:
+  private:
     bool fail(const std::string& what, std::size_t at) {
         if (!failed_) {
             failed_ = true;
@@ -91,9 +95,11 @@ private:
             ++pos_;
         }
         const std::size_t first_digit = pos_;
-        while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9') ++pos_;
+        while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9')
+            ++pos_;
         if (at_end()) return fail("unexpected end of input inside an integer", pos_);
-        if (in_[pos_] != 'e') return fail("invalid byte " + describe(in_[pos_]) + " in integer", pos_);
+        if (in_[pos_] != 'e')
+            return fail("invalid byte " + describe(in_[pos_]) + " in integer", pos_);
         const std::size_t n = pos_ - first_digit;
         if (n == 0) return fail("integer without digits", digits_start);
         if (in_[first_digit] == '0' && n > 1) return fail("leading zero in integer", first_digit);
@@ -110,7 +116,8 @@ private:
     // <len>:<bytes>
     bool parse_string(std::string_view& out) {
         const std::size_t start = pos_;
-        while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9') ++pos_;
+        while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9')
+            ++pos_;
         if (at_end()) return fail("unexpected end of input inside a string length", pos_);
         if (in_[pos_] != ':')
             return fail("invalid byte " + describe(in_[pos_]) + " in string length", pos_);
@@ -209,7 +216,8 @@ struct EncodeVisitor {
     void operator()(const std::string& s) const { append_string(out, s); }
     void operator()(const Item::List& l) const {
         out.push_back('l');
-        for (const auto& i : l) encode(i, out);
+        for (const auto& i : l)
+            encode(i, out);
         out.push_back('e');
     }
     void operator()(const Item::Dict& d) const {
@@ -224,7 +232,9 @@ struct EncodeVisitor {
 };
 }  // namespace
 
-void encode(const Item& item, std::string& out) { std::visit(EncodeVisitor{out}, item.v); }
+void encode(const Item& item, std::string& out) {
+    std::visit(EncodeVisitor{out}, item.v);
+}
 
 std::string encode(const Item& item) {
     std::string out;

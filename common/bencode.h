@@ -32,13 +32,13 @@
 namespace mt::common::bencode {
 
 struct Limits {
-    std::size_t max_depth = 100;             // nesting of lists and dicts
-    std::size_t max_tokens = 2'000'000;      // values of any kind
+    std::size_t max_depth = 100;               // nesting of lists and dicts
+    std::size_t max_tokens = 2'000'000;        // values of any kind
     std::size_t max_string_length = 1u << 28;  // 256 MiB
 };
 
 class Value {
-public:
+  public:
     enum class Type { integer, string, list, dict };
 
     Type type() const { return type_; }
@@ -61,7 +61,7 @@ public:
     std::string_view raw() const { return raw_; }
     std::size_t offset() const { return offset_; }
 
-private:
+  private:
     friend class Parser;
     Type type_ = Type::integer;
     std::int64_t integer_ = 0;
@@ -98,14 +98,14 @@ struct Item {
     std::variant<std::int64_t, std::string, List, Dict, Raw> v;
 
     Item() : v(std::int64_t{0}) {}
-    Item(std::int64_t i) : v(i) {}              // NOLINT: builder convenience
-    Item(int i) : v(std::int64_t{i}) {}         // NOLINT
-    Item(std::string s) : v(std::move(s)) {}    // NOLINT
+    Item(std::int64_t i) : v(i) {}                   // NOLINT: builder convenience
+    Item(int i) : v(std::int64_t{i}) {}              // NOLINT
+    Item(std::string s) : v(std::move(s)) {}         // NOLINT
     Item(std::string_view s) : v(std::string(s)) {}  // NOLINT
-    Item(const char* s) : v(std::string(s)) {}  // NOLINT
-    Item(List l) : v(std::move(l)) {}           // NOLINT
-    Item(Dict d) : v(std::move(d)) {}           // NOLINT
-    Item(Raw r) : v(std::move(r)) {}            // NOLINT
+    Item(const char* s) : v(std::string(s)) {}       // NOLINT
+    Item(List l) : v(std::move(l)) {}                // NOLINT
+    Item(Dict d) : v(std::move(d)) {}                // NOLINT
+    Item(Raw r) : v(std::move(r)) {}                 // NOLINT
 };
 
 void encode(const Item& item, std::string& out);

@@ -46,7 +46,9 @@ inline void store_u64(void* p, std::uint64_t v) {
     store_u32(b + 4, static_cast<std::uint32_t>(v));
 }
 
-inline void append_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+inline void append_u8(std::string& out, std::uint8_t v) {
+    out.push_back(static_cast<char>(v));
+}
 
 inline void append_u16(std::string& out, std::uint16_t v) {
     char b[2];
@@ -69,7 +71,7 @@ inline void append_u64(std::string& out, std::uint64_t v) {
 // Sequential bounds-checked reader over a byte span. Every read reports
 // failure (returns false) rather than reading past the end.
 class ByteReader {
-public:
+  public:
     explicit ByteReader(std::string_view data) : data_(data) {}
 
     std::size_t remaining() const { return data_.size() - pos_; }
@@ -91,7 +93,7 @@ public:
     }
     std::string_view rest() const { return data_.substr(pos_); }
 
-private:
+  private:
     template <class T, class F>
     bool fixed(T& v, std::size_t n, F read) {
         if (remaining() < n) return false;

@@ -16,7 +16,8 @@ Result<std::string> read_file(const std::string& path, std::uint64_t max_size) {
     if (!fd.valid()) return errno_error("cannot open " + path, errno);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return errno_error("cannot stat " + path, errno);
-    if (!S_ISREG(st.st_mode)) return make_error(Errc::invalid_argument, path + " is not a regular file");
+    if (!S_ISREG(st.st_mode))
+        return make_error(Errc::invalid_argument, path + " is not a regular file");
     if (static_cast<std::uint64_t>(st.st_size) > max_size)
         return make_error(Errc::limit_exceeded, path + " is " + std::to_string(st.st_size) +
                                                     " bytes, over the limit of " +
@@ -38,7 +39,8 @@ Result<std::string> read_file(const std::string& path, std::uint64_t max_size) {
 
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
     const auto slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
@@ -66,7 +68,8 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 Status write_file_atomic_new(const std::string& path, std::string_view data, bool overwrite) {
     struct stat st {};
     if (!overwrite && ::stat(path.c_str(), &st) == 0)
-        return make_error(Errc::invalid_argument, path + " already exists (use --force to replace it)");
+        return make_error(Errc::invalid_argument,
+                          path + " already exists (use --force to replace it)");
     return write_file_atomic(path, data);
 }
 

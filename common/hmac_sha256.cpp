@@ -15,7 +15,9 @@ EVP_MAC* hmac_alg() {
 }
 }  // namespace
 
-void HmacSha256::CtxFree::operator()(evp_mac_ctx_st* c) const { EVP_MAC_CTX_free(c); }
+void HmacSha256::CtxFree::operator()(evp_mac_ctx_st* c) const {
+    EVP_MAC_CTX_free(c);
+}
 
 HmacSha256::HmacSha256(std::string_view key) {
     if (!hmac_alg()) throw std::runtime_error("OpenSSL: HMAC unavailable");

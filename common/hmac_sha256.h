@@ -16,7 +16,7 @@ namespace mt::common {
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
 class HmacSha256 {
-public:
+  public:
     explicit HmacSha256(std::string_view key);  // throws std::runtime_error if OpenSSL fails
     HmacSha256(HmacSha256&&) noexcept = default;
     HmacSha256& operator=(HmacSha256&&) noexcept = default;
@@ -27,7 +27,7 @@ public:
 
     static Sha256Digest mac(std::string_view key, std::string_view data);
 
-private:
+  private:
     struct CtxFree {
         void operator()(evp_mac_ctx_st* c) const;
     };

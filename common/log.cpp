@@ -15,22 +15,29 @@ namespace mt::common {
 
 const char* log_level_name(LogLevel l) {
     switch (l) {
-        case LogLevel::debug: return "DEBUG";
-        case LogLevel::info: return "INFO";
-        case LogLevel::warn: return "WARN";
-        case LogLevel::error: return "ERROR";
+        case LogLevel::debug:
+            return "DEBUG";
+        case LogLevel::info:
+            return "INFO";
+        case LogLevel::warn:
+            return "WARN";
+        case LogLevel::error:
+            return "ERROR";
     }
     return "?";
 }
 
 Logger::Logger(const std::string& path, LogLevel min_level) : min_level_(min_level) {
     fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!fd_.valid()) throw std::runtime_error(errno_error("cannot open log file " + path, errno).message);
+    if (!fd_.valid())
+        throw std::runtime_error(errno_error("cannot open log file " + path, errno).message);
 }
 
 Logger::Logger(Fd fd, LogLevel min_level) : fd_(std::move(fd)), min_level_(min_level) {}
 
-Logger Logger::null() { return Logger(); }
+Logger Logger::null() {
+    return Logger();
+}
 
 std::string utc_timestamp() {
     timeval tv{};
@@ -50,7 +57,8 @@ void Logger::log(LogLevel level, std::string_view message) {
     line += ' ';
     line += log_level_name(level);
     line += ' ';
-    for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one event, one line
+    for (char c : message)
+        line.push_back(c == '\n' ? ' ' : c);  // one event, one line
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     (void)write_all(fd_.get(), line);  // a failing log must not take the process down

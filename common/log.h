@@ -19,7 +19,7 @@ enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
 const char* log_level_name(LogLevel l);
 
 class Logger {
-public:
+  public:
     // Appends to `path` (created 0644 if missing). Throws std::runtime_error if
     // the file cannot be opened: a start-up failure.
     explicit Logger(const std::string& path, LogLevel min_level = LogLevel::info);
@@ -37,7 +37,7 @@ public:
     bool enabled(LogLevel level) const { return fd_.valid() && level >= min_level_; }
     void set_level(LogLevel level) { min_level_ = level; }
 
-private:
+  private:
     Logger() = default;
     std::mutex mu_;
     Fd fd_;

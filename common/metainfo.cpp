@@ -23,17 +23,19 @@ std::uint64_t Metainfo::piece_size(std::size_t i) const {
 std::vector<std::string> Metainfo::trackers() const {
     std::vector<std::string> out;
     for (const auto& tier : announce_list)
-        for (const auto& url : tier) out.push_back(url);
+        for (const auto& url : tier)
+            out.push_back(url);
     if (out.empty() && !announce.empty()) out.push_back(announce);
     return out;
 }
 
 Status check_path_segment(std::string_view s, std::string_view what) {
     auto bad = [&](const char* why) {
-        return make_error(Errc::invalid_argument, "metainfo: " + std::string(what) + " '" +
-                                                      std::string(s) + "' " + why);
+        return make_error(Errc::invalid_argument,
+                          "metainfo: " + std::string(what) + " '" + std::string(s) + "' " + why);
     };
-    if (s.empty()) return make_error(Errc::invalid_argument, "metainfo: " + std::string(what) + " is empty");
+    if (s.empty())
+        return make_error(Errc::invalid_argument, "metainfo: " + std::string(what) + " is empty");
     if (s.find('\0') != std::string_view::npos) return bad("contains a NUL byte");
     if (s.find('/') != std::string_view::npos) return bad("contains '/' (a path, not a name)");
     if (s == "." || s == "..") return bad("is a relative directory reference");
@@ -48,8 +50,8 @@ Error field_error(const std::string& field, const std::string& why) {
 
 // Looks up `key`, checking its type; nullptr with *err set when the type is
 // wrong, nullptr with *err untouched when the key is absent.
-const Value* get(const Value& dict, std::string_view key, Value::Type type, const std::string& field,
-                 Error* err) {
+const Value* get(const Value& dict, std::string_view key, Value::Type type,
+                 const std::string& field, Error* err) {
     const Value* v = dict.find(key);
     if (v == nullptr) return nullptr;
     if (v->type() != type) {
@@ -61,7 +63,7 @@ const Value* get(const Value& dict, std::string_view key, Value::Type type, cons
 }
 
 class MetainfoParser {
-public:
+  public:
     Result<Metainfo> parse(std::string_view bytes) {
         if (bytes.size() > kMaxMetainfoSize)
             return make_error(Errc::limit_exceeded, "metainfo: " + std::to_string(bytes.size()) +
@@ -70,7 +72,9 @@ public:
         bencode::Limits limits;
         limits.max_string_length = kMaxMetainfoSize;
         auto root = bencode::decode(bytes, limits);
-        if (!root) return make_error(Errc::parse_error, "metainfo: " + root.error().message, root.error().offset);
+        if (!root)
+            return make_error(Errc::parse_error, "metainfo: " + root.error().message,
+                              root.error().offset);
         if (!root->is_dict()) return field_error("top level", "must be a dictionary");
         if (!top_level(*root)) return err_;
         const Value* info = root->find("info");
@@ -82,13 +86,14 @@ public:
         return std::move(m_);
     }
 
-private:
+  private:
     bool fail(Error e) {
         err_ = std::move(e);
         return false;
     }
 
-    bool string_field(const Value& d, std::string_view key, const std::string& field, std::string& out) {
+    bool string_field(const Value& d, std::string_view key, const std::string& field,
+                      std::string& out) {
         const Value* v = get(d, key, Value::Type::string, field, &err_);
         if (v == nullptr) return err_.message.empty();
         out = std::string(v->as_string());
@@ -96,15 +101,17 @@ private:
     }
 
     bool top_level(const Value& root) {
-        static const std::set<std::string_view> known = {"announce", "announce-list", "comment",
+        static const std::set<std::string_view> known = {"announce",   "announce-list", "comment",
                                                          "created by", "creation date", "info"};
         if (!string_field(root, "announce", "announce", m_.announce)) return false;
         if (!string_field(root, "comment", "comment", m_.comment)) return false;
         if (!string_field(root, "created by", "created by", m_.created_by)) return false;
-        if (const Value* v = get(root, "creation date", Value::Type::integer, "creation date", &err_))
+        if (const Value* v =
+                get(root, "creation date", Value::Type::integer, "creation date", &err_))
             m_.creation_date = v->as_int();
         if (!err_.message.empty()) return false;
-        if (const Value* al = get(root, "announce-list", Value::Type::list, "announce-list", &err_)) {
+        if (const Value* al =
+                get(root, "announce-list", Value::Type::list, "announce-list", &err_)) {
             for (std::size_t t = 0; t < al->items().size(); ++t) {
                 const Value& tier = al->items()[t];
                 const std::string where = "announce-list tier " + std::to_string(t);
@@ -140,13 +147,14 @@ private:
         m_.name = std::string(name->as_string());
         if (auto s = check_path_segment(m_.name, "info.name"); !s) return fail(s.error());
 
-        const Value* pl = get(info, "piece length", Value::Type::integer, "info.piece length", &err_);
+        const Value* pl =
+            get(info, "piece length", Value::Type::integer, "info.piece length", &err_);
         if (!err_.message.empty()) return false;
         if (pl == nullptr) return fail(field_error("info.piece length", "is missing"));
         if (pl->as_int() <= 0 || static_cast<std::uint64_t>(pl->as_int()) > kMaxPieceLength)
-            return fail(field_error("info.piece length",
-                                    std::to_string(pl->as_int()) + " is not between 1 and " +
-                                        std::to_string(kMaxPieceLength)));
+            return fail(field_error("info.piece length", std::to_string(pl->as_int()) +
+                                                             " is not between 1 and " +
+                                                             std::to_string(kMaxPieceLength)));
         m_.piece_length = static_cast<std::uint64_t>(pl->as_int());
 
         if (const Value* p = get(info, "private", Value::Type::integer, "info.private", &err_)) {
@@ -171,23 +179,27 @@ private:
         if (m_.length == 0)
             return fail(field_error("info.length", "is 0: an empty torrent has nothing to share"));
         if (m_.length > kMaxTotalLength)
-            return fail(field_error("info.length", "is over the limit of " + std::to_string(kMaxTotalLength)));
+            return fail(field_error("info.length",
+                                    "is over the limit of " + std::to_string(kMaxTotalLength)));
 
         const Value* pieces = get(info, "pieces", Value::Type::string, "info.pieces", &err_);
         if (!err_.message.empty()) return false;
         if (pieces == nullptr) return fail(field_error("info.pieces", "is missing"));
         if (pieces->as_string().size() % 20 != 0)
-            return fail(field_error("info.pieces", "is " + std::to_string(pieces->as_string().size()) +
+            return fail(field_error("info.pieces", "is " +
+                                                       std::to_string(pieces->as_string().size()) +
                                                        " bytes, not a multiple of 20"));
         const std::uint64_t want = piece_count_for(m_.length, m_.piece_length);
         const std::uint64_t have = pieces->as_string().size() / 20;
         if (want != have)
-            return fail(field_error("info.pieces", "holds " + std::to_string(have) + " hashes but " +
-                                                       std::to_string(m_.length) + " bytes in pieces of " +
+            return fail(field_error("info.pieces", "holds " + std::to_string(have) +
+                                                       " hashes but " + std::to_string(m_.length) +
+                                                       " bytes in pieces of " +
                                                        std::to_string(m_.piece_length) + " need " +
                                                        std::to_string(want)));
         if (want > (1ull << 31))
-            return fail(field_error("info.pieces", "has more pieces than the peer wire can number"));
+            return fail(
+                field_error("info.pieces", "has more pieces than the peer wire can number"));
         m_.pieces = std::string(pieces->as_string());
         return true;
     }
@@ -210,7 +222,8 @@ private:
             MetainfoFile mf;
             mf.length = static_cast<std::uint64_t>(len->as_int());
             for (const Value& seg : path->items()) {
-                if (!seg.is_string()) return fail(field_error(where + ".path", "holds a non-string segment"));
+                if (!seg.is_string())
+                    return fail(field_error(where + ".path", "holds a non-string segment"));
                 if (auto s = check_path_segment(seg.as_string(), where + ".path segment"); !s)
                     return fail(s.error());
                 mf.path.emplace_back(seg.as_string());
@@ -233,7 +246,9 @@ private:
 
 }  // namespace
 
-Result<Metainfo> parse_metainfo(std::string_view bytes) { return MetainfoParser().parse(bytes); }
+Result<Metainfo> parse_metainfo(std::string_view bytes) {
+    return MetainfoParser().parse(bytes);
+}
 
 Result<Metainfo> load_metainfo(const std::string& path) {
     auto data = read_file(path, kMaxMetainfoSize);
@@ -250,7 +265,8 @@ std::string encode_metainfo(const Metainfo& m) {
         bencode::Item::List tiers;
         for (const auto& tier : m.announce_list) {
             bencode::Item::List urls;
-            for (const auto& u : tier) urls.emplace_back(u);
+            for (const auto& u : tier)
+                urls.emplace_back(u);
             tiers.emplace_back(std::move(urls));
         }
         top["announce-list"] = std::move(tiers);
@@ -258,7 +274,8 @@ std::string encode_metainfo(const Metainfo& m) {
     if (!m.comment.empty()) top["comment"] = m.comment;
     if (!m.created_by.empty()) top["created by"] = m.created_by;
     if (m.creation_date != 0) top["creation date"] = m.creation_date;
-    for (const auto& [k, raw] : m.extra) top[k] = bencode::Item::Raw{raw};
+    for (const auto& [k, raw] : m.extra)
+        top[k] = bencode::Item::Raw{raw};
     top["info"] = bencode::Item::Raw{m.info_bytes};
     return bencode::encode(top);
 }

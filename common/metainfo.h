@@ -60,7 +60,7 @@ struct MetainfoFile {
 
 struct Metainfo {
     // Top level.
-    std::string announce;                                // may be empty
+    std::string announce;                                 // may be empty
     std::vector<std::vector<std::string>> announce_list;  // tiers (BEP 12)
     std::string comment;
     std::string created_by;
@@ -71,8 +71,8 @@ struct Metainfo {
     // The info dictionary.
     std::string name;
     std::uint64_t piece_length = 0;
-    std::string pieces;        // concatenated 20-byte SHA-1 digests
-    std::uint64_t length = 0;  // total bytes (sum of files for multi-file)
+    std::string pieces;               // concatenated 20-byte SHA-1 digests
+    std::uint64_t length = 0;         // total bytes (sum of files for multi-file)
     std::vector<MetainfoFile> files;  // empty for a single-file torrent
     bool is_private = false;
     std::string info_bytes;  // the exact bencoded info dictionary

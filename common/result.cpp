@@ -6,15 +6,24 @@ namespace mt::common {
 
 const char* errc_name(Errc c) {
     switch (c) {
-        case Errc::invalid_argument: return "invalid argument";
-        case Errc::parse_error: return "parse error";
-        case Errc::limit_exceeded: return "limit exceeded";
-        case Errc::not_found: return "not found";
-        case Errc::io_error: return "I/O error";
-        case Errc::timeout: return "timeout";
-        case Errc::closed: return "connection closed";
-        case Errc::refused: return "refused";
-        case Errc::unsupported: return "unsupported";
+        case Errc::invalid_argument:
+            return "invalid argument";
+        case Errc::parse_error:
+            return "parse error";
+        case Errc::limit_exceeded:
+            return "limit exceeded";
+        case Errc::not_found:
+            return "not found";
+        case Errc::io_error:
+            return "I/O error";
+        case Errc::timeout:
+            return "timeout";
+        case Errc::closed:
+            return "connection closed";
+        case Errc::refused:
+            return "refused";
+        case Errc::unsupported:
+            return "unsupported";
     }
     return "unknown error";
 }

@@ -14,7 +14,9 @@ const EVP_MD* sha1_md() {
 }
 }  // namespace
 
-void Sha1::CtxFree::operator()(evp_md_ctx_st* c) const { EVP_MD_CTX_free(c); }
+void Sha1::CtxFree::operator()(evp_md_ctx_st* c) const {
+    EVP_MD_CTX_free(c);
+}
 
 Sha1::Sha1() : ctx_(EVP_MD_CTX_new()) {
     if (!ctx_ || !sha1_md() || EVP_DigestInit_ex(ctx_.get(), sha1_md(), nullptr) != 1)

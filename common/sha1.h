@@ -16,7 +16,7 @@ namespace mt::common {
 using Sha1Digest = std::array<std::uint8_t, 20>;
 
 class Sha1 {
-public:
+  public:
     Sha1();  // throws std::runtime_error only if OpenSSL cannot allocate a context
     Sha1(Sha1&&) noexcept = default;
     Sha1& operator=(Sha1&&) noexcept = default;
@@ -28,7 +28,7 @@ public:
 
     static Sha1Digest digest(std::string_view data);
 
-private:
+  private:
     struct CtxFree {
         void operator()(evp_md_ctx_st* c) const;
     };

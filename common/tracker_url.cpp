@@ -30,7 +30,8 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
     std::string_view authority = rest.substr(0, slash);
     out.path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
     for (char c : url)
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return bad("contains a space or control character");
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            return bad("contains a space or control character");
     const auto colon = authority.rfind(':');
     if (colon == std::string_view::npos) {
         if (out.scheme == TrackerUrl::Scheme::udp) return bad("has no port");
@@ -41,7 +42,8 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
         const auto port_text = authority.substr(colon + 1);
         unsigned port = 0;
         auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 ||
+            port > 65535)
             return bad("has an invalid port");
         out.port = static_cast<std::uint16_t>(port);
     }

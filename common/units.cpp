@@ -17,7 +17,8 @@ std::string human_bytes(std::uint64_t bytes) {
     if (u == 0)
         std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
     else
-        std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : (v < 100 ? "%.1f %s" : "%.0f %s"), v, units[u]);
+        std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : (v < 100 ? "%.1f %s" : "%.0f %s"), v,
+                      units[u]);
     return buf;
 }
 

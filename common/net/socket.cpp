@@ -23,9 +23,9 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
     unsigned port = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || p != port_text.data() + port_text.size() || port > 65535)
-        return make_error(Errc::invalid_argument,
-                          "port '" + std::string(port_text) + "' in '" + std::string(text) +
-                              "' is not a number from 0 to 65535");
+        return make_error(Errc::invalid_argument, "port '" + std::string(port_text) + "' in '" +
+                                                      std::string(text) +
+                                                      "' is not a number from 0 to 65535");
     return Endpoint{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
 }
 
@@ -156,15 +156,21 @@ Status wait_for(int fd, short events, int timeout_ms) {
     while (true) {
         const int rc = ::poll(&p, 1, timeout_ms);
         if (rc > 0) return {};
-        if (rc == 0) return make_error(Errc::timeout, "timed out after " + std::to_string(timeout_ms) + " ms");
+        if (rc == 0)
+            return make_error(Errc::timeout,
+                              "timed out after " + std::to_string(timeout_ms) + " ms");
         if (errno != EINTR) return errno_error("poll", errno);
         // EINTR: wait again (the deadline restarts; callers use short timeouts)
     }
 }
 }  // namespace
 
-Status wait_readable(int fd, int timeout_ms) { return wait_for(fd, POLLIN, timeout_ms); }
-Status wait_writable(int fd, int timeout_ms) { return wait_for(fd, POLLOUT, timeout_ms); }
+Status wait_readable(int fd, int timeout_ms) {
+    return wait_for(fd, POLLIN, timeout_ms);
+}
+Status wait_writable(int fd, int timeout_ms) {
+    return wait_for(fd, POLLOUT, timeout_ms);
+}
 
 Result<std::size_t> read_some(int fd, void* buf, std::size_t n, int timeout_ms) {
     while (true) {

@@ -12,8 +12,10 @@ namespace {
 using common::kPieceLength;
 
 class MetainfoBuilder : public ::testing::Test {
-protected:
-    void SetUp() override { dir_ = ::testing::TempDir() + "mt_mb_" + std::to_string(::getpid()) + "_"; }
+  protected:
+    void SetUp() override {
+        dir_ = ::testing::TempDir() + "mt_mb_" + std::to_string(::getpid()) + "_";
+    }
     std::string write(const std::string& name, const std::string& data) {
         const std::string path = dir_ + name;
         EXPECT_TRUE(common::write_file_atomic(path, data).ok());
@@ -21,7 +23,8 @@ protected:
         return path;
     }
     void TearDown() override {
-        for (const auto& p : paths_) ::unlink(p.c_str());
+        for (const auto& p : paths_)
+            ::unlink(p.c_str());
     }
     CreateOptions options() {
         CreateOptions o;
@@ -41,9 +44,10 @@ TEST_F(MetainfoBuilder, CreatesAParsableMtorrent) {
     EXPECT_EQ(m->name, "mt_mb_" + std::to_string(::getpid()) + "_movie.bin");
     EXPECT_EQ(m->length, data.size());
     EXPECT_EQ(m->piece_count(), 3u);
-    EXPECT_EQ(m->piece_hash(2), std::string_view(reinterpret_cast<const char*>(
-                                                     common::Sha1::digest(std::string(10, 'z')).data()),
-                                                 20));
+    EXPECT_EQ(
+        m->piece_hash(2),
+        std::string_view(
+            reinterpret_cast<const char*>(common::Sha1::digest(std::string(10, 'z')).data()), 20));
     auto parsed = common::parse_metainfo(common::encode_metainfo(*m));
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(parsed->info_hash, m->info_hash);
@@ -68,9 +72,11 @@ TEST_F(MetainfoBuilder, BadInputs) {
     EXPECT_NE(create_metainfo(path, none).error().message.find("no tracker"), std::string::npos);
     CreateOptions bad = options();
     bad.trackers.push_back("ftp://x/announce");
-    EXPECT_NE(create_metainfo(path, bad).error().message.find("ftp://x/announce"), std::string::npos);
+    EXPECT_NE(create_metainfo(path, bad).error().message.find("ftp://x/announce"),
+              std::string::npos);
     EXPECT_EQ(create_metainfo(dir_ + "missing", options()).error().code, common::Errc::not_found);
-    EXPECT_NE(create_metainfo("/tmp", options()).error().message.find("not a regular file"), std::string::npos);
+    EXPECT_NE(create_metainfo("/tmp", options()).error().message.find("not a regular file"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ class PieceHasherSizes : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(PieceHasherSizes, MatchesASerialReference) {
     const std::uint64_t size = GetParam();
-    const std::string path = ::testing::TempDir() + "mt_ph_" + std::to_string(::getpid()) + "_" + std::to_string(size);
+    const std::string path =
+        ::testing::TempDir() + "mt_ph_" + std::to_string(::getpid()) + "_" + std::to_string(size);
     const std::string data = pattern(size);
     ASSERT_TRUE(common::write_file_atomic(path, data).ok());
     for (unsigned threads : {1u, 2u, 3u}) {
@@ -47,7 +48,8 @@ TEST_P(PieceHasherSizes, MatchesASerialReference) {
             o.chunk_bytes = chunk;
             auto r = hash_file_pieces(path, size, kPieceLength, o);
             ASSERT_TRUE(r.ok()) << r.error().message;
-            EXPECT_EQ(*r, reference_pieces(data, kPieceLength)) << "threads " << threads << " chunk " << chunk;
+            EXPECT_EQ(*r, reference_pieces(data, kPieceLength))
+                << "threads " << threads << " chunk " << chunk;
         }
     }
     ::unlink(path.c_str());

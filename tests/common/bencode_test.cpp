@@ -68,30 +68,29 @@ TEST_P(BencodeRejects, WithOffsetAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BencodeRejects,
-    ::testing::Values(BadCase{"", 0, "unexpected end of input"},
-                      BadCase{"i03e", 1, "leading zero in integer"},
-                      BadCase{"i-03e", 2, "leading zero in integer"},
-                      BadCase{"i-0e", 1, "negative zero"},
-                      BadCase{"ie", 1, "integer without digits"},
-                      BadCase{"i-e", 1, "integer without digits"},
-                      BadCase{"i12", 3, "unexpected end of input inside an integer"},
-                      BadCase{"i1x2e", 2, "invalid byte 'x' in integer"},
-                      BadCase{"i+1e", 1, "invalid byte '+' in integer"},
-                      BadCase{"03:abc", 0, "leading zero in string length"},
-                      BadCase{"5:abc", 0, "runs past the end of input"},
-                      BadCase{"3abc", 1, "invalid byte 'a' in string length"},
-                      BadCase{"12", 2, "unexpected end of input inside a string length"},
-                      BadCase{"li1e", 4, "unexpected end of input inside a list"},
-                      BadCase{"d1:a", 4, "unexpected end of input"},
-                      BadCase{"d1:ai1e", 7, "unexpected end of input inside a dictionary"},
-                      BadCase{"d1:bi1e1:ai2ee", 7, "dictionary keys not sorted"},
-                      BadCase{"d1:ai1e1:ai2ee", 7, "duplicate dictionary key"},
-                      BadCase{"di1ei2ee", 1, "dictionary key is not a string"},
-                      BadCase{"i1ei2e", 3, "trailing bytes after the value"},
-                      BadCase{"0:x", 2, "trailing bytes"},
-                      BadCase{"x", 0, "unexpected byte 'x'"},
-                      BadCase{"l\x01" "e", 1, "unexpected byte 0x01"},
-                      BadCase{"99999999999999999999999:a", 0, "over the limit"}));
+    ::testing::Values(
+        BadCase{"", 0, "unexpected end of input"}, BadCase{"i03e", 1, "leading zero in integer"},
+        BadCase{"i-03e", 2, "leading zero in integer"}, BadCase{"i-0e", 1, "negative zero"},
+        BadCase{"ie", 1, "integer without digits"}, BadCase{"i-e", 1, "integer without digits"},
+        BadCase{"i12", 3, "unexpected end of input inside an integer"},
+        BadCase{"i1x2e", 2, "invalid byte 'x' in integer"},
+        BadCase{"i+1e", 1, "invalid byte '+' in integer"},
+        BadCase{"03:abc", 0, "leading zero in string length"},
+        BadCase{"5:abc", 0, "runs past the end of input"},
+        BadCase{"3abc", 1, "invalid byte 'a' in string length"},
+        BadCase{"12", 2, "unexpected end of input inside a string length"},
+        BadCase{"li1e", 4, "unexpected end of input inside a list"},
+        BadCase{"d1:a", 4, "unexpected end of input"},
+        BadCase{"d1:ai1e", 7, "unexpected end of input inside a dictionary"},
+        BadCase{"d1:bi1e1:ai2ee", 7, "dictionary keys not sorted"},
+        BadCase{"d1:ai1e1:ai2ee", 7, "duplicate dictionary key"},
+        BadCase{"di1ei2ee", 1, "dictionary key is not a string"},
+        BadCase{"i1ei2e", 3, "trailing bytes after the value"}, BadCase{"0:x", 2, "trailing bytes"},
+        BadCase{"x", 0, "unexpected byte 'x'"},
+        BadCase{"l\x01"
+                "e",
+                1, "unexpected byte 0x01"},
+        BadCase{"99999999999999999999999:a", 0, "over the limit"}));
 
 TEST(Bencode, DepthLimit) {
     Limits limits;
@@ -154,19 +153,22 @@ TEST(Bencode, EncoderSortsKeysAsRawBytes) {
 }
 
 TEST(Bencode, RoundTripReproducesInput) {
-    const char* docs[] = {"i0e", "i-12e", "0:", "4:spam", "le", "de", "ld1:ai1eee",
-                          "d1:a0:1:bli1ei2ee1:cd1:di-3eee"};
+    const char* docs[] = {"i0e", "i-12e", "0:",         "4:spam",
+                          "le",  "de",    "ld1:ai1eee", "d1:a0:1:bli1ei2ee1:cd1:di-3eee"};
     for (const char* doc : docs) {
         auto v = decode(doc);
         ASSERT_TRUE(v.ok()) << doc;
         // Rebuild an Item from the tree and encode it again.
         std::function<Item(const Value&)> build = [&](const Value& x) -> Item {
             switch (x.type()) {
-                case Value::Type::integer: return Item(x.as_int());
-                case Value::Type::string: return Item(x.as_string());
+                case Value::Type::integer:
+                    return Item(x.as_int());
+                case Value::Type::string:
+                    return Item(x.as_string());
                 case Value::Type::list: {
                     Item::List l;
-                    for (const auto& i : x.items()) l.push_back(build(i));
+                    for (const auto& i : x.items())
+                        l.push_back(build(i));
                     return Item(std::move(l));
                 }
                 case Value::Type::dict: {

@@ -28,7 +28,10 @@ TEST(ByteIo, HighBitsSurvive) {
 }
 
 TEST(ByteReader, StopsAtTheEnd) {
-    const std::string data("\x00\x00\x00\x07" "abc", 7);
+    const std::string data(
+        "\x00\x00\x00\x07"
+        "abc",
+        7);
     ByteReader r(data);
     std::uint32_t n = 0;
     ASSERT_TRUE(r.u32(n));

@@ -7,7 +7,9 @@
 namespace mt::common {
 namespace {
 
-std::string unhex(const char* h) { return from_hex(h).value(); }
+std::string unhex(const char* h) {
+    return from_hex(h).value();
+}
 
 struct Vector {
     std::string key;
@@ -38,7 +40,8 @@ TEST(HmacSha256, Rfc4231Vectors) {
     };
     for (const auto& v : vectors) {
         const auto mac = HmacSha256::mac(v.key, v.data);
-        EXPECT_EQ(to_hex(std::string_view(reinterpret_cast<const char*>(mac.data()), v.truncate)), v.mac);
+        EXPECT_EQ(to_hex(std::string_view(reinterpret_cast<const char*>(mac.data()), v.truncate)),
+                  v.mac);
     }
 }
 
@@ -46,9 +49,11 @@ TEST(HmacSha256, StreamingAndResetMatchOneShot) {
     HmacSha256 h("Jefe");
     h.update("what do ya want ");
     h.update("for nothing?");
-    EXPECT_EQ(to_hex(h.finish()), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(to_hex(h.finish()),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     h.update("what do ya want for nothing?");  // same key, new message
-    EXPECT_EQ(to_hex(h.finish()), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(to_hex(h.finish()),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(HmacSha256, EmptyKeyIsAllowed) {

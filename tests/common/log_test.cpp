@@ -49,9 +49,11 @@ TEST(Logger, ConcurrentLinesNeverInterleave) {
         std::vector<std::thread> threads;
         for (int t = 0; t < kThreads; ++t)
             threads.emplace_back([&log, t] {
-                for (int i = 0; i < kLines; ++i) log.info(cat("thread ", t, " line ", i, " ", std::string(100, 'x')));
+                for (int i = 0; i < kLines; ++i)
+                    log.info(cat("thread ", t, " line ", i, " ", std::string(100, 'x')));
             });
-        for (auto& th : threads) th.join();
+        for (auto& th : threads)
+            th.join();
     }
     const std::string text = read_file(path, 64 << 20).value();
     std::istringstream in(text);

@@ -41,7 +41,8 @@ TEST(Metainfo, GoldenCasesGiveTheirExpectedResult) {
             ++good;
             ASSERT_TRUE(m.ok()) << c.file << ": " << m.error().message;
             // Re-encoding a parsed file gives back its exact bytes.
-            EXPECT_EQ(encode_metainfo(*m), read_file(kDataDir + c.file, kMaxMetainfoSize).value()) << c.file;
+            EXPECT_EQ(encode_metainfo(*m), read_file(kDataDir + c.file, kMaxMetainfoSize).value())
+                << c.file;
         } else {
             ++bad;
             ASSERT_FALSE(m.ok()) << c.file << " was accepted";
@@ -86,7 +87,8 @@ TEST(Metainfo, FieldsOfAnMtorrent) {
     ASSERT_TRUE(m.ok());
     EXPECT_EQ(m->announce, "http://127.0.0.1:6969/announce");
     ASSERT_EQ(m->announce_list.size(), 1u);
-    EXPECT_EQ(m->announce_list[0], (std::vector<std::string>{"http://127.0.0.1:6969/announce", "udp://127.0.0.1:6970"}));
+    EXPECT_EQ(m->announce_list[0],
+              (std::vector<std::string>{"http://127.0.0.1:6969/announce", "udp://127.0.0.1:6970"}));
     EXPECT_EQ(m->trackers(), m->announce_list[0]);
     EXPECT_EQ(m->created_by, "mtorrent test");
     EXPECT_EQ(m->creation_date, 1700000000);
@@ -96,7 +98,8 @@ TEST(Metainfo, FieldsOfAnMtorrent) {
 }
 
 TEST(Metainfo, InfoHashIsOverTheExactInfoBytes) {
-    const std::string bytes = read_file(kDataDir + "good_unknown_keys.mtorrent", kMaxMetainfoSize).value();
+    const std::string bytes =
+        read_file(kDataDir + "good_unknown_keys.mtorrent", kMaxMetainfoSize).value();
     auto m = parse_metainfo(bytes);
     ASSERT_TRUE(m.ok());
     const auto root = bencode::decode(bytes).value();
@@ -129,14 +132,19 @@ TEST(Metainfo, TrackersFallBackToAnnounce) {
 
 TEST(Metainfo, BuildsWhatMtorrentWrites) {
     const std::string pieces(40, 'p');
-    const auto m = make_single_file_metainfo("data.bin", kPieceLength + 5, kPieceLength, pieces,
-                                             {"http://a:1/announce", "udp://b:2"}, 1700000000, "mtorrent/x");
-    const std::string expected_info = "d6:lengthi524293e4:name8:data.bin12:piece lengthi524288e6:pieces40:" + pieces + "e";
+    const auto m =
+        make_single_file_metainfo("data.bin", kPieceLength + 5, kPieceLength, pieces,
+                                  {"http://a:1/announce", "udp://b:2"}, 1700000000, "mtorrent/x");
+    const std::string expected_info =
+        "d6:lengthi524293e4:name8:data.bin12:piece lengthi524288e6:pieces40:" + pieces + "e";
     EXPECT_EQ(m.info_bytes, expected_info);
     EXPECT_EQ(m.info_hash, InfoHash{Sha1::digest(expected_info)});
     const std::string file = encode_metainfo(m);
-    EXPECT_EQ(file, "d8:announce19:http://a:1/announce13:announce-listll19:http://a:1/announce9:udp://b:2ee"
-                    "10:created by10:mtorrent/x13:creation datei1700000000e4:info" + expected_info + "e");
+    EXPECT_EQ(
+        file,
+        "d8:announce19:http://a:1/announce13:announce-listll19:http://a:1/announce9:udp://b:2ee"
+        "10:created by10:mtorrent/x13:creation datei1700000000e4:info" +
+            expected_info + "e");
     auto back = parse_metainfo(file);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->info_hash, m.info_hash);

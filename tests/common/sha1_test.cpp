@@ -14,7 +14,8 @@ TEST(Sha1, Rfc3174Vectors) {
               "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
     Sha1 million;
     const std::string a(1000, 'a');
-    for (int i = 0; i < 1000; ++i) million.update(a);
+    for (int i = 0; i < 1000; ++i)
+        million.update(a);
     EXPECT_EQ(to_hex(million.finish()), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
     Sha1 repeated;
     for (int i = 0; i < 10; ++i)

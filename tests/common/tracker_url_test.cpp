@@ -13,7 +13,8 @@ TEST(TrackerUrl, Http) {
     EXPECT_EQ(u->port, 6969);
     EXPECT_EQ(u->path, "/announce");
     EXPECT_EQ(u->scrape_path(), "/scrape");
-    EXPECT_EQ(parse_tracker_url("http://tracker.example/x/announce.php")->scrape_path(), "/x/scrape.php");
+    EXPECT_EQ(parse_tracker_url("http://tracker.example/x/announce.php")->scrape_path(),
+              "/x/scrape.php");
     EXPECT_EQ(parse_tracker_url("http://tracker.example/")->port, 80);
     EXPECT_EQ(parse_tracker_url("http://tracker.example/foo")->scrape_path(), "");
 }

@@ -12,16 +12,20 @@ using namespace mt::common::bencode;
 namespace {
 Item rebuild(const Value& v) {
     switch (v.type()) {
-        case Value::Type::integer: return Item(v.as_int());
-        case Value::Type::string: return Item(v.as_string());
+        case Value::Type::integer:
+            return Item(v.as_int());
+        case Value::Type::string:
+            return Item(v.as_string());
         case Value::Type::list: {
             Item::List l;
-            for (const auto& i : v.items()) l.push_back(rebuild(i));
+            for (const auto& i : v.items())
+                l.push_back(rebuild(i));
             return Item(std::move(l));
         }
         case Value::Type::dict: {
             Item::Dict d;
-            for (std::size_t i = 0; i < v.keys().size(); ++i) d[std::string(v.keys()[i])] = rebuild(v.items()[i]);
+            for (std::size_t i = 0; i < v.keys().size(); ++i)
+                d[std::string(v.keys()[i])] = rebuild(v.items()[i]);
             return Item(std::move(d));
         }
     }

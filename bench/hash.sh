@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/hash: how fast `client create` hashes a file, next to mktorrent and the
+# machine's 2-core OpenSSL SHA-1 limit, in one run.
+#
+# usage: bench/hash.sh [SIZE_MIB (default 1024)] [RUNS (default 3)]
+# Warm page cache: the file is read once before timing. Prints MB/s (MiB/s)
+# medians and peak RSS; run it on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-3}
+[ -x bin/client ] || make -s all
+work=$(mktemp -d "${TMPDIR:-/tmp}/mt-bench-hash.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+file="$work/data.bin"
+head -c $((size_mib * 1024 * 1024)) /dev/urandom >"$file"
+cat "$file" >/dev/null  # warm the page cache
+
+# time_cmd OUT_PREFIX CMD...: wall seconds and peak RSS (KiB) of one run.
+time_cmd() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}') $(cat "$work/rss")"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+bench() {  # bench NAME CMD... (the command writes $work/out.torrent)
+    local name=$1
+    shift
+    local times=() rss=0
+    for _ in $(seq "$runs"); do
+        rm -f "$work/out.torrent"
+        read -r t r < <(time_cmd "$@")
+        times+=("$t")
+        [ "$r" -gt "$rss" ] && rss=$r
+    done
+    local med
+    med=$(printf '%s\n' "${times[@]}" | median)
+    printf '%-28s %8.3f s %9.0f MiB/s %8d KiB peak RSS\n' "$name" "$med" \
+        "$(awk -v s="$size_mib" -v t="$med" 'BEGIN{print s / t}')" "$rss"
+}
+
+echo "bench/hash: ${size_mib} MiB file, 512 KiB pieces, warm cache, median of $runs runs, $(nproc) cores"
+bench "mtorrent create" bin/client create "$file" "$work/out.torrent" --tracker http://127.0.0.1:1/announce --force
+if command -v mktorrent >/dev/null; then
+    bench "mktorrent -l 19 -t 2" mktorrent -l 19 -t 2 -a http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
+else
+    echo "mktorrent: not installed (apt-get install -y mktorrent)"
+fi
+if command -v transmission-create >/dev/null; then
+    bench "transmission-create" transmission-create -s 512 -t http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
+fi
+# The limit: OpenSSL SHA-1 over 512 KiB blocks on every core at once.
+limit=$(openssl speed -multi "$(nproc)" -bytes 524288 -seconds 3 sha1 2>/dev/null |
+    awk '/^sha1 /{v=$NF; sub(/k$/, "", v); print v * 1000 / 1048576}')
+printf '%-28s %8.3f s %9.0f MiB/s\n' "openssl sha1 x$(nproc) (limit)" \
+    "$(awk -v s="$size_mib" -v l="$limit" 'BEGIN{print s / l}')" "$limit"
