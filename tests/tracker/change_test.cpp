@@ -1,0 +1,71 @@
+#include "tracker/change.h"
+
+#include <gtest/gtest.h>
+
+namespace mt::tracker {
+namespace {
+
+Change sample(Change::Kind kind) {
+    Change c;
+    c.kind = kind;
+    c.origin = 2;
+    c.seq = 0x0102030405060708ull;
+    c.time_ms = 1700000000123;
+    c.info_hash = common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA");
+    if (kind == Change::Kind::peer_put || kind == Change::Kind::peer_remove)
+        c.peer_id = common::PeerId::from_bytes("-MT0100-abcdefghijkl");
+    if (kind == Change::Kind::peer_put) {
+        c.ip = 0x7f000001;
+        c.port = 6881;
+        c.left = 5;
+        c.uploaded = 6;
+        c.downloaded = 7;
+    }
+    if (kind == Change::Kind::metainfo_put) c.metainfo = "d4:infodee";
+    return c;
+}
+
+TEST(Change, GoldenPeerPut) {
+    const std::string bytes = encode_change(sample(Change::Kind::peer_put));
+    ASSERT_EQ(bytes.size(), 38u + 50u);
+    EXPECT_EQ(bytes.substr(0, 18), std::string("\x01\x02\x01\x02\x03\x04\x05\x06\x07\x08"
+                                               "\x00\x00\x01\x8b\xcf\xe5\x68\x7b",
+                                               18));
+    EXPECT_EQ(bytes.substr(58, 6), std::string("\x7f\x00\x00\x01\x1a\xe1", 6));
+}
+
+TEST(Change, RoundTripsEveryKind) {
+    for (auto kind : {Change::Kind::peer_put, Change::Kind::peer_remove, Change::Kind::metainfo_put,
+                      Change::Kind::metainfo_remove}) {
+        const Change c = sample(kind);
+        auto back = decode_change(encode_change(c));
+        ASSERT_TRUE(back.ok()) << back.error().message;
+        EXPECT_EQ(*back, c) << change_kind_name(kind);
+    }
+}
+
+TEST(Change, RejectsMalformed) {
+    const std::string good = encode_change(sample(Change::Kind::peer_put));
+    for (std::size_t n = 0; n < good.size(); ++n)
+        EXPECT_FALSE(decode_change(good.substr(0, n)).ok()) << "prefix " << n;
+    EXPECT_NE(decode_change(good + "x").error().message.find("trailing bytes"), std::string::npos);
+    std::string bad_kind = good;
+    bad_kind[0] = 9;
+    EXPECT_NE(decode_change(bad_kind).error().message.find("unknown kind 9"), std::string::npos);
+    std::string bad_origin = good;
+    bad_origin[1] = 3;
+    EXPECT_NE(decode_change(bad_origin).error().message.find("origin 3"), std::string::npos);
+    std::string meta = encode_change(sample(Change::Kind::metainfo_put));
+    meta[38] = '\x7f';  // a length field of ~2 GiB must not be trusted
+    EXPECT_NE(decode_change(meta).error().message.find("over the limit"), std::string::npos);
+}
+
+TEST(Version, OrdersByTimeThenOriginThenSeq) {
+    EXPECT_LT((Version{1, 2, 9}), (Version{2, 1, 1}));
+    EXPECT_LT((Version{1, 1, 9}), (Version{1, 2, 1}));
+    EXPECT_LT((Version{1, 1, 1}), (Version{1, 1, 2}));
+    EXPECT_FALSE((Version{1, 1, 1}) < (Version{1, 1, 1}));
+}
+
+}  // namespace
+}  // namespace mt::tracker

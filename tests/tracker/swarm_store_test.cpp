@@ -1,0 +1,212 @@
+#include "tracker/swarm_store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace mt::tracker {
+namespace {
+
+using common::InfoHash;
+using common::PeerId;
+
+struct RecordingSequencer : Sequencer {
+    std::uint64_t next = 0;
+    std::vector<Change> log;
+    void sequence(Change& c) override {
+        c.seq = ++next;
+        log.push_back(c);
+    }
+};
+
+InfoHash hash(int i) {
+    InfoHash h;
+    h.bytes[0] = static_cast<std::uint8_t>(i);
+    h.bytes[19] = static_cast<std::uint8_t>(i * 7);
+    return h;
+}
+PeerId peer(int i) {
+    PeerId p;
+    p.bytes[0] = static_cast<std::uint8_t>(i);
+    p.bytes[1] = static_cast<std::uint8_t>(i >> 8);
+    return p;
+}
+
+AnnounceInput ann(int torrent, int p, std::uint64_t left, AnnounceEvent ev = AnnounceEvent::none) {
+    AnnounceInput in;
+    in.info_hash = hash(torrent);
+    in.peer_id = peer(p);
+    in.ip = 0x7f000001;
+    in.port = static_cast<std::uint16_t>(10000 + p);
+    in.left = left;
+    in.event = ev;
+    return in;
+}
+
+class Store : public ::testing::Test {
+  protected:
+    RecordingSequencer seq;
+    SwarmStore store{1, StoreLimits{}, seq};
+};
+
+TEST_F(Store, AnnounceAddsPeersAndNeverReturnsTheAsker) {
+    auto r1 = store.announce(ann(1, 1, 100, AnnounceEvent::started), 1000);
+    EXPECT_TRUE(r1.changed);
+    EXPECT_TRUE(r1.peers.empty());
+    EXPECT_EQ(r1.incomplete, 1u);
+    auto r2 = store.announce(ann(1, 2, 0, AnnounceEvent::started), 1001);
+    ASSERT_EQ(r2.peers.size(), 1u);
+    EXPECT_EQ(r2.peers[0].peer_id, peer(1));
+    EXPECT_EQ(r2.peers[0].port, 10001);
+    EXPECT_EQ(r2.complete, 1u);
+    EXPECT_EQ(r2.incomplete, 1u);
+    ASSERT_EQ(seq.log.size(), 2u);
+    EXPECT_EQ(seq.log[1].kind, Change::Kind::peer_put);
+    EXPECT_EQ(seq.log[1].origin, 1);
+    EXPECT_EQ(seq.log[1].seq, 2u);
+}
+
+TEST_F(Store, SameAddressWithNewPeerIdIsNotReturned) {
+    store.announce(ann(1, 1, 100), 1000);
+    auto in = ann(1, 2, 100);
+    in.port = 10001;  // same ip:port as peer 1, e.g. a restarted client
+    EXPECT_TRUE(store.announce(in, 1001).peers.empty());
+}
+
+TEST_F(Store, RefreshIsNotAChange) {
+    store.announce(ann(1, 1, 100, AnnounceEvent::started), 1000);
+    auto r = store.announce(ann(1, 1, 50), 2000);
+    EXPECT_FALSE(r.changed);
+    EXPECT_TRUE(r.refreshed);
+    EXPECT_EQ(seq.log.size(), 1u);
+    // Becoming a seeder is a change.
+    auto done = store.announce(ann(1, 1, 0, AnnounceEvent::completed), 3000);
+    EXPECT_TRUE(done.changed);
+    EXPECT_EQ(done.complete, 1u);
+    EXPECT_EQ(store.scrape(hash(1)).downloaded, 1u);
+}
+
+TEST_F(Store, StoppedRemovesAndLeavesATombstone) {
+    store.announce(ann(1, 1, 100), 1000);
+    auto r = store.announce(ann(1, 1, 100, AnnounceEvent::stopped), 2000);
+    EXPECT_TRUE(r.changed);
+    EXPECT_EQ(seq.log.back().kind, Change::Kind::peer_remove);
+    EXPECT_EQ(store.counts().peers, 0u);
+    EXPECT_EQ(store.counts().tombstones, 1u);
+    // An older put arriving late (from the other tracker) does not resurrect it.
+    Change late = seq.log.front();
+    late.origin = 2;
+    EXPECT_FALSE(store.apply(late, 2500));
+    EXPECT_EQ(store.counts().peers, 0u);
+    // Stopping an unknown peer changes nothing.
+    EXPECT_FALSE(store.announce(ann(2, 9, 0, AnnounceEvent::stopped), 2000).changed);
+}
+
+TEST_F(Store, NumwantAndSeederGetsOnlyLeechers) {
+    for (int p = 1; p <= 30; ++p)
+        store.announce(ann(1, p, p % 2 ? 0 : 10), 1000);
+    auto in = ann(1, 100, 10);
+    in.numwant = 7;
+    EXPECT_EQ(store.announce(in, 1001).peers.size(), 7u);
+    auto seed = ann(1, 101, 0);
+    seed.numwant = 100;
+    auto r = store.announce(seed, 1002);
+    EXPECT_EQ(r.peers.size(), 16u);  // the 15 even leechers + peer 100
+}
+
+TEST_F(Store, ExpiryRemovesStalePeersAsChanges) {
+    store.announce(ann(1, 1, 10), 1000);
+    store.announce(ann(1, 2, 10), 5000);
+    EXPECT_EQ(store.expire(6500, 3000, 100000), 1u);
+    EXPECT_EQ(store.counts().peers, 1u);
+    EXPECT_EQ(seq.log.back().kind, Change::Kind::peer_remove);
+    // A touch keeps a peer alive.
+    store.touch({hash(1), peer(2), 9000, 10});
+    EXPECT_EQ(store.expire(11000, 3000, 100000), 0u);
+    // Tombstones are forgotten after their TTL, and empty torrents with them.
+    EXPECT_EQ(store.expire(20000, 3000, 1000), 1u);
+    store.expire(30000, 3000, 1000);
+    EXPECT_EQ(store.counts().tombstones, 0u);
+    EXPECT_EQ(store.counts().torrents, 0u);
+}
+
+TEST_F(Store, LimitsRefuseWithAReason) {
+    RecordingSequencer s2;
+    StoreLimits limits;
+    limits.max_peers = 2;
+    limits.max_torrents = 2;
+    SwarmStore small(1, limits, s2);
+    EXPECT_TRUE(small.announce(ann(1, 1, 1), 1).refused.empty());
+    EXPECT_TRUE(small.announce(ann(1, 2, 1), 1).refused.empty());
+    EXPECT_NE(small.announce(ann(1, 3, 1), 1).refused.find("peer limit"), std::string::npos);
+    // A known peer may still refresh.
+    EXPECT_TRUE(small.announce(ann(1, 2, 1), 2).refused.empty());
+    EXPECT_EQ(small.counts().peers, 2u);
+}
+
+TEST_F(Store, PublishSearchAndWithdraw) {
+    store.publish(hash(5), "bytes-of-ubuntu", "Ubuntu-24.04.iso", 123, 1000);
+    store.publish(hash(6), "bytes-of-debian", "debian.iso", 456, 1000);
+    store.announce(ann(5, 1, 0), 1000);
+    auto hits = store.search("UBUNTU", 10);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].name, "Ubuntu-24.04.iso");
+    EXPECT_EQ(hits[0].length, 123u);
+    EXPECT_EQ(hits[0].seeders, 1u);
+    EXPECT_EQ(store.search(".iso", 10).size(), 2u);
+    EXPECT_EQ(store.search(".iso", 1).size(), 1u);
+    EXPECT_EQ(*store.metainfo(hash(6)), "bytes-of-debian");
+    store.withdraw(hash(6), 2000);
+    EXPECT_FALSE(store.metainfo(hash(6)).has_value());
+    EXPECT_EQ(seq.log.back().kind, Change::Kind::metainfo_remove);
+}
+
+// The property replication rests on: two stores that apply the same changes
+// in different orders, with duplicates, end in the same state.
+TEST_F(Store, ConvergesWhateverTheOrder) {
+    RecordingSequencer s1, s2;
+    SwarmStore a(1, StoreLimits{}, s1), b(2, StoreLimits{}, s2);
+    std::mt19937 rng(42);
+    for (int i = 0; i < 2000; ++i) {
+        SwarmStore& target = rng() % 2 ? a : b;
+        const int t = static_cast<int>(rng() % 5), p = static_cast<int>(rng() % 40);
+        const auto ev = rng() % 4 == 0 ? AnnounceEvent::stopped : AnnounceEvent::none;
+        target.announce(ann(t, p, rng() % 3 == 0 ? 0 : 10, ev),
+                        1000 + i / 3);  // same-ms collisions
+    }
+    // Deliver each side's changes to the other, shuffled and duplicated.
+    auto deliver = [&](std::vector<Change> changes, SwarmStore& to) {
+        const auto copy = changes;
+        changes.insert(changes.end(), copy.begin(), copy.end());
+        std::shuffle(changes.begin(), changes.end(), rng);
+        for (const auto& c : changes)
+            to.apply(c, 5000);
+    };
+    deliver(s1.log, b);
+    deliver(s2.log, a);
+    EXPECT_EQ(a.digest_hex(), b.digest_hex());
+    EXPECT_EQ(a.counts().peers, b.counts().peers);
+    EXPECT_GT(a.counts().peers, 0u);
+}
+
+TEST_F(Store, DumpRebuildsTheSameState) {
+    for (int p = 0; p < 50; ++p)
+        store.announce(ann(p % 7, p, p % 3 ? 10 : 0), 1000 + p);
+    store.announce(ann(1, 1, 0, AnnounceEvent::stopped), 2000);
+    store.publish(hash(3), "meta", "x", 1, 2000);
+    RecordingSequencer s2;
+    SwarmStore copy(2, StoreLimits{}, s2);
+    std::size_t n = 0;
+    store.dump([&](const Change& c) {
+        ++n;
+        copy.apply(c, 3000);
+    });
+    EXPECT_GT(n, 50u);
+    EXPECT_EQ(copy.digest_hex(), store.digest_hex());
+    EXPECT_EQ(copy.counts().tombstones, store.counts().tombstones);
+    EXPECT_TRUE(s2.log.empty()) << "applying is never re-sequenced";
+}
+
+}  // namespace
+}  // namespace mt::tracker

@@ -1,0 +1,113 @@
+#include "tracker/change.h"
+
+#include "common/byte_io.h"
+
+namespace mt::tracker {
+
+using common::ByteReader;
+using common::Errc;
+using common::make_error;
+
+bool operator==(const Change& a, const Change& b) {
+    return a.kind == b.kind && a.origin == b.origin && a.seq == b.seq && a.time_ms == b.time_ms &&
+           a.info_hash == b.info_hash && a.peer_id == b.peer_id && a.ip == b.ip &&
+           a.port == b.port && a.left == b.left && a.uploaded == b.uploaded &&
+           a.downloaded == b.downloaded && a.metainfo == b.metainfo;
+}
+
+const char* change_kind_name(Change::Kind k) {
+    switch (k) {
+        case Change::Kind::peer_put:
+            return "peer_put";
+        case Change::Kind::peer_remove:
+            return "peer_remove";
+        case Change::Kind::metainfo_put:
+            return "metainfo_put";
+        case Change::Kind::metainfo_remove:
+            return "metainfo_remove";
+    }
+    return "unknown";
+}
+
+void encode_change(const Change& c, std::string& out) {
+    common::append_u8(out, static_cast<std::uint8_t>(c.kind));
+    common::append_u8(out, c.origin);
+    common::append_u64(out, c.seq);
+    common::append_u64(out, static_cast<std::uint64_t>(c.time_ms));
+    out.append(c.info_hash.view());
+    switch (c.kind) {
+        case Change::Kind::peer_put:
+            out.append(c.peer_id.view());
+            common::append_u32(out, c.ip);
+            common::append_u16(out, c.port);
+            common::append_u64(out, c.left);
+            common::append_u64(out, c.uploaded);
+            common::append_u64(out, c.downloaded);
+            break;
+        case Change::Kind::peer_remove:
+            out.append(c.peer_id.view());
+            break;
+        case Change::Kind::metainfo_put:
+            common::append_u32(out, static_cast<std::uint32_t>(c.metainfo.size()));
+            out.append(c.metainfo);
+            break;
+        case Change::Kind::metainfo_remove:
+            break;
+    }
+}
+
+std::string encode_change(const Change& c) {
+    std::string out;
+    encode_change(c, out);
+    return out;
+}
+
+common::Result<Change> decode_change(std::string_view data) {
+    auto bad = [&](const std::string& why, std::size_t at) {
+        return make_error(Errc::parse_error,
+                          "change record: " + why + " at offset " + std::to_string(at), at);
+    };
+    ByteReader r(data);
+    Change c;
+    std::uint8_t kind = 0;
+    std::uint64_t time = 0;
+    std::string_view hash;
+    if (!r.u8(kind) || !r.u8(c.origin) || !r.u64(c.seq) || !r.u64(time) || !r.bytes(20, hash))
+        return bad("record shorter than its 38-byte header", data.size());
+    if (kind < 1 || kind > 4) return bad("unknown kind " + std::to_string(kind), 0);
+    if (c.origin != 1 && c.origin != 2)
+        return bad("origin " + std::to_string(c.origin) + " is not 1 or 2", 1);
+    if (c.seq == 0) return bad("sequence number 0", 2);
+    c.kind = static_cast<Change::Kind>(kind);
+    c.time_ms = static_cast<std::int64_t>(time);
+    c.info_hash = common::InfoHash::from_bytes(hash);
+    std::string_view peer;
+    switch (c.kind) {
+        case Change::Kind::peer_put:
+            if (!r.bytes(20, peer) || !r.u32(c.ip) || !r.u16(c.port) || !r.u64(c.left) ||
+                !r.u64(c.uploaded) || !r.u64(c.downloaded))
+                return bad("peer_put record is short", data.size());
+            c.peer_id = common::PeerId::from_bytes(peer);
+            break;
+        case Change::Kind::peer_remove:
+            if (!r.bytes(20, peer)) return bad("peer_remove record is short", data.size());
+            c.peer_id = common::PeerId::from_bytes(peer);
+            break;
+        case Change::Kind::metainfo_put: {
+            std::uint32_t len = 0;
+            std::string_view bytes;
+            if (!r.u32(len)) return bad("metainfo_put record is short", data.size());
+            if (len > kMaxMetainfoBytes)
+                return bad("metainfo of " + std::to_string(len) + " bytes is over the limit", 38);
+            if (!r.bytes(len, bytes)) return bad("metainfo_put record is short", data.size());
+            c.metainfo = std::string(bytes);
+            break;
+        }
+        case Change::Kind::metainfo_remove:
+            break;
+    }
+    if (r.remaining() != 0) return bad("trailing bytes", r.position());
+    return c;
+}
+
+}  // namespace mt::tracker

@@ -1,0 +1,90 @@
+// A membership change: the unit the trackers journal and replicate.
+//
+// Every change carries its origin tracker (1 or 2), that origin's sequence
+// number (1, 2, 3, ... without gaps) and the origin's wall-clock time in
+// milliseconds. The time orders conflicting writes to the same key
+// (last writer wins, ties broken by origin), so both trackers converge
+// whatever order changes arrive in; the (origin, seq) pair makes applying a
+// change twice harmless.
+//
+// Encoding (big-endian):
+//
+//   offset size field
+//   0      1    kind (1 peer_put, 2 peer_remove, 3 metainfo_put, 4 metainfo_remove)
+//   1      1    origin (1 or 2)
+//   2      8    seq
+//   10     8    time_ms (signed, Unix epoch)
+//   18     20   info_hash
+//   38     ...  per kind:
+//     peer_put:        peer_id(20) ip(4) port(2) left(8) uploaded(8) downloaded(8)  = 50
+//     peer_remove:     peer_id(20)                                                  = 20
+//     metainfo_put:    length(4) metainfo bytes (at most kMaxMetainfoBytes)
+//     metainfo_remove: nothing
+// Nothing may follow the kind's fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/ids.h"
+#include "common/result.h"
+
+namespace mt::tracker {
+
+constexpr std::size_t kMaxMetainfoBytes = 4u << 20;  // what /publish accepts
+
+// Orders writes to one key: later time wins; ties go to the higher origin,
+// then the higher sequence number (two changes of one origin in one ms).
+struct Version {
+    std::int64_t time_ms = 0;
+    std::uint8_t origin = 0;
+    std::uint64_t seq = 0;
+
+    friend bool operator<(const Version& a, const Version& b) {
+        if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+        if (a.origin != b.origin) return a.origin < b.origin;
+        return a.seq < b.seq;
+    }
+    friend bool operator==(const Version& a, const Version& b) {
+        return a.time_ms == b.time_ms && a.origin == b.origin && a.seq == b.seq;
+    }
+};
+
+struct Change {
+    enum class Kind : std::uint8_t {
+        peer_put = 1,
+        peer_remove = 2,
+        metainfo_put = 3,
+        metainfo_remove = 4
+    };
+
+    Kind kind = Kind::peer_put;
+    std::uint8_t origin = 0;
+    std::uint64_t seq = 0;
+    std::int64_t time_ms = 0;
+    common::InfoHash info_hash;
+    // peer_put / peer_remove
+    common::PeerId peer_id;
+    std::uint32_t ip = 0;  // IPv4, host order
+    std::uint16_t port = 0;
+    std::uint64_t left = 0;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    // metainfo_put: the bencoded .mtorrent
+    std::string metainfo;
+
+    Version version() const { return {time_ms, origin, seq}; }
+    friend bool operator==(const Change& a, const Change& b);
+};
+
+void encode_change(const Change& c, std::string& out);
+std::string encode_change(const Change& c);
+
+// Errc::parse_error naming the problem: short input, unknown kind, origin not
+// 1 or 2, seq 0, a metainfo over kMaxMetainfoBytes, trailing bytes.
+common::Result<Change> decode_change(std::string_view data);
+
+const char* change_kind_name(Change::Kind k);
+
+}  // namespace mt::tracker

@@ -1,0 +1,478 @@
+#include "tracker/swarm_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <random>
+
+#include "common/hex.h"
+#include "common/metainfo.h"
+#include "common/sha1.h"
+
+namespace mt::tracker {
+
+using common::InfoHash;
+using common::PeerId;
+
+namespace {
+
+struct PeerEntry {
+    PeerId id;
+    std::uint32_t ip = 0;
+    std::uint16_t port = 0;
+    std::uint64_t left = 0;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::int64_t last_seen = 0;
+    Version version;
+
+    bool seeder() const { return left == 0; }
+};
+
+struct MetaEntry {
+    std::string bytes;  // empty when removed
+    std::string name;
+    std::uint64_t length = 0;
+    Version version;
+    bool removed = false;
+};
+
+std::minstd_rand& rng() {
+    thread_local std::minstd_rand r(std::random_device{}());
+    return r;
+}
+
+}  // namespace
+
+struct Torrent {
+    std::vector<PeerEntry> peers;
+    std::unordered_map<PeerId, std::uint32_t> index;  // peer id -> position in peers
+    std::unordered_map<PeerId, Version> tombstones;
+    std::optional<MetaEntry> meta;
+    std::uint32_t seeders = 0;
+    std::uint32_t completed = 0;
+
+    bool empty() const { return peers.empty() && tombstones.empty() && !meta; }
+
+    PeerEntry* find(const PeerId& id) {
+        auto it = index.find(id);
+        return it == index.end() ? nullptr : &peers[it->second];
+    }
+    // The version a key currently holds: live entry or tombstone.
+    std::optional<Version> version_of(const PeerId& id) const {
+        if (auto it = index.find(id); it != index.end()) return peers[it->second].version;
+        if (auto it = tombstones.find(id); it != tombstones.end()) return it->second;
+        return std::nullopt;
+    }
+    void insert(PeerEntry e) {
+        tombstones.erase(e.id);
+        if (e.seeder()) ++seeders;
+        index.emplace(e.id, static_cast<std::uint32_t>(peers.size()));
+        peers.push_back(std::move(e));
+    }
+    void update(PeerEntry& e, const PeerEntry& from) {
+        if (e.seeder()) --seeders;
+        const std::int64_t seen = std::max(e.last_seen, from.last_seen);
+        e = from;
+        e.last_seen = seen;
+        if (e.seeder()) ++seeders;
+    }
+    void remove(const PeerId& id, const Version& v) {
+        auto it = index.find(id);
+        if (it != index.end()) {
+            const std::uint32_t pos = it->second;
+            if (peers[pos].seeder()) --seeders;
+            index.erase(it);
+            if (pos + 1 != peers.size()) {
+                peers[pos] = std::move(peers.back());
+                index[peers[pos].id] = pos;
+            }
+            peers.pop_back();
+        }
+        tombstones[id] = v;
+    }
+};
+
+struct SwarmStore::Stripe {
+    mutable std::mutex mu;
+    std::unordered_map<InfoHash, Torrent> torrents;
+};
+
+SwarmStore::SwarmStore(std::uint8_t self_origin, StoreLimits limits, Sequencer& sequencer)
+    : self_(self_origin), limits_(limits), sequencer_(sequencer), stripes_(new Stripe[kStripes]) {}
+
+SwarmStore::~SwarmStore() = default;
+
+SwarmStore::Stripe& SwarmStore::stripe_for(const InfoHash& h) const {
+    return stripes_[h.bytes[19] % kStripes];
+}
+
+namespace {
+
+Change peer_change(Change::Kind kind, const InfoHash& h, const PeerEntry& e, std::uint8_t origin,
+                   std::int64_t now) {
+    Change c;
+    c.kind = kind;
+    c.origin = origin;
+    c.time_ms = now;
+    c.info_hash = h;
+    c.peer_id = e.id;
+    c.ip = e.ip;
+    c.port = e.port;
+    c.left = e.left;
+    c.uploaded = e.uploaded;
+    c.downloaded = e.downloaded;
+    return c;
+}
+
+void select_peers(const Torrent& t, const AnnounceInput& in, bool asker_is_seeder,
+                  std::uint32_t want, std::vector<PeerEndpoint>& out) {
+    const std::size_t n = t.peers.size();
+    if (n == 0 || want == 0) return;
+    out.reserve(std::min<std::size_t>(want, n));
+    const std::size_t start = rng()() % n;
+    for (std::size_t i = 0; i < n && out.size() < want; ++i) {
+        const PeerEntry& p = t.peers[(start + i) % n];
+        if (p.id == in.peer_id || (p.ip == in.ip && p.port == in.port))
+            continue;                                 // never the asker
+        if (asker_is_seeder && p.seeder()) continue;  // a seeder only needs leechers
+        out.push_back({p.ip, p.port, p.id});
+    }
+}
+
+}  // namespace
+
+AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms) {
+    AnnounceResult r;
+    Stripe& s = stripe_for(in.info_hash);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(in.info_hash);
+    if (it == s.torrents.end()) {
+        if (in.event == AnnounceEvent::stopped) return r;  // nothing to forget
+        if (torrents_.load() >= limits_.max_torrents) {
+            r.refused = "tracker is full: torrent limit of " +
+                        std::to_string(limits_.max_torrents) + " reached";
+            return r;
+        }
+        it = s.torrents.emplace(in.info_hash, Torrent{}).first;
+        ++torrents_;
+    }
+    Torrent& t = it->second;
+    PeerEntry* existing = t.find(in.peer_id);
+
+    if (in.event == AnnounceEvent::stopped) {
+        if (existing) {
+            Change c =
+                peer_change(Change::Kind::peer_remove, in.info_hash, *existing, self_, now_ms);
+            sequencer_.sequence(c);
+            t.remove(in.peer_id, c.version());
+            --peers_;
+            r.changed = true;
+        }
+    } else {
+        PeerEntry e;
+        e.id = in.peer_id;
+        e.ip = in.ip;
+        e.port = in.port;
+        e.left = in.left;
+        e.uploaded = in.uploaded;
+        e.downloaded = in.downloaded;
+        e.last_seen = now_ms;
+        if (in.event == AnnounceEvent::completed) ++t.completed;
+        if (existing && existing->ip == e.ip && existing->port == e.port &&
+            existing->seeder() == e.seeder()) {
+            // Only a refresh: nothing any other peer would see differently.
+            e.version = existing->version;
+            t.update(*existing, e);
+            r.refreshed = true;
+        } else if (!existing && peers_.load() >= limits_.max_peers) {
+            r.refused =
+                "tracker is full: peer limit of " + std::to_string(limits_.max_peers) + " reached";
+        } else {
+            Change c = peer_change(Change::Kind::peer_put, in.info_hash, e, self_, now_ms);
+            sequencer_.sequence(c);
+            e.version = c.version();
+            if (existing) {
+                t.update(*existing, e);
+            } else {
+                t.insert(e);
+                ++peers_;
+            }
+            r.changed = true;
+        }
+        if (r.refused.empty()) {
+            const std::uint32_t want = std::min(in.numwant, limits_.max_numwant);
+            select_peers(t, in, e.seeder(), want, r.peers);
+        }
+    }
+    r.complete = t.seeders;
+    r.incomplete = static_cast<std::uint32_t>(t.peers.size()) - t.seeders;
+    if (t.empty()) {
+        s.torrents.erase(it);
+        --torrents_;
+    }
+    return r;
+}
+
+bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
+    Stripe& s = stripe_for(c.info_hash);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(c.info_hash);
+    if (it == s.torrents.end()) {
+        it = s.torrents.emplace(c.info_hash, Torrent{}).first;
+        ++torrents_;
+    }
+    Torrent& t = it->second;
+    const Version v = c.version();
+    bool changed = false;
+    switch (c.kind) {
+        case Change::Kind::peer_put:
+        case Change::Kind::peer_remove: {
+            const auto held = t.version_of(c.peer_id);
+            if (held && !(*held < v)) break;  // not newer: already applied or superseded
+            changed = true;
+            if (c.kind == Change::Kind::peer_remove) {
+                if (t.find(c.peer_id)) --peers_;
+                t.remove(c.peer_id, v);
+                break;
+            }
+            PeerEntry e;
+            e.id = c.peer_id;
+            e.ip = c.ip;
+            e.port = c.port;
+            e.left = c.left;
+            e.uploaded = c.uploaded;
+            e.downloaded = c.downloaded;
+            e.last_seen = now_ms;
+            e.version = v;
+            if (PeerEntry* existing = t.find(c.peer_id)) {
+                t.update(*existing, e);
+            } else {
+                t.insert(e);
+                ++peers_;
+            }
+            break;
+        }
+        case Change::Kind::metainfo_put:
+        case Change::Kind::metainfo_remove: {
+            if (t.meta && !(t.meta->version < v)) break;
+            changed = true;
+            MetaEntry m;
+            m.version = v;
+            m.removed = c.kind == Change::Kind::metainfo_remove;
+            if (!m.removed) {
+                // Name and size come from the bytes, validated when they were published.
+                if (auto parsed = common::parse_metainfo(c.metainfo)) {
+                    m.name = parsed->name;
+                    m.length = parsed->length;
+                }
+                m.bytes = c.metainfo;
+            }
+            t.meta = std::move(m);
+            break;
+        }
+    }
+    if (t.empty()) {
+        s.torrents.erase(it);
+        --torrents_;
+    }
+    return changed;
+}
+
+void SwarmStore::touch(const Touch& tc) {
+    Stripe& s = stripe_for(tc.info_hash);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(tc.info_hash);
+    if (it == s.torrents.end()) return;
+    if (PeerEntry* e = it->second.find(tc.peer_id)) {
+        if (tc.time_ms > e->last_seen) {
+            e->last_seen = tc.time_ms;
+            // left may move within leecher (or stay within seeder) state only.
+            if ((tc.left == 0) == e->seeder()) e->left = tc.left;
+        }
+    }
+}
+
+ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(h);
+    if (it == s.torrents.end()) return {};
+    const Torrent& t = it->second;
+    return {t.seeders, t.completed, static_cast<std::uint32_t>(t.peers.size()) - t.seeders};
+}
+
+void SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
+                         std::uint64_t length, std::int64_t now_ms) {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(h);
+    if (it == s.torrents.end()) {
+        it = s.torrents.emplace(h, Torrent{}).first;
+        ++torrents_;
+    }
+    Torrent& t = it->second;
+    if (t.meta && !t.meta->removed && t.meta->bytes == metainfo) return;  // already there
+    Change c;
+    c.kind = Change::Kind::metainfo_put;
+    c.origin = self_;
+    c.time_ms = now_ms;
+    c.info_hash = h;
+    c.metainfo = metainfo;
+    sequencer_.sequence(c);
+    t.meta = MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false};
+}
+
+void SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(h);
+    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return;
+    Change c;
+    c.kind = Change::Kind::metainfo_remove;
+    c.origin = self_;
+    c.time_ms = now_ms;
+    c.info_hash = h;
+    sequencer_.sequence(c);
+    it->second.meta = MetaEntry{{}, {}, 0, c.version(), true};
+}
+
+std::optional<std::string> SwarmStore::metainfo(const InfoHash& h) const {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.torrents.find(h);
+    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return std::nullopt;
+    return it->second.meta->bytes;
+}
+
+std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t max_hits) const {
+    auto lower = [](std::string_view v) {
+        std::string out(v);
+        for (auto& ch : out)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return out;
+    };
+    const std::string q = lower(query);
+    std::vector<SearchHit> hits;
+    for (std::size_t i = 0; i < kStripes && hits.size() < max_hits; ++i) {
+        std::lock_guard<std::mutex> lock(stripes_[i].mu);
+        for (const auto& [h, t] : stripes_[i].torrents) {
+            if (!t.meta || t.meta->removed || t.meta->name.empty()) continue;
+            if (lower(t.meta->name).find(q) == std::string::npos) continue;
+            hits.push_back({h, t.meta->name, t.meta->length, t.seeders,
+                            static_cast<std::uint32_t>(t.peers.size()) - t.seeders});
+            if (hits.size() >= max_hits) break;
+        }
+    }
+    std::sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) {
+        return a.name != b.name ? a.name < b.name : a.info_hash < b.info_hash;
+    });
+    return hits;
+}
+
+std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
+                               std::int64_t tombstone_ttl_ms) {
+    std::size_t removed = 0;
+    for (std::size_t i = 0; i < kStripes; ++i) {
+        Stripe& s = stripes_[i];
+        std::lock_guard<std::mutex> lock(s.mu);
+        for (auto it = s.torrents.begin(); it != s.torrents.end();) {
+            Torrent& t = it->second;
+            std::vector<PeerEntry> stale;
+            for (const auto& p : t.peers)
+                if (now_ms - p.last_seen > timeout_ms) stale.push_back(p);
+            for (const auto& p : stale) {
+                Change c = peer_change(Change::Kind::peer_remove, it->first, p, self_, now_ms);
+                sequencer_.sequence(c);
+                t.remove(p.id, c.version());
+                --peers_;
+                ++removed;
+            }
+            for (auto tb = t.tombstones.begin(); tb != t.tombstones.end();)
+                tb = now_ms - tb->second.time_ms > tombstone_ttl_ms ? t.tombstones.erase(tb)
+                                                                    : std::next(tb);
+            if (t.meta && t.meta->removed && now_ms - t.meta->version.time_ms > tombstone_ttl_ms)
+                t.meta.reset();
+            if (t.empty()) {
+                it = s.torrents.erase(it);
+                --torrents_;
+            } else {
+                ++it;
+            }
+        }
+    }
+    return removed;
+}
+
+void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
+    for (std::size_t i = 0; i < kStripes; ++i) {
+        std::lock_guard<std::mutex> lock(stripes_[i].mu);
+        for (const auto& [h, t] : stripes_[i].torrents) {
+            for (const auto& p : t.peers) {
+                Change c =
+                    peer_change(Change::Kind::peer_put, h, p, p.version.origin, p.version.time_ms);
+                c.seq = p.version.seq;
+                visit(c);
+            }
+            for (const auto& [id, v] : t.tombstones) {
+                Change c;
+                c.kind = Change::Kind::peer_remove;
+                c.origin = v.origin;
+                c.seq = v.seq;
+                c.time_ms = v.time_ms;
+                c.info_hash = h;
+                c.peer_id = id;
+                visit(c);
+            }
+            if (t.meta) {
+                Change c;
+                c.kind =
+                    t.meta->removed ? Change::Kind::metainfo_remove : Change::Kind::metainfo_put;
+                c.origin = t.meta->version.origin;
+                c.seq = t.meta->version.seq;
+                c.time_ms = t.meta->version.time_ms;
+                c.info_hash = h;
+                c.metainfo = t.meta->bytes;
+                visit(c);
+            }
+        }
+    }
+}
+
+StoreCounts SwarmStore::counts() const {
+    StoreCounts c;
+    for (std::size_t i = 0; i < kStripes; ++i) {
+        std::lock_guard<std::mutex> lock(stripes_[i].mu);
+        for (const auto& [h, t] : stripes_[i].torrents) {
+            if (!t.peers.empty() || (t.meta && !t.meta->removed)) ++c.torrents;
+            c.peers += t.peers.size();
+            c.seeders += t.seeders;
+            c.tombstones += t.tombstones.size();
+            if (t.meta && !t.meta->removed) ++c.metainfos;
+        }
+    }
+    return c;
+}
+
+std::string SwarmStore::digest_hex() const {
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < kStripes; ++i) {
+        std::lock_guard<std::mutex> lock(stripes_[i].mu);
+        for (const auto& [h, t] : stripes_[i].torrents) {
+            for (const auto& p : t.peers)
+                lines.push_back(h.hex() + " " + p.id.hex() + " " + std::to_string(p.ip) + ":" +
+                                std::to_string(p.port) + (p.seeder() ? " S" : " L"));
+            if (t.meta && !t.meta->removed)
+                lines.push_back(h.hex() + " M " +
+                                common::to_hex(common::Sha1::digest(t.meta->bytes)));
+        }
+    }
+    std::sort(lines.begin(), lines.end());
+    common::Sha1 sha;
+    for (const auto& l : lines) {
+        sha.update(l);
+        sha.update("\n");
+    }
+    return common::to_hex(sha.finish());
+}
+
+}  // namespace mt::tracker

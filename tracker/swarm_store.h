@@ -1,0 +1,162 @@
+// SwarmStore: the tracker's state, pure logic with no I/O.
+//
+// Per info_hash: the swarm (live peers and tombstones of removed ones) and,
+// when a client published it, the .mtorrent with its name and size. Every
+// key (a peer of a torrent, a torrent's metainfo) is a last-writer-wins
+// register ordered by Version, so applying the same set of changes in any
+// order, any number of times, gives the same state on both trackers.
+//
+// Local writes (announces that change membership, publishes, expiries) build a
+// Change, apply it, and hand it to the Sequencer while the key's stripe is
+// still locked: the sequencer numbers it and queues it for the journal, so
+// per key the journal order, the sequence order and the apply order agree.
+// Announces that only refresh a peer update it in memory and report
+// `refreshed` so the caller can batch a Touch to the other tracker.
+//
+// Thread-safe: torrents are spread over kStripes stripes by info_hash, each
+// with its own mutex; no lock is held across I/O (the sequencer only queues).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/result.h"
+#include "tracker/change.h"
+
+namespace mt::tracker {
+
+// Numbers a local change (sets seq) and queues it for journaling. Called with
+// a stripe lock held: must not call back into the store or block on I/O.
+class Sequencer {
+  public:
+    virtual ~Sequencer() = default;
+    virtual void sequence(Change& change) = 0;
+};
+
+enum class AnnounceEvent { none, completed, started, stopped };
+
+struct AnnounceInput {
+    common::InfoHash info_hash;
+    common::PeerId peer_id;
+    std::uint32_t ip = 0;  // IPv4, host order: the address the request came from
+    std::uint16_t port = 0;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    AnnounceEvent event = AnnounceEvent::none;
+    std::uint32_t numwant = 50;
+};
+
+struct PeerEndpoint {
+    std::uint32_t ip = 0;
+    std::uint16_t port = 0;
+    common::PeerId peer_id;
+};
+
+struct AnnounceResult {
+    std::uint32_t complete = 0;    // seeders, after this announce
+    std::uint32_t incomplete = 0;  // leechers
+    std::vector<PeerEndpoint> peers;
+    bool changed = false;    // a Change was sequenced (the caller waits for it to be durable)
+    bool refreshed = false;  // only last-seen/counters moved (the caller batches a Touch)
+    std::string refused;     // non-empty: a bound was hit; the announce was not recorded
+};
+
+struct ScrapeCounts {
+    std::uint32_t complete = 0;
+    std::uint32_t downloaded = 0;  // completed events seen by this tracker
+    std::uint32_t incomplete = 0;
+};
+
+struct SearchHit {
+    common::InfoHash info_hash;
+    std::string name;
+    std::uint64_t length = 0;
+    std::uint32_t seeders = 0;
+    std::uint32_t leechers = 0;
+};
+
+// A refresh of a peer that is already known: last seen and its counters.
+struct Touch {
+    common::InfoHash info_hash;
+    common::PeerId peer_id;
+    std::int64_t time_ms = 0;
+    std::uint64_t left = 0;
+};
+
+struct StoreLimits {
+    std::size_t max_torrents = 1'000'000;
+    std::size_t max_peers = 10'000'000;
+    std::uint32_t max_numwant = 200;
+};
+
+struct StoreCounts {
+    std::size_t torrents = 0;  // torrents with at least one live peer or a metainfo
+    std::size_t peers = 0;
+    std::size_t seeders = 0;
+    std::size_t metainfos = 0;
+    std::size_t tombstones = 0;
+};
+
+class SwarmStore {
+  public:
+    static constexpr std::size_t kStripes = 64;
+
+    SwarmStore(std::uint8_t self_origin, StoreLimits limits, Sequencer& sequencer);
+    ~SwarmStore();
+    SwarmStore(const SwarmStore&) = delete;
+    SwarmStore& operator=(const SwarmStore&) = delete;
+
+    AnnounceResult announce(const AnnounceInput& in, std::int64_t now_ms);
+
+    // Applies a change from the journal or the other tracker. Returns true if
+    // it was newer than what the key held (state changed). `now_ms` becomes the
+    // peer's last-seen time, so peers loaded at start get a full timeout.
+    bool apply(const Change& change, std::int64_t now_ms);
+    void touch(const Touch& t);
+
+    ScrapeCounts scrape(const common::InfoHash& h) const;
+
+    // Stores a validated .mtorrent (sequenced like an announce).
+    void publish(const common::InfoHash& h, std::string metainfo, std::string name,
+                 std::uint64_t length, std::int64_t now_ms);
+    void withdraw(const common::InfoHash& h, std::int64_t now_ms);
+    std::optional<std::string> metainfo(const common::InfoHash& h) const;
+    // Published files whose name contains `query` (ASCII case-insensitive).
+    std::vector<SearchHit> search(std::string_view query, std::size_t max_hits) const;
+
+    // Removes (as sequenced changes) peers not seen for timeout_ms; forgets
+    // tombstones older than tombstone_ttl_ms. Returns the peers removed.
+    std::size_t expire(std::int64_t now_ms, std::int64_t timeout_ms, std::int64_t tombstone_ttl_ms);
+
+    // Every live entry and tombstone as the Change that produced it: a full
+    // snapshot that apply() turns back into the same state.
+    void dump(const std::function<void(const Change&)>& visit) const;
+
+    StoreCounts counts() const;
+    // SHA-1 over the sorted live state (peers with address and seeder flag,
+    // metainfo bytes); equal on two trackers exactly when they agree.
+    std::string digest_hex() const;
+
+  private:
+    struct Stripe;
+    Stripe& stripe_for(const common::InfoHash& h) const;
+
+    std::uint8_t self_;
+    StoreLimits limits_;
+    Sequencer& sequencer_;
+    std::unique_ptr<Stripe[]> stripes_;
+    std::atomic<std::size_t> torrents_{0};
+    std::atomic<std::size_t> peers_{0};
+};
+
+}  // namespace mt::tracker
