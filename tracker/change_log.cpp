@@ -1,0 +1,265 @@
+#include "tracker/change_log.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/byte_io.h"
+
+namespace mt::tracker {
+
+using common::cat;
+
+namespace {
+thread_local std::uint64_t t_last_ticket = 0;
+constexpr char kSnapMagic[] = "MTST";
+}  // namespace
+
+std::string encode_state_snapshot(const Clock& clock, const std::vector<std::string>& changes) {
+    std::string out(kSnapMagic, 4);
+    common::append_u64(out, clock.seq[1]);
+    common::append_u64(out, clock.seq[2]);
+    common::append_u64(out, changes.size());
+    for (const auto& c : changes) {
+        common::append_u32(out, static_cast<std::uint32_t>(c.size()));
+        out += c;
+    }
+    return out;
+}
+
+common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(std::string_view payload) {
+    auto bad = [](const std::string& why) {
+        return common::make_error(common::Errc::parse_error, "snapshot: " + why);
+    };
+    common::ByteReader r(payload);
+    std::string_view magic;
+    Clock clock;
+    std::uint64_t count = 0;
+    if (!r.bytes(4, magic) || magic != std::string_view(kSnapMagic, 4)) return bad("bad magic");
+    if (!r.u64(clock.seq[1]) || !r.u64(clock.seq[2]) || !r.u64(count)) return bad("short header");
+    if (count > payload.size()) return bad("count larger than the payload");
+    std::vector<Change> changes;
+    changes.reserve(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint32_t len = 0;
+        std::string_view rec;
+        if (!r.u32(len) || !r.bytes(len, rec)) return bad("record " + std::to_string(i) + " is short");
+        auto c = decode_change(rec);
+        if (!c) return bad("record " + std::to_string(i) + ": " + c.error().message);
+        changes.push_back(std::move(c).value());
+    }
+    if (r.remaining() != 0) return bad("trailing bytes");
+    return std::make_pair(clock, std::move(changes));
+}
+
+ChangeLog::ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, common::Logger& log,
+                     Options options)
+    : self_(self), journal_(std::move(journal)), store_(store), log_(log), options_(options) {}
+
+ChangeLog::~ChangeLog() { stop(); }
+
+std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms) {
+    std::size_t bad = 0, applied = 0;
+    if (contents.has_snapshot) {
+        auto snap = decode_state_snapshot(contents.snapshot);
+        if (!snap) {
+            log_.error(cat("seeder list snapshot unreadable, ignoring it: ", snap.error().message));
+            ++bad;
+        } else {
+            clock_ = snap->first;
+            for (const auto& c : snap->second) {
+                store_->apply(c, now_ms);
+                ++applied;
+            }
+        }
+    }
+    std::size_t records = 0;
+    for (const auto& raw : contents.records) {
+        auto c = decode_change(raw);
+        if (!c) {
+            ++bad;
+            continue;
+        }
+        store_->apply(*c, now_ms);
+        clock_.seq[c->origin] = std::max(clock_.seq[c->origin], c->seq);
+        ++records;
+    }
+    own_seq_ = clock_.seq[self_];
+    log_.info(cat("loaded seeder list: ", applied, " snapshot entries, ", records, " journal records, ",
+                  bad, " unreadable; clock ", clock_.seq[1], "/", clock_.seq[2]));
+    return bad;
+}
+
+void ChangeLog::start() { writer_ = std::thread([this] { writer_loop(); }); }
+
+void ChangeLog::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_ && !writer_.joinable()) return;
+        stopping_ = true;
+    }
+    work_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+}
+
+void ChangeLog::sequence(Change& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    change.seq = ++own_seq_;
+    t_last_ticket = ++next_ticket_;
+    pending_.push_back({t_last_ticket, change, true});
+    work_cv_.notify_one();
+}
+
+std::uint64_t ChangeLog::enqueue_remote(const Change& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    t_last_ticket = ++next_ticket_;
+    pending_.push_back({t_last_ticket, change, false});
+    work_cv_.notify_one();
+    return t_last_ticket;
+}
+
+std::uint64_t ChangeLog::last_ticket_of_this_thread() { return t_last_ticket; }
+
+void ChangeLog::wait_durable(std::uint64_t ticket) {
+    std::unique_lock<std::mutex> lock(mu_);
+    durable_cv_.wait(lock, [&] { return durable_.load() >= ticket || (stopping_ && !writer_.joinable()); });
+}
+
+void ChangeLog::add_listener(std::function<void()> on_flush) {
+    std::lock_guard<std::mutex> lock(mu_);
+    listeners_.push_back(std::move(on_flush));
+}
+
+Clock ChangeLog::clock() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return clock_;
+}
+
+void ChangeLog::raise_clock(std::uint8_t origin, std::uint64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    clock_.seq[origin] = std::max(clock_.seq[origin], seq);
+    if (origin == self_) own_seq_ = std::max(own_seq_, seq);
+}
+
+std::uint64_t ChangeLog::last_enqueued_ticket() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return next_ticket_;
+}
+
+void ChangeLog::writer_loop() {
+    std::vector<Pending> batch;
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            work_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+            if (pending_.empty() && stopping_) break;
+            batch.swap(pending_);
+        }
+        flush(batch);
+        batch.clear();
+        if (journal_.journal_bytes() > options_.compact_bytes) compact();
+    }
+    compact();  // a clean stop leaves a compact seeder list
+    durable_cv_.notify_all();
+}
+
+void ChangeLog::flush(std::vector<Pending>& batch) {
+    std::vector<std::string> records;
+    records.reserve(batch.size());
+    for (const auto& p : batch) records.push_back(encode_change(p.change));
+    while (true) {
+        auto s = journal_.append(records);
+        if (s) break;
+        // Never acknowledge what is not on disk: keep retrying, loudly.
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++write_failures_;
+        }
+        log_.error(cat("cannot write the journal, retrying in 1 s: ", s.error().message));
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait_for(lock, std::chrono::seconds(1));
+        if (stopping_ && write_failures_ > 3) return;  // give up on exit; nothing was acknowledged
+    }
+    std::vector<std::function<void()>> listeners;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& p : batch) {
+            const Change& c = p.change;
+            clock_.seq[c.origin] = std::max(clock_.seq[c.origin], c.seq);
+            if (c.origin == self_) own_seq_ = std::max(own_seq_, c.seq);  // our own, handed back by the peer
+            if (p.local) {
+                outbox_.push_back(c);
+                if (outbox_.size() > options_.max_outbox) outbox_.pop_front();
+            }
+        }
+        durable_.store(batch.back().ticket, std::memory_order_release);
+        journal_bytes_ = journal_.journal_bytes();
+        listeners = listeners_;
+    }
+    durable_cv_.notify_all();
+    for (auto& l : listeners) l();
+}
+
+std::string ChangeLog::snapshot_payload() const {
+    const Clock c = clock();
+    std::vector<std::string> changes;
+    store_->dump([&](const Change& ch) { changes.push_back(encode_change(ch)); });
+    return encode_state_snapshot(c, changes);
+}
+
+void ChangeLog::compact() {
+    const std::uint64_t before = journal_.journal_bytes();
+    auto s = journal_.compact(snapshot_payload());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!s) {
+        ++write_failures_;
+        log_.error(cat("cannot compact the seeder list: ", s.error().message));
+        return;
+    }
+    ++compactions_;
+    journal_bytes_ = journal_.journal_bytes();
+    log_.debug(cat("compacted the seeder list (journal was ", before, " bytes)"));
+}
+
+bool ChangeLog::own_changes_after(std::uint64_t after_seq, std::size_t max, std::vector<Change>& out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (after_seq >= clock_.seq[self_]) return true;  // nothing newer
+    if (outbox_.empty() || outbox_.front().seq > after_seq + 1) return false;
+    auto it = std::lower_bound(outbox_.begin(), outbox_.end(), after_seq + 1,
+                               [](const Change& c, std::uint64_t s) { return c.seq < s; });
+    for (; it != outbox_.end() && out.size() < max; ++it) out.push_back(*it);
+    return true;
+}
+
+void ChangeLog::acked(std::uint64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    acked_seq_ = std::max(acked_seq_, seq);
+    while (!outbox_.empty() && outbox_.front().seq <= acked_seq_) outbox_.pop_front();
+}
+
+void ChangeLog::add_touch(const Touch& t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (touches_.size() < options_.max_touches) touches_.push_back(t);
+}
+
+std::vector<Touch> ChangeLog::take_touches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Touch> out;
+    out.swap(touches_);
+    return out;
+}
+
+ChangeLog::Stats ChangeLog::stats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    Stats s;
+    s.durable_ticket = durable_.load();
+    s.pending = pending_.size();
+    s.journal_bytes = journal_bytes_;
+    s.compactions = compactions_;
+    s.outbox = outbox_.size();
+    s.acked_seq = acked_seq_;
+    s.own_seq = own_seq_;
+    s.write_failures = write_failures_;
+    return s;
+}
+
+}  // namespace mt::tracker

@@ -1,0 +1,107 @@
+// Replicator: keeps the other tracker up to date and takes its updates.
+//
+// Outgoing: one thread connects to the other tracker (retrying with backoff
+// while it is down), runs the handshake as initiator, reads the peer's clock
+// and catches it up — the journal tail it misses from the outbox, or a full
+// snapshot when the outbox no longer reaches back far enough or the peer has
+// lost changes of its own — then streams every new durable change of ours and
+// batches of touches, and trims the outbox as acknowledgements arrive.
+//
+// Incoming: the front end hands over a connection whose first bytes are the
+// link's magic. One incoming session at a time (a newer one replaces an older
+// one): apply each change (last writer wins, idempotent), queue it for the
+// journal, and acknowledge once it is durable. Changes received are never
+// forwarded again: the outgoing stream carries only our own.
+//
+// The wire format is in repl_protocol.h.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/log.h"
+#include "common/net/fd.h"
+#include "common/net/socket.h"
+#include "tracker/change_log.h"
+#include "tracker/swarm_store.h"
+
+namespace mt::tracker {
+
+struct ReplicatorOptions {
+    std::uint8_t self = 1;
+    common::Endpoint peer;
+    std::string secret;
+    int connect_timeout_ms = 1000;
+    int backoff_min_ms = 100;
+    int backoff_max_ms = 2000;
+    int io_timeout_ms = 15000;  // a silent link is dropped after this
+    int ping_ms = 2000;
+    std::size_t batch = 1000;   // changes per frame
+};
+
+struct ReplicationStatus {
+    bool outgoing_connected = false;
+    bool incoming_connected = false;
+    std::uint64_t sent_seq = 0;    // own changes sent on the current session
+    std::uint64_t acked_seq = 0;   // own changes the peer has made durable
+    std::uint64_t own_seq = 0;     // own changes made durable here
+    std::uint64_t received = 0;    // changes applied from the peer (all sessions)
+    std::uint64_t snapshots_sent = 0;
+    std::uint64_t snapshots_received = 0;
+    std::uint64_t refused = 0;     // handshakes or frames that failed authentication
+    std::uint64_t connects = 0;
+};
+
+class Replicator {
+public:
+    using NowFn = std::function<std::int64_t()>;  // wall clock, ms
+
+    Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& changelog, common::Logger& log,
+               NowFn now);
+    ~Replicator();
+    Replicator(const Replicator&) = delete;
+    Replicator& operator=(const Replicator&) = delete;
+
+    void start();
+    void stop();
+
+    // A connection that began with the link's magic; `first_bytes` is all the
+    // front end has read from it so far.
+    void accept(common::Fd fd, std::string first_bytes, const std::string& peer_address);
+
+    ReplicationStatus status() const;
+
+private:
+    void outgoing_loop();
+    bool run_outgoing_session(common::Fd& fd);
+    void incoming_session(common::Fd fd, std::string first_bytes, std::string peer_address);
+    bool sleep_for(int ms);  // false if stopping
+
+    ReplicatorOptions opt_;
+    SwarmStore& store_;
+    ChangeLog& changelog_;
+    common::Logger& log_;
+    NowFn now_;
+
+    std::atomic<bool> stopping_{false};
+    common::Fd wake_;  // eventfd: new durable changes or touches
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::thread outgoing_;
+    std::thread incoming_;
+    int incoming_fd_ = -1;  // to shut down a session being replaced
+    int outgoing_fd_ = -1;
+    ReplicationStatus status_;
+};
+
+// Loads the shared secret from `path`, creating it (32 random bytes as hex,
+// mode 0600) if it does not exist. Two trackers started at once in one folder
+// agree on one secret: the file appears atomically. Errors name the file.
+common::Result<std::string> load_or_create_secret(const std::string& path, common::Logger& log);
+
+}  // namespace mt::tracker
