@@ -10,7 +10,6 @@ namespace mt::tracker {
 using common::cat;
 
 namespace {
-thread_local std::uint64_t t_last_ticket = 0;
 constexpr char kSnapMagic[] = "MTST";
 }  // namespace
 
@@ -26,7 +25,8 @@ std::string encode_state_snapshot(const Clock& clock, const std::vector<std::str
     return out;
 }
 
-common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(std::string_view payload) {
+common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(
+    std::string_view payload) {
     auto bad = [](const std::string& why) {
         return common::make_error(common::Errc::parse_error, "snapshot: " + why);
     };
@@ -42,7 +42,8 @@ common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(std:
     for (std::uint64_t i = 0; i < count; ++i) {
         std::uint32_t len = 0;
         std::string_view rec;
-        if (!r.u32(len) || !r.bytes(len, rec)) return bad("record " + std::to_string(i) + " is short");
+        if (!r.u32(len) || !r.bytes(len, rec))
+            return bad("record " + std::to_string(i) + " is short");
         auto c = decode_change(rec);
         if (!c) return bad("record " + std::to_string(i) + ": " + c.error().message);
         changes.push_back(std::move(c).value());
@@ -55,7 +56,9 @@ ChangeLog::ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, comm
                      Options options)
     : self_(self), journal_(std::move(journal)), store_(store), log_(log), options_(options) {}
 
-ChangeLog::~ChangeLog() { stop(); }
+ChangeLog::~ChangeLog() {
+    stop();
+}
 
 std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms) {
     std::size_t bad = 0, applied = 0;
@@ -84,12 +87,15 @@ std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms
         ++records;
     }
     own_seq_ = clock_.seq[self_];
-    log_.info(cat("loaded seeder list: ", applied, " snapshot entries, ", records, " journal records, ",
-                  bad, " unreadable; clock ", clock_.seq[1], "/", clock_.seq[2]));
+    log_.info(cat("loaded seeder list: ", applied, " snapshot entries, ", records,
+                  " journal records, ", bad, " unreadable; clock ", clock_.seq[1], "/",
+                  clock_.seq[2]));
     return bad;
 }
 
-void ChangeLog::start() { writer_ = std::thread([this] { writer_loop(); }); }
+void ChangeLog::start() {
+    writer_ = std::thread([this] { writer_loop(); });
+}
 
 void ChangeLog::stop() {
     {
@@ -101,27 +107,25 @@ void ChangeLog::stop() {
     if (writer_.joinable()) writer_.join();
 }
 
-void ChangeLog::sequence(Change& change) {
+std::uint64_t ChangeLog::sequence(Change& change) {
     std::lock_guard<std::mutex> lock(mu_);
     change.seq = ++own_seq_;
-    t_last_ticket = ++next_ticket_;
-    pending_.push_back({t_last_ticket, change, true});
+    pending_.push_back({++next_ticket_, change, true});
     work_cv_.notify_one();
+    return next_ticket_;
 }
 
 std::uint64_t ChangeLog::enqueue_remote(const Change& change) {
     std::lock_guard<std::mutex> lock(mu_);
-    t_last_ticket = ++next_ticket_;
-    pending_.push_back({t_last_ticket, change, false});
+    pending_.push_back({++next_ticket_, change, false});
     work_cv_.notify_one();
-    return t_last_ticket;
+    return next_ticket_;
 }
-
-std::uint64_t ChangeLog::last_ticket_of_this_thread() { return t_last_ticket; }
 
 void ChangeLog::wait_durable(std::uint64_t ticket) {
     std::unique_lock<std::mutex> lock(mu_);
-    durable_cv_.wait(lock, [&] { return durable_.load() >= ticket || (stopping_ && !writer_.joinable()); });
+    durable_cv_.wait(
+        lock, [&] { return durable_.load() >= ticket || (stopping_ && !writer_.joinable()); });
 }
 
 void ChangeLog::add_listener(std::function<void()> on_flush) {
@@ -165,7 +169,8 @@ void ChangeLog::writer_loop() {
 void ChangeLog::flush(std::vector<Pending>& batch) {
     std::vector<std::string> records;
     records.reserve(batch.size());
-    for (const auto& p : batch) records.push_back(encode_change(p.change));
+    for (const auto& p : batch)
+        records.push_back(encode_change(p.change));
     while (true) {
         auto s = journal_.append(records);
         if (s) break;
@@ -185,7 +190,8 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         for (const auto& p : batch) {
             const Change& c = p.change;
             clock_.seq[c.origin] = std::max(clock_.seq[c.origin], c.seq);
-            if (c.origin == self_) own_seq_ = std::max(own_seq_, c.seq);  // our own, handed back by the peer
+            if (c.origin == self_)
+                own_seq_ = std::max(own_seq_, c.seq);  // our own, handed back by the peer
             if (p.local) {
                 outbox_.push_back(c);
                 if (outbox_.size() > options_.max_outbox) outbox_.pop_front();
@@ -196,7 +202,8 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         listeners = listeners_;
     }
     durable_cv_.notify_all();
-    for (auto& l : listeners) l();
+    for (auto& l : listeners)
+        l();
 }
 
 std::string ChangeLog::snapshot_payload() const {
@@ -220,20 +227,23 @@ void ChangeLog::compact() {
     log_.debug(cat("compacted the seeder list (journal was ", before, " bytes)"));
 }
 
-bool ChangeLog::own_changes_after(std::uint64_t after_seq, std::size_t max, std::vector<Change>& out) const {
+bool ChangeLog::own_changes_after(std::uint64_t after_seq, std::size_t max,
+                                  std::vector<Change>& out) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (after_seq >= clock_.seq[self_]) return true;  // nothing newer
     if (outbox_.empty() || outbox_.front().seq > after_seq + 1) return false;
     auto it = std::lower_bound(outbox_.begin(), outbox_.end(), after_seq + 1,
                                [](const Change& c, std::uint64_t s) { return c.seq < s; });
-    for (; it != outbox_.end() && out.size() < max; ++it) out.push_back(*it);
+    for (; it != outbox_.end() && out.size() < max; ++it)
+        out.push_back(*it);
     return true;
 }
 
 void ChangeLog::acked(std::uint64_t seq) {
     std::lock_guard<std::mutex> lock(mu_);
     acked_seq_ = std::max(acked_seq_, seq);
-    while (!outbox_.empty() && outbox_.front().seq <= acked_seq_) outbox_.pop_front();
+    while (!outbox_.empty() && outbox_.front().seq <= acked_seq_)
+        outbox_.pop_front();
 }
 
 void ChangeLog::add_touch(const Touch& t) {

@@ -5,9 +5,9 @@
 //     durable: waiters released, listeners woken, own changes into the outbox
 //
 // Group commit: the writer thread takes everything pending at once and makes it
-// durable with one write and one fdatasync. A front end that got `changed`
-// from the store parks its reply until durable_ticket() reaches
-// last_ticket_of_this_thread(); listeners (eventfd writers) hear of each flush.
+// durable with one write and one fdatasync. A front end that got a ticket
+// from the store parks its reply until durable_ticket() reaches it; listeners
+// (eventfd writers) hear of each flush.
 //
 // Compaction: when the journal grows past Options::compact_bytes the writer
 // thread writes a snapshot (clock + SwarmStore::dump) and truncates the
@@ -43,10 +43,11 @@ struct Clock {
 
 // The snapshot payload: "MTST" | u64 clock1 | u64 clock2 | u64 count | count x (u32 len | change).
 std::string encode_state_snapshot(const Clock& clock, const std::vector<std::string>& changes);
-common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(std::string_view payload);
+common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(
+    std::string_view payload);
 
 class ChangeLog final : public Sequencer {
-public:
+  public:
     struct Options {
         std::uint64_t compact_bytes = 64ull << 20;
         std::size_t max_outbox = 1'000'000;
@@ -63,7 +64,8 @@ public:
         std::uint64_t write_failures = 0;
     };
 
-    ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, common::Logger& log, Options options);
+    ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, common::Logger& log,
+              Options options);
     ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, common::Logger& log)
         : ChangeLog(self, std::move(journal), store, log, Options{}) {}
     ~ChangeLog() override;
@@ -75,12 +77,10 @@ public:
     void start();
     void stop();  // flushes what is pending, then joins the writer
 
-    // Sequencer: numbers a local change and queues it.
-    void sequence(Change& change) override;
+    // Sequencer: numbers a local change and queues it; returns its ticket.
+    std::uint64_t sequence(Change& change) override;
     // Queues a change received from the other tracker (already applied).
     std::uint64_t enqueue_remote(const Change& change);
-    // The ticket of the last change this thread queued.
-    static std::uint64_t last_ticket_of_this_thread();
 
     std::uint64_t durable_ticket() const { return durable_.load(std::memory_order_acquire); }
     void wait_durable(std::uint64_t ticket);
@@ -97,7 +97,8 @@ public:
 
     // Own changes with seq > after_seq, at most `max`. false: the outbox no
     // longer holds after_seq + 1, so the peer needs a snapshot.
-    bool own_changes_after(std::uint64_t after_seq, std::size_t max, std::vector<Change>& out) const;
+    bool own_changes_after(std::uint64_t after_seq, std::size_t max,
+                           std::vector<Change>& out) const;
     void acked(std::uint64_t seq);
     void add_touch(const Touch& t);
     std::vector<Touch> take_touches();
@@ -106,7 +107,7 @@ public:
 
     Stats stats() const;
 
-private:
+  private:
     void writer_loop();
     struct Pending;
     void flush(std::vector<Pending>& batch);

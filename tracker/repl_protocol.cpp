@@ -27,8 +27,8 @@ common::Result<std::pair<std::uint8_t, Nonce>> decode_hello1(std::string_view by
 }
 
 namespace {
-std::string mac(std::string_view secret, std::string_view label, std::uint8_t id_s, std::uint8_t id_r,
-                const Nonce& ns, const Nonce& nr) {
+std::string mac(std::string_view secret, std::string_view label, std::uint8_t id_s,
+                std::uint8_t id_r, const Nonce& ns, const Nonce& nr) {
     common::HmacSha256 h(secret);
     h.update(label);
     const char ids[2] = {static_cast<char>(id_s), static_cast<char>(id_r)};
@@ -40,13 +40,13 @@ std::string mac(std::string_view secret, std::string_view label, std::uint8_t id
 }
 }  // namespace
 
-std::string responder_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r, const Nonce& ns,
-                          const Nonce& nr) {
+std::string responder_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r,
+                          const Nonce& ns, const Nonce& nr) {
     return mac(secret, "mtorrent-repl R", id_s, id_r, ns, nr);
 }
 
-std::string initiator_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r, const Nonce& ns,
-                          const Nonce& nr) {
+std::string initiator_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r,
+                          const Nonce& ns, const Nonce& nr) {
     return mac(secret, "mtorrent-repl S", id_s, id_r, ns, nr);
 }
 
@@ -69,11 +69,13 @@ std::variant<FrameCipher::NeedMore, std::string, common::Error> FrameCipher::nex
     if (buf_.size() < 4) return NeedMore{};
     const std::uint32_t len = common::read_u32(buf_.data());
     if (len > kMaxFrameBytes + common::kAeadTagBytes || len < common::kAeadTagBytes)
-        return make_error(Errc::limit_exceeded, "replication frame length " + std::to_string(len) + " is out of bounds");
+        return make_error(Errc::limit_exceeded,
+                          "replication frame length " + std::to_string(len) + " is out of bounds");
     if (buf_.size() < 4 + static_cast<std::size_t>(len)) return NeedMore{};
     auto plain = common::aead_open(keys_.recv, recv_counter_, std::string_view(buf_.data(), 4),
                                    std::string_view(buf_).substr(4, len));
-    if (!plain) return make_error(Errc::refused, "replication frame refused: " + plain.error().message);
+    if (!plain)
+        return make_error(Errc::refused, "replication frame refused: " + plain.error().message);
     ++recv_counter_;
     buf_.erase(0, 4 + static_cast<std::size_t>(len));
     return std::move(plain).value();
@@ -89,7 +91,8 @@ struct Encoder {
     }
     void operator()(const Changes& c) const {
         std::vector<std::string> records;
-        for (const auto& ch : c.changes) records.push_back(encode_change(ch));
+        for (const auto& ch : c.changes)
+            records.push_back(encode_change(ch));
         out += encode_changes(records);
     }
     void operator()(const Touches& t) const {
@@ -102,7 +105,9 @@ struct Encoder {
             common::append_u64(out, x.left);
         }
     }
-    void operator()(const SnapBegin&) const { common::append_u8(out, static_cast<std::uint8_t>(MsgType::snap_begin)); }
+    void operator()(const SnapBegin&) const {
+        common::append_u8(out, static_cast<std::uint8_t>(MsgType::snap_begin));
+    }
     void operator()(const SnapEnd& s) const {
         common::append_u8(out, static_cast<std::uint8_t>(MsgType::snap_end));
         common::append_u64(out, s.clock1);
@@ -112,7 +117,9 @@ struct Encoder {
         common::append_u8(out, static_cast<std::uint8_t>(MsgType::ack));
         common::append_u64(out, a.seq);
     }
-    void operator()(const Ping&) const { common::append_u8(out, static_cast<std::uint8_t>(MsgType::ping)); }
+    void operator()(const Ping&) const {
+        common::append_u8(out, static_cast<std::uint8_t>(MsgType::ping));
+    }
 };
 }  // namespace
 
@@ -134,7 +141,9 @@ std::string encode_changes(const std::vector<std::string>& records) {
 }
 
 common::Result<Message> decode_message(std::string_view bytes) {
-    auto bad = [](const std::string& why) { return make_error(Errc::parse_error, "replication message: " + why); };
+    auto bad = [](const std::string& why) {
+        return make_error(Errc::parse_error, "replication message: " + why);
+    };
     common::ByteReader r(bytes);
     std::uint8_t type = 0;
     if (!r.u8(type)) return bad("empty");
@@ -158,8 +167,12 @@ common::Result<Message> decode_message(std::string_view bytes) {
             m = a;
             break;
         }
-        case MsgType::snap_begin: m = SnapBegin{}; break;
-        case MsgType::ping: m = Ping{}; break;
+        case MsgType::snap_begin:
+            m = SnapBegin{};
+            break;
+        case MsgType::ping:
+            m = Ping{};
+            break;
         case MsgType::changes: {
             std::uint32_t n = 0;
             if (!r.u32(n)) return bad("short change batch");
@@ -169,7 +182,8 @@ common::Result<Message> decode_message(std::string_view bytes) {
             for (std::uint32_t i = 0; i < n; ++i) {
                 std::uint32_t len = 0;
                 std::string_view rec;
-                if (!r.u32(len) || !r.bytes(len, rec)) return bad("change " + std::to_string(i) + " is short");
+                if (!r.u32(len) || !r.bytes(len, rec))
+                    return bad("change " + std::to_string(i) + " is short");
                 auto ch = decode_change(rec);
                 if (!ch) return bad(ch.error().message);
                 c.changes.push_back(std::move(ch).value());
@@ -186,14 +200,16 @@ common::Result<Message> decode_message(std::string_view bytes) {
             for (std::uint32_t i = 0; i < n; ++i) {
                 std::string_view h, p;
                 std::uint64_t time = 0, left = 0;
-                if (!r.bytes(20, h) || !r.bytes(20, p) || !r.u64(time) || !r.u64(left)) return bad("short touch");
+                if (!r.bytes(20, h) || !r.bytes(20, p) || !r.u64(time) || !r.u64(left))
+                    return bad("short touch");
                 t.touches.push_back({common::InfoHash::from_bytes(h), common::PeerId::from_bytes(p),
                                      static_cast<std::int64_t>(time), left});
             }
             m = std::move(t);
             break;
         }
-        default: return bad("unknown type " + std::to_string(type));
+        default:
+            return bad("unknown type " + std::to_string(type));
     }
     if (r.remaining() != 0) return bad("trailing bytes");
     return m;

@@ -19,7 +19,8 @@
 //
 // Frames (both directions, after the handshake):
 //
-//   u32 length of the sealed part | AES-256-GCM(key, nonce = frame counter) of the message | tag(16)
+//   u32 length of the sealed part | AES-256-GCM(key, nonce = frame counter) of the message |
+//   tag(16)
 //
 // The 4-byte length is authenticated as associated data. Counters start at 0
 // and go up by one per frame in each direction, so a replayed, dropped,
@@ -66,17 +67,17 @@ std::string encode_hello1(std::uint8_t id_s, const Nonce& nonce_s);
 // Parses S's first message: Errc::parse_error if it is not the link's magic.
 common::Result<std::pair<std::uint8_t, Nonce>> decode_hello1(std::string_view bytes);
 
-std::string responder_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r, const Nonce& ns,
-                          const Nonce& nr);
-std::string initiator_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r, const Nonce& ns,
-                          const Nonce& nr);
+std::string responder_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r,
+                          const Nonce& ns, const Nonce& nr);
+std::string initiator_mac(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r,
+                          const Nonce& ns, const Nonce& nr);
 // `initiator` true gives S's keys (send = S->R), false gives R's.
 Keys session_keys(std::string_view secret, std::uint8_t id_s, std::uint8_t id_r, const Nonce& ns,
                   const Nonce& nr, bool initiator);
 
 // Seals and opens frames with a per-direction counter.
 class FrameCipher {
-public:
+  public:
     explicit FrameCipher(Keys keys) : keys_(std::move(keys)) {}
     // Appends one frame carrying `message` to `out`.
     void seal(std::string_view message, std::string& out);
@@ -88,14 +89,22 @@ public:
     // session must end on any error.
     std::variant<NeedMore, std::string, common::Error> next();
 
-private:
+  private:
     Keys keys_;
     std::uint64_t send_counter_ = 0;
     std::uint64_t recv_counter_ = 0;
     std::string buf_;
 };
 
-enum class MsgType : std::uint8_t { hello = 1, changes = 2, touches = 3, snap_begin = 4, snap_end = 5, ack = 6, ping = 7 };
+enum class MsgType : std::uint8_t {
+    hello = 1,
+    changes = 2,
+    touches = 3,
+    snap_begin = 4,
+    snap_end = 5,
+    ack = 6,
+    ping = 7
+};
 
 struct Hello {
     std::uint64_t clock1 = 0, clock2 = 0;

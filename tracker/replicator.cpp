@@ -32,7 +32,8 @@ repl::Nonce fresh_nonce() {
     return n;
 }
 
-common::Status send_message(int fd, repl::FrameCipher& cipher, std::string_view message, int timeout_ms) {
+common::Status send_message(int fd, repl::FrameCipher& cipher, std::string_view message,
+                            int timeout_ms) {
     std::string frame;
     cipher.seal(message, frame);
     return common::write_all(fd, frame, timeout_ms);
@@ -55,7 +56,11 @@ common::Result<repl::Message> recv_message(int fd, repl::FrameCipher& cipher, in
 
 Replicator::Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& changelog,
                        common::Logger& log, NowFn now)
-    : opt_(std::move(options)), store_(store), changelog_(changelog), log_(log), now_(std::move(now)),
+    : opt_(std::move(options)),
+      store_(store),
+      changelog_(changelog),
+      log_(log),
+      now_(std::move(now)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     const int wfd = wake_.get();
     changelog_.add_listener([wfd] {
@@ -64,9 +69,13 @@ Replicator::Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& 
     });
 }
 
-Replicator::~Replicator() { stop(); }
+Replicator::~Replicator() {
+    stop();
+}
 
-void Replicator::start() { outgoing_ = std::thread([this] { outgoing_loop(); }); }
+void Replicator::start() {
+    outgoing_ = std::thread([this] { outgoing_loop(); });
+}
 
 void Replicator::stop() {
     if (stopping_.exchange(true)) return;
@@ -106,8 +115,9 @@ void Replicator::outgoing_loop() {
         auto fd = common::tcp_connect(opt_.peer, opt_.connect_timeout_ms);
         if (!fd) {
             if (!reported_down)
-                log_.warn(cat("replication: other tracker ", opt_.peer.to_string(), " unreachable (",
-                              fd.error().message, "); serving alone, retrying with backoff"));
+                log_.warn(cat("replication: other tracker ", opt_.peer.to_string(),
+                              " unreachable (", fd.error().message,
+                              "); serving alone, retrying with backoff"));
             reported_down = true;
             if (!sleep_for(backoff)) break;
             backoff = std::min(backoff * 2, opt_.backoff_max_ms);
@@ -147,14 +157,17 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     std::memcpy(nr.data(), h2 + 1, nr.size());
     const std::string_view their_mac(h2 + 1 + nr.size(), 32);
     if (id_r == opt_.self ||
-        !common::constant_time_equal(their_mac, repl::responder_mac(opt_.secret, opt_.self, id_r, ns, nr))) {
+        !common::constant_time_equal(their_mac,
+                                     repl::responder_mac(opt_.secret, opt_.self, id_r, ns, nr))) {
         std::lock_guard<std::mutex> lock(mu_);
         ++status_.refused;
-        log_.error(cat("replication: ", peer, " failed authentication (different shared secret, or tracker id ",
-                       int(id_r), " clashes with ours)"));
+        log_.error(cat("replication: ", peer,
+                       " failed authentication (different shared secret, or tracker id ", int(id_r),
+                       " clashes with ours)"));
         return false;
     }
-    if (!common::write_all(fd.get(), repl::initiator_mac(opt_.secret, opt_.self, id_r, ns, nr), io)) return false;
+    if (!common::write_all(fd.get(), repl::initiator_mac(opt_.secret, opt_.self, id_r, ns, nr), io))
+        return false;
     repl::FrameCipher cipher(repl::session_keys(opt_.secret, opt_.self, id_r, ns, nr, true));
 
     auto hello_msg = recv_message(fd.get(), cipher, io);
@@ -177,22 +190,26 @@ bool Replicator::run_outgoing_session(Fd& fd) {
         const Clock clk = changelog_.clock();
         std::vector<std::string> records;
         store_.dump([&](const Change& c) { records.push_back(encode_change(c)); });
-        if (!send_message(fd.get(), cipher, repl::encode_message(repl::SnapBegin{}), io)) return false;
+        if (!send_message(fd.get(), cipher, repl::encode_message(repl::SnapBegin{}), io))
+            return false;
         for (std::size_t i = 0; i < records.size(); i += opt_.batch) {
             std::vector<std::string> chunk(records.begin() + static_cast<std::ptrdiff_t>(i),
-                                           records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + opt_.batch)));
+                                           records.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                                 records.size(), i + opt_.batch)));
             if (!send_message(fd.get(), cipher, repl::encode_changes(chunk), io)) return false;
         }
-        if (!send_message(fd.get(), cipher, repl::encode_message(repl::SnapEnd{clk.seq[1], clk.seq[2]}), io))
+        if (!send_message(fd.get(), cipher,
+                          repl::encode_message(repl::SnapEnd{clk.seq[1], clk.seq[2]}), io))
             return false;
         sent = clk.seq[opt_.self];
         std::lock_guard<std::mutex> lock(mu_);
         ++status_.snapshots_sent;
-        log_.info(cat("replication: connected to ", peer, "; it was behind (has ", their_view_of_us, " of our ",
-                      mine.seq[opt_.self], " changes), sent a snapshot of ", records.size(), " entries"));
+        log_.info(cat("replication: connected to ", peer, "; it was behind (has ", their_view_of_us,
+                      " of our ", mine.seq[opt_.self], " changes), sent a snapshot of ",
+                      records.size(), " entries"));
     } else {
-        log_.info(cat("replication: connected to ", peer, "; sending the ", mine.seq[opt_.self] - their_view_of_us,
-                      " changes it missed"));
+        log_.info(cat("replication: connected to ", peer, "; sending the ",
+                      mine.seq[opt_.self] - their_view_of_us, " changes it missed"));
     }
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -205,12 +222,14 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     while (!stopping_) {
         batch.clear();
         if (!changelog_.own_changes_after(sent, opt_.batch, batch)) {
-            log_.warn(cat("replication: ", peer, " fell behind the outbox; reconnecting to send a snapshot"));
+            log_.warn(cat("replication: ", peer,
+                          " fell behind the outbox; reconnecting to send a snapshot"));
             return false;
         }
         bool wrote = false;
         if (!batch.empty()) {
-            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Changes{batch}), io)) break;
+            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Changes{batch}), io))
+                break;
             sent = batch.back().seq;
             wrote = true;
             std::lock_guard<std::mutex> lock(mu_);
@@ -219,8 +238,9 @@ bool Replicator::run_outgoing_session(Fd& fd) {
         auto touches = changelog_.take_touches();
         for (std::size_t i = 0; i < touches.size(); i += 4096) {
             repl::Touches t;
-            t.touches.assign(touches.begin() + static_cast<std::ptrdiff_t>(i),
-                             touches.begin() + static_cast<std::ptrdiff_t>(std::min(touches.size(), i + 4096)));
+            t.touches.assign(
+                touches.begin() + static_cast<std::ptrdiff_t>(i),
+                touches.begin() + static_cast<std::ptrdiff_t>(std::min(touches.size(), i + 4096)));
             if (!send_message(fd.get(), cipher, repl::encode_message(t), io)) return false;
             wrote = true;
         }
@@ -256,7 +276,8 @@ bool Replicator::run_outgoing_session(Fd& fd) {
                     return false;
                 }
                 auto msg = repl::decode_message(std::get<std::string>(m));
-                if (msg && std::holds_alternative<repl::Ack>(*msg)) changelog_.acked(std::get<repl::Ack>(*msg).seq);
+                if (msg && std::holds_alternative<repl::Ack>(*msg))
+                    changelog_.acked(std::get<repl::Ack>(*msg).seq);
             }
         } else if (now - last_heard > std::chrono::milliseconds(io)) {
             log_.warn(cat("replication: ", peer, " silent for ", io, " ms; reconnecting"));
@@ -279,9 +300,10 @@ void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_
     if (old.joinable()) old.join();
     lock.lock();
     incoming_fd_ = fd.get();
-    incoming_ = std::thread([this, f = std::move(fd), b = std::move(first_bytes), peer_address]() mutable {
-        incoming_session(std::move(f), std::move(b), peer_address);
-    });
+    incoming_ =
+        std::thread([this, f = std::move(fd), b = std::move(first_bytes), peer_address]() mutable {
+            incoming_session(std::move(f), std::move(b), peer_address);
+        });
 }
 
 void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
@@ -300,7 +322,8 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     auto h1 = repl::decode_hello1(std::string_view(first).substr(0, repl::kHello1Bytes));
     if (!h1) return refuse(h1.error().message);
     const std::uint8_t id_s = h1->first;
-    if (id_s == opt_.self || (id_s != 1 && id_s != 2)) return refuse("bad tracker id " + std::to_string(id_s));
+    if (id_s == opt_.self || (id_s != 1 && id_s != 2))
+        return refuse("bad tracker id " + std::to_string(id_s));
     const repl::Nonce nr = fresh_nonce();
     std::string h2(1, static_cast<char>(opt_.self));
     h2.append(reinterpret_cast<const char*>(nr.data()), nr.size());
@@ -313,14 +336,18 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
         if (!n) return refuse("incomplete handshake");
         h3.append(buf, *n);
     }
-    if (!common::constant_time_equal(std::string_view(h3).substr(0, 32),
-                                     repl::initiator_mac(opt_.secret, id_s, opt_.self, h1->second, nr)))
+    if (!common::constant_time_equal(
+            std::string_view(h3).substr(0, 32),
+            repl::initiator_mac(opt_.secret, id_s, opt_.self, h1->second, nr)))
         return refuse("authentication failed (wrong shared secret or a replayed handshake)");
-    repl::FrameCipher cipher(repl::session_keys(opt_.secret, id_s, opt_.self, h1->second, nr, false));
+    repl::FrameCipher cipher(
+        repl::session_keys(opt_.secret, id_s, opt_.self, h1->second, nr, false));
     cipher.feed(std::string_view(h3).substr(32));
 
     const Clock clk = changelog_.clock();
-    if (!send_message(fd.get(), cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}), io)) return;
+    if (!send_message(fd.get(), cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}),
+                      io))
+        return;
     {
         std::lock_guard<std::mutex> lock(mu_);
         status_.incoming_connected = true;
@@ -337,7 +364,8 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
                 msg.error().code == Errc::limit_exceeded)
                 refuse(msg.error().message);
             else
-                log_.warn(cat("replication: link from tracker ", int(id_s), " ended: ", msg.error().message));
+                log_.warn(cat("replication: link from tracker ", int(id_s),
+                              " ended: ", msg.error().message));
             break;
         }
         if (auto* ch = std::get_if<repl::Changes>(&*msg)) {
@@ -352,10 +380,12 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
             snapshot_entries += in_snapshot ? ch->changes.size() : 0;
             if (!in_snapshot && ticket) {
                 changelog_.wait_durable(ticket);
-                if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io)) break;
+                if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io))
+                    break;
             }
         } else if (auto* t = std::get_if<repl::Touches>(&*msg)) {
-            for (const auto& x : t->touches) store_.touch(x);
+            for (const auto& x : t->touches)
+                store_.touch(x);
         } else if (std::holds_alternative<repl::SnapBegin>(*msg)) {
             in_snapshot = true;
             snapshot_entries = 0;
@@ -369,8 +399,8 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
                 std::lock_guard<std::mutex> lock(mu_);
                 ++status_.snapshots_received;
             }
-            log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ", snapshot_entries,
-                          " entries"));
+            log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
+                          snapshot_entries, " entries"));
             if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io)) break;
         }
         std::lock_guard<std::mutex> lock(mu_);
@@ -388,28 +418,33 @@ common::Result<std::string> load_or_create_secret(const std::string& path, commo
         auto existing = common::read_file(path, 4096);
         if (existing) {
             std::string s = *existing;
-            while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+            while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+                s.pop_back();
             if (s.size() < 32)
-                return make_error(Errc::invalid_argument,
-                                  "secret file " + path + " holds " + std::to_string(s.size()) +
-                                      " bytes; it needs at least 32 (delete it to have one generated)");
+                return make_error(
+                    Errc::invalid_argument,
+                    "secret file " + path + " holds " + std::to_string(s.size()) +
+                        " bytes; it needs at least 32 (delete it to have one generated)");
             struct stat st {};
             if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-                log.warn(cat("secret file ", path, " is readable by others (mode ", std::oct, (st.st_mode & 0777),
-                             "); chmod 600 it"));
+                log.warn(cat("secret file ", path, " is readable by others (mode ", std::oct,
+                             (st.st_mode & 0777), "); chmod 600 it"));
             return s;
         }
         if (existing.error().code != Errc::not_found) return existing.error();
         // Create it atomically: write a private temporary file, then link() it
         // into place, which fails if another tracker got there first.
         const std::string tmp = path + ".new." + std::to_string(::getpid());
-        if (auto s = common::write_file_atomic(tmp, common::to_hex(common::random_bytes(32)) + "\n", 0600); !s)
+        if (auto s = common::write_file_atomic(tmp, common::to_hex(common::random_bytes(32)) + "\n",
+                                               0600);
+            !s)
             return s.error();
         const int rc = ::link(tmp.c_str(), path.c_str());
         const int err = errno;
         ::unlink(tmp.c_str());
         if (rc == 0) {
-            log.info(cat("created a new shared secret in ", path, " (copy it to the other tracker's machine)"));
+            log.info(cat("created a new shared secret in ", path,
+                         " (copy it to the other tracker's machine)"));
         } else if (err != EEXIST) {
             return common::errno_error("cannot create secret file " + path, err);
         }

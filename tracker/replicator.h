@@ -41,28 +41,28 @@ struct ReplicatorOptions {
     int backoff_max_ms = 2000;
     int io_timeout_ms = 15000;  // a silent link is dropped after this
     int ping_ms = 2000;
-    std::size_t batch = 1000;   // changes per frame
+    std::size_t batch = 1000;  // changes per frame
 };
 
 struct ReplicationStatus {
     bool outgoing_connected = false;
     bool incoming_connected = false;
-    std::uint64_t sent_seq = 0;    // own changes sent on the current session
-    std::uint64_t acked_seq = 0;   // own changes the peer has made durable
-    std::uint64_t own_seq = 0;     // own changes made durable here
-    std::uint64_t received = 0;    // changes applied from the peer (all sessions)
+    std::uint64_t sent_seq = 0;   // own changes sent on the current session
+    std::uint64_t acked_seq = 0;  // own changes the peer has made durable
+    std::uint64_t own_seq = 0;    // own changes made durable here
+    std::uint64_t received = 0;   // changes applied from the peer (all sessions)
     std::uint64_t snapshots_sent = 0;
     std::uint64_t snapshots_received = 0;
-    std::uint64_t refused = 0;     // handshakes or frames that failed authentication
+    std::uint64_t refused = 0;  // handshakes or frames that failed authentication
     std::uint64_t connects = 0;
 };
 
 class Replicator {
-public:
+  public:
     using NowFn = std::function<std::int64_t()>;  // wall clock, ms
 
-    Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& changelog, common::Logger& log,
-               NowFn now);
+    Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& changelog,
+               common::Logger& log, NowFn now);
     ~Replicator();
     Replicator(const Replicator&) = delete;
     Replicator& operator=(const Replicator&) = delete;
@@ -76,7 +76,7 @@ public:
 
     ReplicationStatus status() const;
 
-private:
+  private:
     void outgoing_loop();
     bool run_outgoing_session(common::Fd& fd);
     void incoming_session(common::Fd fd, std::string first_bytes, std::string peer_address);

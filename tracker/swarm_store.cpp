@@ -163,7 +163,7 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
         if (existing) {
             Change c =
                 peer_change(Change::Kind::peer_remove, in.info_hash, *existing, self_, now_ms);
-            sequencer_.sequence(c);
+            r.ticket = sequencer_.sequence(c);
             t.remove(in.peer_id, c.version());
             --peers_;
             r.changed = true;
@@ -189,7 +189,7 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
                 "tracker is full: peer limit of " + std::to_string(limits_.max_peers) + " reached";
         } else {
             Change c = peer_change(Change::Kind::peer_put, in.info_hash, e, self_, now_ms);
-            sequencer_.sequence(c);
+            r.ticket = sequencer_.sequence(c);
             e.version = c.version();
             if (existing) {
                 t.update(*existing, e);
@@ -301,8 +301,8 @@ ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
     return {t.seeders, t.completed, static_cast<std::uint32_t>(t.peers.size()) - t.seeders};
 }
 
-void SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
-                         std::uint64_t length, std::int64_t now_ms) {
+std::uint64_t SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
+                                  std::uint64_t length, std::int64_t now_ms) {
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(h);
@@ -311,29 +311,31 @@ void SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string na
         ++torrents_;
     }
     Torrent& t = it->second;
-    if (t.meta && !t.meta->removed && t.meta->bytes == metainfo) return;  // already there
+    if (t.meta && !t.meta->removed && t.meta->bytes == metainfo) return 0;  // already there
     Change c;
     c.kind = Change::Kind::metainfo_put;
     c.origin = self_;
     c.time_ms = now_ms;
     c.info_hash = h;
     c.metainfo = metainfo;
-    sequencer_.sequence(c);
+    const std::uint64_t ticket = sequencer_.sequence(c);
     t.meta = MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false};
+    return ticket;
 }
 
-void SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
+std::uint64_t SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(h);
-    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return;
+    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return 0;
     Change c;
     c.kind = Change::Kind::metainfo_remove;
     c.origin = self_;
     c.time_ms = now_ms;
     c.info_hash = h;
-    sequencer_.sequence(c);
+    const std::uint64_t ticket = sequencer_.sequence(c);
     it->second.meta = MetaEntry{{}, {}, 0, c.version(), true};
+    return ticket;
 }
 
 std::optional<std::string> SwarmStore::metainfo(const InfoHash& h) const {

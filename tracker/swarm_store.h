@@ -34,12 +34,13 @@
 
 namespace mt::tracker {
 
-// Numbers a local change (sets seq) and queues it for journaling. Called with
-// a stripe lock held: must not call back into the store or block on I/O.
+// Numbers a local change (sets seq) and queues it for journaling; returns the
+// ticket to wait on for its durability. Called with a stripe lock held: must
+// not call back into the store or block on I/O.
 class Sequencer {
   public:
     virtual ~Sequencer() = default;
-    virtual void sequence(Change& change) = 0;
+    virtual std::uint64_t sequence(Change& change) = 0;
 };
 
 enum class AnnounceEvent { none, completed, started, stopped };
@@ -66,7 +67,8 @@ struct AnnounceResult {
     std::uint32_t complete = 0;    // seeders, after this announce
     std::uint32_t incomplete = 0;  // leechers
     std::vector<PeerEndpoint> peers;
-    bool changed = false;    // a Change was sequenced (the caller waits for it to be durable)
+    bool changed = false;  // a Change was sequenced: reply once `ticket` is durable
+    std::uint64_t ticket = 0;
     bool refreshed = false;  // only last-seen/counters moved (the caller batches a Touch)
     std::string refused;     // non-empty: a bound was hit; the announce was not recorded
 };
@@ -127,9 +129,10 @@ class SwarmStore {
     ScrapeCounts scrape(const common::InfoHash& h) const;
 
     // Stores a validated .mtorrent (sequenced like an announce).
-    void publish(const common::InfoHash& h, std::string metainfo, std::string name,
-                 std::uint64_t length, std::int64_t now_ms);
-    void withdraw(const common::InfoHash& h, std::int64_t now_ms);
+    // Both return the ticket to wait on (0 if nothing changed).
+    std::uint64_t publish(const common::InfoHash& h, std::string metainfo, std::string name,
+                          std::uint64_t length, std::int64_t now_ms);
+    std::uint64_t withdraw(const common::InfoHash& h, std::int64_t now_ms);
     std::optional<std::string> metainfo(const common::InfoHash& h) const;
     // Published files whose name contains `query` (ASCII case-insensitive).
     std::vector<SearchHit> search(std::string_view query, std::size_t max_hits) const;

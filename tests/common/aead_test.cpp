@@ -34,7 +34,8 @@ TEST(Aead, RefusesWrongKeyCounterAadOrAlteredBytes) {
     std::string sealed;
     aead_seal(kKey, 7, "hdr", "payload", sealed);
     EXPECT_EQ(aead_open(std::string(32, 'x'), 7, "hdr", sealed).error().code, Errc::refused);
-    EXPECT_EQ(aead_open(kKey, 8, "hdr", sealed).error().code, Errc::refused);  // a replay at another position
+    EXPECT_EQ(aead_open(kKey, 8, "hdr", sealed).error().code,
+              Errc::refused);  // a replay at another position
     EXPECT_EQ(aead_open(kKey, 7, "hdx", sealed).error().code, Errc::refused);
     for (std::size_t i = 0; i < sealed.size(); ++i) {
         std::string bad = sealed;

@@ -100,8 +100,10 @@ TEST(ReplProtocol, MessagesRoundTrip) {
     c.seq = 42;
     c.time_ms = 77;
     c.port = 6881;
-    Touch t{common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA"), common::PeerId::from_bytes("BBBBBBBBBBBBBBBBBBBB"), 99, 5};
-    const std::vector<Message> msgs = {Hello{1, 2}, Changes{{c, c}}, Touches{{t}}, SnapBegin{}, SnapEnd{3, 4}, Ack{5}, Ping{}};
+    Touch t{common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA"),
+            common::PeerId::from_bytes("BBBBBBBBBBBBBBBBBBBB"), 99, 5};
+    const std::vector<Message> msgs = {Hello{1, 2},   Changes{{c, c}}, Touches{{t}}, SnapBegin{},
+                                       SnapEnd{3, 4}, Ack{5},          Ping{}};
     for (const auto& m : msgs) {
         auto back = decode_message(encode_message(m));
         ASSERT_TRUE(back.ok()) << back.error().message;

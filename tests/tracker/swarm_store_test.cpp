@@ -14,9 +14,10 @@ using common::PeerId;
 struct RecordingSequencer : Sequencer {
     std::uint64_t next = 0;
     std::vector<Change> log;
-    void sequence(Change& c) override {
+    std::uint64_t sequence(Change& c) override {
         c.seq = ++next;
         log.push_back(c);
+        return next;
     }
 };
 
