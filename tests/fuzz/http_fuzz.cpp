@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     auto q = parse_query(in);
     if (!q) {
-        if (q.error().offset >= size) std::abort();
+        if (q.error().has_offset() && q.error().offset >= size) std::abort();
         return 0;
     }
     auto req = parse_announce_query(*q, true);
