@@ -1,32 +1,153 @@
-// bin/tracker: one of the two replicated mtorrent trackers.
-//
-// The tracker service itself is the subject of the next milestone; until it
-// lands this binary only validates its arguments and says so.
-#include <cstring>
+// bin/tracker: one of the two replicated mtorrent trackers. Parses arguments,
+// builds the parts, runs until SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <chrono>
 #include <iostream>
 
 #include "common/net/socket.h"
 #include "common/version.h"
+#include "tracker/change_log.h"
+#include "tracker/config.h"
+#include "tracker/connection_ids.h"
+#include "tracker/http_server.h"
+#include "tracker/journal.h"
+#include "tracker/replicator.h"
+#include "tracker/service.h"
+#include "tracker/swarm_store.h"
+#include "tracker/udp_server.h"
+
+using namespace mt;
+using common::cat;
 
 namespace {
-const char* kUsage =
-    "usage: tracker <my_ip:port> <other_ip:port> <seederlist_file> <log_file> [options]\n";
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
-int main(int argc, char** argv) {
-    if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::cout << "mtorrent tracker " << mt::common::kVersion << "\n" << kUsage;
-        return 0;
+// Lets the store number changes through the ChangeLog built after it.
+struct ForwardSequencer : tracker::Sequencer {
+    tracker::ChangeLog* target = nullptr;
+    std::uint64_t sequence(tracker::Change& c) override { return target->sequence(c); }
+};
+
+int run(const tracker::Config& cfg) {
+    common::Logger log(cfg.log_file, cfg.log_level);
+    auto secret = tracker::load_or_create_secret(cfg.secret_file, log);
+    if (!secret) throw std::runtime_error(secret.error().message);
+
+    auto listener = common::tcp_listen(cfg.self, 1024);
+    if (!listener) throw std::runtime_error(listener.error().message);
+    auto udp = common::udp_bind(cfg.self);
+    if (!udp) throw std::runtime_error(udp.error().message);
+
+    tracker::JournalContents loaded;
+    auto journal = tracker::Journal::open(cfg.seeder_list, log, &loaded);
+    if (!journal) throw std::runtime_error(journal.error().message);
+
+    ForwardSequencer fwd;
+    tracker::StoreLimits limits;
+    limits.max_torrents = cfg.max_torrents;
+    limits.max_peers = cfg.max_peers;
+    tracker::SwarmStore store(cfg.id, limits, fwd);
+    tracker::ChangeLog::Options clo;
+    clo.compact_bytes = cfg.compact_bytes;
+    tracker::ChangeLog changelog(cfg.id, std::move(journal).value(), &store, log, clo);
+    fwd.target = &changelog;
+    changelog.load(loaded, wall_ms());
+    changelog.start();
+
+    tracker::ReplicatorOptions ro;
+    ro.self = cfg.id;
+    ro.peer = cfg.other;
+    ro.secret = *secret;
+    tracker::Replicator replicator(ro, store, changelog, log, wall_ms);
+    tracker::ConnectionIds ids(*secret);
+    tracker::ServiceOptions so;
+    so.interval_s = cfg.interval_s;
+    so.min_interval_s = cfg.min_interval_s;
+    so.trust_ip = cfg.trust_ip;
+    so.self_address = cfg.self.to_string();
+    so.other_address = cfg.other.to_string();
+    so.self_id = cfg.id;
+    tracker::TrackerService service(so, store, changelog, &replicator, ids, log, wall_ms);
+    tracker::HttpServerOptions ho;
+    ho.threads = cfg.http_threads;
+    ho.max_connections = cfg.max_connections;
+    ho.request_timeout_ms = cfg.request_timeout_ms;
+    ho.idle_timeout_ms = cfg.idle_timeout_ms;
+    tracker::HttpServer http(std::move(listener).value(), ho, service, changelog, replicator, log);
+    tracker::UdpServer udp_server(std::move(udp).value(), service, changelog, log);
+
+    const auto counts = store.counts();
+    log.info(cat("tracker ", int(cfg.id), " ", common::kVersion, " started on ",
+                 cfg.self.to_string(), " (HTTP and UDP), other tracker ", cfg.other.to_string(),
+                 ", seeder list ", cfg.seeder_list, ": ", counts.torrents, " torrents, ",
+                 counts.peers, " peers"));
+    replicator.start();
+    http.start();
+    udp_server.start();
+
+    // The main thread waits for a signal and expires silent peers.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const std::int64_t timeout_ms = std::int64_t{cfg.peer_timeout_s} * 1000;
+    const std::int64_t sweep_ms = std::clamp<std::int64_t>(timeout_ms / 10, 200, 30000);
+    std::int64_t last_sweep = wall_ms();
+    int sig = 0;
+    while (true) {
+        timespec ts{0, 200 * 1000 * 1000};
+        sig = sigtimedwait(&set, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) break;
+        const std::int64_t now = wall_ms();
+        if (now - last_sweep >= sweep_ms) {
+            last_sweep = now;
+            if (const auto n = store.expire(now, timeout_ms, 2 * timeout_ms); n > 0)
+                log.info(
+                    cat("expired ", n, " peers silent for more than ", cfg.peer_timeout_s, " s"));
+        }
     }
-    if (argc < 5) {
-        std::cerr << kUsage;
+    log.info(cat("stopping on signal ", sig));
+    http.stop();
+    udp_server.stop();
+    replicator.stop();
+    changelog.stop();
+    log.info("stopped; seeder list saved");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    common::ignore_sigpipe();
+    // Block the stop signals in every thread; the main thread takes them with sigtimedwait.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+    auto cfg = tracker::parse_config(std::vector<std::string>(argv + 1, argv + argc));
+    if (!cfg) {
+        std::cerr << "tracker: " << cfg.error().message << "\n"
+                  << tracker::tracker_usage() << "Try 'tracker --help'.\n";
         return 2;
     }
-    for (int i = 1; i <= 2; ++i)
-        if (auto ep = mt::common::parse_endpoint(argv[i]); !ep) {
-            std::cerr << "tracker: " << ep.error().message << "\n" << kUsage;
-            return 2;
-        }
-    std::cerr << "tracker: the tracker service is not implemented yet\n";
-    return 1;
+    if (cfg->help) {
+        std::cout << "mtorrent tracker " << common::kVersion << "\n"
+                  << tracker::tracker_usage() << "\n"
+                  << tracker::tracker_help();
+        return 0;
+    }
+    try {
+        return run(*cfg);
+    } catch (const std::exception& e) {
+        std::cerr << "tracker: " << e.what() << "\n";
+        return 1;
+    }
 }

@@ -1,0 +1,34 @@
+// BEP 15 connection ids that need no state and that both trackers accept.
+//
+// id = first 8 bytes of HMAC-SHA256(K_e, ip | port), where the epoch key
+// K_e = HMAC-SHA256(secret, "mtorrent-udp-connid" | e) and e = unix_seconds / 60.
+// An id is accepted in its own epoch and the next, so it lives 60 to 120 s
+// (clients use one for a minute, BEP 15). Both trackers derive the same keys
+// from the shared secret, so a client failing over keeps its id. Without the
+// secret an id cannot be forged or predicted for another address.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace mt::tracker {
+
+class ConnectionIds {
+  public:
+    explicit ConnectionIds(std::string secret) : secret_(std::move(secret)) {}
+
+    std::uint64_t issue(std::uint32_t ip, std::uint16_t port, std::int64_t now_s);
+    bool valid(std::uint64_t id, std::uint32_t ip, std::uint16_t port, std::int64_t now_s);
+
+  private:
+    std::uint64_t mac(std::int64_t epoch, std::uint32_t ip, std::uint16_t port);
+    const std::string& key_for(std::int64_t epoch);
+
+    std::string secret_;
+    std::mutex mu_;
+    std::int64_t cached_epoch_[2] = {-1, -1};
+    std::string cached_key_[2];
+};
+
+}  // namespace mt::tracker

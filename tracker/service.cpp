@@ -1,0 +1,408 @@
+#include "tracker/service.h"
+
+#include <cstdio>
+
+#include "common/bencode.h"
+#include "common/byte_io.h"
+#include "common/hex.h"
+#include "common/json.h"
+#include "common/metainfo.h"
+#include "common/units.h"
+#include "common/wire/tracker_http.h"
+#include "common/wire/udp_tracker.h"
+
+namespace mt::tracker {
+
+using common::cat;
+using namespace common::wire;
+
+namespace {
+
+AnnounceEvent to_store_event(common::AnnounceEvent e) {
+    switch (e) {
+        case common::AnnounceEvent::none:
+            return AnnounceEvent::none;
+        case common::AnnounceEvent::completed:
+            return AnnounceEvent::completed;
+        case common::AnnounceEvent::started:
+            return AnnounceEvent::started;
+        case common::AnnounceEvent::stopped:
+            return AnnounceEvent::stopped;
+    }
+    return AnnounceEvent::none;
+}
+
+const std::string* param(const QueryParams& params, std::string_view key) {
+    for (const auto& [k, v] : params)
+        if (k == key) return &v;
+    return nullptr;
+}
+
+bool wants_json(const QueryParams& params) {
+    const std::string* f = param(params, "format");
+    return f && *f == "json";
+}
+
+}  // namespace
+
+TrackerService::TrackerService(ServiceOptions options, SwarmStore& store, ChangeLog& changelog,
+                               const Replicator* replicator, ConnectionIds& ids,
+                               common::Logger& log, NowFn now)
+    : opt_(std::move(options)),
+      store_(store),
+      changelog_(changelog),
+      replicator_(replicator),
+      ids_(ids),
+      log_(log),
+      now_(std::move(now)),
+      started_ms_(now_()) {}
+
+void TrackerService::log_refusal(const std::string& what) {
+    ++refused_;
+    const std::int64_t sec = now_() / 1000;
+    std::uint64_t suppressed = 0;
+    {
+        std::lock_guard<std::mutex> lock(rate_mu_);
+        if (sec != rate_window_s_) {
+            rate_window_s_ = sec;
+            rate_lines_ = 0;
+            suppressed = std::exchange(rate_suppressed_, 0);
+        }
+        if (++rate_lines_ > 10) {
+            ++rate_suppressed_;
+            return;
+        }
+    }
+    if (suppressed) log_.warn(cat(suppressed, " more refused requests not logged"));
+    log_.warn(what);
+}
+
+Reply TrackerService::bencoded(std::string body, bool keep_alive, std::uint64_t ticket) {
+    return {http_response(200, "text/plain", body, keep_alive), ticket, !keep_alive};
+}
+
+Reply TrackerService::failure(const std::string& reason, bool keep_alive,
+                              const std::string& peer_text) {
+    log_refusal(cat("refused request from ", peer_text, ": ", reason));
+    return bencoded(encode_failure(reason), keep_alive);
+}
+
+Reply TrackerService::http_error(int status, const std::string& why, const std::string& peer_text) {
+    log_refusal(cat("malformed HTTP request from ", peer_text, ": ", why));
+    return {http_response(status, "text/plain", why + "\n", false), 0, true};
+}
+
+Reply TrackerService::handle_http(const HttpRequest& req, std::uint32_t peer_ip,
+                                  const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    if (req.path == "/announce") return announce(req, peer_ip, peer_text);
+    if (req.path == "/scrape") return scrape(req, peer_text);
+    if (req.path == "/search") return search(req, peer_text);
+    if (req.path == "/publish") return publish(req, peer_text);
+    if (req.path == "/metainfo") return metainfo(req, peer_text);
+    if (req.path == "/stats") {
+        auto params = parse_query(req.query);
+        const bool html = params && param(*params, "format") && *param(*params, "format") == "html";
+        const bool digest = params && param(*params, "digest");
+        if (html) return {http_response(200, "text/html; charset=utf-8", stats_html(), ka), 0, !ka};
+        return {http_response(200, "application/json", stats_json(digest), ka), 0, !ka};
+    }
+    if (req.path == "/") {
+        return {http_response(200, "text/html; charset=utf-8",
+                              "<!doctype html><title>mtorrent tracker</title><p>mtorrent tracker. "
+                              "See <a href=\"/stats?format=html\">/stats</a>.</p>\n",
+                              ka),
+                0, !ka};
+    }
+    return {http_response(404, "text/plain", "no such path: " + req.path + "\n", ka), 0, !ka};
+}
+
+Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
+                               const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    if (req.method != "GET") return failure("announce must be a GET request", ka, peer_text);
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    auto a = parse_announce_query(*params, opt_.trust_ip);
+    if (!a) return failure(a.error().message, ka, peer_text);
+    ++http_announces_;
+    AnnounceInput in;
+    in.info_hash = a->info_hash;
+    in.peer_id = a->peer_id;
+    in.ip = a->ip.value_or(peer_ip);
+    in.port = a->port;
+    in.uploaded = a->uploaded;
+    in.downloaded = a->downloaded;
+    in.left = a->left;
+    in.event = to_store_event(a->event);
+    in.numwant = a->numwant < 0 ? opt_.default_numwant : static_cast<std::uint32_t>(a->numwant);
+    const std::int64_t now = now_();
+    auto r = store_.announce(in, now);
+    if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
+    if (r.refreshed) changelog_.add_touch({in.info_hash, in.peer_id, now, in.left});
+    common::AnnounceResponse resp;
+    resp.interval = opt_.interval_s;
+    resp.min_interval = opt_.min_interval_s;
+    resp.complete = r.complete;
+    resp.incomplete = r.incomplete;
+    resp.peers.reserve(r.peers.size());
+    for (const auto& p : r.peers)
+        resp.peers.push_back({p.ip, p.port, p.peer_id});
+    return bencoded(encode_announce_response(resp, a->compact, a->no_peer_id), ka, r.ticket);
+}
+
+Reply TrackerService::scrape(const HttpRequest& req, const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    auto hashes = parse_scrape_query(*params, 256);
+    if (!hashes) return failure(hashes.error().message, ka, peer_text);
+    ++scrapes_;
+    std::vector<common::ScrapeEntry> entries;
+    for (const auto& h : *hashes) {
+        const auto c = store_.scrape(h);
+        entries.push_back({h, c.complete, c.downloaded, c.incomplete});
+    }
+    return bencoded(encode_scrape_response(entries), ka);
+}
+
+Reply TrackerService::search(const HttpRequest& req, const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    const std::string* q = param(*params, "q");
+    if (!q || q->empty()) return failure("search needs a non-empty q parameter", ka, peer_text);
+    if (q->size() > 256) return failure("search text is longer than 256 bytes", ka, peer_text);
+    const auto hits = store_.search(*q, 200);
+    if (wants_json(*params)) {
+        std::string j = "{\"query\":" + common::json_string(*q) + ",\"results\":[";
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            const auto& h = hits[i];
+            j += cat(i ? "," : "", "{\"name\":", common::json_string(h.name),
+                     ",\"size\":", h.length, ",\"info_hash\":\"", h.info_hash.hex(),
+                     "\",\"seeders\":", h.seeders, ",\"leechers\":", h.leechers, "}");
+        }
+        j += "]}\n";
+        return {http_response(200, "application/json", j, ka), 0, !ka};
+    }
+    common::bencode::Item::List files;
+    for (const auto& h : hits) {
+        common::bencode::Item::Dict d;
+        d["name"] = h.name;
+        d["size"] = static_cast<std::int64_t>(h.length);
+        d["info_hash"] = std::string(h.info_hash.view());
+        d["seeders"] = static_cast<std::int64_t>(h.seeders);
+        d["leechers"] = static_cast<std::int64_t>(h.leechers);
+        files.emplace_back(std::move(d));
+    }
+    common::bencode::Item::Dict top;
+    top["files"] = std::move(files);
+    return bencoded(common::bencode::encode(top), ka);
+}
+
+Reply TrackerService::publish(const HttpRequest& req, const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    if (req.method != "POST")
+        return failure("publish the .mtorrent with a POST request", ka, peer_text);
+    if (req.body.size() > kMaxMetainfoBytes)
+        return failure(
+            cat("metainfo of ", req.body.size(), " bytes is over the limit of ", kMaxMetainfoBytes),
+            ka, peer_text);
+    auto m = common::parse_metainfo(req.body);
+    if (!m) return failure("invalid metainfo: " + m.error().message, ka, peer_text);
+    const auto ticket = store_.publish(m->info_hash, req.body, m->name, m->length, now_());
+    log_.info(cat("published ", m->name, " (", m->info_hash.hex(), ") from ", peer_text));
+    auto params = parse_query(req.query);
+    if (params && wants_json(*params))
+        return {http_response(200, "application/json",
+                              cat("{\"info_hash\":\"", m->info_hash.hex(),
+                                  "\",\"name\":", common::json_string(m->name), "}\n"),
+                              ka),
+                ticket, !ka};
+    common::bencode::Item::Dict d;
+    d["info_hash"] = std::string(m->info_hash.view());
+    d["name"] = m->name;
+    return bencoded(common::bencode::encode(d), ka, ticket);
+}
+
+Reply TrackerService::metainfo(const HttpRequest& req, const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    const std::string* ih = param(*params, "info_hash");
+    if (!ih) return failure("metainfo needs info_hash", ka, peer_text);
+    std::string raw = *ih;
+    if (raw.size() == 40) {
+        auto decoded = common::from_hex(raw);
+        if (!decoded) return failure("info_hash is not 40 hex digits", ka, peer_text);
+        raw = *decoded;
+    }
+    if (raw.size() != 20)
+        return failure("info_hash must be 20 bytes or 40 hex digits", ka, peer_text);
+    auto bytes = store_.metainfo(common::InfoHash::from_bytes(raw));
+    if (!bytes)
+        return {http_response(404, "text/plain", "no metainfo published for that info_hash\n", ka),
+                0, !ka};
+    return {http_response(200, "application/x-bittorrent", *bytes, ka), 0, !ka};
+}
+
+Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, std::uint16_t port) {
+    auto req = decode_udp_request(datagram);
+    const std::int64_t now = now_();
+    std::string out;
+    if (!req) {
+        // Answer with an error only if the datagram looks like ours (has a transaction id).
+        if (datagram.size() >= 16) {
+            log_refusal(cat("malformed UDP request from ", format_ipv4(ip), ":", port, ": ",
+                            req.error().message));
+            encode(UdpErrorResponse{common::read_u32(datagram.data() + 12), req.error().message},
+                   out);
+        }
+        return {out, 0, false};
+    }
+    if (auto* c = std::get_if<UdpConnectRequest>(&*req)) {
+        encode(UdpConnectResponse{c->transaction_id, ids_.issue(ip, port, now / 1000)}, out);
+        return {out, 0, false};
+    }
+    if (auto* a = std::get_if<UdpAnnounceRequest>(&*req)) {
+        if (!ids_.valid(a->connection_id, ip, port, now / 1000)) {
+            log_refusal(cat("UDP announce from ", format_ipv4(ip), ":", port,
+                            " with an unknown connection id"));
+            encode(UdpErrorResponse{a->transaction_id, "unknown or expired connection id"}, out);
+            return {out, 0, false};
+        }
+        ++udp_announces_;
+        AnnounceInput in;
+        in.info_hash = a->request.info_hash;
+        in.peer_id = a->request.peer_id;
+        in.ip = opt_.trust_ip && a->request.ip ? *a->request.ip : ip;
+        in.port = a->request.port;
+        in.uploaded = a->request.uploaded;
+        in.downloaded = a->request.downloaded;
+        in.left = a->request.left;
+        in.event = to_store_event(a->request.event);
+        // BEP 15 replies must fit a datagram: at most 200 peers (1220 bytes).
+        in.numwant =
+            a->request.numwant < 0
+                ? opt_.default_numwant
+                : std::min<std::uint32_t>(static_cast<std::uint32_t>(a->request.numwant), 200);
+        auto r = store_.announce(in, now);
+        if (!r.refused.empty()) {
+            log_refusal(
+                cat("UDP announce from ", format_ipv4(ip), ":", port, " refused: ", r.refused));
+            encode(UdpErrorResponse{a->transaction_id, r.refused}, out);
+            return {out, 0, false};
+        }
+        if (r.refreshed) changelog_.add_touch({in.info_hash, in.peer_id, now, in.left});
+        UdpAnnounceResponse resp;
+        resp.transaction_id = a->transaction_id;
+        resp.response.interval = opt_.interval_s;
+        resp.response.complete = r.complete;
+        resp.response.incomplete = r.incomplete;
+        for (const auto& p : r.peers)
+            resp.response.peers.push_back({p.ip, p.port, std::nullopt});
+        encode(resp, out);
+        return {out, r.ticket, false};
+    }
+    auto& s = std::get<UdpScrapeRequest>(*req);
+    if (!ids_.valid(s.connection_id, ip, port, now / 1000)) {
+        encode(UdpErrorResponse{s.transaction_id, "unknown or expired connection id"}, out);
+        return {out, 0, false};
+    }
+    ++scrapes_;
+    UdpScrapeResponse resp;
+    resp.transaction_id = s.transaction_id;
+    for (const auto& h : s.info_hashes) {
+        const auto c = store_.scrape(h);
+        resp.entries.push_back({h, c.complete, c.downloaded, c.incomplete});
+    }
+    encode(resp, out);
+    return {out, 0, false};
+}
+
+std::string TrackerService::stats_json(bool with_digest) const {
+    const std::int64_t now = now_();
+    const auto counts = store_.counts();
+    const auto cl = changelog_.stats();
+    const auto clock = changelog_.clock();
+    const std::uint64_t announces = http_announces_ + udp_announces_;
+    {
+        std::lock_guard<std::mutex> lock(rps_mu_);
+        if (now - rps_at_ms_ >= 1000) {
+            if (rps_at_ms_)
+                rps_ = static_cast<double>(announces - rps_count_) * 1000.0 /
+                       static_cast<double>(now - rps_at_ms_);
+            rps_at_ms_ = now;
+            rps_count_ = announces;
+        }
+    }
+    std::string j = "{";
+    j += cat("\"tracker_id\":", int(opt_.self_id),
+             ",\"address\":", common::json_string(opt_.self_address),
+             ",\"other\":", common::json_string(opt_.other_address),
+             ",\"uptime_s\":", (now - started_ms_) / 1000);
+    j += cat(",\"torrents\":", counts.torrents, ",\"peers\":", counts.peers,
+             ",\"seeders\":", counts.seeders, ",\"leechers\":", counts.peers - counts.seeders,
+             ",\"published\":", counts.metainfos, ",\"tombstones\":", counts.tombstones);
+    j +=
+        cat(",\"announces\":{\"http\":", http_announces_.load(), ",\"udp\":", udp_announces_.load(),
+            ",\"per_second\":", static_cast<std::uint64_t>(rps_), "},\"scrapes\":", scrapes_.load(),
+            ",\"refused\":", refused_.load());
+    j += cat(",\"journal\":{\"bytes\":", cl.journal_bytes, ",\"compactions\":", cl.compactions,
+             ",\"pending\":", cl.pending, ",\"write_failures\":", cl.write_failures, "}");
+    j += cat(",\"replication\":{\"clock\":[", clock.seq[1], ",", clock.seq[2],
+             "],\"own_seq\":", clock.seq[opt_.self_id], ",\"acked_seq\":", cl.acked_seq,
+             ",\"lag\":", clock.seq[opt_.self_id] - std::min(cl.acked_seq, clock.seq[opt_.self_id]),
+             ",\"outbox\":", cl.outbox);
+    if (replicator_) {
+        const auto r = replicator_->status();
+        j += cat(",\"outgoing_connected\":", r.outgoing_connected ? "true" : "false",
+                 ",\"incoming_connected\":", r.incoming_connected ? "true" : "false",
+                 ",\"received\":", r.received, ",\"snapshots_sent\":", r.snapshots_sent,
+                 ",\"snapshots_received\":", r.snapshots_received, ",\"refused\":", r.refused,
+                 ",\"connects\":", r.connects);
+    }
+    j += "}";
+    if (with_digest) j += cat(",\"state_digest\":\"", store_.digest_hex(), "\"");
+    j += "}\n";
+    return j;
+}
+
+std::string TrackerService::stats_html() const {
+    const auto counts = store_.counts();
+    const auto clock = changelog_.clock();
+    const auto cl = changelog_.stats();
+    std::string h =
+        "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5>"
+        "<title>mtorrent tracker " +
+        std::to_string(opt_.self_id) +
+        "</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 12px}</style>"
+        "<h1>mtorrent tracker " +
+        std::to_string(opt_.self_id) + "</h1><table>";
+    auto row = [&](const std::string& k, const std::string& v) {
+        h += "<tr><td>" + common::html_escape(k) + "</td><td>" + common::html_escape(v) +
+             "</td></tr>";
+    };
+    row("address", opt_.self_address);
+    row("other tracker", opt_.other_address);
+    row("uptime", common::human_duration(static_cast<double>(now_() - started_ms_) / 1000.0));
+    row("torrents", std::to_string(counts.torrents));
+    row("peers", cat(counts.peers, " (", counts.seeders, " seeders)"));
+    row("published files", std::to_string(counts.metainfos));
+    row("announces", cat(http_announces_.load(), " HTTP, ", udp_announces_.load(), " UDP"));
+    row("refused requests", std::to_string(refused_.load()));
+    row("replication clock", cat(clock.seq[1], " / ", clock.seq[2]));
+    row("changes not yet acknowledged", std::to_string(cl.outbox));
+    if (replicator_) {
+        const auto r = replicator_->status();
+        row("link to other tracker", r.outgoing_connected ? "connected" : "down");
+        row("link from other tracker", r.incoming_connected ? "connected" : "down");
+    }
+    row("journal",
+        cat(common::human_bytes(cl.journal_bytes), ", ", cl.compactions, " compactions"));
+    h += "</table><p><a href=\"/stats\">JSON</a></p>\n";
+    return h;
+}
+
+}  // namespace mt::tracker

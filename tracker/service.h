@@ -1,0 +1,106 @@
+// TrackerService: what the tracker answers, independent of sockets.
+//
+// The HTTP and UDP front ends turn bytes into requests, call handle_http() or
+// handle_udp() and send back the reply, once the reply's ticket is durable
+// (a reply that reports a membership change must not go out before the change
+// is in the journal).
+//
+// HTTP routes (GET unless said):
+//   /announce   BEP 3 announce, compact (BEP 23) or dictionary peers
+//   /scrape     BEP 48 scrape (one or more info_hash)
+//   /search     ?q=TEXT[&format=json]: published files whose name contains TEXT
+//   /publish    POST a .mtorrent as the body: validated, kept and replicated
+//   /metainfo   ?info_hash=(20 bytes URL-escaped, or 40 hex digits): the .mtorrent
+//   /stats      JSON; ?format=html for a page; &digest=1 adds the state digest
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/log.h"
+#include "common/wire/http.h"
+#include "tracker/change_log.h"
+#include "tracker/connection_ids.h"
+#include "tracker/replicator.h"
+#include "tracker/swarm_store.h"
+
+namespace mt::tracker {
+
+struct ServiceOptions {
+    std::uint32_t interval_s = 1800;
+    std::uint32_t min_interval_s = 60;
+    std::uint32_t default_numwant = 50;
+    bool trust_ip = false;
+    std::string self_address;  // for /stats
+    std::string other_address;
+    std::uint8_t self_id = 1;
+};
+
+struct Reply {
+    std::string bytes;
+    std::uint64_t ticket = 0;  // send once ChangeLog::durable_ticket() >= ticket
+    bool close = false;        // close the connection after sending
+};
+
+class TrackerService {
+  public:
+    using NowFn = std::function<std::int64_t()>;  // wall clock, ms
+
+    TrackerService(ServiceOptions options, SwarmStore& store, ChangeLog& changelog,
+                   const Replicator* replicator, ConnectionIds& ids, common::Logger& log,
+                   NowFn now);
+
+    Reply handle_http(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+                      const std::string& peer_text);
+    // An HTTP request the parser refused (status 400, 413, 431, ...).
+    Reply http_error(int status, const std::string& why, const std::string& peer_text);
+    // Empty bytes: nothing to send (not a tracker datagram).
+    Reply handle_udp(std::string_view datagram, std::uint32_t ip, std::uint16_t port);
+
+    std::string stats_json(bool with_digest) const;
+    std::string stats_html() const;
+
+    // A bound was hit or a request refused: logged at most a few times per
+    // second, with a count of what was left out.
+    void log_refusal(const std::string& what);
+
+  private:
+    Reply announce(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+                   const std::string& peer_text);
+    Reply scrape(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply search(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply publish(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply metainfo(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
+    Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);
+
+    ServiceOptions opt_;
+    SwarmStore& store_;
+    ChangeLog& changelog_;
+    const Replicator* replicator_;
+    ConnectionIds& ids_;
+    common::Logger& log_;
+    NowFn now_;
+    const std::int64_t started_ms_;
+
+    std::atomic<std::uint64_t> http_announces_{0};
+    std::atomic<std::uint64_t> udp_announces_{0};
+    std::atomic<std::uint64_t> scrapes_{0};
+    std::atomic<std::uint64_t> refused_{0};
+
+    std::mutex rate_mu_;
+    std::int64_t rate_window_s_ = 0;
+    int rate_lines_ = 0;
+    std::uint64_t rate_suppressed_ = 0;
+    mutable std::mutex rps_mu_;
+    mutable std::int64_t rps_at_ms_ = 0;
+    mutable std::uint64_t rps_count_ = 0;
+    mutable double rps_ = 0;
+};
+
+}  // namespace mt::tracker
