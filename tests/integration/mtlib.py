@@ -1,0 +1,275 @@
+"""Shared helpers for mtorrent's Python integration suites (stdlib only).
+
+Every case prints one line "NAME: ok", "NAME: FAIL (detail)" or
+"NAME: skipped (reason)"; Suite.finish() prints "N passed, M failed" and
+returns the exit status. Processes are started by the suite and stopped by
+PID, never by name.
+"""
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import json
+import random
+import urllib.parse
+import urllib.request
+
+BIN = os.environ.get("BIN") or os.path.join(os.path.dirname(__file__), "..", "..", "bin")
+
+
+class Suite:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.work = tempfile.mkdtemp(prefix="mt-it-")
+        self.procs = []
+
+    def ok(self, name):
+        print("%s: ok" % name, flush=True)
+        self.passed += 1
+
+    def fail(self, name, detail):
+        print("%s: FAIL (%s)" % (name, str(detail).replace("\n", " ")[:400]), flush=True)
+        self.failed += 1
+
+    def skip(self, name, why):
+        print("%s: skipped (%s)" % (name, why), flush=True)
+        self.skipped += 1
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.ok(name)
+        else:
+            self.fail(name, detail)
+        return cond
+
+    def case(self, name, fn):
+        """Runs fn(); an exception or a false result fails the case."""
+        try:
+            r = fn()
+            if r is False:
+                self.fail(name, "returned false")
+            else:
+                self.ok(name)
+        except Exception as e:  # a failing case must not stop the suite
+            self.fail(name, "%s: %s" % (type(e).__name__, e))
+
+    def finish(self):
+        for p in self.procs:
+            p.stop()
+        line = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            line += ", %d skipped" % self.skipped
+        print(line, flush=True)
+        subprocess.call(["rm", "-rf", self.work])
+        return 0 if self.failed == 0 else 1
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1."""
+    for _ in range(100):
+        t = socket.socket()
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+    raise RuntimeError("no free port")
+
+
+def wait_until(pred, timeout=10.0, step=0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if pred():
+                return True
+        except Exception:
+            pass
+        time.sleep(step)
+    return False
+
+
+class Tracker:
+    """One bin/tracker process in its own folder of the suite's work dir."""
+
+    def __init__(self, suite, name, port, other_port, extra=(), secret_dir=None):
+        self.suite = suite
+        self.name = name
+        self.port = port
+        self.other_port = other_port
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.secret_dir = secret_dir or suite.work
+        self.extra = list(extra)
+        self.proc = None
+        self.log = os.path.join(self.dir, "tracker.log")
+        self.state = os.path.join(self.dir, "seeders.state")
+        suite.procs.append(self)
+
+    def start(self, wait=True):
+        args = [os.path.join(BIN, "tracker"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.other_port,
+                self.state, self.log, "--secret-file", os.path.join(self.secret_dir, "mtorrent.secret")] + self.extra
+        self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=open(
+            os.path.join(self.dir, "stderr"), "ab"))
+        if wait and not wait_until(lambda: self.stats() is not None, 10):
+            raise RuntimeError("tracker %s did not come up" % self.name)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def stats(self, digest=False):
+        try:
+            with urllib.request.urlopen(self.url("/stats" + ("?digest=1" if digest else "")), timeout=2) as r:
+                return json.loads(r.read())
+        except Exception:
+            return None
+
+    def digest(self):
+        s = self.stats(True)
+        return s and s["state_digest"]
+
+
+def peer_id(n):
+    return b"-MT0100-" + ("%012d" % n).encode()
+
+
+def info_hash(n):
+    return struct.pack(">I", n) + b"\x00" * 12 + struct.pack(">I", n * 2654435761 & 0xffffffff)
+
+
+def announce_query(ih, pid, port, left=100, event=None, compact=1, numwant=None, extra=""):
+    q = "info_hash=%s&peer_id=%s&port=%d&uploaded=0&downloaded=0&left=%d&compact=%d" % (
+        urllib.parse.quote(ih, safe=""), urllib.parse.quote(pid, safe=""), port, left, compact)
+    if event:
+        q += "&event=" + event
+    if numwant is not None:
+        q += "&numwant=%d" % numwant
+    return q + extra
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def bdecode(data):
+    """A small bencode decoder for test assertions (trusts its input)."""
+    def dec(i):
+        c = data[i:i + 1]
+        if c == b"i":
+            j = data.index(b"e", i)
+            return int(data[i + 1:j]), j + 1
+        if c == b"l":
+            i += 1
+            out = []
+            while data[i:i + 1] != b"e":
+                v, i = dec(i)
+                out.append(v)
+            return out, i + 1
+        if c == b"d":
+            i += 1
+            out = {}
+            while data[i:i + 1] != b"e":
+                k, i = dec(i)
+                v, i = dec(i)
+                out[k] = v
+            return out, i + 1
+        j = data.index(b":", i)
+        n = int(data[i:j])
+        return data[j + 1:j + 1 + n], j + 1 + n
+    v, _ = dec(0)
+    return v
+
+
+def compact_peers(blob):
+    return [(socket.inet_ntoa(blob[i:i + 4]), struct.unpack(">H", blob[i + 4:i + 6])[0])
+            for i in range(0, len(blob), 6)]
+
+
+def announce(tracker, ih, pid, port, **kw):
+    """HTTP announce; returns the decoded reply dict."""
+    _, body = http_get(tracker.url("/announce?" + announce_query(ih, pid, port, **kw)))
+    return bdecode(body)
+
+
+class UdpTrackerClient:
+    """BEP 15 client for tests."""
+
+    def __init__(self, port, timeout=2.0):
+        self.addr = ("127.0.0.1", port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(timeout)
+        self.conn_id = None
+
+    def request(self, payload):
+        self.sock.sendto(payload, self.addr)
+        data, _ = self.sock.recvfrom(65536)
+        return data
+
+    def connect(self):
+        tx = random.getrandbits(32)
+        r = self.request(struct.pack(">QII", 0x41727101980, 0, tx))
+        action, rtx, cid = struct.unpack(">IIQ", r[:16])
+        assert action == 0 and rtx == tx, r
+        self.conn_id = cid
+        return cid
+
+    def announce(self, ih, pid, port, left=100, event=0, numwant=-1):
+        tx = random.getrandbits(32)
+        pkt = struct.pack(">QII20s20sQQQIIIiH", self.conn_id, 1, tx, ih, pid, 0, left, 0, event, 0, 0, numwant, port)
+        r = self.request(pkt)
+        action, rtx = struct.unpack(">II", r[:8])
+        if action == 3:
+            return {"error": r[8:].decode(errors="replace")}
+        assert action == 1 and rtx == tx, r
+        interval, leechers, seeders = struct.unpack(">III", r[8:20])
+        return {"interval": interval, "leechers": leechers, "seeders": seeders, "peers": compact_peers(r[20:])}
+
+    def scrape(self, hashes):
+        tx = random.getrandbits(32)
+        r = self.request(struct.pack(">QII", self.conn_id, 2, tx) + b"".join(hashes))
+        action, rtx = struct.unpack(">II", r[:8])
+        if action == 3:
+            return {"error": r[8:].decode(errors="replace")}
+        return [struct.unpack(">III", r[8 + 12 * i:20 + 12 * i]) for i in range(len(hashes))]
+
+
+def tracker_pair(suite, extra=()):
+    p1, p2 = free_port(), free_port()
+    while p2 == p1:
+        p2 = free_port()
+    t1 = Tracker(suite, "t1", p1, p2, extra=extra)
+    t2 = Tracker(suite, "t2", p2, p1, extra=extra)
+    t1.start()
+    t2.start()
+    return t1, t2
+
+
+if __name__ == "__main__":
+    sys.exit("mtlib is a library for the integration suites")
