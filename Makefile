@@ -39,7 +39,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
-        format format-check clean bench-hash example
+        format format-check clean bench-hash example interop bench-tools bench-tracker
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -141,10 +141,28 @@ example: all
 	    --tracker http://127.0.0.1:6969/announce --tracker udp://127.0.0.1:6970
 	$(BIN)/client info build/example/sample.mtorrent
 
+# ---- Interoperability with real BitTorrent programs --------------------------
+
+interop: all
+	@BIN=$(CURDIR)/$(BIN) tests/interop/run_all.sh
+
 # ---- Benchmarks --------------------------------------------------------------
+# Every bench/*.cpp is a standalone tool linked with common/ (load generators).
+
+BENCH_SRCS  := $(sort $(wildcard bench/*.cpp))
+BENCH_TOOLS := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+$(BUILD)/bench/%: $(call obj,bench/%.cpp) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench-tools: $(BENCH_TOOLS)
 
 bench-hash: all
 	bench/hash.sh
+
+bench-tracker: all bench-tools
+	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/tracker.sh
 
 # ---- Formatting --------------------------------------------------------------
 
