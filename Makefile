@@ -106,6 +106,11 @@ integration: all
 # positives inside libstdc++ (std::regex, std::function); that one warning is
 # off in sanitizer builds only.
 SAN_COMMON := -fno-omit-frame-pointer -Wno-maybe-uninitialized
+# A report must fail the run, also inside the tracker and client processes the
+# integration suites start (they scan the processes' stderr for reports too).
+export ASAN_OPTIONS  ?= abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
 asan:
 	$(MAKE) VARIANT=asan BIN=build/asan/bin SAN="-fsanitize=address $(SAN_COMMON)" test
 ubsan:

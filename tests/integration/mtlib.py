@@ -60,6 +60,18 @@ class Suite:
     def finish(self):
         for p in self.procs:
             p.stop()
+        # A sanitizer build's report in any process we started fails the suite.
+        reports = []
+        for p in self.procs:
+            err = getattr(p, "stderr_path", None)
+            if err and os.path.exists(err):
+                text = open(err, errors="replace").read()
+                for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                               "runtime error:"):
+                    if marker in text:
+                        reports.append("%s: %s" % (err, text[text.index(marker):][:300]))
+        if reports:
+            self.fail("no_sanitizer_reports", " | ".join(reports))
         line = "%d passed, %d failed" % (self.passed, self.failed)
         if self.skipped:
             line += ", %d skipped" % self.skipped
@@ -118,8 +130,9 @@ class Tracker:
     def start(self, wait=True):
         args = [os.path.join(BIN, "tracker"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.other_port,
                 self.state, self.log, "--secret-file", os.path.join(self.secret_dir, "mtorrent.secret")] + self.extra
+        self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=open(
-            os.path.join(self.dir, "stderr"), "ab"))
+            self.stderr_path, "ab"))
         if wait and not wait_until(lambda: self.stats() is not None, 10):
             raise RuntimeError("tracker %s did not come up" % self.name)
         return self
