@@ -185,6 +185,11 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     std::vector<Change> batch;
     bool need_snapshot = their_own < mine.seq[other] || their_view_of_us > mine.seq[opt_.self];
     if (!need_snapshot) need_snapshot = !changelog_.own_changes_after(sent, 0, batch);
+    if (!need_snapshot) {
+        // The journal tail, or the snapshot when that is shorter.
+        const auto c = store_.counts();
+        need_snapshot = mine.seq[opt_.self] - their_view_of_us > c.peers + c.tombstones + c.metainfos + 1000;
+    }
     if (need_snapshot) {
         // Send the whole state; the peer merges it (last writer wins).
         const Clock clk = changelog_.clock();
