@@ -76,7 +76,7 @@ $(UNIT_TESTS): $(call obj,$(TEST_SRCS)) $(TRACKER_LIB) $(CLIENT_LIB) $(COMMON_LI
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(GTEST_LIBS) $(LIBS)
 
-$(BUILD)/fuzz/%_replay: $(call obj,tests/fuzz/%_fuzz.cpp tests/fuzz/replay_main.cpp) $(CLIENT_LIB) $(COMMON_LIB)
+$(BUILD)/fuzz/%_replay: $(call obj,tests/fuzz/%_fuzz.cpp tests/fuzz/replay_main.cpp) $(TRACKER_LIB) $(CLIENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -127,11 +127,12 @@ FUZZ_CXX     ?= clang++
 fuzz:
 	@command -v $(FUZZ_CXX) >/dev/null || { echo "mtorrent: make fuzz needs clang; install it with: apt-get install -y clang"; exit 1; }
 	$(MAKE) VARIANT=libfuzzer CXX=$(FUZZ_CXX) OPT="-O1 -g" \
-	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(BUILD:release=libfuzzer)/libcommon.a \
-	    build/libfuzzer/libclient.a
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" build/libfuzzer/libcommon.a \
+	    build/libfuzzer/libclient.a build/libfuzzer/libtracker.a
 	@set -e; mkdir -p build/libfuzzer/fuzz; for n in $(FUZZ_NAMES); do \
 	    $(FUZZ_CXX) $(CXXSTD) -O1 -g -I. -fsanitize=fuzzer,address,undefined tests/fuzz/$${n}_fuzz.cpp \
-	        build/libfuzzer/libclient.a build/libfuzzer/libcommon.a $(LIBS) -o build/libfuzzer/fuzz/$$n; \
+	        build/libfuzzer/libtracker.a build/libfuzzer/libclient.a build/libfuzzer/libcommon.a $(LIBS) \
+	        -o build/libfuzzer/fuzz/$$n; \
 	    mkdir -p build/libfuzzer/corpus/$$n; \
 	    build/libfuzzer/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        build/libfuzzer/corpus/$$n tests/fuzz/corpus/$$n; \

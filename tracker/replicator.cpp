@@ -188,7 +188,8 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     if (!need_snapshot) {
         // The journal tail, or the snapshot when that is shorter.
         const auto c = store_.counts();
-        need_snapshot = mine.seq[opt_.self] - their_view_of_us > c.peers + c.tombstones + c.metainfos + 1000;
+        need_snapshot =
+            mine.seq[opt_.self] - their_view_of_us > c.peers + c.tombstones + c.metainfos + 1000;
     }
     if (need_snapshot) {
         // Send the whole state; the peer merges it (last writer wins).

@@ -12,7 +12,8 @@ namespace mt::tracker {
 namespace {
 
 std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -42,8 +43,8 @@ struct Node {
     std::thread acceptor;
     std::atomic<bool> stop{false};
 
-    Node(std::uint8_t id, std::string base_path, common::Fd listen_fd, std::uint16_t other_port, std::string secret,
-         std::size_t max_outbox = 1'000'000)
+    Node(std::uint8_t id, std::string base_path, common::Fd listen_fd, std::uint16_t other_port,
+         std::string secret, std::size_t max_outbox = 1'000'000)
         : base(std::move(base_path)), listener(std::move(listen_fd)) {
         JournalContents loaded;
         auto j = Journal::open(base, log, &loaded);
@@ -110,16 +111,21 @@ struct Pair : ::testing::Test {
             std::remove((dir + s + ".journal").c_str());
         }
     }
-    common::Fd relisten(std::uint16_t port) { return common::tcp_listen({"127.0.0.1", port}).value(); }
+    common::Fd relisten(std::uint16_t port) {
+        return common::tcp_listen({"127.0.0.1", port}).value();
+    }
 };
 
 TEST_F(Pair, ChangesFlowBothWaysAndAreAcknowledged) {
     Node a(1, dir + "1", std::move(l1), p2, "secret");
     Node b(2, dir + "2", std::move(l2), p1, "secret");
-    for (int i = 0; i < 200; ++i) (i % 2 ? a : b).announce(i % 7, i);
+    for (int i = 0; i < 200; ++i)
+        (i % 2 ? a : b).announce(i % 7, i);
     ASSERT_TRUE(eventually([&] { return a.store->digest_hex() == b.store->digest_hex(); }));
     EXPECT_EQ(a.store->counts().peers, 200u);
-    ASSERT_TRUE(eventually([&] { return a.replicator->status().acked_seq == 100 && b.replicator->status().acked_seq == 100; }));
+    ASSERT_TRUE(eventually([&] {
+        return a.replicator->status().acked_seq == 100 && b.replicator->status().acked_seq == 100;
+    }));
     EXPECT_EQ(a.changelog->stats().outbox, 0u);
 }
 
@@ -133,7 +139,8 @@ TEST_F(Pair, ACatchesUpAfterBeingDown) {
             ASSERT_TRUE(eventually([&] { return b.store->counts().peers == 1; }));
         }
         // a is down: b goes on alone.
-        for (int i = 2; i < 300; ++i) b.announce(i % 5, i);
+        for (int i = 2; i < 300; ++i)
+            b.announce(i % 5, i);
         b.announce(1, 1, AnnounceEvent::stopped);
         Node a(1, dir + "1", relisten(p1), p2, "secret");
         ASSERT_TRUE(eventually([&] { return a.store->digest_hex() == b.store->digest_hex(); }));
@@ -144,7 +151,8 @@ TEST_F(Pair, ACatchesUpAfterBeingDown) {
 
 TEST_F(Pair, SnapshotWhenTheOutboxDoesNotReachBack) {
     Node b(2, dir + "2", std::move(l2), p1, "secret", /*max_outbox=*/10);
-    for (int i = 0; i < 100; ++i) b.announce(i % 5, i);
+    for (int i = 0; i < 100; ++i)
+        b.announce(i % 5, i);
     Node a(1, dir + "1", std::move(l1), p2, "secret");
     ASSERT_TRUE(eventually([&] { return a.store->digest_hex() == b.store->digest_hex(); }));
     EXPECT_GE(b.replicator->status().snapshots_sent, 1u);
@@ -158,7 +166,8 @@ TEST_F(Pair, WrongSecretIsRefused) {
     Node a(1, dir + "1", std::move(l1), p2, "secret one");
     Node b(2, dir + "2", std::move(l2), p1, "secret two");
     a.announce(1, 1);
-    ASSERT_TRUE(eventually([&] { return a.replicator->status().refused > 0 && b.replicator->status().refused > 0; }));
+    ASSERT_TRUE(eventually(
+        [&] { return a.replicator->status().refused > 0 && b.replicator->status().refused > 0; }));
     EXPECT_EQ(b.store->counts().peers, 0u);
     EXPECT_FALSE(a.replicator->status().outgoing_connected);
 }
