@@ -1,0 +1,61 @@
+// TrackerClient: announces to the trackers of one tier with failover.
+//
+// The .mtorrent's trackers form one tier (they share their peer lists). The
+// client stays with the tracker that answers; on a refused connection, a
+// timeout (2 s by default, not BEP 15's 15 s) or an error it switches to the
+// next one at once, within the same announce() call, so a dead tracker costs
+// at most one timeout and never pauses a download. It switches again only on
+// failure. Thread-safe; no lock is held while talking to a tracker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "common/result.h"
+#include "common/tracker_url.h"
+#include "common/wire/announce.h"
+
+namespace mt::client {
+
+struct TrackerStatus {
+    std::string url;
+    bool live = false;            // the last attempt succeeded
+    bool in_use = false;          // the one announces go to first
+    std::int64_t last_ok_ms = 0;  // wall clock of the last success (0: never)
+    std::uint64_t failures = 0;
+    std::string last_error;
+};
+
+class TrackerClient {
+  public:
+    using Transport = std::function<common::Result<common::AnnounceResponse>(
+        const common::TrackerUrl&, const common::AnnounceRequest&, int timeout_ms)>;
+
+    // URLs that do not parse are left out with a log line. `transport` is
+    // announce_once by default (tests pass a fake).
+    TrackerClient(const std::vector<std::string>& urls, int timeout_ms, common::Logger& log,
+                  Transport transport = {});
+
+    // Errc::not_found if there is no usable tracker; otherwise the first
+    // success, or the last failure when every tracker failed.
+    common::Result<common::AnnounceResponse> announce(const common::AnnounceRequest& req);
+
+    std::vector<TrackerStatus> status() const;
+    std::size_t size() const { return urls_.size(); }
+
+  private:
+    std::vector<common::TrackerUrl> parsed_;
+    std::vector<std::string> urls_;
+    int timeout_ms_;
+    common::Logger& log_;
+    Transport transport_;
+    mutable std::mutex mu_;
+    std::size_t current_ = 0;
+    std::vector<TrackerStatus> status_;
+};
+
+}  // namespace mt::client

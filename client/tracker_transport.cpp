@@ -1,0 +1,153 @@
+#include "client/tracker_transport.h"
+
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "common/net/socket.h"
+#include "common/random.h"
+#include "common/wire/tracker_http.h"
+#include "common/wire/udp_tracker.h"
+
+namespace mt::client {
+
+using common::Errc;
+using common::make_error;
+using namespace common::wire;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left > 0 ? static_cast<int>(left) : 0;
+}
+
+common::Error with_context(const common::Error& e, const std::string& what) {
+    return make_error(e.code, what + ": " + e.message);
+}
+
+}  // namespace
+
+common::Result<HttpResponse> http_exchange(const std::string& host, std::uint16_t port,
+                                           std::string_view request, int timeout_ms,
+                                           std::size_t max_body) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    const std::string where = "tracker " + host + ":" + std::to_string(port);
+    auto fd = common::tcp_connect(common::Endpoint{host, port}, timeout_ms);
+    if (!fd) return with_context(fd.error(), where);
+    if (auto s = common::set_nonblocking(fd->get(), true); !s) return s.error();
+    if (auto s = common::write_all(fd->get(), request, remaining_ms(deadline)); !s)
+        return with_context(s.error(), where);
+    HttpResponseParser::Limits limits;
+    limits.max_body_bytes = max_body;
+    HttpResponseParser parser(limits);
+    char buf[16384];
+    while (true) {
+        auto step = parser.next();
+        if (auto* r = std::get_if<HttpResponse>(&step)) return std::move(*r);
+        if (auto* e = std::get_if<common::Error>(&step)) return with_context(*e, where);
+        const int left = remaining_ms(deadline);
+        if (left == 0)
+            return make_error(Errc::timeout, where + ": no complete answer within " +
+                                                 std::to_string(timeout_ms) + " ms");
+        auto n = common::read_some(fd->get(), buf, sizeof buf, left);
+        if (!n) {
+            if (n.error().code == Errc::closed) {
+                parser.finish();
+                continue;
+            }
+            return with_context(n.error(), where);
+        }
+        parser.feed(std::string_view(buf, *n));
+    }
+}
+
+common::Result<common::AnnounceResponse> http_announce(const common::TrackerUrl& url,
+                                                       const common::AnnounceRequest& req,
+                                                       int timeout_ms) {
+    // build_announce_query starts with '?'; a URL that has a query already gets '&'.
+    std::string query = build_announce_query(req);
+    if (url.path.find('?') != std::string::npos) query[0] = '&';
+    const std::string target = url.path + query;
+    auto resp =
+        http_exchange(url.host, url.port, http_get_request(url.host, target, false), timeout_ms);
+    if (!resp) return resp.error();
+    const std::string where = "tracker " + url.host + ":" + std::to_string(url.port);
+    if (resp->status != 200)
+        return make_error(Errc::refused, where + " answered HTTP " + std::to_string(resp->status));
+    auto a = decode_announce_response(resp->body, 2000);
+    if (!a) return with_context(a.error(), where);
+    if (!a->failure_reason.empty())
+        return make_error(Errc::refused, where + " refused: " + a->failure_reason);
+    return a;
+}
+
+common::Result<common::AnnounceResponse> udp_announce(const common::TrackerUrl& url,
+                                                      const common::AnnounceRequest& req,
+                                                      int timeout_ms) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    const std::string where = "tracker udp://" + url.host + ":" + std::to_string(url.port);
+    auto addr = common::resolve(common::Endpoint{url.host, url.port});
+    if (!addr) return with_context(addr.error(), where);
+    common::Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return common::errno_error("socket", errno);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
+        return common::errno_error(where, errno);
+
+    auto exchange = [&](const std::string& pkt, std::uint32_t tx) -> common::Result<UdpResponse> {
+        if (::send(fd.get(), pkt.data(), pkt.size(), 0) < 0)
+            return common::errno_error(where, errno);
+        char buf[4096];
+        while (true) {
+            const int left = remaining_ms(deadline);
+            if (left == 0)
+                return make_error(Errc::timeout, where + ": no answer within " +
+                                                     std::to_string(timeout_ms) + " ms");
+            auto n = common::read_some(fd.get(), buf, sizeof buf, left);
+            if (!n) {
+                // ECONNREFUSED: an ICMP port unreachable, the tracker is down.
+                return with_context(n.error(), where);
+            }
+            auto r = decode_udp_response(std::string_view(buf, *n));
+            if (!r) continue;  // not for us: keep waiting until the deadline
+            const auto rtx = std::visit([](const auto& m) { return m.transaction_id; }, *r);
+            if (rtx != tx) continue;
+            if (auto* e = std::get_if<UdpErrorResponse>(&*r))
+                return make_error(Errc::refused, where + " refused: " + e->message);
+            return r;
+        }
+    };
+
+    std::uint32_t tx = 0;
+    common::random_bytes(&tx, sizeof tx);
+    std::string pkt;
+    encode(UdpConnectRequest{tx}, pkt);
+    auto c = exchange(pkt, tx);
+    if (!c) return c.error();
+    const auto* conn = std::get_if<UdpConnectResponse>(&*c);
+    if (!conn)
+        return make_error(Errc::parse_error, where + " answered connect with something else");
+    UdpAnnounceRequest a;
+    a.connection_id = conn->connection_id;
+    common::random_bytes(&a.transaction_id, sizeof a.transaction_id);
+    a.request = req;
+    pkt.clear();
+    encode(a, pkt);
+    auto r = exchange(pkt, a.transaction_id);
+    if (!r) return r.error();
+    auto* ar = std::get_if<UdpAnnounceResponse>(&*r);
+    if (!ar) return make_error(Errc::parse_error, where + " answered announce with something else");
+    return ar->response;
+}
+
+common::Result<common::AnnounceResponse> announce_once(const common::TrackerUrl& url,
+                                                       const common::AnnounceRequest& req,
+                                                       int timeout_ms) {
+    return url.scheme == common::TrackerUrl::Scheme::udp ? udp_announce(url, req, timeout_ms)
+                                                         : http_announce(url, req, timeout_ms);
+}
+
+}  // namespace mt::client
