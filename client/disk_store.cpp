@@ -1,0 +1,133 @@
+#include "client/disk_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/byte_io.h"
+#include "common/crc32c.h"
+#include "common/file_util.h"
+
+namespace mt::client {
+
+using common::Errc;
+using common::make_error;
+
+common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t total_length,
+                                          std::uint64_t piece_length, Mode mode) {
+    const int flags = O_RDWR | O_CLOEXEC | (mode == Mode::create_or_open ? O_CREAT : 0);
+    common::Fd fd(::open(path.c_str(), flags, 0644));
+    if (!fd.valid() && mode == Mode::open_existing && errno == EACCES)
+        fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return common::errno_error("cannot open " + path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return common::errno_error("cannot stat " + path, errno);
+    if (!S_ISREG(st.st_mode))
+        return make_error(Errc::invalid_argument, path + " is not a regular file");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (mode == Mode::open_existing && size != total_length)
+        return make_error(Errc::invalid_argument, path + " is " + std::to_string(size) +
+                                                      " bytes, the .mtorrent says " +
+                                                      std::to_string(total_length));
+    if (size != total_length && ::ftruncate(fd.get(), static_cast<off_t>(total_length)) != 0)
+        return common::errno_error(
+            "cannot size " + path + " to " + std::to_string(total_length) + " bytes", errno);
+    return DiskStore(std::move(fd), path, total_length, piece_length);
+}
+
+common::Status DiskStore::write(std::uint64_t offset, std::string_view data) {
+    if (offset + data.size() > total_)
+        return make_error(Errc::invalid_argument, "write past the end of " + path_);
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t w = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
+                                   static_cast<off_t>(offset + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return common::errno_error("cannot write " + path_, errno);
+        if (w == 0) return make_error(Errc::io_error, "cannot write " + path_ + ": no progress");
+        done += static_cast<std::size_t>(w);
+    }
+    return {};
+}
+
+common::Status DiskStore::read(std::uint64_t offset, std::size_t length, char* out) const {
+    if (offset + length > total_)
+        return make_error(Errc::invalid_argument, "read past the end of " + path_);
+    std::size_t done = 0;
+    while (done < length) {
+        const ssize_t r =
+            ::pread(fd_.get(), out + done, length - done, static_cast<off_t>(offset + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return common::errno_error("cannot read " + path_, errno);
+        if (r == 0)
+            return make_error(Errc::io_error,
+                              path_ + " is shorter than expected (changed on disk?)");
+        done += static_cast<std::size_t>(r);
+    }
+    return {};
+}
+
+common::Status DiskStore::sync() {
+    if (::fdatasync(fd_.get()) != 0) return common::errno_error("cannot sync " + path_, errno);
+    return {};
+}
+
+namespace {
+constexpr std::string_view kMagic = "MTRESUM1";
+constexpr std::uint32_t kVersion = 1;
+}  // namespace
+
+std::string encode_resume(const common::InfoHash& ih, std::uint64_t file_size,
+                          const std::vector<bool>& verified) {
+    std::string out(kMagic);
+    common::append_u32(out, kVersion);
+    out.append(ih.view());
+    common::append_u32(out, static_cast<std::uint32_t>(verified.size()));
+    common::append_u64(out, file_size);
+    std::string bits((verified.size() + 7) / 8, '\0');
+    for (std::size_t i = 0; i < verified.size(); ++i)
+        if (verified[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (0x80 >> (i % 8)));
+    out += bits;
+    common::append_u32(out, common::crc32c(out));
+    return out;
+}
+
+common::Result<ResumeData> decode_resume(std::string_view bytes, const common::InfoHash& ih,
+                                         std::size_t pieces) {
+    auto bad = [](const std::string& why) {
+        return make_error(Errc::parse_error, "resume state: " + why);
+    };
+    const std::size_t want = 44 + (pieces + 7) / 8 + 4;
+    if (bytes.size() < 8 || bytes.substr(0, 8) != kMagic) return bad("not a resume file");
+    if (bytes.size() >= 12 && common::read_u32(bytes.data() + 8) != kVersion)
+        return bad("unsupported version " + std::to_string(common::read_u32(bytes.data() + 8)));
+    if (bytes.size() != want) return bad("wrong size (damaged, or for another torrent)");
+    if (common::crc32c(bytes.substr(0, want - 4)) != common::read_u32(bytes.data() + want - 4))
+        return bad("checksum mismatch (damaged)");
+    if (bytes.substr(12, 20) != ih.view()) return bad("for another torrent");
+    if (common::read_u32(bytes.data() + 32) != pieces) return bad("piece count differs");
+    ResumeData d;
+    d.file_size = common::read_u64(bytes.data() + 36);
+    d.verified.resize(pieces);
+    for (std::size_t i = 0; i < pieces; ++i)
+        d.verified[i] = (static_cast<unsigned char>(bytes[44 + i / 8]) & (0x80 >> (i % 8))) != 0;
+    return d;
+}
+
+common::Result<ResumeData> load_resume(const std::string& path, const common::InfoHash& ih,
+                                       std::size_t pieces) {
+    auto bytes = common::read_file(path, 64u << 20);
+    if (!bytes) return bytes.error();
+    auto d = decode_resume(*bytes, ih, pieces);
+    if (!d) return make_error(d.error().code, path + ": " + d.error().message);
+    return d;
+}
+
+common::Status save_resume(const std::string& path, const common::InfoHash& ih,
+                           std::uint64_t file_size, const std::vector<bool>& verified) {
+    return common::write_file_atomic(path, encode_resume(ih, file_size, verified));
+}
+
+}  // namespace mt::client

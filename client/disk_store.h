@@ -1,0 +1,80 @@
+// DiskStore: the file being downloaded or seeded, addressed by piece.
+//
+// The target is created at its full size (sparse: ftruncate), and pieces are
+// written at their offsets with pwrite() once verified, read with pread() to
+// serve peers. Every call is thread-safe (pread/pwrite on one descriptor).
+// Errors name the file and say what failed; ENOSPC comes back as
+// Errc::io_error "...: No space left on device".
+//
+// ResumeState: which pieces are verified, kept beside the download so a
+// restart fetches nothing twice. Versioned, checksummed, written atomically.
+//
+//   offset size field
+//   0      8    magic "MTRESUM1"
+//   8      4    version (1)
+//   12     20   info_hash
+//   32     4    piece count N
+//   36     8    file size when saved (a resumed file must still have it)
+//   44     ceil(N/8) bitfield, piece 0 = high bit of byte 0
+//   ...    4    crc32c of everything before
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ids.h"
+#include "common/net/fd.h"
+#include "common/result.h"
+
+namespace mt::client {
+
+class DiskStore {
+  public:
+    enum class Mode { create_or_open, open_existing };
+
+    // create_or_open: makes the file (and sizes it) if missing; an existing
+    // file of another size is resized only if `allow_resize`. open_existing:
+    // the file must exist with exactly `total_length` bytes (seeding).
+    static common::Result<DiskStore> open(const std::string& path, std::uint64_t total_length,
+                                          std::uint64_t piece_length, Mode mode);
+
+    common::Status write(std::uint64_t offset, std::string_view data);
+    common::Status read(std::uint64_t offset, std::size_t length, char* out) const;
+    common::Status write_piece(std::uint32_t piece, std::string_view data) {
+        return write(std::uint64_t{piece} * piece_length_, data);
+    }
+    common::Status sync();
+
+    const std::string& path() const { return path_; }
+    std::uint64_t total_length() const { return total_; }
+    int fd() const { return fd_.get(); }
+
+  private:
+    DiskStore(common::Fd fd, std::string path, std::uint64_t total, std::uint64_t piece_length)
+        : fd_(std::move(fd)), path_(std::move(path)), total_(total), piece_length_(piece_length) {}
+    common::Fd fd_;
+    std::string path_;
+    std::uint64_t total_ = 0;
+    std::uint64_t piece_length_ = 0;
+};
+
+struct ResumeData {
+    std::vector<bool> verified;
+    std::uint64_t file_size = 0;
+};
+
+std::string encode_resume(const common::InfoHash& ih, std::uint64_t file_size,
+                          const std::vector<bool>& verified);
+// Errc::parse_error for a damaged or foreign file (wrong magic, version,
+// checksum, info_hash or piece count): the caller sets it aside and rechecks.
+common::Result<ResumeData> decode_resume(std::string_view bytes, const common::InfoHash& ih,
+                                         std::size_t pieces);
+
+common::Result<ResumeData> load_resume(const std::string& path, const common::InfoHash& ih,
+                                       std::size_t pieces);
+common::Status save_resume(const std::string& path, const common::InfoHash& ih,
+                           std::uint64_t file_size, const std::vector<bool>& verified);
+
+}  // namespace mt::client

@@ -1,0 +1,80 @@
+#include "client/disk_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/file_util.h"
+
+namespace mt::client {
+namespace {
+
+std::string tmp(const char* tag) {
+    return ::testing::TempDir() + "mt_ds_" + tag + "_" + std::to_string(::getpid());
+}
+
+TEST(DiskStore, CreatesAtFullSizeAndWritesAtOffsets) {
+    const auto path = tmp("create");
+    ::unlink(path.c_str());
+    auto d = DiskStore::open(path, 100000, 16384, DiskStore::Mode::create_or_open);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 100000);
+    ASSERT_TRUE(d->write_piece(2, std::string(16384, 'c')).ok());
+    ASSERT_TRUE(d->write(100000 - 3, "end").ok());
+    char buf[4] = {};
+    ASSERT_TRUE(d->read(2 * 16384 + 100, 3, buf).ok());
+    EXPECT_EQ(std::string(buf, 3), "ccc");
+    EXPECT_FALSE(d->write(99999, "xx").ok());
+    EXPECT_FALSE(d->read(99999, 2, buf).ok());
+    ASSERT_TRUE(d->sync().ok());
+    ::unlink(path.c_str());
+}
+
+TEST(DiskStore, OpenExistingChecksTheSize) {
+    const auto path = tmp("existing");
+    ASSERT_TRUE(common::write_file_atomic(path, "12345").ok());
+    EXPECT_TRUE(DiskStore::open(path, 5, 16384, DiskStore::Mode::open_existing).ok());
+    auto wrong = DiskStore::open(path, 6, 16384, DiskStore::Mode::open_existing);
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_NE(wrong.error().message.find("the .mtorrent says 6"), std::string::npos);
+    EXPECT_EQ(
+        DiskStore::open(path + ".missing", 5, 16384, DiskStore::Mode::open_existing).error().code,
+        common::Errc::not_found);
+    ::unlink(path.c_str());
+}
+
+TEST(DiskStore, FullDiskIsAClearError) {
+    // /dev/full answers every write with ENOSPC.
+    auto d = DiskStore::open("/dev/full", 10, 16384, DiskStore::Mode::open_existing);
+    ASSERT_FALSE(d.ok());  // not a regular file: refused up front
+    EXPECT_NE(d.error().message.find("not a regular file"), std::string::npos);
+}
+
+TEST(Resume, RoundTripAndRejectsDamage) {
+    const auto ih = common::InfoHash::from_bytes("ABCDEFGHIJKLMNOPQRST");
+    std::vector<bool> v(13);
+    v[0] = v[5] = v[12] = true;
+    const std::string bytes = encode_resume(ih, 4242, v);
+    auto back = decode_resume(bytes, ih, 13);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->verified, v);
+    EXPECT_EQ(back->file_size, 4242u);
+    EXPECT_FALSE(
+        decode_resume(bytes, common::InfoHash::from_bytes("XBCDEFGHIJKLMNOPQRST"), 13).ok());
+    EXPECT_FALSE(decode_resume(bytes, ih, 14).ok());
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        std::string b = bytes;
+        b[i] ^= 0x10;
+        EXPECT_FALSE(decode_resume(b, ih, 13).ok()) << "flip at " << i;
+    }
+    EXPECT_FALSE(decode_resume(bytes.substr(0, bytes.size() - 1), ih, 13).ok());
+    const auto path = tmp("resume");
+    ASSERT_TRUE(save_resume(path, ih, 4242, v).ok());
+    EXPECT_EQ(load_resume(path, ih, 13)->verified, v);
+    ::unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace mt::client
