@@ -92,7 +92,7 @@ class Model:
         self.state = {}
         self.lock = threading.Lock()
         self.acked = 0
-        self.failed = 0
+        self.history = {}  # key -> [(time, tracker, event, outcome)], for failure reports
 
     def key_ih(self, k):
         return info_hash(1 + k % self.torrents)
@@ -175,7 +175,7 @@ class Client:
             raise RuntimeError(r["error"])
         return r
 
-    def send(self, order, use_udp, ih, pid, port, left, event, deadline):
+    def send(self, order, use_udp, ih, pid, port, left, event, deadline, log=None):
         """Announces until a tracker acknowledges, trying them in `order`
         (the first is preferred; a client that loses it uses the other).
         Returns the tracker that answered, or None at the deadline."""
@@ -187,8 +187,13 @@ class Client:
                     self._udp(t, ih, pid, port, left, event)
                 else:
                     self._http(t, ih, pid, port, left, event)
+                if log is not None:
+                    log.append((round(time.time(), 4), t.name, "udp" if use_udp else "http", event, "ok"))
                 return t
-            except Exception:
+            except Exception as e:
+                if log is not None:
+                    log.append((round(time.time(), 4), t.name, "udp" if use_udp else "http", event,
+                                type(e).__name__))
                 i += 1
                 if i % len(order) == 0:
                     time.sleep(0.02)
@@ -230,8 +235,9 @@ def run_load(model, trackers, total, threads=8, keys=None, udp_every=4, progress
                     else:
                         event, new = "stopped", None
                 left = 0 if new == "S" or (new is None and st == "S") else 100
+                hist = model.history.setdefault(k, [])
                 t = cl.send(order, j % udp_every == udp_every - 1, model.key_ih(k), model.key_pid(k),
-                            model.key_port(k), left, event, time.time() + 15)
+                            model.key_port(k), left, event, time.time() + 15, hist)
                 if t is None:
                     errors.append("key %d: no tracker answered" % k)
                     return
@@ -268,11 +274,32 @@ def check_converged(model, a, b, what, timeout=15.0):
     want = model.expected_digest()
     if da != want:
         sa = a.stats()
-        raise AssertionError("%s: state differs from the acknowledged announces: %s peers, expected %d" % (
-            what, sa and sa["peers"], model.live()))
+        raise AssertionError("%s: state differs from the acknowledged announces: %s peers, expected %d; %s" % (
+            what, sa and sa["peers"], model.live(), explain(model, a)))
     peers = a.stats()["peers"]
     if peers != model.live():
         raise AssertionError("%s: %d peers, expected %d" % (what, peers, model.live()))
+
+
+def explain(model, t):
+    """Finds the keys where tracker `t` disagrees with the model (scrape, then
+    announce to list the swarm) and returns their histories."""
+    out = []
+    for tor in range(1, model.torrents + 1):
+        ih = info_hash(tor)
+        keys = [k for k in model.state if 1 + k % model.torrents == tor]
+        want = {model.key_port(k): model.state[k] for k in keys if model.state[k] is not None}
+        d = announce(t, ih, peer_id(990000), 2, numwant=200, left=100, event="started")
+        got = {p for _, p in compact_peers(d.get(b"peers", b""))}
+        announce(t, ih, peer_id(990000), 2, event="stopped")
+        for k in keys:
+            if (model.key_port(k) in got) != (model.key_port(k) in want):
+                out.append("key %d %s, tracker %s: %s" % (k, "expected" if model.key_port(k) in want else
+                                                           "unexpected", "has it" if model.key_port(k) in got
+                                                           else "lacks it", model.history.get(k, [])[-4:]))
+        if len(out) >= 3:
+            break
+    return " | ".join(out) or "no key found"
 
 
 def wait_lag_zero(*ts, timeout=10.0):
