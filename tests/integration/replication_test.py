@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtlib import (Suite, Tracker, UdpTrackerClient, announce, announce_query, bdecode,  # noqa: E402
                    compact_peers, free_port, info_hash, peer_id, wait_until)
@@ -326,6 +327,9 @@ def poll_returned(asker, ih, port, timeout=5.0):
 
 
 def case_latency(suite, t1, t2):
+    # steady state: both links up (a tracker started first waits out a backoff)
+    if not wait_until(lambda: repl_stats(t1)["outgoing_connected"] and repl_stats(t2)["outgoing_connected"], 10):
+        raise AssertionError("links did not come up: %s %s" % (repl_stats(t1), repl_stats(t2)))
     out = []
     for src, dst, n in ((t1, t2, 1), (t2, t1, 2)):
         ih = info_hash(700000 + n)
