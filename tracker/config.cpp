@@ -43,6 +43,8 @@ const char* tracker_help() {
            "  --request-timeout MS   time for a whole HTTP request to arrive (default 5000)\n"
            "  --idle-timeout MS      keep-alive connections with nothing to do (default 30000)\n"
            "  --compact-bytes N      compact the journal past this size (default 67108864)\n"
+           "  --max-outbox N         own changes kept for the other tracker while it is away;\n"
+           "                         a longer absence is caught up by snapshot (default 1000000)\n"
            "  --log-level LEVEL      debug, info, warn or error (default info)\n"
            "  --help                 this text\n";
 }
@@ -105,6 +107,8 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
             ok = number(v, c.idle_timeout_ms, 100, 3600000);
         } else if (a == "--compact-bytes") {
             ok = number<std::uint64_t>(v, c.compact_bytes, 4096, 1ull << 40);
+        } else if (a == "--max-outbox") {
+            ok = number<std::size_t>(v, c.max_outbox, 1, 100'000'000);
         } else if (a == "--log-level") {
             if (v == "debug")
                 c.log_level = common::LogLevel::debug;

@@ -30,6 +30,7 @@ struct Config {
     int request_timeout_ms = 5000;
     int idle_timeout_ms = 30000;
     std::uint64_t compact_bytes = 64ull << 20;
+    std::size_t max_outbox = 1'000'000;  // own changes kept for a reconnecting peer
     common::LogLevel log_level = common::LogLevel::info;
     bool help = false;
 };

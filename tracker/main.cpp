@@ -55,6 +55,7 @@ int run(const tracker::Config& cfg) {
     tracker::SwarmStore store(cfg.id, limits, fwd);
     tracker::ChangeLog::Options clo;
     clo.compact_bytes = cfg.compact_bytes;
+    clo.max_outbox = cfg.max_outbox;
     tracker::ChangeLog changelog(cfg.id, std::move(journal).value(), &store, log, clo);
     fwd.target = &changelog;
     changelog.load(loaded, wall_ms());

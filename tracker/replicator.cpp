@@ -180,6 +180,9 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     const std::uint64_t their_own = opt_.self == 1 ? hello.clock2 : hello.clock1;
     const Clock mine = changelog_.clock();
     const std::uint8_t other = opt_.self == 1 ? 2 : 1;
+    // The peer's clock counts what it holds durably: that is acknowledged
+    // (after a restart nothing else would say so until the next change).
+    changelog_.acked(std::min(their_view_of_us, mine.seq[opt_.self]));
 
     std::uint64_t sent = their_view_of_us;
     std::vector<Change> batch;

@@ -147,8 +147,8 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(in.info_hash);
     if (it == s.torrents.end()) {
-        if (in.event == AnnounceEvent::stopped) return r;  // nothing to forget
         if (torrents_.load() >= limits_.max_torrents) {
+            if (in.event == AnnounceEvent::stopped) return r;  // no room for a tombstone
             r.refused = "tracker is full: torrent limit of " +
                         std::to_string(limits_.max_torrents) + " reached";
             return r;
@@ -160,14 +160,17 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
     PeerEntry* existing = t.find(in.peer_id);
 
     if (in.event == AnnounceEvent::stopped) {
-        if (existing) {
-            Change c =
-                peer_change(Change::Kind::peer_remove, in.info_hash, *existing, self_, now_ms);
-            r.ticket = sequencer_.sequence(c);
-            t.remove(in.peer_id, c.version());
-            --peers_;
-            r.changed = true;
-        }
+        // A peer unknown here still gets a tombstone: the other tracker may
+        // hold an older put of it that has not reached us yet (one of us was
+        // down), and only a newer remove outranks it there.
+        PeerEntry gone;
+        gone.id = in.peer_id;
+        Change c = peer_change(Change::Kind::peer_remove, in.info_hash, existing ? *existing : gone,
+                               self_, now_ms);
+        r.ticket = sequencer_.sequence(c);
+        if (existing) --peers_;
+        t.remove(in.peer_id, c.version());
+        r.changed = true;
     } else {
         PeerEntry e;
         e.id = in.peer_id;
@@ -178,8 +181,11 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
         e.downloaded = in.downloaded;
         e.last_seen = now_ms;
         if (in.event == AnnounceEvent::completed) ++t.completed;
-        if (existing && existing->ip == e.ip && existing->port == e.port &&
-            existing->seeder() == e.seeder()) {
+        // An event (started, completed) is a membership statement and always
+        // gets a new version: the other tracker may still hold a remove of
+        // this peer, newer than the entry here, that has not reached us yet.
+        if (existing && in.event == AnnounceEvent::none && existing->ip == e.ip &&
+            existing->port == e.port && existing->seeder() == e.seeder()) {
             // Only a refresh: nothing any other peer would see differently.
             e.version = existing->version;
             t.update(*existing, e);

@@ -100,8 +100,51 @@ TEST_F(Store, StoppedRemovesAndLeavesATombstone) {
     late.origin = 2;
     EXPECT_FALSE(store.apply(late, 2500));
     EXPECT_EQ(store.counts().peers, 0u);
-    // Stopping an unknown peer changes nothing.
-    EXPECT_FALSE(store.announce(ann(2, 9, 0, AnnounceEvent::stopped), 2000).changed);
+    // Stopping an unknown peer still leaves a tombstone (see below).
+    EXPECT_TRUE(store.announce(ann(2, 9, 0, AnnounceEvent::stopped), 2000).changed);
+    EXPECT_EQ(seq.log.back().kind, Change::Kind::peer_remove);
+    EXPECT_EQ(store.counts().tombstones, 2u);
+    EXPECT_EQ(store.counts().peers, 0u);
+}
+
+// Tracker 2 was down while a peer started at tracker 1; then tracker 1 was
+// down while the peer stopped at tracker 2, which had never heard of it. The
+// acknowledged stop must win once the two meet again.
+TEST_F(Store, StopOfAPeerOnlyTheOtherTrackerKnowsWins) {
+    RecordingSequencer s1, s2;
+    SwarmStore a(1, StoreLimits{}, s1), b(2, StoreLimits{}, s2);
+    ASSERT_TRUE(a.announce(ann(1, 1, 10, AnnounceEvent::started), 1000).changed);
+    const auto r = b.announce(ann(1, 1, 10, AnnounceEvent::stopped), 2000);
+    EXPECT_TRUE(r.changed);
+    EXPECT_NE(r.ticket, 0u);
+    for (const auto& c : s1.log)
+        b.apply(c, 3000);
+    for (const auto& c : s2.log)
+        a.apply(c, 3000);
+    EXPECT_EQ(a.counts().peers, 0u);
+    EXPECT_EQ(b.counts().peers, 0u);
+    EXPECT_EQ(a.digest_hex(), b.digest_hex());
+}
+
+// A peer stopped at tracker 1 (the remove not yet replicated: tracker 1 went
+// down) and then started again at tracker 2, which still held it from before.
+// The acknowledged start is newer than the remove and must survive it.
+TEST_F(Store, StartAfterAnUnseenStopIsNotARefresh) {
+    RecordingSequencer s1, s2;
+    SwarmStore a(1, StoreLimits{}, s1), b(2, StoreLimits{}, s2);
+    a.announce(ann(1, 1, 10, AnnounceEvent::started), 1000);
+    b.apply(s1.log.back(), 1000);
+    a.announce(ann(1, 1, 10, AnnounceEvent::stopped), 2000);
+    const auto r = b.announce(ann(1, 1, 10, AnnounceEvent::started), 3000);
+    EXPECT_TRUE(r.changed);
+    EXPECT_FALSE(r.refreshed);
+    for (const auto& c : s1.log)
+        b.apply(c, 4000);
+    for (const auto& c : s2.log)
+        a.apply(c, 4000);
+    EXPECT_EQ(a.counts().peers, 1u);
+    EXPECT_EQ(b.counts().peers, 1u);
+    EXPECT_EQ(a.digest_hex(), b.digest_hex());
 }
 
 TEST_F(Store, NumwantAndSeederGetsOnlyLeechers) {
