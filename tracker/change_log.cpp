@@ -71,6 +71,10 @@ std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms
             clock_ = snap->first;
             for (const auto& c : snap->second) {
                 store_->apply(c, now_ms);
+                // A compaction may catch our own changes applied but not yet
+                // journaled: being in the snapshot makes them durable, so the
+                // clock covers them and their numbers are never handed out again.
+                if (c.origin == self_) clock_.seq[self_] = std::max(clock_.seq[self_], c.seq);
                 ++applied;
             }
         }
@@ -110,14 +114,14 @@ void ChangeLog::stop() {
 std::uint64_t ChangeLog::sequence(Change& change) {
     std::lock_guard<std::mutex> lock(mu_);
     change.seq = ++own_seq_;
-    pending_.push_back({++next_ticket_, change, true});
+    pending_.push_back({++next_ticket_, change, true, true});
     work_cv_.notify_one();
     return next_ticket_;
 }
 
 std::uint64_t ChangeLog::enqueue_remote(const Change& change) {
     std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back({++next_ticket_, change, false});
+    pending_.push_back({++next_ticket_, change, false, true});
     work_cv_.notify_one();
     return next_ticket_;
 }
@@ -138,6 +142,13 @@ Clock ChangeLog::clock() const {
     return clock_;
 }
 
+void ChangeLog::compact_now() {
+    std::unique_lock<std::mutex> lock(mu_);
+    const std::uint64_t want = ++compact_requested_;
+    work_cv_.notify_one();
+    durable_cv_.wait(lock, [&] { return compact_done_ >= want || (stopping_ && !writer_.joinable()); });
+}
+
 void ChangeLog::raise_clock(std::uint8_t origin, std::uint64_t seq) {
     std::lock_guard<std::mutex> lock(mu_);
     clock_.seq[origin] = std::max(clock_.seq[origin], seq);
@@ -154,13 +165,23 @@ void ChangeLog::writer_loop() {
     while (true) {
         {
             std::unique_lock<std::mutex> lock(mu_);
-            work_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+            work_cv_.wait(lock, [&] { return stopping_ || !pending_.empty() || compact_requested_ > compact_done_; });
             if (pending_.empty() && stopping_) break;
             batch.swap(pending_);
         }
-        flush(batch);
+        if (!batch.empty()) flush(batch);
         batch.clear();
-        if (journal_.journal_bytes() > options_.compact_bytes) compact();
+        std::uint64_t requested;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            requested = compact_requested_;
+        }
+        if (requested > compact_done_ || journal_.journal_bytes() > options_.compact_bytes) {
+            compact();
+            std::lock_guard<std::mutex> lock(mu_);
+            compact_done_ = requested;
+            durable_cv_.notify_all();
+        }
     }
     compact();  // a clean stop leaves a compact seeder list
     durable_cv_.notify_all();
@@ -189,7 +210,7 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         std::lock_guard<std::mutex> lock(mu_);
         for (const auto& p : batch) {
             const Change& c = p.change;
-            clock_.seq[c.origin] = std::max(clock_.seq[c.origin], c.seq);
+            if (p.advances_clock) clock_.seq[c.origin] = std::max(clock_.seq[c.origin], c.seq);
             if (c.origin == self_)
                 own_seq_ = std::max(own_seq_, c.seq);  // our own, handed back by the peer
             if (p.local) {

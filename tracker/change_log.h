@@ -93,6 +93,10 @@ class ChangeLog final : public Sequencer {
     // reusing numbers we had handed out before losing our files.
     void raise_clock(std::uint8_t origin, std::uint64_t seq);
     std::uint64_t last_enqueued_ticket() const;
+    // Writes a snapshot of the store now (after flushing what is pending) and
+    // returns once it is durable: a snapshot received from the other tracker
+    // is made durable this way, whole, rather than entry by entry.
+    void compact_now();
     std::uint8_t self() const { return self_; }
 
     // Own changes with seq > after_seq, at most `max`. false: the outbox no
@@ -125,7 +129,8 @@ class ChangeLog final : public Sequencer {
     struct Pending {
         std::uint64_t ticket;
         Change change;
-        bool local;  // numbered here (goes to the outbox once durable)
+        bool local;           // numbered here (goes to the outbox once durable)
+        bool advances_clock;  // raises the clock of its origin once durable
     };
     std::vector<Pending> pending_;
     std::uint64_t next_ticket_ = 0;
@@ -138,7 +143,9 @@ class ChangeLog final : public Sequencer {
     bool stopping_ = false;
     std::uint64_t compactions_ = 0;
     std::uint64_t write_failures_ = 0;
-    std::uint64_t journal_bytes_ = 0;  // copy for stats(): the Journal belongs to the writer thread
+    std::uint64_t journal_bytes_ = 0;
+    std::uint64_t compact_requested_ = 0;
+    std::uint64_t compact_done_ = 0;  // copy for stats(): the Journal belongs to the writer thread
 
     std::atomic<std::uint64_t> durable_{0};
     std::thread writer_;
