@@ -839,6 +839,86 @@ def case_many_idle(t1):
     assert serves(t1)
 
 
+def rss_kib(t):
+    with open("/proc/%d/status" % t.proc.pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+STATS_REQ = b"GET /stats?format=html HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def flood_until_blocked(s, limit=64 << 20):
+    """Pipelines requests without reading until the tracker stops taking them
+    (a send makes no progress for 1 s); returns the bytes sent."""
+    batch = STATS_REQ * 2000
+    sent = 0
+    s.settimeout(1.0)
+    while sent < limit:
+        try:
+            sent += s.send(batch)
+        except socket.timeout:
+            return sent
+    raise AssertionError("tracker took %d MiB of pipelined requests without us reading a reply" % (sent >> 20))
+
+
+def case_pipelined_flood(t1):
+    before = rss_kib(t1)
+    s = connect(t1.port)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sent = flood_until_blocked(s)
+        grown = rss_kib(t1) - before
+        assert grown < 64 * 1024, "tracker grew by %d MiB for %d MiB of requests" % (grown >> 10, sent >> 20)
+        assert serves(t1), "others not served during the flood"
+        # Once we read, the tracker goes on answering, in order.
+        s.settimeout(5.0)
+        buf = b""
+        for _ in range(300):
+            r, buf = read_response(s, buf)
+            assert r.status == 200 and r.body.startswith(b"<!doctype html>"), r
+    finally:
+        s.close()
+    assert serves(t1)
+
+
+def case_idle_timeout(tsh):
+    s = connect(tsh.port)
+    try:
+        s.sendall(b"GET /stats HTTP/1.1\r\n\r\n")
+        r, _ = read_response(s)
+        assert r.status == 200, r
+        t0 = time.time()
+        assert closed_within(s, 6), "idle keep-alive connection not closed (idle timeout 1.5 s)"
+        assert time.time() - t0 > 1.0, "closed before the idle timeout"
+    finally:
+        s.close()
+
+
+def tcp_state(sock):
+    """Linux TCP state of a socket, read without consuming data (1 = ESTABLISHED,
+    7 = CLOSE, 8 = CLOSE_WAIT)."""
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+
+
+def case_stalled_reader(tsh):
+    s = connect(tsh.port)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        flood_until_blocked(s)
+        assert serves(tsh)
+        # It never reads (so it can only see a reset or a state change, not a
+        # FIN queued behind replies): the tracker must give up on it (idle timeout 1.5 s).
+        assert tcp_state(s) == 1, tcp_state(s)
+        assert wait_until(lambda: tcp_state(s) in (7, 8), timeout=8, step=0.1), \
+            "connection that never reads its replies kept open (state %d)" % tcp_state(s)
+    finally:
+        s.close()
+    assert serves(tsh)
+
+
 # ---- main -----------------------------------------------------------------------------------
 
 
@@ -892,12 +972,15 @@ def run(suite):
     suite.case("conn_pipelining_in_order", lambda: case_pipelining(t1))
     suite.case("conn_http10_closes", lambda: case_http10_closes(t1))
     suite.case("conn_500_idle_connections", lambda: case_many_idle(t1))
+    suite.case("conn_pipelined_flood_bounded", lambda: case_pipelined_flood(t1))
 
     tt, _ = pair(suite, "trust", ["--trust-ip"])
     suite.case("announce_ip_used_with_trust_ip", lambda: case_ip_trusted(tt))
 
-    te, _ = pair(suite, "expiry", ["--peer-timeout", "2"])
+    te, _ = pair(suite, "short", ["--peer-timeout", "2", "--idle-timeout", "1500", "--request-timeout", "60000"])
     suite.case("peer_expiry_silent_goes_live_stays", lambda: case_expiry(te))
+    suite.case("conn_idle_keep_alive_closed", lambda: case_idle_timeout(te))
+    suite.case("conn_stalled_reader_closed", lambda: case_stalled_reader(te))
 
     ts, _ = pair(suite, "slow", ["--request-timeout", "500", "--max-connections", "50"])
     suite.case("conn_slowloris_closed", lambda: case_slowloris(ts))
