@@ -292,12 +292,29 @@ def ip_seen(t, ih):
     return compact_peers(d[b"peers"])
 
 
+def udp_ip_seen(t, ih):
+    """UDP: A announces with ip field 10.9.8.6; returns what B sees for A."""
+    c = UdpTrackerClient(t.port)
+    try:
+        c.connect()
+        pkt = struct.pack(">QII20s20sQQQIIIiH", c.conn_id, 1, 77, ih, peer_id(83), 0, 5, 0, 2, 0x0a090806, 0, -1,
+                          41083)
+        assert c.request(pkt)[:8] == struct.pack(">II", 1, 77)
+        return c.announce(ih, peer_id(84), 41084)["peers"]
+    finally:
+        c.sock.close()
+
+
 def case_ip_ignored(t1):
+    got = udp_ip_seen(t1, fresh_hash())
+    assert got == [(LOOP, 41083)], ("udp", got)
     got = ip_seen(t1, fresh_hash())
     assert got == [(LOOP, 41081)], got
 
 
 def case_ip_trusted(tt):
+    got = udp_ip_seen(tt, fresh_hash())
+    assert got == [("10.9.8.6", 41083)], ("udp", got)
     got = ip_seen(tt, fresh_hash())
     assert got == [("10.9.8.7", 41081)], got
 
