@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtlib  # noqa: E402
 from mtlib import (Suite, Tracker, UdpTrackerClient, announce, bdecode, compact_peers,  # noqa: E402
