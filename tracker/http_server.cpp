@@ -24,6 +24,10 @@ using namespace common::wire;
 namespace {
 
 constexpr std::size_t kMaxQueuedReplies = 64;
+// Unsent reply bytes above which a connection is not read (nor its buffered
+// requests parsed) until the client takes its replies: a client that
+// pipelines without reading must not grow the tracker's memory.
+constexpr std::size_t kMaxUnsentBytes = 1u << 20;
 
 std::int64_t mono_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -43,9 +47,13 @@ struct Conn {
     std::size_t out_off = 0;
     std::int64_t request_started = 0;  // 0: no partial request buffered
     std::int64_t last_activity = 0;
-    bool closing = false;      // close once `out` is written
-    bool read_closed = false;  // the peer sent EOF
-    bool writing = false;      // EPOLLOUT registered
+    bool closing = false;                         // close once `out` is written
+    bool read_closed = false;                     // the peer sent EOF
+    std::uint32_t events = EPOLLIN | EPOLLRDHUP;  // registered with epoll
+
+    bool backlogged() const {
+        return replies.size() >= kMaxQueuedReplies || out.size() - out_off >= kMaxUnsentBytes;
+    }
 
     explicit Conn(HttpRequestParser::Limits limits) : parser(limits) {}
 };
@@ -197,9 +205,13 @@ struct HttpServer::Loop {
     }
 
     void process(Conn& c) {
-        while (!c.closing && c.replies.size() < kMaxQueuedReplies) {
+        bool need_more = false;
+        while (!c.closing && !c.backlogged()) {
             auto step = c.parser.next();
-            if (std::holds_alternative<NeedMore>(step)) break;
+            if (std::holds_alternative<NeedMore>(step)) {
+                need_more = true;
+                break;
+            }
             if (auto* e = std::get_if<HttpError>(&step)) {
                 c.replies.push_back(
                     s.service_.http_error(e->status, e->error.message, c.peer_text));
@@ -212,57 +224,67 @@ struct HttpServer::Loop {
             c.replies.push_back(std::move(r));
             if (close) c.closing = true;
         }
-        c.request_started =
-            c.parser.buffered() > 0 ? (c.request_started ? c.request_started : mono_ms()) : 0;
+        // The request timer runs only while we wait for the client; requests we
+        // hold back because it does not take its replies do not count.
+        if (!need_more || c.parser.buffered() == 0)
+            c.request_started = 0;
+        else if (c.request_started == 0)
+            c.request_started = mono_ms();
     }
 
-    // Moves durable replies into the output buffer and writes what it can.
+    // Moves durable replies into the output buffer, writes what it can and
+    // parses buffered requests while there is room; then sets the epoll
+    // interest (no reading while backlogged, writing while output is pending).
     void pump(Conn& c) {
-        const std::uint64_t durable = s.changelog_.durable_ticket();
-        bool last = false;
-        while (!c.replies.empty() && c.replies.front().ticket <= durable) {
-            c.out += c.replies.front().bytes;
-            last = c.replies.front().close;
-            c.replies.pop_front();
-            if (last) {
-                c.replies.clear();
-                break;
+        while (true) {
+            const std::uint64_t durable = s.changelog_.durable_ticket();
+            while (!c.replies.empty() && c.replies.front().ticket <= durable) {
+                c.out += c.replies.front().bytes;
+                const bool last = c.replies.front().close;
+                c.replies.pop_front();
+                if (last) {
+                    c.replies.clear();
+                    break;
+                }
             }
-        }
-        while (c.out_off < c.out.size()) {
-            const ssize_t w = ::send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off,
-                                     MSG_NOSIGNAL);
-            if (w > 0) {
-                c.out_off += static_cast<std::size_t>(w);
-                continue;
+            while (c.out_off < c.out.size()) {
+                const ssize_t w = ::send(c.fd.get(), c.out.data() + c.out_off,
+                                         c.out.size() - c.out_off, MSG_NOSIGNAL);
+                if (w > 0) {
+                    c.out_off += static_cast<std::size_t>(w);
+                    c.last_activity = mono_ms();
+                    continue;
+                }
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                return close_conn(c);
             }
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-            return close_conn(c);
-        }
-        if (c.out_off == c.out.size()) {
-            c.out.clear();
-            c.out_off = 0;
-        }
-        const bool pending_out = !c.out.empty();
-        if (!pending_out && c.replies.empty() && (c.closing || c.read_closed)) return close_conn(c);
-        if (pending_out != c.writing) {
-            c.writing = pending_out;
-            update_events(c);
-        }
-        // Room again in the reply queue: parse what is buffered.
-        if (!c.closing && c.replies.size() < kMaxQueuedReplies && c.parser.buffered() > 0) {
+            if (c.out_off == c.out.size()) {
+                c.out.clear();
+                c.out_off = 0;
+            }
+            if (c.out.empty() && c.replies.empty() && (c.closing || c.read_closed))
+                return close_conn(c);
+            // Room again: parse what is buffered.
+            if (c.closing || c.backlogged() || c.parser.buffered() == 0) break;
             const std::size_t before = c.replies.size();
             process(c);
-            if (c.replies.size() != before) pump(c);
+            if (c.replies.size() == before) break;
         }
+        update_events(c);
     }
 
-    // Level-triggered interest: reads until EOF, writes while output is pending.
+    // Level-triggered interest: reads until EOF unless backlogged, writes while
+    // output is pending.
     void update_events(Conn& c) {
+        const std::uint32_t want =
+            (c.read_closed || c.backlogged() ? 0u
+                                             : static_cast<std::uint32_t>(EPOLLIN | EPOLLRDHUP)) |
+            (c.out.empty() ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
+        if (want == c.events) return;
+        c.events = want;
         epoll_event ev{};
-        ev.events = (c.read_closed ? 0u : static_cast<std::uint32_t>(EPOLLIN | EPOLLRDHUP)) |
-                    (c.writing ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
+        ev.events = want;
         ev.data.fd = c.fd.get();
         ::epoll_ctl(ep.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
     }
@@ -281,10 +303,10 @@ struct HttpServer::Loop {
         std::vector<int> expired, slow;
         for (auto& [fd, c] : conns) {
             if (c->request_started && now - c->request_started > s.opt_.request_timeout_ms &&
-                c->replies.empty())
+                c->replies.empty() && !c->backlogged())
                 slow.push_back(fd);
-            else if (c->replies.empty() && c->out.empty() &&
-                     now - c->last_activity > s.opt_.idle_timeout_ms)
+            else if (c->replies.empty() && now - c->last_activity > s.opt_.idle_timeout_ms)
+                // idle, or its unsent replies made no progress (it stopped reading)
                 expired.push_back(fd);
         }
         for (int fd : slow) {
