@@ -146,7 +146,8 @@ void ChangeLog::compact_now() {
     std::unique_lock<std::mutex> lock(mu_);
     const std::uint64_t want = ++compact_requested_;
     work_cv_.notify_one();
-    durable_cv_.wait(lock, [&] { return compact_done_ >= want || (stopping_ && !writer_.joinable()); });
+    durable_cv_.wait(lock,
+                     [&] { return compact_done_ >= want || (stopping_ && !writer_.joinable()); });
 }
 
 void ChangeLog::raise_clock(std::uint8_t origin, std::uint64_t seq) {
@@ -165,7 +166,9 @@ void ChangeLog::writer_loop() {
     while (true) {
         {
             std::unique_lock<std::mutex> lock(mu_);
-            work_cv_.wait(lock, [&] { return stopping_ || !pending_.empty() || compact_requested_ > compact_done_; });
+            work_cv_.wait(lock, [&] {
+                return stopping_ || !pending_.empty() || compact_requested_ > compact_done_;
+            });
             if (pending_.empty() && stopping_) break;
             batch.swap(pending_);
         }

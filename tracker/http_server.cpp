@@ -173,7 +173,11 @@ struct HttpServer::Loop {
                     c.head.append(buf, static_cast<std::size_t>(n));
                     const std::size_t k = std::min(c.head.size(), repl::kMagic.size());
                     if (c.head.compare(0, k, repl::kMagic.substr(0, k)) == 0) {
-                        if (c.head.size() < repl::kMagic.size()) continue;
+                        if (c.head.size() < repl::kMagic.size()) {
+                            // Part of the magic: the request deadline applies here too.
+                            if (c.request_started == 0) c.request_started = mono_ms();
+                            continue;
+                        }
                         return hand_to_replicator(c);
                     }
                     c.decided = true;
@@ -205,6 +209,7 @@ struct HttpServer::Loop {
     }
 
     void process(Conn& c) {
+        if (!c.decided) return;  // still reading the first bytes (maybe the replication magic)
         bool need_more = false;
         while (!c.closing && !c.backlogged()) {
             auto step = c.parser.next();

@@ -81,14 +81,21 @@ void Replicator::stop() {
     if (stopping_.exchange(true)) return;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        if (incoming_fd_ >= 0) ::shutdown(incoming_fd_, SHUT_RDWR);
+        for (auto& in : incoming_)
+            if (!in->done) ::shutdown(in->fd, SHUT_RDWR);
         if (outgoing_fd_ >= 0) ::shutdown(outgoing_fd_, SHUT_RDWR);
     }
     cv_.notify_all();
     const std::uint64_t one = 1;
     (void)!::write(wake_.get(), &one, sizeof one);
     if (outgoing_.joinable()) outgoing_.join();
-    if (incoming_.joinable()) incoming_.join();
+    std::list<std::unique_ptr<Incoming>> all;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        all.swap(incoming_);
+    }
+    for (auto& in : all)
+        in->thread.join();
 }
 
 bool Replicator::sleep_for(int ms) {
@@ -300,23 +307,39 @@ bool Replicator::run_outgoing_session(Fd& fd) {
 // ---- Incoming: we take the other tracker's changes --------------------------
 
 void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_address) {
-    std::unique_lock<std::mutex> lock(mu_);
+    std::list<std::unique_ptr<Incoming>> finished;
+    std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    if (incoming_fd_ >= 0) ::shutdown(incoming_fd_, SHUT_RDWR);  // the newer session wins
-    std::thread old = std::move(incoming_);
-    incoming_fd_ = fd.get();
-    lock.unlock();
-    if (old.joinable()) old.join();
-    lock.lock();
-    incoming_fd_ = fd.get();
-    incoming_ =
-        std::thread([this, f = std::move(fd), b = std::move(first_bytes), peer_address]() mutable {
+    for (auto it = incoming_.begin(); it != incoming_.end();) {
+        if ((*it)->done) {
+            finished.push_back(std::move(*it));
+            it = incoming_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& f : finished)
+        f->thread.join();  // already ended: joins at once
+    if (incoming_.size() >= opt_.max_incoming) {
+        ++status_.refused;
+        log_.warn(cat("replication: refused connection from ", peer_address, ": ",
+                      opt_.max_incoming, " replication connections already open"));
+        return;  // closes fd
+    }
+    auto in = std::make_unique<Incoming>();
+    in->fd = fd.get();
+    Incoming* raw = in.get();
+    in->thread = std::thread(
+        [this, raw, f = std::move(fd), b = std::move(first_bytes), peer_address]() mutable {
             incoming_session(std::move(f), std::move(b), peer_address);
+            raw->done = true;
         });
+    incoming_.push_back(std::move(in));
 }
 
 void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     const int io = opt_.io_timeout_ms;
+    const int hs = opt_.handshake_timeout_ms;
     auto refuse = [&](const std::string& why) {
         std::lock_guard<std::mutex> lock(mu_);
         ++status_.refused;
@@ -324,7 +347,7 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     };
     while (first.size() < repl::kHello1Bytes) {
         char buf[64];
-        auto n = common::read_some(fd.get(), buf, repl::kHello1Bytes - first.size(), io);
+        auto n = common::read_some(fd.get(), buf, repl::kHello1Bytes - first.size(), hs);
         if (!n) return refuse("incomplete handshake");
         first.append(buf, *n);
     }
@@ -337,11 +360,11 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     std::string h2(1, static_cast<char>(opt_.self));
     h2.append(reinterpret_cast<const char*>(nr.data()), nr.size());
     h2 += repl::responder_mac(opt_.secret, id_s, opt_.self, h1->second, nr);
-    if (!common::write_all(fd.get(), h2, io)) return;
+    if (!common::write_all(fd.get(), h2, hs)) return;
     std::string h3 = first.substr(repl::kHello1Bytes);
     while (h3.size() < repl::kHello3Bytes) {
         char buf[64];
-        auto n = common::read_some(fd.get(), buf, sizeof buf, io);
+        auto n = common::read_some(fd.get(), buf, sizeof buf, hs);
         if (!n) return refuse("incomplete handshake");
         h3.append(buf, *n);
     }
@@ -353,13 +376,19 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
         repl::session_keys(opt_.secret, id_s, opt_.self, h1->second, nr, false));
     cipher.feed(std::string_view(h3).substr(32));
 
+    {
+        // Authenticated: this session replaces the current one, if any.
+        std::lock_guard<std::mutex> lock(mu_);
+        if (current_incoming_fd_ >= 0) ::shutdown(current_incoming_fd_, SHUT_RDWR);
+        current_incoming_fd_ = fd.get();
+        status_.incoming_connected = true;
+    }
     const Clock clk = changelog_.clock();
     if (!send_message(fd.get(), cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}),
-                      io))
-        return;
-    {
+                      io)) {
         std::lock_guard<std::mutex> lock(mu_);
-        status_.incoming_connected = true;
+        if (current_incoming_fd_ == fd.get()) current_incoming_fd_ = -1;
+        return;
     }
     log_.info(cat("replication: tracker ", int(id_s), " connected from ", peer));
 
@@ -402,14 +431,14 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
             snapshot_entries = 0;
         } else if (auto* end = std::get_if<repl::SnapEnd>(&*msg)) {
             in_snapshot = false;
-            changelog_.compact_now();
-            changelog_.raise_clock(1, end->clock1);
-            changelog_.raise_clock(2, end->clock2);
-            const std::uint64_t top = id_s == 1 ? end->clock1 : end->clock2;
             {
                 std::lock_guard<std::mutex> lock(mu_);
                 ++status_.snapshots_received;
             }
+            changelog_.compact_now();
+            changelog_.raise_clock(1, end->clock1);
+            changelog_.raise_clock(2, end->clock2);
+            const std::uint64_t top = id_s == 1 ? end->clock1 : end->clock2;
             log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
                           snapshot_entries, " entries"));
             if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io)) break;
@@ -418,8 +447,10 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
         status_.received += std::exchange(received, 0);
     }
     std::lock_guard<std::mutex> lock(mu_);
-    status_.incoming_connected = false;
-    if (incoming_fd_ == fd.get()) incoming_fd_ = -1;
+    if (current_incoming_fd_ == fd.get()) {
+        current_incoming_fd_ = -1;
+        status_.incoming_connected = false;
+    }
 }
 
 // ---- The shared secret --------------------------------------------------------

@@ -20,6 +20,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,6 +42,8 @@ struct ReplicatorOptions {
     int backoff_min_ms = 100;
     int backoff_max_ms = 2000;
     int io_timeout_ms = 15000;  // a silent link is dropped after this
+    int handshake_timeout_ms = 2000;
+    std::size_t max_incoming = 8;  // connections at once, authenticated or not
     int ping_ms = 2000;
     std::size_t batch = 1000;  // changes per frame
 };
@@ -93,8 +97,16 @@ class Replicator {
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::thread outgoing_;
-    std::thread incoming_;
-    int incoming_fd_ = -1;  // to shut down a session being replaced
+    // Incoming connections, each in its own thread from the first byte; only
+    // one that has authenticated replaces the current session, so a stranger
+    // cannot cut the link by connecting.
+    struct Incoming {
+        std::thread thread;
+        int fd = -1;
+        std::atomic<bool> done{false};
+    };
+    std::list<std::unique_ptr<Incoming>> incoming_;
+    int current_incoming_fd_ = -1;
     int outgoing_fd_ = -1;
     ReplicationStatus status_;
 };

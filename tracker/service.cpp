@@ -94,6 +94,20 @@ Reply TrackerService::http_error(int status, const std::string& why, const std::
 
 Reply TrackerService::handle_http(const HttpRequest& req, std::uint32_t peer_ip,
                                   const std::string& peer_text) {
+    if (req.method == "HEAD") {
+        // The same answer as GET without its body (RFC 9110 9.3.2).
+        HttpRequest get = req;
+        get.method = "GET";
+        Reply r = route(get, peer_ip, peer_text);
+        const auto end = r.bytes.find("\r\n\r\n");
+        if (end != std::string::npos) r.bytes.resize(end + 4);
+        return r;
+    }
+    return route(req, peer_ip, peer_text);
+}
+
+Reply TrackerService::route(const HttpRequest& req, std::uint32_t peer_ip,
+                            const std::string& peer_text) {
     const bool ka = req.keep_alive();
     if (req.path == "/announce") return announce(req, peer_ip, peer_text);
     if (req.path == "/scrape") return scrape(req, peer_text);
@@ -103,7 +117,7 @@ Reply TrackerService::handle_http(const HttpRequest& req, std::uint32_t peer_ip,
     if (req.path == "/stats") {
         auto params = parse_query(req.query);
         const bool html = params && param(*params, "format") && *param(*params, "format") == "html";
-        const bool digest = params && param(*params, "digest");
+        const bool digest = params && param(*params, "digest") && *param(*params, "digest") == "1";
         if (html) return {http_response(200, "text/html; charset=utf-8", stats_html(), ka), 0, !ka};
         return {http_response(200, "application/json", stats_json(digest), ka), 0, !ka};
     }

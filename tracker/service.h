@@ -70,6 +70,8 @@ class TrackerService {
     void log_refusal(const std::string& what);
 
   private:
+    Reply route(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+                const std::string& peer_text);
     Reply announce(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
                    const std::string& peer_text);
     Reply scrape(const common::wire::HttpRequest& req, const std::string& peer_text);

@@ -449,6 +449,10 @@ def case_snapshot(suite):
     own = repl_stats(t1)["own_seq"]
     t2.start()
     check_converged(model, t1, t2, "after the absence")
+    # The snapshot is made durable (a compaction) before the clock moves and the
+    # log line is written: wait for that, not just for equal state.
+    wait_until(lambda: repl_stats(t2)["clock"][0] >= own and "caught up from tracker 1 by snapshot" in log_text(t2),
+               10)
     r1, r2 = repl_stats(t1), repl_stats(t2)
     if r1["snapshots_sent"] < 1 or r2["snapshots_received"] < 1:
         raise AssertionError("no snapshot: t1 sent %d, t2 received %d" % (r1["snapshots_sent"],
