@@ -33,7 +33,7 @@
 //   4 SNAP_BEGIN S->R  (empty) — the CHANGES that follow are a full snapshot
 //   5 SNAP_END   S->R  u64 clock1 | u64 clock2     (the clock the snapshot covers)
 //   6 ACK        R->S  u64 seq                      (S's changes up to seq are durable at R)
-//   7 PING       both  (empty)
+//   7 PING       both  (empty; S sends one after 2 s without traffic, R answers each)
 #pragma once
 
 #include <array>

@@ -235,6 +235,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
 
     auto last_send = std::chrono::steady_clock::now();
     auto last_heard = last_send;
+    auto last_ping = last_send;
     while (!stopping_) {
         batch.clear();
         if (!changelog_.own_changes_after(sent, opt_.batch, batch)) {
@@ -261,11 +262,14 @@ bool Replicator::run_outgoing_session(Fd& fd) {
             wrote = true;
         }
         const auto now = std::chrono::steady_clock::now();
-        if (wrote) {
-            last_send = now;
-        } else if (now - last_send > std::chrono::milliseconds(opt_.ping_ms)) {
+        const auto ping_every = std::chrono::milliseconds(opt_.ping_ms);
+        if (wrote) last_send = now;
+        // The other side answers CHANGES and PINGs but not TOUCHES: ping when
+        // idle, and also when only touches went out and nothing came back.
+        if (now - last_send > ping_every ||
+            (now - last_heard > ping_every && now - last_ping > ping_every)) {
             if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ping{}), io)) break;
-            last_send = now;
+            last_send = last_ping = now;
         }
         if (batch.size() == opt_.batch) continue;  // more is waiting
         // Wait for new changes, acknowledgements or the touch batching period.
@@ -442,6 +446,9 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
             log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
                           snapshot_entries, " entries"));
             if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io)) break;
+        } else if (std::holds_alternative<repl::Ping>(*msg)) {
+            // Answer, or an idle sender hears nothing and drops the link after io ms.
+            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ping{}), io)) break;
         }
         std::lock_guard<std::mutex> lock(mu_);
         status_.received += std::exchange(received, 0);

@@ -32,12 +32,18 @@ std::optional<std::uint64_t> parse_decimal(std::string_view s, std::uint64_t max
     return v;
 }
 
+// BEP 7 leaves the key opaque and clients differ: libtorrent sends 8 hex
+// digits, transmission 8 characters of [a-z0-9], aria2c 8 raw random bytes.
+// Hex and decimal keep their value; anything else of 1..kMaxKeyBytes bytes is
+// reduced to 32 bits with FNV-1a.
 std::optional<std::uint32_t> parse_key(std::string_view s) {
-    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-    if (s.size() == 8) {
+    if (s.empty() || s.size() > kMaxKeyBytes) return std::nullopt;
+    std::string_view h = s;
+    if (h.size() > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) h.remove_prefix(2);
+    if (h.size() == 8) {
         std::uint32_t v = 0;
         bool hex = true;
-        for (char c : s) {
+        for (char c : h) {
             int d = -1;
             if (c >= '0' && c <= '9') d = c - '0';
             if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
@@ -47,9 +53,12 @@ std::optional<std::uint32_t> parse_key(std::string_view s) {
         }
         if (hex) return v;
     }
-    auto dec = parse_decimal(s, std::numeric_limits<std::uint64_t>::max());
-    if (!dec) return std::nullopt;
-    return static_cast<std::uint32_t>(*dec);
+    if (auto dec = parse_decimal(s, std::numeric_limits<std::uint64_t>::max()))
+        return static_cast<std::uint32_t>(*dec);
+    std::uint32_t v = 2166136261u;
+    for (char c : s)
+        v = (v ^ static_cast<unsigned char>(c)) * 16777619u;
+    return v;
 }
 
 // Finds `key`; error if it appears twice.
@@ -213,7 +222,7 @@ Result<AnnounceRequest> parse_announce_query(const QueryParams& params, bool tru
     if (!key) return key.error();
     if (*key) {
         auto k = parse_key(**key);
-        if (!k) return bad("key must be 8 hex digits or a decimal number");
+        if (!k) return bad("key must be 1 to " + std::to_string(kMaxKeyBytes) + " bytes");
         req.key = *k;
     }
 

@@ -11,7 +11,9 @@
 //   left        yes       as uploaded
 //   event       no        started | completed | stopped | empty (= none)
 //   numwant     no        decimal; negative -> -1 (default); above kMaxNumwant -> kMaxNumwant
-//   key         no        8 hex digits (optionally "0x"-prefixed), or decimal (low 32 bits kept)
+//   key         no        1..kMaxKeyBytes bytes, opaque (BEP 7): 8 hex digits (optionally
+//                         "0x"-prefixed) or decimal keep their value (low 32 bits), anything
+//                         else (transmission's [a-z0-9]{8}, aria2c's raw bytes) is hashed
 //   compact     no        0 | 1 (default 1)
 //   no_peer_id  no        any value but "0" sets it
 //   ip          no        dotted IPv4; ignored unless trust_ip
@@ -47,6 +49,7 @@
 namespace mt::common::wire {
 
 inline constexpr std::int32_t kMaxNumwant = 200;
+inline constexpr std::size_t kMaxKeyBytes = 64;  // the announce "key" parameter
 
 // Errc::invalid_argument with a sentence naming the key ("missing info_hash",
 // "info_hash must be 20 bytes, got 19", "left is not a non-negative integer",

@@ -87,6 +87,26 @@ TEST(AnnounceQuery, OptionalKeys) {
     EXPECT_EQ(r->ip, 0x01020304u);
 }
 
+// What real clients send (seen on loopback against Debian 12's packages).
+TEST(AnnounceQuery, AcceptsTheKeysRealClientsSend) {
+    // transmission 3.00: 8 characters of [a-z0-9]
+    auto r = parse_announce_query(params(kBase + "&key=k3x9q0zw"), false);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const std::uint32_t transmission_key = r->key;
+    // aria2c 1.36: 8 random bytes, %-escaped
+    r = parse_announce_query(params(kBase + "&key=%AF%93%07%C8%7BR%14%23"), false);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_NE(r->key, transmission_key);
+    // the same opaque key always gives the same value
+    auto again = parse_announce_query(params(kBase + "&key=k3x9q0zw"), false);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->key, transmission_key);
+    // libtorrent: 8 hex digits keep their value
+    r = parse_announce_query(params(kBase + "&key=1A2B3C4D"), false);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->key, 0x1a2b3c4du);
+}
+
 struct BadQuery {
     const char* name;
     std::string query;
@@ -147,7 +167,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadQuery{"BadEvent", kBase + "&event=paused",
                  "event must be started, completed, stopped or empty, got 'paused'"},
         BadQuery{"BadNumwant", kBase + "&numwant=ten", "numwant is not an integer"},
-        BadQuery{"BadKey", kBase + "&key=xyz", "key must be 8 hex digits or a decimal number"},
+        BadQuery{"EmptyKey", kBase + "&key=", "key must be 1 to 64 bytes"},
+        BadQuery{"LongKey", kBase + "&key=" + std::string(65, 'k'), "key must be 1 to 64 bytes"},
         BadQuery{"BadCompact", kBase + "&compact=2", "compact must be 0 or 1"},
         BadQuery{"BadIp", kBase + "&ip=1.2.3.256", "ip is not a dotted IPv4 address"}),
     [](const auto& p) { return std::string(p.param.name); });
