@@ -2,7 +2,8 @@
 # bench/tracker: our tracker pair against Debian's opentracker under the same
 # announce load, on loopback.
 #
-# usage: bench/tracker.sh [--quick] [--runs N] [--append-benchmarks]
+# usage: bench/tracker.sh [--quick] [--runs N] [--modes "udp http-keepalive http-close"]
+#                         [--append-benchmarks]
 #   (make bench-tracker runs it with BIN and BENCH_BIN set)
 #
 # Both trackers of our pair run with replication on, as in production; the
@@ -28,12 +29,14 @@ load=$BENCH_BIN/tracker_load
 quick=0
 runs=3
 append=0
+modes="udp http-keepalive http-close"
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1 runs=1 ;;
     --runs) runs=$2 && shift ;;
+    --modes) modes=$2 && shift ;;
     --append-benchmarks) append=1 ;;
-    *) echo "usage: bench/tracker.sh [--quick] [--runs N] [--append-benchmarks]" >&2 && exit 2 ;;
+    *) echo "usage: bench/tracker.sh [--quick] [--runs N] [--modes LIST] [--append-benchmarks]" >&2 && exit 2 ;;
     esac
     shift
 done
@@ -188,9 +191,13 @@ measure() { # measure NAME PORT MODE COUNT CONC RUN PID...
         "$(awk -v t="$first" -v h="$hz" 'BEGIN{print t / h}')" >>"$results"
 }
 for run in $(seq "$runs"); do
-    for spec in "udp $n_udp $udp_conc" "http-keepalive $n_keepalive $http_conc" \
-        "http-close $n_close $http_conc"; do
-        read -r mode count conc <<<"$spec"
+    for mode in $modes; do
+        case $mode in
+        udp) count=$n_udp conc=$udp_conc ;;
+        http-keepalive) count=$n_keepalive conc=$http_conc ;;
+        http-close) count=$n_close conc=$http_conc ;;
+        *) echo "bench/tracker: unknown mode $mode" >&2 && exit 2 ;;
+        esac
         measure ours "$p1" "$mode" "$count" "$conc" "$run" "$t1" "$t2"
         measure opentracker "$pot" "$mode" "$count" "$conc" "$run" "$ot"
     done
@@ -203,6 +210,7 @@ mkdir -p bench/out
 cmd="make bench-tracker"
 [ "$quick" = 1 ] && cmd="bench/tracker.sh --quick"
 [ "$quick" = 0 ] && [ "$runs" != 3 ] && cmd="bench/tracker.sh --runs $runs"
+[ "$modes" != "udp http-keepalive http-close" ] && cmd="$cmd --modes '$modes'"
 python3 - "$results" "$work/rss.txt" "$total_peers" >"$work/table.md" <<EOF
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
@@ -222,7 +230,7 @@ print()
 print("| mode | CPU µs/announce ours (t1+t2) | ours t1 alone | opentracker | ratio ours/ot | "
       "rate ours (ann/s) | rate ot | p99 ours (µs) | p99 ot | failed+lost ours / ot |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for mode in ("udp", "http-keepalive", "http-close"):
+for mode in "$modes".split():
     def cpu(name, col):
         return med([float(r[col]) * 1e6 / max(1, int(r[3])) for r in rows if r[0] == name and r[1] == mode])
     ours, ours1, ot = cpu("ours", 9), cpu("ours", 10), cpu("opentracker", 9)
