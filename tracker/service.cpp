@@ -313,6 +313,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         resp.response.interval = opt_.interval_s;
         resp.response.complete = r.complete;
         resp.response.incomplete = r.incomplete;
+        resp.response.peers.reserve(r.peers.size());
         for (const auto& p : r.peers)
             resp.response.peers.push_back({p.ip, p.port, std::nullopt});
         encode(resp, out);

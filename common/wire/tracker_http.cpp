@@ -279,8 +279,43 @@ std::string build_announce_query(const AnnounceRequest& req) {
     return q;
 }
 
+namespace {
+// The common reply, written straight into one string: keys in bencode order
+// (complete, incomplete, interval, min interval, peers, warning message).
+// Profiling the tracker showed the generic Item tree costing a quarter of an
+// HTTP announce.
+std::string encode_compact_response(const AnnounceResponse& resp) {
+    std::string out;
+    out.reserve(96 + resp.peers.size() * 6 + resp.warning_message.size());
+    out += "d8:complete";
+    bencode::append_int(out, resp.complete);
+    out += "10:incomplete";
+    bencode::append_int(out, resp.incomplete);
+    out += "8:interval";
+    bencode::append_int(out, resp.interval);
+    if (resp.min_interval) {
+        out += "12:min interval";
+        bencode::append_int(out, resp.min_interval);
+    }
+    out += "5:peers";
+    out += std::to_string(resp.peers.size() * 6);
+    out += ':';
+    for (const PeerAddress& p : resp.peers) {
+        append_u32(out, p.ip);
+        append_u16(out, p.port);
+    }
+    if (!resp.warning_message.empty()) {
+        out += "15:warning message";
+        bencode::append_string(out, resp.warning_message);
+    }
+    out += 'e';
+    return out;
+}
+}  // namespace
+
 std::string encode_announce_response(const AnnounceResponse& resp, bool compact, bool no_peer_id) {
     if (!resp.failure_reason.empty()) return encode_failure(resp.failure_reason);
+    if (compact) return encode_compact_response(resp);
     bencode::Item::Dict d;
     d["interval"] = std::int64_t{resp.interval};
     if (resp.min_interval) d["min interval"] = std::int64_t{resp.min_interval};

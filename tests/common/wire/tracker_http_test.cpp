@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/bencode.h"
 #include "common/wire/http.h"
 
 namespace mt::common::wire {
@@ -292,5 +293,29 @@ TEST(Scrape, ResponseGoldenAndRoundTrip) {
     EXPECT_FALSE(decode_scrape_response("de", 10).ok());
 }
 
+}  // namespace
+}  // namespace mt::common::wire
+
+namespace mt::common::wire {
+namespace {
+// The compact reply is written by hand for speed: the strict decoder (which
+// rejects unsorted keys) and a round trip check it with every optional key.
+TEST(AnnounceResponse, CompactFastPathIsCanonical) {
+    AnnounceResponse r;
+    r.interval = 1800;
+    r.min_interval = 60;
+    r.complete = 7;
+    r.incomplete = 0;
+    r.warning_message = "be nice";
+    for (std::uint32_t i = 0; i < 50; ++i)
+        r.peers.push_back({0x7f000000 + i, static_cast<std::uint16_t>(1000 + i), std::nullopt});
+    const std::string bytes = encode_announce_response(r, true, false);
+    ASSERT_TRUE(common::bencode::decode(bytes).ok());
+    auto back = decode_announce_response(bytes, 100);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, r);
+    r.peers.clear();
+    EXPECT_EQ(decode_announce_response(encode_announce_response(r, true, false), 100).value(), r);
+}
 }  // namespace
 }  // namespace mt::common::wire
