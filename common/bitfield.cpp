@@ -14,17 +14,18 @@ unsigned char mask(std::size_t i) {
 
 Status Bitfield::check_wire(std::string_view bytes, std::size_t size) {
     if (bytes.size() != wire_size(size))
-        return make_error(Errc::parse_error,
-                          "bitfield: " + std::to_string(bytes.size()) + " bytes for " +
-                              std::to_string(size) + " pieces, expected " +
-                              std::to_string(wire_size(size)));
+        return make_error(Errc::parse_error, "bitfield: " + std::to_string(bytes.size()) +
+                                                 " bytes for " + std::to_string(size) +
+                                                 " pieces, expected " +
+                                                 std::to_string(wire_size(size)));
     if (size % 8 != 0) {
         const auto last = static_cast<unsigned char>(bytes.back());
         const auto spare = static_cast<unsigned char>(0xffu >> (size % 8));
         if ((last & spare) != 0)
-            return make_error(Errc::parse_error, "bitfield: spare bits after piece " +
-                                                     std::to_string(size - 1) + " are set",
-                              bytes.size() - 1);
+            return make_error(
+                Errc::parse_error,
+                "bitfield: spare bits after piece " + std::to_string(size - 1) + " are set",
+                bytes.size() - 1);
     }
     return {};
 }
@@ -60,8 +61,7 @@ void Bitfield::set(std::size_t i, bool value) {
 
 void Bitfield::fill(bool value) {
     bytes_.assign(wire_size(size_), value ? '\xff' : '\0');
-    if (value && size_ % 8 != 0)
-        bytes_.back() = static_cast<char>(0xffu << (8 - size_ % 8));
+    if (value && size_ % 8 != 0) bytes_.back() = static_cast<char>(0xffu << (8 - size_ % 8));
     count_ = value ? size_ : 0;
 }
 

@@ -50,8 +50,7 @@ void put_header(std::string& out, std::uint32_t length, MessageId id) {
     append_u8(out, id_of(id));
 }
 
-void put_triple(std::string& out, MessageId id, std::uint32_t a, std::uint32_t b,
-                std::uint32_t c) {
+void put_triple(std::string& out, MessageId id, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
     put_header(out, 13, id);
     append_u32(out, a);
     append_u32(out, b);
@@ -74,8 +73,7 @@ Status check_handshake(std::string_view in, std::size_t need) {
                                std::to_string(need) + " bytes");
     if (static_cast<unsigned char>(in[0]) != kProtocolName.size())
         return handshake_error("protocol name length " +
-                               std::to_string(static_cast<unsigned char>(in[0])) +
-                               ", expected 19");
+                               std::to_string(static_cast<unsigned char>(in[0])) + ", expected 19");
     if (in.substr(1, kProtocolName.size()) != kProtocolName)
         return handshake_error("protocol is not 'BitTorrent protocol'");
     return {};
@@ -114,28 +112,43 @@ Result<Handshake> decode_handshake(std::string_view in) {
 
 const char* message_name(std::uint8_t id) {
     switch (static_cast<MessageId>(id)) {
-        case MessageId::choke: return "choke";
-        case MessageId::unchoke: return "unchoke";
-        case MessageId::interested: return "interested";
-        case MessageId::not_interested: return "not interested";
-        case MessageId::have: return "have";
-        case MessageId::bitfield: return "bitfield";
-        case MessageId::request: return "request";
-        case MessageId::piece: return "piece";
-        case MessageId::cancel: return "cancel";
-        case MessageId::suggest: return "suggest piece";
-        case MessageId::have_all: return "have all";
-        case MessageId::have_none: return "have none";
-        case MessageId::reject: return "reject request";
-        case MessageId::allowed_fast: return "allowed fast";
-        case MessageId::extended: return "extended";
+        case MessageId::choke:
+            return "choke";
+        case MessageId::unchoke:
+            return "unchoke";
+        case MessageId::interested:
+            return "interested";
+        case MessageId::not_interested:
+            return "not interested";
+        case MessageId::have:
+            return "have";
+        case MessageId::bitfield:
+            return "bitfield";
+        case MessageId::request:
+            return "request";
+        case MessageId::piece:
+            return "piece";
+        case MessageId::cancel:
+            return "cancel";
+        case MessageId::suggest:
+            return "suggest piece";
+        case MessageId::have_all:
+            return "have all";
+        case MessageId::have_none:
+            return "have none";
+        case MessageId::reject:
+            return "reject request";
+        case MessageId::allowed_fast:
+            return "allowed fast";
+        case MessageId::extended:
+            return "extended";
     }
     return "unknown";
 }
 
 const char* message_name(const Message& m) {
-    constexpr std::uint8_t kIds[] = {0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x0D, 0x0E, 0x0F, 0x10, 0x11,
-                                     20,   0xff};
+    constexpr std::uint8_t kIds[] = {0xff, 0,    1,    2,    3,    4,    5,  6,   7,
+                                     8,    0x0D, 0x0E, 0x0F, 0x10, 0x11, 20, 0xff};
     static_assert(std::size(kIds) == std::variant_size_v<Message>);
     if (std::holds_alternative<KeepAlive>(m)) return "keep-alive";
     return message_name(kIds[m.index()]);
@@ -159,8 +172,7 @@ void encode(const Message& m, std::string& out) {
             [&](const NotInterested&) { put_header(out, 1, MessageId::not_interested); },
             [&](const Have& x) { put_u32_message(out, MessageId::have, x.piece); },
             [&](const BitfieldMsg& x) {
-                put_header(out, static_cast<std::uint32_t>(1 + x.bits.size()),
-                           MessageId::bitfield);
+                put_header(out, static_cast<std::uint32_t>(1 + x.bits.size()), MessageId::bitfield);
                 out.append(x.bits);
             },
             [&](const Request& x) {
@@ -180,9 +192,7 @@ void encode(const Message& m, std::string& out) {
             [&](const Reject& x) {
                 put_triple(out, MessageId::reject, x.index, x.begin, x.length);
             },
-            [&](const AllowedFast& x) {
-                put_u32_message(out, MessageId::allowed_fast, x.piece);
-            },
+            [&](const AllowedFast& x) { put_u32_message(out, MessageId::allowed_fast, x.piece); },
             [&](const Extended& x) {
                 put_header(out, static_cast<std::uint32_t>(2 + x.payload.size()),
                            MessageId::extended);
@@ -289,8 +299,8 @@ void MessageDecoder::on_id() {
     // The length is checked against the id before anything else is read.
     if (const int fixed = fixed_payload(id); fixed >= 0) {
         if (length_ != 1u + static_cast<unsigned>(fixed))
-            return fail(Errc::parse_error, name + " message with length " + len +
-                                               ", expected " + std::to_string(1 + fixed));
+            return fail(Errc::parse_error, name + " message with length " + len + ", expected " +
+                                               std::to_string(1 + fixed));
         stage_ = Stage::fixed;
         hdr_need_ = 5 + static_cast<std::size_t>(fixed);
         if (fixed == 0) finish_fixed();
@@ -340,20 +350,32 @@ void MessageDecoder::on_id() {
 void MessageDecoder::finish_fixed() {
     const unsigned char* p = hdr_ + 5;
     switch (static_cast<MessageId>(hdr_[4])) {
-        case MessageId::choke: return emit(Choke{});
-        case MessageId::unchoke: return emit(Unchoke{});
-        case MessageId::interested: return emit(Interested{});
-        case MessageId::not_interested: return emit(NotInterested{});
-        case MessageId::have_all: return emit(HaveAll{});
-        case MessageId::have_none: return emit(HaveNone{});
-        case MessageId::have: return emit(Have{read_u32(p)});
-        case MessageId::suggest: return emit(Suggest{read_u32(p)});
-        case MessageId::allowed_fast: return emit(AllowedFast{read_u32(p)});
+        case MessageId::choke:
+            return emit(Choke{});
+        case MessageId::unchoke:
+            return emit(Unchoke{});
+        case MessageId::interested:
+            return emit(Interested{});
+        case MessageId::not_interested:
+            return emit(NotInterested{});
+        case MessageId::have_all:
+            return emit(HaveAll{});
+        case MessageId::have_none:
+            return emit(HaveNone{});
+        case MessageId::have:
+            return emit(Have{read_u32(p)});
+        case MessageId::suggest:
+            return emit(Suggest{read_u32(p)});
+        case MessageId::allowed_fast:
+            return emit(AllowedFast{read_u32(p)});
         case MessageId::request:
             return emit(Request{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
-        case MessageId::cancel: return emit(Cancel{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
-        case MessageId::reject: return emit(Reject{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
-        default: break;  // piece, extended, bitfield: the payload follows
+        case MessageId::cancel:
+            return emit(Cancel{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
+        case MessageId::reject:
+            return emit(Reject{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
+        default:
+            break;  // piece, extended, bitfield: the payload follows
     }
     // The length was checked in on_id(), so this reservation is bounded.
     remaining_ = length_ - (hdr_need_ - 4);
@@ -367,8 +389,10 @@ void MessageDecoder::finish_payload() {
     switch (static_cast<MessageId>(hdr_[4])) {
         case MessageId::piece:
             return emit(Piece{read_u32(hdr_ + 5), read_u32(hdr_ + 9), std::move(payload_)});
-        case MessageId::extended: return emit(Extended{hdr_[5], std::move(payload_)});
-        default: break;
+        case MessageId::extended:
+            return emit(Extended{hdr_[5], std::move(payload_)});
+        default:
+            break;
     }
     if (piece_count_) {
         if (auto st = Bitfield::check_wire(payload_, *piece_count_); !st)

@@ -81,7 +81,8 @@ struct Handshake {
 
   private:
     void set_bit(std::size_t byte, std::uint8_t bit, bool on) {
-        reserved[byte] = static_cast<std::uint8_t>(on ? reserved[byte] | bit : reserved[byte] & ~bit);
+        reserved[byte] =
+            static_cast<std::uint8_t>(on ? reserved[byte] | bit : reserved[byte] & ~bit);
     }
 };
 
@@ -187,9 +188,9 @@ struct Unknown {
     friend bool operator==(const Unknown&, const Unknown&) = default;
 };
 
-using Message = std::variant<KeepAlive, Choke, Unchoke, Interested, NotInterested, Have,
-                             BitfieldMsg, Request, Piece, Cancel, Suggest, HaveAll, HaveNone,
-                             Reject, AllowedFast, Extended, Unknown>;
+using Message =
+    std::variant<KeepAlive, Choke, Unchoke, Interested, NotInterested, Have, BitfieldMsg, Request,
+                 Piece, Cancel, Suggest, HaveAll, HaveNone, Reject, AllowedFast, Extended, Unknown>;
 
 // "keep-alive", "piece", ... for logs.
 const char* message_name(const Message& m);

@@ -69,8 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         encode(*h, out);
         if (out != in.substr(0, kHandshakeSize)) std::abort();
         auto head = decode_handshake_head(in);
-        if (!head || head->info_hash != h->info_hash || head->reserved != h->reserved)
-            std::abort();
+        if (!head || head->info_hash != h->info_hash || head->reserved != h->reserved) std::abort();
     } else if (in.size() >= kHandshakeSize && decode_handshake_head(in)) {
         std::abort();  // the head must fail whenever a complete handshake does
     }

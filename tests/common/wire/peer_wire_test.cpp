@@ -162,7 +162,9 @@ TEST(PeerWire, PieceHeaderMatchesPieceMessage) {
     std::string out;
     encode_piece_header(p.index, p.begin, static_cast<std::uint32_t>(p.block.size()), out);
     EXPECT_EQ(out.size(), kPieceHeaderSize);
-    EXPECT_EQ(to_hex(out), "0000006d07000000090000" "4000");
+    EXPECT_EQ(to_hex(out),
+              "0000006d07000000090000"
+              "4000");
     EXPECT_EQ(out + p.block, encoded(p));
 }
 
@@ -222,7 +224,8 @@ TEST(PeerWire, FullBlockIsWithinTheDefaultLimit) {
 }
 
 TEST(PeerWire, UnknownIdsAreSkipped) {
-    const std::string stream = unhex("00000004 ff 010203") + encoded(Have{5}) + unhex("00000001 15");
+    const std::string stream =
+        unhex("00000004 ff 010203") + encoded(Have{5}) + unhex("00000001 15");
     Drained d = check_all_splits(stream);
     ASSERT_FALSE(d.error) << d.error->message;
     EXPECT_EQ(d.messages, (std::vector<Message>{Unknown{0xff, 3}, Have{5}, Unknown{0x15, 0}}));
@@ -230,8 +233,8 @@ TEST(PeerWire, UnknownIdsAreSkipped) {
 
 TEST(PeerWire, WrongLengthForEveryFixedSizeMessage) {
     const std::vector<std::pair<std::uint8_t, std::uint32_t>> fixed = {
-        {0, 1},  {1, 1},  {2, 1},  {3, 1},  {4, 5},    {6, 13},   {8, 13},
-        {0x0D, 5}, {0x0E, 1}, {0x0F, 1}, {0x10, 13}, {0x11, 5},
+        {0, 1},  {1, 1},    {2, 1},    {3, 1},    {4, 5},     {6, 13},
+        {8, 13}, {0x0D, 5}, {0x0E, 1}, {0x0F, 1}, {0x10, 13}, {0x11, 5},
     };
     for (auto [id, good] : fixed) {
         for (std::uint32_t len : {good - 1, good + 1, good + 100}) {
@@ -246,8 +249,7 @@ TEST(PeerWire, WrongLengthForEveryFixedSizeMessage) {
             EXPECT_EQ(d.error->code, Errc::parse_error);
             EXPECT_NE(d.error->message.find(message_name(id)), std::string::npos)
                 << d.error->message;
-            EXPECT_NE(d.error->message.find("expected " + std::to_string(good)),
-                      std::string::npos)
+            EXPECT_NE(d.error->message.find("expected " + std::to_string(good)), std::string::npos)
                 << d.error->message;
             EXPECT_EQ(d.error->offset, 9u);  // after the have
             EXPECT_EQ(d.messages, (std::vector<Message>{Have{1}}));
