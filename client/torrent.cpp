@@ -1,0 +1,523 @@
+#include "client/torrent.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "client/peer_connection.h"
+#include "client/piece_hasher.h"
+#include "common/net/socket.h"
+#include "common/random.h"
+#include "common/sha1.h"
+
+namespace mt::client {
+
+using common::cat;
+
+namespace {
+
+std::int64_t mono_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string ip_text(std::uint32_t ip, std::uint16_t port) {
+    in_addr a{htonl(ip)};
+    char buf[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(port);
+}
+
+constexpr int kMaxStrikes = 2;  // bad pieces before a peer is banned
+
+}  // namespace
+
+common::PeerId make_peer_id() {
+    static const char* alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    std::string id = "-MT0100-";
+    const std::string r = common::random_bytes(12);
+    for (char c : r) id.push_back(alphabet[static_cast<unsigned char>(c) % 62]);
+    return common::PeerId::from_bytes(id);
+}
+
+Torrent::Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& log)
+    : meta_(std::move(meta)),
+      opt_(std::move(options)),
+      log_(log),
+      trackers_(meta_.trackers(), opt_.tracker_timeout_ms, log),
+      picker_(meta_.piece_count(), meta_.piece_length, meta_.length,
+              PickerConfig{4, 2, std::hash<std::string>{}(std::string(opt_.peer_id.view()))}),
+      have_(meta_.piece_count()) {}
+
+Torrent::~Torrent() { stop(); }
+
+common::Status Torrent::start() {
+    auto disk = DiskStore::open(opt_.data_path, meta_.length, meta_.piece_length, DiskStore::Mode::create_or_open);
+    if (!disk) return disk.error();
+    disk_ = std::make_unique<DiskStore>(std::move(disk).value());
+
+    std::vector<bool> verified(meta_.piece_count(), false);
+    bool restored = false;
+    if (!opt_.resume_path.empty()) {
+        auto r = load_resume(opt_.resume_path, meta_.info_hash, meta_.piece_count());
+        if (r) {
+            verified = r->verified;
+            restored = true;
+        } else if (r.error().code != common::Errc::not_found) {
+            log_.warn(cat("resume state not used (", r.error().message, "); checking the file instead"));
+            opt_.verify_existing = true;
+        }
+    }
+    if (opt_.verify_existing && !restored) {
+        auto hashes = hash_file_pieces(opt_.data_path, meta_.length, meta_.piece_length);
+        if (!hashes) return hashes.error();
+        for (std::size_t i = 0; i < meta_.piece_count(); ++i)
+            verified[i] = std::string_view(*hashes).substr(i * 20, 20) == meta_.piece_hash(i);
+    }
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < verified.size(); ++i)
+        if (verified[i]) {
+            picker_.mark_have(static_cast<PieceIndex>(i));
+            have_.set(i);
+            ++n;
+        }
+    log_.info(cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
+    announcer_ = std::thread([this] { announcer_loop(); });
+    housekeeper_ = std::thread([this] { housekeeper_loop(); });
+    return {};
+}
+
+void Torrent::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+        stopping_ = true;
+        for (auto& [k, p] : peers_) p.conn->close();
+    }
+    cv_.notify_all();
+    if (announcer_.joinable()) announcer_.join();
+    if (housekeeper_.joinable()) housekeeper_.join();
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& [k, p] : peers_) p.conn->close();  // connections that came in meanwhile
+        threads.swap(threads_);
+        thread_done_.clear();
+    }
+    for (auto& t : threads) t.join();
+    if (disk_) {
+        (void)disk_->sync();
+        save_resume_locked_out();
+    }
+}
+
+// ---- Connections -------------------------------------------------------------
+
+void Torrent::reap_finished_threads() {
+    std::vector<std::thread> done;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (std::size_t i = 0; i < threads_.size();) {
+            if (thread_done_[i]->load()) {
+                done.push_back(std::move(threads_[i]));
+                threads_.erase(threads_.begin() + static_cast<std::ptrdiff_t>(i));
+                thread_done_.erase(thread_done_.begin() + static_cast<std::ptrdiff_t>(i));
+            } else {
+                ++i;
+            }
+        }
+    }
+    for (auto& t : done) t.join();
+}
+
+void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs, const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers || banned_.count(address)) return;
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    thread_done_.push_back(done);
+    threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
+        PeerConnection conn(*this, std::move(f), address, false);
+        conn.run(theirs);
+        done->store(true);
+    });
+}
+
+void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
+    const std::string address = ip_text(ip, port);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers) return;
+    if (banned_.count(address) || connecting_.count(address)) return;
+    for (const auto& [k, p] : peers_)
+        if (p.address == address) return;
+    connecting_.insert(address);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    thread_done_.push_back(done);
+    threads_.emplace_back([this, ip, port, address, done] {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(ip);
+        sa.sin_port = htons(port);
+        auto fd = common::tcp_connect(sa, 3000);
+        {
+            std::lock_guard<std::mutex> l(mu_);
+            connecting_.erase(address);
+        }
+        if (fd) {
+            PeerConnection conn(*this, std::move(fd).value(), address, true);
+            conn.run(std::nullopt);
+        } else {
+            log_.debug(cat("cannot connect to peer ", address, ": ", fd.error().message));
+        }
+        done->store(true);
+    });
+}
+
+PeerKey Torrent::attach(PeerConnection* c, const std::string& address, const common::PeerId& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return 0;
+    for (const auto& [k, p] : peers_)
+        if (p.id == id) return 0;  // already connected to that peer (both sides dialled)
+    const PeerKey key = next_key_++;
+    PeerEntry e;
+    e.conn = c;
+    e.address = address;
+    e.id = id;
+    e.connected_ms = mono_ms();
+    peers_.emplace(key, e);
+    return key;
+}
+
+void Torrent::detach(PeerKey key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    peers_.erase(key);
+    picker_.peer_gone(key);
+}
+
+common::Bitfield Torrent::have_bitfield() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return have_;
+}
+
+bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
+    std::vector<bool> v(bits.size());
+    for (std::size_t i = 0; i < bits.size(); ++i) v[i] = bits.get(i);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (bits.all()) {
+        picker_.peer_has_all(key);
+    } else {
+        picker_.peer_bitfield(key, v);
+    }
+    return picker_.is_interesting(key);
+}
+
+bool Torrent::on_have(PeerKey key, std::uint32_t piece) {
+    std::lock_guard<std::mutex> lock(mu_);
+    picker_.peer_has(key, piece);
+    return picker_.is_interesting(key);
+}
+
+bool Torrent::on_have_all(PeerKey key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    picker_.peer_has_all(key);
+    return picker_.is_interesting(key);
+}
+
+bool Torrent::interesting(PeerKey key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_.empty() && picker_.is_interesting(key);
+}
+
+std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_.empty() || stopping_) return {};
+    return picker_.pick(key, max_blocks);
+}
+
+void Torrent::requests_returned(PeerKey key, const std::vector<Block>& blocks) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& b : blocks) picker_.request_failed(key, b);
+}
+
+std::vector<Block> Torrent::requests_timed_out(PeerKey key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return picker_.requests_timed_out(key);
+}
+
+bool Torrent::have_piece(std::uint32_t piece) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return piece < have_.size() && have_.get(piece);
+}
+
+common::Status Torrent::read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length, char* out) const {
+    return disk_->read(std::uint64_t{piece} * meta_.piece_length + offset, length, out);
+}
+
+void Torrent::count_upload(std::uint64_t bytes) { uploaded_ += bytes; }
+
+bool Torrent::is_banned(const std::string& address) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return banned_.count(address) > 0;
+}
+
+bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
+                       std::vector<std::pair<PeerKey, Block>>& cancel) {
+    downloaded_ += data.size();
+    PieceBuffer done;
+    bool complete = false;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (piece >= meta_.piece_count() || have_.get(piece)) return true;
+        const Block b{piece, offset, static_cast<std::uint32_t>(data.size())};
+        const std::uint32_t piece_size = picker_.piece_size(piece);
+        if (offset % kBlockSize != 0 || offset >= piece_size ||
+            data.size() != std::min<std::uint64_t>(kBlockSize, piece_size - offset)) {
+            return true;  // not a block we would ask for: ignore it (the sender is counted by the connection)
+        }
+        auto others = picker_.block_received(key, b);
+        for (PeerKey o : others) cancel.emplace_back(o, b);
+        auto it = in_flight_.find(piece);
+        if (it == in_flight_.end()) {
+            PieceBuffer nb;
+            nb.data.resize(piece_size);
+            nb.got.assign(picker_.blocks_in_piece(piece), false);
+            it = in_flight_.emplace(piece, std::move(nb)).first;
+        }
+        PieceBuffer& buf = it->second;
+        const std::uint32_t bi = offset / kBlockSize;
+        if (buf.got[bi]) return true;  // a duplicate from the endgame
+        std::copy(data.begin(), data.end(), buf.data.begin() + offset);
+        buf.got[bi] = true;
+        buf.contributors.insert(key);
+        if (++buf.received == buf.got.size()) {
+            done = std::move(buf);
+            in_flight_.erase(it);
+            complete = true;
+        }
+        auto pe = peers_.find(key);
+        if (pe != peers_.end()) pe->second.last_block_ms = mono_ms();
+    }
+    if (complete) finish_piece(key, piece, std::move(done));
+    std::lock_guard<std::mutex> lock(mu_);
+    return peers_.count(key) > 0 && !banned_.count(peers_[key].address);
+}
+
+void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
+    // Verify and write with no lock held.
+    const auto digest = common::Sha1::digest(buf.data);
+    const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) == meta_.piece_hash(piece);
+    if (good) {
+        if (auto s = disk_->write_piece(piece, buf.data); !s) return fail(s.error().message);
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            picker_.piece_verified(piece);
+            have_.set(piece);
+            resume_dirty_ = true;
+        }
+        broadcast_have(piece);
+        cv_.notify_all();
+        return;
+    }
+    std::vector<PeerConnection*> to_close;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++bad_pieces_;
+        const auto contributors = picker_.piece_failed(piece);
+        for (PeerKey k : contributors) {
+            auto it = peers_.find(k);
+            if (it == peers_.end()) continue;
+            const std::string& addr = it->second.address;
+            if (++strikes_[addr] >= kMaxStrikes && !banned_.count(addr)) {
+                banned_.insert(addr);
+                log_.warn(cat("banned peer ", addr, ": sent ", strikes_[addr], " pieces that failed the hash check"));
+                to_close.push_back(it->second.conn);
+            }
+        }
+        log_.warn(cat("piece ", piece, " failed its SHA-1 check (from ", buf.contributors.size(),
+                      " peer(s)); fetching it again"));
+        for (auto* c : to_close) c->close();
+    }
+    (void)key;
+}
+
+void Torrent::broadcast_have(std::uint32_t piece) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [k, p] : peers_) p.conn->post_have(piece);
+}
+
+void Torrent::fail(const std::string& why) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_.empty()) return;
+        error_ = why;
+        for (auto& [k, p] : peers_) p.conn->close();
+    }
+    log_.error(cat(meta_.name, ": download stopped: ", why));
+    cv_.notify_all();
+}
+
+bool Torrent::complete() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return have_.all();
+}
+
+bool Torrent::wait_complete(int timeout_ms) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return have_.all() || !error_.empty() || stopping_; });
+    return have_.all();
+}
+
+TorrentStats Torrent::stats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    TorrentStats s;
+    s.total = meta_.length;
+    s.verified_bytes = meta_.length - picker_.bytes_left();
+    s.downloaded = downloaded_.load();
+    s.uploaded = uploaded_.load();
+    s.down_rate = down_rate_;
+    s.up_rate = up_rate_;
+    s.peers = peers_.size();
+    s.pieces = meta_.piece_count();
+    s.have = have_.count();
+    s.banned = banned_.size();
+    s.bad_pieces = bad_pieces_;
+    s.complete = have_.all();
+    s.error = error_;
+    return s;
+}
+
+void Torrent::save_resume_locked_out() {
+    if (opt_.resume_path.empty()) return;
+    std::vector<bool> v;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!resume_dirty_) return;
+        resume_dirty_ = false;
+        v.resize(have_.size());
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = have_.get(i);
+    }
+    // The pieces must be on disk before the state that says so.
+    if (auto s = disk_->sync(); !s) return fail(s.error().message);
+    if (auto s = save_resume(opt_.resume_path, meta_.info_hash, meta_.length, v); !s)
+        log_.warn(cat("cannot save resume state: ", s.error().message));
+}
+
+// ---- Trackers ----------------------------------------------------------------
+
+common::AnnounceRequest Torrent::announce_request(common::AnnounceEvent ev) const {
+    common::AnnounceRequest r;
+    r.info_hash = meta_.info_hash;
+    r.peer_id = opt_.peer_id;
+    r.port = opt_.listen_port;
+    r.uploaded = uploaded_.load();
+    r.downloaded = downloaded_.load();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        r.left = picker_.bytes_left();  // truthful: only verified pieces count
+    }
+    r.event = ev;
+    r.numwant = 80;
+    r.compact = true;
+    return r;
+}
+
+void Torrent::announcer_loop() {
+    common::AnnounceEvent ev = common::AnnounceEvent::started;
+    std::int64_t interval_ms = 30000;
+    while (true) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stopping_) break;
+        }
+        auto r = trackers_.announce(announce_request(ev));
+        std::size_t peers_now = 0;
+        if (r) {
+            if (ev == common::AnnounceEvent::completed) completed_announced_ = true;
+            ev = common::AnnounceEvent::none;
+            for (const auto& p : r->peers) {
+                if (p.port == opt_.listen_port && (p.ip >> 24) == 127 && p.ip == 0x7f000001) continue;
+                connect_to(p.ip, p.port);
+            }
+            interval_ms = std::int64_t{std::max<std::uint32_t>(r->interval, 1)} * 1000;
+        } else {
+            interval_ms = 2000;  // every tracker failed: try again soon
+        }
+        std::unique_lock<std::mutex> lock(mu_);
+        peers_now = peers_.size();
+        // Few peers and still downloading: ask again early (bounded by min interval).
+        std::int64_t wait = interval_ms;
+        if (!have_.all() && peers_now < 4) wait = std::min<std::int64_t>(wait, 5000);
+        const bool was_complete = have_.all();
+        cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] {
+            return stopping_ || (!was_complete && have_.all() && !completed_announced_);
+        });
+        if (stopping_) break;
+        if (!was_complete && have_.all() && !completed_announced_) ev = common::AnnounceEvent::completed;
+    }
+    // Tell the trackers we are leaving (best effort, short deadline).
+    (void)trackers_.announce(announce_request(common::AnnounceEvent::stopped));
+}
+
+// ---- Housekeeping: rates, choking, resume state --------------------------------
+
+void Torrent::housekeeper_loop() {
+    std::int64_t last_rechoke = 0, last_save = mono_ms();
+    std::uint64_t last_down = downloaded_.load(), last_up = uploaded_.load();
+    std::int64_t last_tick = mono_ms();
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
+            if (stopping_) break;
+        }
+        const std::int64_t now = mono_ms();
+        const double dt = static_cast<double>(now - last_tick) / 1000.0;
+        if (dt > 0) {
+            const std::uint64_t d = downloaded_.load(), u = uploaded_.load();
+            std::lock_guard<std::mutex> lock(mu_);
+            down_rate_ = 0.7 * down_rate_ + 0.3 * static_cast<double>(d - last_down) / dt;
+            up_rate_ = 0.7 * up_rate_ + 0.3 * static_cast<double>(u - last_up) / dt;
+            for (auto& [k, p] : peers_) {
+                const std::uint64_t pd = p.conn->bytes_down(), pu = p.conn->bytes_up();
+                // ~20 s rolling rates for the choker.
+                p.down_rate = 0.95 * p.down_rate + 0.05 * static_cast<double>(pd - p.down_bytes) / dt;
+                p.up_rate = 0.95 * p.up_rate + 0.05 * static_cast<double>(pu - p.up_bytes) / dt;
+                p.down_bytes = pd;
+                p.up_bytes = pu;
+            }
+            last_down = d;
+            last_up = u;
+            last_tick = now;
+        }
+        if (now - last_rechoke >= 10000 || last_rechoke == 0) {
+            rechoke(now);
+            last_rechoke = now;
+        }
+        if (now - last_save >= 2000) {
+            save_resume_locked_out();
+            last_save = now;
+        }
+        reap_finished_threads();
+    }
+}
+
+void Torrent::rechoke(std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<PeerStats> stats;
+    for (const auto& [k, p] : peers_) {
+        PeerStats s;
+        s.key = k;
+        s.interested = p.conn->peer_interested();
+        s.download_rate = p.down_rate;
+        s.upload_rate = p.up_rate;
+        s.connected_at_ms = p.connected_ms;
+        if (p.last_block_ms >= 0) s.last_block_ms = p.last_block_ms;
+        stats.push_back(s);
+    }
+    const auto decision = choker_.rechoke(now_ms, have_.all(), stats);
+    const auto unchoked = decision.unchoked();
+    for (auto& [k, p] : peers_)
+        p.conn->set_choked(std::find(unchoked.begin(), unchoked.end(), k) == unchoked.end());
+}
+
+}  // namespace mt::client

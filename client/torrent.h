@@ -1,0 +1,183 @@
+// Torrent: one file being downloaded and/or seeded — the state every peer
+// connection of that file shares.
+//
+// Threads: one per peer connection (PeerConnection), one announcer (tracker
+// announces with failover, connecting to new peers), one housekeeper (rechoke
+// every 10 s, rates, resume state). The shared state below is owned by this
+// object behind one mutex; no lock is held across socket or disk I/O: a
+// connection verifies a finished piece (SHA-1) and writes it (pwrite) with
+// the lock released, then records the result.
+//
+// Memory: a piece lives in memory only while it is being downloaded (its
+// blocks are copied into one buffer of the piece's size); how many pieces are
+// in flight is bounded by the peers' request pipelines.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "client/choker.h"
+#include "client/disk_store.h"
+#include "client/piece_picker.h"
+#include "client/tracker_client.h"
+#include "common/bitfield.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/metainfo.h"
+#include "common/net/fd.h"
+#include "common/wire/peer_wire.h"
+
+namespace mt::client {
+
+class PeerConnection;
+
+struct TorrentOptions {
+    std::string data_path;     // the file
+    std::string resume_path;   // verified pieces; empty: none (seeding a complete file)
+    std::uint16_t listen_port = 0;
+    common::PeerId peer_id;
+    std::size_t max_peers = 60;
+    std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
+    int tracker_timeout_ms = 2000;
+    bool verify_existing = false;  // hash an existing file to find the pieces we have
+};
+
+struct TorrentStats {
+    std::uint64_t total = 0;
+    std::uint64_t verified_bytes = 0;
+    std::uint64_t downloaded = 0;  // payload bytes received (incl. bad and duplicate)
+    std::uint64_t uploaded = 0;
+    double down_rate = 0;  // bytes/s over the last few seconds
+    double up_rate = 0;
+    std::size_t peers = 0;
+    std::size_t pieces = 0;
+    std::size_t have = 0;
+    std::size_t banned = 0;
+    std::uint64_t bad_pieces = 0;
+    bool complete = false;
+    std::string error;  // a fatal error (disk full...): the download stopped
+};
+
+// Generates "-MT0100-" followed by 12 random characters.
+common::PeerId make_peer_id();
+
+class Torrent {
+public:
+    Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& log);
+    ~Torrent();
+    Torrent(const Torrent&) = delete;
+    Torrent& operator=(const Torrent&) = delete;
+
+    // Opens (or creates) the file, restores verified pieces from the resume
+    // state (or by hashing with verify_existing), then starts announcing.
+    common::Status start();
+    // Announces stopped, closes every connection, joins every thread, saves
+    // the resume state.
+    void stop();
+
+    // A connection the peer server accepted (its handshake is already read).
+    void add_incoming(common::Fd fd, const common::wire::Handshake& theirs, const std::string& address);
+    // Starts an outgoing connection (in its own thread) unless we already have
+    // one to that address or are at max_peers.
+    void connect_to(std::uint32_t ip, std::uint16_t port);
+
+    TorrentStats stats() const;
+    bool complete() const;
+    // Blocks until complete, a fatal error, or the timeout; true if complete.
+    bool wait_complete(int timeout_ms);
+    const common::Metainfo& meta() const { return meta_; }
+    const common::PeerId& peer_id() const { return opt_.peer_id; }
+    std::vector<TrackerStatus> trackers() const { return trackers_.status(); }
+
+    // ---- For PeerConnection ------------------------------------------------
+    PeerKey attach(PeerConnection* c, const std::string& address, const common::PeerId& id);
+    void detach(PeerKey key);
+    common::Bitfield have_bitfield() const;
+    bool on_bitfield(PeerKey key, const common::Bitfield& bits);  // returns interest
+    bool on_have(PeerKey key, std::uint32_t piece);
+    bool on_have_all(PeerKey key);
+    bool interesting(PeerKey key) const;
+    std::vector<Block> pick(PeerKey key, std::size_t max_blocks);
+    void requests_returned(PeerKey key, const std::vector<Block>& blocks);
+    std::vector<Block> requests_timed_out(PeerKey key);
+    // A block arrived. Returns false if the peer must be dropped (banned).
+    // `cancel` receives the other peers that had requested the same block.
+    bool on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
+                  std::vector<std::pair<PeerKey, Block>>& cancel);
+    bool have_piece(std::uint32_t piece) const;
+    common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length, char* out) const;
+    void count_upload(std::uint64_t bytes);
+    bool is_banned(const std::string& address) const;
+    common::Logger& log() const { return log_; }
+    const TorrentOptions& options() const { return opt_; }
+
+private:
+    struct PieceBuffer {
+        std::string data;
+        std::uint32_t received = 0;  // blocks
+        std::vector<bool> got;
+        std::set<PeerKey> contributors;
+    };
+    struct PeerEntry {
+        PeerConnection* conn = nullptr;
+        std::string address;
+        common::PeerId id;
+        std::int64_t connected_ms = 0;
+        std::int64_t last_block_ms = -1;
+        std::uint64_t down_bytes = 0, up_bytes = 0;  // sampled by the housekeeper
+        double down_rate = 0, up_rate = 0;
+    };
+
+    void finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf);
+    void broadcast_have(std::uint32_t piece);
+    void announcer_loop();
+    void housekeeper_loop();
+    void rechoke(std::int64_t now_ms);
+    void save_resume_locked_out();
+    void fail(const std::string& why);
+    common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
+    void reap_finished_threads();
+
+    common::Metainfo meta_;
+    TorrentOptions opt_;
+    common::Logger& log_;
+    TrackerClient trackers_;
+    std::unique_ptr<DiskStore> disk_;
+
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    PiecePicker picker_;
+    Choker choker_;
+    common::Bitfield have_;
+    std::map<std::uint32_t, PieceBuffer> in_flight_;
+    std::unordered_map<PeerKey, PeerEntry> peers_;
+    std::map<std::string, int> strikes_;  // address -> bad pieces sent
+    std::set<std::string> banned_;
+    std::set<std::string> connecting_;  // outgoing attempts in progress
+    PeerKey next_key_ = 1;
+    std::uint64_t bad_pieces_ = 0;
+    std::string error_;
+    bool stopping_ = false;
+    bool resume_dirty_ = false;
+    bool completed_announced_ = false;
+    std::vector<std::thread> threads_;                 // connection threads
+    std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_;
+
+    std::atomic<std::uint64_t> downloaded_{0};
+    std::atomic<std::uint64_t> uploaded_{0};
+    double down_rate_ = 0, up_rate_ = 0;  // under mu_
+
+    std::thread announcer_;
+    std::thread housekeeper_;
+};
+
+}  // namespace mt::client
