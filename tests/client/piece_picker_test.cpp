@@ -322,30 +322,38 @@ TEST(PiecePicker, EndgameCancelsEveryDuplicate) {
     EXPECT_TRUE(p.block_received(1, a[0]).empty());
 }
 
-// A whole download driven through the public interface: every piece ends
-// verified, and the books balance at every step.
+// A whole download driven through the public interface, with timeouts,
+// disconnects and hash failures: every piece ends verified, and the picker's
+// count of outstanding requests matches the peers' at every step.
 TEST(PiecePicker, SimulatedSwarmCompletes) {
     const std::size_t n = 37;
     PiecePicker p(n, kPiece, (n - 1) * kPiece + 5000, PickerConfig{4, 3, 99});
     std::mt19937 rng(5);
     std::vector<std::vector<Block>> inflight(6);
-    for (PeerKey k = 0; k < 5; ++k) {
+    auto join = [&](PeerKey k) {
+        if (k == 5) return p.peer_has_all(k);
         std::vector<bool> bf(n);
         for (std::size_t i = 0; i < n; ++i)
             bf[i] = rng() % 3 != 0;
-        p.peer_bitfield(k, bf);
-    }
-    p.peer_has_all(5);
-    for (int step = 0; step < 10000 && !p.complete(); ++step) {
+        ASSERT_TRUE(p.peer_bitfield(k, bf));
+    };
+    for (PeerKey k = 0; k < 6; ++k)
+        join(k);
+    int failures = 0;
+    for (int step = 0; step < 20000 && !p.complete(); ++step) {
         const PeerKey k = rng() % 6;
         if (rng() % 50 == 0) {
             p.requests_timed_out(k);
             inflight[k].clear();
-            continue;
+        } else if (rng() % 100 == 0) {
+            p.peer_gone(k);
+            inflight[k].clear();
+            join(k);
         }
         auto more = p.pick(k, 5 - std::min<std::size_t>(5, inflight[k].size()));
         inflight[k].insert(inflight[k].end(), more.begin(), more.end());
-        ASSERT_EQ(p.outstanding(k), inflight[k].size());
+        for (PeerKey j = 0; j < 6; ++j)
+            ASSERT_EQ(p.outstanding(j), inflight[j].size()) << step;
         if (inflight[k].empty()) continue;
         const Block b = inflight[k].front();
         inflight[k].erase(inflight[k].begin());
@@ -353,8 +361,15 @@ TEST(PiecePicker, SimulatedSwarmCompletes) {
             auto& v = inflight[other];
             v.erase(std::find(v.begin(), v.end(), b));
         }
-        if (p.piece_downloaded(b.piece)) p.piece_verified(b.piece);
+        if (!p.piece_downloaded(b.piece)) continue;
+        if (failures < 3 && b.piece % 2 == 0) {
+            ++failures;
+            EXPECT_FALSE(p.piece_failed(b.piece).empty());
+        } else {
+            p.piece_verified(b.piece);
+        }
     }
+    EXPECT_EQ(failures, 3);
     EXPECT_TRUE(p.complete());
     EXPECT_EQ(p.bytes_left(), 0u);
 }
