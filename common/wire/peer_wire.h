@@ -250,7 +250,8 @@ class MessageDecoder {
     MessageDecoder(std::optional<std::uint32_t> piece_count, const Limits& limits)
         : limits_(limits), piece_count_(piece_count) {}
 
-    // Once the metadata is known (BEP 9). Applies from the next length prefix.
+    // Once the metadata is known (BEP 9). Applies to frames whose id has not
+    // arrived yet.
     void set_piece_count(std::uint32_t pieces) { piece_count_ = pieces; }
 
     void feed(std::string_view bytes);
