@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "create") return mt::client::run_create(args);
         if (cmd == "info") return mt::client::run_info(args);
+        if (cmd == "get") return mt::client::run_get(args);
+        if (cmd == "seed") return mt::client::run_seed(args);
         if (cmd == "--version") {
             std::cout << "mtorrent client " << mt::common::kVersion << "\n";
             return 0;

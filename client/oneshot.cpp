@@ -20,6 +20,10 @@ const char* oneshot_usage() {
     return "usage: client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
            "[--threads N]\n"
            "       client info <x.mtorrent>\n"
+           "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "
+           "SECONDS]\n"
+           "                  [--timeout SECONDS] [--log FILE]\n"
+           "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }
 

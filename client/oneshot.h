@@ -12,6 +12,9 @@ namespace mt::client {
 
 int run_create(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
+// get/seed run a swarm session in this process (client/transfer_cmd.cpp).
+int run_get(const std::vector<std::string>& args);
+int run_seed(const std::vector<std::string>& args);
 
 // The usage text of the one-shot commands.
 const char* oneshot_usage();

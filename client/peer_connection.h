@@ -31,7 +31,7 @@ namespace mt::client {
 class Torrent;
 
 class PeerConnection {
-public:
+  public:
     PeerConnection(Torrent& torrent, common::Fd fd, std::string address, bool outgoing);
     ~PeerConnection();
     PeerConnection(const PeerConnection&) = delete;
@@ -49,7 +49,7 @@ public:
     std::uint64_t bytes_up() const { return bytes_up_.load(); }
     bool peer_interested() const { return peer_interested_.load(); }
 
-private:
+  private:
     bool handshake(std::optional<common::wire::Handshake>& theirs);
     bool loop();
     bool handle(common::wire::Message& m);

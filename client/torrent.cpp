@@ -18,7 +18,8 @@ using common::cat;
 namespace {
 
 std::int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -37,7 +38,8 @@ common::PeerId make_peer_id() {
     static const char* alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     std::string id = "-MT0100-";
     const std::string r = common::random_bytes(12);
-    for (char c : r) id.push_back(alphabet[static_cast<unsigned char>(c) % 62]);
+    for (char c : r)
+        id.push_back(alphabet[static_cast<unsigned char>(c) % 62]);
     return common::PeerId::from_bytes(id);
 }
 
@@ -50,22 +52,27 @@ Torrent::Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& 
               PickerConfig{4, 2, std::hash<std::string>{}(std::string(opt_.peer_id.view()))}),
       have_(meta_.piece_count()) {}
 
-Torrent::~Torrent() { stop(); }
+Torrent::~Torrent() {
+    stop();
+}
 
 common::Status Torrent::start() {
-    auto disk = DiskStore::open(opt_.data_path, meta_.length, meta_.piece_length, DiskStore::Mode::create_or_open);
+    auto disk = DiskStore::open(
+        opt_.data_path, meta_.length, meta_.piece_length,
+        opt_.assume_complete ? DiskStore::Mode::open_existing : DiskStore::Mode::create_or_open);
     if (!disk) return disk.error();
     disk_ = std::make_unique<DiskStore>(std::move(disk).value());
 
-    std::vector<bool> verified(meta_.piece_count(), false);
+    std::vector<bool> verified(meta_.piece_count(), opt_.assume_complete);
     bool restored = false;
-    if (!opt_.resume_path.empty()) {
+    if (!opt_.resume_path.empty() && !opt_.assume_complete) {
         auto r = load_resume(opt_.resume_path, meta_.info_hash, meta_.piece_count());
         if (r) {
             verified = r->verified;
             restored = true;
         } else if (r.error().code != common::Errc::not_found) {
-            log_.warn(cat("resume state not used (", r.error().message, "); checking the file instead"));
+            log_.warn(
+                cat("resume state not used (", r.error().message, "); checking the file instead"));
             opt_.verify_existing = true;
         }
     }
@@ -93,7 +100,8 @@ void Torrent::stop() {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return;
         stopping_ = true;
-        for (auto& [k, p] : peers_) p.conn->close();
+        for (auto& [k, p] : peers_)
+            p.conn->close();
     }
     cv_.notify_all();
     if (announcer_.joinable()) announcer_.join();
@@ -101,11 +109,13 @@ void Torrent::stop() {
     std::vector<std::thread> threads;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        for (auto& [k, p] : peers_) p.conn->close();  // connections that came in meanwhile
+        for (auto& [k, p] : peers_)
+            p.conn->close();  // connections that came in meanwhile
         threads.swap(threads_);
         thread_done_.clear();
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     if (disk_) {
         (void)disk_->sync();
         save_resume_locked_out();
@@ -128,12 +138,15 @@ void Torrent::reap_finished_threads() {
             }
         }
     }
-    for (auto& t : done) t.join();
+    for (auto& t : done)
+        t.join();
 }
 
-void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs, const std::string& address) {
+void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
+                           const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers || banned_.count(address)) return;
+    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers || banned_.count(address))
+        return;
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
     threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
@@ -201,7 +214,8 @@ common::Bitfield Torrent::have_bitfield() const {
 
 bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
     std::vector<bool> v(bits.size());
-    for (std::size_t i = 0; i < bits.size(); ++i) v[i] = bits.get(i);
+    for (std::size_t i = 0; i < bits.size(); ++i)
+        v[i] = bits.get(i);
     std::lock_guard<std::mutex> lock(mu_);
     if (bits.all()) {
         picker_.peer_has_all(key);
@@ -236,7 +250,8 @@ std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
 
 void Torrent::requests_returned(PeerKey key, const std::vector<Block>& blocks) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& b : blocks) picker_.request_failed(key, b);
+    for (const auto& b : blocks)
+        picker_.request_failed(key, b);
 }
 
 std::vector<Block> Torrent::requests_timed_out(PeerKey key) {
@@ -249,11 +264,22 @@ bool Torrent::have_piece(std::uint32_t piece) const {
     return piece < have_.size() && have_.get(piece);
 }
 
-common::Status Torrent::read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length, char* out) const {
+common::Status Torrent::read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
+                                   char* out) const {
     return disk_->read(std::uint64_t{piece} * meta_.piece_length + offset, length, out);
 }
 
-void Torrent::count_upload(std::uint64_t bytes) { uploaded_ += bytes; }
+void Torrent::count_upload(std::uint64_t bytes) {
+    uploaded_ += bytes;
+}
+
+void Torrent::interest_changed() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        rechoke_soon_ = true;
+    }
+    cv_.notify_all();
+}
 
 bool Torrent::is_banned(const std::string& address) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -272,10 +298,12 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         const std::uint32_t piece_size = picker_.piece_size(piece);
         if (offset % kBlockSize != 0 || offset >= piece_size ||
             data.size() != std::min<std::uint64_t>(kBlockSize, piece_size - offset)) {
-            return true;  // not a block we would ask for: ignore it (the sender is counted by the connection)
+            return true;  // not a block we would ask for: ignore it (the sender is counted by the
+                          // connection)
         }
         auto others = picker_.block_received(key, b);
-        for (PeerKey o : others) cancel.emplace_back(o, b);
+        for (PeerKey o : others)
+            cancel.emplace_back(o, b);
         auto it = in_flight_.find(piece);
         if (it == in_flight_.end()) {
             PieceBuffer nb;
@@ -305,7 +333,8 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
 void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
     // Verify and write with no lock held.
     const auto digest = common::Sha1::digest(buf.data);
-    const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) == meta_.piece_hash(piece);
+    const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) ==
+                      meta_.piece_hash(piece);
     if (good) {
         if (auto s = disk_->write_piece(piece, buf.data); !s) return fail(s.error().message);
         {
@@ -329,20 +358,23 @@ void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
             const std::string& addr = it->second.address;
             if (++strikes_[addr] >= kMaxStrikes && !banned_.count(addr)) {
                 banned_.insert(addr);
-                log_.warn(cat("banned peer ", addr, ": sent ", strikes_[addr], " pieces that failed the hash check"));
+                log_.warn(cat("banned peer ", addr, ": sent ", strikes_[addr],
+                              " pieces that failed the hash check"));
                 to_close.push_back(it->second.conn);
             }
         }
         log_.warn(cat("piece ", piece, " failed its SHA-1 check (from ", buf.contributors.size(),
                       " peer(s)); fetching it again"));
-        for (auto* c : to_close) c->close();
+        for (auto* c : to_close)
+            c->close();
     }
     (void)key;
 }
 
 void Torrent::broadcast_have(std::uint32_t piece) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [k, p] : peers_) p.conn->post_have(piece);
+    for (auto& [k, p] : peers_)
+        p.conn->post_have(piece);
 }
 
 void Torrent::fail(const std::string& why) {
@@ -350,7 +382,8 @@ void Torrent::fail(const std::string& why) {
         std::lock_guard<std::mutex> lock(mu_);
         if (!error_.empty()) return;
         error_ = why;
-        for (auto& [k, p] : peers_) p.conn->close();
+        for (auto& [k, p] : peers_)
+            p.conn->close();
     }
     log_.error(cat(meta_.name, ": download stopped: ", why));
     cv_.notify_all();
@@ -363,7 +396,8 @@ bool Torrent::complete() const {
 
 bool Torrent::wait_complete(int timeout_ms) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return have_.all() || !error_.empty() || stopping_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                 [&] { return have_.all() || !error_.empty() || stopping_; });
     return have_.all();
 }
 
@@ -394,7 +428,8 @@ void Torrent::save_resume_locked_out() {
         if (!resume_dirty_) return;
         resume_dirty_ = false;
         v.resize(have_.size());
-        for (std::size_t i = 0; i < v.size(); ++i) v[i] = have_.get(i);
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] = have_.get(i);
     }
     // The pieces must be on disk before the state that says so.
     if (auto s = disk_->sync(); !s) return fail(s.error().message);
@@ -435,7 +470,8 @@ void Torrent::announcer_loop() {
             if (ev == common::AnnounceEvent::completed) completed_announced_ = true;
             ev = common::AnnounceEvent::none;
             for (const auto& p : r->peers) {
-                if (p.port == opt_.listen_port && (p.ip >> 24) == 127 && p.ip == 0x7f000001) continue;
+                if (p.port == opt_.listen_port && (p.ip >> 24) == 127 && p.ip == 0x7f000001)
+                    continue;
                 connect_to(p.ip, p.port);
             }
             interval_ms = std::int64_t{std::max<std::uint32_t>(r->interval, 1)} * 1000;
@@ -452,7 +488,8 @@ void Torrent::announcer_loop() {
             return stopping_ || (!was_complete && have_.all() && !completed_announced_);
         });
         if (stopping_) break;
-        if (!was_complete && have_.all() && !completed_announced_) ev = common::AnnounceEvent::completed;
+        if (!was_complete && have_.all() && !completed_announced_)
+            ev = common::AnnounceEvent::completed;
     }
     // Tell the trackers we are leaving (best effort, short deadline).
     (void)trackers_.announce(announce_request(common::AnnounceEvent::stopped));
@@ -467,7 +504,8 @@ void Torrent::housekeeper_loop() {
     while (true) {
         {
             std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
+            cv_.wait_for(lock, std::chrono::milliseconds(500),
+                         [&] { return stopping_ || rechoke_soon_; });
             if (stopping_) break;
         }
         const std::int64_t now = mono_ms();
@@ -480,7 +518,8 @@ void Torrent::housekeeper_loop() {
             for (auto& [k, p] : peers_) {
                 const std::uint64_t pd = p.conn->bytes_down(), pu = p.conn->bytes_up();
                 // ~20 s rolling rates for the choker.
-                p.down_rate = 0.95 * p.down_rate + 0.05 * static_cast<double>(pd - p.down_bytes) / dt;
+                p.down_rate =
+                    0.95 * p.down_rate + 0.05 * static_cast<double>(pd - p.down_bytes) / dt;
                 p.up_rate = 0.95 * p.up_rate + 0.05 * static_cast<double>(pu - p.up_bytes) / dt;
                 p.down_bytes = pd;
                 p.up_bytes = pu;
@@ -489,7 +528,13 @@ void Torrent::housekeeper_loop() {
             last_up = u;
             last_tick = now;
         }
-        if (now - last_rechoke >= 10000 || last_rechoke == 0) {
+        bool soon;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            soon = rechoke_soon_;
+            rechoke_soon_ = false;
+        }
+        if (now - last_rechoke >= 10000 || last_rechoke == 0 || soon) {
             rechoke(now);
             last_rechoke = now;
         }

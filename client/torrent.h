@@ -41,14 +41,15 @@ namespace mt::client {
 class PeerConnection;
 
 struct TorrentOptions {
-    std::string data_path;     // the file
-    std::string resume_path;   // verified pieces; empty: none (seeding a complete file)
+    std::string data_path;    // the file
+    std::string resume_path;  // verified pieces; empty: none (seeding a complete file)
     std::uint16_t listen_port = 0;
     common::PeerId peer_id;
     std::size_t max_peers = 60;
     std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
     int tracker_timeout_ms = 2000;
     bool verify_existing = false;  // hash an existing file to find the pieces we have
+    bool assume_complete = false;  // the caller has verified the whole file (seeding)
 };
 
 struct TorrentStats {
@@ -71,7 +72,7 @@ struct TorrentStats {
 common::PeerId make_peer_id();
 
 class Torrent {
-public:
+  public:
     Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& log);
     ~Torrent();
     Torrent(const Torrent&) = delete;
@@ -85,7 +86,8 @@ public:
     void stop();
 
     // A connection the peer server accepted (its handshake is already read).
-    void add_incoming(common::Fd fd, const common::wire::Handshake& theirs, const std::string& address);
+    void add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
+                      const std::string& address);
     // Starts an outgoing connection (in its own thread) unless we already have
     // one to that address or are at max_peers.
     void connect_to(std::uint32_t ip, std::uint16_t port);
@@ -114,13 +116,17 @@ public:
     bool on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
                   std::vector<std::pair<PeerKey, Block>>& cancel);
     bool have_piece(std::uint32_t piece) const;
-    common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length, char* out) const;
+    common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
+                              char* out) const;
     void count_upload(std::uint64_t bytes);
+    // A peer became interested or not: rechoke soon rather than at the next
+    // 10 s round, so a free slot is never left idle.
+    void interest_changed();
     bool is_banned(const std::string& address) const;
     common::Logger& log() const { return log_; }
     const TorrentOptions& options() const { return opt_; }
 
-private:
+  private:
     struct PieceBuffer {
         std::string data;
         std::uint32_t received = 0;  // blocks
@@ -168,8 +174,9 @@ private:
     std::string error_;
     bool stopping_ = false;
     bool resume_dirty_ = false;
+    bool rechoke_soon_ = false;
     bool completed_announced_ = false;
-    std::vector<std::thread> threads_;                 // connection threads
+    std::vector<std::thread> threads_;  // connection threads
     std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_;
 
     std::atomic<std::uint64_t> downloaded_{0};

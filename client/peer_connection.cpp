@@ -1,0 +1,397 @@
+#include "client/peer_connection.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+#include "client/torrent.h"
+#include "common/net/socket.h"
+
+namespace mt::client {
+
+using common::cat;
+namespace wire = common::wire;
+
+namespace {
+
+constexpr int kHandshakeTimeoutMs = 10000;
+constexpr std::int64_t kRequestTimeoutMs = 15000;
+constexpr std::int64_t kIdleTimeoutMs = 150000;
+constexpr std::int64_t kKeepAliveMs = 90000;
+constexpr std::size_t kMaxQueuedUploads = 512;
+constexpr int kMaxBadRequests = 20;
+constexpr std::size_t kOutputHighWater = 1u << 20;
+
+std::int64_t mono_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+PeerConnection::PeerConnection(Torrent& torrent, common::Fd fd, std::string address, bool outgoing)
+    : t_(torrent),
+      fd_(std::move(fd)),
+      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      address_(std::move(address)),
+      outgoing_(outgoing),
+      decoder_(static_cast<std::uint32_t>(torrent.meta().piece_count())) {}
+
+PeerConnection::~PeerConnection() = default;
+
+void PeerConnection::close() {
+    closing_ = true;
+    ::shutdown(fd_.get(), SHUT_RDWR);
+    const std::uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+}
+
+void PeerConnection::post_have(std::uint32_t piece) {
+    {
+        std::lock_guard<std::mutex> lock(note_mu_);
+        note_haves_.push_back(piece);
+    }
+    const std::uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+}
+
+void PeerConnection::set_choked(bool choked) {
+    {
+        std::lock_guard<std::mutex> lock(note_mu_);
+        note_choke_ = choked;
+    }
+    const std::uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+}
+
+void PeerConnection::run(std::optional<wire::Handshake> theirs) {
+    if (!handshake(theirs)) return;
+    key_ = t_.attach(this, address_, theirs->peer_id);
+    if (key_ == 0) return;  // stopping, or a second connection to the same peer
+    fast_ = theirs->fast();
+    const std::string why = loop() ? "" : "";
+    (void)why;
+    drop_outstanding();
+    t_.detach(key_);
+}
+
+bool PeerConnection::handshake(std::optional<wire::Handshake>& theirs) {
+    wire::Handshake mine;
+    mine.info_hash = t_.meta().info_hash;
+    mine.peer_id = t_.peer_id();
+    mine.set_fast(true);
+    std::string out;
+    wire::encode(mine, out);
+    if (!common::write_all(fd_.get(), out, kHandshakeTimeoutMs)) return false;
+    if (!theirs) {
+        char buf[wire::kHandshakeSize];
+        if (!common::read_exact(fd_.get(), buf, sizeof buf, kHandshakeTimeoutMs)) return false;
+        auto h = wire::decode_handshake(std::string_view(buf, sizeof buf));
+        if (!h) {
+            t_.log().debug(cat("peer ", address_, ": bad handshake: ", h.error().message));
+            return false;
+        }
+        if (h->info_hash != t_.meta().info_hash) {
+            t_.log().debug(cat("peer ", address_, " answered with another info_hash"));
+            return false;
+        }
+        theirs = *h;
+    }
+    if (theirs->peer_id == t_.peer_id()) return false;  // we connected to ourselves
+    return true;
+}
+
+void PeerConnection::send(const wire::Message& m) {
+    wire::encode(m, out_);
+    last_send_ms_ = mono_ms();
+}
+
+bool PeerConnection::loop() {
+    (void)common::set_nonblocking(fd_.get(), true);
+    (void)common::set_nodelay(fd_.get());
+    const std::int64_t start = mono_ms();
+    last_recv_ms_ = last_send_ms_ = last_block_ms_ = start;
+
+    // What we have: BEP 6 shortcuts when both speak it.
+    const common::Bitfield have = t_.have_bitfield();
+    if (fast_ && have.all()) {
+        send(wire::HaveAll{});
+    } else if (fast_ && have.none()) {
+        send(wire::HaveNone{});
+    } else if (!have.none()) {
+        send(wire::BitfieldMsg{have.wire()});
+    }
+
+    std::vector<char> buf(256 * 1024);
+    while (!closing_) {
+        if (!flush_output(false)) return false;
+        pollfd fds[2] = {
+            {fd_.get(), static_cast<short>(POLLIN | (out_off_ < out_.size() ? POLLOUT : 0)), 0},
+            {wake_.get(), POLLIN, 0}};
+        const int rc = ::poll(fds, 2, 250);
+        if (rc < 0 && errno != EINTR) return false;
+        if (fds[1].revents & POLLIN) {
+            std::uint64_t v;
+            (void)!::read(wake_.get(), &v, sizeof v);
+        }
+        if (closing_) return false;
+        take_notes();
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            // Read what is there (bounded, so notes and uploads get their turn).
+            for (int round = 0; round < 4; ++round) {
+                const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+                if (n == 0) return false;
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+                    return false;
+                }
+                last_recv_ms_ = mono_ms();
+                decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+                while (true) {
+                    auto step = decoder_.next();
+                    if (std::holds_alternative<wire::MessageDecoder::NeedMore>(step)) break;
+                    if (auto* e = std::get_if<common::Error>(&step)) {
+                        t_.log().warn(cat("peer ", address_, " disconnected: ", e->message));
+                        return false;
+                    }
+                    if (!handle(std::get<wire::Message>(step))) return false;
+                }
+                if (static_cast<std::size_t>(n) < buf.size()) break;
+            }
+        }
+        const std::int64_t now = mono_ms();
+        if (!outstanding_.empty() && now - last_block_ms_ > kRequestTimeoutMs) {
+            // Slow or stalled: give its requests to others.
+            t_.requests_timed_out(key_);
+            outstanding_.clear();
+            last_block_ms_ = now;
+        }
+        if (now - last_recv_ms_ > kIdleTimeoutMs) {
+            t_.log().info(
+                cat("peer ", address_, " silent for ", kIdleTimeoutMs / 1000, " s: disconnected"));
+            return false;
+        }
+        if (now - last_send_ms_ > kKeepAliveMs) send(wire::KeepAlive{});
+        update_interest();
+        fill_pipeline();
+        serve_uploads();
+    }
+    return false;
+}
+
+void PeerConnection::take_notes() {
+    std::vector<std::uint32_t> haves;
+    std::optional<bool> choke;
+    {
+        std::lock_guard<std::mutex> lock(note_mu_);
+        haves.swap(note_haves_);
+        choke = std::exchange(note_choke_, std::nullopt);
+    }
+    for (auto piece : haves)
+        send(wire::Have{piece});
+    if (choke && *choke != am_choking_) {
+        am_choking_ = *choke;
+        if (am_choking_) {
+            send(wire::Choke{});
+            // BEP 6: pending requests are rejected explicitly; BEP 3: dropped.
+            if (fast_)
+                for (const auto& r : uploads_)
+                    send(wire::Reject{r.index, r.begin, r.length});
+            uploads_.clear();
+        } else {
+            send(wire::Unchoke{});
+        }
+    }
+}
+
+void PeerConnection::update_interest() {
+    const bool want = t_.interesting(key_);
+    if (want != am_interested_) {
+        am_interested_ = want;
+        if (want) {
+            send(wire::Interested{});
+        } else {
+            send(wire::NotInterested{});
+        }
+    }
+}
+
+void PeerConnection::fill_pipeline() {
+    if (peer_choking_ || !am_interested_) return;
+    const std::size_t want = t_.options().pipeline_blocks;
+    if (outstanding_.size() + 8 > want && !outstanding_.empty()) return;  // ask in batches
+    auto blocks = t_.pick(key_, want - outstanding_.size());
+    if (outstanding_.empty()) last_block_ms_ = mono_ms();
+    for (const auto& b : blocks) {
+        send(wire::Request{b.piece, b.offset, b.length});
+        outstanding_.push_back(b);
+    }
+}
+
+void PeerConnection::serve_uploads() {
+    std::string block;
+    while (!uploads_.empty() && out_.size() - out_off_ < kOutputHighWater) {
+        const wire::Request r = uploads_.front();
+        uploads_.pop_front();
+        block.resize(r.length);
+        if (auto s = t_.read_block(r.index, r.begin, r.length, block.data()); !s) {
+            t_.log().error(cat("cannot serve a block to ", address_, ": ", s.error().message));
+            if (fast_) send(wire::Reject{r.index, r.begin, r.length});
+            continue;
+        }
+        wire::encode_piece_header(r.index, r.begin, r.length, out_);
+        out_ += block;
+        last_send_ms_ = mono_ms();
+        bytes_up_ += r.length;
+        t_.count_upload(r.length);
+    }
+}
+
+bool PeerConnection::flush_output(bool block) {
+    while (out_off_ < out_.size()) {
+        const ssize_t w =
+            ::send(fd_.get(), out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
+        if (w > 0) {
+            out_off_ += static_cast<std::size_t>(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!block) break;
+            if (!common::wait_writable(fd_.get(), 30000)) return false;
+            continue;
+        }
+        return false;
+    }
+    if (out_off_ == out_.size()) {
+        out_.clear();
+        out_off_ = 0;
+    } else if (out_off_ > (1u << 20)) {
+        out_.erase(0, out_off_);
+        out_off_ = 0;
+    }
+    return true;
+}
+
+void PeerConnection::remove_outstanding(std::uint32_t piece, std::uint32_t offset) {
+    auto it = std::find_if(outstanding_.begin(), outstanding_.end(),
+                           [&](const Block& b) { return b.piece == piece && b.offset == offset; });
+    if (it != outstanding_.end()) outstanding_.erase(it);
+}
+
+void PeerConnection::drop_outstanding() {
+    if (!outstanding_.empty()) t_.requests_returned(key_, outstanding_);
+    outstanding_.clear();
+}
+
+bool PeerConnection::handle_request(const wire::Request& r) {
+    const auto& m = t_.meta();
+    const std::uint64_t piece_size = r.index < m.piece_count() ? m.piece_size(r.index) : 0;
+    const bool valid = r.length > 0 && r.length <= kBlockSize && r.index < m.piece_count() &&
+                       std::uint64_t{r.begin} + r.length <= piece_size && t_.have_piece(r.index);
+    if (!valid) {
+        if (++bad_requests_ > kMaxBadRequests) {
+            t_.log().warn(
+                cat("peer ", address_, " dropped: ", bad_requests_,
+                    " invalid requests (over 16 KiB, out of range or for pieces we lack)"));
+            return false;
+        }
+        if (fast_) send(wire::Reject{r.index, r.begin, r.length});
+        return true;
+    }
+    if (am_choking_) {
+        if (fast_) send(wire::Reject{r.index, r.begin, r.length});
+        return true;
+    }
+    if (uploads_.size() >= kMaxQueuedUploads) {
+        if (fast_) send(wire::Reject{r.index, r.begin, r.length});
+        return true;
+    }
+    uploads_.push_back(r);
+    return true;
+}
+
+bool PeerConnection::handle(wire::Message& msg) {
+    if (auto* p = std::get_if<wire::Piece>(&msg)) {
+        const std::size_t n = p->block.size();
+        bytes_down_ += n;
+        last_block_ms_ = mono_ms();
+        remove_outstanding(p->index, p->begin);
+        std::vector<std::pair<PeerKey, Block>> cancel;
+        if (!t_.on_block(key_, p->index, p->begin, std::move(p->block), cancel))
+            return false;  // banned
+        (void)cancel;      // the endgame's duplicate requests are cheap; others learn via have
+        return true;
+    }
+    if (auto* r = std::get_if<wire::Request>(&msg)) return handle_request(*r);
+    if (auto* c = std::get_if<wire::Cancel>(&msg)) {
+        auto it = std::find_if(uploads_.begin(), uploads_.end(), [&](const wire::Request& q) {
+            return q.index == c->index && q.begin == c->begin && q.length == c->length;
+        });
+        if (it != uploads_.end()) uploads_.erase(it);
+        return true;
+    }
+    if (std::holds_alternative<wire::Choke>(msg)) {
+        peer_choking_ = true;
+        if (!fast_) drop_outstanding();  // BEP 3: a choke discards our requests
+        return true;
+    }
+    if (std::holds_alternative<wire::Unchoke>(msg)) {
+        peer_choking_ = false;
+        return true;
+    }
+    if (std::holds_alternative<wire::Interested>(msg)) {
+        if (!peer_interested_.exchange(true)) t_.interest_changed();
+        return true;
+    }
+    if (std::holds_alternative<wire::NotInterested>(msg)) {
+        if (peer_interested_.exchange(false)) t_.interest_changed();
+        return true;
+    }
+    if (auto* h = std::get_if<wire::Have>(&msg)) {
+        if (h->piece >= t_.meta().piece_count()) {
+            t_.log().warn(
+                cat("peer ", address_, " dropped: have for piece ", h->piece, " out of range"));
+            return false;
+        }
+        t_.on_have(key_, h->piece);
+        return true;
+    }
+    if (auto* b = std::get_if<wire::BitfieldMsg>(&msg)) {
+        auto bits = common::Bitfield::from_wire(b->bits, t_.meta().piece_count());
+        if (!bits) {
+            t_.log().warn(cat("peer ", address_, " dropped: ", bits.error().message));
+            return false;
+        }
+        t_.on_bitfield(key_, *bits);
+        return true;
+    }
+    if (std::holds_alternative<wire::HaveAll>(msg)) {
+        t_.on_have_all(key_);
+        return true;
+    }
+    if (std::holds_alternative<wire::HaveNone>(msg)) {
+        t_.on_bitfield(key_, common::Bitfield(t_.meta().piece_count()));
+        return true;
+    }
+    if (auto* rj = std::get_if<wire::Reject>(&msg)) {
+        auto it = std::find_if(outstanding_.begin(), outstanding_.end(), [&](const Block& b) {
+            return b.piece == rj->index && b.offset == rj->begin;
+        });
+        if (it != outstanding_.end()) {
+            t_.requests_returned(key_, {*it});
+            outstanding_.erase(it);
+        }
+        return true;
+    }
+    return true;  // keep-alive, suggest, allowed fast, extended, unknown: nothing to do
+}
+
+}  // namespace mt::client

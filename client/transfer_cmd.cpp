@@ -1,0 +1,298 @@
+// The one-shot transfer commands of bin/client:
+//   get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after S] [--timeout S] [--log FILE]
+//   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "client/oneshot.h"
+#include "client/peer_server.h"
+#include "client/piece_hasher.h"
+#include "client/torrent.h"
+#include "common/metainfo.h"
+#include "common/net/socket.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+using common::cat;
+
+namespace {
+
+struct TransferArgs {
+    std::vector<std::string> positional;
+    int port = 0;
+    std::string bind = "0.0.0.0";
+    int seed_after = 0;
+    int timeout = 0;
+    std::string log_file;
+    std::string error;
+};
+
+TransferArgs parse(const std::vector<std::string>& args) {
+    TransferArgs t;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](int lo, int hi, int& out) {
+            if (i + 1 == args.size()) return t.error = a + " needs a value", false;
+            const int v = std::atoi(args[++i].c_str());
+            if (v < lo || v > hi || args[i].empty())
+                return t.error = "invalid value for " + a, false;
+            out = v;
+            return true;
+        };
+        if (a == "--port") {
+            if (!value(0, 65535, t.port)) return t;
+        } else if (a == "--seed-after") {
+            if (!value(0, 1 << 30, t.seed_after)) return t;
+        } else if (a == "--timeout") {
+            if (!value(0, 1 << 30, t.timeout)) return t;
+        } else if (a == "--bind" || a == "--log") {
+            if (i + 1 == args.size()) return t.error = a + " needs a value", t;
+            (a == "--bind" ? t.bind : t.log_file) = args[++i];
+        } else if (a.size() > 1 && a[0] == '-') {
+            t.error = "unknown option " + a;
+            return t;
+        } else {
+            t.positional.push_back(a);
+        }
+    }
+    return t;
+}
+
+int usage_error(const std::string& why) {
+    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    return 2;
+}
+
+// Blocks SIGINT/SIGTERM so the main thread can take them with sigtimedwait.
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+bool stop_requested(const sigset_t& set, int wait_ms) {
+    timespec ts{wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+    const int sig = sigtimedwait(&set, nullptr, &ts);
+    return sig == SIGINT || sig == SIGTERM;
+}
+
+std::string progress_line(const TorrentStats& s) {
+    const double pct =
+        s.total ? 100.0 * static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0;
+    const double eta =
+        s.down_rate > 1 ? static_cast<double>(s.total - s.verified_bytes) / s.down_rate : -1;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%5.1f%%  down %s  up %s  %zu peers  ETA %s", pct,
+                  common::human_rate(s.down_rate).c_str(), common::human_rate(s.up_rate).c_str(),
+                  s.peers, s.complete ? "done" : common::human_duration(eta).c_str());
+    return buf;
+}
+
+struct Session {
+    std::unique_ptr<common::Logger> log;
+    std::unique_ptr<PeerServer> server;
+    std::unique_ptr<Torrent> torrent;
+    std::uint16_t port = 0;
+};
+
+// Opens the log, the listening socket and the torrent (not started).
+common::Result<Session> open_session(const TransferArgs& a, common::Metainfo meta,
+                                     TorrentOptions opt) {
+    Session s;
+    s.log = a.log_file.empty()
+                ? std::make_unique<common::Logger>(common::Fd())
+                : std::make_unique<common::Logger>(a.log_file, common::LogLevel::info);
+    auto listener = common::tcp_listen({a.bind, static_cast<std::uint16_t>(a.port)}, 128);
+    if (!listener) return listener.error();
+    auto port = common::local_port(listener->get());
+    if (!port) return port.error();
+    s.port = *port;
+    opt.listen_port = *port;
+    opt.peer_id = make_peer_id();
+    s.server = std::make_unique<PeerServer>(std::move(listener).value(), *s.log);
+    s.torrent = std::make_unique<Torrent>(std::move(meta), std::move(opt), *s.log);
+    s.server->add(s.torrent.get());
+    return s;
+}
+
+void close_session(Session& s) {
+    s.server->stop();
+    s.torrent->stop();
+}
+
+}  // namespace
+
+int run_get(const std::vector<std::string>& args) {
+    const sigset_t signals = stop_signals();
+    auto a = parse(args);
+    if (!a.error.empty()) return usage_error(a.error);
+    if (a.positional.size() != 2) return usage_error("get takes a .mtorrent and a destination");
+    auto meta = common::load_metainfo(a.positional[0]);
+    if (!meta) {
+        std::cerr << "client: " << meta.error().message << "\n";
+        return 1;
+    }
+    if (meta->multi_file()) {
+        std::cerr << "client: " << a.positional[0]
+                  << " describes a folder; downloading folders is not supported yet\n";
+        return 1;
+    }
+    std::string dest = a.positional[1];
+    struct stat st {};
+    if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest += "/" + meta->name;
+    TorrentOptions opt;
+    opt.data_path = dest;
+    opt.resume_path = dest + ".mtresume";
+    const std::string name = meta->name;
+    auto session = open_session(a, std::move(meta).value(), opt);
+    if (!session) {
+        std::cerr << "client: " << session.error().message << "\n";
+        return 1;
+    }
+    Torrent& t = *session->torrent;
+    if (auto s = t.start(); !s) {
+        std::cerr << "client: cannot start " << name << ": " << s.error().message << "\n";
+        return 1;
+    }
+    session->server->start();
+    const bool tty = ::isatty(STDOUT_FILENO);
+    const auto started = std::chrono::steady_clock::now();
+    auto last_line = started;
+    bool interrupted = false;
+    while (true) {
+        if (t.wait_complete(250)) break;
+        const TorrentStats s = t.stats();
+        if (!s.error.empty()) break;
+        if (stop_requested(signals, 1)) {
+            interrupted = true;
+            break;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (tty) {
+            std::printf("\r\033[K%s: %s", name.c_str(), progress_line(s).c_str());
+            std::fflush(stdout);
+        } else if (now - last_line > std::chrono::seconds(5)) {
+            std::printf("%s: %s\n", name.c_str(), progress_line(s).c_str());
+            std::fflush(stdout);
+            last_line = now;
+        }
+        if (a.timeout && now - started > std::chrono::seconds(a.timeout)) break;
+    }
+    const TorrentStats s = t.stats();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (tty) std::printf("\r\033[K");
+    if (!s.complete) {
+        close_session(*session);
+        if (interrupted) {
+            std::printf("%s: interrupted at %s; run the same command again to resume\n",
+                        name.c_str(), progress_line(s).c_str());
+            return 130;
+        }
+        std::cerr << "client: " << name << " not complete: "
+                  << (s.error.empty() ? "timed out after " + std::to_string(a.timeout) + " s"
+                                      : s.error)
+                  << "\n";
+        return 1;
+    }
+    std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n", dest.c_str(),
+                common::human_bytes(s.total).c_str(), secs,
+                common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
+                static_cast<unsigned long long>(s.uploaded));
+    std::fflush(stdout);
+    if (a.seed_after > 0) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(a.seed_after);
+        while (std::chrono::steady_clock::now() < until && !stop_requested(signals, 250)) {
+        }
+    }
+    close_session(*session);
+    ::unlink(opt.resume_path.c_str());  // complete: the file itself is the state now
+    return 0;
+}
+
+int run_seed(const std::vector<std::string>& args) {
+    const sigset_t signals = stop_signals();
+    auto a = parse(args);
+    if (!a.error.empty()) return usage_error(a.error);
+    if (a.positional.size() != 2) return usage_error("seed takes a .mtorrent and the file");
+    auto meta = common::load_metainfo(a.positional[0]);
+    if (!meta) {
+        std::cerr << "client: " << meta.error().message << "\n";
+        return 1;
+    }
+    if (meta->multi_file()) {
+        std::cerr << "client: seeding folders is not supported yet\n";
+        return 1;
+    }
+    const std::string path = a.positional[1];
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        std::cerr << "client: cannot open " << path << ": No such file or directory\n";
+        return 1;
+    }
+    if (static_cast<std::uint64_t>(st.st_size) != meta->length) {
+        std::cerr << "client: " << path << " is " << st.st_size << " bytes; the .mtorrent says "
+                  << meta->length << "\n";
+        return 1;
+    }
+    auto hashes = hash_file_pieces(path, meta->length, meta->piece_length);
+    if (!hashes) {
+        std::cerr << "client: " << hashes.error().message << "\n";
+        return 1;
+    }
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < meta->piece_count(); ++i)
+        if (std::string_view(*hashes).substr(i * 20, 20) != meta->piece_hash(i)) ++bad;
+    if (bad) {
+        std::cerr << "client: " << path << " does not match the .mtorrent: " << bad << " of "
+                  << meta->piece_count() << " pieces differ\n";
+        return 1;
+    }
+    TorrentOptions opt;
+    opt.data_path = path;
+    opt.assume_complete = true;  // just checked, piece by piece
+    const std::string name = meta->name;
+    auto session = open_session(a, std::move(meta).value(), opt);
+    if (!session) {
+        std::cerr << "client: " << session.error().message << "\n";
+        return 1;
+    }
+    if (auto s = session->torrent->start(); !s) {
+        std::cerr << "client: cannot seed " << name << ": " << s.error().message << "\n";
+        return 1;
+    }
+    session->server->start();
+    std::printf("seeding %s on port %u (Ctrl-C to stop)\n", name.c_str(), session->port);
+    std::fflush(stdout);
+    const bool tty = ::isatty(STDOUT_FILENO);
+    auto last_line = std::chrono::steady_clock::now();
+    while (!stop_requested(signals, 250)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (tty) {
+            std::printf("\r\033[K%s: %s", name.c_str(),
+                        progress_line(session->torrent->stats()).c_str());
+            std::fflush(stdout);
+        } else if (now - last_line > std::chrono::seconds(10)) {
+            std::printf("%s: %s\n", name.c_str(), progress_line(session->torrent->stats()).c_str());
+            std::fflush(stdout);
+            last_line = now;
+        }
+    }
+    if (tty) std::printf("\n");
+    session->server->remove(session->torrent.get());
+    close_session(*session);
+    std::printf("stopped seeding %s\n", name.c_str());
+    return 0;
+}
+
+}  // namespace mt::client
