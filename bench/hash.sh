@@ -26,32 +26,39 @@ time_cmd() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-bench() {  # bench NAME CMD... (the command writes $work/out.torrent)
-    local name=$1
+# Runs every tool once per round, round after round, so that a change in the
+# machine's load hits all of them alike; reports each one's median.
+names=()
+cmds=()
+add() {  # add NAME CMD...
+    names+=("$1")
     shift
-    local times=() rss=0
-    for _ in $(seq "$runs"); do
-        rm -f "$work/out.torrent"
-        read -r t r < <(time_cmd "$@")
-        times+=("$t")
-        [ "$r" -gt "$rss" ] && rss=$r
-    done
-    local med
-    med=$(printf '%s\n' "${times[@]}" | median)
-    printf '%-28s %8.3f s %9.0f MiB/s %8d KiB peak RSS\n' "$name" "$med" \
-        "$(awk -v s="$size_mib" -v t="$med" 'BEGIN{print s / t}')" "$rss"
+    cmds+=("$(printf '%q ' "$@")")
 }
-
-echo "bench/hash: ${size_mib} MiB file, 512 KiB pieces, warm cache, median of $runs runs, $(nproc) cores"
-bench "mtorrent create" bin/client create "$file" "$work/out.torrent" --tracker http://127.0.0.1:1/announce --force
+add "mtorrent create" bin/client create "$file" "$work/out.torrent" --tracker http://127.0.0.1:1/announce --force
 if command -v mktorrent >/dev/null; then
-    bench "mktorrent -l 19 -t 2" mktorrent -l 19 -t 2 -a http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
+    add "mktorrent -l 19 -t 2" mktorrent -l 19 -t 2 -a http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
 else
     echo "mktorrent: not installed (apt-get install -y mktorrent)"
 fi
 if command -v transmission-create >/dev/null; then
-    bench "transmission-create" transmission-create -s 512 -t http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
+    add "transmission-create" transmission-create -s 512 -t http://127.0.0.1:1/announce -o "$work/out.torrent" "$file"
 fi
+declare -A times rss
+for _ in $(seq "$runs"); do
+    for i in "${!names[@]}"; do
+        rm -f "$work/out.torrent"
+        read -r t r < <(eval time_cmd "${cmds[$i]}")
+        times[$i]+="$t "
+        [ "${rss[$i]:-0}" -lt "$r" ] && rss[$i]=$r
+    done
+done
+echo "bench/hash: ${size_mib} MiB file, 512 KiB pieces, warm cache, median of $runs interleaved runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in "${!names[@]}"; do
+    med=$(printf '%s\n' ${times[$i]} | median)
+    printf '%-28s %8.3f s %9.0f MiB/s %8d KiB peak RSS\n' "${names[$i]}" "$med" \
+        "$(awk -v s="$size_mib" -v t="$med" 'BEGIN{print s / t}')" "${rss[$i]}"
+done
 # The limit: OpenSSL SHA-1 over 512 KiB blocks on every core at once.
 limit=$(openssl speed -multi "$(nproc)" -bytes 524288 -seconds 3 sha1 2>/dev/null |
     awk '/^sha1 /{v=$NF; sub(/k$/, "", v); print v * 1000 / 1048576}')

@@ -87,7 +87,9 @@ int run_create(const std::vector<std::string>& args) {
         std::cerr << "client: create failed: " << m.error().message << "\n";
         return 1;
     }
-    if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*m), force); !s) {
+    if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*m), force,
+                                               /*durable=*/false);
+        !s) {
         std::cerr << "client: create failed: " << s.error().message << "\n";
         return 1;
     }

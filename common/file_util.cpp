@@ -37,7 +37,8 @@ Result<std::string> read_file(const std::string& path, std::uint64_t max_size) {
     return data;
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
+                         bool durable) {
     const auto slash = path.rfind('/');
     const std::string dir =
         slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
@@ -49,7 +50,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
             ::unlink(tmp.c_str());
             return make_error(s.error().code, "cannot write " + tmp + ": " + s.error().message);
         }
-        if (::fsync(fd.get()) != 0) {
+        if (durable && ::fsync(fd.get()) != 0) {
             const int err = errno;
             ::unlink(tmp.c_str());
             return errno_error("cannot fsync " + tmp, err);
@@ -60,17 +61,19 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
         ::unlink(tmp.c_str());
         return errno_error("cannot rename " + tmp + " to " + path, err);
     }
+    if (!durable) return {};
     Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd.valid()) ::fsync(dfd.get());
     return {};
 }
 
-Status write_file_atomic_new(const std::string& path, std::string_view data, bool overwrite) {
+Status write_file_atomic_new(const std::string& path, std::string_view data, bool overwrite,
+                             bool durable) {
     struct stat st {};
     if (!overwrite && ::stat(path.c_str(), &st) == 0)
         return make_error(Errc::invalid_argument,
                           path + " already exists (use --force to replace it)");
-    return write_file_atomic(path, data);
+    return write_file_atomic(path, data, 0644, durable);
 }
 
 }  // namespace mt::common

@@ -22,6 +22,14 @@ TEST(FileUtil, AtomicWriteThenRead) {
     ::unlink(path.c_str());
 }
 
+TEST(FileUtil, NonDurableWriteIsStillAtomicForReaders) {
+    const auto path = temp_path("nd");
+    ASSERT_TRUE(write_file_atomic(path, "one", 0644, /*durable=*/false).ok());
+    ASSERT_TRUE(write_file_atomic(path, "two", 0644, /*durable=*/false).ok());
+    EXPECT_EQ(read_file(path, 10).value(), "two");
+    ::unlink(path.c_str());
+}
+
 TEST(FileUtil, ModeAppliesToNewFiles) {
     const auto path = temp_path("mode");
     ::unlink(path.c_str());
