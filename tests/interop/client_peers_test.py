@@ -15,6 +15,7 @@ private metainfo) come from tracker_clients_test.py; see
 import hashlib
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -164,9 +165,30 @@ def timed(label, t):
     print("  %s: %.1f s" % (label, t), flush=True)
 
 
+def check_our_logs(c):
+    """Our client logs at WARN/ERROR only for trouble (a message from the
+    real client it could not decode, a dropped peer, a failed piece or
+    announce): none is expected in these cases."""
+    for p in c.procs:
+        log = getattr(p, "clientlog", None)
+        if not log or not os.path.exists(log):
+            continue
+        with open(log, errors="replace") as f:
+            bad = [ln.strip() for ln in f if " WARN " in ln or " ERROR " in ln]
+        if bad:
+            raise AssertionError("%s: %d warning(s) in our log, first: %s" % (p.name, len(bad), bad[0]))
+
+
+def our_uploaded(p):
+    """The byte count from `get`'s 'complete and verified' line."""
+    m = re.search(r"complete and verified: .*, (\d+) bytes uploaded", p.tail(2000))
+    return int(m.group(1)) if m else None
+
+
 def run_transfer(c, seeder, leechers, seeder_tails=()):
     """Waits until both trackers list the seeder, starts the leechers
-    ([(label, fn)]), waits for all, checks every download's SHA-1."""
+    ([(label, fn)]), waits for all, checks every download's SHA-1 and that
+    our client logged no warnings."""
     c.wait_seeder(seeder)
     waits = {}
     folders = {}
@@ -183,6 +205,15 @@ def run_transfer(c, seeder, leechers, seeder_tails=()):
     for label in waits:
         timed("%s %s download" % (c.name, label), times[label])
         check_file(os.path.join(folders[label], os.path.basename(c.data)), c.sha1)
+    for label, p in procs.items():
+        if label == "our":
+            up = our_uploaded(p)
+            if up is None:
+                raise AssertionError("bin/client get printed no 'complete and verified' line: %s" % p.tail(300))
+            print("  %s our leecher uploaded %d bytes" % (c.name, up), flush=True)
+    # Stop our seeder/leechers cleanly before reading the logs.
+    c.close()
+    check_our_logs(c)
 
 
 # ---------------------------------------------------------------- cases
