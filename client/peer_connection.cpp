@@ -10,9 +10,12 @@
 #include <chrono>
 
 #include "client/torrent.h"
+#include "common/clock.h"
 #include "common/net/socket.h"
 
 namespace mt::client {
+
+using common::mono_ms;
 
 using common::cat;
 namespace wire = common::wire;
@@ -26,12 +29,6 @@ constexpr std::int64_t kKeepAliveMs = 90000;
 constexpr std::size_t kMaxQueuedUploads = 512;
 constexpr int kMaxBadRequests = 20;
 constexpr std::size_t kOutputHighWater = 1u << 20;
-
-std::int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 

@@ -7,21 +7,18 @@
 
 #include "client/peer_connection.h"
 #include "client/piece_hasher.h"
+#include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/random.h"
 #include "common/sha1.h"
 
 namespace mt::client {
 
+using common::mono_ms;
+
 using common::cat;
 
 namespace {
-
-std::int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string ip_text(std::uint32_t ip, std::uint16_t port) {
     in_addr a{htonl(ip)};

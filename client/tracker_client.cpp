@@ -3,18 +3,13 @@
 #include <chrono>
 
 #include "client/tracker_transport.h"
+#include "common/clock.h"
 
 namespace mt::client {
 
-using common::cat;
+using common::wall_ms;
 
-namespace {
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-}  // namespace
+using common::cat;
 
 TrackerClient::TrackerClient(const std::vector<std::string>& urls, int timeout_ms,
                              common::Logger& log, Transport transport)

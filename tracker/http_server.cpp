@@ -11,11 +11,14 @@
 #include <deque>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/wire/http.h"
 #include "tracker/repl_protocol.h"
 
 namespace mt::tracker {
+
+using common::mono_ms;
 
 using common::cat;
 using common::Fd;
@@ -28,12 +31,6 @@ constexpr std::size_t kMaxQueuedReplies = 64;
 // requests parsed) until the client takes its replies: a client that
 // pipelines without reading must not grow the tracker's memory.
 constexpr std::size_t kMaxUnsentBytes = 1u << 20;
-
-std::int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Conn {
     Fd fd;

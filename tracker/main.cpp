@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/version.h"
 #include "tracker/change_log.h"
@@ -19,14 +20,9 @@
 
 using namespace mt;
 using common::cat;
+using common::wall_ms;
 
 namespace {
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Lets the store number changes through the ChangeLog built after it.
 struct ForwardSequencer : tracker::Sequencer {

@@ -1,5 +1,7 @@
 #include "tracker/replicator.h"
 
+#include "common/clock.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,13 +11,9 @@
 #include <thread>
 
 namespace mt::tracker {
-namespace {
 
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using common::wall_ms;
+namespace {
 
 bool eventually(const std::function<bool()>& pred, int timeout_ms = 10000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
