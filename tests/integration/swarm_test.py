@@ -389,6 +389,7 @@ def kill9_resume(suite):
             return "skip: the first run finished before its resume state was saved"
         g1.kill9()
         slow.delay = 0
+        sent_before = slow.blocks_sent
         g2 = Proc(suite, "resume-get-again", ["get", sw.torrent, g1.dest, "--timeout", "40"])
         g2.dest = g1.dest
         procs.append(g2)
@@ -398,6 +399,9 @@ def kill9_resume(suite):
             raise AssertionError("no 'already verified' line in the restart's log")
         if int(m.group(1)) == 0:
             raise AssertionError("restart kept nothing: %s" % m.group(0))
+        refetched = slow.blocks_sent - sent_before
+        if refetched >= sw.size // (16 * 1024):
+            raise AssertionError("restart fetched %d blocks, the whole file again" % refetched)
         print("  kill9_resume: restart found %s pieces already verified" % m.group(0).split(" pieces")[0],
               flush=True)
     finally:
