@@ -434,6 +434,31 @@ def corrupt_peer(suite):
         bad.stop()
 
 
+def corrupt_peer_shares_pieces(suite):
+    """A 2-piece file: the garbage peer and the honest seeder send blocks of
+    the same pieces; only the garbage peer may be banned."""
+    sw = Swarm(suite, "shared", 1 * MIB)
+    bad = FakeSeeder(sw, garbage=True)
+    procs = []
+    try:
+        bad.announce()
+        seed = sw.seed()
+        procs.append(seed)
+        sw.wait_seeders(2)
+        if not wait_until(lambda: re.search(r"on port (\d+)", seed.out()), 10):
+            raise AssertionError("seeder printed no port: %s" % seed.describe())
+        honest = "127.0.0.1:%s" % re.search(r"on port (\d+)", seed.out()).group(1)
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 40)
+        banned = re.findall(r"banned peer (\S+):", g.logtext())
+        if honest in banned:
+            raise AssertionError("the honest seeder %s was banned (banned: %s)" % (honest, banned))
+    finally:
+        stop_all(procs)
+        bad.stop()
+
+
 def bad_input(suite):
     sw = Swarm(suite, "badin", 1 * MIB)
     missing = os.path.join(sw.dir, "missing.mtorrent")
@@ -458,7 +483,7 @@ def main():
     suite = Suite()
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
-             tracker1_killed_mid_download, kill9_resume, corrupt_peer, bad_input]
+             tracker1_killed_mid_download, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
