@@ -306,6 +306,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
             PieceBuffer nb;
             nb.data.resize(piece_size);
             nb.got.assign(picker_.blocks_in_piece(piece), false);
+            nb.from.assign(nb.got.size(), 0);
             it = in_flight_.emplace(piece, std::move(nb)).first;
         }
         PieceBuffer& buf = it->second;
@@ -313,6 +314,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         if (buf.got[bi]) return true;  // a duplicate from the endgame
         std::copy(data.begin(), data.end(), buf.data.begin() + offset);
         buf.got[bi] = true;
+        buf.from[bi] = key;
         buf.contributors.insert(key);
         if (++buf.received == buf.got.size()) {
             done = std::move(buf);
@@ -332,40 +334,77 @@ void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
     const auto digest = common::Sha1::digest(buf.data);
     const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) ==
                       meta_.piece_hash(piece);
+    auto block_digest = [&](std::uint32_t bi) {
+        const std::size_t off = std::size_t{bi} * kBlockSize;
+        return common::Sha1::digest(std::string_view(buf.data).substr(
+            off, std::min<std::size_t>(kBlockSize, buf.data.size() - off)));
+    };
+    std::vector<PeerConnection*> to_close;
     if (good) {
         if (auto s = disk_->write_piece(piece, buf.data); !s) return fail(s.error().message);
+        std::vector<SuspectBlock> suspects;
         {
             std::lock_guard<std::mutex> lock(mu_);
             picker_.piece_verified(piece);
             have_.set(piece);
             resume_dirty_ = true;
+            if (auto it = suspects_.find(piece); it != suspects_.end()) {
+                suspects = std::move(it->second);
+                suspects_.erase(it);
+            }
+        }
+        // An earlier attempt at this piece failed with several contributors:
+        // strike those whose blocks differ from the good data.
+        std::set<std::string> culprits;
+        for (const SuspectBlock& s : suspects)
+            if (s.digest != block_digest(s.block)) culprits.insert(s.address);
+        if (!culprits.empty()) {
+            std::lock_guard<std::mutex> lock(mu_);
+            for (const std::string& addr : culprits)
+                strike_locked(addr, to_close);
+            for (auto* c : to_close)
+                c->close();
         }
         broadcast_have(piece);
         cv_.notify_all();
         return;
     }
-    std::vector<PeerConnection*> to_close;
+    std::set<PeerKey> senders(buf.from.begin(), buf.from.end());
+    std::vector<common::Sha1Digest> digests;
+    if (senders.size() > 1)
+        for (std::uint32_t bi = 0; bi < buf.from.size(); ++bi)
+            digests.push_back(block_digest(bi));
     {
         std::lock_guard<std::mutex> lock(mu_);
         ++bad_pieces_;
-        const auto contributors = picker_.piece_failed(piece);
-        for (PeerKey k : contributors) {
-            auto it = peers_.find(k);
-            if (it == peers_.end()) continue;
-            const std::string& addr = it->second.address;
-            if (++strikes_[addr] >= kMaxStrikes && !banned_.count(addr)) {
-                banned_.insert(addr);
-                log_.warn(cat("banned peer ", addr, ": sent ", strikes_[addr],
-                              " pieces that failed the hash check"));
-                to_close.push_back(it->second.conn);
-            }
+        (void)picker_.piece_failed(piece);
+        if (senders.size() == 1) {
+            // One sender: it is the culprit.
+            if (auto it = peers_.find(*senders.begin()); it != peers_.end())
+                strike_locked(it->second.address, to_close);
+        } else {
+            // Several: an honest peer must not pay for a bad one; decide when
+            // the piece verifies.
+            auto& list = suspects_[piece];
+            for (std::uint32_t bi = 0; bi < buf.from.size(); ++bi)
+                if (auto it = peers_.find(buf.from[bi]); it != peers_.end())
+                    list.push_back({it->second.address, bi, digests[bi]});
         }
-        log_.warn(cat("piece ", piece, " failed its SHA-1 check (from ", buf.contributors.size(),
+        log_.warn(cat("piece ", piece, " failed its SHA-1 check (from ", senders.size(),
                       " peer(s)); fetching it again"));
         for (auto* c : to_close)
             c->close();
     }
     (void)key;
+}
+
+void Torrent::strike_locked(const std::string& addr, std::vector<PeerConnection*>& to_close) {
+    if (++strikes_[addr] < kMaxStrikes || banned_.count(addr)) return;
+    banned_.insert(addr);
+    log_.warn(
+        cat("banned peer ", addr, ": sent ", strikes_[addr], " pieces that failed the hash check"));
+    for (auto& [k, p] : peers_)
+        if (p.address == addr) to_close.push_back(p.conn);
 }
 
 void Torrent::broadcast_have(std::uint32_t piece) {

@@ -34,6 +34,7 @@
 #include "common/log.h"
 #include "common/metainfo.h"
 #include "common/net/fd.h"
+#include "common/sha1.h"
 #include "common/wire/peer_wire.h"
 
 namespace mt::client {
@@ -132,6 +133,14 @@ class Torrent {
         std::uint32_t received = 0;  // blocks
         std::vector<bool> got;
         std::set<PeerKey> contributors;
+        std::vector<PeerKey> from;  // the sender of each block
+    };
+    // One block of a piece that failed its hash check while several peers
+    // had sent blocks of it: who sent it and what it hashed to.
+    struct SuspectBlock {
+        std::string address;
+        std::uint32_t block = 0;
+        common::Sha1Digest digest;
     };
     struct PeerEntry {
         PeerConnection* conn = nullptr;
@@ -144,6 +153,8 @@ class Torrent {
     };
 
     void finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf);
+    // Under mu_: one more bad piece from `address`; bans it at kMaxStrikes.
+    void strike_locked(const std::string& address, std::vector<PeerConnection*>& to_close);
     void broadcast_have(std::uint32_t piece);
     void announcer_loop();
     void housekeeper_loop();
@@ -167,6 +178,9 @@ class Torrent {
     std::map<std::uint32_t, PieceBuffer> in_flight_;
     std::unordered_map<PeerKey, PeerEntry> peers_;
     std::map<std::string, int> strikes_;  // address -> bad pieces sent
+    // Failed pieces with several contributors: the culprits are known once
+    // the piece verifies, by comparing each block with the good data.
+    std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_;
     std::set<std::string> banned_;
     std::set<std::string> connecting_;  // outgoing attempts in progress
     PeerKey next_key_ = 1;

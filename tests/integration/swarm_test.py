@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Swarms of real bin/client processes on loopback, through a tracker pair.
+
+Each case starts its own tracker pair (fast re-announces) and a fresh
+.mtorrent of random bytes, runs seeders and leechers as separate processes
+(stopped by PID in finally blocks) and checks the downloaded bytes by SHA-1.
+Python peers that speak the BEP 3 wire stand in where a real client cannot
+misbehave on demand: a seeder that sends garbage, seeders that hold only part
+of the file, a slow seeder.
+"""
+import hashlib
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtlib import BIN, Suite, announce, free_port, tracker_pair, wait_until  # noqa: E402
+
+MIB = 1 << 20
+TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
+
+
+# ---- processes ------------------------------------------------------------------
+
+class Proc:
+    """One bin/client process; stdout and stderr go to files in its folder."""
+
+    def __init__(self, suite, name, args):
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.stdout_path = os.path.join(self.dir, "stdout")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.log = os.path.join(self.dir, "client.log")
+        self.proc = subprocess.Popen([os.path.join(BIN, "client")] + args + ["--log", self.log],
+                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
+                                     stdin=subprocess.DEVNULL)
+        suite.procs.append(self)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+
+    def wait(self, timeout):
+        """The exit code, or None (after killing it) if it outlived the timeout."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def out(self):
+        return open(self.stdout_path, errors="replace").read()
+
+    def err(self):
+        return open(self.stderr_path, errors="replace").read()
+
+    def logtext(self):
+        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+
+    def describe(self):
+        return "rc=%s out=%r err=%r" % (self.proc.poll(), self.out()[-300:], self.err()[-300:])
+
+
+def run(args, timeout=30):
+    return subprocess.run([os.path.join(BIN, "client")] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def sha1_file(path):
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Swarm:
+    """A tracker pair, one data file and its .mtorrent (tracker 1, then tracker 2)."""
+
+    def __init__(self, suite, name, size):
+        self.suite = suite
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.t1, self.t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+        self.data = os.path.join(self.dir, "data.bin")
+        with open(self.data, "wb") as f:
+            f.write(os.urandom(size))
+        self.size = size
+        self.sha1 = sha1_file(self.data)
+        self.torrent = os.path.join(self.dir, "data.mtorrent")
+        r = run(["create", self.data, self.torrent, "--tracker", self.t1.url("/announce"),
+                 "--tracker", self.t2.url("/announce")])
+        if r.returncode != 0:
+            raise RuntimeError("create failed: %s" % r.stderr)
+        info = run(["info", self.torrent]).stdout
+        self.info_hash = bytes.fromhex(re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1))
+        self.piece_length = int(re.search(r"piece[ _]length:\s*(\d+)", info, re.I).group(1))
+        self.pieces = (size + self.piece_length - 1) // self.piece_length
+        self.n = 0
+
+    def seed(self, path=None):
+        self.n += 1
+        return Proc(self.suite, "%s-seed%d" % (os.path.basename(self.dir), self.n),
+                    ["seed", self.torrent, path or self.data])
+
+    def get(self, extra=()):
+        self.n += 1
+        name = "%s-get%d" % (os.path.basename(self.dir), self.n)
+        dest = os.path.join(self.suite.work, name + ".out")
+        p = Proc(self.suite, name, ["get", self.torrent, dest] + list(extra))
+        p.dest = dest
+        return p
+
+    def wait_seeders(self, n, timeout=10):
+        """Both trackers know n seeders (one torrent per pair)."""
+        ok = wait_until(lambda: all(t.stats()["seeders"] >= n for t in (self.t1, self.t2)), timeout, 0.05)
+        if not ok:
+            raise RuntimeError("trackers did not see %d seeders: %s %s" % (n, self.t1.stats(), self.t2.stats()))
+
+    def check_get(self, g, timeout):
+        rc = g.wait(timeout)
+        if rc != 0:
+            raise AssertionError("get %s" % g.describe())
+        if "complete and verified" not in g.out():
+            raise AssertionError("no completion line: %r" % g.out()[-300:])
+        got = sha1_file(g.dest)
+        if got != self.sha1:
+            raise AssertionError("%s has SHA-1 %s, want %s" % (g.dest, got, self.sha1))
+        if os.path.exists(g.dest + ".mtresume"):
+            raise AssertionError("resume file left behind after completion")
+
+
+def uploaded(g):
+    m = re.search(r"complete and verified: .*, (\d+) bytes uploaded", g.out())
+    if not m:
+        raise AssertionError("no 'bytes uploaded' in %r" % g.out()[-300:])
+    return int(m.group(1))
+
+
+def stop_all(procs):
+    for p in procs:
+        p.stop()
+
+
+# ---- a Python peer speaking BEP 3 ---------------------------------------------------
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+class FakeSeeder:
+    """Listens on loopback and serves one torrent.
+
+    have: the pieces it announces in its bitfield (default all).
+    garbage: answers each request with random bytes of the right length.
+    delay: seconds to wait before each block (a slow seeder).
+    """
+
+    def __init__(self, swarm, have=None, garbage=False, delay=0.0):
+        self.swarm = swarm
+        self.have = set(range(swarm.pieces)) if have is None else set(have)
+        self.garbage = garbage
+        self.delay = delay
+        self.data = open(swarm.data, "rb").read()
+        self.blocks_sent = 0
+        self.stopping = False
+        self.peer_id = b"-PY0001-" + os.urandom(6).hex().encode()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.threads = [threading.Thread(target=self.accept_loop, daemon=True)]
+        self.threads[0].start()
+
+    def announce(self):
+        for t in (self.swarm.t1, self.swarm.t2):
+            announce(t, self.swarm.info_hash, self.peer_id, self.port, left=0, event="started")
+
+    def bitfield(self):
+        bits = bytearray((self.swarm.pieces + 7) // 8)
+        for i in self.have:
+            bits[i // 8] |= 0x80 >> (i % 8)
+        return bytes(bits)
+
+    def accept_loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.conns.append(c)
+            t = threading.Thread(target=self.serve, args=(c,), daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def serve(self, c):
+        try:
+            c.settimeout(30)
+            h = recv_exact(c, 68)
+            if h[:20] != b"\x13BitTorrent protocol" or h[28:48] != self.swarm.info_hash:
+                return
+            c.sendall(b"\x13BitTorrent protocol" + b"\x00" * 8 + self.swarm.info_hash + self.peer_id)
+            bf = self.bitfield()
+            c.sendall(struct.pack(">IB", 1 + len(bf), 5) + bf + struct.pack(">IB", 1, 1))  # bitfield, unchoke
+            while not self.stopping:
+                (n,) = struct.unpack(">I", recv_exact(c, 4))
+                if n == 0:
+                    continue
+                msg = recv_exact(c, n)
+                if msg[0] != 6 or n != 13:  # only requests matter
+                    continue
+                index, begin, length = struct.unpack(">III", msg[1:])
+                if index not in self.have:
+                    continue
+                if self.delay:
+                    time.sleep(self.delay)  # deliberate throttle of the fake peer, not a wait in the test
+                if self.garbage:
+                    block = os.urandom(length)
+                else:
+                    off = index * self.swarm.piece_length + begin
+                    block = self.data[off:off + length]
+                c.sendall(struct.pack(">IBII", 9 + len(block), 7, index, begin) + block)
+                self.blocks_sent += 1
+        except (EOFError, OSError, struct.error):
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+        for c in list(self.conns):
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t in self.threads:
+            t.join(5)
+
+
+# ---- cases --------------------------------------------------------------------------
+
+def three_seeders_one_leecher(suite):
+    sw = Swarm(suite, "three", 8 * MIB)
+    procs = []
+    try:
+        procs += [sw.seed() for _ in range(3)]
+        sw.wait_seeders(3)
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 40)
+    finally:
+        stop_all(procs)
+
+
+def partial_seeders(suite):
+    """Two Python seeders holding different halves (overlapping by one piece)."""
+    sw = Swarm(suite, "partial", 6 * MIB)
+    half = sw.pieces // 2
+    if half < 2:
+        raise AssertionError("file too small: %d pieces" % sw.pieces)
+    a = FakeSeeder(sw, have=range(0, half + 1))
+    b = FakeSeeder(sw, have=range(half, sw.pieces))
+    procs = []
+    try:
+        a.announce()
+        b.announce()
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 40)
+        if a.blocks_sent == 0 or b.blocks_sent == 0:
+            raise AssertionError("blocks from the two halves: %d, %d" % (a.blocks_sent, b.blocks_sent))
+    finally:
+        stop_all(procs)
+        a.stop()
+        b.stop()
+
+
+def five_leechers_one_seeder(suite):
+    sw = Swarm(suite, "five", 30 * MIB)
+    procs = []
+    try:
+        procs.append(sw.seed())
+        sw.wait_seeders(1)
+        gets = [sw.get(["--timeout", "45", "--seed-after", "3"]) for _ in range(5)]
+        procs += gets
+        for g in gets:
+            sw.check_get(g, 55)
+        total = sum(uploaded(g) for g in gets)
+        if total <= 0:
+            raise AssertionError("leechers uploaded nothing to each other")
+        print("  five_leechers_one_seeder: leechers uploaded %.1f MiB in all" % (total / MIB), flush=True)
+    finally:
+        stop_all(procs)
+
+
+def allocated(path):
+    try:
+        return os.stat(path).st_blocks * 512
+    except OSError:
+        return 0
+
+
+def seeder_killed_mid_download(suite):
+    sw = Swarm(suite, "seedkill", 40 * MIB)
+    procs = []
+    try:
+        s1, s2 = sw.seed(), sw.seed()
+        procs += [s1, s2]
+        sw.wait_seeders(2)
+        g = sw.get(["--timeout", "40"])
+        procs.append(g)
+        # The file is created sparse: blocks on disk mean verified pieces written.
+        if not wait_until(lambda: allocated(g.dest) > 0 or not g.alive(), 20, 0.005):
+            raise AssertionError("no progress: %s" % g.describe())
+        mid = g.alive() and allocated(g.dest) < sw.size
+        s1.kill9()
+        sw.check_get(g, 50)
+        if not mid:
+            return "skip: the download finished before the seeder could be killed"
+    finally:
+        stop_all(procs)
+
+
+def tracker1_killed_mid_download(suite):
+    """The get is running with no seeder yet; tracker 1 dies, then a seeder appears.
+
+    The get can only learn of it through tracker 2 (or the seeder through
+    tracker 2's replicated copy of the get), and must say it failed over.
+    """
+    sw = Swarm(suite, "trkkill", 16 * MIB)
+    procs = []
+    try:
+        g = sw.get(["--timeout", "40"])
+        procs.append(g)
+        if not wait_until(lambda: sw.t1.stats()["peers"] >= 1 and sw.t2.stats()["peers"] >= 1, 10, 0.05):
+            raise AssertionError("the get never reached the trackers: %s" % g.describe())
+        sw.t1.kill9()
+        procs.append(sw.seed())
+        sw.check_get(g, 50)
+        log = g.logtext()
+        if "tracker failover" not in log and "announce to %s failed" % sw.t1.url("/announce") not in log:
+            raise AssertionError("no failed announce to tracker 1 logged: %r" % log[-400:])
+    finally:
+        stop_all(procs)
+
+
+def kill9_resume(suite):
+    """A slow Python seeder keeps the first run going until its resume state is on disk."""
+    sw = Swarm(suite, "resume", 4 * MIB)
+    slow = FakeSeeder(sw, delay=0.02)
+    procs = []
+    try:
+        slow.announce()
+        resume = None
+        g1 = sw.get(["--timeout", "60"])
+        procs.append(g1)
+        resume = g1.dest + ".mtresume"
+        if not wait_until(lambda: os.path.exists(resume) or not g1.alive(), 20, 0.005):
+            raise AssertionError("no resume file: %s" % g1.describe())
+        if not g1.alive():
+            return "skip: the first run finished before its resume state was saved"
+        g1.kill9()
+        slow.delay = 0
+        sent_before = slow.blocks_sent
+        g2 = Proc(suite, "resume-get-again", ["get", sw.torrent, g1.dest, "--timeout", "40"])
+        g2.dest = g1.dest
+        procs.append(g2)
+        sw.check_get(g2, 50)
+        m = re.search(r"(\d+) of (\d+) pieces already verified", g2.logtext())
+        if not m:
+            raise AssertionError("no 'already verified' line in the restart's log")
+        if int(m.group(1)) == 0:
+            raise AssertionError("restart kept nothing: %s" % m.group(0))
+        refetched = slow.blocks_sent - sent_before
+        if refetched >= sw.size // (16 * 1024):
+            raise AssertionError("restart fetched %d blocks, the whole file again" % refetched)
+        print("  kill9_resume: restart found %s pieces already verified" % m.group(0).split(" pieces")[0],
+              flush=True)
+    finally:
+        stop_all(procs)
+        slow.stop()
+
+
+def corrupt_peer(suite):
+    sw = Swarm(suite, "corrupt", 8 * MIB)
+    bad = FakeSeeder(sw, garbage=True)
+    procs = []
+    try:
+        bad.announce()
+        procs.append(sw.seed())
+        sw.wait_seeders(2)
+        g = sw.get(["--timeout", "40"])
+        procs.append(g)
+        sw.check_get(g, 50)
+        log = g.logtext()
+        if bad.blocks_sent == 0:
+            raise AssertionError("the corrupt peer was never asked for a block")
+        if "banned peer" not in log:
+            if "failed its SHA-1 check" not in log:
+                raise AssertionError("no hash failure logged though the peer sent %d garbage blocks"
+                                     % bad.blocks_sent)
+            raise AssertionError("hash failures but no 'banned peer' line: %r"
+                                 % [x for x in log.splitlines() if "SHA-1" in x][:3])
+    finally:
+        stop_all(procs)
+        bad.stop()
+
+
+def corrupt_peer_shares_pieces(suite):
+    """A 2-piece file: the garbage peer and the honest seeder send blocks of
+    the same pieces; only the garbage peer may be banned."""
+    sw = Swarm(suite, "shared", 1 * MIB)
+    bad = FakeSeeder(sw, garbage=True)
+    procs = []
+    try:
+        bad.announce()
+        seed = sw.seed()
+        procs.append(seed)
+        sw.wait_seeders(2)
+        if not wait_until(lambda: re.search(r"on port (\d+)", seed.out()), 10):
+            raise AssertionError("seeder printed no port: %s" % seed.describe())
+        honest = "127.0.0.1:%s" % re.search(r"on port (\d+)", seed.out()).group(1)
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 40)
+        banned = re.findall(r"banned peer (\S+):", g.logtext())
+        if honest in banned:
+            raise AssertionError("the honest seeder %s was banned (banned: %s)" % (honest, banned))
+    finally:
+        stop_all(procs)
+        bad.stop()
+
+
+def bad_input(suite):
+    sw = Swarm(suite, "badin", 1 * MIB)
+    missing = os.path.join(sw.dir, "missing.mtorrent")
+    r = run(["get", missing, os.path.join(sw.dir, "x")])
+    if r.returncode == 0 or "missing.mtorrent" not in r.stderr:
+        raise AssertionError("missing .mtorrent: rc=%d %r" % (r.returncode, r.stderr))
+    other = os.path.join(sw.dir, "other.bin")
+    with open(other, "wb") as f:
+        f.write(os.urandom(sw.size))
+    r = run(["seed", sw.torrent, other, "--port", "0"])
+    if r.returncode == 0 or "pieces differ" not in r.stderr:
+        raise AssertionError("mismatching file: rc=%d %r" % (r.returncode, r.stderr))
+    r = run(["get", sw.torrent, os.path.join(sw.dir, "x"), "--bogus"])
+    if r.returncode != 2 or "usage" not in r.stderr:
+        raise AssertionError("bad option: rc=%d %r" % (r.returncode, r.stderr))
+    r = run(["get", sw.torrent, os.path.join(sw.dir, "x"), "--port", "99999"])
+    if r.returncode != 2 or "usage" not in r.stderr:
+        raise AssertionError("bad port: rc=%d %r" % (r.returncode, r.stderr))
+
+
+def main():
+    suite = Suite()
+    started = time.time()
+    cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
+             tracker1_killed_mid_download, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
+    only = sys.argv[1:]
+    try:
+        for fn in cases:
+            if only and fn.__name__ not in only:
+                continue
+            t0 = time.time()
+            try:
+                r = fn(suite)
+                if isinstance(r, str) and r.startswith("skip: "):
+                    suite.skip(fn.__name__, r[6:])
+                else:
+                    suite.ok(fn.__name__)
+            except Exception as e:  # a failing case must not stop the suite
+                suite.fail(fn.__name__, "%s: %s" % (type(e).__name__, e))
+            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
+    finally:
+        print("  (total %.1f s)" % (time.time() - started), flush=True)
+        code = suite.finish()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
