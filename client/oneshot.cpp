@@ -22,7 +22,8 @@ const char* oneshot_usage() {
            "       client info <x.mtorrent>\n"
            "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "
            "SECONDS]\n"
-           "                  [--timeout SECONDS] [--log FILE]\n"
+           "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
+           "                  [--pipeline BLOCKS]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }

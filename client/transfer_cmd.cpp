@@ -1,5 +1,7 @@
 // The one-shot transfer commands of bin/client:
 //   get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after S] [--timeout S] [--log FILE]
+//       [--progress-ms N]   (off a terminal: a status line every N ms, default 5000)
+//       [--pipeline N]      (16 KiB requests in flight per peer; see TorrentOptions)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]
 #include <signal.h>
 #include <sys/stat.h>
@@ -29,6 +31,8 @@ struct TransferArgs {
     int port = 0;
     std::string bind = "0.0.0.0";
     int seed_after = 0;
+    int progress_ms = 5000;
+    int pipeline = 0;  // 0: the default
     int timeout = 0;
     std::string log_file;
     std::string error;
@@ -50,6 +54,10 @@ TransferArgs parse(const std::vector<std::string>& args) {
             if (!value(0, 65535, t.port)) return t;
         } else if (a == "--seed-after") {
             if (!value(0, 1 << 30, t.seed_after)) return t;
+        } else if (a == "--pipeline") {
+            if (!value(1, 1024, t.pipeline)) return t;
+        } else if (a == "--progress-ms") {
+            if (!value(50, 3600000, t.progress_ms)) return t;
         } else if (a == "--timeout") {
             if (!value(0, 1 << 30, t.timeout)) return t;
         } else if (a == "--bind" || a == "--log") {
@@ -153,6 +161,7 @@ int run_get(const std::vector<std::string>& args) {
     TorrentOptions opt;
     opt.data_path = dest;
     opt.resume_path = dest + ".mtresume";
+    if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
     const std::string name = meta->name;
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {
@@ -181,8 +190,13 @@ int run_get(const std::vector<std::string>& args) {
         if (tty) {
             std::printf("\r\033[K%s: %s", name.c_str(), progress_line(s).c_str());
             std::fflush(stdout);
-        } else if (now - last_line > std::chrono::seconds(5)) {
-            std::printf("%s: %s\n", name.c_str(), progress_line(s).c_str());
+        } else if (now - last_line >= std::chrono::milliseconds(a.progress_ms)) {
+            // Off a terminal: a line a script can read, with the verified byte
+            // count and the time since start.
+            std::printf("%s: %s (%llu of %llu bytes verified, %.3f s)\n", name.c_str(),
+                        progress_line(s).c_str(), static_cast<unsigned long long>(s.verified_bytes),
+                        static_cast<unsigned long long>(s.total),
+                        std::chrono::duration<double>(now - started).count());
             std::fflush(stdout);
             last_line = now;
         }

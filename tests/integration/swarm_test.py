@@ -372,6 +372,101 @@ def tracker1_killed_mid_download(suite):
         stop_all(procs)
 
 
+def tracker1_killed_no_gap(suite):
+    """Tracker 1 dies while a download runs: received bytes never stall for over 2 s.
+
+    A throttled seeder keeps the download going for a few seconds; the get
+    prints its verified byte count every 100 ms (--progress-ms), and the
+    longest time between two increases after the kill must stay under 2 s.
+    """
+    sw = Swarm(suite, "nogap", 12 * MIB)
+    slow = FakeSeeder(sw, delay=0.003)
+    procs = []
+    try:
+        slow.announce()
+        g = sw.get(["--timeout", "60", "--progress-ms", "100"])
+        procs.append(g)
+        line = re.compile(r"\((\d+) of (\d+) bytes verified, ([0-9.]+) s\)")
+
+        def samples():
+            return [(float(m.group(3)), int(m.group(1))) for m in line.finditer(g.out())]
+
+        if not wait_until(lambda: any(b > 0 for _, b in samples()) or not g.alive(), 20, 0.02):
+            raise AssertionError("no progress: %s" % g.describe())
+        if not g.alive():
+            return "skip: the download finished before tracker 1 could be killed"
+        killed_at = samples()[-1][0]
+        sw.t1.kill9()
+        sw.check_get(g, 60)
+        pts = [(t, b) for t, b in samples() if t >= killed_at]
+        worst, last_t, last_b = 0.0, None, None
+        for t, b in pts:
+            if last_b is None or b > last_b:
+                if last_t is not None:
+                    worst = max(worst, t - last_t)
+                last_t, last_b = t, b
+        if len(pts) < 3:
+            return "skip: too few samples after the kill (%d)" % len(pts)
+        if worst > 2.0:
+            raise AssertionError("received bytes stalled for %.2f s after tracker 1 died" % worst)
+        print("  tracker1_killed_no_gap: longest stall after the kill %.2f s over %d samples" % (worst, len(pts)),
+              flush=True)
+    finally:
+        stop_all(procs)
+        slow.stop()
+
+
+def progress_on_terminal(suite):
+    """On a terminal, get draws one refreshing progress line (carriage return,
+    erase line) with percent, rates, peers and ETA; then the completion line."""
+    import pty
+    import select
+    sw = Swarm(suite, "tty", 6 * MIB)
+    slow = FakeSeeder(sw, delay=0.004)
+    master, slave = pty.openpty()
+    proc = None
+    try:
+        slow.announce()
+        dest = os.path.join(suite.work, "tty.out")
+        proc = subprocess.Popen([os.path.join(BIN, "client"), "get", sw.torrent, dest, "--timeout", "60"],
+                                stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+        os.close(slave)
+        slave = None
+        screen = b""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            elif proc.poll() is not None:
+                break
+        rc = proc.wait(10)
+        text = screen.decode(errors="replace")
+        if rc != 0:
+            raise AssertionError("get exited %d: %r" % (rc, text[-300:]))
+        redraws = text.count("\r\x1b[K")
+        if redraws < 2:
+            raise AssertionError("no refreshing progress line (%d redraws): %r" % (redraws, text[:300]))
+        if not re.search(r"\d+\.\d%  down .*/s  up .*/s  \d+ peers  ETA ", text):
+            raise AssertionError("progress line lacks percent/rates/peers/ETA: %r" % text[:300])
+        if "complete and verified" not in text or sha1_file(dest) != sw.sha1:
+            raise AssertionError("no completion on the terminal, or a wrong file: %r" % text[-300:])
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        slow.stop()
+
+
 def kill9_resume(suite):
     """A slow Python seeder keeps the first run going until its resume state is on disk."""
     sw = Swarm(suite, "resume", 4 * MIB)
@@ -483,7 +578,7 @@ def main():
     suite = Suite()
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
-             tracker1_killed_mid_download, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
+             tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
