@@ -26,6 +26,7 @@ constexpr int kHandshakeTimeoutMs = 10000;
 constexpr std::int64_t kRequestTimeoutMs = 15000;
 constexpr std::int64_t kIdleTimeoutMs = 150000;
 constexpr std::int64_t kKeepAliveMs = 90000;
+constexpr std::int64_t kWriteTimeoutMs = 30000;
 constexpr std::size_t kMaxQueuedUploads = 512;
 constexpr int kMaxBadRequests = 20;
 constexpr std::size_t kOutputHighWater = 1u << 20;
@@ -53,6 +54,15 @@ void PeerConnection::post_have(std::uint32_t piece) {
     {
         std::lock_guard<std::mutex> lock(note_mu_);
         note_haves_.push_back(piece);
+    }
+    const std::uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+}
+
+void PeerConnection::post_cancel(const Block& block) {
+    {
+        std::lock_guard<std::mutex> lock(note_mu_);
+        note_cancels_.push_back(block);
     }
     const std::uint64_t one = 1;
     (void)!::write(wake_.get(), &one, sizeof one);
@@ -113,7 +123,7 @@ bool PeerConnection::loop() {
     (void)common::set_nonblocking(fd_.get(), true);
     (void)common::set_nodelay(fd_.get());
     const std::int64_t start = mono_ms();
-    last_recv_ms_ = last_send_ms_ = last_block_ms_ = start;
+    last_recv_ms_ = last_send_ms_ = last_block_ms_ = last_write_progress_ms_ = start;
 
     // What we have: BEP 6 shortcuts when both speak it.
     const common::Bitfield have = t_.have_bitfield();
@@ -170,6 +180,11 @@ bool PeerConnection::loop() {
             outstanding_.clear();
             last_block_ms_ = now;
         }
+        if (out_off_ < out_.size() && now - last_write_progress_ms_ > kWriteTimeoutMs) {
+            t_.log().info(cat("peer ", address_, " took nothing we sent for ",
+                              kWriteTimeoutMs / 1000, " s: disconnected"));
+            return false;
+        }
         if (now - last_recv_ms_ > kIdleTimeoutMs) {
             t_.log().info(
                 cat("peer ", address_, " silent for ", kIdleTimeoutMs / 1000, " s: disconnected"));
@@ -185,11 +200,19 @@ bool PeerConnection::loop() {
 
 void PeerConnection::take_notes() {
     std::vector<std::uint32_t> haves;
+    std::vector<Block> cancels;
     std::optional<bool> choke;
     {
         std::lock_guard<std::mutex> lock(note_mu_);
         haves.swap(note_haves_);
+        cancels.swap(note_cancels_);
         choke = std::exchange(note_choke_, std::nullopt);
+    }
+    for (const auto& b : cancels) {
+        auto it = std::find(outstanding_.begin(), outstanding_.end(), b);
+        if (it == outstanding_.end()) continue;  // already here, or never asked of this peer
+        send(wire::Cancel{b.piece, b.offset, b.length});
+        outstanding_.erase(it);
     }
     for (auto piece : haves)
         send(wire::Have{piece});
@@ -257,6 +280,7 @@ bool PeerConnection::flush_output(bool block) {
             ::send(fd_.get(), out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
         if (w > 0) {
             out_off_ += static_cast<std::size_t>(w);
+            last_write_progress_ms_ = mono_ms();
             continue;
         }
         if (w < 0 && errno == EINTR) continue;
@@ -270,6 +294,7 @@ bool PeerConnection::flush_output(bool block) {
     if (out_off_ == out_.size()) {
         out_.clear();
         out_off_ = 0;
+        last_write_progress_ms_ = mono_ms();  // nothing pending: the write deadline restarts
     } else if (out_off_ > (1u << 20)) {
         out_.erase(0, out_off_);
         out_off_ = 0;
@@ -324,7 +349,7 @@ bool PeerConnection::handle(wire::Message& msg) {
         std::vector<std::pair<PeerKey, Block>> cancel;
         if (!t_.on_block(key_, p->index, p->begin, std::move(p->block), cancel))
             return false;  // banned
-        (void)cancel;      // the endgame's duplicate requests are cheap; others learn via have
+        if (!cancel.empty()) t_.cancel_elsewhere(cancel);
         return true;
     }
     if (auto* r = std::get_if<wire::Request>(&msg)) return handle_request(*r);

@@ -2,7 +2,7 @@
 // extension messages understood).
 //
 // The thread owns the socket, its decoder and its buffers. Other threads talk
-// to it only through post_have(), set_choked() and close(), which queue a
+// to it only through post_have(), post_cancel(), set_choked() and close(), which queue a
 // note and wake it through an eventfd.
 //
 // Downloading: keeps up to TorrentOptions::pipeline_blocks 16 KiB requests in
@@ -44,6 +44,8 @@ class PeerConnection {
     // Thread-safe, from other threads.
     void post_have(std::uint32_t piece);
     void set_choked(bool choked);
+    // The block arrived from another peer: cancel our request for it.
+    void post_cancel(const Block& block);
     void close();
     std::uint64_t bytes_down() const { return bytes_down_.load(); }
     std::uint64_t bytes_up() const { return bytes_up_.load(); }
@@ -89,6 +91,8 @@ class PeerConnection {
     std::mutex note_mu_;
     std::vector<std::uint32_t> note_haves_;
     std::optional<bool> note_choke_;
+    std::vector<Block> note_cancels_;
+    std::int64_t last_write_progress_ms_ = 0;
     std::atomic<bool> closing_{false};
 
     std::atomic<std::uint64_t> bytes_down_{0};

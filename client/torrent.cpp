@@ -142,8 +142,16 @@ void Torrent::reap_finished_threads() {
 void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
                            const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers || banned_.count(address))
+    if (stopping_ || banned_.count(address)) return;
+    if (peers_.size() + connecting_.size() >= opt_.max_peers) {
+        const std::int64_t now = mono_ms();
+        if (now - last_cap_log_ms_ > 10000) {
+            last_cap_log_ms_ = now;
+            log_.warn(cat(meta_.name, ": connection limit of ", opt_.max_peers,
+                          " peers reached; refusing ", address));
+        }
         return;
+    }
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
     threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
@@ -407,6 +415,14 @@ void Torrent::strike_locked(const std::string& addr, std::vector<PeerConnection*
         if (p.address == addr) to_close.push_back(p.conn);
 }
 
+void Torrent::cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [k, b] : cancel) {
+        auto it = peers_.find(k);
+        if (it != peers_.end()) it->second.conn->post_cancel(b);
+    }
+}
+
 void Torrent::broadcast_have(std::uint32_t piece) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [k, p] : peers_)
@@ -505,11 +521,11 @@ void Torrent::announcer_loop() {
         if (r) {
             if (ev == common::AnnounceEvent::completed) completed_announced_ = true;
             ev = common::AnnounceEvent::none;
-            for (const auto& p : r->peers) {
-                if (p.port == opt_.listen_port && (p.ip >> 24) == 127 && p.ip == 0x7f000001)
-                    continue;
+            // Every address is a candidate, ours included: many peers share
+            // 127.0.0.1, and a connection to ourselves is recognised by the
+            // peer id in its handshake, never by address.
+            for (const auto& p : r->peers)
                 connect_to(p.ip, p.port);
-            }
             interval_ms = std::int64_t{std::max<std::uint32_t>(r->interval, 1)} * 1000;
         } else {
             interval_ms = 2000;  // every tracker failed: try again soon

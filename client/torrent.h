@@ -116,6 +116,8 @@ class Torrent {
     // `cancel` receives the other peers that had requested the same block.
     bool on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
                   std::vector<std::pair<PeerKey, Block>>& cancel);
+    // Endgame: tells the other peers that had the same block requested.
+    void cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel);
     bool have_piece(std::uint32_t piece) const;
     common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
                               char* out) const;
@@ -189,6 +191,7 @@ class Torrent {
     bool stopping_ = false;
     bool resume_dirty_ = false;
     bool rechoke_soon_ = false;
+    std::int64_t last_cap_log_ms_ = 0;
     bool completed_announced_ = false;
     std::vector<std::thread> threads_;  // connection threads
     std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_;
