@@ -23,7 +23,7 @@ const char* oneshot_usage() {
            "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "
            "SECONDS]\n"
            "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
-           "                  [--pipeline BLOCKS]\n"
+           "                  [--pipeline BLOCKS] [--max-peers N]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }

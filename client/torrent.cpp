@@ -142,16 +142,7 @@ void Torrent::reap_finished_threads() {
 void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
                            const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || banned_.count(address)) return;
-    if (peers_.size() + connecting_.size() >= opt_.max_peers) {
-        const std::int64_t now = mono_ms();
-        if (now - last_cap_log_ms_ > 10000) {
-            last_cap_log_ms_ = now;
-            log_.warn(cat(meta_.name, ": connection limit of ", opt_.max_peers,
-                          " peers reached; refusing ", address));
-        }
-        return;
-    }
+    if (stopping_ || banned_.count(address) || at_capacity_locked(address)) return;
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
     threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
@@ -161,13 +152,24 @@ void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
     });
 }
 
+bool Torrent::at_capacity_locked(const std::string& address) {
+    if (peers_.size() + connecting_.size() < opt_.max_peers) return false;
+    const std::int64_t now = mono_ms();
+    if (now - last_cap_log_ms_ > 10000) {  // once in a while, not once per peer
+        last_cap_log_ms_ = now;
+        log_.warn(cat(meta_.name, ": connection limit of ", opt_.max_peers,
+                      " peers reached; not connecting ", address));
+    }
+    return true;
+}
+
 void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
     const std::string address = ip_text(ip, port);
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || peers_.size() + connecting_.size() >= opt_.max_peers) return;
-    if (banned_.count(address) || connecting_.count(address)) return;
+    if (stopping_ || banned_.count(address) || connecting_.count(address)) return;
     for (const auto& [k, p] : peers_)
         if (p.address == address) return;
+    if (at_capacity_locked(address)) return;
     connecting_.insert(address);
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);

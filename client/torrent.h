@@ -165,6 +165,7 @@ class Torrent {
     void fail(const std::string& why);
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
+    bool at_capacity_locked(const std::string& address);  // logs when the cap is hit
 
     common::Metainfo meta_;
     TorrentOptions opt_;

@@ -2,6 +2,7 @@
 //   get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after S] [--timeout S] [--log FILE]
 //       [--progress-ms N]   (off a terminal: a status line every N ms, default 5000)
 //       [--pipeline N]      (16 KiB requests in flight per peer; see TorrentOptions)
+//       [--max-peers N]     (connections at once, default 60)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]
 #include <signal.h>
 #include <sys/stat.h>
@@ -32,7 +33,8 @@ struct TransferArgs {
     std::string bind = "0.0.0.0";
     int seed_after = 0;
     int progress_ms = 5000;
-    int pipeline = 0;  // 0: the default
+    int pipeline = 0;   // 0: the default
+    int max_peers = 0;  // 0: the default
     int timeout = 0;
     std::string log_file;
     std::string error;
@@ -54,6 +56,8 @@ TransferArgs parse(const std::vector<std::string>& args) {
             if (!value(0, 65535, t.port)) return t;
         } else if (a == "--seed-after") {
             if (!value(0, 1 << 30, t.seed_after)) return t;
+        } else if (a == "--max-peers") {
+            if (!value(1, 10000, t.max_peers)) return t;
         } else if (a == "--pipeline") {
             if (!value(1, 1024, t.pipeline)) return t;
         } else if (a == "--progress-ms") {
@@ -162,6 +166,7 @@ int run_get(const std::vector<std::string>& args) {
     opt.data_path = dest;
     opt.resume_path = dest + ".mtresume";
     if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
+    if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     const std::string name = meta->name;
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {

@@ -467,6 +467,22 @@ def progress_on_terminal(suite):
         slow.stop()
 
 
+def connection_cap_logged(suite):
+    """--max-peers 2 with four seeders: the download completes over two
+    connections and the log says the limit was reached."""
+    sw = Swarm(suite, "cap", 4 * MIB)
+    procs = [sw.seed() for _ in range(4)]
+    try:
+        sw.wait_seeders(4)
+        g = sw.get(["--timeout", "40", "--max-peers", "2"])
+        procs.append(g)
+        sw.check_get(g, 50)
+        if "connection limit of 2 peers reached" not in g.logtext():
+            raise AssertionError("no connection-limit line in the log: %r" % g.logtext()[-400:])
+    finally:
+        stop_all(procs)
+
+
 def kill9_resume(suite):
     """A slow Python seeder keeps the first run going until its resume state is on disk."""
     sw = Swarm(suite, "resume", 4 * MIB)
@@ -578,7 +594,7 @@ def main():
     suite = Suite()
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
-             tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
+             tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
