@@ -39,7 +39,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
-        format format-check clean bench-hash example interop bench-tools bench-tracker
+        format format-check clean bench-hash example interop bench-tools bench-tracker bench-get
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -169,6 +169,9 @@ bench-hash: all
 
 bench-tracker: all bench-tools
 	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/tracker.sh
+
+bench-get: all
+	BIN=$(CURDIR)/$(BIN) bench/get.sh
 
 # ---- Formatting --------------------------------------------------------------
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench/get: download one file from 3 local seeders with our client
+# (bin/client get), aria2c and libtorrent, on loopback only, in one run.
+#
+# usage: bench/get.sh [--quick] [SIZE_MIB (default 1024)] [RUNS (default 3)]
+#   (make bench-get runs it with BIN set; --quick: 64 MiB, 1 run, and
+#   BENCHMARKS.md is left alone)
+#
+# Scenario A: 3 libtorrent seeders (one process and port each); scenario B:
+# 3 of ours (bin/client seed). In each, every downloader runs RUNS times,
+# interleaved (ours, aria2c, libtorrent, ours, ...), into a fresh empty
+# folder; the page cache stays warm (it cannot be dropped here). Measures wall
+# time to complete and verified, CPU s (user+sys) and peak RSS of the
+# downloader, plus peak RssAnon (libtorrent 2.x maps the file, so its RSS
+# counts the file). SHA-1 of every download is checked. The torrent is
+# private and lists our tracker pair (bin/tracker --interval 2
+# --min-interval 1); every client binds 127.0.0.1 with DHT/LSD/PEX/UPnP/
+# NAT-PMP/uTP off. transmission-cli is left out: it ignores tracker peers in
+# 127.0.0.0/8 (48 s for 1 GiB, see shared/REAL-CLIENTS.md).
+# Prints a table per scenario, writes bench/out/get.md and replaces the
+# "## Download (bench/get)" section of BENCHMARKS.md (not with --quick).
+# The work lives in bench/get_helper.py (Debian's /usr/bin/python3, for
+# python3-libtorrent); every process is stopped by PID and the temp folder
+# removed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+export BIN=${BIN:-$repo/bin}
+
+quick=0
+args=()
+for a in "$@"; do
+    case $a in
+    --quick) quick=1 ;;
+    -*) echo "usage: bench/get.sh [--quick] [SIZE_MIB] [RUNS]" >&2 && exit 2 ;;
+    *) args+=("$a") ;;
+    esac
+done
+if [ "$quick" = 1 ]; then
+    size_mib=${args[0]:-64} runs=${args[1]:-1}
+else
+    size_mib=${args[0]:-1024} runs=${args[1]:-3}
+fi
+for f in "$BIN/client" "$BIN/tracker"; do
+    [ -x "$f" ] || { echo "bench/get: $f missing; run make all" >&2 && exit 2; }
+done
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+"$py" -c 'import libtorrent' 2>/dev/null ||
+    echo "bench/get: python3-libtorrent missing for $py (apt-get install -y python3-libtorrent): libtorrent skipped"
+command -v aria2c >/dev/null || echo "bench/get: aria2c missing (apt-get install -y aria2): skipped"
+
+extra=()
+if [ "$quick" = 0 ]; then extra+=(--append-benchmarks "$repo/BENCHMARKS.md"); fi
+cmd="bench/get.sh"
+[ "$quick" = 1 ] && cmd+=" --quick"
+[ ${#args[@]} -gt 0 ] && cmd+=" ${args[*]}"
+
+helper=
+cleanup() {
+    if [ -n "$helper" ]; then
+        kill -TERM "$helper" 2>/dev/null || true  # the helper stops its children and removes its folder
+        wait "$helper" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$py" bench/get_helper.py "$size_mib" "$runs" "$repo/bench/out/get.md" --command "$cmd" "${extra[@]}" &
+helper=$!
+rc=0
+wait "$helper" || rc=$?
+helper=
+exit "$rc"

@@ -1,0 +1,412 @@
+"""bench/get helper: downloads one file from 3 local seeders with our client
+(bin/client get), aria2c and libtorrent, on loopback only, and reports median
+wall time, CPU seconds and peak memory per downloader. Run by bench/get.sh
+with Debian's /usr/bin/python3 (python3-libtorrent).
+
+usage: get_helper.py SIZE_MIB RUNS OUT_MD [--append-benchmarks FILE] [--command TEXT]
+
+Every client binds 127.0.0.1 with DHT, LSD, PEX, UPnP, NAT-PMP and uTP off;
+the torrent is marked private (info.private=1, re-encoded), so the tracker pair
+(--interval 2 --min-interval 1) is the only way peers learn of each other.
+Launchers and settings come from tests/interop (tracker_clients_test.py).
+
+Measurements per download (fresh empty destination folder, warm page cache:
+the source file was just written and is read by the seeders):
+  time     from spawning the downloader until the file is complete and
+           verified: the process's exit (ours, aria2c --seed-time=0) or, for
+           libtorrent, the moment its own poll loop (every 20 ms) sees
+           is_seeding (it then writes its clock and rusage to a marker file).
+  CPU      user+sys of the downloader process (wait4 rusage; libtorrent:
+           getrusage(SELF) at is_seeding).
+  RSS      peak RSS: VmHWM from /proc/PID/status, sampled every 20 ms (the
+           last sample is at most 20 ms before exit; VmHWM only grows).
+           Not ru_maxrss: Linux carries the forking parent's (this Python's)
+           high-water mark across exec into the child's ru_maxrss.
+           RssAnon: peak of the sampled RssAnon (libtorrent 2.x maps the file,
+           so its RSS includes the file's pages; RssAnon is its heap).
+Every download's SHA-1 is checked against the source.
+"""
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests", "interop"))
+import mtlib  # noqa: E402
+from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
+import tracker_clients_test as tct  # noqa: E402
+
+try:
+    import libtorrent as lt
+except ImportError:
+    lt = None
+
+TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
+SAMPLE = 0.02
+MIB = 1024 * 1024
+
+
+def lt_settings(port):
+    return {
+        "listen_interfaces": "127.0.0.1:%d" % port,
+        "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+        "enable_outgoing_utp": False, "enable_incoming_utp": False,
+        "allow_multiple_connections_per_ip": True,
+        "alert_mask": lt.alert.category_t.error_notification,
+    }
+
+
+def lt_child(torrent, folder, port, marker):
+    """A libtorrent client in its own process (seeder or leecher): writes
+    {"t": time, "cpu": user+sys, "maxrss_kib": ...} to marker once it seeds,
+    then keeps seeding until SIGTERM."""
+    ses = lt.session(lt_settings(port), 0)  # flags=0: no ut_pex, no DHT/LSD/UPnP/NAT-PMP
+    handle = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": folder})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    done = False
+    while True:
+        for a in ses.pop_alerts():
+            print(a.message(), flush=True)
+        if not done and handle.status().is_seeding:
+            t = time.time()
+            ru = resource.getrusage(resource.RUSAGE_SELF)
+            tmp = marker + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump({"t": t, "cpu": ru.ru_utime + ru.ru_stime, "hwm_kib": status_kib(os.getpid(), "VmHWM")}, f)
+            os.rename(tmp, marker)
+            done = True
+        ses.wait_for_alert(20 if not done else 500)
+
+
+def sha1_file(path):
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(4 * MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def status_kib(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class Bench:
+    def __init__(self, size_mib, runs):
+        self.size_mib = size_mib
+        self.runs = runs
+        self.suite = Suite()  # work folder + tracker processes (stopped by PID)
+        self.work = self.suite.work
+        self.procs = []  # (Popen) of seeders and leechers we started
+        self.data_dir = os.path.join(self.work, "seed")
+        os.makedirs(self.data_dir)
+        self.name = "payload.bin"
+        self.data = os.path.join(self.data_dir, self.name)
+        with open(self.data, "wb") as f:
+            left = size_mib * MIB
+            while left:
+                n = min(left, 16 * MIB)
+                f.write(os.urandom(n))
+                left -= n
+        self.sha1 = sha1_file(self.data)  # also warms the page cache
+
+    # ------------------------------------------------------------ processes
+
+    def spawn(self, name, args):
+        log = open(os.path.join(self.work, name + ".log"), "ab")
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        p.logpath = log.name
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, timeout=10):
+        if p.returncode is None and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def close(self):
+        for p in list(self.procs):
+            self.stop(p)
+        for t in self.suite.procs:
+            t.stop()
+        self.suite.procs = []
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def tail(self, p, n=600):
+        try:
+            with open(p.logpath, "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    # ------------------------------------------------------------ swarm
+
+    def new_swarm(self, tag):
+        """A fresh tracker pair and a private torrent listing both."""
+        for t in self.suite.procs:
+            t.stop()
+        self.suite.procs = []
+        self.trackers = tracker_pair(self.suite, extra=TRACKER_OPTS)
+        urls = [t.url("/announce") for t in self.trackers]
+        info = tct.create_info(self.suite, self.data, urls)  # bin/client create, then private=1
+        self.mtorrent = os.path.join(self.work, tag + ".mtorrent")
+        self.info_hash = tct.write_torrent(self.mtorrent, info, [u.encode() for u in urls])
+        self.torrent = os.path.join(self.work, tag + ".torrent")  # same bytes, for aria2c / libtorrent
+        shutil.copyfile(self.mtorrent, self.torrent)
+
+    def scrape(self, tracker):
+        q = "info_hash=" + "".join("%%%02X" % b for b in self.info_hash)
+        try:
+            _, body = http_get(tracker.url("/scrape?" + q), timeout=2)
+            return bdecode(body)[b"files"].get(self.info_hash, {})
+        except Exception:
+            return {}
+
+    def wait_seeders(self, n, seeders):
+        ok = wait_until(lambda: all(self.scrape(t).get(b"complete", 0) >= n for t in self.trackers), 120, 0.2)
+        if not ok:
+            raise RuntimeError("seeders never listed by both trackers: %s; %s" %
+                               ([self.scrape(t) for t in self.trackers],
+                                " | ".join(self.tail(p, 300) for p in seeders)))
+
+    def start_seeders(self, kind, n=3):
+        seeders = []
+        for i in range(n):
+            port = free_port()
+            if kind == "libtorrent":
+                marker = os.path.join(self.work, "lt-seed%d.done" % i)
+                p = self.spawn("lt-seed%d" % i, [sys.executable, os.path.abspath(__file__), "--lt-child",
+                                                 self.torrent, self.data_dir, str(port), marker])
+            else:
+                p = self.spawn("our-seed%d" % i, [os.path.join(mtlib.BIN, "client"), "seed", self.mtorrent,
+                                                  self.data, "--port", str(port), "--bind", "127.0.0.1",
+                                                  "--log", os.path.join(self.work, "our-seed%d.clientlog" % i)])
+            seeders.append(p)
+        self.wait_seeders(n, seeders)
+        return seeders
+
+    # ------------------------------------------------------------ downloaders
+
+    def dl_args(self, who, dest, port, marker):
+        timeout = max(120, self.size_mib // 4)
+        if who == "mtorrent":
+            return [os.path.join(mtlib.BIN, "client"), "get", self.mtorrent, dest,
+                    "--port", str(port), "--bind", "127.0.0.1", "--timeout", str(timeout)]
+        if who == "aria2c":
+            return ["aria2c", "--no-conf=true", "--enable-dht=false", "--enable-dht6=false",
+                    "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--disable-ipv6=true",
+                    "--interface=127.0.0.1", "--listen-port=%d" % port, "--dir=%s" % dest,
+                    "--summary-interval=0", "--console-log-level=warn", "--async-dns=false",
+                    "--follow-torrent=false", "--bt-save-metadata=false", "--auto-save-interval=0",
+                    "--seed-time=0", self.torrent]
+        if who == "libtorrent":
+            return [sys.executable, os.path.abspath(__file__), "--lt-child", self.torrent, dest, str(port), marker]
+        raise ValueError(who)
+
+    def download(self, who, label):
+        dest = os.path.join(self.work, "dl-" + label)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(dest)
+        marker = os.path.join(self.work, label + ".done")
+        port = free_port()
+        args = self.dl_args(who, dest, port, marker)
+        deadline = time.time() + max(120, self.size_mib // 4) + 30
+        t0 = time.time()
+        p = self.spawn(label, args)
+        peak_anon = 0
+        peak_hwm = 0
+        res = None
+        try:
+            while True:
+                a = status_kib(p.pid, "RssAnon")
+                h = status_kib(p.pid, "VmHWM")
+                peak_anon = max(peak_anon, a or 0)
+                peak_hwm = max(peak_hwm, h or 0)
+                if who == "libtorrent":
+                    if os.path.exists(marker):
+                        with open(marker) as f:
+                            m = json.load(f)
+                        a = status_kib(p.pid, "RssAnon")
+                        peak_anon = max(peak_anon, a or 0)
+                        res = {"time": m["t"] - t0, "cpu": m["cpu"], "rss": max(m["hwm_kib"] or 0, peak_hwm)}
+                        break
+                    if p.poll() is not None:
+                        raise RuntimeError("libtorrent leecher exited %s: %s" % (p.returncode, self.tail(p)))
+                else:
+                    pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+                    if pid == p.pid:
+                        t1 = time.time()
+                        p.returncode = os.waitstatus_to_exitcode(status)
+                        if p.returncode != 0:
+                            raise RuntimeError("%s exited %s: %s" % (label, p.returncode, self.tail(p)))
+                        res = {"time": t1 - t0, "cpu": ru.ru_utime + ru.ru_stime, "rss": peak_hwm}
+                        break
+                if time.time() > deadline:
+                    raise RuntimeError("%s not done by its deadline: %s" % (label, self.tail(p)))
+                time.sleep(SAMPLE)
+        finally:
+            self.stop(p)
+        res["anon"] = peak_anon
+        got = os.path.join(dest, self.name)
+        if not os.path.exists(got) or sha1_file(got) != self.sha1:
+            raise RuntimeError("%s: SHA-1 mismatch or file missing" % label)
+        shutil.rmtree(dest, ignore_errors=True)
+        return res
+
+
+def fmt_table(results, whos, size_mib, runs):
+    rivals = [w for w in whos if w != "mtorrent" and results.get(w)]
+    med = {w: {k: statistics.median(r[k] for r in results[w]) for k in ("time", "cpu")} for w in whos if results.get(w)}
+    peak = {w: {k: max(r[k] for r in results[w]) for k in ("rss", "anon")} for w in whos if results.get(w)}
+    fastest = min(rivals, key=lambda w: med[w]["time"]) if rivals else None
+    lines = ["| downloader | median time | MiB/s | CPU s (median) | peak RSS | peak RssAnon | time vs fastest rival | CPU vs fastest rival | all times |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for w in whos:
+        if w not in med:
+            continue
+        m, pk = med[w], peak[w]
+        rt = rc = ""
+        if fastest:
+            rt = "%.2f" % (m["time"] / med[fastest]["time"])
+            rc = "%.2f" % (m["cpu"] / med[fastest]["cpu"]) if med[fastest]["cpu"] > 0 else ""
+        lines.append("| %s | %.2f s | %.0f | %.2f | %.1f MiB | %.1f MiB | %s | %s | %s |" % (
+            w, m["time"], size_mib / m["time"], m["cpu"], pk["rss"] / 1024, pk["anon"] / 1024, rt, rc,
+            " ".join("%.2f" % r["time"] for r in results[w])))
+    return lines, fastest, med, peak
+
+
+def main():
+    size_mib, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    bench_md = None
+    command = "bench/get.sh %d %d" % (size_mib, runs)
+    rest = sys.argv[4:]
+    while rest:
+        if rest[0] == "--append-benchmarks":
+            bench_md = rest[1]
+            rest = rest[2:]
+        elif rest[0] == "--command":
+            command = rest[1]
+            rest = rest[2:]
+        else:
+            sys.exit("get_helper: unknown option %s" % rest[0])
+    whos = ["mtorrent"]
+    if shutil.which("aria2c"):
+        whos.append("aria2c")
+    else:
+        print("aria2c not installed: skipped (apt-get install -y aria2)")
+    if lt is not None:
+        whos.append("libtorrent")
+    else:
+        print("python3-libtorrent not importable by %s: libtorrent leecher and scenario A skipped" % sys.executable)
+    scenarios = [("A", "libtorrent"), ("B", "mtorrent")] if lt is not None else [("B", "mtorrent")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+    load_before = open("/proc/loadavg").read().split()[:3]
+    b = Bench(size_mib, runs)
+    print("bench/get: %d MiB random file, %d run(s) per downloader, interleaved; %d cores; load %s" % (
+        size_mib, runs, os.cpu_count(), " ".join(load_before)), flush=True)
+    sections = []
+    failures = []
+    try:
+        for tag, seeder_kind in scenarios:
+            b.new_swarm(tag)
+            t = time.time()
+            seeders = b.start_seeders(seeder_kind)
+            print("scenario %s: 3 %s seeders up (%.1f s)" % (tag, seeder_kind, time.time() - t), flush=True)
+            results = {w: [] for w in whos}
+            for run in range(runs):
+                for w in whos:
+                    label = "%s-%s-%d" % (tag, w, run)
+                    try:
+                        r = b.download(w, label)
+                    except Exception as e:
+                        failures.append("%s: %s" % (label, e))
+                        print("  %s: FAILED %s" % (label, e), flush=True)
+                        continue
+                    results[w].append(r)
+                    print("  %-22s %7.2f s  %6.0f MiB/s  cpu %6.2f s  rss %7.1f MiB  anon %7.1f MiB" % (
+                        label, r["time"], size_mib / r["time"], r["cpu"], r["rss"] / 1024, r["anon"] / 1024),
+                        flush=True)
+            for p in seeders:
+                b.stop(p)
+            lines, fastest, med, peak = fmt_table(results, whos, size_mib, runs)
+            head = "#### Scenario %s: %d MiB from 3 %s seeders (`%s`)" % (
+                tag, size_mib, seeder_kind, "bin/client seed" if seeder_kind == "mtorrent" else "libtorrent 2.0.8 python")
+            notes = []
+            if fastest and "mtorrent" in med:
+                m, f = med["mtorrent"], med[fastest]
+                notes.append("Targets (fastest rival: %s): time <= 0.8x: %.2fx (%s); peak RSS <= 64 MiB: %.1f MiB (%s); "
+                             "CPU <= fastest's: %.2fx (%s)." % (
+                                 fastest, m["time"] / f["time"], "met" if m["time"] <= 0.8 * f["time"] else "not met",
+                                 peak["mtorrent"]["rss"] / 1024, "met" if peak["mtorrent"]["rss"] <= 64 * 1024 else "not met",
+                                 m["cpu"] / f["cpu"], "met" if m["cpu"] <= f["cpu"] else "not met"))
+            sections.append("\n".join([head, ""] + lines + [""] + notes))
+            print("\n" + sections[-1] + "\n", flush=True)
+    finally:
+        b.close()
+    load_after = open("/proc/loadavg").read().split()[:3]
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    header = ("Command: `%s` (commit %s, %s). %d MiB random file, private torrent listing our "
+              "tracker pair (--interval 2 --min-interval 1), every client on 127.0.0.1 with DHT/LSD/PEX/"
+              "UPnP/NAT-PMP/uTP off; median of %d run(s) per downloader, downloaders interleaved "
+              "(ours, aria2c, libtorrent, ours, ...); fresh empty destination each time; warm page cache "
+              "(the source was just written; the page cache cannot be dropped here). %d cores; load average "
+              "before/after: %s / %s.\n\n"
+              "Time: spawn to complete and verified (process exit for ours and aria2c --seed-time=0; "
+              "libtorrent: its is_seeding, polled every 20 ms, includes starting Python). CPU: user+sys of "
+              "the downloader process. Peak RSS: VmHWM and peak RssAnon, /proc/PID/status sampled every 20 ms "
+              "(libtorrent 2.x maps the file, so its RSS counts file pages; compare RssAnon). "
+              "Every download's SHA-1 checked. transmission-cli left out: it ignores tracker peers in "
+              "127.0.0.0/8 and took 48 s for 1 GiB (shared/REAL-CLIENTS.md)." % (
+                  command, commit, time.strftime("%Y-%m-%d"), size_mib, runs, os.cpu_count(),
+                  " ".join(load_before), " ".join(load_after)))
+    if failures:
+        header += "\n\nFailed downloads: " + "; ".join(f.replace("\n", " ")[:300] for f in failures)
+    body = header + "\n\n" + "\n\n".join(sections) + "\n"
+    os.makedirs(os.path.dirname(out_md) or ".", exist_ok=True)
+    with open(out_md, "w") as f:
+        f.write(body)
+    print(header)
+    print("written to %s" % out_md)
+    if bench_md:
+        title = "## Download (bench/get)"
+        text = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
+        section = title + "\n\n" + body
+        i = text.find(title + "\n")
+        if i < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+        else:
+            j = text.find("\n## ", i + len(title))
+            text = text[:i] + section + (text[j:] if j >= 0 else "")
+        with open(bench_md, "w") as f:
+            f.write(text)
+        print("section %r replaced in %s" % (title, bench_md))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--lt-child":
+        lt_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    sys.exit(main())
