@@ -135,13 +135,7 @@ class Bench:
         return p
 
     def stop(self, p, timeout=10):
-        if p.returncode is None and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        mtlib.stop_process(p, signal.SIGTERM, timeout)
         if p in self.procs:
             self.procs.remove(p)
 

@@ -82,8 +82,7 @@ void PeerConnection::run(std::optional<wire::Handshake> theirs) {
     key_ = t_.attach(this, address_, theirs->peer_id);
     if (key_ == 0) return;  // stopping, or a second connection to the same peer
     fast_ = theirs->fast();
-    const std::string why = loop() ? "" : "";
-    (void)why;
+    loop();
     drop_outstanding();
     t_.detach(key_);
 }
@@ -137,7 +136,7 @@ bool PeerConnection::loop() {
 
     std::vector<char> buf(256 * 1024);
     while (!closing_) {
-        if (!flush_output(false)) return false;
+        if (!flush_output()) return false;
         pollfd fds[2] = {
             {fd_.get(), static_cast<short>(POLLIN | (out_off_ < out_.size() ? POLLOUT : 0)), 0},
             {wake_.get(), POLLIN, 0}};
@@ -274,7 +273,7 @@ void PeerConnection::serve_uploads() {
     }
 }
 
-bool PeerConnection::flush_output(bool block) {
+bool PeerConnection::flush_output() {
     while (out_off_ < out_.size()) {
         const ssize_t w =
             ::send(fd_.get(), out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
@@ -284,11 +283,8 @@ bool PeerConnection::flush_output(bool block) {
             continue;
         }
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!block) break;
-            if (!common::wait_writable(fd_.get(), 30000)) return false;
-            continue;
-        }
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;  // the loop polls for POLLOUT
         return false;
     }
     if (out_off_ == out_.size()) {

@@ -60,7 +60,8 @@ class PeerConnection {
     void update_interest();
     void take_notes();
     void serve_uploads();
-    bool flush_output(bool block);
+    // Writes what the socket takes now; false if the connection failed.
+    bool flush_output();
     void send(const common::wire::Message& m);
     void drop_outstanding();
     void remove_outstanding(std::uint32_t piece, std::uint32_t offset);

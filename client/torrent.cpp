@@ -334,12 +334,12 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         auto pe = peers_.find(key);
         if (pe != peers_.end()) pe->second.last_block_ms = mono_ms();
     }
-    if (complete) finish_piece(key, piece, std::move(done));
+    if (complete) finish_piece(piece, std::move(done));
     std::lock_guard<std::mutex> lock(mu_);
     return peers_.count(key) > 0 && !banned_.count(peers_[key].address);
 }
 
-void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
+void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
     // Verify and write with no lock held.
     const auto digest = common::Sha1::digest(buf.data);
     const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) ==
@@ -405,7 +405,6 @@ void Torrent::finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf) {
         for (auto* c : to_close)
             c->close();
     }
-    (void)key;
 }
 
 void Torrent::strike_locked(const std::string& addr, std::vector<PeerConnection*>& to_close) {

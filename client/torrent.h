@@ -154,7 +154,7 @@ class Torrent {
         double down_rate = 0, up_rate = 0;
     };
 
-    void finish_piece(PeerKey key, std::uint32_t piece, PieceBuffer buf);
+    void finish_piece(std::uint32_t piece, PieceBuffer buf);
     // Under mu_: one more bad piece from `address`; bans it at kMaxStrikes.
     void strike_locked(const std::string& address, std::vector<PeerConnection*>& to_close);
     void broadcast_have(std::uint32_t piece);

@@ -80,6 +80,17 @@ class Suite:
         return 0 if self.failed == 0 else 1
 
 
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Signals a Popen we started and waits for it; kills it past the deadline."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port():
     """A port free for both TCP and UDP on 127.0.0.1."""
     for _ in range(100):
@@ -141,13 +152,7 @@ class Tracker:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.alive():
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig, timeout)
         self.proc = None
 
     def kill9(self):

@@ -21,7 +21,7 @@ import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtlib import BIN, Suite, announce, free_port, tracker_pair, wait_until  # noqa: E402
+from mtlib import BIN, Suite, announce, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -47,13 +47,7 @@ class Proc:
         return self.proc.poll() is None
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.alive():
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig, timeout)
 
     def kill9(self):
         self.stop(signal.SIGKILL)

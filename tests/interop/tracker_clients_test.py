@@ -119,15 +119,7 @@ class Proc:
         return self.proc.poll()
 
     def stop(self, timeout=5):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        mtlib.stop_process(self.proc, signal.SIGTERM, timeout)
         self.proc = None
 
     def tail(self, n=600):
