@@ -51,6 +51,11 @@ except ImportError:
     lt = None
 
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
+# For A/B work on our client (not used by make bench-get):
+#   BENCH_VARIANTS="mtorrent@new=/path/to/client,..." adds downloaders running
+#   other builds of bin/client; BENCH_WHO="mtorrent,mtorrent@new" keeps only
+#   those downloaders; BENCH_SCENARIOS="A" or "B" keeps one scenario.
+VARIANTS = dict(v.split("=", 1) for v in os.environ.get("BENCH_VARIANTS", "").split(",") if "=" in v)
 SAMPLE = 0.02
 MIB = 1024 * 1024
 
@@ -204,8 +209,9 @@ class Bench:
 
     def dl_args(self, who, dest, port, marker):
         timeout = max(120, self.size_mib // 4)
-        if who == "mtorrent":
-            return [os.path.join(mtlib.BIN, "client"), "get", self.mtorrent, dest,
+        if who.startswith("mtorrent"):
+            binary = VARIANTS.get(who, os.path.join(mtlib.BIN, "client"))
+            return [binary, "get", self.mtorrent, dest,
                     "--port", str(port), "--bind", "127.0.0.1", "--timeout", str(timeout)]
         if who == "aria2c":
             return ["aria2c", "--no-conf=true", "--enable-dht=false", "--enable-dht6=false",
@@ -270,7 +276,7 @@ class Bench:
 
 
 def fmt_table(results, whos, size_mib, runs):
-    rivals = [w for w in whos if w != "mtorrent" and results.get(w)]
+    rivals = [w for w in whos if not w.startswith("mtorrent") and results.get(w)]
     med = {w: {k: statistics.median(r[k] for r in results[w]) for k in ("time", "cpu")} for w in whos if results.get(w)}
     peak = {w: {k: max(r[k] for r in results[w]) for k in ("rss", "anon")} for w in whos if results.get(w)}
     fastest = min(rivals, key=lambda w: med[w]["time"]) if rivals else None
@@ -314,6 +320,13 @@ def main():
     else:
         print("python3-libtorrent not importable by %s: libtorrent leecher and scenario A skipped" % sys.executable)
     scenarios = [("A", "libtorrent"), ("B", "mtorrent")] if lt is not None else [("B", "mtorrent")]
+    whos[1:1] = list(VARIANTS)
+    if os.environ.get("BENCH_WHO"):
+        keep = os.environ["BENCH_WHO"].split(",")
+        whos = [w for w in whos if w in keep]
+    if os.environ.get("BENCH_SCENARIOS"):
+        keep = os.environ["BENCH_SCENARIOS"].split(",")
+        scenarios = [s for s in scenarios if s[0] in keep]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     load_before = open("/proc/loadavg").read().split()[:3]

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <new>
 
 #include "common/byte_io.h"
 #include "common/crc32c.h"
@@ -34,21 +36,49 @@ common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t
     if (size != total_length && ::ftruncate(fd.get(), static_cast<off_t>(total_length)) != 0)
         return common::errno_error(
             "cannot size " + path + " to " + std::to_string(total_length) + " bytes", errno);
-    return DiskStore(std::move(fd), path, total_length, piece_length);
+    // A second descriptor for direct writes; not every file system has them
+    // (tmpfs before Linux 6.6, some FUSE): then every write is buffered.
+    common::Fd direct;
+    if (mode == Mode::create_or_open)
+        direct.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
+    return DiskStore(std::move(fd), std::move(direct), path, total_length, piece_length);
+}
+
+PieceMemory::PieceMemory(std::size_t capacity) : capacity_(capacity) {
+    void* p = nullptr;
+    const std::size_t rounded = (capacity + kAlign - 1) / kAlign * kAlign;
+    if (::posix_memalign(&p, kAlign, rounded == 0 ? kAlign : rounded) != 0) throw std::bad_alloc();
+    p_.reset(static_cast<char*>(p));
+}
+
+// Returns 0 or the errno of the failed pwrite (EIO for no progress).
+int DiskStore::pwrite_all(int fd, std::uint64_t offset, std::string_view data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t w =
+            ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return errno;
+        if (w == 0) return EIO;
+        done += static_cast<std::size_t>(w);
+    }
+    return 0;
 }
 
 common::Status DiskStore::write(std::uint64_t offset, std::string_view data) {
     if (offset + data.size() > total_)
         return make_error(Errc::invalid_argument, "write past the end of " + path_);
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t w = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
-                                   static_cast<off_t>(offset + done));
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return common::errno_error("cannot write " + path_, errno);
-        if (w == 0) return make_error(Errc::io_error, "cannot write " + path_ + ": no progress");
-        done += static_cast<std::size_t>(w);
+    const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % kDirectAlign == 0 &&
+                         offset % kDirectAlign == 0 && data.size() % kDirectAlign == 0;
+    int err = EINVAL;
+    if (aligned && direct()) {
+        err = pwrite_all(direct_fd_.get(), offset, data);
+        // EINVAL: this file system takes no direct I/O after all (or wants a
+        // larger alignment): buffered writes from now on.
+        if (err == EINVAL) direct_ok_->store(false);
     }
+    if (err == EINVAL) err = pwrite_all(fd_.get(), offset, data);
+    if (err != 0) return common::errno_error("cannot write " + path_, err);
     return {};
 }
 

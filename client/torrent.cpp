@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "client/peer_connection.h"
 #include "client/piece_hasher.h"
@@ -27,7 +28,9 @@ std::string ip_text(std::uint32_t ip, std::uint16_t port) {
     return std::string(buf) + ":" + std::to_string(port);
 }
 
-constexpr int kMaxStrikes = 2;  // bad pieces before a peer is banned
+constexpr int kMaxStrikes = 2;               // bad pieces before a peer is banned
+constexpr std::size_t kMaxQueuedWrites = 8;  // verified pieces waiting for the writer
+constexpr std::size_t kMaxSpareBuffers = 16;
 
 }  // namespace
 
@@ -87,6 +90,7 @@ common::Status Torrent::start() {
             ++n;
         }
     log_.info(cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
+    writer_ = std::thread([this] { writer_loop(); });
     announcer_ = std::thread([this] { announcer_loop(); });
     housekeeper_ = std::thread([this] { housekeeper_loop(); });
     return {};
@@ -113,6 +117,13 @@ void Torrent::stop() {
     }
     for (auto& t : threads)
         t.join();
+    // No connection is left to queue pieces: the writer drains the queue and ends.
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        writer_exit_ = true;
+    }
+    write_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
     if (disk_) {
         (void)disk_->sync();
         save_resume_locked_out();
@@ -314,7 +325,8 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         auto it = in_flight_.find(piece);
         if (it == in_flight_.end()) {
             PieceBuffer nb;
-            nb.data.resize(piece_size);
+            nb.mem = take_memory_locked();
+            nb.size = piece_size;
             nb.got.assign(picker_.blocks_in_piece(piece), false);
             nb.from.assign(nb.got.size(), 0);
             it = in_flight_.emplace(piece, std::move(nb)).first;
@@ -322,7 +334,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         PieceBuffer& buf = it->second;
         const std::uint32_t bi = offset / kBlockSize;
         if (buf.got[bi]) return true;  // a duplicate from the endgame
-        std::copy(data.begin(), data.end(), buf.data.begin() + offset);
+        std::memcpy(buf.mem.data() + offset, data.data(), data.size());
         buf.got[bi] = true;
         buf.from[bi] = key;
         buf.contributors.insert(key);
@@ -339,51 +351,60 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
     return peers_.count(key) > 0 && !banned_.count(peers_[key].address);
 }
 
+PieceMemory Torrent::take_memory_locked() {
+    if (!spare_.empty()) {
+        PieceMemory m = std::move(spare_.back());
+        spare_.pop_back();
+        return m;
+    }
+    return PieceMemory(meta_.piece_length);
+}
+
+void Torrent::give_memory(PieceMemory m) {
+    if (!m) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(m));
+}
+
+namespace {
+
+common::Sha1Digest block_digest(std::string_view piece, std::uint32_t bi) {
+    const std::size_t off = std::size_t{bi} * kBlockSize;
+    return common::Sha1::digest(
+        piece.substr(off, std::min<std::size_t>(kBlockSize, piece.size() - off)));
+}
+
+}  // namespace
+
 void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
-    // Verify and write with no lock held.
-    const auto digest = common::Sha1::digest(buf.data);
+    // Verify with no lock held.
+    const auto digest = common::Sha1::digest(buf.view());
     const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) ==
                       meta_.piece_hash(piece);
-    auto block_digest = [&](std::uint32_t bi) {
-        const std::size_t off = std::size_t{bi} * kBlockSize;
-        return common::Sha1::digest(std::string_view(buf.data).substr(
-            off, std::min<std::size_t>(kBlockSize, buf.data.size() - off)));
-    };
-    std::vector<PeerConnection*> to_close;
     if (good) {
-        if (auto s = disk_->write_piece(piece, buf.data); !s) return fail(s.error().message);
-        std::vector<SuspectBlock> suspects;
+        // To the writer; a full queue holds this connection back.
         {
-            std::lock_guard<std::mutex> lock(mu_);
-            picker_.piece_verified(piece);
-            have_.set(piece);
-            resume_dirty_ = true;
-            if (auto it = suspects_.find(piece); it != suspects_.end()) {
-                suspects = std::move(it->second);
-                suspects_.erase(it);
+            std::unique_lock<std::mutex> lock(mu_);
+            space_cv_.wait(lock, [&] {
+                return write_queue_.size() < kMaxQueuedWrites || !error_.empty() || writer_exit_;
+            });
+            if (error_.empty() && !writer_exit_) {
+                write_queue_.push_back({piece, std::move(buf)});
+                lock.unlock();
+                write_cv_.notify_one();
+                return;
             }
         }
-        // An earlier attempt at this piece failed with several contributors:
-        // strike those whose blocks differ from the good data.
-        std::set<std::string> culprits;
-        for (const SuspectBlock& s : suspects)
-            if (s.digest != block_digest(s.block)) culprits.insert(s.address);
-        if (!culprits.empty()) {
-            std::lock_guard<std::mutex> lock(mu_);
-            for (const std::string& addr : culprits)
-                strike_locked(addr, to_close);
-            for (auto* c : to_close)
-                c->close();
-        }
-        broadcast_have(piece);
-        cv_.notify_all();
+        give_memory(std::move(buf.mem));
         return;
     }
+    std::vector<PeerConnection*> to_close;
     std::set<PeerKey> senders(buf.from.begin(), buf.from.end());
     std::vector<common::Sha1Digest> digests;
     if (senders.size() > 1)
         for (std::uint32_t bi = 0; bi < buf.from.size(); ++bi)
-            digests.push_back(block_digest(bi));
+            digests.push_back(block_digest(buf.view(), bi));
+    give_memory(std::move(buf.mem));
     {
         std::lock_guard<std::mutex> lock(mu_);
         ++bad_pieces_;
@@ -405,6 +426,62 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
         for (auto* c : to_close)
             c->close();
     }
+}
+
+void Torrent::writer_loop() {
+    while (true) {
+        WriteJob job;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            write_cv_.wait(lock, [&] { return !write_queue_.empty() || writer_exit_; });
+            if (write_queue_.empty()) return;  // told to exit, and drained
+            job = std::move(write_queue_.front());
+            write_queue_.pop_front();
+        }
+        space_cv_.notify_one();
+        bool failed;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            failed = !error_.empty();
+        }
+        if (!failed) {
+            if (auto s = disk_->write_piece(job.piece, job.buf.view()); !s) {
+                fail(s.error().message);
+            } else {
+                piece_written(job.piece, job.buf);
+            }
+        }
+        give_memory(std::move(job.buf.mem));
+    }
+}
+
+void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
+    std::vector<SuspectBlock> suspects;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        picker_.piece_verified(piece);
+        have_.set(piece);
+        resume_dirty_ = true;
+        if (auto it = suspects_.find(piece); it != suspects_.end()) {
+            suspects = std::move(it->second);
+            suspects_.erase(it);
+        }
+    }
+    // An earlier attempt at this piece failed with several contributors:
+    // strike those whose blocks differ from the good data.
+    std::set<std::string> culprits;
+    for (const SuspectBlock& s : suspects)
+        if (s.digest != block_digest(buf.view(), s.block)) culprits.insert(s.address);
+    if (!culprits.empty()) {
+        std::vector<PeerConnection*> to_close;
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const std::string& addr : culprits)
+            strike_locked(addr, to_close);
+        for (auto* c : to_close)
+            c->close();
+    }
+    broadcast_have(piece);
+    cv_.notify_all();
 }
 
 void Torrent::strike_locked(const std::string& addr, std::vector<PeerConnection*>& to_close) {
@@ -440,6 +517,7 @@ void Torrent::fail(const std::string& why) {
     }
     log_.error(cat(meta_.name, ": download stopped: ", why));
     cv_.notify_all();
+    space_cv_.notify_all();
 }
 
 bool Torrent::complete() const {

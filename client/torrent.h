@@ -3,19 +3,24 @@
 //
 // Threads: one per peer connection (PeerConnection), one announcer (tracker
 // announces with failover, connecting to new peers), one housekeeper (rechoke
-// every 10 s, rates, resume state). The shared state below is owned by this
-// object behind one mutex; no lock is held across socket or disk I/O: a
-// connection verifies a finished piece (SHA-1) and writes it (pwrite) with
-// the lock released, then records the result.
+// every 10 s, rates, resume state), one disk writer. The shared state below is
+// owned by this object behind one mutex; no lock is held across socket or
+// disk I/O: the connection that completes a piece verifies it (SHA-1) with
+// the lock released and queues it for the writer, which writes it (pwrite,
+// O_DIRECT when aligned) and only then marks it ours and sends `have`. One
+// writer means no threads contend for the file's inode lock.
 //
-// Memory: a piece lives in memory only while it is being downloaded (its
-// blocks are copied into one buffer of the piece's size); how many pieces are
-// in flight is bounded by the peers' request pipelines.
+// Memory: a piece lives in memory only while it is being downloaded or
+// waits for the writer (its blocks are copied into one aligned buffer of the
+// piece's size, reused from a small pool); how many pieces are in flight is
+// bounded by the peers' request pipelines, the write queue by
+// kMaxQueuedWrites (a full queue holds the connections back).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -131,7 +136,9 @@ class Torrent {
 
   private:
     struct PieceBuffer {
-        std::string data;
+        PieceMemory mem;
+        std::uint32_t size = 0;  // bytes of the piece
+        std::string_view view() const { return {mem.data(), size}; }
         std::uint32_t received = 0;  // blocks
         std::vector<bool> got;
         std::set<PeerKey> contributors;
@@ -155,6 +162,11 @@ class Torrent {
     };
 
     void finish_piece(std::uint32_t piece, PieceBuffer buf);
+    // The writer thread: writes verified pieces, then marks them ours.
+    void writer_loop();
+    void piece_written(std::uint32_t piece, PieceBuffer& buf);
+    PieceMemory take_memory_locked();
+    void give_memory(PieceMemory m);
     // Under mu_: one more bad piece from `address`; bans it at kMaxStrikes.
     void strike_locked(const std::string& address, std::vector<PeerConnection*>& to_close);
     void broadcast_have(std::uint32_t piece);
@@ -179,6 +191,15 @@ class Torrent {
     Choker choker_;
     common::Bitfield have_;
     std::map<std::uint32_t, PieceBuffer> in_flight_;
+    std::vector<PieceMemory> spare_;  // piece buffers for reuse
+    struct WriteJob {
+        std::uint32_t piece = 0;
+        PieceBuffer buf;
+    };
+    std::deque<WriteJob> write_queue_;
+    std::condition_variable write_cv_;  // the writer: work or exit
+    std::condition_variable space_cv_;  // connections: room in the queue
+    bool writer_exit_ = false;
     std::unordered_map<PeerKey, PeerEntry> peers_;
     std::map<std::string, int> strikes_;  // address -> bad pieces sent
     // Failed pieces with several contributors: the culprits are known once
@@ -203,6 +224,7 @@ class Torrent {
 
     std::thread announcer_;
     std::thread housekeeper_;
+    std::thread writer_;
 };
 
 }  // namespace mt::client

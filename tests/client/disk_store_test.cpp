@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "common/file_util.h"
 
 namespace mt::client {
@@ -29,6 +31,37 @@ TEST(DiskStore, CreatesAtFullSizeAndWritesAtOffsets) {
     EXPECT_FALSE(d->write(99999, "xx").ok());
     EXPECT_FALSE(d->read(99999, 2, buf).ok());
     ASSERT_TRUE(d->sync().ok());
+    ::unlink(path.c_str());
+}
+
+TEST(DiskStore, AlignedPiecesGoDirectAndReadBackWithTheUnalignedTail) {
+    // 3 pieces of 64 KiB and a short last piece: the aligned ones take the
+    // O_DIRECT descriptor (where the file system has it), the tail the
+    // buffered one; reads see both.
+    const auto path = tmp("direct");
+    ::unlink(path.c_str());
+    constexpr std::size_t kPiece = 65536, kTotal = 3 * kPiece + 1000;
+    auto d = DiskStore::open(path, kTotal, kPiece, DiskStore::Mode::create_or_open);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    PieceMemory mem(kPiece);
+    ASSERT_EQ(reinterpret_cast<std::uintptr_t>(mem.data()) % DiskStore::kDirectAlign, 0u);
+    for (std::uint32_t p = 0; p < 3; ++p) {
+        std::memset(mem.data(), 'a' + static_cast<int>(p), kPiece);
+        ASSERT_TRUE(d->write_piece(p, std::string_view(mem.data(), kPiece)).ok());
+    }
+    std::memset(mem.data(), 'z', 1000);
+    ASSERT_TRUE(d->write_piece(3, std::string_view(mem.data(), 1000)).ok());
+    // A buffered read right after a direct write sees the new bytes.
+    std::string all(kTotal, '\0');
+    ASSERT_TRUE(d->read(0, kTotal, all.data()).ok());
+    EXPECT_EQ(all, std::string(kPiece, 'a') + std::string(kPiece, 'b') + std::string(kPiece, 'c') +
+                       std::string(1000, 'z'));
+    // Unaligned data at an aligned offset is written buffered, and correctly.
+    ASSERT_TRUE(d->write(kPiece, std::string(kPiece, 'q')).ok());
+    ASSERT_TRUE(d->read(kPiece, kPiece, all.data()).ok());
+    EXPECT_EQ(all.substr(0, kPiece), std::string(kPiece, 'q'));
+    ASSERT_TRUE(d->sync().ok());
+    RecordProperty("direct", d->direct() ? "yes" : "no");
     ::unlink(path.c_str());
 }
 
