@@ -194,26 +194,28 @@ void PiecePicker::take(PeerKey peer, Peer& p, PieceIndex piece, Partial& part, s
 }
 
 // Random among the peer's unstarted missing pieces while we have fewer than
-// random_first_pieces, else uniformly among the rarest of them (reservoir
-// sampling: one pass, no allocation).
+// random_first_pieces, else the rarest of them. One pass from a random
+// starting point, keeping the first piece of least availability: ties go to
+// whichever comes first after the start (one random number per choice, not
+// one per tied piece: this runs under the torrent's lock).
 bool PiecePicker::choose_new_piece(const Peer& p, PieceIndex& out) {
     const bool random_first = have_count_ < config_.random_first_pieces;
+    const std::size_t n = have_.size();
+    if (n == 0) return false;
+    const std::size_t start = std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
     std::uint32_t best = std::numeric_limits<std::uint32_t>::max();
-    std::size_t ties = 0;
-    for (std::size_t i = 0; i < have_.size(); ++i) {
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t i = start + k < n ? start + k : start + k - n;
         const auto piece = static_cast<PieceIndex>(i);
         if (have_[i] || !peer_has_piece(p, piece) || partial_.count(piece) != 0) continue;
         const std::uint32_t a = random_first ? 0 : availability_[i];
         if (a < best) {
             best = a;
-            ties = 1;
             out = piece;
-        } else if (a == best) {
-            ++ties;
-            if (std::uniform_int_distribution<std::size_t>(0, ties - 1)(rng_) == 0) out = piece;
+            if (a == 0 && random_first) break;  // any will do
         }
     }
-    return ties != 0;
+    return best != std::numeric_limits<std::uint32_t>::max();
 }
 
 void PiecePicker::pick_endgame(PeerKey peer, Peer& p, std::size_t max_blocks,
