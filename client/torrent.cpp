@@ -101,8 +101,8 @@ void Torrent::stop() {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return;
         stopping_ = true;
-        for (auto& [k, p] : peers_)
-            p.conn->close();
+        for (auto* c : live_)
+            c->close();
     }
     cv_.notify_all();
     if (announcer_.joinable()) announcer_.join();
@@ -110,8 +110,8 @@ void Torrent::stop() {
     std::vector<std::thread> threads;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        for (auto& [k, p] : peers_)
-            p.conn->close();  // connections that came in meanwhile
+        for (auto* c : live_)
+            c->close();  // connections that came in meanwhile
         threads.swap(threads_);
         thread_done_.clear();
     }
@@ -158,9 +158,22 @@ void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
     thread_done_.push_back(done);
     threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
         PeerConnection conn(*this, std::move(f), address, false);
-        conn.run(theirs);
+        run_connection(conn, theirs);
         done->store(true);
     });
+}
+
+void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs) {
+    {
+        // Registered from the start, so stop() can cut a handshake short
+        // (a peer that accepts and never answers would hold it 10 s).
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+        live_.insert(&conn);
+    }
+    conn.run(std::move(theirs));
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(&conn);
 }
 
 bool Torrent::at_capacity_locked(const std::string& address) {
@@ -196,7 +209,7 @@ void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
         }
         if (fd) {
             PeerConnection conn(*this, std::move(fd).value(), address, true);
-            conn.run(std::nullopt);
+            run_connection(conn, std::nullopt);
         } else {
             log_.debug(cat("cannot connect to peer ", address, ": ", fd.error().message));
         }

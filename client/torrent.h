@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -178,6 +179,7 @@ class Torrent {
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
     bool at_capacity_locked(const std::string& address);  // logs when the cap is hit
+    void run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs);
 
     common::Metainfo meta_;
     TorrentOptions opt_;
@@ -207,6 +209,7 @@ class Torrent {
     std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_;
     std::set<std::string> banned_;
     std::set<std::string> connecting_;  // outgoing attempts in progress
+    std::set<PeerConnection*> live_;    // every connection thread's connection, from its start
     PeerKey next_key_ = 1;
     std::uint64_t bad_pieces_ = 0;
     std::string error_;

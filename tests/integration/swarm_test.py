@@ -171,10 +171,14 @@ class FakeSeeder:
     have: the pieces it announces in its bitfield (default all).
     garbage: answers each request with random bytes of the right length.
     delay: seconds to wait before each block (a slow seeder).
+    stall: takes requests and never answers them (records requests and cancels).
     """
 
-    def __init__(self, swarm, have=None, garbage=False, delay=0.0):
+    def __init__(self, swarm, have=None, garbage=False, delay=0.0, stall=False):
         self.swarm = swarm
+        self.stall = stall
+        self.requests = []
+        self.cancels = []
         self.have = set(range(swarm.pieces)) if have is None else set(have)
         self.garbage = garbage
         self.delay = delay
@@ -228,10 +232,13 @@ class FakeSeeder:
                 if n == 0:
                     continue
                 msg = recv_exact(c, n)
-                if msg[0] != 6 or n != 13:  # only requests matter
+                if msg[0] == 8 and n == 13:
+                    self.cancels.append(struct.unpack(">III", msg[1:]))
+                if msg[0] != 6 or n != 13:  # only requests (and cancels) matter
                     continue
                 index, begin, length = struct.unpack(">III", msg[1:])
-                if index not in self.have:
+                self.requests.append((index, begin, length))
+                if index not in self.have or self.stall:
                     continue
                 if self.delay:
                     time.sleep(self.delay)  # deliberate throttle of the fake peer, not a wait in the test
@@ -564,6 +571,65 @@ def corrupt_peer_shares_pieces(suite):
         bad.stop()
 
 
+def silent_peer_no_exit_delay(suite):
+    """A listed peer that accepts and never answers: the download completes
+    from the real seeder and the client exits at once, without waiting out
+    the 10 s handshake deadline of the silent connection."""
+    sw = Swarm(suite, "silent", 2 * MIB)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the TCP handshake; nobody ever reads
+    procs = []
+    try:
+        pid = b"-PY0001-" + os.urandom(6).hex().encode()
+        for t in (sw.t1, sw.t2):
+            announce(t, sw.info_hash, pid, silent.getsockname()[1], left=0, event="started")
+        procs.append(sw.seed())
+        sw.wait_seeders(2)
+        t0 = time.time()
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 30)
+        took = time.time() - t0
+        if took > 6:
+            raise AssertionError("get took %.1f s for 2 MiB: it waited for the silent peer" % took)
+    finally:
+        stop_all(procs)
+        silent.close()
+
+
+def endgame_cancels(suite):
+    """A seeder that takes requests and never answers holds the last blocks;
+    once a real seeder arrives, endgame asks it for them too and, as each
+    arrives, sends CANCEL to the stalled peer, long before the 15 s request
+    timeout would have given those blocks back."""
+    sw = Swarm(suite, "endgame", 3 * MIB)
+    fake = FakeSeeder(sw, stall=True)
+    procs = []
+    try:
+        fake.announce()
+        t0 = time.time()
+        g = sw.get(["--timeout", "40"])
+        procs.append(g)
+        if not wait_until(lambda: len(fake.requests) >= 8, 10, 0.05):
+            raise AssertionError("the stalled seeder got no requests")
+        procs.append(sw.seed())
+        sw.check_get(g, 40)
+        took = time.time() - t0
+        asked = set(fake.requests)
+        cancelled = [c for c in fake.cancels if c in asked]
+        if not cancelled:
+            raise AssertionError("no CANCEL for the %d blocks asked of the stalled seeder (%d cancels)" %
+                                 (len(asked), len(fake.cancels)))
+        if took > 14:
+            raise AssertionError("took %.1f s: the blocks waited for the request timeout" % took)
+        print("  endgame_cancels: %d blocks asked of the stalled peer, %d cancelled, %.1f s" %
+              (len(asked), len(cancelled), took))
+    finally:
+        stop_all(procs)
+        fake.stop()
+
+
 def bad_input(suite):
     sw = Swarm(suite, "badin", 1 * MIB)
     missing = os.path.join(sw.dir, "missing.mtorrent")
@@ -588,7 +654,8 @@ def main():
     suite = Suite()
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
-             tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, bad_input]
+             tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
+             endgame_cancels, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
