@@ -24,7 +24,9 @@ const char* oneshot_usage() {
            "SECONDS]\n"
            "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
            "                  [--pipeline BLOCKS] [--max-peers N]\n"
+           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
+           "                  [--max-upload-rate KIB/S]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }
 

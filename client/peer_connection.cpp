@@ -135,12 +135,24 @@ bool PeerConnection::loop() {
     }
 
     std::vector<char> buf(256 * 1024);
+    RateLimiter* down_limit = t_.options().download_limit.get();
     while (!closing_) {
         if (!flush_output()) return false;
+        // Over the download limit: leave the socket unread (TCP holds the
+        // sender back) until the limiter allows another block.
+        std::int64_t wait = 250;
+        bool read_ok = true;
+        if (down_limit) {
+            const std::int64_t w = down_limit->wait_ms(kBlockSize, mono_ms());
+            if (w > 0) read_ok = false, wait = std::min(wait, w);
+        }
+        if (upload_wait_ms_ > 0) wait = std::min(wait, upload_wait_ms_);
         pollfd fds[2] = {
-            {fd_.get(), static_cast<short>(POLLIN | (out_off_ < out_.size() ? POLLOUT : 0)), 0},
+            {fd_.get(),
+             static_cast<short>((read_ok ? POLLIN : 0) | (out_off_ < out_.size() ? POLLOUT : 0)),
+             0},
             {wake_.get(), POLLIN, 0}};
-        const int rc = ::poll(fds, 2, 250);
+        const int rc = ::poll(fds, 2, static_cast<int>(wait));
         if (rc < 0 && errno != EINTR) return false;
         if (fds[1].revents & POLLIN) {
             std::uint64_t v;
@@ -150,8 +162,11 @@ bool PeerConnection::loop() {
         take_notes();
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             // Read what is there (bounded, so notes and uploads get their turn).
+            const std::size_t chunk = down_limit ? kBlockSize : buf.size();
             for (int round = 0; round < 4; ++round) {
-                const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+                if (round > 0 && down_limit && down_limit->wait_ms(kBlockSize, mono_ms()) > 0)
+                    break;
+                const ssize_t n = ::read(fd_.get(), buf.data(), chunk);
                 if (n == 0) return false;
                 if (n < 0) {
                     if (errno == EINTR) continue;
@@ -159,6 +174,7 @@ bool PeerConnection::loop() {
                     return false;
                 }
                 last_recv_ms_ = mono_ms();
+                if (down_limit) down_limit->spend(static_cast<std::uint64_t>(n), last_recv_ms_);
                 decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
                 while (true) {
                     auto step = decoder_.next();
@@ -169,7 +185,7 @@ bool PeerConnection::loop() {
                     }
                     if (!handle(std::get<wire::Message>(step))) return false;
                 }
-                if (static_cast<std::size_t>(n) < buf.size()) break;
+                if (static_cast<std::size_t>(n) < chunk) break;
             }
         }
         const std::int64_t now = mono_ms();
@@ -256,8 +272,14 @@ void PeerConnection::fill_pipeline() {
 
 void PeerConnection::serve_uploads() {
     std::string block;
+    RateLimiter* limit = t_.options().upload_limit.get();
+    upload_wait_ms_ = 0;
     while (!uploads_.empty() && out_.size() - out_off_ < kOutputHighWater) {
         const wire::Request r = uploads_.front();
+        if (limit && !limit->take(r.length, mono_ms())) {
+            upload_wait_ms_ = std::max<std::int64_t>(1, limit->wait_ms(r.length, mono_ms()));
+            break;  // over the upload limit: the loop comes back after the wait
+        }
         uploads_.pop_front();
         block.resize(r.length);
         if (auto s = t_.read_block(r.index, r.begin, r.length, block.data()); !s) {

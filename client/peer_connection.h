@@ -95,6 +95,7 @@ class PeerConnection {
     std::vector<Block> note_cancels_;
     std::int64_t last_write_progress_ms_ = 0;
     std::atomic<bool> closing_{false};
+    std::int64_t upload_wait_ms_ = 0;  // > 0: uploads wait for the rate limiter
 
     std::atomic<std::uint64_t> bytes_down_{0};
     std::atomic<std::uint64_t> bytes_up_{0};

@@ -34,6 +34,7 @@
 #include "client/choker.h"
 #include "client/disk_store.h"
 #include "client/piece_picker.h"
+#include "client/rate_limiter.h"
 #include "client/tracker_client.h"
 #include "common/bitfield.h"
 #include "common/ids.h"
@@ -57,6 +58,9 @@ struct TorrentOptions {
     int tracker_timeout_ms = 2000;
     bool verify_existing = false;  // hash an existing file to find the pieces we have
     bool assume_complete = false;  // the caller has verified the whole file (seeding)
+    // Rate limits (null: none); one limiter may be shared by several torrents.
+    std::shared_ptr<RateLimiter> upload_limit;
+    std::shared_ptr<RateLimiter> download_limit;
 };
 
 struct TorrentStats {

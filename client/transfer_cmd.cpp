@@ -3,7 +3,8 @@
 //       [--progress-ms N]   (off a terminal: a status line every N ms, default 5000)
 //       [--pipeline N]      (16 KiB requests in flight per peer; see TorrentOptions)
 //       [--max-peers N]     (connections at once, default 60)
-//   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]
+//       [--max-upload-rate KIB] [--max-download-rate KIB]   (KiB/s; 0: no limit)
+//   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE] [--max-upload-rate KIB]
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,8 +34,10 @@ struct TransferArgs {
     std::string bind = "0.0.0.0";
     int seed_after = 0;
     int progress_ms = 5000;
-    int pipeline = 0;   // 0: the default
-    int max_peers = 0;  // 0: the default
+    int pipeline = 0;      // 0: the default
+    int max_peers = 0;     // 0: the default
+    int max_up_kib = 0;    // KiB/s; 0: no limit
+    int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
     std::string log_file;
     std::string error;
@@ -58,6 +61,10 @@ TransferArgs parse(const std::vector<std::string>& args) {
             if (!value(0, 1 << 30, t.seed_after)) return t;
         } else if (a == "--max-peers") {
             if (!value(1, 10000, t.max_peers)) return t;
+        } else if (a == "--max-upload-rate") {
+            if (!value(0, 1 << 30, t.max_up_kib)) return t;
+        } else if (a == "--max-download-rate") {
+            if (!value(0, 1 << 30, t.max_down_kib)) return t;
         } else if (a == "--pipeline") {
             if (!value(1, 1024, t.pipeline)) return t;
         } else if (a == "--progress-ms") {
@@ -131,6 +138,10 @@ common::Result<Session> open_session(const TransferArgs& a, common::Metainfo met
     s.port = *port;
     opt.listen_port = *port;
     opt.peer_id = make_peer_id();
+    if (a.max_up_kib > 0)
+        opt.upload_limit = std::make_shared<RateLimiter>(std::uint64_t{1024} * a.max_up_kib);
+    if (a.max_down_kib > 0)
+        opt.download_limit = std::make_shared<RateLimiter>(std::uint64_t{1024} * a.max_down_kib);
     s.server = std::make_unique<PeerServer>(std::move(listener).value(), *s.log);
     s.torrent = std::make_unique<Torrent>(std::move(meta), std::move(opt), *s.log);
     s.server->add(s.torrent.get());

@@ -630,6 +630,37 @@ def endgame_cancels(suite):
         fake.stop()
 
 
+def rate_limits(suite):
+    """--max-upload-rate on the seeder, then --max-download-rate on the
+    leecher: 6 MiB at 2 MiB/s takes about 3 s either way (unlimited, well under
+    a second on loopback)."""
+    sw = Swarm(suite, "rates", 6 * MIB)
+    procs = []
+    try:
+        seeder = Proc(sw.suite, "rates-seed-limited", ["seed", sw.torrent, sw.data, "--max-upload-rate", "2048"])
+        procs.append(seeder)
+        sw.wait_seeders(1)
+        t0 = time.time()
+        g = sw.get(["--timeout", "30"])
+        procs.append(g)
+        sw.check_get(g, 30)
+        up = time.time() - t0
+        seeder.stop()
+        procs.append(sw.seed())
+        wait_until(lambda: all(t.stats()["seeders"] >= 1 for t in (sw.t1, sw.t2)), 10, 0.05)
+        t0 = time.time()
+        g2 = sw.get(["--timeout", "30", "--max-download-rate", "2048"])
+        procs.append(g2)
+        sw.check_get(g2, 30)
+        down = time.time() - t0
+        print("  rate_limits: 6 MiB at 2 MiB/s: upload-limited %.1f s, download-limited %.1f s" % (up, down))
+        for what, took in (("upload", up), ("download", down)):
+            if not 2.4 <= took <= 8:
+                raise AssertionError("%s-limited transfer took %.1f s, want about 3 s" % (what, took))
+    finally:
+        stop_all(procs)
+
+
 def bad_input(suite):
     sw = Swarm(suite, "badin", 1 * MIB)
     missing = os.path.join(sw.dir, "missing.mtorrent")
@@ -655,7 +686,7 @@ def main():
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
-             endgame_cancels, bad_input]
+             endgame_cancels, rate_limits, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
