@@ -39,7 +39,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
-        format format-check clean bench-hash example interop bench-tools bench-tracker bench-get
+        format format-check clean bench-hash example demo interop bench-tools bench-tracker bench-get
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -146,6 +146,11 @@ example: all
 	$(BIN)/client create build/example/sample.bin build/example/sample.mtorrent --force \
 	    --tracker http://127.0.0.1:6969/announce --tracker udp://127.0.0.1:6970
 	$(BIN)/client info build/example/sample.mtorrent
+
+# ---- The demo: README's one command that runs the whole system ----------------
+
+demo: all
+	@BIN=$(CURDIR)/$(BIN) python3 scripts/demo.py
 
 # ---- Interoperability with real BitTorrent programs --------------------------
 
