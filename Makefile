@@ -39,7 +39,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
-        format format-check clean bench-hash example demo interop bench-tools bench-tracker bench-get
+        format format-check clean bench-hash example demo interop bench-tools bench-tracker bench-get bench-seed
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -177,6 +177,9 @@ bench-tracker: all bench-tools
 
 bench-get: all
 	BIN=$(CURDIR)/$(BIN) bench/get.sh
+
+bench-seed: all
+	BIN=$(CURDIR)/$(BIN) bench/seed.sh
 
 # ---- Formatting --------------------------------------------------------------
 
