@@ -1,0 +1,974 @@
+#include "client/session.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "client/metainfo_builder.h"
+#include "client/metainfo_lookup.h"
+#include "client/piece_hasher.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/hex.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+using common::cat;
+using common::Errc;
+
+namespace {
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string dir_name(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The absolute form of a path: resolved with realpath() when it exists,
+// otherwise its folder resolved and the last segment appended.
+std::string absolute_path(std::string path) {
+    while (path.size() > 1 && path.back() == '/')
+        path.pop_back();
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf)) return buf;
+    if (::realpath(dir_name(path).c_str(), buf)) {
+        const std::string dir = buf;
+        return (dir == "/" ? "" : dir) + "/" + base_name(path);
+    }
+    if (!path.empty() && path[0] == '/') return path;
+    if (::getcwd(buf, sizeof buf)) return std::string(buf) + "/" + path;
+    return path;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_dir(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+common::Status make_dirs(const std::string& path) {
+    std::string cur;
+    std::size_t i = 0;
+    while (i <= path.size()) {
+        const auto slash = path.find('/', i);
+        const std::size_t end = slash == std::string::npos ? path.size() : slash;
+        cur = path.substr(0, end);
+        if (!cur.empty() && ::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+            return common::errno_error("cannot create folder " + cur, errno);
+        if (slash == std::string::npos) break;
+        i = slash + 1;
+    }
+    if (!is_dir(path))
+        return common::make_error(Errc::invalid_argument, path + " exists and is not a folder");
+    return {};
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// The reply code for an error of the metainfo lookup.
+std::string lookup_failure_code(Errc e) {
+    switch (e) {
+        case Errc::not_found:
+            return "METAINFO_NOT_FOUND";
+        case Errc::parse_error:
+        case Errc::unsupported:
+        case Errc::invalid_argument:
+            return "INVALID_MTORRENT";
+        default:
+            return "TRACKERS_UNREACHABLE";
+    }
+}
+
+}  // namespace
+
+Session::Session(SessionConfig config, common::Logger& log)
+    : config_(std::move(config)),
+      log_(log),
+      peer_id_(make_peer_id()),
+      query_(config_.trackers, config_.tracker_timeout_ms, log) {}
+
+Session::~Session() {
+    stop();
+}
+
+std::vector<std::string> Session::tracker_urls() const {
+    std::vector<std::string> out;
+    for (const auto& t : config_.trackers)
+        out.push_back("http://" + t.to_string() + "/announce");
+    return out;
+}
+
+std::string Session::torrent_copy_path(const common::InfoHash& ih) const {
+    return config_.state_dir + "/torrents/" + ih.hex() + ".mtorrent";
+}
+
+std::string Session::resume_path(const common::InfoHash& ih) const {
+    return config_.state_dir + "/torrents/" + ih.hex() + ".mtresume";
+}
+
+// ---- Start and stop -------------------------------------------------------------------
+
+common::Status Session::start(std::vector<std::string>& notes) {
+    if (auto s = make_dirs(config_.state_dir + "/torrents"); !s) return s;
+    config_.state_dir = absolute_path(config_.state_dir);
+    state_path_ = config_.state_dir + "/session.state";
+    auto listener = common::tcp_listen(config_.self, 128);
+    if (!listener)
+        return common::make_error(listener.error().code, "cannot listen on " +
+                                                             config_.self.to_string() + ": " +
+                                                             listener.error().message);
+    auto port = common::local_port(listener->get());
+    if (!port) return port.error();
+    port_ = *port;
+    server_ = std::make_unique<PeerServer>(std::move(listener).value(), log_);
+    server_->start();  // serves peers from the first moment
+    started_ = true;
+
+    LoadedState loaded = load_state(state_path_);
+    if (!loaded.problem.empty()) {
+        notes.push_back("state file " + state_path_ + " is damaged: " + loaded.problem);
+        log_.error(cat("state file ", state_path_, " is damaged: ", loaded.problem));
+    }
+    restore(loaded.state, notes);
+    save();
+    worker_ = std::thread([this] { worker_loop(); });
+    watcher_ = std::thread([this] { watcher_loop(); });
+    log_.info(cat("session started: peers on ", config_.self.host, ":", port_, ", state in ",
+                  config_.state_dir, ", ", transfers_.size(), " transfers restored"));
+    return {};
+}
+
+void Session::stop() {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    {
+        std::lock_guard<std::mutex> lock(jobs_mu_);
+        stopping_ = true;
+    }
+    jobs_cv_.notify_all();
+    wake_cv_.notify_all();
+    if (watcher_.joinable()) watcher_.join();
+    if (worker_.joinable()) worker_.join();  // finishes stopping removed transfers
+    server_->stop();
+    std::vector<std::shared_ptr<Transfer>> all;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        all = transfers_;
+    }
+    // Every transfer announces `stopped`: in parallel, so quitting costs at
+    // most one tracker timeout however many there are.
+    std::vector<std::thread> stoppers;
+    for (auto& t : all)
+        stoppers.emplace_back([t] {
+            std::lock_guard<std::mutex> lock(t->run_mu);
+            t->torrent->stop();
+        });
+    for (auto& th : stoppers)
+        th.join();
+    for (auto& t : all)
+        if (t->saved.kind == SavedTransfer::Kind::download && t->saved.complete)
+            ::unlink(resume_path(t->saved.info_hash).c_str());
+    save();
+    log_.info(cat("session stopped: ", all.size(), " transfers saved in ", state_path_));
+}
+
+// ---- State ------------------------------------------------------------------------------
+
+void Session::save() {
+    if (state_path_.empty()) return;
+    std::lock_guard<std::mutex> save_lock(save_mu_);  // snapshots are written in order
+    SessionState s;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& t : transfers_)
+            s.transfers.push_back(t->saved);
+        for (const auto& l : lookups_)
+            if (!l->failed) s.lookups.push_back(l->saved);
+        for (const auto& w : watched_)
+            s.watched.push_back(w->dir);
+    }
+    if (auto st = save_state(state_path_, s); !st)
+        log_.error(cat("cannot save the session state: ", st.error().message));
+}
+
+// ---- Transfers ------------------------------------------------------------------------
+
+bool Session::info_hash_active_locked(const common::InfoHash& ih, std::string* label) const {
+    for (const auto& t : transfers_)
+        if (t->saved.info_hash == ih) {
+            if (label) *label = t->saved.label;
+            return true;
+        }
+    return false;
+}
+
+bool Session::data_path_active_locked(const std::string& path) const {
+    for (const auto& t : transfers_)
+        if (t->saved.data_path == path) return true;
+    for (const auto& l : lookups_)
+        if (!l->failed && l->saved.dest == path) return true;
+    return false;
+}
+
+std::vector<std::shared_ptr<Session::Transfer>> Session::find_locked(
+    const std::string& name) const {
+    // In order of preference: the label, the .mtorrent path, the file name,
+    // the info_hash.
+    const std::string abs = name.find('/') != std::string::npos ? absolute_path(name) : "";
+    const std::string hex = lower(name);
+    std::vector<std::shared_ptr<Transfer>> out;
+    for (int rule = 0; rule < 4 && out.empty(); ++rule)
+        for (const auto& t : transfers_) {
+            const bool hit =
+                (rule == 0 && t->saved.label == name) ||
+                (rule == 1 && !abs.empty() && t->saved.mtorrent_path == abs) ||
+                (rule == 2 && t->torrent->meta().name == name) ||
+                (rule == 3 && t->saved.info_hash.hex() == hex);
+            if (hit) out.push_back(t);
+        }
+    return out;
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
+    SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
+    const std::string& duplicate_code) {
+    TorrentOptions opt;
+    opt.data_path = saved.data_path;
+    opt.resume_path = seeding ? "" : resume_path(meta.info_hash);
+    opt.listen_port = port_;
+    opt.peer_id = peer_id_;
+    opt.tracker_timeout_ms = config_.tracker_timeout_ms;
+    opt.assume_complete = seeding;
+    opt.verify_existing = verify_existing;
+    auto t = std::make_shared<Transfer>();
+    t->saved = std::move(saved);
+    t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);
+    std::unique_lock<std::mutex> run_lock(t->run_mu);  // held until started: see retire()
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return Failure{"SHUTTING_DOWN", "the client is quitting"};
+        std::string other;
+        if (info_hash_active_locked(t->saved.info_hash, &other))
+            return Failure{duplicate_code, "already transferring " + t->saved.info_hash.hex() +
+                                               " as " + other};
+        if (data_path_active_locked(t->saved.data_path))
+            return Failure{duplicate_code, t->saved.data_path + " is in use by another transfer"};
+        if (!t->saved.watch_dir.empty() &&
+            std::none_of(watched_.begin(), watched_.end(),
+                         [&](const auto& w) { return w->dir == t->saved.watch_dir; }))
+            return Failure{"NOT_WATCHED", t->saved.watch_dir + " is no longer watched"};
+        transfers_.push_back(t);
+    }
+    if (auto s = t->torrent->start(); !s) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t),
+                             transfers_.end());
+        }
+        t->torrent->stop();
+        return Failure{"IO_ERROR", "cannot start " + t->saved.label + ": " + s.error().message};
+    }
+    run_lock.unlock();
+    server_->add(t->torrent.get());
+    save();
+    return t;
+}
+
+void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
+    }
+    server_->remove(t->torrent.get());
+    save();
+    // Stopping announces `stopped` (a network wait): the worker does it.
+    post(
+        [this, t, delete_files] {
+            {
+                std::lock_guard<std::mutex> lock(t->run_mu);  // never before start() returned
+                t->torrent->stop();
+            }
+            if (!delete_files) return;
+            ::unlink(torrent_copy_path(t->saved.info_hash).c_str());
+            ::unlink(resume_path(t->saved.info_hash).c_str());
+            if (t->saved.kind == SavedTransfer::Kind::share && !t->saved.mtorrent_path.empty())
+                ::unlink(t->saved.mtorrent_path.c_str());
+            log_.info(cat("removed ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
+        },
+        true);
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
+    const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
+    const std::string& watch_dir) {
+    const std::string abs = absolute_path(data_path);
+    struct stat st {};
+    if (::stat(abs.c_str(), &st) != 0)
+        return Failure{errno == ENOENT ? "FILE_NOT_FOUND" : "IO_ERROR",
+                       "cannot open " + data_path + ": " + std::strerror(errno)};
+    if (!S_ISREG(st.st_mode))
+        return Failure{"INVALID_ARGUMENTS", data_path + " is not a regular file"};
+    if (st.st_size == 0)
+        return Failure{"INVALID_ARGUMENTS", data_path + " is empty: a torrent needs at least one piece"};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (data_path_active_locked(abs)) return Failure{"ALREADY_SHARED", abs + " is already shared"};
+    }
+    auto before = file_sig(abs);
+    CreateOptions opt;
+    opt.trackers = tracker_urls();
+    auto m = create_metainfo(abs, opt);
+    if (!m)
+        return Failure{m.error().code == Errc::not_found ? "FILE_NOT_FOUND"
+                       : m.error().code == Errc::invalid_argument ? "INVALID_ARGUMENTS"
+                                                                  : "IO_ERROR",
+                       m.error().message};
+    auto after = file_sig(abs);
+    if (!before || !after || !(*before == *after))
+        return Failure{"FILE_CHANGED", data_path + " changed while it was hashed; share it again"};
+    const std::string bytes = common::encode_metainfo(*m);
+    if (auto s = common::write_file_atomic(torrent_copy_path(m->info_hash), bytes); !s)
+        return Failure{"IO_ERROR", s.error().message};
+    std::string mt_abs;
+    if (!mtorrent_path.empty()) {
+        mt_abs = absolute_path(mtorrent_path);
+        if (auto s = common::write_file_atomic(mt_abs, bytes); !s)
+            return Failure{"IO_ERROR", s.error().message};
+    }
+    SavedTransfer saved;
+    saved.kind = SavedTransfer::Kind::share;
+    saved.label = label;
+    saved.mtorrent_path = mt_abs;
+    saved.data_path = abs;
+    saved.info_hash = m->info_hash;
+    saved.size = after->size;
+    saved.mtime_ns = after->mtime_ns;
+    saved.complete = true;
+    saved.watch_dir = watch_dir;
+    auto t = launch(std::move(saved), std::move(m).value(), true, false, "ALREADY_SHARED");
+    if (auto* f = std::get_if<Failure>(&t)) {
+        if (f->code != "ALREADY_SHARED") ::unlink(torrent_copy_path(m->info_hash).c_str());
+        return *f;
+    }
+    const auto& tr = std::get<std::shared_ptr<Transfer>>(t);
+    log_.info(cat("sharing ", abs, " as ", label, " (", tr->saved.info_hash.hex(), ")"));
+    post([this, l = label, bytes] { publish(l, bytes); }, false);
+    return t;
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
+    common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
+    const std::string& label) {
+    if (meta.multi_file())
+        return Failure{"INVALID_MTORRENT",
+                       meta.name + " is a folder; downloading folders is not supported yet"};
+    dest = absolute_path(dest);
+    if (is_dir(dest)) dest += "/" + meta.name;
+    if (exists(dest))
+        return Failure{"ALREADY_EXISTS", dest + " already exists; choose another destination"};
+    if (!is_dir(dir_name(dest)))
+        return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::string other;
+        if (info_hash_active_locked(meta.info_hash, &other))
+            return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
+    }
+    if (auto s = common::write_file_atomic(torrent_copy_path(meta.info_hash),
+                                           common::encode_metainfo(meta));
+        !s)
+        return Failure{"IO_ERROR", s.error().message};
+    ::unlink(resume_path(meta.info_hash).c_str());  // a cancelled earlier try: not this file
+    SavedTransfer saved;
+    saved.kind = SavedTransfer::Kind::download;
+    saved.label = label;
+    saved.mtorrent_path = mtorrent_path;
+    saved.data_path = dest;
+    saved.info_hash = meta.info_hash;
+    const common::InfoHash ih = meta.info_hash;
+    auto t = launch(std::move(saved), std::move(meta), false, false, "ALREADY_EXISTS");
+    if (auto* f = std::get_if<Failure>(&t)) {
+        if (f->code != "ALREADY_EXISTS") ::unlink(torrent_copy_path(ih).c_str());
+        return *f;
+    }
+    log_.info(cat("downloading ", label, " (", ih.hex(), ") to ", dest));
+    return t;
+}
+
+// ---- Commands -----------------------------------------------------------------------------
+
+Reply Session::execute(const Command& c, bool tty) {
+    switch (c.kind) {
+        case CommandKind::empty:
+            return Reply::success("");
+        case CommandKind::share:
+            return cmd_share(c.args[0], c.args[1]);
+        case CommandKind::get:
+            return cmd_get(c.args[0], c.args[1]);
+        case CommandKind::show_downloads:
+            return cmd_show(tty);
+        case CommandKind::remove:
+            return cmd_remove(c.args[0]);
+        case CommandKind::search:
+            return cmd_search(c.args[0]);
+        case CommandKind::watch:
+            return cmd_watch(c.args[0]);
+        case CommandKind::unwatch:
+            return cmd_unwatch(c.args[0]);
+        case CommandKind::status:
+            return cmd_status();
+        case CommandKind::peers:
+            return cmd_peers(c.args[0]);
+        case CommandKind::help:
+            return Reply::list(help_lines(), "commands");
+        case CommandKind::quit: {
+            std::size_t n;
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                n = transfers_.size();
+            }
+            Reply r = Reply::success("quit", cat("stopping ", n, " transfers; state in ",
+                                                 config_.state_dir));
+            r.quit = true;
+            return r;
+        }
+    }
+    return Reply::failure("UNKNOWN_COMMAND", usage_line());
+}
+
+Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
+    const std::string label = base_name(mtorrent);
+    if (!ends_with(mtorrent, ".mtorrent") || label == ".mtorrent")
+        return Reply::failure("INVALID_ARGUMENTS",
+                              "the second argument must be a <name>.mtorrent path; " +
+                                  command_usage(CommandKind::share));
+    if (is_dir(mtorrent)) return Reply::failure("INVALID_ARGUMENTS", mtorrent + " is a folder");
+    if (!is_dir(dir_name(absolute_path(mtorrent))))
+        return Reply::failure("INVALID_ARGUMENTS",
+                              "the folder of " + mtorrent + " does not exist");
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        const std::string abs = absolute_path(mtorrent);
+        for (const auto& t : transfers_)
+            if (t->saved.mtorrent_path == abs || t->saved.label == label)
+                return Reply::failure("ALREADY_SHARED",
+                                      t->saved.label + " is already in use for " +
+                                          t->saved.data_path);
+    }
+    auto r = share_file(file, mtorrent, label, "");
+    if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
+    const auto& t = std::get<std::shared_ptr<Transfer>>(r);
+    const auto& m = t->torrent->meta();
+    return Reply::success(label, cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ",
+                                     m.piece_count(), " pieces, info_hash ", m.info_hash.hex(),
+                                     "); publishing to the trackers"));
+}
+
+Reply Session::cmd_get(const std::string& source, const std::string& dest) {
+    struct stat st {};
+    if (::stat(source.c_str(), &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return Reply::failure("INVALID_MTORRENT", source + " is not a .mtorrent file");
+        auto m = common::load_metainfo(source);
+        if (!m) return Reply::failure("INVALID_MTORRENT", m.error().message);
+        auto r = start_download(std::move(m).value(), dest, absolute_path(source),
+                                base_name(source));
+        if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
+        const auto& t = std::get<std::shared_ptr<Transfer>>(r);
+        return Reply::success(t->saved.data_path,
+                              cat("downloading ", t->torrent->meta().name, " (",
+                                  common::human_bytes(t->torrent->meta().length),
+                                  ") in the background; see show downloads"));
+    }
+    if (ends_with(source, ".mtorrent") || source.find('/') != std::string::npos)
+        return Reply::failure("MTORRENT_FILE_NOT_FOUND",
+                              "cannot open " + source + ": " + std::strerror(errno));
+    // An info_hash or a file name: the metainfo comes from the trackers, in
+    // the background.
+    std::string abs = absolute_path(dest);
+    const bool by_hash = looks_like_info_hash(source);
+    if (is_dir(abs) && !by_hash) {
+        if (auto s = common::check_path_segment(source, "file name"); !s)
+            return Reply::failure("INVALID_ARGUMENTS", s.error().message);
+        abs += "/" + source;
+    }
+    if (!is_dir(abs) && exists(abs))
+        return Reply::failure("ALREADY_EXISTS", abs + " already exists; choose another destination");
+    if (!is_dir(abs) && !is_dir(dir_name(abs)))
+        return Reply::failure("INVALID_ARGUMENTS", "the folder " + dir_name(abs) + " does not exist");
+    auto l = std::make_shared<Lookup>();
+    l->saved.query = by_hash ? lower(source) : source;
+    l->saved.dest = abs;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (by_hash) {
+            auto raw = common::from_hex(source);
+            std::string other;
+            if (raw && info_hash_active_locked(common::InfoHash::from_bytes(*raw), &other))
+                return Reply::failure("ALREADY_EXISTS", "already transferring it as " + other);
+        }
+        for (const auto& x : lookups_)
+            if (!x->failed && (x->saved.query == l->saved.query || x->saved.dest == abs))
+                return Reply::failure("ALREADY_EXISTS",
+                                      "already looking up " + x->saved.query + " for " +
+                                          x->saved.dest);
+        if (data_path_active_locked(abs))
+            return Reply::failure("ALREADY_EXISTS", abs + " is in use by another transfer");
+        lookups_.push_back(l);
+    }
+    save();
+    post([this, s = l->saved] { run_lookup(s); }, false);
+    log_.info(cat("looking up ", l->saved.query, " on the trackers for ", abs));
+    return Reply::success(abs, "finding the metainfo of " + source +
+                                   " on the trackers in the background; see show downloads");
+}
+
+Reply Session::cmd_show(bool tty) {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    std::vector<std::shared_ptr<Lookup>> ls;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+        ls = lookups_;
+    }
+    std::vector<std::string> lines;
+    for (const auto& l : ls) {
+        TransferView v;
+        v.label = l->saved.query;
+        if (l->failed) {
+            v.state = '!';
+            v.note = "FAILURE:" + l->code + " " + l->detail;
+        } else {
+            v.state = 'M';
+            v.note = "finding the metainfo on the trackers for " + l->saved.dest;
+        }
+        lines.push_back(format_transfer(v, tty));
+    }
+    for (const auto& t : ts) {
+        TransferView v;
+        v.label = t->saved.label;
+        v.stats = t->torrent->stats();
+        v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
+        lines.push_back(format_transfer(v, tty));
+    }
+    return Reply::list(std::move(lines), "transfers");
+}
+
+Reply Session::cmd_remove(const std::string& name) {
+    std::vector<std::shared_ptr<Transfer>> hits;
+    std::shared_ptr<Lookup> lookup;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        hits = find_locked(name);
+        if (hits.empty()) {
+            const std::string abs = absolute_path(name);
+            for (const auto& l : lookups_)
+                if (l->saved.query == name || l->saved.query == lower(name) ||
+                    l->saved.dest == abs)
+                    lookup = l;
+            if (lookup)
+                lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), lookup),
+                               lookups_.end());
+        }
+    }
+    if (lookup) {
+        save();
+        return Reply::success(lookup->saved.query, "lookup cancelled");
+    }
+    if (hits.empty())
+        return Reply::failure("NOT_FOUND", "no transfer named " + name + "; see show downloads");
+    if (hits.size() > 1) {
+        std::string which;
+        for (const auto& t : hits)
+            which += (which.empty() ? "" : ", ") + t->saved.info_hash.hex();
+        return Reply::failure("AMBIGUOUS", name + " names " + std::to_string(hits.size()) +
+                                               " transfers; remove one by info_hash: " + which);
+    }
+    const auto& t = hits[0];
+    const bool was_complete = t->torrent->complete();
+    retire(t, true);
+    return Reply::success(
+        t->saved.label,
+        cat(t->saved.kind == SavedTransfer::Kind::download && !was_complete ? "download cancelled"
+                                                                            : "no longer shared",
+            "; telling the trackers; ", t->saved.data_path, " stays"));
+}
+
+Reply Session::cmd_search(const std::string& text) {
+    if (text.size() > 256)
+        return Reply::failure("INVALID_ARGUMENTS", "search text is longer than 256 bytes");
+    auto hits = query_.search(text);
+    if (!hits)
+        return Reply::failure(hits.error().code == Errc::refused ? "TRACKER_ERROR"
+                                                                 : "TRACKERS_UNREACHABLE",
+                              hits.error().message);
+    std::vector<std::string> lines;
+    for (const auto& h : *hits)
+        lines.push_back(format_search_hit(h));
+    return Reply::list(std::move(lines), "files match '" + text + "' (name  size  info_hash  seeders)");
+}
+
+Reply Session::cmd_watch(const std::string& dir) {
+    if (!exists(dir)) return Reply::failure("DIR_NOT_FOUND", dir + " does not exist");
+    if (!is_dir(dir)) return Reply::failure("INVALID_ARGUMENTS", dir + " is not a folder");
+    auto w = std::make_shared<Watched>();
+    w->dir = absolute_path(dir);
+    if (w->dir == config_.state_dir || w->dir.rfind(config_.state_dir + "/", 0) == 0)
+        return Reply::failure("INVALID_ARGUMENTS", "the state folder cannot be watched");
+    auto snap = scan_folder(w->dir);
+    if (!snap) return Reply::failure("IO_ERROR", snap.error().message);
+    w->previous = *snap;  // the next scan shares what has not changed since
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& x : watched_)
+            if (x->dir == w->dir) return Reply::failure("ALREADY_WATCHED", w->dir + " is watched");
+        watched_.push_back(w);
+    }
+    save();
+    log_.info(cat("watching ", w->dir, " (", snap->size(), " files)"));
+    return Reply::success(w->dir, cat(snap->size(), " files to share; new, changed and deleted "
+                                                    "files are followed every second"));
+}
+
+Reply Session::cmd_unwatch(const std::string& dir) {
+    const std::string abs = absolute_path(dir);
+    std::vector<std::shared_ptr<Transfer>> gone;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = std::find_if(watched_.begin(), watched_.end(),
+                               [&](const auto& w) { return w->dir == abs; });
+        if (it == watched_.end())
+            return Reply::failure("NOT_WATCHED", abs + " is not watched; see status");
+        watched_.erase(it);
+        for (const auto& t : transfers_)
+            if (t->saved.watch_dir == abs) gone.push_back(t);
+    }
+    for (const auto& t : gone)
+        retire(t, true);
+    save();
+    log_.info(cat("unwatched ", abs, ": ", gone.size(), " files no longer shared"));
+    return Reply::success(abs, cat("no longer followed; ", gone.size(), " files no longer shared"));
+}
+
+Reply Session::cmd_status() {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    std::vector<std::string> watched;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+        for (const auto& w : watched_)
+            watched.push_back(w->dir);
+    }
+    std::vector<std::vector<TrackerStatus>> sources;
+    for (const auto& t : ts)
+        sources.push_back(t->torrent->trackers());
+    sources.push_back(query_.status());
+    const auto merged = merge_tracker_status(tracker_urls(), sources, ts.size());
+    std::vector<std::string> lines;
+    const std::int64_t now = common::wall_ms();
+    for (std::size_t i = 0; i < merged.size(); ++i)
+        lines.push_back(format_tracker_line(i, merged[i], now));
+    return Reply::list(std::move(lines),
+                       cat("trackers; peers on ", config_.self.host, ":", port_, "; ", ts.size(),
+                           " transfers; ", watched.size(), " watched folders"));
+}
+
+Reply Session::cmd_peers(const std::string& name) {
+    std::vector<std::shared_ptr<Transfer>> hits;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        hits = find_locked(name);
+    }
+    if (hits.empty())
+        return Reply::failure("NOT_FOUND", "no transfer named " + name + "; see show downloads");
+    if (hits.size() > 1)
+        return Reply::failure("AMBIGUOUS", name + " names several transfers; use the info_hash");
+    std::vector<std::string> lines;
+    for (const auto& p : hits[0]->torrent->peer_views())
+        lines.push_back(format_peer(p));
+    std::sort(lines.begin(), lines.end());
+    return Reply::list(std::move(lines), "peers of " + hits[0]->saved.label);
+}
+
+// ---- Background ---------------------------------------------------------------------------
+
+void Session::post(std::function<void()> job, bool essential) {
+    {
+        std::lock_guard<std::mutex> lock(jobs_mu_);
+        jobs_.push_back({std::move(job), essential});
+    }
+    jobs_cv_.notify_one();
+}
+
+void Session::worker_loop() {
+    while (true) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(jobs_mu_);
+            jobs_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;  // stopping, nothing left
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        // Quitting: stop what was removed, skip the network errands (a
+        // pending lookup stays in the state and runs again next time).
+        if (stopping_ && !job.essential) continue;
+        job.fn();
+    }
+}
+
+void Session::publish(const std::string& label, std::string bytes) {
+    auto r = query_.publish(bytes);
+    if (r)
+        log_.info(cat("published ", label, " (", r->hex(), ") to the trackers"));
+    else
+        log_.warn(cat("cannot publish ", label, " to the trackers: ", r.error().message));
+}
+
+void Session::run_lookup(SavedLookup saved) {
+    if (stopping_) return;
+    auto m = lookup_metainfo(saved.query, query_);
+    std::shared_ptr<Lookup> l;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& x : lookups_)
+            if (x->saved == saved && !x->failed) l = x;
+    }
+    if (!l) return;  // cancelled meanwhile
+    Failure failure;
+    if (m) {
+        const std::string label = m->name + ".mtorrent";
+        auto r = start_download(std::move(m).value(), saved.dest, "", label);
+        if (auto* f = std::get_if<Failure>(&r)) failure = *f;
+    } else {
+        failure = {lookup_failure_code(m.error().code), m.error().message};
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (failure.code.empty()) {
+            lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), l), lookups_.end());
+        } else {
+            l->failed = true;
+            l->code = failure.code;
+            l->detail = failure.detail;
+        }
+    }
+    if (!failure.code.empty())
+        log_.warn(cat("get ", saved.query, " failed: FAILURE:", failure.code, " ", failure.detail));
+    save();
+}
+
+void Session::watcher_loop() {
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(jobs_mu_);
+            wake_cv_.wait_for(lock, std::chrono::milliseconds(config_.watch_interval_ms),
+                              [&] { return stopping_.load(); });
+            if (stopping_) return;
+        }
+        scan_watched();
+        check_transfers();
+    }
+}
+
+void Session::scan_watched() {
+    std::vector<std::shared_ptr<Watched>> ws;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ws = watched_;
+    }
+    for (const auto& w : ws) {
+        auto snap = scan_folder(w->dir);
+        if (!snap && snap.error().code != Errc::not_found) {
+            log_.warn(cat("watch: ", snap.error().message));
+            continue;
+        }
+        const FolderSnapshot current = snap ? *snap : FolderSnapshot{};
+        const WatchDiff d = diff_folder(w->acted, w->previous, current);
+        auto shared_as = [&](const std::string& name) {
+            std::vector<std::shared_ptr<Transfer>> out;
+            std::lock_guard<std::mutex> lock(mu_);
+            for (const auto& t : transfers_)
+                if (t->saved.watch_dir == w->dir && t->saved.data_path == w->dir + "/" + name)
+                    out.push_back(t);
+            return out;
+        };
+        auto share = [&](const std::string& name, const char* why) {
+            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir);
+            w->acted[name] = current.at(name);  // failed too: retried once it changes
+            if (auto* f = std::get_if<Failure>(&r))
+                log_.warn(cat("watch: cannot share ", w->dir, "/", name, ": FAILURE:", f->code,
+                              " ", f->detail));
+            else
+                log_.info(cat("watch: ", why, " ", w->dir, "/", name, " shared as ",
+                              std::get<std::shared_ptr<Transfer>>(r)->saved.info_hash.hex()));
+        };
+        for (const auto& name : d.removed) {
+            for (const auto& t : shared_as(name))
+                retire(t, true);
+            w->acted.erase(name);
+            log_.info(cat("watch: ", w->dir, "/", name, " is gone; no longer shared"));
+        }
+        for (const auto& name : d.changed) {
+            for (const auto& t : shared_as(name))
+                retire(t, true);
+            share(name, "changed:");
+        }
+        for (const auto& name : d.added)
+            share(name, "new file:");
+        w->previous = current;
+        if (stopping_) return;
+    }
+}
+
+void Session::check_transfers() {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+    }
+    bool changed = false;
+    for (const auto& t : ts) {
+        if (t->saved.kind != SavedTransfer::Kind::download || !t->torrent->complete()) continue;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (t->saved.complete) continue;
+        }
+        const TorrentStats s = t->torrent->stats();
+        auto sig = file_sig(t->saved.data_path);
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            t->saved.complete = true;
+            if (sig) {
+                t->saved.size = sig->size;
+                t->saved.mtime_ns = sig->mtime_ns;
+            }
+        }
+        changed = true;
+        log_.info(cat("download complete: ", t->saved.label, ": ", s.downloaded,
+                      " bytes received in this run for a ", s.total, "-byte file; now seeding"));
+    }
+    if (changed) save();
+}
+
+// ---- Restart ------------------------------------------------------------------------------
+
+void Session::restore(const SessionState& state, std::vector<std::string>& notes) {
+    for (const auto& dir : state.watched) {
+        if (!is_dir(dir)) {
+            notes.push_back("watched folder " + dir + " is gone; no longer watched");
+            continue;
+        }
+        auto w = std::make_shared<Watched>();
+        w->dir = dir;
+        if (auto snap = scan_folder(dir)) w->previous = *snap;
+        std::lock_guard<std::mutex> lock(mu_);
+        watched_.push_back(w);
+    }
+    for (const auto& t : state.transfers)
+        restore_transfer(t, notes);
+    for (const auto& l : state.lookups) {
+        auto x = std::make_shared<Lookup>();
+        x->saved = l;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            lookups_.push_back(x);
+        }
+        post([this, l] { run_lookup(l); }, false);
+    }
+}
+
+void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::string>& notes) {
+    const std::string copy = torrent_copy_path(saved.info_hash);
+    auto meta = common::load_metainfo(copy);
+    if ((!meta || meta->info_hash != saved.info_hash) && !saved.mtorrent_path.empty())
+        meta = common::load_metainfo(saved.mtorrent_path);
+    if (!meta || meta->info_hash != saved.info_hash) {
+        notes.push_back(cat(saved.label, ": its metainfo is lost (",
+                            meta ? "another torrent" : meta.error().message, "); not restored"));
+        return;
+    }
+    auto note_failure = [&](const Outcome<std::shared_ptr<Transfer>>& r) {
+        if (auto* f = std::get_if<Failure>(&r))
+            notes.push_back(cat(saved.label, ": not restored: FAILURE:", f->code, " ", f->detail));
+    };
+    if (saved.kind == SavedTransfer::Kind::share || saved.complete) {
+        auto sig = file_sig(saved.data_path);
+        if (!sig) {
+            notes.push_back(cat(saved.label, ": ", saved.data_path, " is gone; no longer shared"));
+            ::unlink(copy.c_str());
+            return;
+        }
+        SavedTransfer s = saved;
+        bool matches = sig->size == saved.size && sig->mtime_ns == saved.mtime_ns;
+        if (!matches && sig->size == meta->length) {
+            auto bad = count_bad_pieces(saved.data_path, *meta);
+            matches = bad && *bad == 0;
+        }
+        if (matches) {
+            s.size = sig->size;
+            s.mtime_ns = sig->mtime_ns;
+            if (!s.watch_dir.empty()) {
+                std::lock_guard<std::mutex> lock(mu_);
+                for (auto& w : watched_)
+                    if (w->dir == s.watch_dir) w->acted[base_name(s.data_path)] = *sig;
+            }
+            const std::string bytes = common::encode_metainfo(*meta);
+            auto r = launch(std::move(s), std::move(meta).value(), true, false, "ALREADY_SHARED");
+            note_failure(r);
+            if (saved.kind == SavedTransfer::Kind::share && std::holds_alternative<std::shared_ptr<Transfer>>(r))
+                post([this, l = saved.label, bytes] { publish(l, bytes); }, false);
+            return;
+        }
+        ::unlink(copy.c_str());
+        if (saved.kind == SavedTransfer::Kind::share) {
+            if (!saved.watch_dir.empty()) return;  // the watcher shares the new contents
+            auto r = share_file(saved.data_path, saved.mtorrent_path, saved.label, "");
+            note_failure(r);
+            if (auto* t = std::get_if<std::shared_ptr<Transfer>>(&r))
+                notes.push_back(cat(saved.label, ": ", saved.data_path,
+                                    " changed since the last run; shared again as ",
+                                    (*t)->saved.info_hash.hex()));
+            return;
+        }
+        // A finished download that changed: check it piece by piece and fetch
+        // what differs.
+        if (auto s2 = common::write_file_atomic(copy, common::encode_metainfo(*meta)); !s2)
+            log_.warn(s2.error().message);
+        s.complete = false;
+        notes.push_back(cat(saved.label, ": ", saved.data_path,
+                            " changed since the last run; fetching the pieces that differ"));
+        note_failure(launch(std::move(s), std::move(meta).value(), false, true, "ALREADY_EXISTS"));
+        return;
+    }
+    // An unfinished download: the Torrent resumes from its resume file.
+    if (!exists(saved.data_path)) ::unlink(resume_path(saved.info_hash).c_str());
+    note_failure(launch(saved, std::move(meta).value(), false, false, "ALREADY_EXISTS"));
+}
+
+}  // namespace mt::client
