@@ -174,6 +174,7 @@ void Session::stop() {
     wake_cv_.notify_all();
     if (watcher_.joinable()) watcher_.join();
     if (worker_.joinable()) worker_.join();  // finishes stopping removed transfers
+    check_transfers();                       // a download that finished just now
     server_->stop();
     std::vector<std::shared_ptr<Transfer>> all;
     {
@@ -306,6 +307,11 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
     }
     server_->remove(t->torrent.get());
     save();
+    if (delete_files) {
+        ::unlink(torrent_copy_path(t->saved.info_hash).c_str());
+        if (t->saved.kind == SavedTransfer::Kind::share && !t->saved.mtorrent_path.empty())
+            ::unlink(t->saved.mtorrent_path.c_str());
+    }
     // Stopping announces `stopped` (a network wait): the worker does it.
     post(
         [this, t, delete_files] {
@@ -313,12 +319,9 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
                 std::lock_guard<std::mutex> lock(t->run_mu);  // never before start() returned
                 t->torrent->stop();
             }
-            if (!delete_files) return;
-            ::unlink(torrent_copy_path(t->saved.info_hash).c_str());
-            ::unlink(resume_path(t->saved.info_hash).c_str());
-            if (t->saved.kind == SavedTransfer::Kind::share && !t->saved.mtorrent_path.empty())
-                ::unlink(t->saved.mtorrent_path.c_str());
-            log_.info(cat("removed ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
+            // The resume file goes once the Torrent has stopped writing it.
+            if (delete_files) ::unlink(resume_path(t->saved.info_hash).c_str());
+            log_.info(cat("stopped ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
         },
         true);
 }
@@ -760,6 +763,12 @@ void Session::run_lookup(SavedLookup saved) {
             if (x->saved == saved && !x->failed) l = x;
     }
     if (!l) return;  // cancelled meanwhile
+    {
+        // Off the list while the download starts: its destination is the
+        // lookup's own.
+        std::lock_guard<std::mutex> lock(mu_);
+        lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), l), lookups_.end());
+    }
     Failure failure;
     if (m) {
         const std::string label = m->name + ".mtorrent";
@@ -768,15 +777,12 @@ void Session::run_lookup(SavedLookup saved) {
     } else {
         failure = {lookup_failure_code(m.error().code), m.error().message};
     }
-    {
+    if (!failure.code.empty()) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (failure.code.empty()) {
-            lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), l), lookups_.end());
-        } else {
-            l->failed = true;
-            l->code = failure.code;
-            l->detail = failure.detail;
-        }
+        l->failed = true;
+        l->code = failure.code;
+        l->detail = failure.detail;
+        lookups_.push_back(l);
     }
     if (!failure.code.empty())
         log_.warn(cat("get ", saved.query, " failed: FAILURE:", failure.code, " ", failure.detail));

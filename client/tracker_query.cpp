@@ -135,6 +135,7 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
         if (answered) return r.error();  // the tracker said no: asking the other changes nothing
         log_.warn(cat(what, " at ", status_[i].url, " failed: ", r.error().message));
         last = r.error();
+        if (last.code == Errc::refused) last.code = Errc::io_error;  // refused: the tracker's word
     }
     if (any_not_found) return make_error(Errc::not_found, what + ": no tracker has it");
     return last;

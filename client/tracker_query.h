@@ -50,9 +50,12 @@ class TrackerQuery {
     TrackerQuery(std::vector<common::Endpoint> trackers, int timeout_ms, common::Logger& log,
                  Exchange exchange = {});
 
-    // Files whose name contains `text`. Errors: the last tracker's error when
-    // none answered (timeout, refused, io_error), refused with the tracker's
-    // failure reason.
+    // Files whose name contains `text`.
+    //
+    // Errors of every call: refused when a tracker answered with a failure
+    // reason (the other one is not asked: they share their state); when no
+    // tracker answered, the last one's transport error as timeout or io_error
+    // (a refused connection included).
     common::Result<std::vector<SearchHit>> search(std::string_view text);
     // The published .mtorrent bytes. Errc::not_found when every tracker that
     // answered has none (both are asked: replication may lag); otherwise the

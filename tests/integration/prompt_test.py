@@ -304,6 +304,15 @@ def commands_through_a_pipe(suite):
             raise AssertionError("log lacks %r: %r" % (want, log[-500:]))
 
 
+def controlling_terminal():
+    """In the child: a new session whose controlling terminal is the pty on
+    stdin, so that Ctrl-C there sends SIGINT as in a real terminal."""
+    import fcntl
+    import termios
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def prompt_on_a_terminal(suite):
     """On a pseudo-terminal: the prompt, a progress bar, Ctrl-C quits."""
     import pty
@@ -317,7 +326,7 @@ def prompt_on_a_terminal(suite):
     proc = subprocess.Popen([os.path.join(BIN, "client"), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % t1.port,
                              "127.0.0.1:%d" % t2.port, log, "--state-dir", os.path.join(work, "state")],
                             cwd=work, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-                            start_new_session=True)
+                            preexec_fn=controlling_terminal)
     os.close(slave)
     screen = [b""]
 
