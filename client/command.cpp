@@ -154,9 +154,8 @@ ParsedCommand parse_command(std::string_view line) {
         args.clear();
     }
     const int n = static_cast<int>(args.size());
-    const bool count_ok =
-        spec->kind == CommandKind::show_downloads ||
-        (n >= spec->min_args && (spec->max_args < 0 || n <= spec->max_args));
+    const bool count_ok = spec->kind == CommandKind::show_downloads ||
+                          (n >= spec->min_args && (spec->max_args < 0 || n <= spec->max_args));
     if (!count_ok) {
         p.error = {"INVALID_ARGUMENTS", std::string("usage: ") + spec->usage};
         return p;

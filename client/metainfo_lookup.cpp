@@ -17,12 +17,12 @@ common::Result<common::Metainfo> from_trackers(const common::InfoHash& ih, Track
     if (!bytes) return bytes.error();
     auto m = common::parse_metainfo(*bytes);
     if (!m)
-        return make_error(Errc::parse_error,
-                          "the tracker's metainfo for " + ih.hex() + " is invalid: " +
-                              m.error().message);
+        return make_error(Errc::parse_error, "the tracker's metainfo for " + ih.hex() +
+                                                 " is invalid: " + m.error().message);
     if (m->info_hash != ih)
         return make_error(Errc::parse_error, "the tracker sent a metainfo for " +
-                                                 m->info_hash.hex() + " when asked for " + ih.hex());
+                                                 m->info_hash.hex() + " when asked for " +
+                                                 ih.hex());
     if (m->multi_file())
         return make_error(Errc::unsupported,
                           m->name + " is a folder; downloading folders is not supported yet");
@@ -47,9 +47,8 @@ common::Result<common::Metainfo> lookup_metainfo(std::string_view query, Tracker
     if (exact.empty())
         return make_error(Errc::not_found, "no tracker knows a file named '" + std::string(query) +
                                                "' (try search)");
-    std::stable_sort(exact.begin(), exact.end(), [](const SearchHit& a, const SearchHit& b) {
-        return a.seeders > b.seeders;
-    });
+    std::stable_sort(exact.begin(), exact.end(),
+                     [](const SearchHit& a, const SearchHit& b) { return a.seeders > b.seeders; });
     // The ut_metadata fallback also fits here, with exact[0].info_hash.
     return from_trackers(exact[0].info_hash, trackers);
 }

@@ -65,11 +65,11 @@ std::string format_transfer(const TransferView& t, bool bar) {
     if (t.state == 'M' || t.state == '!') return out + t.note;
     const auto& s = t.stats;
     if (bar)
-        out += progress_bar(s.total ? static_cast<double>(s.verified_bytes) /
-                                          static_cast<double>(s.total)
-                                    : 0,
-                            20) +
-               " ";
+        out +=
+            progress_bar(
+                s.total ? static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0,
+                20) +
+            " ";
     out += progress_text(s) + "  size " + common::human_bytes(s.total);
     if (!s.error.empty()) out += "  error: " + s.error;
     if (!t.note.empty()) out += "  " + t.note;
@@ -88,9 +88,9 @@ std::string tracker_key(const std::string& url) {
            u->host + ":" + std::to_string(u->port);
 }
 
-std::vector<TrackerLine> merge_tracker_status(const std::vector<std::string>& configured,
-                                              const std::vector<std::vector<TrackerStatus>>& sources,
-                                              std::size_t announce_sources) {
+std::vector<TrackerLine> merge_tracker_status(
+    const std::vector<std::string>& configured,
+    const std::vector<std::vector<TrackerStatus>>& sources, std::size_t announce_sources) {
     std::vector<TrackerLine> lines;
     std::vector<std::int64_t> latest;  // per line: the most recent attempt seen
     auto line_for = [&](const std::string& key) -> std::size_t {

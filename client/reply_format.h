@@ -1,10 +1,10 @@
 // What the prompt prints: replies and the lines of list replies. Pure.
 //
 // A reply is one line `SUCCESS:<value> <detail>` or `FAILURE:<REASON>
-// <detail>` (a value with blanks comes quoted, see quote_token); a list reply's value is the number N of lines that follow, each
-// indented by two spaces, so a script can read exactly one reply per command.
-// Control characters in anything shown (file names come from trackers and
-// peers) are replaced by '?', so nothing printed can steer a terminal.
+// <detail>` (a value with blanks comes quoted, see quote_token); a list reply's value is the number
+// N of lines that follow, each indented by two spaces, so a script can read exactly one reply per
+// command. Control characters in anything shown (file names come from trackers and peers) are
+// replaced by '?', so nothing printed can steer a terminal.
 #pragma once
 
 #include <cstdint>
@@ -79,9 +79,9 @@ struct TrackerLine {
 // trackers (from other people's .mtorrents) follow. Per tracker: live and in
 // use as the most recent attempt saw them, failures summed, last announce the
 // latest.
-std::vector<TrackerLine> merge_tracker_status(const std::vector<std::string>& configured,
-                                              const std::vector<std::vector<TrackerStatus>>& sources,
-                                              std::size_t announce_sources);
+std::vector<TrackerLine> merge_tracker_status(
+    const std::vector<std::string>& configured,
+    const std::vector<std::vector<TrackerStatus>>& sources, std::size_t announce_sources);
 std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::int64_t now_ms);
 // "scheme://host:port" of a tracker URL; the URL itself if it does not parse.
 std::string tracker_key(const std::string& url);

@@ -55,11 +55,11 @@ struct Fields {
     }
 };
 
-#define MT_TRY(expr)                    \
-    do {                                \
-        if (auto s_ = (expr); !s_) {    \
-            return s_.error();          \
-        }                               \
+#define MT_TRY(expr)                 \
+    do {                             \
+        if (auto s_ = (expr); !s_) { \
+            return s_.error();       \
+        }                            \
     } while (0)
 
 common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size_t i) {
@@ -134,8 +134,8 @@ std::string encode_state(const SessionState& state) {
 }
 
 common::Result<SessionState> decode_state(std::string_view bytes) {
-    if (bytes.size() < kHeader + 4) return bad("file too short (" + std::to_string(bytes.size()) +
-                                               " bytes)");
+    if (bytes.size() < kHeader + 4)
+        return bad("file too short (" + std::to_string(bytes.size()) + " bytes)");
     if (bytes.substr(0, 8) != kMagic) return bad("not a session state file (wrong magic)");
     const std::uint32_t version = common::read_u32(bytes.data() + 8);
     if (version != kStateVersion) return bad("unsupported version " + std::to_string(version));

@@ -21,7 +21,8 @@ common::Result<bencode::Value> decode_reply_dict(std::string_view body, const ch
     limits.max_tokens = 100000;
     auto v = bencode::decode(body, limits);
     if (!v) return make_error(Errc::parse_error, cat(what, " reply: ", v.error().message));
-    if (!v->is_dict()) return make_error(Errc::parse_error, cat(what, " reply is not a dictionary"));
+    if (!v->is_dict())
+        return make_error(Errc::parse_error, cat(what, " reply is not a dictionary"));
     if (const auto* f = v->find("failure reason"); f && f->is_string())
         return make_error(Errc::refused, std::string(f->as_string()));
     return v;
@@ -154,23 +155,25 @@ common::Result<std::vector<SearchHit>> TrackerQuery::search(std::string_view tex
 
 common::Result<std::string> TrackerQuery::metainfo(const common::InfoHash& info_hash) {
     const std::string target = "/metainfo?info_hash=" + info_hash.hex();
-    return ask<std::string>(
-        "metainfo " + info_hash.hex(), target, false,
-        [](const common::wire::HttpResponse& r) -> common::Result<std::string> {
-            if (r.status == 404) return make_error(Errc::not_found, "not published");
-            if (r.status != 200)
-                return make_error(Errc::io_error, cat("metainfo answered HTTP ", r.status));
-            return r.body;
-        });
+    return ask<std::string>("metainfo " + info_hash.hex(), target, false,
+                            [](const common::wire::HttpResponse& r) -> common::Result<std::string> {
+                                if (r.status == 404)
+                                    return make_error(Errc::not_found, "not published");
+                                if (r.status != 200)
+                                    return make_error(Errc::io_error,
+                                                      cat("metainfo answered HTTP ", r.status));
+                                return r.body;
+                            });
 }
 
 common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent_bytes) {
     // The Host header differs per tracker only in name; one request text
     // serves both (HTTP/1.1 requires a Host header, not that it match).
     const std::string host = trackers_.empty() ? std::string() : trackers_[0].to_string();
-    std::string request = cat("POST /publish HTTP/1.1\r\nHost: ", host,
-                              "\r\nContent-Type: application/x-bittorrent\r\nContent-Length: ",
-                              mtorrent_bytes.size(), "\r\nConnection: close\r\n\r\n");
+    std::string request =
+        cat("POST /publish HTTP/1.1\r\nHost: ", host,
+            "\r\nContent-Type: application/x-bittorrent\r\nContent-Length: ", mtorrent_bytes.size(),
+            "\r\nConnection: close\r\n\r\n");
     request += mtorrent_bytes;
     return ask<common::InfoHash>(
         "publish", request, true,

@@ -92,9 +92,8 @@ TEST(ParseCommand, HelpAndUsageMentionEveryCommand) {
     std::string h;
     for (const auto& l : help_lines())
         h += l + "\n";
-    for (const char* w :
-         {"share", "get", "show downloads", "remove", "search", "watch", "unwatch", "status",
-          "peers", "help", "quit"}) {
+    for (const char* w : {"share", "get", "show downloads", "remove", "search", "watch", "unwatch",
+                          "status", "peers", "help", "quit"}) {
         EXPECT_NE(u.find(w), std::string::npos) << w;
         EXPECT_NE(h.find(w), std::string::npos) << w;
     }

@@ -51,8 +51,8 @@ TEST(WatchableName, SkipsHiddenOwnAndTemporaryFiles) {
 }
 
 TEST(ScanFolder, RegularNonEmptyFilesOnly) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mt-watch-test-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("mt-watch-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir / "sub");
     std::ofstream(dir / "a.bin") << "hello";
     std::ofstream(dir / "empty.bin");

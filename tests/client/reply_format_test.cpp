@@ -90,8 +90,9 @@ TEST(TrackerStatus, MergesSourcesByTracker) {
     const auto b2 = ts("http://127.0.0.1:2/announce", true, true, 2000, 0, 2000);
     const auto q1 = ts("http://127.0.0.1:1", true, true, 3000, 0, 3000);  // a search, later
     const auto other = ts("udp://10.0.0.1:80", false, true, 0, 3, 10, "x");
-    const auto m = merge_tracker_status({"http://127.0.0.1:1/announce", "http://127.0.0.1:2/announce"},
-                                        {{a1, a2}, {b1, b2, other}, {q1}}, 2);
+    const auto m =
+        merge_tracker_status({"http://127.0.0.1:1/announce", "http://127.0.0.1:2/announce"},
+                             {{a1, a2}, {b1, b2, other}, {q1}}, 2);
     ASSERT_EQ(m.size(), 3u);
     EXPECT_EQ(m[0].url, "http://127.0.0.1:1");
     EXPECT_TRUE(m[0].live);  // the latest attempt (the search) succeeded

@@ -112,8 +112,8 @@ TEST(StateStore, SemanticErrorsNameTheField) {
 }
 
 TEST(StateStore, LoadSaveAndCorruptFileSetAside) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mt-state-test-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("mt-state-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string path = (dir / "session.state").string();
     auto first = load_state(path);  // missing: a first start

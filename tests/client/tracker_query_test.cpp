@@ -58,8 +58,7 @@ TEST(PublishReply, Decodes) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(*r, common::InfoHash::from_bytes(std::string(20, 'h')));
     EXPECT_FALSE(decode_publish_reply("d9:info_hash3:abce").ok());
-    EXPECT_EQ(decode_publish_reply("d14:failure reason3:bade").error().code,
-              common::Errc::refused);
+    EXPECT_EQ(decode_publish_reply("d14:failure reason3:bade").error().code, common::Errc::refused);
 }
 
 struct FakeTrackers {
