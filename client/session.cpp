@@ -387,10 +387,33 @@ void Session::worker_loop() {
 
 void Session::publish(const std::string& label, std::string bytes) {
     auto r = query_.publish(bytes);
-    if (r)
+    if (r) {
         log_.info(cat("published ", label, " (", r->hex(), ") to the trackers"));
-    else
-        log_.warn(cat("cannot publish ", label, " to the trackers: ", r.error().message));
+        return;
+    }
+    log_.warn(cat("cannot publish ", label, " to the trackers (trying again in ",
+                  kPublishRetryMs / 1000, " s): ", r.error().message));
+    std::lock_guard<std::mutex> lock(mu_);
+    unpublished_.push_back({label, std::move(bytes)});
+}
+
+void Session::retry_publishing() {
+    const std::int64_t now = common::mono_ms();
+    std::vector<std::pair<std::string, std::string>> retry;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (unpublished_.empty() || now - last_publish_retry_ms_ < kPublishRetryMs) return;
+        last_publish_retry_ms_ = now;
+        for (auto& [label, bytes] : unpublished_) {
+            const bool still_shared =
+                std::any_of(transfers_.begin(), transfers_.end(),
+                            [&](const auto& t) { return t->saved.label == label; });
+            if (still_shared) retry.emplace_back(std::move(label), std::move(bytes));
+        }
+        unpublished_.clear();
+    }
+    for (auto& [label, bytes] : retry)
+        post([this, l = std::move(label), b = std::move(bytes)] { publish(l, b); }, false);
 }
 
 void Session::run_lookup(SavedLookup saved) {
@@ -439,6 +462,7 @@ void Session::watcher_loop() {
         }
         scan_watched();
         check_transfers();
+        retry_publishing();
     }
 }
 

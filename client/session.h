@@ -8,7 +8,7 @@
 //            never does (except `search`, whose answer is the reply: at most
 //            one timeout per tracker)
 //   watcher  once a second: watched folders (client/folder_watch.h), finished
-//            downloads (recorded, resume file dropped), failed transfers
+//            downloads (recorded as such), publishes to try again
 //
 // Threads: execute() runs on the prompt's thread; the watcher and worker
 // change the transfer list too. The list is guarded by mu_ and holds
@@ -155,7 +155,11 @@ class Session {
     void scan_watched();
     void check_transfers();
     void run_lookup(SavedLookup lookup);
+    // POST /publish; a failure is kept and tried again by retry_publishing()
+    // every kPublishRetryMs while the transfer is shared.
     void publish(const std::string& label, std::string bytes);
+    void retry_publishing();
+    static constexpr std::int64_t kPublishRetryMs = 5000;
 
     // ---- State -------------------------------------------------------------------
     void save();  // snapshots under mu_, writes under save_mu_ (never under mu_)
@@ -172,6 +176,8 @@ class Session {
     std::vector<std::shared_ptr<Transfer>> transfers_;
     std::vector<std::shared_ptr<Lookup>> lookups_;
     std::vector<std::shared_ptr<Watched>> watched_;
+    std::vector<std::pair<std::string, std::string>> unpublished_;  // label, .mtorrent bytes
+    std::int64_t last_publish_retry_ms_ = 0;                        // under mu_
 
     std::mutex save_mu_;  // one state write at a time, each from a fresh snapshot
 

@@ -145,24 +145,22 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
 
 Reply Session::cmd_show(bool tty) {
     std::vector<std::shared_ptr<Transfer>> ts;
-    std::vector<std::shared_ptr<Lookup>> ls;
+    std::vector<std::string> lines;
     {
         std::lock_guard<std::mutex> lock(mu_);
         ts = transfers_;
-        ls = lookups_;
-    }
-    std::vector<std::string> lines;
-    for (const auto& l : ls) {
-        TransferView v;
-        v.label = l->saved.query;
-        if (l->failed) {
-            v.state = '!';
-            v.note = "FAILURE:" + l->code + " " + l->detail;
-        } else {
-            v.state = 'M';
-            v.note = "finding the metainfo on the trackers for " + l->saved.dest;
+        for (const auto& l : lookups_) {  // their fields change under mu_
+            TransferView v;
+            v.label = l->saved.query;
+            if (l->failed) {
+                v.state = '!';
+                v.note = "FAILURE:" + l->code + " " + l->detail;
+            } else {
+                v.state = 'M';
+                v.note = "finding the metainfo on the trackers for " + l->saved.dest;
+            }
+            lines.push_back(format_transfer(v, tty));
         }
-        lines.push_back(format_transfer(v, tty));
     }
     for (const auto& t : ts) {
         TransferView v;

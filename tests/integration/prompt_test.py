@@ -554,6 +554,30 @@ def persistence(suite):
         raise AssertionError("quit failed")
 
 
+def trackers_come_back(suite):
+    """Shared while both trackers are down: published and announced once they
+    are up (the prompt answered at once all the same)."""
+    from mtlib import Tracker
+    p1, p2 = free_port(), free_port()
+    t1 = Tracker(suite, "late1", p1, p2, extra=TRACKER_FLAGS)
+    t2 = Tracker(suite, "late2", p2, p1, extra=TRACKER_FLAGS)
+    a = Client(suite, "late", t1, t2)
+    write_random(os.path.join(a.dir, "late.bin"), 256 * 1024)
+    t0 = time.time()
+    a.expect("share late.bin late.mtorrent")
+    if time.time() - t0 > 1.5:
+        raise AssertionError("share waited on the dead trackers for %.1f s" % (time.time() - t0))
+    t1.start()
+    t2.start()
+    if not wait_until(lambda: seeded(t1, "late.bin") and seeded(t2, "late.bin"), 15, 0.1):
+        raise AssertionError("not published and announced after the trackers came back: %s"
+                             % tracker_search(t1, "late"))
+    if "cannot publish late.mtorrent" not in a.logtext():
+        raise AssertionError("the failed publish was not logged")
+    if a.quit() != 0:
+        raise AssertionError("quit failed")
+
+
 def bad_startup(suite):
     """Wrong arguments: usage, exit 2; a port in use: exit 1; one-shot commands still work."""
     c = os.path.join(BIN, "client")
@@ -590,7 +614,7 @@ def main():
     suite = Suite()
     started = time.time()
     cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, watched_folder, kill9_resume,
-             persistence, bad_startup]
+             persistence, trackers_come_back, bad_startup]
     only = sys.argv[1:]
     try:
         for fn in cases:
