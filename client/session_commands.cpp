@@ -84,12 +84,24 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
 }
 
 Reply Session::cmd_get(const std::string& source, const std::string& dest) {
+    // A path (it ends in .mtorrent or has a '/') is a .mtorrent to open; so
+    // is any other existing file that parses as one (a .torrent). Anything
+    // else is an info_hash or a name from a search, even if a file of that
+    // name happens to be in the current folder.
+    const bool is_path = ends_with(source, ".mtorrent") || source.find('/') != std::string::npos;
     struct stat st {};
-    if (::stat(source.c_str(), &st) == 0) {
-        if (!S_ISREG(st.st_mode))
-            return Reply::failure("INVALID_MTORRENT", source + " is not a .mtorrent file");
-        auto m = common::load_metainfo(source);
-        if (!m) return Reply::failure("INVALID_MTORRENT", m.error().message);
+    const bool found = ::stat(source.c_str(), &st) == 0;
+    const int err = errno;
+    if (is_path && !found)
+        return Reply::failure("MTORRENT_FILE_NOT_FOUND",
+                              "cannot open " + source + ": " + std::strerror(err));
+    if (is_path && !S_ISREG(st.st_mode))
+        return Reply::failure("INVALID_MTORRENT", source + " is not a .mtorrent file");
+    auto m = is_path || (found && S_ISREG(st.st_mode) && !looks_like_info_hash(source))
+                 ? common::load_metainfo(source)
+                 : common::Result<common::Metainfo>(common::make_error(Errc::not_found, ""));
+    if (is_path && !m) return Reply::failure("INVALID_MTORRENT", m.error().message);
+    if (m) {
         auto r =
             start_download(std::move(m).value(), dest, absolute_path(source), base_name(source));
         if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
@@ -99,9 +111,6 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
                                   common::human_bytes(t->torrent->meta().length),
                                   ") in the background; see show downloads"));
     }
-    if (ends_with(source, ".mtorrent") || source.find('/') != std::string::npos)
-        return Reply::failure("MTORRENT_FILE_NOT_FOUND",
-                              "cannot open " + source + ": " + std::strerror(errno));
     // An info_hash or a file name: the metainfo comes from the trackers, in
     // the background.
     std::string abs = absolute_path(dest);

@@ -237,7 +237,7 @@ def commands_through_a_pipe(suite):
 
     a.expect("get missing.mtorrent out.bin", "MTORRENT_FILE_NOT_FOUND")
     a.expect("get garbage.mtorrent out.bin", "INVALID_MTORRENT")
-    a.expect("get folder out.bin", "INVALID_MTORRENT")
+    a.expect("get ./folder out.bin", "INVALID_MTORRENT")
     a.expect("get \"sp ace.mtorrent\" exists.bin", "ALREADY_EXISTS")
     a.expect("get \"sp ace.mtorrent\" copy.bin", "ALREADY_EXISTS")  # we seed it already
     a.expect("get \"sp ace.mtorrent\" nowhere/copy.bin", "INVALID_ARGUMENTS")
@@ -245,6 +245,7 @@ def commands_through_a_pipe(suite):
     unknown = "ab" * 20
     a.expect("get %s unknown.bin" % unknown)  # returns at once; fails in the background
     a.expect("get no-such-file.iso nosuch.bin")
+    a.expect("get other.bin other-copy.bin")  # a local file that is no .mtorrent: a name to look up
 
     def shown(pattern):
         return any(re.search(pattern, x) for x in a.transfers())
@@ -255,6 +256,9 @@ def commands_through_a_pipe(suite):
         raise AssertionError("show downloads: %r" % a.transfers())
     a.expect("remove %s" % unknown)  # a failed lookup is removed like a transfer
     a.expect("remove no-such-file.iso")
+    if not wait_until(lambda: shown(r"\[!\] other.bin  FAILURE:METAINFO_NOT_FOUND"), 10, 0.1):
+        raise AssertionError("a local file shadowed the name lookup: %r" % a.transfers())
+    a.expect("remove other.bin")
 
     if not wait_until(lambda: any(ih in x and " 1 seeders" in x for x in a.expect("search space").lines), 10, 0.1):
         raise AssertionError("search does not find the share: %r" % a.cmd("search space"))
