@@ -90,10 +90,10 @@ common::Status Session::start(std::vector<std::string>& notes) {
     }
     restore(loaded.state, notes);
     save();
-    worker_ = std::thread([this] { worker_loop(); });
-    watcher_ = std::thread([this] { watcher_loop(); });
     log_.info(cat("session started: peers on ", config_.self.host, ":", port_, ", state in ",
                   config_.state_dir, ", ", transfers_.size(), " transfers restored"));
+    worker_ = std::thread([this] { worker_loop(); });
+    watcher_ = std::thread([this] { watcher_loop(); });
     return {};
 }
 
