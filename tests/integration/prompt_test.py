@@ -273,6 +273,24 @@ def commands_through_a_pipe(suite):
     a.expect("peers nope.mtorrent", "NOT_FOUND")
     a.expect("remove nope.mtorrent", "NOT_FOUND")
 
+    # Two transfers labelled alike: a name that fits both is refused, the info_hash is not.
+    os.makedirs(os.path.join(d, "sub"))
+    subprocess.run([os.path.join(BIN, "client"), "create", other, os.path.join(d, "sub", "twin.mtorrent"),
+                    "--tracker", t1.url("/announce"), "--tracker", t2.url("/announce")],
+                   check=True, capture_output=True, timeout=30)
+    twin_ih = info_hash_of(os.path.join(d, "sub", "twin.mtorrent"))
+    write_random(os.path.join(d, "twin.bin"), 50 * 1024)
+    a.expect("share twin.bin twin.mtorrent")
+    a.expect("get sub/twin.mtorrent twin-copy.bin")
+    a.expect("peers twin.mtorrent", "AMBIGUOUS")
+    r = a.expect("remove twin.mtorrent", "AMBIGUOUS")
+    if twin_ih not in r.detail:
+        raise AssertionError("AMBIGUOUS does not list the info_hashes: %r" % r)
+    a.expect("remove %s" % twin_ih.upper())
+    a.expect("remove twin.mtorrent")
+    if os.path.exists(os.path.join(d, "twin.mtorrent")) or not os.path.exists(os.path.join(d, "sub", "twin.mtorrent")):
+        raise AssertionError("remove deleted the wrong .mtorrent (ours goes, the given one stays)")
+
     a.expect("watch no-such-dir", "DIR_NOT_FOUND")
     a.expect("watch other.bin", "INVALID_ARGUMENTS")
     a.expect("watch folder")
