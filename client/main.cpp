@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "client/oneshot.h"
+#include "client/prompt.h"
 #include "common/net/socket.h"
 #include "common/version.h"
 
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
+        if (mt::client::looks_like_endpoint(cmd))
+            return mt::client::run_interactive(std::vector<std::string>(argv + 1, argv + argc));
         if (cmd == "create") return mt::client::run_create(args);
         if (cmd == "info") return mt::client::run_info(args);
         if (cmd == "get") return mt::client::run_get(args);

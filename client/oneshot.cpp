@@ -17,7 +17,10 @@
 namespace mt::client {
 
 const char* oneshot_usage() {
-    return "usage: client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
+    return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
+           "[--state-dir DIR]\n"
+           "                  (the interactive client: a prompt; type help)\n"
+           "       client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
            "[--threads N]\n"
            "       client info <x.mtorrent>\n"
            "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "

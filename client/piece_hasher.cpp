@@ -95,4 +95,14 @@ common::Result<std::string> hash_file_pieces(const std::string& path, std::uint6
     return digests;
 }
 
+common::Result<std::size_t> count_bad_pieces(const std::string& path, const common::Metainfo& meta,
+                                             const HashOptions& options) {
+    auto hashes = hash_file_pieces(path, meta.length, meta.piece_length, options);
+    if (!hashes) return hashes.error();
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < meta.piece_count(); ++i)
+        if (std::string_view(*hashes).substr(i * 20, 20) != meta.piece_hash(i)) ++bad;
+    return bad;
+}
+
 }  // namespace mt::client

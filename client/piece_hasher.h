@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "common/metainfo.h"
 #include "common/result.h"
 
 namespace mt::client {
@@ -31,6 +32,11 @@ struct HashOptions {
 // the file is shorter than `length`.
 common::Result<std::string> hash_file_pieces(const std::string& path, std::uint64_t length,
                                              std::uint64_t piece_length,
+                                             const HashOptions& options = {});
+
+// Checks a file against a metainfo: hashes its first meta.length bytes and
+// returns how many pieces differ (0: the file matches). Errors as above.
+common::Result<std::size_t> count_bad_pieces(const std::string& path, const common::Metainfo& meta,
                                              const HashOptions& options = {});
 
 }  // namespace mt::client

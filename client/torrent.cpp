@@ -709,4 +709,24 @@ void Torrent::rechoke(std::int64_t now_ms) {
         p.conn->set_choked(std::find(unchoked.begin(), unchoked.end(), k) == unchoked.end());
 }
 
+// ---- Read-only views -------------------------------------------------------------
+
+std::vector<Torrent::PeerView> Torrent::peer_views() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<PeerView> out;
+    out.reserve(peers_.size());
+    for (const auto& [k, p] : peers_) {
+        PeerView v;
+        v.address = p.address;
+        v.id = p.id;
+        v.down_rate = p.down_rate;
+        v.up_rate = p.up_rate;
+        v.downloaded = p.conn->bytes_down();
+        v.uploaded = p.conn->bytes_up();
+        v.interested = p.conn->peer_interested();
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
 }  // namespace mt::client

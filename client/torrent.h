@@ -139,6 +139,19 @@ class Torrent {
     common::Logger& log() const { return log_; }
     const TorrentOptions& options() const { return opt_; }
 
+    // ---- Read-only views for the interactive session -------------------------
+    struct PeerView {
+        std::string address;  // "ip:port"
+        common::PeerId id;
+        double down_rate = 0;  // bytes/s, rolling ~20 s (the choker's view)
+        double up_rate = 0;
+        std::uint64_t downloaded = 0;  // payload bytes from / to this peer
+        std::uint64_t uploaded = 0;
+        bool interested = false;  // the peer wants pieces from us
+    };
+    // The connected peers, in no particular order.
+    std::vector<PeerView> peer_views() const;
+
   private:
     struct PieceBuffer {
         PieceMemory mem;

@@ -45,6 +45,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
         auto r = transport_(parsed_[i], req, timeout_ms_);
         std::lock_guard<std::mutex> lock(mu_);
         TrackerStatus& st = status_[i];
+        st.last_attempt_ms = wall_ms();
         if (r) {
             st.live = true;
             st.last_ok_ms = wall_ms();

@@ -17,6 +17,7 @@
 #include "client/oneshot.h"
 #include "client/peer_server.h"
 #include "client/piece_hasher.h"
+#include "client/reply_format.h"
 #include "client/torrent.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
@@ -103,18 +104,6 @@ bool stop_requested(const sigset_t& set, int wait_ms) {
     timespec ts{wait_ms / 1000, (wait_ms % 1000) * 1000000L};
     const int sig = sigtimedwait(&set, nullptr, &ts);
     return sig == SIGINT || sig == SIGTERM;
-}
-
-std::string progress_line(const TorrentStats& s) {
-    const double pct =
-        s.total ? 100.0 * static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0;
-    const double eta =
-        s.down_rate > 1 ? static_cast<double>(s.total - s.verified_bytes) / s.down_rate : -1;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%5.1f%%  down %s  up %s  %zu peers  ETA %s", pct,
-                  common::human_rate(s.down_rate).c_str(), common::human_rate(s.up_rate).c_str(),
-                  s.peers, s.complete ? "done" : common::human_duration(eta).c_str());
-    return buf;
 }
 
 struct Session {
@@ -204,13 +193,13 @@ int run_get(const std::vector<std::string>& args) {
         }
         const auto now = std::chrono::steady_clock::now();
         if (tty) {
-            std::printf("\r\033[K%s: %s", name.c_str(), progress_line(s).c_str());
+            std::printf("\r\033[K%s: %s", name.c_str(), progress_text(s).c_str());
             std::fflush(stdout);
         } else if (now - last_line >= std::chrono::milliseconds(a.progress_ms)) {
             // Off a terminal: a line a script can read, with the verified byte
             // count and the time since start.
             std::printf("%s: %s (%llu of %llu bytes verified, %.3f s)\n", name.c_str(),
-                        progress_line(s).c_str(), static_cast<unsigned long long>(s.verified_bytes),
+                        progress_text(s).c_str(), static_cast<unsigned long long>(s.verified_bytes),
                         static_cast<unsigned long long>(s.total),
                         std::chrono::duration<double>(now - started).count());
             std::fflush(stdout);
@@ -226,7 +215,7 @@ int run_get(const std::vector<std::string>& args) {
         close_session(*session);
         if (interrupted) {
             std::printf("%s: interrupted at %s; run the same command again to resume\n",
-                        name.c_str(), progress_line(s).c_str());
+                        name.c_str(), progress_text(s).c_str());
             return 130;
         }
         std::cerr << "client: " << name << " not complete: "
@@ -275,16 +264,13 @@ int run_seed(const std::vector<std::string>& args) {
                   << meta->length << "\n";
         return 1;
     }
-    auto hashes = hash_file_pieces(path, meta->length, meta->piece_length);
-    if (!hashes) {
-        std::cerr << "client: " << hashes.error().message << "\n";
+    auto bad = count_bad_pieces(path, *meta);
+    if (!bad) {
+        std::cerr << "client: " << bad.error().message << "\n";
         return 1;
     }
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < meta->piece_count(); ++i)
-        if (std::string_view(*hashes).substr(i * 20, 20) != meta->piece_hash(i)) ++bad;
-    if (bad) {
-        std::cerr << "client: " << path << " does not match the .mtorrent: " << bad << " of "
+    if (*bad) {
+        std::cerr << "client: " << path << " does not match the .mtorrent: " << *bad << " of "
                   << meta->piece_count() << " pieces differ\n";
         return 1;
     }
@@ -310,10 +296,10 @@ int run_seed(const std::vector<std::string>& args) {
         const auto now = std::chrono::steady_clock::now();
         if (tty) {
             std::printf("\r\033[K%s: %s", name.c_str(),
-                        progress_line(session->torrent->stats()).c_str());
+                        progress_text(session->torrent->stats()).c_str());
             std::fflush(stdout);
         } else if (now - last_line > std::chrono::seconds(10)) {
-            std::printf("%s: %s\n", name.c_str(), progress_line(session->torrent->stats()).c_str());
+            std::printf("%s: %s\n", name.c_str(), progress_text(session->torrent->stats()).c_str());
             std::fflush(stdout);
             last_line = now;
         }

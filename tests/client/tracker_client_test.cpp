@@ -41,6 +41,9 @@ TEST(TrackerClient, StaysWithTheLiveOneAndFailsOverAtOnce) {
     EXPECT_FALSE(st[0].live);
     EXPECT_TRUE(st[1].in_use);
     EXPECT_EQ(st[0].failures, 1u);
+    EXPECT_GT(st[0].last_attempt_ms, 0);  // failures count as attempts
+    EXPECT_GE(st[1].last_attempt_ms, st[0].last_attempt_ms);
+    EXPECT_GT(st[1].last_ok_ms, 0);
     f.up["a"] = true;  // a is back, but b still answers: stay with b
     ASSERT_TRUE(c.announce({}).ok());
     EXPECT_EQ(f.calls.back(), "b");

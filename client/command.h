@@ -1,0 +1,76 @@
+// The prompt's command language: tokenising a line and checking a command's
+// shape. Pure: no I/O, no session; client/session.cpp carries the commands out.
+//
+// A line is split on blanks (space, tab). Double or single quotes group a
+// token with blanks in it ("my file.bin"); inside double quotes and outside
+// quotes a backslash takes the next character literally (\" \\ \ ); inside
+// single quotes nothing is special. Adjacent quoted and plain parts join
+// (a"b c"d is one token `ab cd`). An unterminated quote or a trailing
+// backslash is an error (Errc::parse_error naming the column).
+//
+// Commands and their argument counts:
+//   share <file> <name>.mtorrent      get <x.mtorrent | info_hash | name> <dest>
+//   show downloads                    remove <name>
+//   search <text...>                  watch <dir>    unwatch <dir>
+//   status    peers <name>    help    quit | exit
+// `search` takes the rest of the line as its text (joined with one space).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mt::client {
+
+common::Result<std::vector<std::string>> tokenize(std::string_view line);
+
+enum class CommandKind {
+    empty,  // a blank line: no reply
+    share,
+    get,
+    show_downloads,
+    remove,
+    search,
+    watch,
+    unwatch,
+    status,
+    peers,
+    help,
+    quit,
+};
+
+struct Command {
+    CommandKind kind = CommandKind::empty;
+    std::vector<std::string> args;  // the arguments after the command word(s)
+};
+
+// The reply's failure when the line is not a well-formed command: the code
+// (UNKNOWN_COMMAND, INVALID_ARGUMENTS) and the usage line to show.
+struct CommandError {
+    std::string code;
+    std::string detail;
+};
+
+// Parses one line. Errors: INVALID_ARGUMENTS for a quoting error or a wrong
+// argument count (detail: that command's usage), UNKNOWN_COMMAND otherwise
+// (detail: the usage line listing every command).
+struct ParsedCommand {
+    Command command;
+    CommandError error;  // code empty: the command is valid
+    bool ok() const { return error.code.empty(); }
+};
+ParsedCommand parse_command(std::string_view line);
+
+// "usage: share <file> <name>.mtorrent" for one command ("" for unknown).
+std::string command_usage(CommandKind kind);
+// One line naming every command.
+std::string usage_line();
+// The help text: one line per command with what it does.
+std::vector<std::string> help_lines();
+
+// True for text that looks like an info_hash: exactly 40 hex digits.
+bool looks_like_info_hash(std::string_view s);
+
+}  // namespace mt::client

@@ -1,0 +1,53 @@
+// Following a watched folder: scanning it, and the pure comparison that says
+// which files to share, re-share or stop.
+//
+// A folder is scanned once a second (non-recursively). A file is known by its
+// name, size and modification time; its contents are hashed only when those
+// change. A new or changed file is acted on once it has looked the same in two
+// scans in a row, so a file still being written is not hashed half-way; a
+// vanished file is stopped at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mt::client {
+
+struct FileSig {
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    friend bool operator==(const FileSig&, const FileSig&) = default;
+};
+
+using FolderSnapshot = std::map<std::string, FileSig>;  // file name (no folder) -> signature
+
+struct WatchDiff {
+    std::vector<std::string> added;    // share
+    std::vector<std::string> changed;  // stop the old one, share again
+    std::vector<std::string> removed;  // stop
+    bool empty() const { return added.empty() && changed.empty() && removed.empty(); }
+};
+
+// `shared`: the files acted on so far and the signature each had then (shared
+// or failed: a file that failed is retried only once it changes).
+// `previous`, `current`: the last two scans. Names come out sorted.
+WatchDiff diff_folder(const FolderSnapshot& shared, const FolderSnapshot& previous,
+                      const FolderSnapshot& current);
+
+// Files a watch shares: not hidden (leading '.'), not our own .mtorrent,
+// .mtresume or temporary (".tmp.") files.
+bool watchable_name(std::string_view name);
+
+// The regular, non-empty, watchable files directly in `dir` (symbolic links
+// are not followed). Errc::not_found if the folder is gone, io_error otherwise.
+common::Result<FolderSnapshot> scan_folder(const std::string& dir);
+
+// The signature of one file; Errc::not_found if it is missing.
+common::Result<FileSig> file_sig(const std::string& path);
+
+}  // namespace mt::client

@@ -1,0 +1,25 @@
+// Small path helpers for the session (POSIX paths, no normalisation beyond
+// what realpath() does).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace mt::client {
+
+std::string base_name(const std::string& path);  // "a/b.txt" -> "b.txt"
+std::string dir_name(const std::string& path);   // "a/b.txt" -> "a", "b" -> ".", "/b" -> "/"
+// The absolute form: realpath() when the path exists; otherwise its folder
+// resolved (when that exists) and the last segment appended; trailing
+// slashes dropped.
+std::string absolute_path(std::string path);
+bool ends_with(std::string_view s, std::string_view suffix);
+bool is_dir(const std::string& path);       // follows symbolic links
+bool path_exists(const std::string& path);  // anything, even a dangling link
+// mkdir -p; invalid_argument if something that is not a folder is in the way.
+common::Status make_dirs(const std::string& path);
+std::string to_lower(std::string s);  // ASCII
+
+}  // namespace mt::client

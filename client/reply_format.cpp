@@ -1,0 +1,149 @@
+#include "client/reply_format.h"
+
+#include <cstdio>
+
+#include "common/tracker_url.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+Reply Reply::list(std::vector<std::string> lines, const std::string& what) {
+    Reply r = success(std::to_string(lines.size()), what);
+    r.lines = std::move(lines);
+    return r;
+}
+
+std::string printable(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
+std::string quote_token(std::string_view s) {
+    if (s.find_first_of(" \t\"'\\") == std::string_view::npos) return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+std::string Reply::render() const {
+    std::string out = (ok ? "SUCCESS:" : "FAILURE:") + quote_token(printable(value));
+    if (!detail.empty()) out += " " + printable(detail);
+    out += "\n";
+    for (const auto& l : lines)
+        out += "  " + printable(l) + "\n";
+    return out;
+}
+
+std::string progress_bar(double fraction, int width) {
+    if (!(fraction >= 0)) fraction = 0;  // also NaN
+    if (fraction > 1) fraction = 1;
+    if (width < 1) width = 1;
+    const int full = static_cast<int>(fraction * width + 1e-9);
+    return "[" + std::string(static_cast<std::size_t>(full), '#') +
+           std::string(static_cast<std::size_t>(width - full), '.') + "]";
+}
+
+std::string progress_text(const TorrentStats& s) {
+    const double pct =
+        s.total ? 100.0 * static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0;
+    const double eta =
+        s.down_rate > 1 ? static_cast<double>(s.total - s.verified_bytes) / s.down_rate : -1;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%5.1f%%  down %s  up %s  %zu peers  ETA %s", pct,
+                  common::human_rate(s.down_rate).c_str(), common::human_rate(s.up_rate).c_str(),
+                  s.peers, s.complete ? "done" : common::human_duration(eta).c_str());
+    return buf;
+}
+
+std::string format_transfer(const TransferView& t, bool bar) {
+    std::string out = std::string("[") + t.state + "] " + t.label + "  ";
+    if (t.state == 'M' || t.state == '!') return out + t.note;
+    const auto& s = t.stats;
+    if (bar)
+        out +=
+            progress_bar(
+                s.total ? static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0,
+                20) +
+            " ";
+    out += progress_text(s) + "  size " + common::human_bytes(s.total);
+    if (!s.error.empty()) out += "  error: " + s.error;
+    if (!t.note.empty()) out += "  " + t.note;
+    return out;
+}
+
+std::string format_search_hit(const SearchHit& h) {
+    return h.name + "  " + common::human_bytes(h.size) + "  " + h.info_hash.hex() + "  " +
+           std::to_string(h.seeders) + " seeders, " + std::to_string(h.leechers) + " leechers";
+}
+
+std::string tracker_key(const std::string& url) {
+    auto u = common::parse_tracker_url(url);
+    if (!u) return url;
+    return std::string(u->scheme == common::TrackerUrl::Scheme::udp ? "udp://" : "http://") +
+           u->host + ":" + std::to_string(u->port);
+}
+
+std::vector<TrackerLine> merge_tracker_status(
+    const std::vector<std::string>& configured,
+    const std::vector<std::vector<TrackerStatus>>& sources, std::size_t announce_sources) {
+    std::vector<TrackerLine> lines;
+    std::vector<std::int64_t> latest;  // per line: the most recent attempt seen
+    auto line_for = [&](const std::string& key) -> std::size_t {
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            if (lines[i].url == key) return i;
+        TrackerLine t;
+        t.url = key;
+        lines.push_back(t);
+        latest.push_back(-1);
+        return lines.size() - 1;
+    };
+    for (const auto& c : configured)
+        line_for(tracker_key(c));
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+        for (const auto& st : sources[s]) {
+            const std::size_t i = line_for(tracker_key(st.url));
+            TrackerLine& t = lines[i];
+            t.failures += st.failures;
+            if (s < announce_sources && st.last_ok_ms > t.last_announce_ms)
+                t.last_announce_ms = st.last_ok_ms;
+            if (st.last_attempt_ms > 0) t.tried = true;
+            if (st.last_attempt_ms > latest[i]) {
+                latest[i] = st.last_attempt_ms;
+                t.live = st.live;
+                t.last_error = st.last_error;
+            }
+            if (st.in_use && st.last_attempt_ms > 0) t.in_use = true;
+        }
+    }
+    return lines;
+}
+
+std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::int64_t now_ms) {
+    std::string out = "tracker " + std::to_string(index + 1) + "  " + t.url + "  ";
+    out += !t.tried ? "not contacted yet" : (t.live ? "live" : "DOWN");
+    if (t.in_use) out += "  in use";
+    out += "  last announce ";
+    out += t.last_announce_ms
+               ? common::human_duration(static_cast<double>(now_ms - t.last_announce_ms) / 1000) +
+                     " ago"
+               : "never";
+    out += "  failures " + std::to_string(t.failures);
+    if (!t.live && !t.last_error.empty()) out += "  last error: " + t.last_error;
+    return out;
+}
+
+std::string format_peer(const Torrent::PeerView& p) {
+    std::string id(p.id.view());
+    for (auto& c : id)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '.';
+    return p.address + "  " + id + "  down " + common::human_rate(p.down_rate) + "  up " +
+           common::human_rate(p.up_rate) + "  received " + common::human_bytes(p.downloaded) +
+           "  sent " + common::human_bytes(p.uploaded) + (p.interested ? "  interested" : "");
+}
+
+}  // namespace mt::client

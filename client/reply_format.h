@@ -1,0 +1,91 @@
+// What the prompt prints: replies and the lines of list replies. Pure.
+//
+// A reply is one line `SUCCESS:<value> <detail>` or `FAILURE:<REASON>
+// <detail>` (a value with blanks comes quoted, see quote_token); a list reply's value is the number
+// N of lines that follow, each indented by two spaces, so a script can read exactly one reply per
+// command. Control characters in anything shown (file names come from trackers and peers) are
+// replaced by '?', so nothing printed can steer a terminal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "client/torrent.h"
+#include "client/tracker_client.h"
+#include "client/tracker_query.h"
+
+namespace mt::client {
+
+struct Reply {
+    bool ok = true;
+    std::string value;  // SUCCESS:<value> or FAILURE:<value> (the reason code)
+    std::string detail;
+    std::vector<std::string> lines;
+    bool quit = false;  // the session is over after this reply
+
+    static Reply success(std::string value, std::string detail = {}) {
+        return Reply{true, std::move(value), std::move(detail), {}, false};
+    }
+    static Reply failure(std::string code, std::string detail = {}) {
+        return Reply{false, std::move(code), std::move(detail), {}, false};
+    }
+    // SUCCESS:<lines.size()> <what>, then the lines.
+    static Reply list(std::vector<std::string> lines, const std::string& what);
+
+    // The text to print, newline-terminated.
+    std::string render() const;
+};
+
+// The value as one token for client/command.h's tokenize(): as is, or in
+// double quotes (with \" and \\) when it has blanks, quotes or backslashes.
+std::string quote_token(std::string_view s);
+
+// Replaces control characters (and DEL) by '?'.
+std::string printable(std::string_view s);
+
+// "[#########...........]" `width` cells wide, fraction clamped to [0, 1].
+std::string progress_bar(double fraction, int width);
+
+// "45.0%  down 1.2 MiB/s  up 0 B/s  3 peers  ETA 12s" (ETA "done" when complete).
+std::string progress_text(const TorrentStats& s);
+
+// One transfer for `show downloads`.
+struct TransferView {
+    char state = 'D';  // D downloading, S seeding, M finding metainfo, ! failed
+    std::string label;
+    TorrentStats stats;
+    std::string note;  // [M]: what is being looked up; [!]: FAILURE:<CODE> detail
+};
+std::string format_transfer(const TransferView& t, bool bar);
+
+// "name  size  info_hash  N seeders, M leechers"
+std::string format_search_hit(const SearchHit& h);
+
+// A tracker as `status` shows it, merged from every torrent's TrackerClient
+// and the session's TrackerQuery.
+struct TrackerLine {
+    std::string url;  // scheme://host:port
+    bool live = false;
+    bool tried = false;  // any attempt at all
+    bool in_use = false;
+    std::int64_t last_announce_ms = 0;  // wall clock of the last good announce (0: never)
+    std::uint64_t failures = 0;
+    std::string last_error;
+};
+// `sources`: each TrackerClient's (and the TrackerQuery's) status list;
+// `announce_sources` of them are announce clients (the rest only count for
+// live, failures and in use). The configured URLs come first, in order; other
+// trackers (from other people's .mtorrents) follow. Per tracker: live and in
+// use as the most recent attempt saw them, failures summed, last announce the
+// latest.
+std::vector<TrackerLine> merge_tracker_status(
+    const std::vector<std::string>& configured,
+    const std::vector<std::vector<TrackerStatus>>& sources, std::size_t announce_sources);
+std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::int64_t now_ms);
+// "scheme://host:port" of a tracker URL; the URL itself if it does not parse.
+std::string tracker_key(const std::string& url);
+
+std::string format_peer(const Torrent::PeerView& p);
+
+}  // namespace mt::client

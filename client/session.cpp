@@ -1,0 +1,645 @@
+#include "client/session.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "client/metainfo_builder.h"
+#include "client/metainfo_lookup.h"
+#include "client/path_util.h"
+#include "client/piece_hasher.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/hex.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+using common::cat;
+using common::Errc;
+
+namespace {
+
+// The reply code for an error of the metainfo lookup.
+std::string lookup_failure_code(Errc e) {
+    switch (e) {
+        case Errc::not_found:
+            return "METAINFO_NOT_FOUND";
+        case Errc::parse_error:
+        case Errc::unsupported:
+        case Errc::invalid_argument:
+            return "INVALID_MTORRENT";
+        default:
+            return "TRACKERS_UNREACHABLE";
+    }
+}
+
+}  // namespace
+
+Session::Session(SessionConfig config, common::Logger& log)
+    : config_(std::move(config)),
+      log_(log),
+      peer_id_(make_peer_id()),
+      query_(config_.trackers, config_.tracker_timeout_ms, log) {}
+
+Session::~Session() {
+    stop();
+}
+
+std::vector<std::string> Session::tracker_urls() const {
+    std::vector<std::string> out;
+    for (const auto& t : config_.trackers)
+        out.push_back("http://" + t.to_string() + "/announce");
+    return out;
+}
+
+std::string Session::torrent_copy_path(const common::InfoHash& ih) const {
+    return config_.state_dir + "/torrents/" + ih.hex() + ".mtorrent";
+}
+
+std::string Session::resume_path(const common::InfoHash& ih) const {
+    return config_.state_dir + "/torrents/" + ih.hex() + ".mtresume";
+}
+
+// ---- Start and stop -------------------------------------------------------------------
+
+common::Status Session::start(std::vector<std::string>& notes) {
+    if (auto s = make_dirs(config_.state_dir + "/torrents"); !s) return s;
+    config_.state_dir = absolute_path(config_.state_dir);
+    state_path_ = config_.state_dir + "/session.state";
+    auto listener = common::tcp_listen(config_.self, 128);
+    if (!listener)
+        return common::make_error(
+            listener.error().code,
+            "cannot listen on " + config_.self.to_string() + ": " + listener.error().message);
+    auto port = common::local_port(listener->get());
+    if (!port) return port.error();
+    port_ = *port;
+    server_ = std::make_unique<PeerServer>(std::move(listener).value(), log_);
+    server_->start();  // serves peers from the first moment
+    started_ = true;
+
+    LoadedState loaded = load_state(state_path_);
+    if (!loaded.problem.empty()) {
+        notes.push_back("state file " + state_path_ + " is damaged: " + loaded.problem);
+        log_.error(cat("state file ", state_path_, " is damaged: ", loaded.problem));
+    }
+    restore(loaded.state, notes);
+    save();
+    log_.info(cat("session started: peers on ", config_.self.host, ":", port_, ", state in ",
+                  config_.state_dir, ", ", transfers_.size(), " transfers restored"));
+    worker_ = std::thread([this] { worker_loop(); });
+    watcher_ = std::thread([this] { watcher_loop(); });
+    return {};
+}
+
+void Session::stop() {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    {
+        std::lock_guard<std::mutex> lock(jobs_mu_);
+        stopping_ = true;
+    }
+    jobs_cv_.notify_all();
+    wake_cv_.notify_all();
+    if (watcher_.joinable()) watcher_.join();
+    if (worker_.joinable()) worker_.join();  // finishes stopping removed transfers
+    check_transfers();                       // a download that finished just now
+    server_->stop();
+    std::vector<std::shared_ptr<Transfer>> all;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        all = transfers_;
+    }
+    // Every transfer announces `stopped`: in parallel, so quitting costs at
+    // most one tracker timeout however many there are.
+    std::vector<std::thread> stoppers;
+    for (auto& t : all)
+        stoppers.emplace_back([t] {
+            std::lock_guard<std::mutex> lock(t->run_mu);
+            t->torrent->stop();
+        });
+    for (auto& th : stoppers)
+        th.join();
+    for (auto& t : all)
+        if (t->saved.kind == SavedTransfer::Kind::download && t->saved.complete)
+            ::unlink(resume_path(t->saved.info_hash).c_str());
+    save();
+    log_.info(cat("session stopped: ", all.size(), " transfers saved in ", state_path_));
+}
+
+// ---- State ------------------------------------------------------------------------------
+
+void Session::save() {
+    if (state_path_.empty()) return;
+    std::lock_guard<std::mutex> save_lock(save_mu_);  // snapshots are written in order
+    SessionState s;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& t : transfers_)
+            s.transfers.push_back(t->saved);
+        for (const auto& l : lookups_)
+            if (!l->failed) s.lookups.push_back(l->saved);
+        for (const auto& w : watched_)
+            s.watched.push_back(w->dir);
+    }
+    if (auto st = save_state(state_path_, s); !st)
+        log_.error(cat("cannot save the session state: ", st.error().message));
+}
+
+// ---- Transfers ------------------------------------------------------------------------
+
+bool Session::info_hash_active_locked(const common::InfoHash& ih, std::string* label) const {
+    for (const auto& t : transfers_)
+        if (t->saved.info_hash == ih) {
+            if (label) *label = t->saved.label;
+            return true;
+        }
+    return false;
+}
+
+bool Session::data_path_active_locked(const std::string& path) const {
+    for (const auto& t : transfers_)
+        if (t->saved.data_path == path) return true;
+    for (const auto& l : lookups_)
+        if (!l->failed && l->saved.dest == path) return true;
+    return false;
+}
+
+std::vector<std::shared_ptr<Session::Transfer>> Session::find_locked(
+    const std::string& name) const {
+    // In order of preference: the label, the .mtorrent path, the file name,
+    // the info_hash.
+    const std::string abs = name.find('/') != std::string::npos ? absolute_path(name) : "";
+    const std::string hex = to_lower(name);
+    std::vector<std::shared_ptr<Transfer>> out;
+    for (int rule = 0; rule < 4 && out.empty(); ++rule)
+        for (const auto& t : transfers_) {
+            const bool hit = (rule == 0 && t->saved.label == name) ||
+                             (rule == 1 && !abs.empty() && t->saved.mtorrent_path == abs) ||
+                             (rule == 2 && t->torrent->meta().name == name) ||
+                             (rule == 3 && t->saved.info_hash.hex() == hex);
+            if (hit) out.push_back(t);
+        }
+    return out;
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
+    SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
+    const std::string& duplicate_code) {
+    TorrentOptions opt;
+    opt.data_path = saved.data_path;
+    opt.resume_path = seeding ? "" : resume_path(meta.info_hash);
+    opt.listen_port = port_;
+    opt.peer_id = peer_id_;
+    opt.tracker_timeout_ms = config_.tracker_timeout_ms;
+    opt.assume_complete = seeding;
+    opt.verify_existing = verify_existing;
+    auto t = std::make_shared<Transfer>();
+    t->saved = std::move(saved);
+    t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);
+    std::unique_lock<std::mutex> run_lock(t->run_mu);  // held until started: see retire()
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return Failure{"SHUTTING_DOWN", "the client is quitting"};
+        std::string other;
+        if (info_hash_active_locked(t->saved.info_hash, &other))
+            return Failure{duplicate_code,
+                           "already transferring " + t->saved.info_hash.hex() + " as " + other};
+        if (data_path_active_locked(t->saved.data_path))
+            return Failure{duplicate_code, t->saved.data_path + " is in use by another transfer"};
+        if (!t->saved.watch_dir.empty() &&
+            std::none_of(watched_.begin(), watched_.end(),
+                         [&](const auto& w) { return w->dir == t->saved.watch_dir; }))
+            return Failure{"NOT_WATCHED", t->saved.watch_dir + " is no longer watched"};
+        transfers_.push_back(t);
+    }
+    if (auto s = t->torrent->start(); !s) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t),
+                             transfers_.end());
+        }
+        t->torrent->stop();
+        return Failure{"IO_ERROR", "cannot start " + t->saved.label + ": " + s.error().message};
+    }
+    run_lock.unlock();
+    server_->add(t->torrent.get());
+    save();
+    return t;
+}
+
+void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
+    }
+    server_->remove(t->torrent.get());
+    save();
+    if (delete_files) {
+        ::unlink(torrent_copy_path(t->saved.info_hash).c_str());
+        if (t->saved.kind == SavedTransfer::Kind::share && !t->saved.mtorrent_path.empty())
+            ::unlink(t->saved.mtorrent_path.c_str());
+    }
+    // Stopping announces `stopped` (a network wait): the worker does it.
+    post(
+        [this, t, delete_files] {
+            {
+                std::lock_guard<std::mutex> lock(t->run_mu);  // never before start() returned
+                t->torrent->stop();
+            }
+            // The resume file goes once the Torrent has stopped writing it.
+            if (delete_files) ::unlink(resume_path(t->saved.info_hash).c_str());
+            log_.info(cat("stopped ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
+        },
+        true);
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
+    const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
+    const std::string& watch_dir) {
+    const std::string abs = absolute_path(data_path);
+    struct stat st {};
+    if (::stat(abs.c_str(), &st) != 0)
+        return Failure{errno == ENOENT ? "FILE_NOT_FOUND" : "IO_ERROR",
+                       "cannot open " + data_path + ": " + std::strerror(errno)};
+    if (!S_ISREG(st.st_mode))
+        return Failure{"INVALID_ARGUMENTS", data_path + " is not a regular file"};
+    if (st.st_size == 0)
+        return Failure{"INVALID_ARGUMENTS",
+                       data_path + " is empty: a torrent needs at least one piece"};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (data_path_active_locked(abs))
+            return Failure{"ALREADY_SHARED", abs + " is already shared"};
+    }
+    auto before = file_sig(abs);
+    CreateOptions opt;
+    opt.trackers = tracker_urls();
+    auto m = create_metainfo(abs, opt);
+    if (!m)
+        return Failure{m.error().code == Errc::not_found          ? "FILE_NOT_FOUND"
+                       : m.error().code == Errc::invalid_argument ? "INVALID_ARGUMENTS"
+                                                                  : "IO_ERROR",
+                       m.error().message};
+    auto after = file_sig(abs);
+    if (!before || !after || !(*before == *after))
+        return Failure{"FILE_CHANGED", data_path + " changed while it was hashed; share it again"};
+    const std::string bytes = common::encode_metainfo(*m);
+    if (auto s = common::write_file_atomic(torrent_copy_path(m->info_hash), bytes); !s)
+        return Failure{"IO_ERROR", s.error().message};
+    std::string mt_abs;
+    if (!mtorrent_path.empty()) {
+        mt_abs = absolute_path(mtorrent_path);
+        if (auto s = common::write_file_atomic(mt_abs, bytes); !s)
+            return Failure{"IO_ERROR", s.error().message};
+    }
+    SavedTransfer saved;
+    saved.kind = SavedTransfer::Kind::share;
+    saved.label = label;
+    saved.mtorrent_path = mt_abs;
+    saved.data_path = abs;
+    saved.info_hash = m->info_hash;
+    saved.size = after->size;
+    saved.mtime_ns = after->mtime_ns;
+    saved.complete = true;
+    saved.watch_dir = watch_dir;
+    auto t = launch(std::move(saved), std::move(m).value(), true, false, "ALREADY_SHARED");
+    if (auto* f = std::get_if<Failure>(&t)) {
+        if (f->code != "ALREADY_SHARED") ::unlink(torrent_copy_path(m->info_hash).c_str());
+        return *f;
+    }
+    const auto& tr = std::get<std::shared_ptr<Transfer>>(t);
+    log_.info(cat("sharing ", abs, " as ", label, " (", tr->saved.info_hash.hex(), ")"));
+    post([this, l = label, bytes] { publish(l, bytes); }, false);
+    return t;
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
+    common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
+    const std::string& label) {
+    if (meta.multi_file())
+        return Failure{"INVALID_MTORRENT",
+                       meta.name + " is a folder; downloading folders is not supported yet"};
+    dest = absolute_path(dest);
+    if (is_dir(dest)) dest += "/" + meta.name;
+    if (path_exists(dest))
+        return Failure{"ALREADY_EXISTS", dest + " already exists; choose another destination"};
+    if (!is_dir(dir_name(dest)))
+        return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::string other;
+        if (info_hash_active_locked(meta.info_hash, &other))
+            return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
+    }
+    if (auto s = common::write_file_atomic(torrent_copy_path(meta.info_hash),
+                                           common::encode_metainfo(meta));
+        !s)
+        return Failure{"IO_ERROR", s.error().message};
+    ::unlink(resume_path(meta.info_hash).c_str());  // a cancelled earlier try: not this file
+    SavedTransfer saved;
+    saved.kind = SavedTransfer::Kind::download;
+    saved.label = label;
+    saved.mtorrent_path = mtorrent_path;
+    saved.data_path = dest;
+    saved.info_hash = meta.info_hash;
+    const common::InfoHash ih = meta.info_hash;
+    auto t = launch(std::move(saved), std::move(meta), false, false, "ALREADY_EXISTS");
+    if (auto* f = std::get_if<Failure>(&t)) {
+        if (f->code != "ALREADY_EXISTS") ::unlink(torrent_copy_path(ih).c_str());
+        return *f;
+    }
+    log_.info(cat("downloading ", label, " (", ih.hex(), ") to ", dest));
+    return t;
+}
+
+// ---- Background ---------------------------------------------------------------------------
+
+void Session::post(std::function<void()> job, bool essential) {
+    {
+        std::lock_guard<std::mutex> lock(jobs_mu_);
+        jobs_.push_back({std::move(job), essential});
+    }
+    jobs_cv_.notify_one();
+}
+
+void Session::worker_loop() {
+    while (true) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(jobs_mu_);
+            jobs_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;  // stopping, nothing left
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        // Quitting: stop what was removed, skip the network errands (a
+        // pending lookup stays in the state and runs again next time).
+        if (stopping_ && !job.essential) continue;
+        job.fn();
+    }
+}
+
+void Session::publish(const std::string& label, std::string bytes) {
+    auto r = query_.publish(bytes);
+    if (r) {
+        log_.info(cat("published ", label, " (", r->hex(), ") to the trackers"));
+        return;
+    }
+    log_.warn(cat("cannot publish ", label, " to the trackers (trying again in ",
+                  kPublishRetryMs / 1000, " s): ", r.error().message));
+    std::lock_guard<std::mutex> lock(mu_);
+    unpublished_.push_back({label, std::move(bytes)});
+}
+
+void Session::retry_publishing() {
+    const std::int64_t now = common::mono_ms();
+    std::vector<std::pair<std::string, std::string>> retry;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (unpublished_.empty() || now - last_publish_retry_ms_ < kPublishRetryMs) return;
+        last_publish_retry_ms_ = now;
+        for (auto& [label, bytes] : unpublished_) {
+            const bool still_shared =
+                std::any_of(transfers_.begin(), transfers_.end(),
+                            [&](const auto& t) { return t->saved.label == label; });
+            if (still_shared) retry.emplace_back(std::move(label), std::move(bytes));
+        }
+        unpublished_.clear();
+    }
+    for (auto& [label, bytes] : retry)
+        post([this, l = std::move(label), b = std::move(bytes)] { publish(l, b); }, false);
+}
+
+void Session::run_lookup(SavedLookup saved) {
+    if (stopping_) return;
+    auto m = lookup_metainfo(saved.query, query_);
+    std::shared_ptr<Lookup> l;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& x : lookups_)
+            if (x->saved == saved && !x->failed) l = x;
+    }
+    if (!l) return;  // cancelled meanwhile
+    {
+        // Off the list while the download starts: its destination is the
+        // lookup's own.
+        std::lock_guard<std::mutex> lock(mu_);
+        lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), l), lookups_.end());
+    }
+    Failure failure;
+    if (m) {
+        const std::string label = m->name + ".mtorrent";
+        auto r = start_download(std::move(m).value(), saved.dest, "", label);
+        if (auto* f = std::get_if<Failure>(&r)) failure = *f;
+    } else {
+        failure = {lookup_failure_code(m.error().code), m.error().message};
+    }
+    if (!failure.code.empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        l->failed = true;
+        l->code = failure.code;
+        l->detail = failure.detail;
+        lookups_.push_back(l);
+    }
+    if (!failure.code.empty())
+        log_.warn(cat("get ", saved.query, " failed: FAILURE:", failure.code, " ", failure.detail));
+    save();
+}
+
+void Session::watcher_loop() {
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(jobs_mu_);
+            wake_cv_.wait_for(lock, std::chrono::milliseconds(config_.watch_interval_ms),
+                              [&] { return stopping_.load(); });
+            if (stopping_) return;
+        }
+        scan_watched();
+        check_transfers();
+        retry_publishing();
+    }
+}
+
+void Session::scan_watched() {
+    std::vector<std::shared_ptr<Watched>> ws;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ws = watched_;
+    }
+    for (const auto& w : ws) {
+        auto snap = scan_folder(w->dir);
+        if (!snap && snap.error().code != Errc::not_found) {
+            log_.warn(cat("watch: ", snap.error().message));
+            continue;
+        }
+        const FolderSnapshot current = snap ? *snap : FolderSnapshot{};
+        const WatchDiff d = diff_folder(w->acted, w->previous, current);
+        auto shared_as = [&](const std::string& name) {
+            std::vector<std::shared_ptr<Transfer>> out;
+            std::lock_guard<std::mutex> lock(mu_);
+            for (const auto& t : transfers_)
+                if (t->saved.watch_dir == w->dir && t->saved.data_path == w->dir + "/" + name)
+                    out.push_back(t);
+            return out;
+        };
+        auto share = [&](const std::string& name, const char* why) {
+            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir);
+            w->acted[name] = current.at(name);  // failed too: retried once it changes
+            if (auto* f = std::get_if<Failure>(&r))
+                log_.warn(cat("watch: cannot share ", w->dir, "/", name, ": FAILURE:", f->code, " ",
+                              f->detail));
+            else
+                log_.info(cat("watch: ", why, " ", w->dir, "/", name, " shared as ",
+                              std::get<std::shared_ptr<Transfer>>(r)->saved.info_hash.hex()));
+        };
+        for (const auto& name : d.removed) {
+            for (const auto& t : shared_as(name))
+                retire(t, true);
+            w->acted.erase(name);
+            log_.info(cat("watch: ", w->dir, "/", name, " is gone; no longer shared"));
+        }
+        for (const auto& name : d.changed) {
+            for (const auto& t : shared_as(name))
+                retire(t, true);
+            share(name, "changed:");
+        }
+        for (const auto& name : d.added)
+            share(name, "new file:");
+        w->previous = current;
+        if (stopping_) return;
+    }
+}
+
+void Session::check_transfers() {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+    }
+    bool changed = false;
+    for (const auto& t : ts) {
+        if (t->saved.kind != SavedTransfer::Kind::download || !t->torrent->complete()) continue;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (t->saved.complete) continue;
+        }
+        const TorrentStats s = t->torrent->stats();
+        auto sig = file_sig(t->saved.data_path);
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            t->saved.complete = true;
+            if (sig) {
+                t->saved.size = sig->size;
+                t->saved.mtime_ns = sig->mtime_ns;
+            }
+        }
+        changed = true;
+        log_.info(cat("download complete: ", t->saved.label, ": ", s.downloaded,
+                      " bytes received in this run for a ", s.total, "-byte file; now seeding"));
+    }
+    if (changed) save();
+}
+
+// ---- Restart ------------------------------------------------------------------------------
+
+void Session::restore(const SessionState& state, std::vector<std::string>& notes) {
+    for (const auto& dir : state.watched) {
+        if (!is_dir(dir)) {
+            notes.push_back("watched folder " + dir + " is gone; no longer watched");
+            continue;
+        }
+        auto w = std::make_shared<Watched>();
+        w->dir = dir;
+        if (auto snap = scan_folder(dir)) w->previous = *snap;
+        std::lock_guard<std::mutex> lock(mu_);
+        watched_.push_back(w);
+    }
+    for (const auto& t : state.transfers)
+        restore_transfer(t, notes);
+    for (const auto& l : state.lookups) {
+        auto x = std::make_shared<Lookup>();
+        x->saved = l;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            lookups_.push_back(x);
+        }
+        post([this, l] { run_lookup(l); }, false);
+    }
+}
+
+void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::string>& notes) {
+    const std::string copy = torrent_copy_path(saved.info_hash);
+    auto meta = common::load_metainfo(copy);
+    if ((!meta || meta->info_hash != saved.info_hash) && !saved.mtorrent_path.empty())
+        meta = common::load_metainfo(saved.mtorrent_path);
+    if (!meta || meta->info_hash != saved.info_hash) {
+        notes.push_back(cat(saved.label, ": its metainfo is lost (",
+                            meta ? "another torrent" : meta.error().message, "); not restored"));
+        return;
+    }
+    auto note_failure = [&](const Outcome<std::shared_ptr<Transfer>>& r) {
+        if (auto* f = std::get_if<Failure>(&r))
+            notes.push_back(cat(saved.label, ": not restored: FAILURE:", f->code, " ", f->detail));
+    };
+    if (saved.kind == SavedTransfer::Kind::share || saved.complete) {
+        auto sig = file_sig(saved.data_path);
+        if (!sig) {
+            notes.push_back(cat(saved.label, ": ", saved.data_path, " is gone; no longer shared"));
+            ::unlink(copy.c_str());
+            return;
+        }
+        SavedTransfer s = saved;
+        bool matches = sig->size == saved.size && sig->mtime_ns == saved.mtime_ns;
+        if (!matches && sig->size == meta->length) {
+            auto bad = count_bad_pieces(saved.data_path, *meta);
+            matches = bad && *bad == 0;
+        }
+        if (matches) {
+            s.size = sig->size;
+            s.mtime_ns = sig->mtime_ns;
+            if (!s.watch_dir.empty()) {
+                std::lock_guard<std::mutex> lock(mu_);
+                for (auto& w : watched_)
+                    if (w->dir == s.watch_dir) w->acted[base_name(s.data_path)] = *sig;
+            }
+            const std::string bytes = common::encode_metainfo(*meta);
+            auto r = launch(std::move(s), std::move(meta).value(), true, false, "ALREADY_SHARED");
+            note_failure(r);
+            if (saved.kind == SavedTransfer::Kind::share &&
+                std::holds_alternative<std::shared_ptr<Transfer>>(r))
+                post([this, l = saved.label, bytes] { publish(l, bytes); }, false);
+            return;
+        }
+        ::unlink(copy.c_str());
+        if (saved.kind == SavedTransfer::Kind::share) {
+            if (!saved.watch_dir.empty()) return;  // the watcher shares the new contents
+            auto r = share_file(saved.data_path, saved.mtorrent_path, saved.label, "");
+            note_failure(r);
+            if (auto* t = std::get_if<std::shared_ptr<Transfer>>(&r))
+                notes.push_back(cat(saved.label, ": ", saved.data_path,
+                                    " changed since the last run; shared again as ",
+                                    (*t)->saved.info_hash.hex()));
+            return;
+        }
+        // A finished download that changed: check it piece by piece and fetch
+        // what differs.
+        if (auto s2 = common::write_file_atomic(copy, common::encode_metainfo(*meta)); !s2)
+            log_.warn(s2.error().message);
+        s.complete = false;
+        notes.push_back(cat(saved.label, ": ", saved.data_path,
+                            " changed since the last run; fetching the pieces that differ"));
+        note_failure(launch(std::move(s), std::move(meta).value(), false, true, "ALREADY_EXISTS"));
+        return;
+    }
+    // An unfinished download: the Torrent resumes from its resume file.
+    if (!path_exists(saved.data_path)) ::unlink(resume_path(saved.info_hash).c_str());
+    note_failure(launch(saved, std::move(meta).value(), false, false, "ALREADY_EXISTS"));
+}
+
+}  // namespace mt::client

@@ -1,0 +1,196 @@
+// Session: the interactive client's engine. It owns one PeerServer on the
+// client's upload port (shared by every Torrent), the Torrents it shares and
+// downloads, the saved state (client/state_store.h) and two threads:
+//
+//   worker   publishing .mtorrents to the trackers, metainfo lookups for `get`
+//            by name or info_hash, stopping removed Torrents (each announces
+//            `stopped`): everything that waits on the network, so execute()
+//            never does (except `search`, whose answer is the reply: at most
+//            one timeout per tracker)
+//   watcher  once a second: watched folders (client/folder_watch.h), finished
+//            downloads (recorded as such), publishes to try again
+//
+// Threads: execute() runs on the prompt's thread; the watcher and worker
+// change the transfer list too. The list is guarded by mu_ and holds
+// shared_ptrs, so a reader keeps a Torrent alive while it asks it for stats
+// even if it is removed meanwhile. No lock is held across hashing, disk or
+// network I/O; the state file is written under its own mutex.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "client/command.h"
+#include "client/folder_watch.h"
+#include "client/peer_server.h"
+#include "client/reply_format.h"
+#include "client/state_store.h"
+#include "client/torrent.h"
+#include "client/tracker_query.h"
+#include "common/log.h"
+#include "common/net/socket.h"
+
+namespace mt::client {
+
+struct SessionConfig {
+    common::Endpoint self;                   // my_ip:upload_port (port 0: any)
+    std::vector<common::Endpoint> trackers;  // the tracker pair
+    std::string state_dir;
+    int tracker_timeout_ms = 2000;
+    int watch_interval_ms = 1000;
+};
+
+class Session {
+  public:
+    Session(SessionConfig config, common::Logger& log);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Binds the upload port, creates the state folder, loads the saved state
+    // and restarts what it lists (re-checking shared files, resuming
+    // downloads), then starts serving peers and the threads. `notes` receives
+    // what a person should know (a corrupt state file set aside, a shared
+    // file that vanished or changed). Errors: the port cannot be bound, the
+    // state folder cannot be created.
+    common::Status start(std::vector<std::string>& notes);
+
+    // Carries out one parsed command. `tty`: draw progress bars.
+    Reply execute(const Command& command, bool tty);
+
+    // Announces `stopped` for every transfer (in parallel), saves the state,
+    // joins every thread. Idempotent.
+    void stop();
+
+    std::uint16_t port() const { return port_; }
+    common::Logger& log() const { return log_; }
+    const std::string& state_dir() const { return config_.state_dir; }
+
+  private:
+    struct Transfer {
+        // label, kind, paths and info_hash never change; complete, size and
+        // mtime_ns change under mu_.
+        SavedTransfer saved;
+        std::unique_ptr<Torrent> torrent;
+        // Held across Torrent::start() and stop(), so that a transfer removed
+        // while it starts is stopped only once it has started.
+        std::mutex run_mu;
+    };
+    struct Job {
+        std::function<void()> fn;
+        bool essential = false;  // runs even when quitting (stopping a Torrent)
+    };
+    struct Lookup {
+        SavedLookup saved;
+        bool failed = false;
+        std::string code, detail;
+    };
+    struct Watched {
+        std::string dir;
+        FolderSnapshot acted;     // name -> signature shared (or failed) with
+        FolderSnapshot previous;  // the last scan
+    };
+    // What a failed operation tells the user.
+    struct Failure {
+        std::string code, detail;
+    };
+    template <class T>
+    using Outcome = std::variant<T, Failure>;
+
+    // ---- Commands ------------------------------------------------------------
+    Reply cmd_share(const std::string& file, const std::string& mtorrent);
+    Reply cmd_get(const std::string& source, const std::string& dest);
+    Reply cmd_show(bool tty);
+    Reply cmd_remove(const std::string& name);
+    Reply cmd_search(const std::string& text);
+    Reply cmd_watch(const std::string& dir);
+    Reply cmd_unwatch(const std::string& dir);
+    Reply cmd_status();
+    Reply cmd_peers(const std::string& name);
+
+    // ---- Transfers -----------------------------------------------------------
+    // Hashes `data_path`, writes the .mtorrent (to `mtorrent_path`, or only to
+    // the state folder when empty), starts seeding it and queues the publish.
+    Outcome<std::shared_ptr<Transfer>> share_file(const std::string& data_path,
+                                                  const std::string& mtorrent_path,
+                                                  const std::string& label,
+                                                  const std::string& watch_dir);
+    // Starts downloading `meta` to `dest` (a file path, or a folder to put
+    // meta.name in).
+    Outcome<std::shared_ptr<Transfer>> start_download(common::Metainfo meta, std::string dest,
+                                                      const std::string& mtorrent_path,
+                                                      const std::string& label);
+    // Creates, starts and registers the Torrent of a transfer.
+    // `duplicate_code`: the failure when the info_hash or data file is
+    // already in use (ALREADY_SHARED, ALREADY_EXISTS).
+    Outcome<std::shared_ptr<Transfer>> launch(SavedTransfer saved, common::Metainfo meta,
+                                              bool seeding, bool verify_existing,
+                                              const std::string& duplicate_code);
+    // Takes a transfer off the list and the peer server; the worker stops it.
+    void retire(const std::shared_ptr<Transfer>& t, bool delete_files);
+    std::vector<std::shared_ptr<Transfer>> find_locked(const std::string& name) const;
+    bool info_hash_active_locked(const common::InfoHash& ih, std::string* label) const;
+    bool data_path_active_locked(const std::string& path) const;
+    std::string torrent_copy_path(const common::InfoHash& ih) const;
+    std::string resume_path(const common::InfoHash& ih) const;
+    std::vector<std::string> tracker_urls() const;
+
+    // ---- Restart ---------------------------------------------------------------
+    void restore(const SessionState& state, std::vector<std::string>& notes);
+    void restore_transfer(const SavedTransfer& saved, std::vector<std::string>& notes);
+
+    // ---- Background ------------------------------------------------------------
+    void post(std::function<void()> job, bool essential);
+    void worker_loop();
+    void watcher_loop();
+    void scan_watched();
+    void check_transfers();
+    void run_lookup(SavedLookup lookup);
+    // POST /publish; a failure is kept and tried again by retry_publishing()
+    // every kPublishRetryMs while the transfer is shared.
+    void publish(const std::string& label, std::string bytes);
+    void retry_publishing();
+    static constexpr std::int64_t kPublishRetryMs = 5000;
+
+    // ---- State -------------------------------------------------------------------
+    void save();  // snapshots under mu_, writes under save_mu_ (never under mu_)
+
+    SessionConfig config_;
+    common::Logger& log_;
+    common::PeerId peer_id_;
+    std::uint16_t port_ = 0;
+    std::string state_path_;
+    std::unique_ptr<PeerServer> server_;
+    TrackerQuery query_;
+
+    mutable std::mutex mu_;
+    std::vector<std::shared_ptr<Transfer>> transfers_;
+    std::vector<std::shared_ptr<Lookup>> lookups_;
+    std::vector<std::shared_ptr<Watched>> watched_;
+    std::vector<std::pair<std::string, std::string>> unpublished_;  // label, .mtorrent bytes
+    std::int64_t last_publish_retry_ms_ = 0;                        // under mu_
+
+    std::mutex save_mu_;  // one state write at a time, each from a fresh snapshot
+
+    std::mutex jobs_mu_;
+    std::condition_variable jobs_cv_;
+    std::deque<Job> jobs_;
+
+    std::atomic<bool> stopping_{false};
+    bool started_ = false;
+    bool stopped_ = false;
+    std::condition_variable wake_cv_;  // with jobs_mu_: wakes the watcher early
+    std::thread worker_;
+    std::thread watcher_;
+};
+
+}  // namespace mt::client

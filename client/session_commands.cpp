@@ -1,0 +1,322 @@
+// Session: the commands (see session.h for the threads and the state).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "client/path_util.h"
+#include "client/session.h"
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+using common::cat;
+using common::Errc;
+
+// ---- Commands -----------------------------------------------------------------------------
+
+Reply Session::execute(const Command& c, bool tty) {
+    switch (c.kind) {
+        case CommandKind::empty:
+            return Reply::success("");
+        case CommandKind::share:
+            return cmd_share(c.args[0], c.args[1]);
+        case CommandKind::get:
+            return cmd_get(c.args[0], c.args[1]);
+        case CommandKind::show_downloads:
+            return cmd_show(tty);
+        case CommandKind::remove:
+            return cmd_remove(c.args[0]);
+        case CommandKind::search:
+            return cmd_search(c.args[0]);
+        case CommandKind::watch:
+            return cmd_watch(c.args[0]);
+        case CommandKind::unwatch:
+            return cmd_unwatch(c.args[0]);
+        case CommandKind::status:
+            return cmd_status();
+        case CommandKind::peers:
+            return cmd_peers(c.args[0]);
+        case CommandKind::help:
+            return Reply::list(help_lines(), "commands");
+        case CommandKind::quit: {
+            std::size_t n;
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                n = transfers_.size();
+            }
+            Reply r = Reply::success(
+                "quit", cat("stopping ", n, " transfers; state in ", config_.state_dir));
+            r.quit = true;
+            return r;
+        }
+    }
+    return Reply::failure("UNKNOWN_COMMAND", usage_line());
+}
+
+Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
+    const std::string label = base_name(mtorrent);
+    if (!ends_with(mtorrent, ".mtorrent") || label == ".mtorrent")
+        return Reply::failure("INVALID_ARGUMENTS",
+                              "the second argument must be a <name>.mtorrent path; " +
+                                  command_usage(CommandKind::share));
+    if (is_dir(mtorrent)) return Reply::failure("INVALID_ARGUMENTS", mtorrent + " is a folder");
+    if (!is_dir(dir_name(absolute_path(mtorrent))))
+        return Reply::failure("INVALID_ARGUMENTS", "the folder of " + mtorrent + " does not exist");
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        const std::string abs = absolute_path(mtorrent);
+        for (const auto& t : transfers_)
+            if (t->saved.mtorrent_path == abs || t->saved.label == label)
+                return Reply::failure("ALREADY_SHARED", t->saved.label + " is already in use for " +
+                                                            t->saved.data_path);
+    }
+    auto r = share_file(file, mtorrent, label, "");
+    if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
+    const auto& t = std::get<std::shared_ptr<Transfer>>(r);
+    const auto& m = t->torrent->meta();
+    return Reply::success(
+        label, cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ", m.piece_count(),
+                   " pieces, info_hash ", m.info_hash.hex(), "); publishing to the trackers"));
+}
+
+Reply Session::cmd_get(const std::string& source, const std::string& dest) {
+    // A path (it ends in .mtorrent or has a '/') is a .mtorrent to open; so
+    // is any other existing file that parses as one (a .torrent). Anything
+    // else is an info_hash or a name from a search, even if a file of that
+    // name happens to be in the current folder.
+    const bool is_path = ends_with(source, ".mtorrent") || source.find('/') != std::string::npos;
+    struct stat st {};
+    const bool found = ::stat(source.c_str(), &st) == 0;
+    const int err = errno;
+    if (is_path && !found)
+        return Reply::failure("MTORRENT_FILE_NOT_FOUND",
+                              "cannot open " + source + ": " + std::strerror(err));
+    if (is_path && !S_ISREG(st.st_mode))
+        return Reply::failure("INVALID_MTORRENT", source + " is not a .mtorrent file");
+    auto m = is_path || (found && S_ISREG(st.st_mode) && !looks_like_info_hash(source))
+                 ? common::load_metainfo(source)
+                 : common::Result<common::Metainfo>(common::make_error(Errc::not_found, ""));
+    if (is_path && !m) return Reply::failure("INVALID_MTORRENT", m.error().message);
+    if (m) {
+        auto r =
+            start_download(std::move(m).value(), dest, absolute_path(source), base_name(source));
+        if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
+        const auto& t = std::get<std::shared_ptr<Transfer>>(r);
+        return Reply::success(t->saved.data_path,
+                              cat("downloading ", t->torrent->meta().name, " (",
+                                  common::human_bytes(t->torrent->meta().length),
+                                  ") in the background; see show downloads"));
+    }
+    // An info_hash or a file name: the metainfo comes from the trackers, in
+    // the background.
+    std::string abs = absolute_path(dest);
+    const bool by_hash = looks_like_info_hash(source);
+    if (is_dir(abs) && !by_hash) {
+        if (auto s = common::check_path_segment(source, "file name"); !s)
+            return Reply::failure("INVALID_ARGUMENTS", s.error().message);
+        abs += "/" + source;
+    }
+    if (!is_dir(abs) && path_exists(abs))
+        return Reply::failure("ALREADY_EXISTS",
+                              abs + " already exists; choose another destination");
+    if (!is_dir(abs) && !is_dir(dir_name(abs)))
+        return Reply::failure("INVALID_ARGUMENTS",
+                              "the folder " + dir_name(abs) + " does not exist");
+    auto l = std::make_shared<Lookup>();
+    l->saved.query = by_hash ? to_lower(source) : source;
+    l->saved.dest = abs;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (by_hash) {
+            auto raw = common::from_hex(source);
+            std::string other;
+            if (raw && info_hash_active_locked(common::InfoHash::from_bytes(*raw), &other))
+                return Reply::failure("ALREADY_EXISTS", "already transferring it as " + other);
+        }
+        for (const auto& x : lookups_)
+            if (!x->failed && (x->saved.query == l->saved.query || x->saved.dest == abs))
+                return Reply::failure("ALREADY_EXISTS", "already looking up " + x->saved.query +
+                                                            " for " + x->saved.dest);
+        if (data_path_active_locked(abs))
+            return Reply::failure("ALREADY_EXISTS", abs + " is in use by another transfer");
+        lookups_.push_back(l);
+    }
+    save();
+    post([this, s = l->saved] { run_lookup(s); }, false);
+    log_.info(cat("looking up ", l->saved.query, " on the trackers for ", abs));
+    return Reply::success(abs, "finding the metainfo of " + source +
+                                   " on the trackers in the background; see show downloads");
+}
+
+Reply Session::cmd_show(bool tty) {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    std::vector<std::string> lines;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+        for (const auto& l : lookups_) {  // their fields change under mu_
+            TransferView v;
+            v.label = l->saved.query;
+            if (l->failed) {
+                v.state = '!';
+                v.note = "FAILURE:" + l->code + " " + l->detail;
+            } else {
+                v.state = 'M';
+                v.note = "finding the metainfo on the trackers for " + l->saved.dest;
+            }
+            lines.push_back(format_transfer(v, tty));
+        }
+    }
+    for (const auto& t : ts) {
+        TransferView v;
+        v.label = t->saved.label;
+        v.stats = t->torrent->stats();
+        v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
+        lines.push_back(format_transfer(v, tty));
+    }
+    return Reply::list(std::move(lines), "transfers");
+}
+
+Reply Session::cmd_remove(const std::string& name) {
+    std::vector<std::shared_ptr<Transfer>> hits;
+    std::shared_ptr<Lookup> lookup;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        hits = find_locked(name);
+        if (hits.empty()) {
+            const std::string abs = absolute_path(name);
+            for (const auto& l : lookups_)
+                if (l->saved.query == name || l->saved.query == to_lower(name) ||
+                    l->saved.dest == abs)
+                    lookup = l;
+            if (lookup)
+                lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), lookup),
+                               lookups_.end());
+        }
+    }
+    if (lookup) {
+        save();
+        return Reply::success(lookup->saved.query, "lookup cancelled");
+    }
+    if (hits.empty())
+        return Reply::failure("NOT_FOUND", "no transfer named " + name + "; see show downloads");
+    if (hits.size() > 1) {
+        std::string which;
+        for (const auto& t : hits)
+            which += (which.empty() ? "" : ", ") + t->saved.info_hash.hex();
+        return Reply::failure("AMBIGUOUS", name + " names " + std::to_string(hits.size()) +
+                                               " transfers; remove one by info_hash: " + which);
+    }
+    const auto& t = hits[0];
+    const bool was_complete = t->torrent->complete();
+    retire(t, true);
+    return Reply::success(
+        t->saved.label,
+        cat(t->saved.kind == SavedTransfer::Kind::download && !was_complete ? "download cancelled"
+                                                                            : "no longer shared",
+            "; telling the trackers; ", t->saved.data_path, " stays"));
+}
+
+Reply Session::cmd_search(const std::string& text) {
+    if (text.size() > 256)
+        return Reply::failure("INVALID_ARGUMENTS", "search text is longer than 256 bytes");
+    auto hits = query_.search(text);
+    if (!hits)
+        return Reply::failure(
+            hits.error().code == Errc::refused ? "TRACKER_ERROR" : "TRACKERS_UNREACHABLE",
+            hits.error().message);
+    std::vector<std::string> lines;
+    for (const auto& h : *hits)
+        lines.push_back(format_search_hit(h));
+    return Reply::list(std::move(lines),
+                       "files match '" + text + "' (name  size  info_hash  seeders)");
+}
+
+Reply Session::cmd_watch(const std::string& dir) {
+    if (!path_exists(dir)) return Reply::failure("DIR_NOT_FOUND", dir + " does not exist");
+    if (!is_dir(dir)) return Reply::failure("INVALID_ARGUMENTS", dir + " is not a folder");
+    auto w = std::make_shared<Watched>();
+    w->dir = absolute_path(dir);
+    if (w->dir == config_.state_dir || w->dir.rfind(config_.state_dir + "/", 0) == 0)
+        return Reply::failure("INVALID_ARGUMENTS", "the state folder cannot be watched");
+    auto snap = scan_folder(w->dir);
+    if (!snap) return Reply::failure("IO_ERROR", snap.error().message);
+    w->previous = *snap;  // the next scan shares what has not changed since
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& x : watched_)
+            if (x->dir == w->dir) return Reply::failure("ALREADY_WATCHED", w->dir + " is watched");
+        watched_.push_back(w);
+    }
+    save();
+    log_.info(cat("watching ", w->dir, " (", snap->size(), " files)"));
+    return Reply::success(w->dir, cat(snap->size(),
+                                      " files to share; new, changed and deleted "
+                                      "files are followed every second"));
+}
+
+Reply Session::cmd_unwatch(const std::string& dir) {
+    const std::string abs = absolute_path(dir);
+    std::vector<std::shared_ptr<Transfer>> gone;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = std::find_if(watched_.begin(), watched_.end(),
+                               [&](const auto& w) { return w->dir == abs; });
+        if (it == watched_.end())
+            return Reply::failure("NOT_WATCHED", abs + " is not watched; see status");
+        watched_.erase(it);
+        for (const auto& t : transfers_)
+            if (t->saved.watch_dir == abs) gone.push_back(t);
+    }
+    for (const auto& t : gone)
+        retire(t, true);
+    save();
+    log_.info(cat("unwatched ", abs, ": ", gone.size(), " files no longer shared"));
+    return Reply::success(abs, cat("no longer followed; ", gone.size(), " files no longer shared"));
+}
+
+Reply Session::cmd_status() {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    std::vector<std::string> watched;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ts = transfers_;
+        for (const auto& w : watched_)
+            watched.push_back(w->dir);
+    }
+    std::vector<std::vector<TrackerStatus>> sources;
+    for (const auto& t : ts)
+        sources.push_back(t->torrent->trackers());
+    sources.push_back(query_.status());
+    const auto merged = merge_tracker_status(tracker_urls(), sources, ts.size());
+    std::vector<std::string> lines;
+    const std::int64_t now = common::wall_ms();
+    for (std::size_t i = 0; i < merged.size(); ++i)
+        lines.push_back(format_tracker_line(i, merged[i], now));
+    return Reply::list(std::move(lines),
+                       cat("trackers; peers on ", config_.self.host, ":", port_, "; ", ts.size(),
+                           " transfers; ", watched.size(), " watched folders"));
+}
+
+Reply Session::cmd_peers(const std::string& name) {
+    std::vector<std::shared_ptr<Transfer>> hits;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        hits = find_locked(name);
+    }
+    if (hits.empty())
+        return Reply::failure("NOT_FOUND", "no transfer named " + name + "; see show downloads");
+    if (hits.size() > 1)
+        return Reply::failure("AMBIGUOUS", name + " names several transfers; use the info_hash");
+    std::vector<std::string> lines;
+    for (const auto& p : hits[0]->torrent->peer_views())
+        lines.push_back(format_peer(p));
+    std::sort(lines.begin(), lines.end());
+    return Reply::list(std::move(lines), "peers of " + hits[0]->saved.label);
+}
+
+}  // namespace mt::client

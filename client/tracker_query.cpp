@@ -1,0 +1,192 @@
+#include "client/tracker_query.h"
+
+#include "client/tracker_transport.h"
+#include "common/bencode.h"
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/wire/url.h"
+
+namespace mt::client {
+
+using common::cat;
+using common::Errc;
+using common::make_error;
+namespace bencode = common::bencode;
+
+namespace {
+
+common::Result<bencode::Value> decode_reply_dict(std::string_view body, const char* what) {
+    bencode::Limits limits;
+    limits.max_depth = 8;
+    limits.max_tokens = 100000;
+    auto v = bencode::decode(body, limits);
+    if (!v) return make_error(Errc::parse_error, cat(what, " reply: ", v.error().message));
+    if (!v->is_dict())
+        return make_error(Errc::parse_error, cat(what, " reply is not a dictionary"));
+    if (const auto* f = v->find("failure reason"); f && f->is_string())
+        return make_error(Errc::refused, std::string(f->as_string()));
+    return v;
+}
+
+}  // namespace
+
+common::Result<std::vector<SearchHit>> decode_search_reply(std::string_view body) {
+    auto v = decode_reply_dict(body, "search");
+    if (!v) return v.error();
+    const auto* files = v->find("files");
+    if (!files || !files->is_list())
+        return make_error(Errc::parse_error, "search reply has no list 'files'");
+    std::vector<SearchHit> hits;
+    for (const auto& f : files->items()) {
+        const auto* name = f.find("name");
+        const auto* size = f.find("size");
+        const auto* ih = f.find("info_hash");
+        const auto* seeders = f.find("seeders");
+        const auto* leechers = f.find("leechers");
+        if (!f.is_dict() || !name || !name->is_string() || !size || !size->is_int() || !ih ||
+            !ih->is_string() || ih->as_string().size() != 20 || !seeders || !seeders->is_int() ||
+            !leechers || !leechers->is_int() || size->as_int() < 0 || seeders->as_int() < 0 ||
+            leechers->as_int() < 0)
+            return make_error(Errc::parse_error, "search reply has a malformed entry");
+        SearchHit h;
+        h.name = std::string(name->as_string());
+        h.size = static_cast<std::uint64_t>(size->as_int());
+        h.info_hash = common::InfoHash::from_bytes(ih->as_string());
+        h.seeders = static_cast<std::uint64_t>(seeders->as_int());
+        h.leechers = static_cast<std::uint64_t>(leechers->as_int());
+        hits.push_back(std::move(h));
+    }
+    return hits;
+}
+
+common::Result<common::InfoHash> decode_publish_reply(std::string_view body) {
+    auto v = decode_reply_dict(body, "publish");
+    if (!v) return v.error();
+    const auto* ih = v->find("info_hash");
+    if (!ih || !ih->is_string() || ih->as_string().size() != 20)
+        return make_error(Errc::parse_error, "publish reply has no 20-byte info_hash");
+    return common::InfoHash::from_bytes(ih->as_string());
+}
+
+TrackerQuery::TrackerQuery(std::vector<common::Endpoint> trackers, int timeout_ms,
+                           common::Logger& log, Exchange exchange)
+    : trackers_(std::move(trackers)),
+      timeout_ms_(timeout_ms),
+      log_(log),
+      exchange_(std::move(exchange)) {
+    if (!exchange_)
+        exchange_ = [](const common::Endpoint& t, std::string_view request, int timeout) {
+            return http_exchange(t.host, t.port, request, timeout);
+        };
+    for (const auto& t : trackers_) {
+        TrackerStatus s;
+        s.url = "http://" + t.to_string();
+        status_.push_back(s);
+    }
+    if (!status_.empty()) status_[0].in_use = true;
+}
+
+template <class T, class Accept>
+common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& target_or_request,
+                                    bool is_full_request, Accept accept) {
+    if (trackers_.empty()) return make_error(Errc::not_found, "no tracker configured");
+    std::size_t start;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        start = current_;
+    }
+    common::Error last = make_error(Errc::not_found, what + ": no tracker has it");
+    bool any_not_found = false;
+    for (std::size_t k = 0; k < trackers_.size(); ++k) {
+        const std::size_t i = (start + k) % trackers_.size();
+        const auto& t = trackers_[i];
+        const std::string request =
+            is_full_request ? target_or_request
+                            : common::wire::http_get_request(t.host, target_or_request, false);
+        auto resp = exchange_(t, request, timeout_ms_);
+        common::Result<T> r = resp ? accept(*resp) : common::Result<T>(resp.error());
+        const bool answered = resp.ok() && (r.ok() || r.error().code == Errc::not_found ||
+                                            r.error().code == Errc::refused);
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            TrackerStatus& st = status_[i];
+            st.last_attempt_ms = common::wall_ms();
+            if (answered) {
+                st.live = true;
+                st.last_ok_ms = common::wall_ms();
+                st.last_error.clear();
+                if (current_ != i) {
+                    log_.warn(cat("tracker failover: now using ", st.url, " (",
+                                  status_[current_].url, " failed)"));
+                    status_[current_].in_use = false;
+                    current_ = i;
+                    st.in_use = true;
+                }
+            } else {
+                st.live = false;
+                ++st.failures;
+                st.last_error = r.error().message;
+            }
+        }
+        if (r) return r;
+        if (r.error().code == Errc::not_found) {
+            any_not_found = true;
+            continue;  // the other tracker may have it already
+        }
+        if (answered) return r.error();  // the tracker said no: asking the other changes nothing
+        log_.warn(cat(what, " at ", status_[i].url, " failed: ", r.error().message));
+        last = r.error();
+        if (last.code == Errc::refused) last.code = Errc::io_error;  // refused: the tracker's word
+    }
+    if (any_not_found) return make_error(Errc::not_found, what + ": no tracker has it");
+    return last;
+}
+
+common::Result<std::vector<SearchHit>> TrackerQuery::search(std::string_view text) {
+    const std::string target = "/search?q=" + common::wire::url_encode(text);
+    return ask<std::vector<SearchHit>>(
+        "search", target, false,
+        [](const common::wire::HttpResponse& r) -> common::Result<std::vector<SearchHit>> {
+            if (r.status != 200)
+                return make_error(Errc::io_error, cat("search answered HTTP ", r.status));
+            return decode_search_reply(r.body);
+        });
+}
+
+common::Result<std::string> TrackerQuery::metainfo(const common::InfoHash& info_hash) {
+    const std::string target = "/metainfo?info_hash=" + info_hash.hex();
+    return ask<std::string>("metainfo " + info_hash.hex(), target, false,
+                            [](const common::wire::HttpResponse& r) -> common::Result<std::string> {
+                                if (r.status == 404)
+                                    return make_error(Errc::not_found, "not published");
+                                if (r.status != 200)
+                                    return make_error(Errc::io_error,
+                                                      cat("metainfo answered HTTP ", r.status));
+                                return r.body;
+                            });
+}
+
+common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent_bytes) {
+    // The Host header differs per tracker only in name; one request text
+    // serves both (HTTP/1.1 requires a Host header, not that it match).
+    const std::string host = trackers_.empty() ? std::string() : trackers_[0].to_string();
+    std::string request =
+        cat("POST /publish HTTP/1.1\r\nHost: ", host,
+            "\r\nContent-Type: application/x-bittorrent\r\nContent-Length: ", mtorrent_bytes.size(),
+            "\r\nConnection: close\r\n\r\n");
+    request += mtorrent_bytes;
+    return ask<common::InfoHash>(
+        "publish", request, true,
+        [](const common::wire::HttpResponse& r) -> common::Result<common::InfoHash> {
+            if (r.status != 200)
+                return make_error(Errc::io_error, cat("publish answered HTTP ", r.status));
+            return decode_publish_reply(r.body);
+        });
+}
+
+std::vector<TrackerStatus> TrackerQuery::status() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return status_;
+}
+
+}  // namespace mt::client

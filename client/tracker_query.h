@@ -1,0 +1,89 @@
+// TrackerQuery: the session's requests to the tracker pair besides announces:
+// search, fetching a published .mtorrent and publishing one (HTTP, see
+// docs/PROTOCOL.md "The tracker"), with the same failover as TrackerClient:
+// it stays with the tracker that answers and, on a refused connection, an
+// error or a timeout, tries the other one within the same call.
+//
+// The reply decoders are pure and unit-tested; the class does the I/O through
+// an injectable exchange function (tests pass a fake). Thread-safe; no lock is
+// held while talking to a tracker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/tracker_client.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/net/socket.h"
+#include "common/result.h"
+#include "common/wire/http.h"
+
+namespace mt::client {
+
+struct SearchHit {
+    std::string name;
+    std::uint64_t size = 0;
+    common::InfoHash info_hash;
+    std::uint64_t seeders = 0;
+    std::uint64_t leechers = 0;
+};
+
+// GET /search reply: {files: [{info_hash (20 bytes), leechers, name, seeders,
+// size}]} or {failure reason}. Errors: parse_error for malformed bencode or a
+// missing/mistyped field, refused carrying the tracker's failure reason.
+common::Result<std::vector<SearchHit>> decode_search_reply(std::string_view body);
+// POST /publish reply: {info_hash (20 bytes), name} or {failure reason}.
+common::Result<common::InfoHash> decode_publish_reply(std::string_view body);
+
+class TrackerQuery {
+  public:
+    using Exchange = std::function<common::Result<common::wire::HttpResponse>(
+        const common::Endpoint& tracker, std::string_view request, int timeout_ms)>;
+
+    // `trackers`: the tracker pair in order. `exchange` is http_exchange by
+    // default.
+    TrackerQuery(std::vector<common::Endpoint> trackers, int timeout_ms, common::Logger& log,
+                 Exchange exchange = {});
+
+    // Files whose name contains `text`.
+    //
+    // Errors of every call: refused when a tracker answered with a failure
+    // reason (the other one is not asked: they share their state); when no
+    // tracker answered, the last one's transport error as timeout or io_error
+    // (a refused connection included).
+    common::Result<std::vector<SearchHit>> search(std::string_view text);
+    // The published .mtorrent bytes. Errc::not_found when every tracker that
+    // answered has none (both are asked: replication may lag); otherwise the
+    // last transport error.
+    common::Result<std::string> metainfo(const common::InfoHash& info_hash);
+    // Stores a .mtorrent on the trackers (one suffices: they replicate).
+    // Returns the info_hash the tracker computed.
+    common::Result<common::InfoHash> publish(std::string_view mtorrent_bytes);
+
+    // One entry per tracker, url "http://ip:port".
+    std::vector<TrackerStatus> status() const;
+
+  private:
+    // Sends `request` to each tracker in turn starting with the current one;
+    // `accept` turns an HTTP response into a result. A transport error, or an
+    // accept error other than not_found, counts as that tracker failing;
+    // not_found moves on without a failover.
+    template <class T, class Accept>
+    common::Result<T> ask(const std::string& what, const std::string& target_or_request,
+                          bool is_full_request, Accept accept);
+
+    std::vector<common::Endpoint> trackers_;
+    int timeout_ms_;
+    common::Logger& log_;
+    Exchange exchange_;
+    mutable std::mutex mu_;
+    std::size_t current_ = 0;
+    std::vector<TrackerStatus> status_;
+};
+
+}  // namespace mt::client

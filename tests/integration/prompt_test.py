@@ -1,0 +1,659 @@
+#!/usr/bin/env python3
+"""The interactive client (bin/client <ip:port> <tracker1> <tracker2> <log>),
+driven as a person or a script would: through a pipe, once through a
+pseudo-terminal, killed with -9 and restarted, following a watched folder,
+and two clients sharing through the tracker pair.
+
+Every reply starts with SUCCESS:<value> or FAILURE:<REASON>; a list reply
+SUCCESS:<N> is followed by N lines indented by two spaces, which is how the
+driver below reads exactly one reply per command.
+"""
+import hashlib
+import json
+import os
+import queue
+import re
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import types
+import urllib.parse
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtlib import BIN, Suite, bdecode, free_port, http_get, stop_process, tracker_pair, wait_until  # noqa: E402
+from swarm_test import FakeSeeder  # noqa: E402
+
+MIB = 1 << 20
+PIECE = 512 * 1024
+TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
+LIST_COMMANDS = ("show", "search", "status", "peers", "help")
+
+
+class Reply:
+    def __init__(self, first, lines):
+        m = re.match(r'(SUCCESS|FAILURE):("(?:[^"\\]|\\.)*"|\S*)(?: (.*))?$', first)
+        if not m:
+            raise AssertionError("reply does not start with SUCCESS:/FAILURE: %r" % first)
+        self.ok = m.group(1) == "SUCCESS"
+        v = m.group(2)
+        # A value with blanks or quotes comes quoted, as the prompt's own
+        # tokenizer reads it.
+        self.value = re.sub(r'\\(.)', r'\1', v[1:-1]) if v.startswith('"') else v
+        self.detail = m.group(3) or ""
+        self.lines = lines
+        self.text = "\n".join([first] + lines)
+
+    def __repr__(self):
+        return repr(self.text[:600])
+
+
+class Client:
+    """One interactive bin/client on a pipe; stdout is read by a thread."""
+
+    def __init__(self, suite, name, t1, t2, state_dir=None, start=True):
+        self.suite = suite
+        self.t1, self.t2 = t1, t2
+        self.port = free_port()
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.state = state_dir or os.path.join(self.dir, "state")
+        self.log = os.path.join(self.dir, "client.log")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.proc = None
+        suite.procs.append(self)
+        if start:
+            self.start()
+
+    def start(self):
+        args = [os.path.join(BIN, "client"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.t1.port,
+                "127.0.0.1:%d" % self.t2.port, self.log, "--state-dir", self.state]
+        self.proc = subprocess.Popen(args, cwd=self.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=open(self.stderr_path, "ab"))
+        self.out = queue.Queue()
+        proc = self.proc
+
+        def pump():
+            for raw in proc.stdout:
+                self.out.put(raw.decode(errors="replace").rstrip("\n"))
+            self.out.put(None)
+        self.reader = threading.Thread(target=pump, daemon=True)
+        self.reader.start()
+        return self
+
+    def line(self, timeout):
+        try:
+            line = self.out.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no reply within %.0f s; stderr %r" % (timeout, self.err()[-300:]))
+        if line is None:
+            raise AssertionError("the client exited (rc=%s); stderr %r" % (self.proc.poll(), self.err()[-300:]))
+        return line
+
+    def cmd(self, text, timeout=15):
+        self.proc.stdin.write((text + "\n").encode())
+        self.proc.stdin.flush()
+        first = self.line(timeout)
+        r = Reply(first, [])
+        word = text.split()[0] if text.split() else ""
+        if r.ok and word in LIST_COMMANDS and r.value.isdigit():
+            r.lines = [self.line(timeout) for _ in range(int(r.value))]
+            for x in r.lines:
+                if not x.startswith("  "):
+                    raise AssertionError("list line not indented: %r" % x)
+            r.text = "\n".join([first] + r.lines)
+        return r
+
+    def expect(self, text, code=None, **kw):
+        """Runs a command; code None: must succeed, else must fail with that code."""
+        r = self.cmd(text, **kw)
+        if code is None and not r.ok:
+            raise AssertionError("%r failed: %r" % (text, r))
+        if code is not None and (r.ok or r.value != code):
+            raise AssertionError("%r: want FAILURE:%s, got %r" % (text, code, r))
+        return r
+
+    def quit(self, word="quit", timeout=20):
+        r = self.expect(word)
+        if r.value != "quit":
+            raise AssertionError("quit answered %r" % r)
+        return self.wait(timeout)
+
+    def wait(self, timeout=20):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the client did not exit within %d s" % timeout)
+        self.reader.join(5)
+        return rc
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        stop_process(self.proc, sig, timeout)
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+        self.reader.join(5)
+
+    def err(self):
+        return open(self.stderr_path, errors="replace").read() if os.path.exists(self.stderr_path) else ""
+
+    def logtext(self):
+        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+
+    def transfers(self):
+        return self.expect("show downloads").lines
+
+
+def sha1_file(path):
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_random(path, size):
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+def tracker_search(t, text):
+    """The tracker's own /search (JSON): {name: [(info_hash, seeders), ...]}."""
+    _, body = http_get(t.url("/search?format=json&q=" + urllib.parse.quote(text)))
+    out = {}
+    for r in json.loads(body)["results"]:
+        out.setdefault(r["name"], []).append((r["info_hash"], r["seeders"]))
+    return out
+
+
+def seeded(t, name):
+    """info_hashes of `name` with at least one seeder on tracker t."""
+    return {h for h, s in tracker_search(t, name).get(name, []) if s > 0}
+
+
+def scrape(t, info_hash_hex):
+    ih = bytes.fromhex(info_hash_hex)
+    _, body = http_get(t.url("/scrape?info_hash=" + urllib.parse.quote(ih, safe="")))
+    f = bdecode(body)[b"files"].get(ih, {})
+    return f.get(b"complete", 0), f.get(b"incomplete", 0)
+
+
+def info_hash_of(mtorrent):
+    r = subprocess.run([os.path.join(BIN, "client"), "info", mtorrent], capture_output=True, text=True, timeout=20)
+    return re.search(r"info_hash:\s*([0-9a-f]{40})", r.stdout).group(1)
+
+
+def both(pred):
+    return lambda: pred(0) and pred(1)
+
+
+# ---- cases --------------------------------------------------------------------------
+
+def commands_through_a_pipe(suite):
+    """Every command and every failure code, through a pipe."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "pipe", t1, t2)
+    d = a.dir
+    data = write_random(os.path.join(d, "file with space.bin"), 3 * MIB)
+    other = write_random(os.path.join(d, "other.bin"), 100 * 1024)
+    open(os.path.join(d, "empty.bin"), "wb").close()
+    with open(os.path.join(d, "garbage.mtorrent"), "wb") as f:
+        f.write(b"d4:info")
+    os.makedirs(os.path.join(d, "folder"))
+    open(os.path.join(d, "exists.bin"), "wb").close()
+
+    h = a.expect("help")
+    if len(h.lines) < 11 or not any("watch <dir>" in x for x in h.lines):
+        raise AssertionError("help: %r" % h)
+    r = a.expect("frobnicate now", "UNKNOWN_COMMAND")
+    if "share" not in r.detail:
+        raise AssertionError("unknown command without the usage line: %r" % r)
+    for bad in ("share", "share only-one", "get x", "show", "show uploads", "remove", "remove a b",
+                "search", "watch", "unwatch a b", "status now", "peers", "help me", "quit now",
+                "share \"unterminated x.mtorrent"):
+        a.expect(bad, "INVALID_ARGUMENTS")
+    a.expect("share missing.bin m.mtorrent", "FILE_NOT_FOUND")
+    a.expect("share other.bin other.txt", "INVALID_ARGUMENTS")
+    a.expect("share empty.bin e.mtorrent", "INVALID_ARGUMENTS")
+    a.expect("share folder f.mtorrent", "INVALID_ARGUMENTS")
+    r = a.expect("share \"file with space.bin\" 'sp ace.mtorrent'")
+    if r.value != "sp ace.mtorrent":  # the label, quoted because of its space
+        raise AssertionError("share reply %r" % r)
+    mt = os.path.join(d, "sp ace.mtorrent")
+    if not os.path.exists(mt):
+        raise AssertionError("share wrote no .mtorrent")
+    ih = info_hash_of(mt)
+    if ih not in r.detail:
+        raise AssertionError("share reply lacks the info_hash %s: %r" % (ih, r))
+    a.expect("share \"file with space.bin\" again.mtorrent", "ALREADY_SHARED")
+    a.expect("share other.bin \"sp ace.mtorrent\"", "ALREADY_SHARED")
+
+    a.expect("get missing.mtorrent out.bin", "MTORRENT_FILE_NOT_FOUND")
+    a.expect("get garbage.mtorrent out.bin", "INVALID_MTORRENT")
+    a.expect("get ./folder out.bin", "INVALID_MTORRENT")
+    a.expect("get \"sp ace.mtorrent\" exists.bin", "ALREADY_EXISTS")
+    a.expect("get \"sp ace.mtorrent\" copy.bin", "ALREADY_EXISTS")  # we seed it already
+    a.expect("get \"sp ace.mtorrent\" nowhere/copy.bin", "INVALID_ARGUMENTS")
+    a.expect("get %s out.bin" % ih, "ALREADY_EXISTS")
+    unknown = "ab" * 20
+    a.expect("get %s unknown.bin" % unknown)  # returns at once; fails in the background
+    a.expect("get no-such-file.iso nosuch.bin")
+    a.expect("get other.bin other-copy.bin")  # a local file that is no .mtorrent: a name to look up
+
+    def shown(pattern):
+        return any(re.search(pattern, x) for x in a.transfers())
+    if not wait_until(lambda: shown(r"\[!\] %s  FAILURE:METAINFO_NOT_FOUND" % unknown)
+                      and shown(r"\[!\] no-such-file.iso  FAILURE:METAINFO_NOT_FOUND"), 15, 0.1):
+        raise AssertionError("lookups did not fail with METAINFO_NOT_FOUND: %r" % a.transfers())
+    if not shown(r"\[S\] sp ace.mtorrent  100.0%.*ETA done"):
+        raise AssertionError("show downloads: %r" % a.transfers())
+    a.expect("remove %s" % unknown)  # a failed lookup is removed like a transfer
+    a.expect("remove no-such-file.iso")
+    if not wait_until(lambda: shown(r"\[!\] other.bin  FAILURE:METAINFO_NOT_FOUND"), 10, 0.1):
+        raise AssertionError("a local file shadowed the name lookup: %r" % a.transfers())
+    a.expect("remove other.bin")
+
+    if not wait_until(lambda: any(ih in x and " 1 seeders" in x for x in a.expect("search space").lines), 10, 0.1):
+        raise AssertionError("search does not find the share: %r" % a.cmd("search space"))
+    if a.expect("search nothing-matches-this").value != "0":
+        raise AssertionError("search for nothing found something")
+    st = a.expect("status")
+    if len(st.lines) != 2 or not all(" live" in x for x in st.lines) or "in use" not in st.text:
+        raise AssertionError("status: %r" % st)
+    if a.expect("peers \"sp ace.mtorrent\"").value != "0":
+        raise AssertionError("peers of a lone seeder")
+    a.expect("peers %s" % ih)  # by info_hash too
+    a.expect("peers nope.mtorrent", "NOT_FOUND")
+    a.expect("remove nope.mtorrent", "NOT_FOUND")
+
+    # Two transfers labelled alike: a name that fits both is refused, the info_hash is not.
+    os.makedirs(os.path.join(d, "sub"))
+    subprocess.run([os.path.join(BIN, "client"), "create", other, os.path.join(d, "sub", "twin.mtorrent"),
+                    "--tracker", t1.url("/announce"), "--tracker", t2.url("/announce")],
+                   check=True, capture_output=True, timeout=30)
+    twin_ih = info_hash_of(os.path.join(d, "sub", "twin.mtorrent"))
+    write_random(os.path.join(d, "twin.bin"), 50 * 1024)
+    a.expect("share twin.bin twin.mtorrent")
+    a.expect("get sub/twin.mtorrent twin-copy.bin")
+    a.expect("peers twin.mtorrent", "AMBIGUOUS")
+    r = a.expect("remove twin.mtorrent", "AMBIGUOUS")
+    if twin_ih not in r.detail:
+        raise AssertionError("AMBIGUOUS does not list the info_hashes: %r" % r)
+    a.expect("remove %s" % twin_ih.upper())
+    a.expect("remove twin.mtorrent")
+    if os.path.exists(os.path.join(d, "twin.mtorrent")) or not os.path.exists(os.path.join(d, "sub", "twin.mtorrent")):
+        raise AssertionError("remove deleted the wrong .mtorrent (ours goes, the given one stays)")
+
+    a.expect("watch no-such-dir", "DIR_NOT_FOUND")
+    a.expect("watch other.bin", "INVALID_ARGUMENTS")
+    a.expect("watch folder")
+    a.expect("watch folder/", "ALREADY_WATCHED")
+    a.expect("unwatch other-folder", "NOT_WATCHED")
+    a.expect("unwatch folder")
+
+    a.expect("x" * 70000, "INVALID_ARGUMENTS")  # a line over 64 KiB
+    r = a.cmd("\x01\x02\xff\xfe garbage")
+    if r.ok or r.value != "UNKNOWN_COMMAND":
+        raise AssertionError("binary garbage: %r" % r)
+
+    r = a.expect("remove \"sp ace.mtorrent\"")
+    if os.path.exists(mt) or not os.path.exists(data):
+        raise AssertionError("remove must delete the .mtorrent and keep the data")
+    if not wait_until(lambda: scrape(t1, ih)[0] == 0 and scrape(t2, ih)[0] == 0, 5, 0.05):
+        raise AssertionError("the trackers still list the removed share: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    a.expect("remove \"sp ace.mtorrent\"", "NOT_FOUND")
+
+    # Both trackers down: search fails with a reason, status says so.
+    t1.stop()
+    t2.stop()
+    a.expect("search space", "TRACKERS_UNREACHABLE")
+    st = a.expect("status")
+    if "DOWN" not in st.text:
+        raise AssertionError("status with dead trackers: %r" % st)
+    rc = a.quit("exit")
+    if rc != 0:
+        raise AssertionError("exit: rc %d" % rc)
+    log = a.logtext()
+    for want in ("INFO command: share", "WARN reply: FAILURE:FILE_NOT_FOUND", "session stopped"):
+        if want not in log:
+            raise AssertionError("log lacks %r: %r" % (want, log[-500:]))
+
+
+def controlling_terminal():
+    """In the child: a new session whose controlling terminal is the pty on
+    stdin, so that Ctrl-C there sends SIGINT as in a real terminal."""
+    import fcntl
+    import termios
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def prompt_on_a_terminal(suite):
+    """On a pseudo-terminal: the prompt, a progress bar, Ctrl-C quits."""
+    import pty
+    import select
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    work = os.path.join(suite.work, "tty")
+    os.makedirs(work)
+    write_random(os.path.join(work, "tty.bin"), 2 * MIB)
+    log = os.path.join(work, "client.log")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([os.path.join(BIN, "client"), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % t1.port,
+                             "127.0.0.1:%d" % t2.port, log, "--state-dir", os.path.join(work, "state")],
+                            cwd=work, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                            preexec_fn=controlling_terminal)
+    os.close(slave)
+    screen = [b""]
+
+    def read_until(pattern, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, screen[0].decode(errors="replace")):
+                return True
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    return False
+                if not chunk:
+                    return False
+                screen[0] += chunk
+        return False
+    try:
+        if not read_until(r"type help.*\n.*mtorrent> "):
+            raise AssertionError("no banner and prompt: %r" % screen[0][-300:])
+        os.write(master, b"share tty.bin tty.mtorrent\n")
+        if not read_until(r"SUCCESS:tty.mtorrent .*\n.*mtorrent> "):
+            raise AssertionError("no share reply and new prompt: %r" % screen[0][-300:])
+        os.write(master, b"show downloads\n")
+        if not read_until(r"\[S\] tty.mtorrent  \[#{20}\] 100.0%.*\n.*mtorrent> "):
+            raise AssertionError("no progress bar: %r" % screen[0][-400:])
+        os.write(master, b"\x03")  # Ctrl-C
+        if not read_until(r"SUCCESS:quit .*signal"):
+            raise AssertionError("Ctrl-C did not quit: %r" % screen[0][-300:])
+        rc = proc.wait(20)
+        if rc != 0:
+            raise AssertionError("exit status %d after Ctrl-C" % rc)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def two_clients(suite):
+    """share on one, search and get by name on the other, remove, quit:
+    both trackers' lists follow each step."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "alice", t1, t2)
+    b = Client(suite, "bob", t1, t2)
+    src = write_random(os.path.join(a.dir, "holiday.mp4"), 5 * MIB + 123)
+    r = a.expect("share holiday.mp4 holiday.mtorrent")
+    ih = info_hash_of(os.path.join(a.dir, "holiday.mtorrent"))
+    trackers = (t1, t2)
+    if not wait_until(both(lambda i: scrape(trackers[i], ih) == (1, 0)), 5, 0.05):
+        raise AssertionError("trackers after share: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    hits = [x for x in b.expect("search holiday").lines if ih in x]
+    if not hits or "1 seeders" not in hits[0]:
+        raise AssertionError("bob's search: %r" % hits)
+    r = b.expect("get holiday.mp4 .")
+    dest = os.path.join(b.dir, "holiday.mp4")
+    if r.value != dest:
+        raise AssertionError("get by name answered %r, want %s" % (r, dest))
+    if not wait_until(lambda: any(x.startswith("  [S] holiday.mp4.mtorrent  100.0%") or
+                                  x.startswith("[S] holiday.mp4.mtorrent  100.0%") for x in b.transfers()), 30, 0.1):
+        raise AssertionError("bob's download did not finish: %r" % b.transfers())
+    if sha1_file(dest) != sha1_file(src):
+        raise AssertionError("bob's copy differs")
+    if not wait_until(both(lambda i: scrape(trackers[i], ih) == (2, 0)), 5, 0.05):
+        raise AssertionError("trackers after get: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    peers = a.expect("peers holiday.mtorrent")
+    b.expect("peers holiday.mp4.mtorrent")
+    a.expect("remove holiday.mtorrent")
+    if not wait_until(both(lambda i: scrape(trackers[i], ih) == (1, 0)), 5, 0.05):
+        raise AssertionError("trackers after remove: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    if b.quit() != 0:
+        raise AssertionError("bob's quit failed")
+    if not wait_until(both(lambda i: scrape(trackers[i], ih) == (0, 0)), 5, 0.05):
+        raise AssertionError("trackers after quit: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    if a.quit() != 0:
+        raise AssertionError("alice's quit failed")
+    if "download complete: holiday.mp4.mtorrent" not in b.logtext():
+        raise AssertionError("no completion line in bob's log")
+    print("  two_clients: alice saw %s peer(s) of bob before the remove" % peers.value, flush=True)
+
+
+def watched_folder(suite):
+    """A watched folder gains a file, one changes, one is deleted: the
+    trackers' search shows each within 5 s."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "watcher", t1, t2)
+    w = os.path.join(a.dir, "shared")
+    os.makedirs(w)
+    write_random(os.path.join(w, "w-alpha.bin"), 700 * 1024)
+    write_random(os.path.join(w, "w-beta.bin"), 300 * 1024)
+    a.expect("watch shared")
+    trackers = (t1, t2)
+    if not wait_until(both(lambda i: seeded(trackers[i], "w-alpha.bin") and seeded(trackers[i], "w-beta.bin")),
+                      8, 0.05):
+        raise AssertionError("initial files not on the trackers: %s" % tracker_search(t1, "w-"))
+    old_alpha = seeded(t1, "w-alpha.bin")
+    timings = []
+
+    def within5(what, pred):
+        t0 = time.time()
+        if not wait_until(both(pred), 5, 0.05):
+            raise AssertionError("%s not reflected within 5 s: %s / %s" % (what, tracker_search(t1, "w-"),
+                                                                        tracker_search(t2, "w-")))
+        timings.append("%s %.1f s" % (what, time.time() - t0))
+
+    write_random(os.path.join(w, "w-gamma.bin"), 200 * 1024)
+    within5("new", lambda i: seeded(trackers[i], "w-gamma.bin"))
+    write_random(os.path.join(w, "w-alpha.bin"), 710 * 1024)
+    within5("changed", lambda i: seeded(trackers[i], "w-alpha.bin")
+            and not (seeded(trackers[i], "w-alpha.bin") & old_alpha))
+    os.unlink(os.path.join(w, "w-beta.bin"))
+    within5("deleted", lambda i: not seeded(trackers[i], "w-beta.bin"))
+    lines = a.transfers()
+    if len(lines) != 2 or any("w-beta" in x for x in lines):
+        raise AssertionError("show downloads after the changes: %r" % lines)
+    if a.quit() != 0:
+        raise AssertionError("quit failed")
+    print("  watched_folder: " + ", ".join(timings), flush=True)
+
+
+def resume_file_pieces(path):
+    """Verified pieces in a .mtresume (docs/PROTOCOL.md): bitfield at offset 44."""
+    try:
+        b = open(path, "rb").read()
+    except OSError:
+        return -1
+    if len(b) < 48 or b[:8] != b"MTRESUM1":
+        return -1
+    n = struct.unpack(">I", b[32:36])[0]
+    return sum(bin(x).count("1") for x in b[44:44 + (n + 7) // 8])
+
+
+def kill9_resume(suite):
+    """kill -9 with half the file verified; the restart fetches under 60%."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "resume", t1, t2, start=False)
+    size = 16 * PIECE
+    data = write_random(os.path.join(suite.work, "resume-src.bin"), size)
+    mt = os.path.join(suite.work, "resume.mtorrent")
+    subprocess.run([os.path.join(BIN, "client"), "create", data, mt, "--tracker", t1.url("/announce"),
+                    "--tracker", t2.url("/announce")], check=True, capture_output=True, timeout=30)
+    ih = info_hash_of(mt)
+    sw = types.SimpleNamespace(pieces=16, piece_length=PIECE, data=data, info_hash=bytes.fromhex(ih), t1=t1, t2=t2)
+    seeder = FakeSeeder(sw, have=range(8))  # holds only the first half
+    try:
+        seeder.announce()
+        a.start()
+        dest = os.path.join(a.dir, "resume.bin")
+        a.expect("get %s resume.bin" % mt)
+        resume = os.path.join(a.state, "torrents", ih + ".mtresume")
+        if not wait_until(lambda: resume_file_pieces(resume) >= 8, 20, 0.02):
+            raise AssertionError("half never verified: %d pieces; %r" % (resume_file_pieces(resume), a.transfers()))
+        a.kill9()
+        seeder.have = set(range(16))  # now it has everything
+        a.start()
+        if not wait_until(lambda: "download complete: resume.mtorrent" in a.logtext(), 30, 0.05):
+            raise AssertionError("the restart did not complete: %r" % a.transfers())
+        m = re.search(r"download complete: resume.mtorrent: (\d+) bytes received in this run", a.logtext())
+        got = int(m.group(1))
+        if got >= 0.6 * size:
+            raise AssertionError("the restart fetched %d of %d bytes" % (got, size))
+        if "8 of 16 pieces already verified" not in a.logtext():
+            raise AssertionError("the restart did not resume from 8 verified pieces")
+        if sha1_file(dest) != sha1_file(data):
+            raise AssertionError("the resumed file differs")
+        if a.quit() != 0:
+            raise AssertionError("quit failed")
+        print("  kill9_resume: the restart fetched %d of %d bytes (%.0f%%)" % (got, size, 100.0 * got / size),
+              flush=True)
+    finally:
+        seeder.stop()
+
+
+def persistence(suite):
+    """State survives quit, EOF and SIGTERM; a changed share is re-hashed; a
+    corrupt state file is set aside."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "persist", t1, t2)
+    f = write_random(os.path.join(a.dir, "keep.bin"), 1 * MIB)
+    w = os.path.join(a.dir, "wdir")
+    os.makedirs(w)
+    write_random(os.path.join(w, "inside.bin"), 64 * 1024)
+    a.expect("share keep.bin keep.mtorrent")
+    ih = info_hash_of(os.path.join(a.dir, "keep.mtorrent"))
+    a.expect("watch wdir")
+    if not wait_until(lambda: seeded(t1, "inside.bin"), 8, 0.05):
+        raise AssertionError("watched file not shared")
+    # End of input quits like quit.
+    a.proc.stdin.close()
+    if a.wait() != 0:
+        raise AssertionError("EOF: bad exit")
+    if not wait_until(lambda: scrape(t1, ih)[0] == 0, 5, 0.05):
+        raise AssertionError("no stopped announce at EOF")
+    a.start()
+    lines = a.transfers()
+    if len(lines) != 2 or not any("[S] keep.mtorrent" in x for x in lines):
+        raise AssertionError("after restart: %r" % lines)
+    if not wait_until(lambda: scrape(t1, ih)[0] == 1 and seeded(t1, "inside.bin"), 5, 0.05):
+        raise AssertionError("shares not announced again after the restart")
+    # SIGTERM quits like quit.
+    a.stop(signal.SIGTERM)
+    if a.proc.returncode != 0:
+        raise AssertionError("SIGTERM: exit %s" % a.proc.returncode)
+    with open(f, "ab") as fh:
+        fh.write(b"more bytes")
+    a.start()
+    if not wait_until(lambda: "changed since the last run; shared again as" in a.err(), 10, 0.05):
+        raise AssertionError("no re-share of the changed file: %r" % a.err()[-400:])
+    new_ih = info_hash_of(os.path.join(a.dir, "keep.mtorrent"))
+    if new_ih == ih or not wait_until(lambda: scrape(t1, new_ih)[0] == 1, 5, 0.05):
+        raise AssertionError("the changed file is not seeded as a new torrent")
+    if a.quit() != 0:
+        raise AssertionError("quit failed")
+    state = os.path.join(a.state, "session.state")
+    with open(state, "r+b") as fh:
+        fh.seek(20)
+        fh.write(b"\xffGARBAGE")
+    a.start()
+    if a.expect("show downloads").value != "0":
+        raise AssertionError("a corrupt state was trusted")
+    if "is damaged" not in a.err() or not any(n.startswith("session.state.corrupt-") for n in os.listdir(a.state)):
+        raise AssertionError("corrupt state not reported and set aside: %r %s" % (a.err()[-300:], os.listdir(a.state)))
+    if a.quit() != 0:
+        raise AssertionError("quit failed")
+
+
+def trackers_come_back(suite):
+    """Shared while both trackers are down: published and announced once they
+    are up (the prompt answered at once all the same)."""
+    from mtlib import Tracker
+    p1, p2 = free_port(), free_port()
+    t1 = Tracker(suite, "late1", p1, p2, extra=TRACKER_FLAGS)
+    t2 = Tracker(suite, "late2", p2, p1, extra=TRACKER_FLAGS)
+    a = Client(suite, "late", t1, t2)
+    write_random(os.path.join(a.dir, "late.bin"), 256 * 1024)
+    t0 = time.time()
+    a.expect("share late.bin late.mtorrent")
+    if time.time() - t0 > 1.5:
+        raise AssertionError("share waited on the dead trackers for %.1f s" % (time.time() - t0))
+    t1.start()
+    t2.start()
+    if not wait_until(lambda: seeded(t1, "late.bin") and seeded(t2, "late.bin"), 15, 0.1):
+        raise AssertionError("not published and announced after the trackers came back: %s"
+                             % tracker_search(t1, "late"))
+    if "cannot publish late.mtorrent" not in a.logtext():
+        raise AssertionError("the failed publish was not logged")
+    if a.quit() != 0:
+        raise AssertionError("quit failed")
+
+
+def bad_startup(suite):
+    """Wrong arguments: usage, exit 2; a port in use: exit 1; one-shot commands still work."""
+    c = os.path.join(BIN, "client")
+    r = subprocess.run([c, "127.0.0.1:1", "127.0.0.1:2"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 2 or "usage" not in r.stderr:
+        raise AssertionError("too few arguments: %d %r" % (r.returncode, r.stderr))
+    r = subprocess.run([c, "127.0.0.1:1", "127.0.0.1:2", "nonsense", "log", "--state-dir"], capture_output=True,
+                       text=True, timeout=10)
+    if r.returncode != 2:
+        raise AssertionError("bad tracker: %d %r" % (r.returncode, r.stderr))
+    work = os.path.join(suite.work, "startup")
+    os.makedirs(work)
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    try:
+        r = subprocess.run([c, "127.0.0.1:%d" % s.getsockname()[1], "127.0.0.1:1", "127.0.0.1:2",
+                            os.path.join(work, "log"), "--state-dir", os.path.join(work, "st")],
+                           capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    finally:
+        s.close()
+    if r.returncode != 1 or "cannot listen" not in r.stderr:
+        raise AssertionError("port in use: %d %r" % (r.returncode, r.stderr))
+    r = subprocess.run([c, "--version"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0 or "mtorrent client" not in r.stdout:
+        raise AssertionError("--version broke")
+    r = subprocess.run([c, "--help"], capture_output=True, text=True, timeout=10)
+    if "<my_ip:port>" not in r.stderr or "client create" not in r.stderr:
+        raise AssertionError("--help lacks the interactive form: %r" % r.stderr)
+
+
+def main():
+    suite = Suite()
+    started = time.time()
+    cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, watched_folder, kill9_resume,
+             persistence, trackers_come_back, bad_startup]
+    only = sys.argv[1:]
+    try:
+        for fn in cases:
+            if only and fn.__name__ not in only:
+                continue
+            t0 = time.time()
+            try:
+                fn(suite)
+                suite.ok(fn.__name__)
+            except Exception as e:  # a failing case must not stop the suite
+                suite.fail(fn.__name__, "%s: %s" % (type(e).__name__, e))
+            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
+    finally:
+        print("  (total %.1f s)" % (time.time() - started), flush=True)
+        code = suite.finish()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
