@@ -19,6 +19,7 @@ namespace mt::client {
 const char* oneshot_usage() {
     return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
            "[--state-dir DIR]\n"
+           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
            "                  (the interactive client: a prompt; type help)\n"
            "       client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
            "[--threads N]\n"

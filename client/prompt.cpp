@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -156,10 +157,20 @@ void run_prompt(Session& session, int in_fd, int out_fd, int signal_fd, bool int
 int run_interactive(const std::vector<std::string>& args) {
     std::vector<std::string> pos;
     std::string state_dir;
+    std::uint64_t rates[2] = {0, 0};  // upload, download, KiB/s
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--state-dir") {
             if (i + 1 == args.size()) return usage_error("--state-dir needs a folder");
             state_dir = args[++i];
+        } else if (args[i] == "--max-upload-rate" || args[i] == "--max-download-rate") {
+            const std::string& opt = args[i];
+            if (i + 1 == args.size()) return usage_error(opt + " needs a value in KiB/s");
+            const std::string& v = args[++i];
+            char* end = nullptr;
+            const unsigned long long kib = std::strtoull(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || v[0] == '-' || kib > (1ull << 30))
+                return usage_error("invalid value for " + opt + ": " + v);
+            rates[opt == "--max-upload-rate" ? 0 : 1] = kib * 1024;
         } else if (args[i].size() > 1 && args[i][0] == '-') {
             return usage_error("unknown option " + args[i]);
         } else {
@@ -179,6 +190,8 @@ int run_interactive(const std::vector<std::string>& args) {
                                " (want ip:port)");
         cfg.trackers.push_back(*t);
     }
+    cfg.max_upload_rate = rates[0];
+    cfg.max_download_rate = rates[1];
     cfg.state_dir = state_dir.empty()
                         ? "mtorrent-state-" + cfg.self.host + "-" + std::to_string(cfg.self.port)
                         : state_dir;

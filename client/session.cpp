@@ -44,7 +44,12 @@ Session::Session(SessionConfig config, common::Logger& log)
     : config_(std::move(config)),
       log_(log),
       peer_id_(make_peer_id()),
-      query_(config_.trackers, config_.tracker_timeout_ms, log) {}
+      query_(config_.trackers, config_.tracker_timeout_ms, log) {
+    if (config_.max_upload_rate)
+        upload_limit_ = std::make_shared<RateLimiter>(config_.max_upload_rate);
+    if (config_.max_download_rate)
+        download_limit_ = std::make_shared<RateLimiter>(config_.max_download_rate);
+}
 
 Session::~Session() {
     stop();
@@ -199,6 +204,8 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.tracker_timeout_ms = config_.tracker_timeout_ms;
     opt.assume_complete = seeding;
     opt.verify_existing = verify_existing;
+    opt.upload_limit = upload_limit_;
+    opt.download_limit = download_limit_;
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);

@@ -47,6 +47,9 @@ struct SessionConfig {
     std::string state_dir;
     int tracker_timeout_ms = 2000;
     int watch_interval_ms = 1000;
+    // Session-wide rate limits in bytes/s, shared by every transfer (0: none).
+    std::uint64_t max_upload_rate = 0;
+    std::uint64_t max_download_rate = 0;
 };
 
 class Session {
@@ -76,6 +79,7 @@ class Session {
     const std::string& state_dir() const { return config_.state_dir; }
 
   private:
+    std::shared_ptr<RateLimiter> upload_limit_, download_limit_;  // null: no limit
     struct Transfer {
         // label, kind, paths and info_hash never change; complete, size and
         // mtime_ns change under mu_.

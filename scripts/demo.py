@@ -163,7 +163,7 @@ def main():
             if killed_at is None and all(float(x.split()[1][:-1]) >= 50 for x in line):
                 t1.kill9()
                 killed_at = time.time() - start
-                say("*** tracker 1 killed (SIGKILL) at %.1f s; the clients go on through tracker 2" % killed_at)
+                say("*** tracker 1 killed (SIGKILL), %.1f s into the downloads; the clients go on through tracker 2" % killed_at)
             time.sleep(0.5)  # the demo's refresh period
         if len(done) < 2:
             raise RuntimeError("downloads did not finish within 50 s")
@@ -192,7 +192,7 @@ def main():
             all_ok = all_ok and match
             say("  %-6s 64 MiB in %5.1f s (%5.1f MiB/s), SHA-1 %s" % (
                 c.name, done[c], 64 / done[c], "matches" if match else "DIFFERS"))
-        say("  tracker 1 killed at %.1f s, downloads continued through tracker 2" % (killed_at or -1))
+        say("  tracker 1 killed %.1f s into the downloads; they continued through tracker 2" % (killed_at or -1))
         say("  replication: tracker 1 %s after its restart" % ("caught up" if caught else "did NOT catch up"))
         say("demo %s" % ("OK" if all_ok else "FAILED"))
         return 0 if all_ok else 1
