@@ -39,7 +39,8 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
-        format format-check clean bench-hash example demo interop bench-tools bench-tracker bench-get bench-seed
+        format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
+        bench-get bench-seed
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -156,6 +157,11 @@ demo: all
 
 interop: all
 	@BIN=$(CURDIR)/$(BIN) tests/interop/run_all.sh
+
+# ---- Fault drills (root: network namespaces, tc, a tmpfs mount) ---------------
+
+drills: all
+	@BIN=$(CURDIR)/$(BIN) tests/drills/run_all.sh
 
 # ---- Benchmarks --------------------------------------------------------------
 # Every bench/*.cpp is a standalone tool linked with common/ (load generators).

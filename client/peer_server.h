@@ -2,12 +2,19 @@
 // each handshake (in a short-lived thread, with a deadline) and hands the
 // connection to the torrent whose info_hash it names; a handshake for a
 // torrent we do not serve is closed at once.
+//
+// At most max_handshakes are read at once. When that many are waiting, a new
+// connection takes the place of the one that has waited longest (its socket
+// is shut down): connections that never send a handshake would otherwise hold
+// every slot for the 10 s deadline and shut honest peers out.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -34,9 +41,12 @@ class PeerServer {
     struct Pending {
         std::thread thread;
         std::atomic<bool> done{false};
+        int fd = -1;  // guarded by mu_: the socket while its handshake is read, then -1
+        std::string address;
     };
     void accept_loop();
-    void handshake(common::Fd fd, std::string address);
+    void make_room_locked(const std::string& newcomer);
+    void handshake(Pending* p, common::Fd fd);
 
     common::Fd listener_;
     common::Logger& log_;
@@ -45,7 +55,9 @@ class PeerServer {
     std::thread acceptor_;
     std::mutex mu_;
     std::vector<Torrent*> torrents_;
-    std::list<std::unique_ptr<Pending>> pending_;
+    std::list<std::unique_ptr<Pending>> pending_;  // oldest first
+    std::int64_t last_limit_log_ms_ = 0;
+    std::size_t dropped_since_log_ = 0;
 };
 
 }  // namespace mt::client

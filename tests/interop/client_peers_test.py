@@ -273,8 +273,8 @@ def main():
     have = {"aria2c": shutil.which("aria2c") is not None, "libtorrent": tct.lt is not None}
     for b in ("tracker", "client"):
         if not os.path.exists(os.path.join(mtlib.BIN, b)):
-            print("no %s binary in %s (set BIN)" % (b, mtlib.BIN))
-            return 1
+            suite.fail("binaries", "no %s binary in %s (set BIN)" % (b, mtlib.BIN))
+            return suite.finish()
     cases = [
         ("our_leecher_from_libtorrent_seeder", ("libtorrent",), case_our_from_libtorrent),
         ("our_leecher_from_aria2_seeder", ("aria2c",), case_our_from_aria2),

@@ -419,8 +419,8 @@ def main():
         "libtorrent": lt is not None,
     }
     if not os.path.exists(os.path.join(mtlib.BIN, "tracker")):
-        print("no tracker binary in %s (set BIN)" % mtlib.BIN)
-        return 1
+        suite.fail("binaries", "no tracker binary in %s (set BIN)" % mtlib.BIN)
+        return suite.finish()
 
     cases = [
         # 1. aria2c seeds, transmission downloads; both trackers in one tier.

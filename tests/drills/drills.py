@@ -1,0 +1,954 @@
+#!/usr/bin/env python3
+"""Fault drills (issue 6): the real bin/tracker pair and bin/client processes
+under the faults a deployment meets, each asserting its outcome.
+
+  tracker_restarts     a tracker is killed (-9) and restarted during downloads:
+                       tracker 1, tracker 2, then both in turn (never both down)
+  tracker_partition    the replication link is cut while both trackers take
+                       announces, then healed: identical state, the one the
+                       announcers were told
+  seeder_dies          one of two seeders is killed (-9) mid-download
+  corrupt_peer         a peer answers every request with random bytes
+  silent_peer          a peer accepts and never answers, another takes
+                       requests and never sends a block
+  client_kill9_resume  get is killed (-9) mid-download and restarted
+  disk_full            the download's file system fills up
+  idle_connections     500 idle connections to a client's peer port and to a
+                       tracker's HTTP port
+
+Real seeders sit behind a rate-limited link (a network namespace with a veth
+pair and a tbf qdisc, see netlab.py), so a download lasts long enough for the
+fault to land in its middle on any machine and in any build; that and the tmpfs
+mount need root, and a drill that cannot get them says FAIL with the reason.
+Every process is stopped by PID, every namespace, link and mount removed in
+finally blocks. Prints one line per drill, then "N passed, M failed".
+
+  drills.py [NAME...]   runs the named drills only
+"""
+import hashlib
+import http.client
+import os
+import re
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from mtlib import (BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
+                   stop_process, wait_until)
+from netlab import NetLab, is_root, netns_available  # noqa: E402
+
+MIB = 1 << 20
+FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
+RATE = "32mbit"  # what a namespace's seeders can send: 4 MB/s
+
+
+class DrillFailed(Exception):
+    pass
+
+
+def need(cond, detail):
+    if not cond:
+        raise DrillFailed(detail)
+
+
+# ---- processes --------------------------------------------------------------------
+
+class DTracker(Tracker):
+    """A bin/tracker reachable at host:port, listening on `listen` (default
+    host), optionally inside a network namespace (prefix = ip netns exec NS)."""
+
+    def __init__(self, suite, name, host, port, other, extra=(), listen=None, prefix=()):
+        super().__init__(suite, name, port, 0, extra=extra)
+        self.host, self.listen, self.other, self.prefix = host, listen or host, other, list(prefix)
+
+    def start(self, wait=True):
+        args = self.prefix + [os.path.join(BIN, "tracker"), "%s:%d" % (self.listen, self.port), self.other,
+                              self.state, self.log, "--secret-file",
+                              os.path.join(self.secret_dir, "mtorrent.secret")] + self.extra
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.stderr_path, "ab"))
+        if wait and not wait_until(lambda: self.stats() is not None, 10):
+            raise DrillFailed("tracker %s did not come up: %s" % (self.name, self.stderr_tail()))
+        return self
+
+    def stderr_tail(self):
+        try:
+            return open(self.stderr_path, errors="replace").read()[-300:]
+        except OSError:
+            return ""
+
+    def url(self, path):
+        return "http://%s:%d%s" % (self.host, self.port, path)
+
+    def get(self, path, timeout=2):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def stats(self, digest=False):
+        import json
+        try:
+            status, body = self.get("/stats" + ("?digest=1" if digest else ""))
+            return json.loads(body) if status == 200 else None
+        except Exception:
+            return None
+
+    def scrape(self, ih):
+        """(seeders, leechers) of one torrent, or None if the tracker does not answer."""
+        try:
+            _, body = self.get("/scrape?info_hash=" + "".join("%%%02X" % b for b in ih))
+            f = bdecode(body)[b"files"].get(ih, {})
+            return f.get(b"complete", 0), f.get(b"incomplete", 0)
+        except Exception:
+            return None
+
+    def announce(self, ih, pid, port, **kw):
+        status, body = self.get("/announce?" + announce_query(ih, pid, port, **kw), timeout=5)
+        d = bdecode(body)
+        if status != 200 or b"failure reason" in d:
+            raise DrillFailed("announce to %s: HTTP %d %r" % (self.name, status, body[:200]))
+        return d
+
+
+class Client:
+    """One bin/client process (optionally inside a namespace); output in files."""
+
+    def __init__(self, suite, name, args, prefix=()):
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.stdout_path = os.path.join(self.dir, "stdout")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.log = os.path.join(self.dir, "client.log")
+        self.started = time.time()
+        self.proc = subprocess.Popen(list(prefix) + [os.path.join(BIN, "client")] + args + ["--log", self.log],
+                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
+                                     stdin=subprocess.DEVNULL)
+        suite.procs.append(self)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        stop_process(self.proc, sig, timeout)
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def out(self):
+        return open(self.stdout_path, errors="replace").read()
+
+    def err(self):
+        return open(self.stderr_path, errors="replace").read()
+
+    def logtext(self):
+        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+
+    def verified(self):
+        """The last verified byte count get printed (--progress-ms lines)."""
+        m = re.findall(r"\((\d+) of \d+ bytes verified", self.out())
+        return int(m[-1]) if m else 0
+
+    def port(self):
+        m = re.search(r"on port (\d+)", self.out())
+        return int(m.group(1)) if m else None
+
+    def describe(self):
+        return "rc=%s out=%r err=%r" % (self.proc.poll(), self.out()[-200:], self.err()[-300:])
+
+
+def run_client(args, timeout=60):
+    return subprocess.run([os.path.join(BIN, "client")] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def sha1_file(path):
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def stop_all(procs):
+    for p in procs:
+        try:
+            p.stop()
+        except Exception:
+            pass
+
+
+def two_ports():
+    a = free_port()
+    b = free_port()
+    while b == a:
+        b = free_port()
+    return a, b
+
+
+# ---- a swarm: one file, its .mtorrent, its trackers ------------------------------------
+
+class Swarm:
+    def __init__(self, suite, name, size, trackers):
+        self.suite, self.name, self.size, self.trackers = suite, name, size, trackers
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.data = os.path.join(self.dir, "data.bin")
+        with open(self.data, "wb") as f:
+            f.write(os.urandom(size))
+        self.sha1 = sha1_file(self.data)
+        self.torrent = os.path.join(self.dir, "data.mtorrent")
+        args = ["create", self.data, self.torrent]
+        for t in trackers:
+            args += ["--tracker", t.url("/announce")]
+        r = run_client(args)
+        need(r.returncode == 0, "create failed: %s" % r.stderr)
+        meta = bdecode(open(self.torrent, "rb").read())
+        info = meta[b"info"]
+        raw = open(self.torrent, "rb").read()
+        start = raw.index(b"4:infod") + 6
+        self.info_hash = hashlib.sha1(raw[start:raw.rindex(b"e")]).digest()
+        self.piece_length = info[b"piece length"]
+        self.hashes = [info[b"pieces"][i:i + 20] for i in range(0, len(info[b"pieces"]), 20)]
+        self.pieces = len(self.hashes)
+        self.n = 0
+
+    def seed(self, prefix=()):
+        self.n += 1
+        return Client(self.suite, "%s-seed%d" % (self.name, self.n), ["seed", self.torrent, self.data],
+                      prefix=prefix)
+
+    def get(self, extra=(), dest=None):
+        self.n += 1
+        name = "%s-get%d" % (self.name, self.n)
+        dest = dest or os.path.join(self.suite.work, name + ".out")
+        g = Client(self.suite, name, ["get", self.torrent, dest, "--progress-ms", "100"] + list(extra))
+        g.dest = dest
+        return g
+
+    def scrape_all(self):
+        return [t.scrape(self.info_hash) for t in self.trackers]
+
+    def wait_seeders(self, n, timeout=10):
+        ok = wait_until(lambda: all(s is not None and s[0] >= n for s in self.scrape_all()), timeout, 0.05)
+        need(ok, "trackers did not see %d seeders: %s" % (n, self.scrape_all()))
+
+    def check_get(self, g, timeout):
+        rc = g.wait(timeout)
+        need(rc == 0, "get %s" % g.describe())
+        need("complete and verified" in g.out(), "no completion line: %r" % g.out()[-200:])
+        got = sha1_file(g.dest)
+        need(got == self.sha1, "%s has SHA-1 %s, want %s" % (g.dest, got, self.sha1))
+
+    def bad_pieces_on_disk(self, path, pieces):
+        """The listed pieces whose bytes in `path` do not hash to the .mtorrent's."""
+        bad = []
+        with open(path, "rb") as f:
+            for i in pieces:
+                f.seek(i * self.piece_length)
+                if hashlib.sha1(f.read(self.piece_length)).digest() != self.hashes[i]:
+                    bad.append(i)
+        return bad
+
+
+def resume_pieces(path, pieces):
+    """The pieces a .mtresume file lists as verified; None if absent or damaged.
+
+    Layout (client/disk_store.h): "MTRESUM1" | u32 version | info_hash(20) |
+    u32 pieces | u64 size | bitfield | crc32c."""
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return None
+    head = 8 + 4 + 20 + 4 + 8
+    nbytes = (pieces + 7) // 8
+    if len(data) != head + nbytes + 4 or data[:8] != b"MTRESUM1":
+        return None
+    (n,) = struct.unpack(">I", data[32:36])
+    if n != pieces:
+        return None
+    bits = data[head:head + nbytes]
+    return [i for i in range(pieces) if bits[i // 8] & (0x80 >> (i % 8))]
+
+
+# ---- Python peers that misbehave on demand ---------------------------------------------------
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+class BadPeer:
+    """A BEP 3 peer at host claiming every piece. garbage: answers requests
+    with random bytes; stall: takes requests and never answers them."""
+
+    def __init__(self, swarm, host, garbage=False, stall=False):
+        self.swarm, self.garbage, self.stall = swarm, garbage, stall
+        self.peer_id = b"-PY0001-" + os.urandom(6).hex().encode()
+        self.blocks_sent = 0
+        self.requests = 0
+        self.stopping = False
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.threads = [threading.Thread(target=self.accept_loop, daemon=True)]
+        self.threads[0].start()
+
+    def accept_loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.conns.append(c)
+            t = threading.Thread(target=self.serve, args=(c,), daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def serve(self, c):
+        sw = self.swarm
+        try:
+            c.settimeout(30)
+            h = recv_exact(c, 68)
+            if h[28:48] != sw.info_hash:
+                return
+            c.sendall(b"\x13BitTorrent protocol" + b"\x00" * 8 + sw.info_hash + self.peer_id)
+            bits = bytearray((sw.pieces + 7) // 8)
+            for i in range(sw.pieces):
+                bits[i // 8] |= 0x80 >> (i % 8)
+            c.sendall(struct.pack(">IB", 1 + len(bits), 5) + bytes(bits) + struct.pack(">IB", 1, 1))
+            while not self.stopping:
+                (n,) = struct.unpack(">I", recv_exact(c, 4))
+                msg = recv_exact(c, n) if n else b""
+                if n != 13 or msg[0] != 6:
+                    continue
+                self.requests += 1
+                if self.stall:
+                    continue
+                index, begin, length = struct.unpack(">III", msg[1:])
+                c.sendall(struct.pack(">IBII", 9 + length, 7, index, begin) + os.urandom(length))
+                self.blocks_sent += 1
+        except (EOFError, OSError, struct.error):
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+        for c in list(self.conns):
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t in self.threads:
+            t.join(5)
+
+
+def announce_seeder(swarm, pid, port):
+    for t in swarm.trackers:
+        t.announce(swarm.info_hash, pid, port, left=0, event="started")
+
+
+# ---- a rate-limited seeder network ------------------------------------------------------------
+
+class SlowNet:
+    """A namespace whose traffic to the root namespace is shaped to RATE.
+    Trackers listen on the root side (.1), seeders run inside (.2)."""
+
+    def __init__(self, tag):
+        reason = netns_available()
+        need(reason is None, reason)
+        self.lab = NetLab(tag)
+        try:
+            self.ns = self.lab.add_ns("s")
+            self.root_if, self.ns_if = self.lab.link_root(self.ns, "s", 1, 2)
+            self.lab.limit_rate(self.ns, self.ns_if, RATE)
+        except Exception:
+            self.lab.close()
+            raise
+        self.host = self.lab.addr(1)
+        self.prefix = self.lab.exec_prefix(self.ns)
+
+    def trackers(self, suite, name, extra=FLAGS):
+        p1, p2 = two_ports()
+        t1 = DTracker(suite, name + "1", self.host, p1, "%s:%d" % (self.host, p2), extra=["--id", "1"] + extra)
+        t2 = DTracker(suite, name + "2", self.host, p2, "%s:%d" % (self.host, p1), extra=["--id", "2"] + extra)
+        t1.start()
+        t2.start()
+        return t1, t2
+
+    def received(self):
+        """Bytes that came out of the namespace so far."""
+        with open("/sys/class/net/%s/statistics/rx_bytes" % self.root_if) as f:
+            return int(f.read())
+
+    def close(self):
+        left = self.lab.close()
+        need(not left, "could not clean up: %s" % left)
+
+
+def digests_equal(a, b, timeout):
+    last = {}
+
+    def same():
+        last["a"], last["b"] = a.digest(), b.digest()
+        return last["a"] is not None and last["a"] == last["b"]
+    return wait_until(same, timeout, 0.05), last
+
+
+# ---- 1. a tracker dies and restarts during downloads ------------------------------------------------
+
+def tracker_restarts(suite):
+    net = SlowNet("tr")
+    procs, notes = [], []
+    try:
+        t1, t2 = net.trackers(suite, "rt")
+        procs += [t1, t2]
+        for label, victims, size in (("tracker1", [t1], 16), ("tracker2", [t2], 16), ("both", [t1, t2], 32)):
+            sw = Swarm(suite, "restart-" + label, size * MIB, [t1, t2])
+            seeder = sw.seed(net.prefix)
+            procs.append(seeder)
+            sw.wait_seeders(1)
+            gets = [sw.get(["--timeout", "60"])]
+            procs += gets
+            need(wait_until(lambda: gets[0].verified() > 0 or not gets[0].alive(), 20, 0.02),
+                 "%s: no progress: %s" % (label, gets[0].describe()))
+            for v in victims:
+                other = t2 if v is t1 else t1
+                v.kill9()
+                before = sum(other.scrape(sw.info_hash) or (0, 0))
+                g = sw.get(["--timeout", "60"])  # joins while v is down: only `other` hears of it
+                gets.append(g)
+                procs.append(g)
+                need(wait_until(lambda: sum(other.scrape(sw.info_hash) or (0, 0)) > before, 10, 0.05),
+                     "%s: %s never heard of the new get: %s" % (label, other.name, g.describe()))
+                running = sum(x.alive() for x in gets)
+                v.start()
+                t0 = time.time()
+                ok, last = digests_equal(v, other, 15)
+                need(ok, "%s: restarted %s did not catch up with %s: digests %s" % (label, v.name, other.name, last))
+                sv, so = v.scrape(sw.info_hash), other.scrape(sw.info_hash)
+                need(sv == so, "%s: scrape of restarted %s %s, of %s %s" % (label, v.name, sv, other.name, so))
+                notes.append("%s restarted with %d get(s) running, caught up in %.1f s (seeders %d, leechers %d)"
+                             % (v.name, running, time.time() - t0, sv[0], sv[1]))
+                need(running > 0, "%s: the downloads had finished before %s came back" % (label, v.name))
+            for g in gets:
+                sw.check_get(g, 60)
+            seeder.stop()
+            ok, last = digests_equal(t1, t2, 15)
+            need(ok, "%s: trackers differ after the downloads: %s" % (label, last))
+        for n in notes:
+            print("  tracker_restarts: " + n, flush=True)
+    finally:
+        stop_all(procs)
+        net.close()
+
+
+# ---- 2. the link between the trackers is cut, then healed ----------------------------------------
+
+def tracker_partition(suite):
+    """Tracker 1 in namespace A, tracker 2 in namespace B. Each listens on
+    0.0.0.0; the test reaches them over their own veth to the root namespace,
+    and they reach each other only over a direct A-B veth, which is what the
+    drill takes down (ip link set down) and brings back up."""
+    reason = netns_available()
+    need(reason is None, reason)
+    lab = NetLab("pt")
+    procs = []
+    try:
+        ns_a, ns_b = lab.add_ns("a"), lab.add_ns("b")
+        lab.link_root(ns_a, "a", 1, 2)
+        lab.link_root(ns_b, "b", 5, 6)
+        a_if, _ = lab.link_ns(ns_a, ns_b, "x", 9, 10)
+        p1, p2 = two_ports()
+        t1 = DTracker(suite, "pt1", lab.addr(2), p1, "%s:%d" % (lab.addr(10), p2), listen="0.0.0.0",
+                      prefix=lab.exec_prefix(ns_a), extra=["--id", "1"] + FLAGS)
+        t2 = DTracker(suite, "pt2", lab.addr(6), p2, "%s:%d" % (lab.addr(9), p1), listen="0.0.0.0",
+                      prefix=lab.exec_prefix(ns_b), extra=["--id", "2"] + FLAGS)
+        procs += [t1, t2]
+        t1.start()
+        t2.start()
+        # The address each tracker sees announces come from: the root end of its veth.
+        src = {t1: ip_int(lab.addr(1)), t2: ip_int(lab.addr(5))}
+        model = {}  # key -> (ip, seeder?) after its last acknowledged announce; absent = gone
+
+        def ann(t, k, event=None, left=100):
+            t.announce(key_ih(k), key_pid(k), 20000 + k, left=left, event=event, numwant=0)
+            if event == "stopped":
+                model.pop(k, None)
+            else:
+                model[k] = (src[t], left == 0)
+
+        def expected():
+            lines = sorted("%s %s %d:%d %s" % (key_ih(k).hex(), key_pid(k).hex(), ip, 20000 + k, "S" if s else "L")
+                           for k, (ip, s) in model.items())
+            return hashlib.sha1("".join(line + "\n" for line in lines).encode()).hexdigest()
+
+        for k in range(40):  # link up: half to each tracker
+            ann(t1 if k < 20 else t2, k, "started", 0 if k % 3 == 0 else 100)
+        ok, last = digests_equal(t1, t2, 15)
+        need(ok and last["a"] == expected(), "before the cut: digests %s, model %s" % (last, expected()))
+
+        lab.set_link(ns_a, a_if, False)
+        cut_at = time.time()
+        for k in range(40, 100):  # new peers on both sides
+            ann(t1 if k < 70 else t2, k, "started", 0 if k % 4 == 0 else 100)
+        for k in range(0, 5):  # leave through tracker 1
+            ann(t1, k, "stopped")
+        for k in range(20, 25):  # complete through tracker 2
+            ann(t2, k, "completed", 0)
+        # During the cut each tracker holds only its own side's announces.
+        need(not digests_equal(t1, t2, 1.5)[0], "the trackers still agree during the cut: the link was not cut")
+        for k in range(10, 13):  # the same peers through both, one after the other
+            ann(t1, k, "completed", 0)
+            time.sleep(0.01)  # a later time stamp at the second tracker (last writer wins)
+            ann(t2, k, "stopped")
+        for k in range(30, 33):
+            ann(t2, k, None, 50)
+            time.sleep(0.01)
+            ann(t1, k, "completed", 0)
+        need(not digests_equal(t1, t2, 1.5)[0], "the trackers agree during the cut: the link was not cut")
+        s1, s2 = t1.stats(), t2.stats()
+        need(s1["peers"] != s2["peers"] or s1["seeders"] != s2["seeders"],
+             "same counts during the cut: %s %s" % (s1["peers"], s2["peers"]))
+        cut_for = time.time() - cut_at
+
+        lab.set_link(ns_a, a_if, True)
+        healed_at = time.time()
+        ok, last = digests_equal(t1, t2, 45)
+        need(ok, "not identical %.0f s after the heal: %s" % (time.time() - healed_at, last))
+        need(last["a"] == expected(), "identical but not what the announcers were told: %s vs model %s (%d peers)"
+             % (last["a"], expected(), len(model)))
+        s1, s2 = t1.stats(), t2.stats()
+        need((s1["peers"], s1["seeders"]) == (s2["peers"], s2["seeders"]) == (
+            len(model), sum(1 for v in model.values() if v[1])), "counts %s %s" % (s1, s2))
+        print("  tracker_partition: link down %.1f s with %d announces on both sides; identical %.1f s after the "
+              "heal (%d peers, %d seeders)" % (cut_for, 74, time.time() - healed_at, s1["peers"], s1["seeders"]),
+              flush=True)
+    finally:
+        stop_all(procs)
+        left = lab.close()
+        need(not left, "could not clean up: %s" % left)
+
+
+def ip_int(text):
+    return struct.unpack(">I", socket.inet_aton(text))[0]
+
+
+def key_ih(k):
+    return struct.pack(">I", 1 + k % 4) + b"\x00" * 12 + b"drll"
+
+
+def key_pid(k):
+    return b"-DR0001-" + ("%012d" % k).encode()
+
+
+# ---- 3. peers that die, lie or stall -------------------------------------------------------------------
+
+def seeder_dies(suite):
+    net = SlowNet("sd")
+    procs = []
+    try:
+        t1, t2 = net.trackers(suite, "sd")
+        procs += [t1, t2]
+        sw = Swarm(suite, "seeddies", 24 * MIB, [t1, t2])
+        s1, s2 = sw.seed(net.prefix), sw.seed(net.prefix)
+        procs += [s1, s2]
+        sw.wait_seeders(2)
+        g = sw.get(["--timeout", "60"])
+        procs.append(g)
+        need(wait_until(lambda: g.verified() >= sw.size // 5 or not g.alive(), 30, 0.02), "no progress: %s"
+             % g.describe())
+        at = g.verified()
+        need(g.alive() and at < sw.size, "the download ended before the seeder could be killed: %s" % g.describe())
+        s1.kill9()
+        sw.check_get(g, 60)
+        print("  seeder_dies: one of two seeders killed at %d%%; completed from the other" % (100 * at // sw.size),
+              flush=True)
+    finally:
+        stop_all(procs)
+        net.close()
+
+
+def corrupt_peer(suite):
+    net = SlowNet("cp")
+    procs, bad = [], None
+    try:
+        t1, t2 = net.trackers(suite, "cp")
+        procs += [t1, t2]
+        sw = Swarm(suite, "corrupt", 8 * MIB, [t1, t2])
+        bad = BadPeer(sw, net.host, garbage=True)
+        announce_seeder(sw, bad.peer_id, bad.port)
+        procs.append(sw.seed(net.prefix))
+        sw.wait_seeders(2)
+        g = sw.get(["--timeout", "60"])
+        procs.append(g)
+        sw.check_get(g, 60)
+        need(bad.blocks_sent > 0, "the corrupt peer was never asked for a block")
+        who = "%s:%d" % (net.host, bad.port)
+        need("banned peer %s" % who in g.logtext(), "no 'banned peer %s' in the log: %r"
+             % (who, [x for x in g.logtext().splitlines() if "SHA-1" in x or "banned" in x][:3]))
+        print("  corrupt_peer: %d garbage blocks sent, peer banned, file intact" % bad.blocks_sent, flush=True)
+    finally:
+        stop_all(procs)
+        if bad:
+            bad.stop()
+        net.close()
+
+
+def silent_peer(suite):
+    """A listed seeder whose kernel accepts the connection but which never
+    reads or writes, and one that handshakes, takes requests and never sends
+    a block: the download completes from the real seeder, and in about the
+    time the real seeder alone needs, not after the 10 s handshake or 15 s
+    request deadlines."""
+    net = SlowNet("sp")
+    procs, silent, stall = [], None, None
+    try:
+        t1, t2 = net.trackers(suite, "sp")
+        procs += [t1, t2]
+        sw = Swarm(suite, "silent", 8 * MIB, [t1, t2])
+        silent = socket.socket()
+        silent.bind((net.host, 0))
+        silent.listen(8)  # the kernel completes the TCP handshake; nobody ever reads
+        announce_seeder(sw, b"-PY0002-" + os.urandom(6).hex().encode(), silent.getsockname()[1])
+        stall = BadPeer(sw, net.host, stall=True)
+        announce_seeder(sw, stall.peer_id, stall.port)
+        procs.append(sw.seed(net.prefix))
+        sw.wait_seeders(3)
+        g = sw.get(["--timeout", "60"])
+        procs.append(g)
+        sw.check_get(g, 60)
+        took = time.time() - g.started
+        line_time = sw.size / (4e6)  # RATE
+        need(stall.requests > 0, "the stalling peer was never asked for a block")
+        need(took < line_time + 6, "took %.1f s for what the link carries in %.1f s" % (took, line_time))
+        print("  silent_peer: %.1f s (the link alone: %.1f s); %d requests left unanswered by the staller"
+              % (took, line_time, stall.requests), flush=True)
+    finally:
+        stop_all(procs)
+        if silent:
+            silent.close()
+        if stall:
+            stall.stop()
+        net.close()
+
+
+# ---- 4. get killed -9 and restarted ----------------------------------------------------------------
+
+def client_kill9_resume(suite):
+    net = SlowNet("kr")
+    procs = []
+    try:
+        t1, t2 = net.trackers(suite, "kr")
+        procs += [t1, t2]
+        sw = Swarm(suite, "resume", 24 * MIB, [t1, t2])
+        procs.append(sw.seed(net.prefix))
+        sw.wait_seeders(1)
+        g1 = sw.get(["--timeout", "60"])
+        procs.append(g1)
+        resume = g1.dest + ".mtresume"
+        need(wait_until(lambda: len(resume_pieces(resume, sw.pieces) or []) >= sw.pieces // 5 or not g1.alive(),
+                        30, 0.02), "no resume state: %s" % g1.describe())
+        need(g1.alive(), "the first run finished before it could be killed: %s" % g1.describe())
+        g1.kill9()
+        kept = resume_pieces(resume, sw.pieces)
+        need(kept, "resume file unreadable after kill -9")
+        bad = sw.bad_pieces_on_disk(g1.dest, kept)
+        need(not bad, "resume state lists pieces %s that are not on disk correctly" % bad[:10])
+        before = net.received()
+        g2 = Client(suite, "resume-again", ["get", sw.torrent, g1.dest, "--timeout", "60"])
+        g2.dest = g1.dest
+        procs.append(g2)
+        sw.check_get(g2, 60)
+        fetched = net.received() - before
+        m = re.search(r"(\d+) of (\d+) pieces already verified", g2.logtext())
+        need(m, "no 'already verified' line in the restart's log")
+        k = int(m.group(1))
+        need(k >= len(kept), "restart found %d pieces, the resume file lists %d" % (k, len(kept)))
+        budget = (sw.pieces - k) * sw.piece_length * 1.1 + MIB
+        need(fetched <= budget, "restart fetched %.1f MiB, more than the %d missing pieces (%.1f MiB)"
+             % (fetched / MIB, sw.pieces - k, (sw.pieces - k) * sw.piece_length / MIB))
+        print("  client_kill9_resume: killed with %d of %d pieces saved; the restart found %d and fetched %.1f MiB "
+              "of %.0f MiB" % (len(kept), sw.pieces, k, fetched / MIB, sw.size / MIB), flush=True)
+    finally:
+        stop_all(procs)
+        net.close()
+
+
+# ---- 5. the disk fills during a download ----------------------------------------------------------
+
+def disk_full(suite):
+    """A 24 MiB download into a 12 MiB tmpfs, from a seeder behind the slow
+    link (so resume state is saved before the disk fills): get must fail with
+    the reason, claim nothing, and its resume state list only pieces that are
+    on disk intact. Then the file system grows and the same command resumes
+    from those pieces and completes."""
+    need(is_root(), "needs root to mount a tmpfs")
+    net = SlowNet("df")
+    mnt = os.path.join(suite.work, "small-disk")
+    os.makedirs(mnt)
+    procs = []
+    mounted = False
+    try:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", mnt], capture_output=True, text=True)
+        need(r.returncode == 0, "mount failed: %s" % r.stderr.strip())
+        mounted = True
+        t1, t2 = net.trackers(suite, "df")
+        procs += [t1, t2]
+        sw = Swarm(suite, "diskfull", 24 * MIB, [t1, t2])
+        procs.append(sw.seed(net.prefix))
+        sw.wait_seeders(1)
+        g = sw.get(["--timeout", "60"], dest=os.path.join(mnt, "data.bin"))
+        procs.append(g)
+        rc = g.wait(60)
+        need(rc is not None, "get still running after 60 s on a full disk")
+        need(rc != 0, "get exited 0 on a full disk: %s" % g.describe())
+        need("complete and verified" not in g.out(), "claims completion: %r" % g.out()[-200:])
+        need("No space left on device" in g.err(), "no 'No space left on device' in: %r" % g.err()[-300:])
+        kept = resume_pieces(g.dest + ".mtresume", sw.pieces) or []
+        bad = sw.bad_pieces_on_disk(g.dest, kept) if kept else []
+        need(not bad, "the resume state lists pieces %s that are not on disk correctly" % bad[:10])
+        need(len(kept) < sw.pieces, "the resume state lists every piece")
+        why = g.err().strip().splitlines()[-1][:140]
+        r = subprocess.run(["mount", "-o", "remount,size=64m", mnt], capture_output=True, text=True)
+        need(r.returncode == 0, "remount failed: %s" % r.stderr.strip())
+        g2 = Client(suite, "diskfull-again", ["get", sw.torrent, g.dest, "--timeout", "60"])
+        g2.dest = g.dest
+        procs.append(g2)
+        sw.check_get(g2, 60)
+        m = re.search(r"(\d+) of (\d+) pieces already verified", g2.logtext())
+        need(m and int(m.group(1)) >= len(kept), "the rerun did not start from the %d saved pieces: %s"
+             % (len(kept), m and m.group(0)))
+        print("  disk_full: exit %d, %r; resume state listed %d of %d pieces, all intact on disk; with more space "
+              "the rerun resumed from them and completed" % (rc, why, len(kept), sw.pieces), flush=True)
+    finally:
+        stop_all(procs)
+        try:
+            if mounted:
+                r = subprocess.run(["umount", mnt], capture_output=True, text=True)
+                if r.returncode != 0:
+                    subprocess.run(["umount", "-l", mnt], capture_output=True)
+                    raise DrillFailed("umount %s: %s" % (mnt, r.stderr.strip()))
+        finally:
+            net.close()
+
+
+# ---- 6. 500 idle connections ------------------------------------------------------------------------
+
+IDLE = 500
+
+
+def open_idle(port, n=IDLE, host="127.0.0.1"):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(5)
+        s.connect((host, port))
+        socks.append(s)
+    return socks
+
+
+def close_all(socks):
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def closed_by_peer(s):
+    s.setblocking(False)
+    return _drained(s)
+
+
+def _drained(s):
+    """True once everything the server sent (a 408, say) is read and EOF follows."""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def idle_connections(suite):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4 * IDLE:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    procs, idle = [], []
+    notes = []
+    try:
+        # The client: a seeder with IDLE connections that never send a byte.
+        # Trackers with a realistic interval, so the seeder does not learn of
+        # the new leecher from the tracker: the leecher has to get in.
+        p1, p2 = two_ports()
+        slow_flags = ["--interval", "300", "--min-interval", "60"]
+        t1 = DTracker(suite, "ic1", "127.0.0.1", p1, "127.0.0.1:%d" % p2, extra=["--id", "1"] + slow_flags)
+        t2 = DTracker(suite, "ic2", "127.0.0.1", p2, "127.0.0.1:%d" % p1, extra=["--id", "2"] + slow_flags)
+        procs += [t1.start(), t2.start()]
+        sw = Swarm(suite, "idle", 32 * MIB, [t1, t2])
+        s = sw.seed()
+        procs.append(s)
+        sw.wait_seeders(1)
+        need(wait_until(lambda: s.port(), 10), "seeder printed no port: %s" % s.describe())
+        g0 = sw.get(["--timeout", "60"])
+        procs.append(g0)
+        sw.check_get(g0, 60)
+        base = time.time() - g0.started
+        idle = open_idle(s.port())
+        g = sw.get(["--timeout", "60"])
+        procs.append(g)
+        sw.check_get(g, 60)
+        took = time.time() - g.started
+        need(took <= max(3 * base, base + 2), "with %d idle connections the download took %.1f s, %.1f s without"
+             % (IDLE, took, base))
+        cap = [x for x in s.logtext().splitlines() if "limit" in x]
+        need(cap, "the seeder never logged its connection cap: %r" % s.logtext()[-300:])
+        notes.append("%d idle connections to the seeder: download %.1f s (%.1f s without); seeder log: %s"
+                     % (IDLE, took, base, cap[0].split(" WARN ")[-1][:100]))
+        close_all(idle)
+        idle = []
+        stop_all(procs)
+        procs = []
+
+        # The tracker: default limits (4096 connections) but a short idle
+        # timeout, so the drill can watch the idle connections go.
+        p1, p2 = two_ports()
+        t1 = DTracker(suite, "it1", "127.0.0.1", p1, "127.0.0.1:%d" % p2,
+                      extra=["--id", "1", "--idle-timeout", "3000"] + FLAGS)
+        t2 = DTracker(suite, "it2", "127.0.0.1", p2, "127.0.0.1:%d" % p1, extra=["--id", "2"] + FLAGS)
+        procs += [t1.start(), t2.start()]
+        idle = open_idle(t1.port)
+        opened = time.time()
+        worst = serve_burst(t1, "idle")
+        need(worst < 0.5, "with %d idle connections an answer took %.2f s" % (IDLE, worst))
+        need(wait_until(lambda: all(closed_by_peer(x) for x in idle), 10, 0.1),
+             "the tracker kept idle connections past its 3 s idle timeout")
+        gone = time.time() - opened
+        notes.append("%d idle connections to a tracker: slowest of 90 announces/scrapes %.0f ms; all closed %.1f s "
+                     "later (--idle-timeout 3000)" % (IDLE, worst * 1000, gone))
+        close_all(idle)
+        idle = []
+        stop_all(procs)
+        procs = []
+
+        # At its connection limit the tracker refuses (closes at once) and says
+        # so in its log; UDP is unaffected, and HTTP serves again once the idle
+        # timeout has reclaimed the slots.
+        p1, p2 = two_ports()
+        t1 = DTracker(suite, "il1", "127.0.0.1", p1, "127.0.0.1:%d" % p2,
+                      extra=["--id", "1", "--idle-timeout", "2000", "--max-connections", "400"] + FLAGS)
+        t2 = DTracker(suite, "il2", "127.0.0.1", p2, "127.0.0.1:%d" % p1, extra=["--id", "2"] + FLAGS)
+        procs += [t1.start(), t2.start()]
+        idle = open_idle(t1.port)
+        full_at = time.time()
+        u = UdpTrackerClient(t1.port, timeout=1)
+        u.connect()
+        r = u.announce(key_ih(1), key_pid(1), 6881, left=0, event=2)
+        need("error" not in r, "UDP announce at the connection limit: %s" % r)
+        need(wait_until(lambda: "connection limit of 400 reached" in open(t1.log, errors="replace").read(), 5),
+             "no 'connection limit of 400 reached' in the tracker log")
+        need(wait_until(lambda: t1.announce(key_ih(2), key_pid(2), 6882, left=0) is not None, 10, 0.1),
+             "HTTP never served again after the idle timeout")
+        back = time.time() - full_at
+        need(back < 2 + 3, "HTTP served again only %.1f s after the limit was hit (idle timeout 2 s)" % back)
+        notes.append("at --max-connections 400: limit logged, UDP answered, HTTP back after %.1f s" % back)
+        u.sock.close()
+        for n in notes:
+            print("  idle_connections: " + n, flush=True)
+    finally:
+        close_all(idle)
+        stop_all(procs)
+
+
+def serve_burst(t, tag):
+    """50 HTTP announces and 20 scrapes on fresh connections, 20 UDP announces;
+    returns the slowest answer in seconds."""
+    worst = 0.0
+    for i in range(50):
+        t0 = time.time()
+        t.announce(key_ih(i), key_pid(1000 + i), 7000 + i, left=100, event="started")
+        worst = max(worst, time.time() - t0)
+    for i in range(20):
+        t0 = time.time()
+        need(t.scrape(key_ih(i)) is not None, "scrape unanswered")
+        worst = max(worst, time.time() - t0)
+    u = UdpTrackerClient(t.port, timeout=2)
+    try:
+        u.connect()
+        for i in range(20):
+            t0 = time.time()
+            r = u.announce(key_ih(i), key_pid(2000 + i), 8000 + i, left=0, event=2)
+            need("error" not in r, "UDP announce: %s" % r)
+            worst = max(worst, time.time() - t0)
+    finally:
+        u.sock.close()
+    return worst
+
+
+DRILLS = [tracker_restarts, tracker_partition, seeder_dies, corrupt_peer, silent_peer, client_kill9_resume,
+          disk_full, idle_connections]
+
+
+def main():
+    suite = Suite()
+    started = time.time()
+    only = sys.argv[1:]
+    unknown = [n for n in only if n not in [d.__name__ for d in DRILLS]]
+    if unknown:
+        print("unknown drill(s): %s; known: %s" % (" ".join(unknown), " ".join(d.__name__ for d in DRILLS)))
+        return 2
+    try:
+        for fn in DRILLS:
+            if only and fn.__name__ not in only:
+                continue
+            t0 = time.time()
+            try:
+                fn(suite)
+                suite.ok(fn.__name__)
+            except Exception as e:  # a failing drill must not stop the others
+                detail = str(e) if isinstance(e, DrillFailed) else "%s: %s" % (type(e).__name__, e)
+                suite.fail(fn.__name__, detail)
+            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
+    finally:
+        print("  (total %.1f s)" % (time.time() - started), flush=True)
+        code = suite.finish()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
