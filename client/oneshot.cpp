@@ -30,7 +30,7 @@ const char* oneshot_usage() {
            "                  [--pipeline BLOCKS] [--max-peers N]\n"
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
-           "                  [--max-upload-rate KIB/S]\n"
+           "                  [--max-upload-rate KIB/S] [--max-peers N]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }
 

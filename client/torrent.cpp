@@ -153,7 +153,13 @@ void Torrent::reap_finished_threads() {
 void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
                            const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || banned_.count(address) || at_capacity_locked(address)) return;
+    if (stopping_ || banned_.count(address)) return;
+    // Full: make room by closing a peer that has exchanged no payload at all
+    // for a while (500 silent connections must not lock every leecher out
+    // until the 150 s idle timeout), else refuse the newcomer.
+    if (peers_.size() + connecting_.size() >= opt_.max_peers && !evict_idle_locked() &&
+        at_capacity_locked(address))
+        return;
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
     threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
@@ -174,6 +180,25 @@ void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::H
     conn.run(std::move(theirs));
     std::lock_guard<std::mutex> lock(mu_);
     live_.erase(&conn);
+}
+
+bool Torrent::evict_idle_locked() {
+    constexpr std::int64_t kIdleGraceMs = 5000;
+    const std::int64_t now = mono_ms();
+    PeerEntry* victim = nullptr;
+    for (auto& [k, p] : peers_) {
+        if (p.conn->bytes_down() != 0 || p.conn->bytes_up() != 0 || p.conn->peer_interested() ||
+            now - p.connected_ms < kIdleGraceMs)
+            continue;
+        if (!victim || p.connected_ms < victim->connected_ms) victim = &p;
+    }
+    if (!victim) return false;
+    log_.info(cat(meta_.name, ": at the limit of ", opt_.max_peers, " peers; closing ",
+                  victim->address, " (no data either way in ", (now - victim->connected_ms) / 1000,
+                  " s) to make room"));
+    victim->conn->close();
+    victim->connected_ms = now;  // not picked again before its thread detaches it
+    return true;
 }
 
 bool Torrent::at_capacity_locked(const std::string& address) {
@@ -324,7 +349,10 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
     bool complete = false;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        if (piece >= meta_.piece_count() || have_.get(piece)) return true;
+        // A late duplicate (endgame) of a piece being verified or written:
+        // nothing to do (it must not start a new buffer for that piece).
+        if (piece >= meta_.piece_count() || have_.get(piece) || finishing_.count(piece))
+            return true;
         const Block b{piece, offset, static_cast<std::uint32_t>(data.size())};
         const std::uint32_t piece_size = picker_.piece_size(piece);
         if (offset % kBlockSize != 0 || offset >= piece_size ||
@@ -354,6 +382,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         if (++buf.received == buf.got.size()) {
             done = std::move(buf);
             in_flight_.erase(it);
+            finishing_.insert(piece);
             complete = true;
         }
         auto pe = peers_.find(key);
@@ -421,6 +450,7 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
     {
         std::lock_guard<std::mutex> lock(mu_);
         ++bad_pieces_;
+        finishing_.erase(piece);
         (void)picker_.piece_failed(piece);
         if (senders.size() == 1) {
             // One sender: it is the culprit.
@@ -474,6 +504,7 @@ void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
         std::lock_guard<std::mutex> lock(mu_);
         picker_.piece_verified(piece);
         have_.set(piece);
+        finishing_.erase(piece);
         resume_dirty_ = true;
         if (auto it = suspects_.find(piece); it != suspects_.end()) {
             suspects = std::move(it->second);

@@ -196,6 +196,10 @@ class Torrent {
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
     bool at_capacity_locked(const std::string& address);  // logs when the cap is hit
+    // At the connection limit: closes the longest-connected peer that is not
+    // interested and has sent and received no payload for 5 s; false if there
+    // is none.
+    bool evict_idle_locked();
     void run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs);
 
     common::Metainfo meta_;
@@ -210,7 +214,8 @@ class Torrent {
     Choker choker_;
     common::Bitfield have_;
     std::map<std::uint32_t, PieceBuffer> in_flight_;
-    std::vector<PieceMemory> spare_;  // piece buffers for reuse
+    std::set<std::uint32_t> finishing_;  // complete, being verified or written
+    std::vector<PieceMemory> spare_;     // piece buffers for reuse
     struct WriteJob {
         std::uint32_t piece = 0;
         PieceBuffer buf;

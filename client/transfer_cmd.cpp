@@ -5,6 +5,7 @@
 //       [--max-peers N]     (connections at once, default 60)
 //       [--max-upload-rate KIB] [--max-download-rate KIB]   (KiB/s; 0: no limit)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE] [--max-upload-rate KIB]
+//       [--max-peers N]
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -277,6 +278,7 @@ int run_seed(const std::vector<std::string>& args) {
     TorrentOptions opt;
     opt.data_path = path;
     opt.assume_complete = true;  // just checked, piece by piece
+    if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     const std::string name = meta->name;
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {

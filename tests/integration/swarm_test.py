@@ -70,7 +70,8 @@ class Proc:
         return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
 
     def describe(self):
-        return "rc=%s out=%r err=%r" % (self.proc.poll(), self.out()[-300:], self.err()[-300:])
+        return "rc=%s out=%r err=%r log=%r" % (self.proc.poll(), self.out()[-300:], self.err()[-300:],
+                                               self.logtext()[-1500:])
 
 
 def run(args, timeout=30):
@@ -661,6 +662,42 @@ def rate_limits(suite):
         stop_all(procs)
 
 
+def silent_handshaked_peers_evicted(suite):
+    """A seeder at its peer limit (--max-peers 4) held by 4 connections that
+    send a valid handshake and then nothing: after 5 s of no data either way
+    it closes one for each newcomer, so a real leecher still gets the file
+    (without eviction it would wait for the 150 s idle timeout)."""
+    sw = Swarm(suite, "evict", 2 * MIB)
+    procs = []
+    idle = []
+    try:
+        seed = Proc(sw.suite, "evict-seed", ["seed", sw.torrent, sw.data, "--max-peers", "4"])
+        procs.append(seed)
+        sw.wait_seeders(1)
+        if not wait_until(lambda: re.search(r"on port (\d+)", seed.out()), 10):
+            raise AssertionError("seeder printed no port: %s" % seed.describe())
+        port = int(re.search(r"on port (\d+)", seed.out()).group(1))
+        for i in range(4):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.sendall(b"\x13BitTorrent protocol" + b"\x00" * 8 + sw.info_hash + b"-PY0001-%012d" % i)
+            recv_exact(c, 68)  # the seeder's handshake: we are attached
+            idle.append(c)
+        time.sleep(5.5)  # deliberate: the idle connections must outlast the 5 s grace
+        t0 = time.time()
+        g = sw.get(["--timeout", "20"])
+        procs.append(g)
+        sw.check_get(g, 25)
+        took = time.time() - t0
+        if "to make room" not in seed.logtext() and "to make room" not in seed.out() + seed.err():
+            raise AssertionError("the seeder logged no eviction")
+        if took > 10:
+            raise AssertionError("get took %.1f s" % took)
+    finally:
+        stop_all(procs)
+        for c in idle:
+            c.close()
+
+
 def bad_input(suite):
     sw = Swarm(suite, "badin", 1 * MIB)
     missing = os.path.join(sw.dir, "missing.mtorrent")
@@ -686,7 +723,7 @@ def main():
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
-             endgame_cancels, rate_limits, bad_input]
+             endgame_cancels, rate_limits, silent_handshaked_peers_evicted, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
