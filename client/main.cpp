@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
         if (cmd == "info") return mt::client::run_info(args);
         if (cmd == "get") return mt::client::run_get(args);
         if (cmd == "seed") return mt::client::run_seed(args);
+        if (cmd == "magnet") return mt::client::run_magnet(args);
         if (cmd == "--version") {
             std::cout << "mtorrent client " << mt::common::kVersion << "\n";
             return 0;

@@ -31,6 +31,9 @@ const char* oneshot_usage() {
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "                  [--max-upload-rate KIB/S] [--max-peers N]\n"
+           "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"
+           "                  [--peer IP:PORT]... [--timeout SECONDS] [--port P] [--bind IP]\n"
+           "                  [--log FILE] [--force]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }
 

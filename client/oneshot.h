@@ -15,6 +15,8 @@ int run_info(const std::vector<std::string>& args);
 // get/seed run a swarm session in this process (client/transfer_cmd.cpp).
 int run_get(const std::vector<std::string>& args);
 int run_seed(const std::vector<std::string>& args);
+// magnet fetches a .mtorrent's info dictionary from peers (client/magnet_cmd.cpp).
+int run_magnet(const std::vector<std::string>& args);
 
 // The usage text of the one-shot commands.
 const char* oneshot_usage();

@@ -12,6 +12,8 @@
 #include "client/torrent.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
+#include "common/version.h"
+#include "common/wire/extension.h"
 
 namespace mt::client {
 
@@ -82,6 +84,7 @@ void PeerConnection::run(std::optional<wire::Handshake> theirs) {
     key_ = t_.attach(this, address_, theirs->peer_id);
     if (key_ == 0) return;  // stopping, or a second connection to the same peer
     fast_ = theirs->fast();
+    extended_ = theirs->extended();
     loop();
     drop_outstanding();
     t_.detach(key_);
@@ -92,6 +95,7 @@ bool PeerConnection::handshake(std::optional<wire::Handshake>& theirs) {
     mine.info_hash = t_.meta().info_hash;
     mine.peer_id = t_.peer_id();
     mine.set_fast(true);
+    mine.set_extended(true);
     std::string out;
     wire::encode(mine, out);
     if (!common::write_all(fd_.get(), out, kHandshakeTimeoutMs)) return false;
@@ -133,6 +137,7 @@ bool PeerConnection::loop() {
     } else if (!have.none()) {
         send(wire::BitfieldMsg{have.wire()});
     }
+    if (extended_) send_ext_handshake();
 
     std::vector<char> buf(256 * 1024);
     RateLimiter* down_limit = t_.options().download_limit.get();
@@ -431,7 +436,64 @@ bool PeerConnection::handle(wire::Message& msg) {
         }
         return true;
     }
-    return true;  // keep-alive, suggest, allowed fast, extended, unknown: nothing to do
+    if (auto* x = std::get_if<wire::Extended>(&msg)) return handle_extended(*x);
+    return true;  // keep-alive, suggest, allowed fast, unknown: nothing to do
+}
+
+void PeerConnection::send_ext_handshake() {
+    wire::ExtHandshake h;
+    const std::size_t size = t_.meta().info_bytes.size();
+    if (size <= wire::kMaxMetadataSize) {  // larger info dicts are not offered
+        h.m[std::string(wire::kUtMetadata)] = wire::kUtMetadataId;
+        h.metadata_size = static_cast<std::uint32_t>(size);
+    }
+    if (t_.options().listen_port) h.port = t_.options().listen_port;
+    h.client = common::kCreatedBy;
+    h.reqq = static_cast<std::uint32_t>(kMaxQueuedUploads);
+    wire::Extended x{wire::kExtHandshakeId, {}};
+    wire::encode(h, x.payload);
+    send(x);
+}
+
+bool PeerConnection::handle_extended(const wire::Extended& x) {
+    if (x.ext_id == wire::kExtHandshakeId) {
+        auto h = wire::decode_ext_handshake(x.payload);
+        if (!h) {  // it can still trade pieces; it just gets no metadata from us
+            t_.log().info(cat("peer ", address_, ": ignored its ", h.error().message));
+            return true;
+        }
+        peer_ut_metadata_ = h->ut_metadata();
+        return true;
+    }
+    if (x.ext_id != wire::kUtMetadataId) return true;  // not an id we offered
+    auto m = wire::decode_metadata_msg(x.payload);
+    if (!m) {
+        if (m.error().code == common::Errc::unsupported) return true;  // BEP 9: ignore
+        t_.log().warn(cat("peer ", address_, " dropped: ", m.error().message));
+        return false;
+    }
+    if (m->type != wire::MetadataMsgType::request) return true;  // we never ask
+    const std::string& info = t_.meta().info_bytes;
+    const auto size = static_cast<std::uint32_t>(info.size());
+    const bool valid = peer_ut_metadata_ != 0 && size <= wire::kMaxMetadataSize &&
+                       m->piece < wire::metadata_piece_count(size);
+    if (!valid && ++bad_requests_ > kMaxBadRequests) {
+        t_.log().warn(cat("peer ", address_, " dropped: ", bad_requests_,
+                          " invalid requests (metadata pieces out of range or not offered)"));
+        return false;
+    }
+    if (peer_ut_metadata_ == 0) return true;  // no id to answer with
+    wire::MetadataMsg reply{wire::MetadataMsgType::reject, m->piece, 0, {}};
+    if (valid && out_.size() - out_off_ < kOutputHighWater) {  // else busy: reject
+        reply.type = wire::MetadataMsgType::data;
+        reply.total_size = size;
+        reply.data = info.substr(std::size_t{m->piece} * wire::kMetadataPieceSize,
+                                 wire::metadata_piece_size(size, m->piece));
+    }
+    wire::Extended out{peer_ut_metadata_, {}};
+    wire::encode(reply, out.payload);
+    send(out);
+    return true;
 }
 
 }  // namespace mt::client

@@ -10,6 +10,10 @@
 // no block for kRequestTimeoutMs go back to the pool for other peers.
 // Uploading: serves requests (at most 16 KiB, in range, for pieces we have)
 // while we unchoke the peer; a peer that keeps sending bad requests is dropped.
+// Metadata (BEP 10, BEP 9): when both set the extension bit we send an
+// extension handshake offering ut_metadata with metadata_size = the size of
+// the info dictionary, and answer ut_metadata requests with its 16 KiB
+// pieces; requests for pieces past the end count as bad requests.
 // Deadlines: a handshake within 10 s, some traffic every 150 s (we send
 // keep-alives every 90 s), writes that make no progress for 30 s.
 #pragma once
@@ -56,6 +60,8 @@ class PeerConnection {
     bool loop();
     bool handle(common::wire::Message& m);
     bool handle_request(const common::wire::Request& r);
+    void send_ext_handshake();
+    bool handle_extended(const common::wire::Extended& x);
     void fill_pipeline();
     void update_interest();
     void take_notes();
@@ -73,6 +79,8 @@ class PeerConnection {
     bool outgoing_;
     PeerKey key_ = 0;
     bool fast_ = false;
+    bool extended_ = false;              // both set the BEP 10 bit
+    std::uint8_t peer_ut_metadata_ = 0;  // its id for ut_metadata; 0: none
 
     common::wire::MessageDecoder decoder_;
     std::string out_;

@@ -280,6 +280,32 @@ std::string encode_metainfo(const Metainfo& m) {
     return bencode::encode(top);
 }
 
+Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
+                                    const std::vector<std::string>& trackers) {
+    // The top level is built around the info bytes as they are and parsed
+    // back, so the fetched dictionary goes through every check a .mtorrent
+    // file does; the bencode of `info` must stand alone for that.
+    bencode::Limits limits;
+    limits.max_string_length = kMaxMetainfoSize;
+    auto info = bencode::decode(info_bytes, limits);
+    if (!info)
+        return make_error(Errc::invalid_argument, "metainfo: info: " + info.error().message,
+                          info.error().offset);
+    if (!info->is_dict()) return field_error("info", "must be a dictionary");
+    bencode::Item::Dict top;
+    if (!trackers.empty()) {
+        bencode::Item::List tier;
+        for (const auto& url : trackers) {
+            if (url.empty()) return field_error("announce-list", "holds an empty tracker URL");
+            tier.emplace_back(url);
+        }
+        top["announce"] = trackers.front();
+        top["announce-list"] = bencode::Item::List{bencode::Item(std::move(tier))};
+    }
+    top["info"] = bencode::Item::Raw{std::string(info_bytes)};
+    return parse_metainfo(bencode::encode(top));
+}
+
 Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
                                    std::uint64_t piece_length, std::string pieces,
                                    const std::vector<std::string>& trackers,

@@ -106,6 +106,15 @@ Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
                                    const std::vector<std::string>& trackers,
                                    std::int64_t creation_date, std::string created_by);
 
+// Builds a metainfo around an info dictionary fetched from peers (BEP 9),
+// with `trackers` as announce (the first) and one announce-list tier (all of
+// them; none: neither key). The info bytes are kept verbatim, so info_hash is
+// their SHA-1. Errors: those of parse_metainfo() for the info dictionary
+// (e.g. "metainfo: info.pieces is missing"), and invalid_argument when
+// info_bytes is not one bencoded dictionary or a tracker URL is empty.
+Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
+                                    const std::vector<std::string>& trackers);
+
 // A file or path segment that is safe to create below a download folder:
 // non-empty, not "." or "..", and without '/' or NUL. (A segment without '/'
 // cannot be an absolute path.) `what` names it in the error message.

@@ -175,5 +175,55 @@ TEST(Metainfo, BencodeErrorsKeepTheirOffset) {
     EXPECT_EQ(m.error().offset, 11u);
 }
 
+TEST(Metainfo, FromFetchedInfoBytes) {
+    const std::string pieces(40, 'p');
+    // Keys another tool may add (private, source) stay in the info bytes.
+    const std::string info =
+        "d6:lengthi524293e4:name8:data.bin12:piece lengthi524288e6:pieces40:" + pieces +
+        "7:privatei1e6:source3:abce";
+    auto m = metainfo_from_info(info, {"http://a:1/announce", "udp://b:2"});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->info_bytes, info);
+    EXPECT_EQ(m->info_hash, InfoHash{Sha1::digest(info)});
+    EXPECT_EQ(m->name, "data.bin");
+    EXPECT_EQ(m->length, kPieceLength + 5);
+    EXPECT_TRUE(m->is_private);
+    EXPECT_EQ(encode_metainfo(*m),
+              "d8:announce19:http://a:1/announce13:announce-listll19:http://a:1/announce"
+              "9:udp://b:2ee4:info" +
+                  info + "e");
+
+    auto bare = metainfo_from_info(info, {});
+    ASSERT_TRUE(bare.ok()) << bare.error().message;
+    EXPECT_TRUE(bare->trackers().empty());
+    EXPECT_EQ(encode_metainfo(*bare), "d4:info" + info + "e");
+}
+
+TEST(Metainfo, FromFetchedInfoBytesErrors) {
+    const std::string pieces(40, 'p');
+    const std::string good =
+        "d6:lengthi524293e4:name8:data.bin12:piece lengthi524288e6:pieces40:" + pieces + "e";
+    struct Bad {
+        std::string info;
+        std::vector<std::string> trackers;
+        const char* message;
+    } cases[] = {
+        {"", {}, "metainfo: info: "},
+        {good + "x", {}, "metainfo: info: "},  // trailing bytes: not one value
+        {"li1ee", {}, "metainfo: info must be a dictionary"},
+        {"d4:name1:xe", {}, "metainfo: info.piece length is missing"},
+        {"d6:lengthi5e4:name2:..12:piece lengthi4e6:pieces40:" + pieces + "e",
+         {},
+         "metainfo: info.name '..' is a relative directory reference"},
+        {good, {"http://a:1/announce", ""}, "announce-list holds an empty tracker URL"},
+    };
+    for (const auto& c : cases) {
+        auto m = metainfo_from_info(c.info, c.trackers);
+        ASSERT_FALSE(m.ok()) << c.info;
+        EXPECT_EQ(m.error().code, Errc::invalid_argument) << m.error().message;
+        EXPECT_NE(m.error().message.find(c.message), std::string::npos) << m.error().message;
+    }
+}
+
 }  // namespace
 }  // namespace mt::common

@@ -1,0 +1,260 @@
+// The one-shot magnet command of bin/client:
+//   magnet <magnet-URI | info hash> <out.mtorrent> [--tracker URL]... [--peer IP:PORT]...
+//          [--timeout S] [--port P] [--bind IP] [--log FILE] [--force]
+// Announces to the trackers (the link's tr= and --tracker, one tier with
+// failover) as a leecher, fetches the info dictionary from the peers they
+// name (and x.pe= / --peer ones, tried first) with fetch_metadata(), and
+// writes a .mtorrent listing those trackers. Peers that sent bad metadata are
+// not asked again; while time is left, it announces again for more peers.
+// The listening socket (--bind:--port) only gives the trackers a true port:
+// nothing is served. On the way out it announces `stopped`.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "client/metadata_fetch.h"
+#include "client/oneshot.h"
+#include "client/torrent.h"
+#include "client/tracker_client.h"
+#include "common/clock.h"
+#include "common/file_util.h"
+#include "common/magnet.h"
+#include "common/metainfo.h"
+#include "common/net/socket.h"
+#include "common/tracker_url.h"
+#include "common/units.h"
+
+namespace mt::client {
+
+using common::cat;
+using common::mono_ms;
+
+namespace {
+
+struct MagnetArgs {
+    std::vector<std::string> positional;
+    std::vector<std::string> trackers;
+    std::vector<std::string> peers;
+    int timeout = 60;
+    int port = 0;
+    std::string bind = "0.0.0.0";
+    std::string log_file;
+    bool force = false;
+    std::string error;
+};
+
+MagnetArgs parse(const std::vector<std::string>& args) {
+    MagnetArgs m;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> const std::string* {
+            if (i + 1 == args.size()) {
+                m.error = a + " needs a value";
+                return nullptr;
+            }
+            return &args[++i];
+        };
+        auto number = [&](int lo, int hi, int& out) {
+            const std::string* v = value();
+            if (!v) return false;
+            const int n = std::atoi(v->c_str());
+            if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || n < lo ||
+                n > hi)
+                return m.error = "invalid value for " + a, false;
+            out = n;
+            return true;
+        };
+        if (a == "--tracker" || a == "-t" || a == "--peer" || a == "--bind" || a == "--log") {
+            const std::string* v = value();
+            if (!v) return m;
+            if (a == "--peer") {
+                m.peers.push_back(*v);
+            } else if (a == "--bind") {
+                m.bind = *v;
+            } else if (a == "--log") {
+                m.log_file = *v;
+            } else {
+                m.trackers.push_back(*v);
+            }
+        } else if (a == "--timeout") {
+            if (!number(1, 1 << 20, m.timeout)) return m;
+        } else if (a == "--port") {
+            if (!number(0, 65535, m.port)) return m;
+        } else if (a == "--force") {
+            m.force = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            m.error = "unknown option " + a;
+            return m;
+        } else {
+            m.positional.push_back(a);
+        }
+    }
+    return m;
+}
+
+int usage_error(const std::string& why) {
+    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    return 2;
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& v) {
+    if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+}
+
+bool contains(const std::vector<common::PeerAddress>& list, const common::PeerAddress& p) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const auto& q) { return q.ip == p.ip && q.port == p.port; });
+}
+
+}  // namespace
+
+int run_magnet(const std::vector<std::string>& args) {
+    auto a = parse(args);
+    if (!a.error.empty()) return usage_error(a.error);
+    if (a.positional.size() != 2)
+        return usage_error("magnet takes a magnet link (or info hash) and an output path");
+    auto link = common::parse_magnet_or_hash(a.positional[0]);
+    if (!link) return usage_error(link.error().message);
+    const std::string& out = a.positional[1];
+
+    std::vector<std::string> trackers;
+    for (const auto& t : link->trackers)
+        add_unique(trackers, t);
+    for (const auto& t : a.trackers)
+        add_unique(trackers, t);
+    for (const auto& t : trackers)
+        if (auto u = common::parse_tracker_url(t); !u) return usage_error(u.error().message);
+    std::vector<common::PeerAddress> direct;  // the link's x.pe, then --peer
+    std::vector<std::string> peer_texts = link->peers;
+    peer_texts.insert(peer_texts.end(), a.peers.begin(), a.peers.end());
+    for (const auto& text : peer_texts) {
+        auto ep = common::parse_endpoint(text);
+        auto sa = ep ? common::resolve(*ep) : common::Result<sockaddr_in>(ep.error());
+        if (!sa) return usage_error("peer '" + text + "': " + sa.error().message);
+        common::PeerAddress p{ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), std::nullopt};
+        if (!contains(direct, p)) direct.push_back(p);
+    }
+    if (trackers.empty() && direct.empty())
+        return usage_error("magnet needs a tracker (tr= in the link or --tracker URL) or a peer");
+
+    auto log = a.log_file.empty()
+                   ? std::make_unique<common::Logger>(common::Fd())
+                   : std::make_unique<common::Logger>(a.log_file, common::LogLevel::info);
+    auto listener = common::tcp_listen({a.bind, static_cast<std::uint16_t>(a.port)}, 16);
+    if (!listener) {
+        std::cerr << "client: " << listener.error().message << "\n";
+        return 1;
+    }
+    auto port = common::local_port(listener->get());
+    if (!port) {
+        std::cerr << "client: " << port.error().message << "\n";
+        return 1;
+    }
+
+    const common::InfoHash& ih = link->info_hash;
+    const common::PeerId peer_id = make_peer_id();
+    TrackerClient tc(trackers, 2000, *log);
+    common::AnnounceRequest req;
+    req.info_hash = ih;
+    req.peer_id = peer_id;
+    req.port = *port;
+    req.left = 1;  // unknown; not 0, which would make us a seeder that is sent no seeders
+    req.event = common::AnnounceEvent::started;
+    req.numwant = 80;
+
+    const std::int64_t start = mono_ms();
+    const std::int64_t deadline = start + std::int64_t{a.timeout} * 1000;
+    std::vector<common::PeerAddress> bad;  // sent bad metadata: never asked again
+    std::string last_problem = "no peers yet";
+    bool announced = false;
+    std::optional<std::string> info;
+    MetadataFetchReport report;
+    MetadataFetchOptions fo;
+    fo.listen_port = *port;
+    while (!info && mono_ms() < deadline) {
+        std::vector<common::PeerAddress> peers;
+        for (const auto& p : direct)
+            if (!contains(bad, p)) peers.push_back(p);
+        if (tc.size() > 0) {
+            auto r = tc.announce(req);
+            if (r && r->failure_reason.empty()) {
+                announced = true;
+                req.event = common::AnnounceEvent::none;
+                for (const auto& p : r->peers)
+                    if (!contains(bad, p) && !contains(peers, p)) peers.push_back(p);
+                if (peers.empty()) last_problem = "the trackers know no peer for it";
+            } else {
+                last_problem = r ? "tracker refused: " + r->failure_reason
+                                 : "every tracker failed: " + r.error().message;
+            }
+        }
+        if (!peers.empty()) {
+            const auto left = static_cast<int>(deadline - mono_ms());
+            auto got = fetch_metadata(ih, peers, peer_id, std::max(left, 0), *log, fo, &report);
+            if (got) {
+                info = std::move(got).value();
+                break;
+            }
+            for (const auto& p : peers)
+                if (std::find(report.bad.begin(), report.bad.end(), peer_address_string(p)) !=
+                    report.bad.end())
+                    bad.push_back(p);
+            last_problem = got.error().message;
+        }
+        const std::int64_t pause = std::min<std::int64_t>(1000, deadline - mono_ms());
+        if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
+    }
+    if (announced) {
+        req.event = common::AnnounceEvent::stopped;
+        (void)tc.announce(req);
+    }
+    if (!info) {
+        std::cerr << "client: no metadata for " << ih.hex() << " within " << a.timeout
+                  << " s: " << last_problem;
+        if (!bad.empty()) {
+            std::cerr << "; rejected bad metadata from";
+            for (const auto& p : bad)
+                std::cerr << " " << peer_address_string(p);
+        }
+        std::cerr << "\n";
+        return 1;
+    }
+    const double secs = static_cast<double>(mono_ms() - start) / 1000.0;
+    auto meta = common::metainfo_from_info(*info, trackers);
+    if (!meta) {
+        std::cerr << "client: the metadata from " << report.source
+                  << " matches the info hash but is not usable: " << meta.error().message << "\n";
+        return 1;
+    }
+    if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*meta), a.force,
+                                               /*durable=*/false);
+        !s) {
+        std::cerr << "client: magnet failed: " << s.error().message << "\n";
+        return 1;
+    }
+    std::printf(
+        "wrote %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
+        "  info_hash: %s\n  metadata:  %zu bytes from %s in %.3f s\n",
+        out.c_str(), meta->name.c_str(), static_cast<unsigned long long>(meta->length),
+        common::human_bytes(meta->length).c_str(), meta->piece_count(),
+        common::human_bytes(meta->piece_length).c_str(), meta->info_hash.hex().c_str(),
+        info->size(), report.source.c_str(), secs);
+    for (const auto& t : trackers)
+        std::printf("  tracker:   %s\n", t.c_str());
+    if (!bad.empty() || !report.bad.empty()) {
+        std::printf("  rejected bad metadata from:");
+        for (const auto& p : bad)
+            std::printf(" %s", peer_address_string(p).c_str());
+        for (const auto& p : report.bad)
+            std::printf(" %s", p.c_str());
+        std::printf("\n");
+    }
+    return 0;
+}
+
+}  // namespace mt::client
