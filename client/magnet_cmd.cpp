@@ -157,73 +157,21 @@ int run_magnet(const std::vector<std::string>& args) {
     }
 
     const common::InfoHash& ih = link->info_hash;
-    const common::PeerId peer_id = make_peer_id();
-    TrackerClient tc(trackers, 2000, *log);
-    common::AnnounceRequest req;
+    SwarmMetadataRequest req;
     req.info_hash = ih;
-    req.peer_id = peer_id;
-    req.port = *port;
-    req.left = 1;  // unknown; not 0, which would make us a seeder that is sent no seeders
-    req.event = common::AnnounceEvent::started;
-    req.numwant = 80;
-
+    req.trackers = trackers;
+    req.direct = direct;
+    req.peer_id = make_peer_id();
+    req.listen_port = *port;
+    req.timeout_ms = a.timeout * 1000;
     const std::int64_t start = mono_ms();
-    const std::int64_t deadline = start + std::int64_t{a.timeout} * 1000;
-    std::vector<common::PeerAddress> bad;  // sent bad metadata: never asked again
-    std::string last_problem = "no peers yet";
-    bool announced = false;
-    std::optional<std::string> info;
-    MetadataFetchReport report;
-    MetadataFetchOptions fo;
-    fo.listen_port = *port;
-    while (!info && mono_ms() < deadline) {
-        std::vector<common::PeerAddress> peers;
-        for (const auto& p : direct)
-            if (!contains(bad, p)) peers.push_back(p);
-        if (tc.size() > 0) {
-            auto r = tc.announce(req);
-            if (r && r->failure_reason.empty()) {
-                announced = true;
-                req.event = common::AnnounceEvent::none;
-                for (const auto& p : r->peers)
-                    if (!contains(bad, p) && !contains(peers, p)) peers.push_back(p);
-                if (peers.empty()) last_problem = "the trackers know no peer for it";
-            } else {
-                last_problem = r ? "tracker refused: " + r->failure_reason
-                                 : "every tracker failed: " + r.error().message;
-            }
-        }
-        if (!peers.empty()) {
-            const auto left = static_cast<int>(deadline - mono_ms());
-            auto got = fetch_metadata(ih, peers, peer_id, std::max(left, 0), *log, fo, &report);
-            if (got) {
-                info = std::move(got).value();
-                break;
-            }
-            for (const auto& p : peers)
-                if (std::find(report.bad.begin(), report.bad.end(), peer_address_string(p)) !=
-                    report.bad.end())
-                    bad.push_back(p);
-            last_problem = got.error().message;
-        }
-        const std::int64_t pause = std::min<std::int64_t>(1000, deadline - mono_ms());
-        if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
-    }
-    if (announced) {
-        req.event = common::AnnounceEvent::stopped;
-        (void)tc.announce(req);
-    }
-    if (!info) {
-        std::cerr << "client: no metadata for " << ih.hex() << " within " << a.timeout
-                  << " s: " << last_problem;
-        if (!bad.empty()) {
-            std::cerr << "; rejected bad metadata from";
-            for (const auto& p : bad)
-                std::cerr << " " << peer_address_string(p);
-        }
-        std::cerr << "\n";
+    auto got = fetch_metadata_from_swarm(req, *log);
+    if (!got) {
+        std::cerr << "client: " << got.error().message << "\n";
         return 1;
     }
+    const std::optional<std::string> info = std::move(got->info);
+    const SwarmMetadataResult& report = *got;
     const double secs = static_cast<double>(mono_ms() - start) / 1000.0;
     auto meta = common::metainfo_from_info(*info, trackers);
     if (!meta) {
@@ -246,10 +194,8 @@ int run_magnet(const std::vector<std::string>& args) {
         info->size(), report.source.c_str(), secs);
     for (const auto& t : trackers)
         std::printf("  tracker:   %s\n", t.c_str());
-    if (!bad.empty() || !report.bad.empty()) {
+    if (!report.bad.empty()) {
         std::printf("  rejected bad metadata from:");
-        for (const auto& p : bad)
-            std::printf(" %s", peer_address_string(p).c_str());
         for (const auto& p : report.bad)
             std::printf(" %s", p.c_str());
         std::printf("\n");

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "client/tracker_client.h"
 #include "common/clock.h"
 #include "common/net/fd.h"
 #include "common/net/socket.h"
@@ -431,6 +433,91 @@ common::Result<std::string> fetch_metadata(const common::InfoHash& info_hash,
             cat(what, ": timed out after ", timeout_ms / 1000.0, " s (", summary(results), ")"));
     return common::make_error(common::Errc::not_found,
                               cat(what, ": no peer sent it (", summary(results), ")"));
+}
+
+common::Result<SwarmMetadataResult> fetch_metadata_from_swarm(const SwarmMetadataRequest& in,
+                                                              common::Logger& log) {
+    auto contains = [](const std::vector<common::PeerAddress>& v, const common::PeerAddress& p) {
+        return std::any_of(v.begin(), v.end(),
+                           [&](const auto& q) { return q.ip == p.ip && q.port == p.port; });
+    };
+    TrackerClient tc(in.trackers, in.tracker_timeout_ms, log);
+    common::AnnounceRequest req;
+    req.info_hash = in.info_hash;
+    req.peer_id = in.peer_id;
+    req.port = in.listen_port;
+    req.left = 1;  // unknown; not 0, which would make us a seeder that is sent no seeders
+    req.event = common::AnnounceEvent::started;
+    req.numwant = 80;
+
+    const std::int64_t deadline = mono_ms() + in.timeout_ms;
+    std::vector<common::PeerAddress> bad;  // sent bad metadata: never asked again
+    std::vector<std::string> bad_names;
+    std::string last_problem = "no peers yet";
+    bool announced = false;
+    std::optional<SwarmMetadataResult> out;
+    MetadataFetchOptions fo;
+    fo.listen_port = in.listen_port;
+    fo.cancel = in.cancel;
+    auto cancelled = [&] { return in.cancel && in.cancel->load(); };
+    while (!out && !cancelled() && mono_ms() < deadline) {
+        std::vector<common::PeerAddress> peers;
+        for (const auto& p : in.direct)
+            if (!contains(bad, p)) peers.push_back(p);
+        if (tc.size() > 0) {
+            auto r = tc.announce(req);
+            if (r && r->failure_reason.empty()) {
+                announced = true;
+                req.event = common::AnnounceEvent::none;
+                for (const auto& p : r->peers)
+                    if (!contains(bad, p) && !contains(peers, p)) peers.push_back(p);
+                if (peers.empty()) {
+                    // Nobody to ask, and nobody is likely to turn up in the
+                    // next seconds: say so now rather than at the deadline.
+                    last_problem = "the trackers know no peer for it";
+                    break;
+                }
+            } else {
+                last_problem = r ? "tracker refused: " + r->failure_reason
+                                 : "every tracker failed: " + r.error().message;
+            }
+        }
+        if (!peers.empty()) {
+            MetadataFetchReport report;
+            const auto left = static_cast<int>(deadline - mono_ms());
+            auto got = fetch_metadata(in.info_hash, peers, in.peer_id, std::max(left, 0), log, fo,
+                                      &report);
+            for (const auto& p : peers)
+                if (std::find(report.bad.begin(), report.bad.end(), peer_address_string(p)) !=
+                    report.bad.end()) {
+                    bad.push_back(p);
+                    bad_names.push_back(peer_address_string(p));
+                }
+            if (got) {
+                out = SwarmMetadataResult{std::move(got).value(), report.source, bad_names};
+                break;
+            }
+            last_problem = got.error().message;
+        }
+        // Pause a second before asking the trackers again (bounded by the deadline).
+        for (int i = 0; i < 10 && !cancelled() && mono_ms() < deadline; ++i)
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(std::clamp<std::int64_t>(deadline - mono_ms(), 1, 100)));
+    }
+    if (announced) {
+        req.event = common::AnnounceEvent::stopped;
+        (void)tc.announce(req);
+    }
+    if (out) return std::move(*out);
+    if (cancelled()) return common::make_error(common::Errc::closed, "cancelled");
+    std::string msg = "no metadata for " + in.info_hash.hex() + " within " +
+                      std::to_string(in.timeout_ms / 1000) + " s: " + last_problem;
+    if (!bad_names.empty()) {
+        msg += "; rejected bad metadata from";
+        for (const auto& b : bad_names)
+            msg += " " + b;
+    }
+    return common::make_error(common::Errc::not_found, msg);
 }
 
 }  // namespace mt::client

@@ -66,6 +66,35 @@ common::Result<std::string> fetch_metadata(const common::InfoHash& info_hash,
                                            const MetadataFetchOptions& options = {},
                                            MetadataFetchReport* report = nullptr);
 
+// The whole job for a magnet link or an info_hash no tracker holds a
+// .mtorrent for: announce to the trackers (one tier, failover; as a leecher
+// with left=1, since the size is unknown), ask the peers they name (the
+// `direct` ones first) with fetch_metadata(), never ask again a peer that
+// sent bad metadata, announce again for more peers while time is left (once
+// a second at most), and announce `stopped` at the end. When the first
+// answering announce names no peer at all (and there are no direct ones), it
+// gives up at once.
+struct SwarmMetadataRequest {
+    common::InfoHash info_hash;
+    std::vector<std::string> trackers;        // announce URLs (may be empty)
+    std::vector<common::PeerAddress> direct;  // peers to try first
+    common::PeerId peer_id;
+    std::uint16_t listen_port = 0;  // told to the trackers and the peers
+    int timeout_ms = 30000;
+    int tracker_timeout_ms = 2000;
+    const std::atomic<bool>* cancel = nullptr;  // set to true: give up soon
+};
+struct SwarmMetadataResult {
+    std::string info;              // the info dictionary's bytes
+    std::string source;            // "ip:port" it came from
+    std::vector<std::string> bad;  // "ip:port" that sent bad metadata
+};
+// Errors: not_found / timeout with a message saying what went wrong ("no
+// metadata for <hash> within N s: the trackers know no peer for it; rejected
+// bad metadata from ..."), closed when cancelled.
+common::Result<SwarmMetadataResult> fetch_metadata_from_swarm(const SwarmMetadataRequest& req,
+                                                              common::Logger& log);
+
 // "1.2.3.4:5678" for an address from a tracker (IPv4, host order).
 std::string peer_address_string(const common::PeerAddress& p);
 

@@ -3,10 +3,12 @@
 #include <algorithm>
 
 #include "client/command.h"
+#include "client/metadata_fetch.h"
 #include "common/hex.h"
 
 namespace mt::client {
 
+using common::cat;
 using common::Errc;
 using common::make_error;
 
@@ -29,15 +31,48 @@ common::Result<common::Metainfo> from_trackers(const common::InfoHash& ih, Track
     return m;
 }
 
+// The trackers first; when they have nothing, the swarm.
+common::Result<common::Metainfo> from_trackers_or_swarm(const common::InfoHash& ih,
+                                                        TrackerQuery& trackers,
+                                                        const SwarmFallback* swarm) {
+    auto m = from_trackers(ih, trackers);
+    // Only when the trackers answered that they have none: unreachable
+    // trackers would not name any peer either.
+    if (m || !swarm || !swarm->log || m.error().code != Errc::not_found) return m;
+    swarm->log->info(cat("no tracker has the metainfo of ", ih.hex(), " (", m.error().message,
+                         "); asking its peers (ut_metadata)"));
+    SwarmMetadataRequest req;
+    req.info_hash = ih;
+    req.trackers = swarm->trackers;
+    req.peer_id = swarm->peer_id;
+    req.listen_port = swarm->listen_port;
+    req.timeout_ms = swarm->timeout_ms;
+    req.cancel = swarm->cancel;
+    auto got = fetch_metadata_from_swarm(req, *swarm->log);
+    if (!got) {
+        if (got.error().code == Errc::closed) return got.error();
+        return make_error(Errc::not_found,
+                          m.error().message + "; from the peers: " + got.error().message);
+    }
+    auto meta = common::metainfo_from_info(got->info, swarm->trackers);
+    if (!meta)
+        return make_error(Errc::parse_error, "the metadata from " + got->source +
+                                                 " is not usable: " + meta.error().message);
+    if (meta->multi_file())
+        return make_error(Errc::unsupported,
+                          meta->name + " is a folder; downloading folders is not supported yet");
+    swarm->log->info(cat("metainfo of ", ih.hex(), " (", meta->name, ") from peer ", got->source));
+    return meta;
+}
+
 }  // namespace
 
-common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers) {
+common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
+                                                 const SwarmFallback* swarm) {
     if (looks_like_info_hash(query)) {
         auto raw = common::from_hex(query);
         if (!raw) return raw.error();
-        // The ut_metadata fallback goes here: when this fails with not_found
-        // or a transport error, ask the swarm's peers.
-        return from_trackers(common::InfoHash::from_bytes(*raw), trackers);
+        return from_trackers_or_swarm(common::InfoHash::from_bytes(*raw), trackers, swarm);
     }
     auto hits = trackers.search(query);
     if (!hits) return hits.error();
@@ -49,8 +84,7 @@ common::Result<common::Metainfo> lookup_metainfo(std::string_view query, Tracker
                                                "' (try search)");
     std::stable_sort(exact.begin(), exact.end(),
                      [](const SearchHit& a, const SearchHit& b) { return a.seeders > b.seeders; });
-    // The ut_metadata fallback also fits here, with exact[0].info_hash.
-    return from_trackers(exact[0].info_hash, trackers);
+    return from_trackers_or_swarm(exact[0].info_hash, trackers, swarm);
 }
 
 }  // namespace mt::client

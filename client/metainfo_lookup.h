@@ -3,7 +3,10 @@
 // does not have.
 #pragma once
 
+#include <atomic>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "client/tracker_query.h"
 #include "common/metainfo.h"
@@ -24,11 +27,20 @@ namespace mt::client {
 // multi-file torrent, and the transport error (timeout, refused, io_error)
 // when no tracker answered (TRACKERS_UNREACHABLE).
 //
-// Peer fallback: BEP 9 ut_metadata (client/metadata_fetch.h, written
-// separately) plugs in inside this function, where the trackers have answered
-// not_found or not at all: with the info_hash (given, or from the search hit)
-// it announces to the trackers for peers and asks them for the info
-// dictionary. This signature stays as it is; only the body grows.
-common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers);
+// Peer fallback (`swarm` given): when the trackers answer that they have no
+// metainfo for the info_hash (given, or from the search hit), the swarm is
+// asked: an announce for peers, then BEP 9 ut_metadata from them
+// (client/metadata_fetch.h); the info dictionary must hash to the info_hash,
+// and the metainfo built around it lists `swarm->trackers`.
+struct SwarmFallback {
+    std::vector<std::string> trackers;  // announce URLs
+    common::PeerId peer_id;
+    std::uint16_t listen_port = 0;
+    int timeout_ms = 20000;
+    const std::atomic<bool>* cancel = nullptr;
+    common::Logger* log = nullptr;
+};
+common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
+                                                 const SwarmFallback* swarm = nullptr);
 
 }  // namespace mt::client

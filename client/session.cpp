@@ -425,7 +425,13 @@ void Session::retry_publishing() {
 
 void Session::run_lookup(SavedLookup saved) {
     if (stopping_) return;
-    auto m = lookup_metainfo(saved.query, query_);
+    SwarmFallback swarm;
+    swarm.trackers = tracker_urls();
+    swarm.peer_id = peer_id_;
+    swarm.listen_port = port_;
+    swarm.cancel = &stopping_;
+    swarm.log = &log_;
+    auto m = lookup_metainfo(saved.query, query_, &swarm);
     std::shared_ptr<Lookup> l;
     {
         std::lock_guard<std::mutex> lock(mu_);

@@ -431,6 +431,44 @@ def two_clients(suite):
     print("  two_clients: alice saw %s peer(s) of bob before the remove" % peers.value, flush=True)
 
 
+def get_by_info_hash_from_peers(suite):
+    """A file no tracker holds the metainfo of (made with `client create`,
+    never published) is seeded by a one-shot seeder; `get <info_hash>` on the
+    prompt finds the metainfo through the swarm (BEP 9 ut_metadata from the
+    seeder) and downloads the file."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    b = Client(suite, "bob", t1, t2)
+    work = os.path.join(suite.work, "unpublished")
+    os.makedirs(work)
+    src = write_random(os.path.join(work, "secret-plans.pdf"), 3 * MIB + 7)
+    tor = os.path.join(work, "plans.mtorrent")
+    binary = os.path.join(BIN, "client")
+    r = subprocess.run([binary, "create", src, tor, "--tracker", t1.url("/announce"), "--tracker",
+                        t2.url("/announce")], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise AssertionError("create: %s" % r.stderr)
+    ih = info_hash_of(tor)
+    seeder = subprocess.Popen([binary, "seed", tor, src, "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        if not wait_until(both(lambda i: scrape((t1, t2)[i], ih)[0] == 1), 10, 0.05):
+            raise AssertionError("the seeder is not listed")
+        r = b.expect("get %s ." % ih)
+        dest = os.path.join(b.dir, "secret-plans.pdf")
+        if not wait_until(lambda: os.path.exists(dest) and any("[S] " in x and "100.0%" in x for x in b.transfers()),
+                          30, 0.1):
+            raise AssertionError("download by info_hash did not finish: %r; log %r" % (
+                b.transfers(), b.logtext()[-800:]))
+        if sha1_file(dest) != sha1_file(src):
+            raise AssertionError("the copy differs")
+        if "(ut_metadata)" not in b.logtext() or "from peer" not in b.logtext():
+            raise AssertionError("the log does not say the metainfo came from a peer: %r" % b.logtext()[-800:])
+        if b.quit() != 0:
+            raise AssertionError("bob's quit failed")
+    finally:
+        stop_process(seeder, signal.SIGTERM, 10)
+
+
 def watched_folder(suite):
     """A watched folder gains a file, one changes, one is deleted: the
     trackers' search shows each within 5 s."""
@@ -635,8 +673,8 @@ def bad_startup(suite):
 def main():
     suite = Suite()
     started = time.time()
-    cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, watched_folder, kill9_resume,
-             persistence, trackers_come_back, bad_startup]
+    cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
+             watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup]
     only = sys.argv[1:]
     try:
         for fn in cases:
