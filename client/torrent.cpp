@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "client/peer_connection.h"
@@ -71,8 +72,13 @@ common::Status Torrent::start() {
             verified = r->verified;
             restored = true;
         } else if (r.error().code != common::Errc::not_found) {
-            log_.warn(
-                cat("resume state not used (", r.error().message, "); checking the file instead"));
+            // Damaged or foreign: set aside (kept for a look), never trusted.
+            const std::string aside =
+                opt_.resume_path + ".corrupt-" + std::to_string(common::wall_ms() / 1000);
+            const bool moved = ::rename(opt_.resume_path.c_str(), aside.c_str()) == 0;
+            log_.warn(cat("resume state not used (", r.error().message, ")",
+                          moved ? "; set aside as " + aside : std::string(),
+                          "; checking the file instead"));
             opt_.verify_existing = true;
         }
     }

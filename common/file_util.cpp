@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "common/net/fd.h"
@@ -42,7 +43,11 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
     const auto slash = path.rfind('/');
     const std::string dir =
         slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    // pid and a process-wide counter: two threads writing the same path at
+    // once each get their own temporary (the last rename wins, whole).
+    static std::atomic<unsigned> counter{0};
+    const std::string tmp =
+        path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
     {
         Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
         if (!fd.valid()) return errno_error("cannot create " + tmp, errno);

@@ -698,6 +698,30 @@ def silent_handshaked_peers_evicted(suite):
             c.close()
 
 
+def corrupt_resume_set_aside(suite):
+    """A damaged .mtresume beside the destination is reported, renamed aside
+    (.corrupt-<time>) and not trusted: the file is checked and completed."""
+    sw = Swarm(suite, "badresume", 2 * MIB)
+    procs = []
+    try:
+        procs.append(sw.seed())
+        sw.wait_seeders(1)
+        dest = os.path.join(suite.work, "badresume-get.out")
+        with open(dest + ".mtresume", "wb") as f:
+            f.write(b"MTRESUM1" + os.urandom(60))
+        g = Proc(suite, "badresume-get", ["get", sw.torrent, dest, "--timeout", "30"])
+        g.dest = dest
+        procs.append(g)
+        sw.check_get(g, 30)
+        aside = [n for n in os.listdir(suite.work) if n.startswith("badresume-get.out.mtresume.corrupt-")]
+        if not aside:
+            raise AssertionError("the damaged resume file was not set aside: %s" % os.listdir(suite.work))
+        if "set aside as" not in g.logtext():
+            raise AssertionError("the log does not report it: %r" % g.logtext()[-500:])
+    finally:
+        stop_all(procs)
+
+
 def bad_input(suite):
     sw = Swarm(suite, "badin", 1 * MIB)
     missing = os.path.join(sw.dir, "missing.mtorrent")
@@ -723,7 +747,8 @@ def main():
     started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
-             endgame_cancels, rate_limits, silent_handshaked_peers_evicted, bad_input]
+             endgame_cancels, rate_limits, silent_handshaked_peers_evicted,
+             corrupt_resume_set_aside, bad_input]
     only = sys.argv[1:]
     try:
         for fn in cases:
