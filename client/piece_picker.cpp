@@ -48,6 +48,7 @@ void PiecePicker::set_have(PieceIndex piece) {
     if (piece >= have_.size() || have_[piece]) return;
     have_[piece] = true;
     ++have_count_;
+    single_source_.erase(piece);
     bytes_left_ -= piece_size(piece);
     for (auto& [key, p] : peers_) {
         if (!p.seed && p.has[piece]) --p.wanted;
@@ -83,6 +84,7 @@ std::vector<PeerKey> PiecePicker::piece_failed(PieceIndex piece) {
     partial_.erase(it);
     std::sort(contributors.begin(), contributors.end());
     contributors.erase(std::unique(contributors.begin(), contributors.end()), contributors.end());
+    if (contributors.size() > 1) single_source_.insert(piece);
     return contributors;
 }
 
@@ -159,10 +161,20 @@ void PiecePicker::peer_has_all(PeerKey peer) {
     ++seeds_;
 }
 
+bool PiecePicker::may_take(PeerKey peer, PieceIndex piece, Partial& part) const {
+    return single_source_.count(piece) == 0 || !part.owner || *part.owner == peer;
+}
+
+void PiecePicker::drop_ownership(PeerKey peer) {
+    for (auto& [piece, part] : partial_)
+        if (part.owner == peer) part.owner.reset();
+}
+
 void PiecePicker::peer_gone(PeerKey peer) {
     auto it = peers_.find(peer);
     if (it == peers_.end()) return;
     (void)requests_timed_out(peer);
+    drop_ownership(peer);
     forget_availability(it->second);
     peers_.erase(it);
 }
@@ -189,6 +201,7 @@ void PiecePicker::take(PeerKey peer, Peer& p, PieceIndex piece, Partial& part, s
     if (s.requested_by.empty()) ++part.requested;
     s.requested_by.push_back(peer);
     ++p.outstanding;
+    if (!part.owner && single_source_.count(piece)) part.owner = peer;
     const std::uint32_t offset = i * kBlockSize;
     out.push_back(Block{piece, offset, std::min(kBlockSize, piece_size(piece) - offset)});
 }
@@ -223,8 +236,8 @@ void PiecePicker::pick_endgame(PeerKey peer, Peer& p, std::size_t max_blocks,
     // (requesters, piece, block): the least duplicated blocks go first; the
     // shuffle spreads peers in endgame over different blocks.
     std::vector<std::tuple<std::size_t, PieceIndex, std::uint32_t>> candidates;
-    for (const auto& [piece, part] : partial_) {
-        if (!peer_has_piece(p, piece)) continue;
+    for (auto& [piece, part] : partial_) {
+        if (!peer_has_piece(p, piece) || !may_take(peer, piece, part)) continue;
         for (std::uint32_t i = 0; i < part.blocks.size(); ++i) {
             const BlockState& s = part.blocks[i];
             if (s.received || s.requested_by.size() >= config_.max_requests_per_block) continue;
@@ -254,8 +267,9 @@ std::vector<Block> PiecePicker::pick(PeerKey peer, std::size_t max_blocks) {
     // 1. Strict priority: free blocks of started pieces, the pieces with the
     //    fewest free blocks first (they are the closest to being downloaded).
     std::vector<std::pair<std::size_t, PieceIndex>> started;
-    for (const auto& [piece, part] : partial_) {
-        if (part.free() != 0 && peer_has_piece(p, piece)) started.emplace_back(part.free(), piece);
+    for (auto& [piece, part] : partial_) {
+        if (part.free() != 0 && peer_has_piece(p, piece) && may_take(peer, piece, part))
+            started.emplace_back(part.free(), piece);
     }
     std::sort(started.begin(), started.end());
     for (const auto& [nfree, piece] : started) {
@@ -311,6 +325,7 @@ void PiecePicker::request_failed(PeerKey peer, const Block& block) {
 
 std::vector<Block> PiecePicker::requests_timed_out(PeerKey peer) {
     std::vector<Block> released;
+    drop_ownership(peer);  // a slow owner of a single-source piece hands it on
     auto pit = peers_.find(peer);
     if (pit == peers_.end() || pit->second.outstanding == 0) return released;
     for (auto it = partial_.begin(); it != partial_.end();) {

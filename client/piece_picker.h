@@ -29,7 +29,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -71,7 +73,11 @@ class PiecePicker {
     void piece_verified(PieceIndex piece);
     // Hash mismatch: every block of `piece` is missing again. Returns the
     // distinct peers that delivered blocks of it (ascending), so the caller can
-    // count strikes against them.
+    // count strikes against them. When several peers had sent blocks, the
+    // piece's next download comes from one peer only (the first to be given
+    // any of it; another once that one goes or times out), so that attempt
+    // either verifies or names its sender: a bad peer cannot hide behind good
+    // ones attempt after attempt.
     std::vector<PeerKey> piece_failed(PieceIndex piece);
 
     // ---- Availability ------------------------------------------------------
@@ -140,6 +146,7 @@ class PiecePicker {
         std::vector<BlockState> blocks;
         std::size_t requested = 0;  // blocks not received with at least one requester
         std::size_t received = 0;
+        std::optional<PeerKey> owner;  // single-source pieces: the one peer asked for it
         std::size_t free() const { return blocks.size() - requested - received; }
     };
     struct Peer {
@@ -174,6 +181,11 @@ class PiecePicker {
     std::size_t seeds_ = 0;
     std::unordered_map<PeerKey, Peer> peers_;
     std::map<PieceIndex, Partial> partial_;  // ordered: started pieces in index order
+    std::set<PieceIndex> single_source_;     // failed with several senders: one peer next
+    // Whether `peer` may be asked for blocks of `piece` (single-source rule);
+    // claims the piece for it when nobody owns it.
+    bool may_take(PeerKey peer, PieceIndex piece, Partial& part) const;
+    void drop_ownership(PeerKey peer);
     std::mt19937_64 rng_;
 };
 

@@ -376,3 +376,60 @@ TEST(PiecePicker, SimulatedSwarmCompletes) {
 
 }  // namespace
 }  // namespace mt::client
+
+namespace mt::client {
+namespace {
+
+// A piece that failed with blocks from two peers comes next from one peer
+// only: the first one given any of it gets all of it, the other gets none of
+// it (even in endgame); when the owner goes, another peer may take it.
+TEST(PiecePicker, FailedPieceWithSeveralSendersComesNextFromOnePeer) {
+    PiecePicker p = setup("0", {"1", "1"}, rarest());
+    // Blocks 0-1 from peer 0, 2-3 from peer 1; the piece fails.
+    auto a = p.pick(0, 2);
+    auto b = p.pick(1, 2);
+    ASSERT_EQ(a.size(), 2u);
+    ASSERT_EQ(b.size(), 2u);
+    for (const auto& x : a)
+        p.block_received(0, x);
+    for (const auto& x : b)
+        p.block_received(1, x);
+    ASSERT_TRUE(p.piece_downloaded(0));
+    EXPECT_EQ(p.piece_failed(0), (std::vector<PeerKey>{0, 1}));
+    // Peer 1 asks first: it owns the retry.
+    EXPECT_EQ(p.pick(1, 1).size(), 1u);
+    EXPECT_TRUE(p.pick(0, 8).empty());  // not even endgame duplicates
+    EXPECT_EQ(p.pick(1, 8).size(), 3u);
+    EXPECT_TRUE(p.pick(0, 8).empty());
+    // Peer 1 disconnects: peer 0 may take the piece now.
+    p.peer_gone(1);
+    EXPECT_EQ(p.pick(0, 8).size(), 4u);
+}
+
+TEST(PiecePicker, SingleSenderFailureKeepsNormalSharing) {
+    PiecePicker p = setup("0", {"1", "1"}, rarest());
+    for (const auto& x : p.pick(0, 8))
+        p.block_received(0, x);
+    EXPECT_EQ(p.piece_failed(0), (std::vector<PeerKey>{0}));
+    // One sender: the caller strikes it; the retry may be shared as usual.
+    EXPECT_EQ(p.pick(0, 2).size(), 2u);
+    EXPECT_EQ(p.pick(1, 2).size(), 2u);
+}
+
+TEST(PiecePicker, SlowOwnerOfASingleSourcePieceHandsItOn) {
+    PiecePicker p = setup("0", {"1", "1"}, rarest());
+    auto a = p.pick(0, 2);
+    auto b = p.pick(1, 2);
+    for (const auto& x : a)
+        p.block_received(0, x);
+    for (const auto& x : b)
+        p.block_received(1, x);
+    p.piece_failed(0);
+    EXPECT_EQ(p.pick(0, 1).size(), 1u);  // peer 0 owns the retry
+    EXPECT_TRUE(p.pick(1, 8).empty());
+    p.requests_timed_out(0);  // too slow
+    EXPECT_EQ(p.pick(1, 8).size(), 4u);
+}
+
+}  // namespace
+}  // namespace mt::client
