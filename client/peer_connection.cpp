@@ -228,12 +228,20 @@ void PeerConnection::take_notes() {
         cancels.swap(note_cancels_);
         choke = std::exchange(note_choke_, std::nullopt);
     }
+    std::vector<Block> cancelled;
     for (const auto& b : cancels) {
         auto it = std::find(outstanding_.begin(), outstanding_.end(), b);
         if (it == outstanding_.end()) continue;  // already here, or never asked of this peer
         send(wire::Cancel{b.piece, b.offset, b.length});
         outstanding_.erase(it);
+        cancelled.push_back(b);
     }
+    // Tell the picker too. Usually it has already forgotten the request (the
+    // block came from another peer), but a note can be older than the request
+    // it matches: the piece failed its hash and the block was asked of this
+    // peer again. Without this the picker would keep counting on a request
+    // we just cancelled, and nobody would ever fetch that block.
+    if (!cancelled.empty()) t_.requests_returned(key_, cancelled);
     for (auto piece : haves)
         send(wire::Have{piece});
     if (choke && *choke != am_choking_) {
