@@ -275,6 +275,22 @@ class Bench:
         return res
 
 
+def replace_section(bench_md, title, body):
+    """Puts `title` + body in BENCHMARKS.md in place of the section of that
+    title (up to the next "## "), or at the end."""
+    text = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
+    section = title + "\n\n" + body
+    i = text.find(title + "\n")
+    if i < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        j = text.find("\n## ", i + len(title))
+        text = text[:i] + section + (text[j:] if j >= 0 else "")
+    with open(bench_md, "w") as f:
+        f.write(text)
+    print("section %r replaced in %s" % (title, bench_md))
+
+
 def fmt_table(results, whos, size_mib, runs):
     rivals = [w for w in whos if not w.startswith("mtorrent") and results.get(w)]
     med = {w: {k: statistics.median(r[k] for r in results[w]) for k in ("time", "cpu")} for w in whos if results.get(w)}
@@ -398,18 +414,7 @@ def main():
     print(header)
     print("written to %s" % out_md)
     if bench_md:
-        title = "## Download (bench/get)"
-        text = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
-        section = title + "\n\n" + body
-        i = text.find(title + "\n")
-        if i < 0:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            j = text.find("\n## ", i + len(title))
-            text = text[:i] + section + (text[j:] if j >= 0 else "")
-        with open(bench_md, "w") as f:
-            f.write(text)
-        print("section %r replaced in %s" % (title, bench_md))
+        replace_section(bench_md, "## Download (bench/get)", body)
     return 1 if failures else 0
 
 

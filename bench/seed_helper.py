@@ -92,18 +92,7 @@ def main():
     with open(out_md, "w") as f:
         f.write(body)
     if bench_md:
-        title = "## Seeding (bench/seed)"
-        text = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
-        section = title + "\n\n" + body
-        i = text.find(title + "\n")
-        if i < 0:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            j = text.find("\n## ", i + len(title))
-            text = text[:i] + section + (text[j:] if j >= 0 else "")
-        with open(bench_md, "w") as f:
-            f.write(text)
-        print("section %r replaced in %s" % (title, bench_md))
+        gh.replace_section(bench_md, "## Seeding (bench/seed)", body)
     return 0
 
 

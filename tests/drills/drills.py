@@ -42,6 +42,7 @@ sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import mtlib  # noqa: E402
 from mtlib import (BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
                    stop_process, wait_until)
 from netlab import NetLab, is_root, netns_available  # noqa: E402
@@ -124,45 +125,8 @@ class DTracker(Tracker):
         return d
 
 
-class Client:
+class Client(mtlib.ClientProc):
     """One bin/client process (optionally inside a namespace); output in files."""
-
-    def __init__(self, suite, name, args, prefix=()):
-        self.dir = os.path.join(suite.work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.stdout_path = os.path.join(self.dir, "stdout")
-        self.stderr_path = os.path.join(self.dir, "stderr")
-        self.log = os.path.join(self.dir, "client.log")
-        self.started = time.time()
-        self.proc = subprocess.Popen(list(prefix) + [os.path.join(BIN, "client")] + args + ["--log", self.log],
-                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
-                                     stdin=subprocess.DEVNULL)
-        suite.procs.append(self)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        stop_process(self.proc, sig, timeout)
-
-    def kill9(self):
-        self.stop(signal.SIGKILL)
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            return None
-
-    def out(self):
-        return open(self.stdout_path, errors="replace").read()
-
-    def err(self):
-        return open(self.stderr_path, errors="replace").read()
-
-    def logtext(self):
-        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
 
     def verified(self):
         """The last verified byte count get printed (--progress-ms lines)."""

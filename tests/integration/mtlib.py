@@ -121,6 +121,54 @@ def wait_until(pred, timeout=10.0, step=0.02):
     return False
 
 
+class ClientProc:
+    """One one-shot bin/client process (get, seed, ...), optionally run under a
+    command prefix (e.g. `ip netns exec NS`); stdout, stderr and its --log go
+    to files in its own folder of the suite's work dir."""
+
+    def __init__(self, suite, name, args, prefix=()):
+        self.dir = os.path.join(suite.work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.stdout_path = os.path.join(self.dir, "stdout")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.log = os.path.join(self.dir, "client.log")
+        self.started = time.time()
+        self.proc = subprocess.Popen(list(prefix) + [os.path.join(BIN, "client")] + args + ["--log", self.log],
+                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
+                                     stdin=subprocess.DEVNULL)
+        suite.procs.append(self)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        stop_process(self.proc, sig, timeout)
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+
+    def wait(self, timeout):
+        """The exit code, or None (after killing it) if it outlived the timeout."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def out(self):
+        return open(self.stdout_path, errors="replace").read()
+
+    def err(self):
+        return open(self.stderr_path, errors="replace").read()
+
+    def logtext(self):
+        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+
+    def describe(self):
+        return "rc=%s out=%r err=%r log=%r" % (self.proc.poll(), self.out()[-300:], self.err()[-300:],
+                                               self.logtext()[-1500:])
+
+
 class Tracker:
     """One bin/tracker process in its own folder of the suite's work dir."""
 

@@ -21,6 +21,7 @@ import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtlib  # noqa: E402
 from mtlib import BIN, Suite, announce, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
@@ -29,49 +30,7 @@ TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30
 
 # ---- processes ------------------------------------------------------------------
 
-class Proc:
-    """One bin/client process; stdout and stderr go to files in its folder."""
-
-    def __init__(self, suite, name, args):
-        self.dir = os.path.join(suite.work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.stdout_path = os.path.join(self.dir, "stdout")
-        self.stderr_path = os.path.join(self.dir, "stderr")
-        self.log = os.path.join(self.dir, "client.log")
-        self.proc = subprocess.Popen([os.path.join(BIN, "client")] + args + ["--log", self.log],
-                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
-                                     stdin=subprocess.DEVNULL)
-        suite.procs.append(self)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        stop_process(self.proc, sig, timeout)
-
-    def kill9(self):
-        self.stop(signal.SIGKILL)
-
-    def wait(self, timeout):
-        """The exit code, or None (after killing it) if it outlived the timeout."""
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            return None
-
-    def out(self):
-        return open(self.stdout_path, errors="replace").read()
-
-    def err(self):
-        return open(self.stderr_path, errors="replace").read()
-
-    def logtext(self):
-        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
-
-    def describe(self):
-        return "rc=%s out=%r err=%r log=%r" % (self.proc.poll(), self.out()[-300:], self.err()[-300:],
-                                               self.logtext()[-1500:])
+Proc = mtlib.ClientProc
 
 
 def run(args, timeout=30):
