@@ -2,11 +2,18 @@
 # bench/hash: how fast `client create` hashes a file, next to mktorrent and the
 # machine's 2-core OpenSSL SHA-1 limit, in one run.
 #
-# usage: bench/hash.sh [SIZE_MIB (default 1024)] [RUNS (default 3)]
-# Warm page cache: the file is read once before timing. Prints MB/s (MiB/s)
-# medians and peak RSS; run it on a quiet machine.
+# usage: bench/hash.sh [--cold] [SIZE_MIB (default 1024)] [RUNS (default 3)]
+# Warm page cache: the file is read once before timing. --cold: the file's
+# pages are dropped from the page cache before every run (GNU dd
+# iflag=nocache, posix_fadvise DONTNEED), so each tool reads it from disk.
+# Prints MB/s (MiB/s) medians and peak RSS; run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cold=0
+if [ "${1:-}" = "--cold" ]; then
+    cold=1
+    shift
+fi
 size_mib=${1:-1024}
 runs=${2:-3}
 [ -x bin/client ] || make -s all
@@ -48,12 +55,15 @@ declare -A times rss
 for _ in $(seq "$runs"); do
     for i in "${!names[@]}"; do
         rm -f "$work/out.torrent"
+        [ "$cold" = 1 ] && dd if="$file" iflag=nocache count=0 status=none
         read -r t r < <(eval time_cmd "${cmds[$i]}")
         times[$i]+="$t "
         [ "${rss[$i]:-0}" -lt "$r" ] && rss[$i]=$r
     done
 done
-echo "bench/hash: ${size_mib} MiB file, 512 KiB pieces, warm cache, median of $runs interleaved runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+cache=warm
+[ "$cold" = 1 ] && cache="cold (dropped before each run)"
+echo "bench/hash: ${size_mib} MiB file, 512 KiB pieces, $cache cache, median of $runs interleaved runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in "${!names[@]}"; do
     med=$(printf '%s\n' ${times[$i]} | median)
     printf '%-28s %8.3f s %9.0f MiB/s %8d KiB peak RSS\n' "${names[$i]}" "$med" \

@@ -61,6 +61,15 @@ common::Result<std::string> hash_file_pieces(const std::string& path, std::uint6
             if (c >= chunks) return;
             const std::uint64_t offset = c * chunk_bytes;
             const std::uint64_t want = std::min(chunk_bytes, length - offset);
+            // Ask the kernel to start reading the chunks the threads take
+            // next while this one is read and hashed: several threads
+            // reading interleaved chunks defeat its sequential readahead (a
+            // cold 256 MiB file hashed at 199 MiB/s without this).
+            if (const std::uint64_t ahead = offset + std::uint64_t{threads} * chunk_bytes;
+                ahead < length)
+                ::posix_fadvise(fd.get(), static_cast<off_t>(ahead),
+                                static_cast<off_t>(std::min(chunk_bytes, length - ahead)),
+                                POSIX_FADV_WILLNEED);
             std::uint64_t got = 0;
             while (got < want) {
                 const ssize_t r = ::pread(fd.get(), buf.get() + got, want - got,
