@@ -40,7 +40,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
-        bench-get bench-seed
+        bench-get bench-seed bench
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -186,6 +186,10 @@ bench-get: all
 
 bench-seed: all
 	BIN=$(CURDIR)/$(BIN) bench/seed.sh
+
+# Every benchmark (bench/run_all.sh), by hand, on a quiet machine (~15 min).
+bench: all bench-tools
+	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/run_all.sh
 
 # ---- Formatting --------------------------------------------------------------
 

@@ -291,6 +291,26 @@ def replace_section(bench_md, title, body):
     print("section %r replaced in %s" % (title, bench_md))
 
 
+def plot(rows, png):
+    """Draws the download race with gnuplot; returns the PNG's path or None."""
+    if not rows or not shutil.which("gnuplot"):
+        print("gnuplot missing (apt-get install -y gnuplot-nox): no figure")
+        return None
+    dat = os.path.join(REPO, "bench", "out", "download-race.dat")
+    os.makedirs(os.path.dirname(dat), exist_ok=True)
+    with open(dat, "w") as f:
+        for label, m, lo, hi in rows:
+            f.write('"%s" %.3f %.3f %.3f\n' % (label, m, lo, hi))
+    os.makedirs(os.path.dirname(png), exist_ok=True)
+    r = subprocess.run(["gnuplot", "-e", "datafile='%s'; outfile='%s'" % (dat, png),
+                        os.path.join(REPO, "bench", "plot_download.gp")], capture_output=True, text=True)
+    if r.returncode != 0:
+        print("gnuplot failed: %s" % r.stderr.strip())
+        return None
+    print("figure written to %s" % png)
+    return png
+
+
 def fmt_table(results, whos, size_mib, runs):
     rivals = [w for w in whos if not w.startswith("mtorrent") and results.get(w)]
     med = {w: {k: statistics.median(r[k] for r in results[w]) for k in ("time", "cpu")} for w in whos if results.get(w)}
@@ -351,6 +371,7 @@ def main():
         size_mib, runs, os.cpu_count(), " ".join(load_before)), flush=True)
     sections = []
     failures = []
+    plot_rows = []  # (label, median, min, max) for the figure
     try:
         for tag, seeder_kind in scenarios:
             b.new_swarm(tag)
@@ -374,6 +395,11 @@ def main():
             for p in seeders:
                 b.stop(p)
             lines, fastest, med, peak = fmt_table(results, whos, size_mib, runs)
+            for w in whos:
+                if results.get(w):
+                    ts = [r["time"] for r in results[w]]
+                    plot_rows.append(("%s: %s" % (tag, "ours" if w == "mtorrent" else w), med[w]["time"],
+                                      min(ts), max(ts)))
             head = "#### Scenario %s: %d MiB from 3 %s seeders (`%s`)" % (
                 tag, size_mib, seeder_kind, "bin/client seed" if seeder_kind == "mtorrent" else "libtorrent 2.0.8 python")
             notes = []
@@ -414,6 +440,11 @@ def main():
     print(header)
     print("written to %s" % out_md)
     if bench_md:
+        figure = plot(plot_rows, os.path.join(os.path.dirname(bench_md), "docs", "download-race.png"))
+        if figure:
+            body += "\n![Download race](docs/download-race.png)\n\nThe figure: `bench/plot_download.gp` " \
+                    "(gnuplot), median time per downloader and scenario (A: libtorrent seeders, B: ours), " \
+                    "bars from the fastest to the slowest run.\n"
         replace_section(bench_md, "## Download (bench/get)", body)
     return 1 if failures else 0
 

@@ -42,7 +42,9 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
     common::Error last;
     for (std::size_t k = 0; k < parsed_.size(); ++k) {
         const std::size_t i = (start + k) % parsed_.size();
+        const std::int64_t began = common::mono_ms();
         auto r = transport_(parsed_[i], req, timeout_ms_);
+        const std::int64_t took = common::mono_ms() - began;
         std::lock_guard<std::mutex> lock(mu_);
         TrackerStatus& st = status_[i];
         st.last_attempt_ms = wall_ms();
@@ -63,7 +65,8 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
         ++st.failures;
         st.last_error = r.error().message;
         last = r.error();
-        log_.warn(cat("announce to ", urls_[i], " failed: ", r.error().message));
+        log_.warn(
+            cat("announce to ", urls_[i], " failed after ", took, " ms: ", r.error().message));
     }
     return last;
 }
