@@ -1,17 +1,25 @@
 // TrackerClient: announces to the trackers of one tier with failover.
 //
 // The .mtorrent's trackers form one tier (they share their peer lists). The
-// client stays with the tracker that answers; on a refused connection, a
-// timeout (2 s by default, not BEP 15's 15 s) or an error it switches to the
-// next one at once, within the same announce() call, so a dead tracker costs
-// at most one timeout and never pauses a download. It switches again only on
-// failure. Thread-safe; no lock is held while talking to a tracker.
+// client stays with the tracker that answers; on a refused connection or an
+// error it switches to the next one at once, within the same announce()
+// call. A tracker that neither answers nor fails (hung, or its host gone) is
+// not waited out: once it has been silent for `hedge_ms` (500 ms), the next
+// tracker is asked as well, and the first answer wins; the slow attempt runs
+// on to its timeout (2 s by default, not BEP 15's 15 s) in the background and
+// only updates the status. So a dead tracker never pauses a download and
+// costs at most hedge_ms. It switches again only on failure. Thread-safe; no
+// lock is held while talking to a tracker; the destructor waits for attempts
+// still running (at most the timeout).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/log.h"
@@ -39,7 +47,10 @@ class TrackerClient {
     // URLs that do not parse are left out with a log line. `transport` is
     // announce_once by default (tests pass a fake).
     TrackerClient(const std::vector<std::string>& urls, int timeout_ms, common::Logger& log,
-                  Transport transport = {});
+                  Transport transport = {}, int hedge_ms = 500);
+    ~TrackerClient();
+    TrackerClient(const TrackerClient&) = delete;
+    TrackerClient& operator=(const TrackerClient&) = delete;
 
     // Errc::not_found if there is no usable tracker; otherwise the first
     // success, or the last failure when every tracker failed.
@@ -49,6 +60,14 @@ class TrackerClient {
     std::size_t size() const { return urls_.size(); }
 
   private:
+    struct Round;
+    // Runs one attempt on its own thread; its result goes to `round` slot k.
+    void launch(const std::shared_ptr<Round>& round, std::size_t k, std::size_t tracker,
+                const common::AnnounceRequest& req);
+    // Records an attempt's outcome in status_ (and logs a failure).
+    void record(std::size_t tracker, const common::Result<common::AnnounceResponse>& r,
+                std::int64_t took_ms);
+
     std::vector<common::TrackerUrl> parsed_;
     std::vector<std::string> urls_;
     int timeout_ms_;
@@ -57,6 +76,13 @@ class TrackerClient {
     mutable std::mutex mu_;
     std::size_t current_ = 0;
     std::vector<TrackerStatus> status_;
+    int hedge_ms_;
+    std::mutex workers_mu_;
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Worker> workers_;  // attempts; finished ones are joined at the next launch
 };
 
 }  // namespace mt::client

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 namespace mt::client {
 namespace {
@@ -67,6 +70,60 @@ TEST(TrackerClient, BadUrlsAreLeftOut) {
     EXPECT_TRUE(c.announce({}).ok());
     TrackerClient none({}, 2000, log, f.transport());
     EXPECT_EQ(none.announce({}).error().code, common::Errc::not_found);
+}
+
+}  // namespace
+}  // namespace mt::client
+
+namespace mt::client {
+namespace {
+
+// Tracker a hangs (answers nothing until the 2 s timeout): after the 100 ms
+// hedge, b is asked too and its answer is returned at once; a's attempt ends
+// in the background, and b stays in use.
+TEST(TrackerClient, HungTrackerIsHedgedNotWaitedOut) {
+    common::Logger log = common::Logger::null();
+    std::atomic<int> calls_a{0}, calls_b{0};
+    TrackerClient::Transport t = [&](const common::TrackerUrl& u, const common::AnnounceRequest&,
+                                     int timeout_ms) -> common::Result<common::AnnounceResponse> {
+        if (u.host == "a") {
+            ++calls_a;
+            std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));  // hung tracker
+            return common::make_error(common::Errc::timeout, "a timed out");
+        }
+        ++calls_b;
+        common::AnnounceResponse r;
+        r.interval = 10;
+        return r;
+    };
+    TrackerClient c({"http://a:1/announce", "http://b:2/announce"}, 1000, log, t, 100);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = c.announce({});
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    ASSERT_TRUE(r.ok());
+    EXPECT_LT(ms, 600);  // the hedge (100 ms), not the timeout (1000 ms)
+    EXPECT_EQ(calls_a.load(), 1);
+    EXPECT_EQ(calls_b.load(), 1);
+    EXPECT_TRUE(c.status()[1].in_use);
+    // Next time b is asked first, and answers: a is not tried.
+    ASSERT_TRUE(c.announce({}).ok());
+    EXPECT_EQ(calls_a.load(), 1);
+    EXPECT_EQ(calls_b.load(), 2);
+}
+
+// A slow tracker that does answer, alone: no hedge possible, its answer is
+// waited for.
+TEST(TrackerClient, SlowSingleTrackerIsWaitedFor) {
+    common::Logger log = common::Logger::null();
+    TrackerClient::Transport t = [](const common::TrackerUrl&, const common::AnnounceRequest&,
+                                    int) -> common::Result<common::AnnounceResponse> {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return common::AnnounceResponse{};
+    };
+    TrackerClient c({"http://a:1/announce"}, 1000, log, t, 100);
+    EXPECT_TRUE(c.announce({}).ok());
 }
 
 }  // namespace
