@@ -23,51 +23,12 @@
 # python3-libtorrent); every process is stopped by PID and the temp folder
 # removed on exit.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
-export BIN=${BIN:-$repo/bin}
-
-quick=0
-args=()
-for a in "$@"; do
-    case $a in
-    --quick) quick=1 ;;
-    -*) echo "usage: bench/get.sh [--quick] [SIZE_MIB] [RUNS]" >&2 && exit 2 ;;
-    *) args+=("$a") ;;
-    esac
-done
-if [ "$quick" = 1 ]; then
-    size_mib=${args[0]:-64} runs=${args[1]:-1}
-else
-    size_mib=${args[0]:-1024} runs=${args[1]:-3}
-fi
+source "$(dirname "$0")/lib.sh"
+bench_parse get "64 1" "1024 3" "$@"
 for f in "$BIN/client" "$BIN/tracker"; do
     [ -x "$f" ] || { echo "bench/get: $f missing; run make all" >&2 && exit 2; }
 done
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
 "$py" -c 'import libtorrent' 2>/dev/null ||
     echo "bench/get: python3-libtorrent missing for $py (apt-get install -y python3-libtorrent): libtorrent skipped"
 command -v aria2c >/dev/null || echo "bench/get: aria2c missing (apt-get install -y aria2): skipped"
-
-extra=()
-if [ "$quick" = 0 ]; then extra+=(--append-benchmarks "$repo/BENCHMARKS.md"); fi
-cmd="bench/get.sh"
-[ "$quick" = 1 ] && cmd+=" --quick"
-[ ${#args[@]} -gt 0 ] && cmd+=" ${args[*]}"
-
-helper=
-cleanup() {
-    if [ -n "$helper" ]; then
-        kill -TERM "$helper" 2>/dev/null || true  # the helper stops its children and removes its folder
-        wait "$helper" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-"$py" bench/get_helper.py "$size_mib" "$runs" "$repo/bench/out/get.md" --command "$cmd" "${extra[@]}" &
-helper=$!
-rc=0
-wait "$helper" || rc=$?
-helper=
-exit "$rc"
+bench_run_helper get
