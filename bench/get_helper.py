@@ -275,6 +275,16 @@ class Bench:
         return res
 
 
+def cpu_s(pid):
+    """User+sys CPU seconds of a live process so far (/proc/PID/stat); 0 if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def replace_section(bench_md, title, body):
     """Puts `title` + body in BENCHMARKS.md in place of the section of that
     title (up to the next "## "), or at the end."""
