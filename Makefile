@@ -164,7 +164,8 @@ drills: all
 	@BIN=$(CURDIR)/$(BIN) tests/drills/run_all.sh
 
 # ---- Benchmarks --------------------------------------------------------------
-# Every bench/*.cpp is a standalone tool linked with common/ (load generators).
+# Every bench/*.cpp is a standalone tool linked with common/ (load generators,
+# bench/sha1_speed).
 
 BENCH_SRCS  := $(sort $(wildcard bench/*.cpp))
 BENCH_TOOLS := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -175,8 +176,8 @@ $(BUILD)/bench/%: $(call obj,bench/%.cpp) $(COMMON_LIB)
 
 bench-tools: $(BENCH_TOOLS)
 
-bench-hash: all
-	bench/hash.sh
+bench-hash: all bench-tools
+	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/hash.sh
 
 bench-tracker: all bench-tools
 	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/tracker.sh

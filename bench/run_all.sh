@@ -3,14 +3,13 @@
 # BENCHMARKS.md (and bench/out/*.md). Run it by hand on a quiet machine: it
 # takes about 15 minutes. Each benchmark runs our program and the real ones
 # side by side in one run, repeats (>= 3) and reports medians and ratios.
-#   bench/hash.sh            create a .mtorrent, warm cache (mktorrent, transmission-create, SHA-1 limit)
-#   bench/hash.sh --cold     the same, the file dropped from the page cache before every run
+#   bench/hash.sh            create a .mtorrent, warm and cold cache (mktorrent, transmission-create,
+#                            libtorrent, SHA-1 limits)
 #   bench/tracker.sh         tracker CPU/announce, rate, p99, memory per peer vs opentracker
 #   bench/get.sh             download 1 GiB from 3 seeders vs aria2c and libtorrent (+ the figure)
 #   bench/seed.sh            a libtorrent leecher from our seeder vs from a libtorrent seeder
 #   bench/flash.sh           1 seeder + 16 leechers, all ours vs all libtorrent
 #   bench/failover.sh        tracker 1 killed or hung while our get runs
-# The hash results are printed (their table in BENCHMARKS.md is kept by hand).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -20,7 +19,6 @@ run() {
     "$@" || { echo "=== bench: $* FAILED"; status=1; }
 }
 run bench/hash.sh 1024 5
-run bench/hash.sh --cold 1024 5
 run bench/tracker.sh
 run bench/get.sh 1024 5
 run bench/seed.sh 1024 3
