@@ -1,7 +1,7 @@
 """bench/get helper: downloads one file from 3 local seeders with our client
-(bin/client get), aria2c and libtorrent, on loopback only, and reports median
-wall time, CPU seconds and peak memory per downloader. Run by bench/get.sh
-with Debian's /usr/bin/python3 (python3-libtorrent).
+(bin/client get), aria2c, libtorrent and transmission-cli, on loopback only,
+and reports median wall time, CPU seconds and peak memory per downloader. Run
+by bench/get.sh with Debian's /usr/bin/python3 (python3-libtorrent).
 
 usage: get_helper.py SIZE_MIB RUNS OUT_MD [--append-benchmarks FILE] [--command TEXT]
 
@@ -15,9 +15,13 @@ the source file was just written and is read by the seeders):
   time     from spawning the downloader until the file is complete and
            verified: the process's exit (ours, aria2c --seed-time=0) or, for
            libtorrent, the moment its own poll loop (every 20 ms) sees
-           is_seeding (it then writes its clock and rusage to a marker file).
+           is_seeding (it then writes its clock and rusage to a marker file),
+           or, for transmission-cli (which never exits), the clock written by
+           its torrent-done script (-f), run when the torrent completes.
   CPU      user+sys of the downloader process (wait4 rusage; libtorrent:
-           getrusage(SELF) at is_seeding).
+           getrusage(SELF) at is_seeding; transmission: /proc/PID/stat when
+           the done marker is seen, at most 20 ms later; its script's CPU is
+           a child's and not counted).
   RSS      peak RSS: VmHWM from /proc/PID/status, sampled every 20 ms (the
            last sample is at most 20 ms before exit; VmHWM only grows).
            Not ru_maxrss: Linux carries the forking parent's (this Python's)
@@ -25,9 +29,20 @@ the source file was just written and is read by the seeders):
            RssAnon: peak of the sampled RssAnon (libtorrent 2.x maps the file,
            so its RSS includes the file's pages; RssAnon is its heap).
 Every download's SHA-1 is checked against the source.
+
+transmission-cli is slow here (transmission 3.00 drops tracker peers in
+127.0.0.0/8 as "martian" and keeps one connection per IP address, so on
+loopback it only gets data from one seeder that connects to it): it runs
+BENCH_TR_RUNS times (default min(RUNS, 3)), in the first rounds, each run
+limited to BENCH_TR_TIMEOUT seconds (default 180) and then recorded as a
+timeout. Each run gets a fresh config folder (-g, settings.json with DHT, LPD,
+PEX, uTP and port forwarding off, bind 127.0.0.1, encryption "tolerated" so it
+picks plaintext like the others) and is stopped by PID with SIGINT (its clean
+exit, with a "stopped" announce; SIGTERM kills it outright).
 """
 import hashlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -58,6 +73,11 @@ TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
 VARIANTS = dict(v.split("=", 1) for v in os.environ.get("BENCH_VARIANTS", "").split(",") if "=" in v)
 SAMPLE = 0.02
 MIB = 1024 * 1024
+TR_TIMEOUT = float(os.environ.get("BENCH_TR_TIMEOUT") or 180)
+
+
+class Timeout(RuntimeError):
+    """A download not complete by its time limit (recorded, not fatal)."""
 
 
 def lt_settings(port):
@@ -66,6 +86,11 @@ def lt_settings(port):
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,
+        # Follow the tracker's --interval 2 as our client does (libtorrent's
+        # default floor is 300 s): a seeder then learns of a new leecher and
+        # connects to it within about 2 s, which transmission-cli needs, as it
+        # drops loopback peers from the tracker and waits for them to connect.
+        "min_announce_interval": 1,
         "alert_mask": lt.alert.category_t.error_notification,
     }
 
@@ -139,8 +164,8 @@ class Bench:
         self.procs.append(p)
         return p
 
-    def stop(self, p, timeout=10):
-        mtlib.stop_process(p, signal.SIGTERM, timeout)
+    def stop(self, p, timeout=10, sig=signal.SIGTERM):
+        mtlib.stop_process(p, sig, timeout)
         if p in self.procs:
             self.procs.remove(p)
 
@@ -222,21 +247,60 @@ class Bench:
                     "--seed-time=0", self.torrent]
         if who == "libtorrent":
             return [sys.executable, os.path.abspath(__file__), "--lt-child", self.torrent, dest, str(port), marker]
+        if who == "transmission":
+            return self.tr_args(dest, port, marker, os.path.basename(marker)[:-len(".done")])
         raise ValueError(who)
+
+    def tr_args(self, dest, port, marker, label, message_level=1):
+        """transmission-cli with a fresh config folder WORK/LABEL-trcfg; its
+        torrent-done script writes the clock to `marker` (atomically)."""
+        cfg = os.path.join(self.work, label + "-trcfg")
+        shutil.rmtree(cfg, ignore_errors=True)
+        os.makedirs(cfg)
+        settings = {
+            "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
+            "port-forwarding-enabled": False, "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
+            "peer-port": port, "peer-port-random-on-start": False, "download-dir": dest,
+            "incomplete-dir-enabled": False, "rename-partial-files": False, "blocklist-enabled": False,
+            "rpc-enabled": False, "ratio-limit-enabled": False, "idle-seeding-limit-enabled": False,
+            "speed-limit-up-enabled": False, "speed-limit-down-enabled": False, "alt-speed-enabled": False,
+            "watch-dir-enabled": False, "encryption": 0, "message-level": message_level,
+        }
+        with open(os.path.join(cfg, "settings.json"), "w") as f:
+            json.dump(settings, f)
+        script = os.path.join(cfg, "done.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\ndate +%%s.%%N > '%s.tmp' && mv '%s.tmp' '%s'\n" % (marker, marker, marker))
+        os.chmod(script, 0o755)
+        return ["transmission-cli", "-g", cfg, "-w", dest, "-p", str(port), "-M", "-D", "-U", "-et", "-f", script,
+                self.torrent]
 
     def download(self, who, label):
         dest = os.path.join(self.work, "dl-" + label)
         shutil.rmtree(dest, ignore_errors=True)
         os.makedirs(dest)
+        try:
+            res = self.measure(who, label, dest)
+            got = os.path.join(dest, self.name)
+            if not os.path.exists(got) or sha1_file(got) != self.sha1:
+                raise RuntimeError("%s: SHA-1 mismatch or file missing" % label)
+            return res
+        finally:
+            shutil.rmtree(dest, ignore_errors=True)
+
+    def measure(self, who, label, dest):
+        """Runs one downloader into `dest` until it is complete; returns
+        {"time", "cpu", "rss", "anon"} (seconds, KiB). Raises Timeout past
+        its time limit, RuntimeError if it exits early or fails."""
         marker = os.path.join(self.work, label + ".done")
         port = free_port()
         args = self.dl_args(who, dest, port, marker)
-        deadline = time.time() + max(120, self.size_mib // 4) + 30
+        limit = TR_TIMEOUT if who == "transmission" else max(120, self.size_mib // 4) + 30
         t0 = time.time()
+        deadline = t0 + limit
         p = self.spawn(label, args)
         peak_anon = 0
         peak_hwm = 0
-        res = None
         try:
             while True:
                 a = status_kib(p.pid, "RssAnon")
@@ -253,6 +317,15 @@ class Bench:
                         break
                     if p.poll() is not None:
                         raise RuntimeError("libtorrent leecher exited %s: %s" % (p.returncode, self.tail(p)))
+                elif who == "transmission":
+                    if os.path.exists(marker):
+                        cpu = cpu_s(p.pid)
+                        with open(marker) as f:
+                            t1 = float(f.read())
+                        res = {"time": t1 - t0, "cpu": cpu, "rss": max(peak_hwm, status_kib(p.pid, "VmHWM") or 0)}
+                        break
+                    if p.poll() is not None:
+                        raise RuntimeError("transmission-cli exited %s: %s" % (p.returncode, self.tail(p)))
                 else:
                     pid, status, ru = os.wait4(p.pid, os.WNOHANG)
                     if pid == p.pid:
@@ -263,15 +336,14 @@ class Bench:
                         res = {"time": t1 - t0, "cpu": ru.ru_utime + ru.ru_stime, "rss": peak_hwm}
                         break
                 if time.time() > deadline:
-                    raise RuntimeError("%s not done by its deadline: %s" % (label, self.tail(p)))
+                    raise Timeout("timeout: not complete after %.0f s%s" % (
+                        limit, "" if who == "transmission" else ": " + self.tail(p, 300)))
                 time.sleep(SAMPLE)
         finally:
-            self.stop(p)
+            # transmission-cli exits cleanly (with a "stopped" announce) on SIGINT only.
+            self.stop(p, sig=signal.SIGINT if who == "transmission" else signal.SIGTERM)
+            shutil.rmtree(os.path.join(self.work, label + "-trcfg"), ignore_errors=True)
         res["anon"] = peak_anon
-        got = os.path.join(dest, self.name)
-        if not os.path.exists(got) or sha1_file(got) != self.sha1:
-            raise RuntimeError("%s: SHA-1 mismatch or file missing" % label)
-        shutil.rmtree(dest, ignore_errors=True)
         return res
 
 
@@ -301,8 +373,10 @@ def replace_section(bench_md, title, body):
     print("section %r replaced in %s" % (title, bench_md))
 
 
-def plot(rows, png):
-    """Draws the download race with gnuplot; returns the PNG's path or None."""
+def plot(rows, png, size_mib):
+    """Draws the download race with gnuplot; returns the PNG's path or None.
+    The time axis turns logarithmic when the slowest median is over 10x the
+    fastest (transmission-cli's bar would flatten the others)."""
     if not rows or not shutil.which("gnuplot"):
         print("gnuplot missing (apt-get install -y gnuplot-nox): no figure")
         return None
@@ -311,9 +385,13 @@ def plot(rows, png):
     with open(dat, "w") as f:
         for label, m, lo, hi in rows:
             f.write('"%s" %.3f %.3f %.3f\n' % (label, m, lo, hi))
+    meds = [m for _, m, _, _ in rows]
+    logscale = 1 if max(meds) > 10 * min(meds) else 0
+    ymin = 10 ** math.floor(math.log10(max(1e-3, min(lo for _, _, lo, _ in rows))))
+    size = "%d GiB" % (size_mib // 1024) if size_mib % 1024 == 0 else "%d MiB" % size_mib
     os.makedirs(os.path.dirname(png), exist_ok=True)
-    r = subprocess.run(["gnuplot", "-e", "datafile='%s'; outfile='%s'" % (dat, png),
-                        os.path.join(REPO, "bench", "plot_download.gp")], capture_output=True, text=True)
+    r = subprocess.run(["gnuplot", "-e", "datafile='%s'; outfile='%s'; size='%s'; logscale=%d; ymin=%g" % (
+        dat, png, size, logscale, ymin), os.path.join(REPO, "bench", "plot_download.gp")], capture_output=True, text=True)
     if r.returncode != 0:
         print("gnuplot failed: %s" % r.stderr.strip())
         return None
@@ -321,25 +399,46 @@ def plot(rows, png):
     return png
 
 
-def fmt_table(results, whos, size_mib, runs):
+def fmt_table(results, whos, size_mib, tried, fails):
+    """The markdown table of one scenario. results[w]: the good runs; tried[w]:
+    runs attempted; fails[w]: "timeout"/"failed" per bad run. A downloader
+    with no good run gets a row saying so."""
     rivals = [w for w in whos if not w.startswith("mtorrent") and results.get(w)]
     med = {w: {k: statistics.median(r[k] for r in results[w]) for k in ("time", "cpu")} for w in whos if results.get(w)}
     peak = {w: {k: max(r[k] for r in results[w]) for k in ("rss", "anon")} for w in whos if results.get(w)}
     fastest = min(rivals, key=lambda w: med[w]["time"]) if rivals else None
-    lines = ["| downloader | median time | MiB/s | CPU s (median) | peak RSS | peak RssAnon | time vs fastest rival | CPU vs fastest rival | all times |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| downloader | runs | median time | MiB/s | CPU s (median) | peak RSS | peak RssAnon | time vs fastest rival | CPU vs fastest rival | all times |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for w in whos:
+        if not tried.get(w):
+            continue
+        n = "%d" % len(results[w])
+        if fails[w]:
+            n += " of %d (%s)" % (tried[w], ", ".join("%d %s" % (fails[w].count(k), k)
+                                                       for k in sorted(set(fails[w]))))
         if w not in med:
+            lines.append("| %s | %s | - | - | - | - | - | - | - | - |" % (w, n))
             continue
         m, pk = med[w], peak[w]
         rt = rc = ""
         if fastest:
             rt = "%.2f" % (m["time"] / med[fastest]["time"])
             rc = "%.2f" % (m["cpu"] / med[fastest]["cpu"]) if med[fastest]["cpu"] > 0 else ""
-        lines.append("| %s | %.2f s | %.0f | %.2f | %.1f MiB | %.1f MiB | %s | %s | %s |" % (
-            w, m["time"], size_mib / m["time"], m["cpu"], pk["rss"] / 1024, pk["anon"] / 1024, rt, rc,
+        lines.append("| %s | %s | %.2f s | %.0f | %.2f | %.1f MiB | %.1f MiB | %s | %s | %s |" % (
+            w, n, m["time"], size_mib / m["time"], m["cpu"], pk["rss"] / 1024, pk["anon"] / 1024, rt, rc,
             " ".join("%.2f" % r["time"] for r in results[w])))
     return lines, fastest, med, peak
+
+
+TR_NOTE = ("transmission-cli 3.00 drops every tracker peer in 127.0.0.0/8 as a \"martian\" address "
+           "and keeps one connection per IP address: it never connects out here, and of the 3 seeders that "
+           "connect to it (each learns of it from the tracker within about 2 s) it keeps the first and closes "
+           "the other two, so it downloads from one seeder only. It says Interested only on its 10 s rechoke "
+           "timer, and it refills its requests to a peer about once a second, growing them with the measured "
+           "rate (4, 20, 120, ... blocks) up to the peer's advertised queue (reqq: libtorrent 2000 blocks, "
+           "ours 512), so one peer gives it at most about reqq x 16 KiB per second. A fair race would need a "
+           "distinct non-loopback address per seeder (addresses on lo or network namespaces), which this "
+           "benchmark does not set up.")
 
 
 def main():
@@ -365,6 +464,11 @@ def main():
         whos.append("libtorrent")
     else:
         print("python3-libtorrent not importable by %s: libtorrent leecher and scenario A skipped" % sys.executable)
+    if shutil.which("transmission-cli"):
+        whos.append("transmission")
+    else:
+        print("transmission-cli not installed: skipped (apt-get install -y transmission-cli)")
+    tr_runs = int(os.environ.get("BENCH_TR_RUNS") or min(runs, 3))
     scenarios = [("A", "libtorrent"), ("B", "mtorrent")] if lt is not None else [("B", "mtorrent")]
     whos[1:1] = list(VARIANTS)
     if os.environ.get("BENCH_WHO"):
@@ -377,8 +481,9 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     load_before = open("/proc/loadavg").read().split()[:3]
     b = Bench(size_mib, runs)
-    print("bench/get: %d MiB random file, %d run(s) per downloader, interleaved; %d cores; load %s" % (
-        size_mib, runs, os.cpu_count(), " ".join(load_before)), flush=True)
+    print("bench/get: %d MiB random file, %d run(s) per downloader (transmission: %d, limit %.0f s), "
+          "interleaved; %d cores; load %s" % (size_mib, runs, tr_runs, TR_TIMEOUT, os.cpu_count(),
+                                               " ".join(load_before)), flush=True)
     sections = []
     failures = []
     plot_rows = []  # (label, median, min, max) for the figure
@@ -389,12 +494,18 @@ def main():
             seeders = b.start_seeders(seeder_kind)
             print("scenario %s: 3 %s seeders up (%.1f s)" % (tag, seeder_kind, time.time() - t), flush=True)
             results = {w: [] for w in whos}
-            for run in range(runs):
+            tried = {w: 0 for w in whos}
+            fails = {w: [] for w in whos}
+            for run in range(max(runs, tr_runs if "transmission" in whos else 0)):
                 for w in whos:
+                    if run >= (tr_runs if w == "transmission" else runs):
+                        continue
                     label = "%s-%s-%d" % (tag, w, run)
+                    tried[w] += 1
                     try:
                         r = b.download(w, label)
                     except Exception as e:
+                        fails[w].append("timeout" if isinstance(e, Timeout) else "failed")
                         failures.append("%s: %s" % (label, e))
                         print("  %s: FAILED %s" % (label, e), flush=True)
                         continue
@@ -404,7 +515,7 @@ def main():
                         flush=True)
             for p in seeders:
                 b.stop(p)
-            lines, fastest, med, peak = fmt_table(results, whos, size_mib, runs)
+            lines, fastest, med, peak = fmt_table(results, whos, size_mib, tried, fails)
             for w in whos:
                 if results.get(w):
                     ts = [r["time"] for r in results[w]]
@@ -427,20 +538,28 @@ def main():
     load_after = open("/proc/loadavg").read().split()[:3]
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
+    order = ", ".join("ours" if w == "mtorrent" else w for w in whos)
     header = ("Command: `%s` (commit %s, %s). %d MiB random file, private torrent listing our "
-              "tracker pair (--interval 2 --min-interval 1), every client on 127.0.0.1 with DHT/LSD/PEX/"
-              "UPnP/NAT-PMP/uTP off; median of %d run(s) per downloader, downloaders interleaved "
-              "(ours, aria2c, libtorrent, ours, ...); fresh empty destination each time; warm page cache "
+              "tracker pair (--interval 2 --min-interval 1; the libtorrent clients follow it too: "
+              "min_announce_interval 1, their default floor is 300 s), every client on 127.0.0.1 with "
+              "DHT/LSD/PEX/UPnP/NAT-PMP/uTP off; median of %d run(s) per downloader, downloaders interleaved "
+              "(%s, ...); fresh empty destination each time; warm page cache "
               "(the source was just written; the page cache cannot be dropped here). %d cores; load average "
               "before/after: %s / %s.\n\n"
               "Time: spawn to complete and verified (process exit for ours and aria2c --seed-time=0; "
               "libtorrent: its is_seeding, polled every 20 ms, includes starting Python). CPU: user+sys of "
               "the downloader process. Peak RSS: VmHWM and peak RssAnon, /proc/PID/status sampled every 20 ms "
               "(libtorrent 2.x maps the file, so its RSS counts file pages; compare RssAnon). "
-              "Every download's SHA-1 checked. transmission-cli left out: it ignores tracker peers in "
-              "127.0.0.0/8 and took 48 s for 1 GiB (shared/REAL-CLIENTS.md)." % (
-                  command, commit, time.strftime("%Y-%m-%d"), size_mib, runs, os.cpu_count(),
+              "Every download's SHA-1 checked." % (
+                  command, commit, time.strftime("%Y-%m-%d"), size_mib, runs, order, os.cpu_count(),
                   " ".join(load_before), " ".join(load_after)))
+    if "transmission" in whos:
+        header += ("\n\ntransmission-cli 3.00: %d run(s) per scenario (BENCH_TR_RUNS), in the first rounds, "
+                   "each limited to %.0f s (BENCH_TR_TIMEOUT; then recorded as a timeout); fresh config "
+                   "folder (-g) each run with DHT/LPD/PEX/uTP/port forwarding off, bound to 127.0.0.1, "
+                   "encryption tolerated (plaintext, as the others); time: spawn to the clock written by its "
+                   "torrent-done script (-f); CPU from /proc/PID/stat then; stopped by PID (SIGINT). %s" % (
+                       tr_runs, TR_TIMEOUT, TR_NOTE))
     if failures:
         header += "\n\nFailed downloads: " + "; ".join(f.replace("\n", " ")[:300] for f in failures)
     body = header + "\n\n" + "\n\n".join(sections) + "\n"
@@ -449,12 +568,16 @@ def main():
         f.write(body)
     print(header)
     print("written to %s" % out_md)
+    # --quick (no BENCHMARKS.md) draws the figure into bench/out/ instead of docs/.
+    png = os.path.join(os.path.dirname(bench_md), "docs", "download-race.png") if bench_md else \
+        os.path.join(REPO, "bench", "out", "download-race.png")
+    figure = plot(plot_rows, png, size_mib)
     if bench_md:
-        figure = plot(plot_rows, os.path.join(os.path.dirname(bench_md), "docs", "download-race.png"))
         if figure:
             body += "\n![Download race](docs/download-race.png)\n\nThe figure: `bench/plot_download.gp` " \
                     "(gnuplot), median time per downloader and scenario (A: libtorrent seeders, B: ours), " \
-                    "bars from the fastest to the slowest run.\n"
+                    "bars from the fastest to the slowest run; the time axis is logarithmic when the " \
+                    "slowest median is over 10x the fastest.\n"
         replace_section(bench_md, "## Download (bench/get)", body)
     return 1 if failures else 0
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, one after another, each writing its section of
 # BENCHMARKS.md (and bench/out/*.md). Run it by hand on a quiet machine: it
-# takes about 15 minutes. Each benchmark runs our program and the real ones
+# takes about 30 minutes (bench/get's transmission-cli runs alone can take up
+# to 2 x 3 x 180 s). Each benchmark runs our program and the real ones
 # side by side in one run, repeats (>= 3) and reports medians and ratios.
 #   bench/hash.sh            create a .mtorrent, warm and cold cache (mktorrent, transmission-create,
 #                            libtorrent, SHA-1 limits)
 #   bench/tracker.sh         tracker CPU/announce, rate, p99, memory per peer vs opentracker
-#   bench/get.sh             download 1 GiB from 3 seeders vs aria2c and libtorrent (+ the figure)
+#   bench/get.sh             download 1 GiB from 3 seeders vs aria2c, libtorrent, transmission-cli (+ the figure)
 #   bench/seed.sh            a libtorrent leecher from our seeder vs from a libtorrent seeder
 #   bench/flash.sh           1 seeder + 16 leechers, all ours vs all libtorrent
 #   bench/failover.sh        tracker 1 killed or hung while our get runs
