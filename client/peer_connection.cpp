@@ -29,7 +29,10 @@ constexpr std::int64_t kRequestTimeoutMs = 15000;
 constexpr std::int64_t kIdleTimeoutMs = 150000;
 constexpr std::int64_t kKeepAliveMs = 90000;
 constexpr std::int64_t kWriteTimeoutMs = 30000;
-constexpr std::size_t kMaxQueuedUploads = 512;
+// Requests a peer may have queued with us (advertised as reqq; libtorrent
+// allows 2000). A peer that paces its requests by reqq, as transmission does,
+// gets at most reqq blocks per round trip of its request loop.
+constexpr std::size_t kMaxQueuedUploads = 2000;
 constexpr int kMaxBadRequests = 20;
 constexpr std::size_t kOutputHighWater = 1u << 20;
 
@@ -142,6 +145,10 @@ bool PeerConnection::loop() {
     std::vector<char> buf(256 * 1024);
     RateLimiter* down_limit = t_.options().download_limit.get();
     while (!closing_) {
+        // Refill the output from the peer's queued requests, then send:
+        // a peer that asked for many blocks at once and then waits gets
+        // them as fast as its socket takes them.
+        serve_uploads();
         if (!flush_output()) return false;
         // Over the download limit: leave the socket unread (TCP holds the
         // sender back) until the limiter allows another block.
@@ -151,7 +158,10 @@ bool PeerConnection::loop() {
             const std::int64_t w = down_limit->wait_ms(kBlockSize, mono_ms());
             if (w > 0) read_ok = false, wait = std::min(wait, w);
         }
-        if (upload_wait_ms_ > 0) wait = std::min(wait, upload_wait_ms_);
+        if (upload_wait_ms_ > 0)
+            wait = std::min(wait, upload_wait_ms_);  // over the upload limit
+        else if (!uploads_.empty() && out_off_ == out_.size())
+            wait = 0;  // the socket took everything and more is asked for
         pollfd fds[2] = {
             {fd_.get(),
              static_cast<short>((read_ok ? POLLIN : 0) | (out_off_ < out_.size() ? POLLOUT : 0)),
@@ -213,7 +223,6 @@ bool PeerConnection::loop() {
         if (now - last_send_ms_ > kKeepAliveMs) send(wire::KeepAlive{});
         update_interest();
         fill_pipeline();
-        serve_uploads();
     }
     return false;
 }

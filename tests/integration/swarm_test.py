@@ -25,6 +25,7 @@ import mtlib  # noqa: E402
 from mtlib import BIN, Suite, announce, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
+BLOCK = 16 * 1024
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
 
 
@@ -114,6 +115,14 @@ def stop_all(procs):
 
 
 # ---- a Python peer speaking BEP 3 ---------------------------------------------------
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
 
 def recv_exact(s, n):
     buf = b""
@@ -590,6 +599,60 @@ def endgame_cancels(suite):
         fake.stop()
 
 
+def batch_requests_served(suite):
+    """A peer that sends its requests in one batch and then waits (as
+    transmission does) gets every block at once: the seeder keeps serving
+    its queue while the socket takes data, not only when the peer speaks
+    again (before the fix: 1 MiB per 250 ms poll timeout)."""
+    sw = Swarm(suite, "batch", 8 * MIB)
+    port = free_port()
+    seeder = Proc(suite, "batch-seed", ["seed", sw.torrent, sw.data, "--port", str(port), "--bind", "127.0.0.1"])
+    c = None
+    try:
+        if not wait_until(lambda: seeder.alive() and port_open(port), 10, 0.05):
+            raise AssertionError("seeder not listening: %s" % seeder.describe())
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        c.sendall(b"\x13BitTorrent protocol" + b"\x00" * 8 + sw.info_hash + b"-PY0001-" + b"b" * 12)
+        recv_exact(c, 68)
+        c.sendall(struct.pack(">IB", 1, 2))  # interested
+        deadline = time.time() + 15
+        while True:  # until unchoke
+            if time.time() > deadline:
+                raise AssertionError("never unchoked")
+            (n,) = struct.unpack(">I", recv_exact(c, 4))
+            if n and recv_exact(c, n)[0] == 1:
+                break
+        blocks = 480  # under the 2000 requests the seeder queues (reqq)
+        reqs = b"".join(struct.pack(">IBIII", 13, 6, (b * BLOCK) // sw.piece_length,
+                                    (b * BLOCK) % sw.piece_length, BLOCK) for b in range(blocks))
+        data = open(sw.data, "rb").read()
+        t0 = time.time()
+        c.sendall(reqs)
+        got = 0
+        while got < blocks:
+            (n,) = struct.unpack(">I", recv_exact(c, 4))
+            if n == 0:
+                continue
+            msg = recv_exact(c, n)
+            if msg[0] != 7:
+                continue
+            index, begin = struct.unpack(">II", msg[1:9])
+            off = index * sw.piece_length + begin
+            if msg[9:] != data[off:off + BLOCK]:
+                raise AssertionError("block %d/%d has the wrong bytes" % (index, begin))
+            got += 1
+        took = time.time() - t0
+        print("  batch_requests_served: %d blocks (%.1f MiB) in %.3f s" % (blocks, blocks * BLOCK / MIB, took))
+        # Stalling at each 1 MiB would take 7 x 250 ms; loopback needs a few ms.
+        if took > 1.2:
+            raise AssertionError("%d requested blocks took %.2f s: the seeder stalls between batches" %
+                                 (blocks, took))
+    finally:
+        if c:
+            c.close()
+        stop_all([seeder])
+
+
 def rate_limits(suite):
     """--max-upload-rate on the seeder, then --max-download-rate on the
     leecher: 6 MiB at 2 MiB/s takes about 3 s either way (unlimited, well under
@@ -707,7 +770,7 @@ def main():
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
              endgame_cancels, rate_limits, silent_handshaked_peers_evicted,
-             corrupt_resume_set_aside, bad_input]
+             corrupt_resume_set_aside, bad_input, batch_requests_served]
     only = sys.argv[1:]
     try:
         for fn in cases:
