@@ -40,7 +40,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
-        bench-get bench-seed bench
+        bench-get bench-seed bench bench-smoke
 
 all: $(BIN)/tracker $(BIN)/client
 
@@ -191,6 +191,10 @@ bench-seed: all
 # Every benchmark (bench/run_all.sh), by hand, on a quiet machine (~15 min).
 bench: all bench-tools
 	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/run_all.sh
+
+# Every benchmark in its --quick form (CI: the suite still runs; ~3 min).
+bench-smoke: all bench-tools
+	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/run_all.sh --quick
 
 # ---- Formatting --------------------------------------------------------------
 

@@ -11,9 +11,22 @@
 #   bench/seed.sh            a libtorrent leecher from our seeder vs from a libtorrent seeder
 #   bench/flash.sh           1 seeder + 16 leechers, all ours vs all libtorrent
 #   bench/failover.sh        tracker 1 killed or hung while our get runs
+#
+# bench/run_all.sh --quick (make bench-smoke, run by CI): every benchmark in
+# its --quick form (small sizes, one run, BENCHMARKS.md left alone), about
+# 3 minutes: it shows the suite still runs, not how fast anything is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
+if [ "${1:-}" = "--quick" ]; then
+    export BENCH_TR_TIMEOUT=${BENCH_TR_TIMEOUT:-90}
+    for b in hash tracker get seed flash failover; do
+        echo
+        echo "=== bench smoke: bench/$b.sh --quick"
+        bash "bench/$b.sh" --quick || { echo "=== bench smoke: bench/$b.sh --quick FAILED"; status=1; }
+    done
+    exit $status
+fi
 run() {
     echo
     echo "=== bench: $*"
