@@ -357,9 +357,15 @@ def cpu_s(pid):
         return 0.0
 
 
+# In a BENCHMARKS.md section, everything from this line to the section's end
+# is written by hand (history, profiles) and survives the benchmark's rewrite.
+NOTES_MARK = "<!-- notes: written by hand, kept when the benchmark rewrites this section -->"
+
+
 def replace_section(bench_md, title, body):
     """Puts `title` + body in BENCHMARKS.md in place of the section of that
-    title (up to the next "## "), or at the end."""
+    title (up to the next "## "), or at the end; the section's hand-written
+    notes (from NOTES_MARK on) are kept."""
     text = open(bench_md).read() if os.path.exists(bench_md) else "# Benchmarks\n"
     section = title + "\n\n" + body
     i = text.find(title + "\n")
@@ -367,6 +373,10 @@ def replace_section(bench_md, title, body):
         text = text.rstrip("\n") + "\n\n" + section
     else:
         j = text.find("\n## ", i + len(title))
+        old = text[i:j if j >= 0 else len(text)]
+        k = old.find(NOTES_MARK)
+        if k >= 0:
+            section = section.rstrip("\n") + "\n\n" + old[k:].rstrip("\n") + "\n"
         text = text[:i] + section + (text[j:] if j >= 0 else "")
     with open(bench_md, "w") as f:
         f.write(text)

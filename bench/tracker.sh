@@ -3,7 +3,6 @@
 # announce load, on loopback.
 #
 # usage: bench/tracker.sh [--quick] [--runs N] [--modes "udp http-keepalive http-close"]
-#                         [--append-benchmarks]
 #   (make bench-tracker runs it with BIN and BENCH_BIN set)
 #
 # Both trackers of our pair run with replication on, as in production; the
@@ -16,8 +15,9 @@
 #      Tracker CPU = utime + stime from /proc/PID/stat before and after;
 #      for ours the sum of both processes, and tracker 1 alone.
 # Prints a table of medians and ratios (ours / opentracker), writes it to
-# bench/out/tracker.md and, with --append-benchmarks, appends it to
-# BENCHMARKS.md under "## Tracker". Exits 1 if any announce failed or was lost.
+# bench/out/tracker.md and, unless --quick, puts it in BENCHMARKS.md as the
+# section "## Tracker (bench/tracker)" (its hand-written notes kept). Exits 1
+# if any announce failed or was lost.
 # --quick: 1,000 torrents, small counts, one run (a smoke test, < 30 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,15 +28,13 @@ load=$BENCH_BIN/tracker_load
 
 quick=0
 runs=3
-append=0
 modes="udp http-keepalive http-close"
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1 runs=1 ;;
     --runs) runs=$2 && shift ;;
     --modes) modes=$2 && shift ;;
-    --append-benchmarks) append=1 ;;
-    *) echo "usage: bench/tracker.sh [--quick] [--runs N] [--modes LIST] [--append-benchmarks]" >&2 && exit 2 ;;
+    *) echo "usage: bench/tracker.sh [--quick] [--runs N] [--modes LIST]" >&2 && exit 2 ;;
     esac
     shift
 done
@@ -219,9 +217,8 @@ total_peers = int(sys.argv[3])
 med = statistics.median
 def pick(name, mode, col):
     return [float(r[col]) for r in rows if r[0] == name and r[1] == mode]
-print("### Tracker: mtorrent pair vs opentracker ($(date -u +%Y-%m-%d), $(nproc) cores, loopback)")
-print()
-print("Command: \`$cmd\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')); "
+print("Command: \`$cmd\` (commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), "
+      "$(date -u +%Y-%m-%d), $(nproc) cores, loopback); "
       "$torrents torrents x $peers peers preloaded over UDP; measured: refresh announces of random "
       "peers, numwant 50; $n_udp UDP ($udp_conc in flight), $n_keepalive HTTP keep-alive and "
       "$n_close HTTP close ($http_conc connections) per run; median of $runs run(s). "
@@ -251,10 +248,9 @@ print("Targets: UDP CPU/announce <= opentracker's; HTTP <= 2x; no failed or lost
 EOF
 cat "$work/table.md"
 cp "$work/table.md" bench/out/tracker.md
-if [ "$append" = 1 ]; then
-    [ -f BENCHMARKS.md ] || printf '# Benchmarks\n' >BENCHMARKS.md
-    grep -q '^## Tracker$' BENCHMARKS.md || printf '\n## Tracker\n' >>BENCHMARKS.md
-    { echo && cat "$work/table.md"; } >>BENCHMARKS.md
+if [ "$quick" = 0 ]; then
+    python3 -c 'import sys; sys.path.insert(0, "bench"); import get_helper as gh
+gh.replace_section("BENCHMARKS.md", "## Tracker (bench/tracker)", open(sys.argv[1]).read())' "$work/table.md"
 fi
 if [ "$failed" = 1 ]; then
     echo "bench/tracker: some announces failed or were lost (see the lines above)" >&2
