@@ -1,11 +1,11 @@
 // Hashes a file's pieces in parallel: the engine behind `create` and behind
 // checking a file against a .mtorrent.
 //
-// Workers (one per core by default) claim chunks of whole pieces in file order
-// from a shared counter, pread() each chunk into their own buffer and hash its
-// pieces. Reads are large and the file is read front to back, with at most
-// `threads` chunks in flight; memory is threads x chunk_bytes, whatever the
-// file size.
+// Workers (one per core by default) claim chunks of whole pieces (2 MiB) in
+// file order from a shared counter, pread() each chunk into their own buffer
+// and hash its pieces two at a time (common/sha1_pair.h). The file is read
+// front to back, with at most `threads` chunks in flight; memory is threads x
+// chunk_bytes, whatever the file size.
 #pragma once
 
 #include <atomic>
@@ -20,7 +20,7 @@ namespace mt::client {
 
 struct HashOptions {
     unsigned threads = 0;                  // 0: one per core
-    std::uint64_t chunk_bytes = 4u << 20;  // rounded to whole pieces
+    std::uint64_t chunk_bytes = 2u << 20;  // rounded to whole pieces
     // Called from worker threads with the bytes hashed so far (monotonic).
     std::function<void(std::uint64_t)> progress;
     const std::atomic<bool>* cancel = nullptr;  // stops early with Errc::invalid_argument
