@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
+#include <set>
 
 namespace mt::tracker {
 namespace {
@@ -250,6 +252,118 @@ TEST_F(Store, DumpRebuildsTheSameState) {
     EXPECT_EQ(copy.digest_hex(), store.digest_hex());
     EXPECT_EQ(copy.counts().tombstones, store.counts().tombstones);
     EXPECT_TRUE(s2.log.empty()) << "applying is never re-sequenced";
+}
+
+// Swarms are searched by a scan while small and through an index past a few
+// dozen peers (dropped again when they shrink): random announces on one swarm
+// that grows and shrinks across that boundary many times, checked after each
+// against a model of who is in it.
+TEST_F(Store, SwarmGrowingAndShrinkingAcrossTheIndexKeepsEveryPeer) {
+    std::mt19937 rng(3);
+    std::map<int, std::uint64_t> live;  // peer -> left
+    std::set<int> tombstones;
+    std::int64_t now = 1000;
+    for (int step = 0; step < 6000; ++step) {
+        const bool growing = (step / 400) % 2 == 0;  // up to about 90 peers, down to a few
+        const int p = static_cast<int>(rng() % 100);
+        const bool stop = rng() % 10 < (growing ? 1u : 8u);
+        const std::uint64_t left = rng() % 4 == 0 ? 0 : 1 + rng() % 50;
+        AnnounceEvent ev = stop ? AnnounceEvent::stopped : AnnounceEvent::none;
+        if (!stop && rng() % 5 == 0) ev = AnnounceEvent::started;
+        const auto r = store.announce(ann(1, p, left, ev), ++now);
+        const auto held = live.find(p);
+        if (stop) {
+            ASSERT_TRUE(r.changed);
+            if (held != live.end()) live.erase(held);
+            tombstones.insert(p);
+        } else {
+            const bool refresh = held != live.end() && ev == AnnounceEvent::none &&
+                                 (held->second == 0) == (left == 0);
+            ASSERT_EQ(r.refreshed, refresh) << "step " << step << " peer " << p;
+            ASSERT_EQ(r.changed, !refresh);
+            live[p] = left;
+            tombstones.erase(p);
+            // Every other peer (only leechers for a seeder) up to numwant 50.
+            std::size_t others = 0;
+            for (const auto& [q, l] : live)
+                if (q != p && (left != 0 || l != 0)) ++others;
+            ASSERT_EQ(r.peers.size(), std::min<std::size_t>(others, 50));
+            for (const auto& e : r.peers) {
+                ASSERT_NE(e.peer_id, peer(p));
+                ASSERT_EQ(live.count(e.port - 10000), 1u);
+            }
+        }
+        std::uint32_t seeders = 0;
+        for (const auto& [q, l] : live)
+            seeders += l == 0;
+        const auto sc = store.scrape(hash(1));
+        ASSERT_EQ(sc.complete, seeders) << "step " << step;
+        ASSERT_EQ(sc.incomplete, live.size() - seeders);
+        ASSERT_EQ(store.counts().tombstones, tombstones.size());
+        if (step % 500 == 499) {
+            // The same peers announced afresh into another store: same digest.
+            RecordingSequencer s2;
+            SwarmStore fresh(2, StoreLimits{}, s2);
+            for (const auto& [q, l] : live)
+                fresh.announce(ann(1, q, l, AnnounceEvent::started), now);
+            ASSERT_EQ(fresh.digest_hex(), store.digest_hex()) << "step " << step;
+        }
+    }
+}
+
+// Replicated puts and removes find the entry they replace, whether the swarm
+// is scanned or indexed, and an older change never overwrites a newer one.
+TEST_F(Store, ApplyFindsPeersOnBothSidesOfTheIndex) {
+    for (int p = 0; p < 100; ++p)
+        store.announce(ann(1, p, 10, AnnounceEvent::started), 1000);
+    auto put = [&](int p, std::uint64_t left, std::int64_t time) {
+        Change c = seq.log[static_cast<std::size_t>(p)];
+        c.origin = 2;
+        c.time_ms = time;
+        c.left = left;
+        return c;
+    };
+    for (int p = 0; p < 100; ++p) {
+        EXPECT_FALSE(store.apply(put(p, 0, 500), 3000)) << p;  // older than what is held
+        EXPECT_TRUE(store.apply(put(p, p % 2 ? 0 : 10, 2000), 3000)) << p;
+    }
+    EXPECT_EQ(store.counts().peers, 100u);
+    EXPECT_EQ(store.scrape(hash(1)).complete, 50u);
+    // Remove down to 5 peers in an order that moves entries around.
+    for (int p = 99; p >= 5; p -= 2) {
+        Change rm = put(p, 0, 2500);
+        rm.kind = Change::Kind::peer_remove;
+        EXPECT_TRUE(store.apply(rm, 3000));
+        EXPECT_FALSE(store.apply(put(p, 10, 2400), 3000)) << "a tombstone outranks it";
+    }
+    for (int p = 4; p < 99; p += 2) {
+        Change rm = put(p, 0, 2500);
+        rm.kind = Change::Kind::peer_remove;
+        EXPECT_TRUE(store.apply(rm, 3000));
+    }
+    EXPECT_EQ(store.counts().peers, 4u);
+    EXPECT_EQ(store.counts().tombstones, 96u);
+    for (int p = 0; p < 4; ++p)
+        EXPECT_TRUE(store.announce(ann(1, p, p % 2 ? 0 : 10), 4000).refreshed) << p;
+    // Back up past the index again: the tombstoned peers return.
+    for (int p = 4; p < 100; ++p)
+        EXPECT_TRUE(store.announce(ann(1, p, 10, AnnounceEvent::started), 5000).changed);
+    EXPECT_EQ(store.counts().peers, 100u);
+    EXPECT_EQ(store.counts().tombstones, 0u);
+}
+
+TEST_F(Store, ExpiryOfHalfABigSwarm) {
+    for (int p = 0; p < 100; ++p)
+        store.announce(ann(1, p, 10, AnnounceEvent::started), p % 2 ? 5000 : 1000);
+    EXPECT_EQ(store.expire(6500, 3000, 100000), 50u);
+    EXPECT_EQ(store.counts().peers, 50u);
+    EXPECT_EQ(store.counts().tombstones, 50u);
+    for (int p = 0; p < 100; ++p) {
+        const auto r = store.announce(ann(1, p, 10), 7000);
+        EXPECT_EQ(r.refreshed, p % 2 == 1) << p;
+    }
+    EXPECT_EQ(store.counts().peers, 100u);
+    EXPECT_EQ(store.counts().tombstones, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,128 @@
+#include "tracker/peer_index.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mt::tracker {
+namespace {
+
+using common::PeerId;
+
+struct Entry {
+    PeerId id;
+};
+
+// A client's id: the same "-MT0100-" prefix for every peer, then 12 characters.
+PeerId client_id(std::uint64_t n) {
+    std::string tail = std::to_string(n);
+    return PeerId::from_bytes("-MT0100-" + std::string(12 - tail.size(), '0') + tail);
+}
+
+// The array and its index kept in step the way a swarm does: append, and
+// remove by moving the last entry into the hole.
+struct Swarm {
+    std::vector<Entry> peers;
+    PeerIndex index{peers, 0};
+
+    void add(const PeerId& id) {
+        peers.push_back({id});
+        index.insert(id, static_cast<std::uint32_t>(peers.size() - 1), peers);
+    }
+    void remove(const PeerId& id) {
+        const std::uint32_t pos = index.find(id, peers);
+        ASSERT_NE(pos, PeerIndex::kNotFound);
+        const auto last = static_cast<std::uint32_t>(peers.size() - 1);
+        index.erase(id, peers);
+        if (pos != last) {
+            peers[pos] = peers[last];
+            index.move(peers[pos].id, last, pos);
+        }
+        peers.pop_back();
+    }
+    void check_all_found() const {
+        ASSERT_EQ(index.size(), peers.size());
+        for (std::uint32_t i = 0; i < peers.size(); ++i)
+            ASSERT_EQ(index.find(peers[i].id, peers), i) << "entry " << i;
+    }
+};
+
+TEST(PeerIndex, EmptyFindsNothing) {
+    std::vector<Entry> none;
+    PeerIndex index(none, 0);
+    EXPECT_EQ(index.find(client_id(1), none), PeerIndex::kNotFound);
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_EQ(index.slots(), 0u);
+}
+
+TEST(PeerIndex, BuildsFromAnArray) {
+    std::vector<Entry> peers;
+    for (int i = 0; i < 40; ++i)
+        peers.push_back({client_id(static_cast<std::uint64_t>(i))});
+    PeerIndex index(peers, 40);
+    for (std::uint32_t i = 0; i < 40; ++i)
+        EXPECT_EQ(index.find(peers[i].id, peers), i);
+    EXPECT_EQ(index.find(client_id(40), peers), PeerIndex::kNotFound);
+    EXPECT_GE(index.slots(), 80u);  // at most half full
+}
+
+// Random adds and removes against a std::unordered_map, through growth and
+// shrinking of the table; after each step every entry is found at its place
+// and removed ids are not found.
+TEST(PeerIndex, MatchesAMapUnderChurn) {
+    std::mt19937 rng(7);
+    Swarm s;
+    std::unordered_map<std::uint64_t, bool> live;
+    std::vector<std::uint64_t> gone;
+    for (int step = 0; step < 20000; ++step) {
+        // Phases that grow to about 1500 entries, then shrink to a few.
+        const bool growing = (step / 2500) % 2 == 0;
+        const std::uint64_t n = rng() % 3000;
+        if ((rng() % 10 < 8) == growing && !live.count(n)) {
+            s.add(client_id(n));
+            live[n] = true;
+        } else if (!s.peers.empty()) {
+            const auto victim = s.peers[rng() % s.peers.size()].id;
+            ASSERT_NO_FATAL_FAILURE(s.remove(victim));
+            const std::uint64_t v = std::stoull(std::string(victim.view().substr(8)));
+            live.erase(v);
+            gone.push_back(v);
+        }
+        if (step % 97 == 0 || s.peers.size() < 40) {
+            ASSERT_NO_FATAL_FAILURE(s.check_all_found());
+            for (std::size_t i = gone.size() > 20 ? gone.size() - 20 : 0; i < gone.size(); ++i)
+                if (!live.count(gone[i])) {
+                    ASSERT_EQ(s.index.find(client_id(gone[i]), s.peers), PeerIndex::kNotFound);
+                }
+            ASSERT_LE(s.index.size() * 2, s.index.slots());
+        }
+    }
+    ASSERT_NO_FATAL_FAILURE(s.check_all_found());
+}
+
+TEST(PeerIndex, ShrinksWithTheSwarm) {
+    Swarm s;
+    for (std::uint64_t i = 0; i < 4096; ++i)
+        s.add(client_id(i));
+    EXPECT_GE(s.index.slots(), 8192u);
+    while (s.peers.size() > 10)
+        s.remove(s.peers.front().id);
+    ASSERT_NO_FATAL_FAILURE(s.check_all_found());
+    EXPECT_LE(s.index.slots(), 128u);
+}
+
+// Ids that differ only in their last characters, behind a common prefix,
+// still spread over the table (std::hash<PeerId> reads the first 8 bytes only).
+TEST(PeerIndex, HashSpreadsIdsWithACommonPrefix) {
+    std::set<std::uint64_t> buckets;
+    for (std::uint64_t i = 0; i < 1024; ++i)
+        buckets.insert(hash_peer_id(client_id(i)) & 1023);
+    EXPECT_GT(buckets.size(), 550u);  // 1024 random throws fill about 647
+}
+
+}  // namespace
+}  // namespace mt::tracker

@@ -1,0 +1,148 @@
+// PeerIndex: peer id -> position in a swarm's array of peers, for swarms too
+// big to scan.
+//
+// Open addressing with linear probing: a slot holds position + 1 (0 = empty)
+// and the ids stay in the caller's array, so the index costs 8 to 16 bytes per
+// peer (a power-of-two table, between a quarter and half full; it shrinks as
+// the swarm does) where a std::unordered_map node costs 48 plus its bucket.
+// Removal shifts the rest of the probe run back instead of leaving a
+// tombstone, so lookups do not slow down under churn.
+//
+// Every call that reads ids takes the array (`peers[i].id` is a PeerId) and
+// the caller keeps the two in step: insert() after appending an entry,
+// erase() while the entry is still in the array, move() when an entry changes
+// place. Positions are below kNotFound.
+//
+// Peer ids are hashed over all 20 bytes: most clients begin theirs with the
+// same 8-byte "-XX1234-" prefix, so the first 8 bytes (std::hash<PeerId>) put a
+// whole swarm in one bucket.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "common/ids.h"
+
+namespace mt::tracker {
+
+inline std::uint64_t hash_peer_id(const common::PeerId& id) {
+    std::uint64_t a, b;
+    std::uint32_t c;
+    std::memcpy(&a, id.bytes.data(), 8);
+    std::memcpy(&b, id.bytes.data() + 8, 8);
+    std::memcpy(&c, id.bytes.data() + 16, 4);
+    std::uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 31) ^ b) * 0x94d049bb133111ebull;
+    h = (h ^ (h >> 29) ^ c) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+
+struct PeerIdHash {
+    std::size_t operator()(const common::PeerId& id) const noexcept {
+        return static_cast<std::size_t>(hash_peer_id(id));
+    }
+};
+
+class PeerIndex {
+  public:
+    static constexpr std::uint32_t kNotFound = 0xffffffffu;
+
+    // Builds the index of peers[0, n).
+    template <class Peers>
+    PeerIndex(const Peers& peers, std::uint32_t n) {
+        for (std::uint32_t pos = 0; pos < n; ++pos)
+            insert(peers[pos].id, pos, peers);
+    }
+
+    // Position of `id`, or kNotFound.
+    template <class Peers>
+    std::uint32_t find(const common::PeerId& id, const Peers& peers) const {
+        const std::size_t i = find_slot(id, peers);
+        return i == kNoSlot ? kNotFound : slots_[i] - 1;
+    }
+
+    // `id`, not yet indexed, now sits at `pos`.
+    template <class Peers>
+    void insert(const common::PeerId& id, std::uint32_t pos, const Peers& peers) {
+        if ((size_ + 1) * 2 > slots_.size())
+            rehash(slots_.empty() ? kMinSlots : slots_.size() * 2, peers);
+        place(id, pos);
+        ++size_;
+    }
+
+    // Forgets `id`, which must be indexed (and still in `peers`).
+    template <class Peers>
+    void erase(const common::PeerId& id, const Peers& peers) {
+        std::size_t hole = find_slot(id, peers);
+        assert(hole != kNoSlot);
+        // Backward shift: pull later entries of the run into the hole unless
+        // that would put one before its home slot.
+        for (std::size_t j = (hole + 1) & mask();; j = (j + 1) & mask()) {
+            const std::uint32_t s = slots_[j];
+            if (s == 0) break;
+            const std::size_t home = hash_peer_id(peers[s - 1].id) & mask();
+            if (((j - home) & mask()) >= ((j - hole) & mask())) {
+                slots_[hole] = s;
+                hole = j;
+            }
+        }
+        slots_[hole] = 0;
+        --size_;
+        if (slots_.size() > kMinSlots && size_ * 8 < slots_.size())
+            rehash(slots_.size() / 2, peers);
+    }
+
+    // The entry of `id` moved from position `from` to `to`.
+    void move(const common::PeerId& id, std::uint32_t from, std::uint32_t to) {
+        slots_[slot_of(id, from)] = to + 1;
+    }
+
+    std::size_t size() const { return size_; }
+    std::size_t slots() const { return slots_.size(); }
+
+  private:
+    static constexpr std::size_t kMinSlots = 16;
+    static constexpr std::size_t kNoSlot = ~std::size_t{0};
+
+    std::size_t mask() const { return slots_.size() - 1; }
+
+    template <class Peers>
+    std::size_t find_slot(const common::PeerId& id, const Peers& peers) const {
+        if (slots_.empty()) return kNoSlot;
+        for (std::size_t i = hash_peer_id(id) & mask();; i = (i + 1) & mask()) {
+            const std::uint32_t s = slots_[i];
+            if (s == 0) return kNoSlot;  // a table at most half full always has an empty slot
+            if (peers[s - 1].id == id) return i;
+        }
+    }
+
+    // The slot holding position `pos` of `id`.
+    std::size_t slot_of(const common::PeerId& id, std::uint32_t pos) const {
+        std::size_t i = hash_peer_id(id) & mask();
+        while (slots_[i] != pos + 1)
+            i = (i + 1) & mask();
+        return i;
+    }
+
+    void place(const common::PeerId& id, std::uint32_t pos) {
+        std::size_t i = hash_peer_id(id) & mask();
+        while (slots_[i] != 0)
+            i = (i + 1) & mask();
+        slots_[i] = pos + 1;
+    }
+
+    template <class Peers>
+    void rehash(std::size_t n, const Peers& peers) {
+        std::vector<std::uint32_t> old(n, 0);
+        old.swap(slots_);
+        for (const std::uint32_t s : old)
+            if (s != 0) place(peers[s - 1].id, s - 1);
+    }
+
+    std::vector<std::uint32_t> slots_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace mt::tracker
