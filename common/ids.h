@@ -41,9 +41,16 @@ using PeerId = Id20<PeerIdTag>;
 template <class Tag>
 struct std::hash<mt::common::Id20<Tag>> {
     std::size_t operator()(const mt::common::Id20<Tag>& id) const noexcept {
-        // SHA-1 output is uniformly distributed: the first 8 bytes are a fine hash.
-        std::size_t h;
-        std::memcpy(&h, id.bytes.data(), sizeof h);
-        return h;
+        // All 20 bytes: info hashes are uniform, but peer ids share a client
+        // prefix ("-MT0100-") in their first 8 bytes.
+        std::uint64_t a, b;
+        std::uint32_t c;
+        std::memcpy(&a, id.bytes.data(), 8);
+        std::memcpy(&b, id.bytes.data() + 8, 8);
+        std::memcpy(&c, id.bytes.data() + 16, 4);
+        std::uint64_t h =
+            a ^ (b * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t{c} * 0xC2B2AE3D27D4EB4Full);
+        h ^= h >> 31;
+        return static_cast<std::size_t>(h);
     }
 };
