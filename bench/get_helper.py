@@ -445,8 +445,8 @@ TR_NOTE = ("transmission-cli 3.00 drops every tracker peer in 127.0.0.0/8 as a \
            "connect to it (each learns of it from the tracker within about 2 s) it keeps the first and closes "
            "the other two, so it downloads from one seeder only. It says Interested only on its 10 s rechoke "
            "timer, and it refills its requests to a peer about once a second, growing them with the measured "
-           "rate (4, 20, 120, ... blocks) up to the peer's advertised queue (reqq: libtorrent 2000 blocks, "
-           "ours 512), so one peer gives it at most about reqq x 16 KiB per second. A fair race would need a "
+           "rate (4, 20, 120, ... blocks) up to the peer's advertised queue (reqq: 2000 blocks for libtorrent "
+           "and ours), so one peer gives it at most about reqq x 16 KiB per second. A fair race would need a "
            "distinct non-loopback address per seeder (addresses on lo or network namespaces), which this "
            "benchmark does not set up.")
 
