@@ -357,16 +357,7 @@ def run_line(who, mode, run, r):
 
 
 def main():
-    size_mib, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    bench_md, command = None, "bench/failover.sh %d %d" % (size_mib, runs)
-    rest = sys.argv[4:]
-    while rest:
-        if rest[0] == "--append-benchmarks":
-            bench_md, rest = rest[1], rest[2:]
-        elif rest[0] == "--command":
-            command, rest = rest[1], rest[2:]
-        else:
-            sys.exit("failover_helper: unknown option %s" % rest[0])
+    (size_mib, runs), out_md, bench_md, command = gh.helper_args("failover", sys.argv[1:], 2)
     whos = WHOS if gh.lt is not None else ("ours",)
     if gh.lt is None:
         print("python3-libtorrent not importable by %s: libtorrent skipped" % sys.executable)

@@ -79,16 +79,7 @@ def crowd(b, kind, n, run, deadline_s):
 
 
 def main():
-    size_mib, n, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    bench_md, command = None, "bench/flash.sh %d %d %d" % (size_mib, n, runs)
-    rest = sys.argv[5:]
-    while rest:
-        if rest[0] == "--append-benchmarks":
-            bench_md, rest = rest[1], rest[2:]
-        elif rest[0] == "--command":
-            command, rest = rest[1], rest[2:]
-        else:
-            sys.exit("flash_helper: unknown option %s" % rest[0])
+    (size_mib, n, runs), out_md, bench_md, command = gh.helper_args("flash", sys.argv[1:], 3)
     kinds = ["mtorrent"] + (["libtorrent"] if gh.lt is not None else [])
     if gh.lt is None:
         print("python3-libtorrent missing: only our swarm runs")

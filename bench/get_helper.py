@@ -451,20 +451,26 @@ TR_NOTE = ("transmission-cli 3.00 drops every tracker peer in 127.0.0.0/8 as a \
            "benchmark does not set up.")
 
 
-def main():
-    size_mib, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    bench_md = None
-    command = "bench/get.sh %d %d" % (size_mib, runs)
-    rest = sys.argv[4:]
+def helper_args(name, argv, n_numbers):
+    """The arguments every bench helper takes, as bench/lib.sh passes them:
+    N_NUMBERS integers, OUT_MD, then [--append-benchmarks FILE] [--command
+    TEXT]. Returns (numbers, out_md, bench_md or None, command)."""
+    numbers = [int(a) for a in argv[:n_numbers]]
+    out_md = argv[n_numbers]
+    bench_md, command = None, "bench/%s.sh %s" % (name, " ".join(str(n) for n in numbers))
+    rest = argv[n_numbers + 1:]
     while rest:
-        if rest[0] == "--append-benchmarks":
-            bench_md = rest[1]
-            rest = rest[2:]
-        elif rest[0] == "--command":
-            command = rest[1]
-            rest = rest[2:]
+        if rest[0] == "--append-benchmarks" and len(rest) > 1:
+            bench_md, rest = rest[1], rest[2:]
+        elif rest[0] == "--command" and len(rest) > 1:
+            command, rest = rest[1], rest[2:]
         else:
-            sys.exit("get_helper: unknown option %s" % rest[0])
+            sys.exit("%s_helper: unknown option %s" % (name, rest[0]))
+    return numbers, out_md, bench_md, command
+
+
+def main():
+    (size_mib, runs), out_md, bench_md, command = helper_args("get", sys.argv[1:], 2)
     whos = ["mtorrent"]
     if shutil.which("aria2c"):
         whos.append("aria2c")

@@ -108,16 +108,7 @@ def sha1_speed():
 def main():
     if sys.argv[1] == "--lt-create":
         return lt_create(sys.argv[2], sys.argv[3])
-    size_mib, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    bench_md, command = None, "bench/hash.sh %d %d" % (size_mib, runs)
-    rest = sys.argv[4:]
-    while rest:
-        if rest[0] == "--append-benchmarks":
-            bench_md, rest = rest[1], rest[2:]
-        elif rest[0] == "--command":
-            command, rest = rest[1], rest[2:]
-        else:
-            sys.exit("hash_helper: unknown option %s" % rest[0])
+    (size_mib, runs), out_md, bench_md, command = gh.helper_args("hash", sys.argv[1:], 2)
     work = tempfile.mkdtemp(prefix="mt-bench-hash.", dir=os.environ.get("TMPDIR", "/tmp"))
     try:
         data = os.path.join(work, "payload.bin")

@@ -26,16 +26,7 @@ cpu_s = gh.cpu_s
 
 
 def main():
-    size_mib, runs, out_md = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    bench_md, command = None, "bench/seed.sh %d %d" % (size_mib, runs)
-    rest = sys.argv[4:]
-    while rest:
-        if rest[0] == "--append-benchmarks":
-            bench_md, rest = rest[1], rest[2:]
-        elif rest[0] == "--command":
-            command, rest = rest[1], rest[2:]
-        else:
-            sys.exit("seed_helper: unknown option %s" % rest[0])
+    (size_mib, runs), out_md, bench_md, command = gh.helper_args("seed", sys.argv[1:], 2)
     if gh.lt is None:
         sys.exit("seed_helper: python3-libtorrent is needed (the leecher is libtorrent)")
     load_before = open("/proc/loadavg").read().split()[:3]
