@@ -257,15 +257,8 @@ class Bench:
         cfg = os.path.join(self.work, label + "-trcfg")
         shutil.rmtree(cfg, ignore_errors=True)
         os.makedirs(cfg)
-        settings = {
-            "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
-            "port-forwarding-enabled": False, "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
-            "peer-port": port, "peer-port-random-on-start": False, "download-dir": dest,
-            "incomplete-dir-enabled": False, "rename-partial-files": False, "blocklist-enabled": False,
-            "rpc-enabled": False, "ratio-limit-enabled": False, "idle-seeding-limit-enabled": False,
-            "speed-limit-up-enabled": False, "speed-limit-down-enabled": False, "alt-speed-enabled": False,
-            "watch-dir-enabled": False, "encryption": 0, "message-level": message_level,
-        }
+        settings = tct.transmission_settings(port, dest, message_level)
+        settings.update({"alt-speed-enabled": False, "watch-dir-enabled": False, "encryption": 0})
         with open(os.path.join(cfg, "settings.json"), "w") as f:
             json.dump(settings, f)
         script = os.path.join(cfg, "done.sh")

@@ -41,16 +41,18 @@ using PeerId = Id20<PeerIdTag>;
 template <class Tag>
 struct std::hash<mt::common::Id20<Tag>> {
     std::size_t operator()(const mt::common::Id20<Tag>& id) const noexcept {
-        // All 20 bytes: info hashes are uniform, but peer ids share a client
-        // prefix ("-MT0100-") in their first 8 bytes.
+        // All 20 bytes, mixed so that every bit reaches the low ones (tables
+        // index by them): info hashes are uniform, but peer ids share a
+        // client prefix ("-MT0100-") in their first 8 bytes.
         std::uint64_t a, b;
         std::uint32_t c;
         std::memcpy(&a, id.bytes.data(), 8);
         std::memcpy(&b, id.bytes.data() + 8, 8);
         std::memcpy(&c, id.bytes.data() + 16, 4);
-        std::uint64_t h =
-            a ^ (b * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t{c} * 0xC2B2AE3D27D4EB4Full);
-        h ^= h >> 31;
+        std::uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+        h = (h ^ (h >> 31) ^ b) * 0x94d049bb133111ebull;
+        h = (h ^ (h >> 29) ^ c) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 32;
         return static_cast<std::size_t>(h);
     }
 };

@@ -13,37 +13,22 @@
 // erase() while the entry is still in the array, move() when an entry changes
 // place. Positions are below kNotFound.
 //
-// Peer ids are hashed over all 20 bytes: most clients begin theirs with the
-// same 8-byte "-XX1234-" prefix, so the first 8 bytes (std::hash<PeerId>) put a
-// whole swarm in one bucket.
+// Peer ids are hashed over all 20 bytes (std::hash<PeerId>): most clients
+// begin theirs with the same 8-byte "-XX1234-" prefix.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "common/ids.h"
 
 namespace mt::tracker {
 
-inline std::uint64_t hash_peer_id(const common::PeerId& id) {
-    std::uint64_t a, b;
-    std::uint32_t c;
-    std::memcpy(&a, id.bytes.data(), 8);
-    std::memcpy(&b, id.bytes.data() + 8, 8);
-    std::memcpy(&c, id.bytes.data() + 16, 4);
-    std::uint64_t h = (a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
-    h = (h ^ (h >> 31) ^ b) * 0x94d049bb133111ebull;
-    h = (h ^ (h >> 29) ^ c) * 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
+// std::hash<PeerId> mixes all 20 bytes (common/ids.h).
+inline std::size_t hash_peer_id(const common::PeerId& id) {
+    return std::hash<common::PeerId>{}(id);
 }
-
-struct PeerIdHash {
-    std::size_t operator()(const common::PeerId& id) const noexcept {
-        return static_cast<std::size_t>(hash_peer_id(id));
-    }
-};
 
 class PeerIndex {
   public:

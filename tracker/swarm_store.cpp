@@ -77,7 +77,7 @@ std::size_t grown_capacity(std::size_t n) {
 // small swarms with no tombstones and no published metainfo, and each byte here
 // is paid per torrent.
 struct Torrent {
-    using Tombstones = std::unordered_map<PeerId, Version, PeerIdHash>;
+    using Tombstones = std::unordered_map<PeerId, Version>;
 
     std::vector<PeerEntry> peers;
     std::unique_ptr<PeerIndex> index;        // peer id -> position; past kIndexFrom peers only

@@ -142,20 +142,27 @@ def aria2(suite, name, torrent, folder, seed):
     return Proc(suite, name, args + [torrent]), port
 
 
+def transmission_settings(port, folder, message_level=2):
+    """A transmission-cli settings.json for loopback only: DHT, LPD, PEX, uTP
+    and port forwarding off, bound to 127.0.0.1, downloads into `folder`, no
+    limits. Shared with bench/get_helper.py."""
+    return {
+        "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
+        "port-forwarding-enabled": False, "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
+        "peer-port": port, "peer-port-random-on-start": False, "download-dir": folder,
+        "incomplete-dir-enabled": False, "rename-partial-files": False, "blocklist-enabled": False,
+        "rpc-enabled": False, "ratio-limit-enabled": False, "idle-seeding-limit-enabled": False,
+        "speed-limit-up-enabled": False, "speed-limit-down-enabled": False, "message-level": message_level,
+    }
+
+
 def transmission(suite, name, torrent, folder, seed):
     """transmission-cli; the marker file appears when a download finishes."""
     port = free_port()
     cfg = os.path.join(suite.work, name + "-cfg")
     os.makedirs(cfg, exist_ok=True)
     os.makedirs(folder, exist_ok=True)
-    settings = {
-        "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
-        "port-forwarding-enabled": False, "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
-        "peer-port": port, "peer-port-random-on-start": False, "download-dir": folder,
-        "incomplete-dir-enabled": False, "rename-partial-files": False, "blocklist-enabled": False,
-        "rpc-enabled": False, "ratio-limit-enabled": False, "idle-seeding-limit-enabled": False,
-        "speed-limit-up-enabled": False, "speed-limit-down-enabled": False, "message-level": 2,
-    }
+    settings = transmission_settings(port, folder)
     with open(os.path.join(cfg, "settings.json"), "w") as f:
         json.dump(settings, f)
     marker = os.path.join(suite.work, name + ".done")
