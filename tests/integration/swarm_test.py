@@ -444,7 +444,9 @@ def connection_cap_logged(suite):
     procs = [sw.seed() for _ in range(4)]
     try:
         sw.wait_seeders(4)
-        g = sw.get(["--timeout", "40", "--max-peers", "2"])
+        # 1 MiB/s keeps the download going (4 s) until the other seeders have
+        # tried to connect: under TSan two peers could finish it first.
+        g = sw.get(["--timeout", "40", "--max-peers", "2", "--max-download-rate", "1024"])
         procs.append(g)
         sw.check_get(g, 50)
         if "connection limit of 2 peers reached" not in g.logtext():
