@@ -38,7 +38,7 @@ DEPS_OK     := $(BUILD)/.deps-ok
 TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
-.PHONY: all test unit fuzz-replay integration asan ubsan tsan sanitizers fuzz \
+.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
         bench-get bench-seed bench bench-smoke
 
@@ -91,6 +91,7 @@ test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
 	echo "== fuzz corpus replay"; \
 	for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n || status=1; done; \
 	BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh || status=1; \
+	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh || status=1; \
 	if [ $$status -eq 0 ]; then echo "make test ($(VARIANT)): all suites passed"; \
 	else echo "make test ($(VARIANT)): FAILED"; fi; exit $$status
 
@@ -102,6 +103,10 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 integration: all
 	@BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh
+
+# Attacks on live processes (tests/security/); also part of `make test`.
+security: all
+	@BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh
 
 # GCC's sanitizer instrumentation makes -Wmaybe-uninitialized report false
 # positives inside libstdc++ (std::regex, std::function); that one warning is

@@ -339,3 +339,20 @@ def tracker_pair(suite, extra=()):
 
 if __name__ == "__main__":
     sys.exit("mtlib is a library for the integration suites")
+
+
+def rss_mib(pid):
+    """A process's resident set now and at its peak (VmRSS, VmHWM), in MiB."""
+    now = peak = 0.0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024.0
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024.0
+    return now, peak
+
+
+VARIANT = os.environ.get("MT_VARIANT", "release")
+# Memory bounds hold for the product's build; sanitizers add their own shadow.
+CHECK_RSS = VARIANT == "release"
