@@ -8,11 +8,17 @@ using common::ByteReader;
 using common::Errc;
 using common::make_error;
 
+namespace {
+// The records of trackers that keyed peers by peer id (change.h).
+constexpr std::uint8_t kOldPeerPut = 1;
+constexpr std::uint8_t kOldPeerRemove = 2;
+}  // namespace
+
 bool operator==(const Change& a, const Change& b) {
     return a.kind == b.kind && a.origin == b.origin && a.seq == b.seq && a.time_ms == b.time_ms &&
-           a.info_hash == b.info_hash && a.peer_id == b.peer_id && a.ip == b.ip &&
-           a.port == b.port && a.left == b.left && a.uploaded == b.uploaded &&
-           a.downloaded == b.downloaded && a.metainfo == b.metainfo;
+           a.info_hash == b.info_hash && a.ip == b.ip && a.port == b.port && a.key == b.key &&
+           a.left == b.left && a.uploaded == b.uploaded && a.downloaded == b.downloaded &&
+           a.metainfo == b.metainfo;
 }
 
 const char* change_kind_name(Change::Kind k) {
@@ -37,15 +43,16 @@ void encode_change(const Change& c, std::string& out) {
     out.append(c.info_hash.view());
     switch (c.kind) {
         case Change::Kind::peer_put:
-            out.append(c.peer_id.view());
             common::append_u32(out, c.ip);
             common::append_u16(out, c.port);
+            common::append_u32(out, c.key);
             common::append_u64(out, c.left);
             common::append_u64(out, c.uploaded);
             common::append_u64(out, c.downloaded);
             break;
         case Change::Kind::peer_remove:
-            out.append(c.peer_id.view());
+            common::append_u32(out, c.ip);
+            common::append_u16(out, c.port);
             break;
         case Change::Kind::metainfo_put:
             common::append_u32(out, static_cast<std::uint32_t>(c.metainfo.size()));
@@ -74,24 +81,37 @@ common::Result<Change> decode_change(std::string_view data) {
     std::string_view hash;
     if (!r.u8(kind) || !r.u8(c.origin) || !r.u64(c.seq) || !r.u64(time) || !r.bytes(20, hash))
         return bad("record shorter than its 38-byte header", data.size());
-    if (kind < 1 || kind > 4) return bad("unknown kind " + std::to_string(kind), 0);
+    if (kind < 1 || kind > 6) return bad("unknown kind " + std::to_string(kind), 0);
     if (c.origin != 1 && c.origin != 2)
         return bad("origin " + std::to_string(c.origin) + " is not 1 or 2", 1);
     if (c.seq == 0) return bad("sequence number 0", 2);
-    c.kind = static_cast<Change::Kind>(kind);
     c.time_ms = static_cast<std::int64_t>(time);
     c.info_hash = common::InfoHash::from_bytes(hash);
-    std::string_view peer;
+    std::string_view peer_id;
+    if (kind == kOldPeerPut) {
+        c.kind = Change::Kind::peer_put;
+        if (!r.bytes(20, peer_id) || !r.u32(c.ip) || !r.u16(c.port) || !r.u64(c.left) ||
+            !r.u64(c.uploaded) || !r.u64(c.downloaded))
+            return bad("old peer_put record is short", data.size());
+        if (r.remaining() != 0) return bad("trailing bytes", r.position());
+        return c;
+    }
+    if (kind == kOldPeerRemove) {
+        c.kind = Change::Kind::peer_remove;
+        if (!r.bytes(20, peer_id)) return bad("old peer_remove record is short", data.size());
+        if (r.remaining() != 0) return bad("trailing bytes", r.position());
+        return c;
+    }
+    c.kind = static_cast<Change::Kind>(kind);
     switch (c.kind) {
         case Change::Kind::peer_put:
-            if (!r.bytes(20, peer) || !r.u32(c.ip) || !r.u16(c.port) || !r.u64(c.left) ||
+            if (!r.u32(c.ip) || !r.u16(c.port) || !r.u32(c.key) || !r.u64(c.left) ||
                 !r.u64(c.uploaded) || !r.u64(c.downloaded))
                 return bad("peer_put record is short", data.size());
-            c.peer_id = common::PeerId::from_bytes(peer);
             break;
         case Change::Kind::peer_remove:
-            if (!r.bytes(20, peer)) return bad("peer_remove record is short", data.size());
-            c.peer_id = common::PeerId::from_bytes(peer);
+            if (!r.u32(c.ip) || !r.u16(c.port))
+                return bad("peer_remove record is short", data.size());
             break;
         case Change::Kind::metainfo_put: {
             std::uint32_t len = 0;

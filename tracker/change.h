@@ -10,17 +10,29 @@
 // Encoding (big-endian):
 //
 //   offset size field
-//   0      1    kind (1 peer_put, 2 peer_remove, 3 metainfo_put, 4 metainfo_remove)
+//   0      1    kind (5 peer_put, 6 peer_remove, 3 metainfo_put, 4 metainfo_remove;
+//                1 and 2 are the old peer records, read but no longer written)
 //   1      1    origin (1 or 2)
 //   2      8    seq
 //   10     8    time_ms (signed, Unix epoch)
 //   18     20   info_hash
 //   38     ...  per kind:
-//     peer_put:        peer_id(20) ip(4) port(2) left(8) uploaded(8) downloaded(8)  = 50
-//     peer_remove:     peer_id(20)                                                  = 20
+//     peer_put:        ip(4) port(2) key(4) left(8) uploaded(8) downloaded(8)  = 34
+//     peer_remove:     ip(4) port(2)                                           = 6
 //     metainfo_put:    length(4) metainfo bytes (at most kMaxMetainfoBytes)
 //     metainfo_remove: nothing
+//     1 (old peer_put):    peer_id(20) ip(4) port(2) left(8) uploaded(8) downloaded(8)
+//     2 (old peer_remove): peer_id(20)
 // Nothing may follow the kind's fields.
+//
+// A peer is keyed by its endpoint (ip, port) within its torrent: the address
+// is the one the announce came from, so a host can write only its own keys.
+// `key` is the BEP 7 key the peer announced (0: none), which lets it move its
+// entry to a new address (SwarmStore::announce); it is never sent to peers.
+// The old records were keyed by peer id: an old peer_put is read as a put of
+// its endpoint with no key; an old peer_remove names no endpoint and is read
+// as a tombstone of 0.0.0.0:0, which no announce can hold (port 0 is refused)
+// and which expires like any tombstone.
 #pragma once
 
 #include <cstdint>
@@ -53,10 +65,10 @@ struct Version {
 
 struct Change {
     enum class Kind : std::uint8_t {
-        peer_put = 1,
-        peer_remove = 2,
         metainfo_put = 3,
-        metainfo_remove = 4
+        metainfo_remove = 4,
+        peer_put = 5,
+        peer_remove = 6,
     };
 
     Kind kind = Kind::peer_put;
@@ -64,10 +76,11 @@ struct Change {
     std::uint64_t seq = 0;
     std::int64_t time_ms = 0;
     common::InfoHash info_hash;
-    // peer_put / peer_remove
-    common::PeerId peer_id;
+    // peer_put / peer_remove: the key
     std::uint32_t ip = 0;  // IPv4, host order
     std::uint16_t port = 0;
+    // peer_put
+    std::uint32_t key = 0;  // BEP 7, 0 = none
     std::uint64_t left = 0;
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;

@@ -1,5 +1,5 @@
-// PeerIndex: peer id -> position in a swarm's array of peers, for swarms too
-// big to scan.
+// PeerIndex: endpoint (IPv4 address and port, the key of a peer entry) ->
+// position in a swarm's array of peers, for swarms too big to scan.
 //
 // Open addressing with linear probing: a slot holds position + 1 (0 = empty)
 // and the ids stay in the caller's array, so the index costs 8 to 16 bytes per
@@ -8,26 +8,42 @@
 // Removal shifts the rest of the probe run back instead of leaving a
 // tombstone, so lookups do not slow down under churn.
 //
-// Every call that reads ids takes the array (`peers[i].id` is a PeerId) and
-// the caller keeps the two in step: insert() after appending an entry,
+// Every call that reads keys takes the array (`peers[i].endpoint()` is the
+// entry's Endpoint) and the caller keeps the two in step: insert() after appending an entry,
 // erase() while the entry is still in the array, move() when an entry changes
 // place. Positions are below kNotFound.
 //
-// Peer ids are hashed over all 20 bytes (std::hash<PeerId>): most clients
-// begin theirs with the same 8-byte "-XX1234-" prefix.
+// Endpoints are mixed (a 64-bit finalizer) before use: many peers of a swarm
+// share an address, or ports that differ in their low bits only.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
 #include <vector>
 
-#include "common/ids.h"
-
 namespace mt::tracker {
 
-// std::hash<PeerId> mixes all 20 bytes (common/ids.h).
-inline std::size_t hash_peer_id(const common::PeerId& id) {
-    return std::hash<common::PeerId>{}(id);
+// A peer's IPv4 address (host order) and port as one key: ip << 16 | port.
+using Endpoint = std::uint64_t;
+
+constexpr Endpoint make_endpoint(std::uint32_t ip, std::uint16_t port) {
+    return (Endpoint{ip} << 16) | port;
+}
+constexpr std::uint32_t endpoint_ip(Endpoint e) {
+    return static_cast<std::uint32_t>(e >> 16);
+}
+constexpr std::uint16_t endpoint_port(Endpoint e) {
+    return static_cast<std::uint16_t>(e & 0xffff);
+}
+
+// murmur3's fmix64: every input bit moves about half the output bits.
+inline std::size_t hash_endpoint(Endpoint e) {
+    e ^= e >> 33;
+    e *= 0xff51afd7ed558ccdULL;
+    e ^= e >> 33;
+    e *= 0xc4ceb9fe1a85ec53ULL;
+    e ^= e >> 33;
+    return static_cast<std::size_t>(e);
 }
 
 class PeerIndex {
@@ -38,19 +54,19 @@ class PeerIndex {
     template <class Peers>
     PeerIndex(const Peers& peers, std::uint32_t n) {
         for (std::uint32_t pos = 0; pos < n; ++pos)
-            insert(peers[pos].id, pos, peers);
+            insert(peers[pos].endpoint(), pos, peers);
     }
 
     // Position of `id`, or kNotFound.
     template <class Peers>
-    std::uint32_t find(const common::PeerId& id, const Peers& peers) const {
+    std::uint32_t find(Endpoint id, const Peers& peers) const {
         const std::size_t i = find_slot(id, peers);
         return i == kNoSlot ? kNotFound : slots_[i] - 1;
     }
 
     // `id`, not yet indexed, now sits at `pos`.
     template <class Peers>
-    void insert(const common::PeerId& id, std::uint32_t pos, const Peers& peers) {
+    void insert(Endpoint id, std::uint32_t pos, const Peers& peers) {
         if ((size_ + 1) * 2 > slots_.size())
             rehash(slots_.empty() ? kMinSlots : slots_.size() * 2, peers);
         place(id, pos);
@@ -59,7 +75,7 @@ class PeerIndex {
 
     // Forgets `id`, which must be indexed (and still in `peers`).
     template <class Peers>
-    void erase(const common::PeerId& id, const Peers& peers) {
+    void erase(Endpoint id, const Peers& peers) {
         std::size_t hole = find_slot(id, peers);
         assert(hole != kNoSlot);
         // Backward shift: pull later entries of the run into the hole unless
@@ -67,7 +83,7 @@ class PeerIndex {
         for (std::size_t j = (hole + 1) & mask();; j = (j + 1) & mask()) {
             const std::uint32_t s = slots_[j];
             if (s == 0) break;
-            const std::size_t home = hash_peer_id(peers[s - 1].id) & mask();
+            const std::size_t home = hash_endpoint(peers[s - 1].endpoint()) & mask();
             if (((j - home) & mask()) >= ((j - hole) & mask())) {
                 slots_[hole] = s;
                 hole = j;
@@ -80,7 +96,7 @@ class PeerIndex {
     }
 
     // The entry of `id` moved from position `from` to `to`.
-    void move(const common::PeerId& id, std::uint32_t from, std::uint32_t to) {
+    void move(Endpoint id, std::uint32_t from, std::uint32_t to) {
         slots_[slot_of(id, from)] = to + 1;
     }
 
@@ -94,25 +110,25 @@ class PeerIndex {
     std::size_t mask() const { return slots_.size() - 1; }
 
     template <class Peers>
-    std::size_t find_slot(const common::PeerId& id, const Peers& peers) const {
+    std::size_t find_slot(Endpoint id, const Peers& peers) const {
         if (slots_.empty()) return kNoSlot;
-        for (std::size_t i = hash_peer_id(id) & mask();; i = (i + 1) & mask()) {
+        for (std::size_t i = hash_endpoint(id) & mask();; i = (i + 1) & mask()) {
             const std::uint32_t s = slots_[i];
             if (s == 0) return kNoSlot;  // a table at most half full always has an empty slot
-            if (peers[s - 1].id == id) return i;
+            if (peers[s - 1].endpoint() == id) return i;
         }
     }
 
     // The slot holding position `pos` of `id`.
-    std::size_t slot_of(const common::PeerId& id, std::uint32_t pos) const {
-        std::size_t i = hash_peer_id(id) & mask();
+    std::size_t slot_of(Endpoint id, std::uint32_t pos) const {
+        std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != pos + 1)
             i = (i + 1) & mask();
         return i;
     }
 
-    void place(const common::PeerId& id, std::uint32_t pos) {
-        std::size_t i = hash_peer_id(id) & mask();
+    void place(Endpoint id, std::uint32_t pos) {
+        std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != 0)
             i = (i + 1) & mask();
         slots_[i] = pos + 1;
@@ -123,7 +139,7 @@ class PeerIndex {
         std::vector<std::uint32_t> old(n, 0);
         old.swap(slots_);
         for (const std::uint32_t s : old)
-            if (s != 0) place(peers[s - 1].id, s - 1);
+            if (s != 0) place(peers[s - 1].endpoint(), s - 1);
     }
 
     std::vector<std::uint32_t> slots_;

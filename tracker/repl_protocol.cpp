@@ -27,6 +27,9 @@ common::Result<std::pair<std::uint8_t, Nonce>> decode_hello1(std::string_view by
 }
 
 namespace {
+// A touch on the wire: info_hash(20) ip(4) port(2) time_ms(8) left(8).
+constexpr std::size_t kTouchBytes = 42;
+
 std::string mac(std::string_view secret, std::string_view label, std::uint8_t id_s,
                 std::uint8_t id_r, const Nonce& ns, const Nonce& nr) {
     common::HmacSha256 h(secret);
@@ -100,7 +103,8 @@ struct Encoder {
         common::append_u32(out, static_cast<std::uint32_t>(t.touches.size()));
         for (const auto& x : t.touches) {
             out.append(x.info_hash.view());
-            out.append(x.peer_id.view());
+            common::append_u32(out, x.ip);
+            common::append_u16(out, x.port);
             common::append_u64(out, static_cast<std::uint64_t>(x.time_ms));
             common::append_u64(out, x.left);
         }
@@ -194,15 +198,17 @@ common::Result<Message> decode_message(std::string_view bytes) {
         case MsgType::touches: {
             std::uint32_t n = 0;
             if (!r.u32(n)) return bad("short touch batch");
-            if (n > r.remaining() / 56) return bad("touch count larger than the frame");
+            if (n > r.remaining() / kTouchBytes) return bad("touch count larger than the frame");
             Touches t;
             t.touches.reserve(n);
             for (std::uint32_t i = 0; i < n; ++i) {
-                std::string_view h, p;
+                std::string_view h;
+                std::uint32_t ip = 0;
+                std::uint16_t port = 0;
                 std::uint64_t time = 0, left = 0;
-                if (!r.bytes(20, h) || !r.bytes(20, p) || !r.u64(time) || !r.u64(left))
+                if (!r.bytes(20, h) || !r.u32(ip) || !r.u16(port) || !r.u64(time) || !r.u64(left))
                     return bad("short touch");
-                t.touches.push_back({common::InfoHash::from_bytes(h), common::PeerId::from_bytes(p),
+                t.touches.push_back({common::InfoHash::from_bytes(h), ip, port,
                                      static_cast<std::int64_t>(time), left});
             }
             m = std::move(t);

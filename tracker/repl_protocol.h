@@ -29,7 +29,7 @@
 // Messages (plaintext of a frame): u8 type | body
 //   1 HELLO      R->S  u64 clock1 | u64 clock2     (highest seq R holds per origin)
 //   2 CHANGES    S->R  u32 n | n x (u32 len | change record, see change.h)
-//   3 TOUCHES    S->R  u32 n | n x (info_hash 20 | peer_id 20 | i64 time_ms | u64 left)
+//   3 TOUCHES    S->R  u32 n | n x (info_hash 20 | ip 4 | port 2 | i64 time_ms | u64 left)
 //   4 SNAP_BEGIN S->R  (empty) — the CHANGES that follow are a full snapshot
 //   5 SNAP_END   S->R  u64 clock1 | u64 clock2     (the clock the snapshot covers)
 //   6 ACK        R->S  u64 seq                      (S's changes up to seq are durable at R)

@@ -145,6 +145,7 @@ Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
     in.peer_id = a->peer_id;
     in.ip = a->ip.value_or(peer_ip);
     in.port = a->port;
+    in.key = a->key;
     in.uploaded = a->uploaded;
     in.downloaded = a->downloaded;
     in.left = a->left;
@@ -153,16 +154,17 @@ Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
     const std::int64_t now = now_();
     auto r = store_.announce(in, now);
     if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
-    if (r.refreshed) changelog_.add_touch({in.info_hash, in.peer_id, now, in.left});
+    if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
     common::AnnounceResponse resp;
     resp.interval = opt_.interval_s;
     resp.min_interval = opt_.min_interval_s;
     resp.complete = r.complete;
     resp.incomplete = r.incomplete;
     resp.peers.reserve(r.peers.size());
+    // No peer ids, compact or not (BEP 23 no_peer_id): the tracker keeps none.
     for (const auto& p : r.peers)
-        resp.peers.push_back({p.ip, p.port, p.peer_id});
-    return bencoded(encode_announce_response(resp, a->compact, a->no_peer_id), ka, r.ticket);
+        resp.peers.push_back({p.ip, p.port, std::nullopt});
+    return bencoded(encode_announce_response(resp, a->compact, true), ka, r.ticket);
 }
 
 Reply TrackerService::scrape(const HttpRequest& req, const std::string& peer_text) {
@@ -261,17 +263,26 @@ Reply TrackerService::metainfo(const HttpRequest& req, const std::string& peer_t
 }
 
 Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, std::uint16_t port) {
+    // No amplification (the source address of a datagram may be forged): an
+    // error reply is cut to the request's length, and a malformed datagram
+    // is answered only if it begins with a connection id issued to its
+    // source, which a forger never sees. Connect replies are 16 bytes for 16;
+    // announce and scrape replies need a valid connection id.
+    const auto error = [&](std::uint32_t transaction_id, std::string message) {
+        std::string reply;
+        encode(UdpErrorResponse{transaction_id, std::move(message)}, reply);
+        if (reply.size() > datagram.size()) reply.resize(datagram.size());
+        return Reply{reply.size() >= 8 ? std::move(reply) : std::string(), 0, false};
+    };
     auto req = decode_udp_request(datagram);
     const std::int64_t now = now_();
     std::string out;
     if (!req) {
-        // Answer with an error only if the datagram looks like ours (has a transaction id).
-        if (datagram.size() >= 16) {
-            log_refusal(cat("malformed UDP request from ", format_ipv4(ip), ":", port, ": ",
-                            req.error().message));
-            encode(UdpErrorResponse{common::read_u32(datagram.data() + 12), req.error().message},
-                   out);
-        }
+        log_refusal(cat("malformed UDP request from ", format_ipv4(ip), ":", port, ": ",
+                        req.error().message));
+        if (datagram.size() >= 16 &&
+            ids_.valid(common::read_u64(datagram.data()), ip, port, now / 1000))
+            return error(common::read_u32(datagram.data() + 12), req.error().message);
         return {out, 0, false};
     }
     if (auto* c = std::get_if<UdpConnectRequest>(&*req)) {
@@ -282,8 +293,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         if (!ids_.valid(a->connection_id, ip, port, now / 1000)) {
             log_refusal(cat("UDP announce from ", format_ipv4(ip), ":", port,
                             " with an unknown connection id"));
-            encode(UdpErrorResponse{a->transaction_id, "unknown or expired connection id"}, out);
-            return {out, 0, false};
+            return error(a->transaction_id, "unknown or expired connection id");
         }
         ++udp_announces_;
         AnnounceInput in;
@@ -291,6 +301,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         in.peer_id = a->request.peer_id;
         in.ip = opt_.trust_ip && a->request.ip ? *a->request.ip : ip;
         in.port = a->request.port;
+        in.key = a->request.key;
         in.uploaded = a->request.uploaded;
         in.downloaded = a->request.downloaded;
         in.left = a->request.left;
@@ -304,10 +315,9 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         if (!r.refused.empty()) {
             log_refusal(
                 cat("UDP announce from ", format_ipv4(ip), ":", port, " refused: ", r.refused));
-            encode(UdpErrorResponse{a->transaction_id, r.refused}, out);
-            return {out, 0, false};
+            return error(a->transaction_id, r.refused);
         }
-        if (r.refreshed) changelog_.add_touch({in.info_hash, in.peer_id, now, in.left});
+        if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
         UdpAnnounceResponse resp;
         resp.transaction_id = a->transaction_id;
         resp.response.interval = opt_.interval_s;
@@ -320,10 +330,8 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         return {out, r.ticket, false};
     }
     auto& s = std::get<UdpScrapeRequest>(*req);
-    if (!ids_.valid(s.connection_id, ip, port, now / 1000)) {
-        encode(UdpErrorResponse{s.transaction_id, "unknown or expired connection id"}, out);
-        return {out, 0, false};
-    }
+    if (!ids_.valid(s.connection_id, ip, port, now / 1000))
+        return error(s.transaction_id, "unknown or expired connection id");
     ++scrapes_;
     UdpScrapeResponse resp;
     resp.transaction_id = s.transaction_id;

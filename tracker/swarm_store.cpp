@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <random>
 
 #include "common/hex.h"
@@ -13,17 +12,16 @@
 namespace mt::tracker {
 
 using common::InfoHash;
-using common::PeerId;
 
 namespace {
 
-// 80 bytes: the Version's fields are stored apart so that its origin fits in
-// the padding after the port.
+// 64 bytes: the Version's fields are stored apart so that its origin fits in
+// the padding after the port. The endpoint is the key; the peer id is not kept.
 struct PeerEntry {
-    PeerId id;
     std::uint32_t ip = 0;
     std::uint16_t port = 0;
     std::uint8_t origin = 0;  // of the version
+    std::uint32_t key = 0;    // BEP 7, 0 = none: proves the peer across an address change
     std::uint64_t left = 0;
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;
@@ -32,6 +30,7 @@ struct PeerEntry {
     std::uint64_t seq = 0;     // of the version
 
     bool seeder() const { return left == 0; }
+    Endpoint endpoint() const { return make_endpoint(ip, port); }
     Version version() const { return {time_ms, origin, seq}; }
     void set_version(const Version& v) {
         time_ms = v.time_ms;
@@ -39,7 +38,7 @@ struct PeerEntry {
         seq = v.seq;
     }
 };
-static_assert(sizeof(PeerEntry) == 80);
+static_assert(sizeof(PeerEntry) == 64);
 
 struct MetaEntry {
     std::string bytes;  // empty when removed
@@ -77,10 +76,10 @@ std::size_t grown_capacity(std::size_t n) {
 // small swarms with no tombstones and no published metainfo, and each byte here
 // is paid per torrent.
 struct Torrent {
-    using Tombstones = std::unordered_map<PeerId, Version>;
+    using Tombstones = std::unordered_map<Endpoint, Version>;
 
     std::vector<PeerEntry> peers;
-    std::unique_ptr<PeerIndex> index;        // peer id -> position; past kIndexFrom peers only
+    std::unique_ptr<PeerIndex> index;        // endpoint -> position; past kIndexFrom peers only
     std::unique_ptr<Tombstones> tombstones;  // null when there are none
     std::unique_ptr<MetaEntry> meta;
     std::uint32_t seeders = 0;
@@ -89,26 +88,27 @@ struct Torrent {
     bool empty() const { return peers.empty() && !tombstones && !meta; }
     std::size_t tombstone_count() const { return tombstones ? tombstones->size() : 0; }
 
-    std::uint32_t position(const PeerId& id) const {
+    std::uint32_t position(Endpoint id) const {
         if (index) return index->find(id, peers);
-        // Most ids share their first 8 bytes ("-XX1234-"): compare the last 8 first.
-        const std::uint64_t tail = id_tail(id);
+        const std::uint32_t ip = endpoint_ip(id);
+        const std::uint16_t port = endpoint_port(id);
         for (std::size_t i = 0; i < peers.size(); ++i)
-            if (id_tail(peers[i].id) == tail && peers[i].id == id)
-                return static_cast<std::uint32_t>(i);
+            if (peers[i].port == port && peers[i].ip == ip) return static_cast<std::uint32_t>(i);
         return PeerIndex::kNotFound;
     }
-    static std::uint64_t id_tail(const PeerId& id) {
-        std::uint64_t v;
-        std::memcpy(&v, id.bytes.data() + 12, sizeof v);
-        return v;
-    }
-    PeerEntry* find(const PeerId& id) {
+    PeerEntry* find(Endpoint id) {
         const std::uint32_t pos = position(id);
         return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
     }
+    // The entry that recorded BEP 7 key `key` (not 0). A scan: it runs only
+    // for an announce from an endpoint the swarm does not hold.
+    const PeerEntry* find_key(std::uint32_t key) const {
+        for (const auto& p : peers)
+            if (p.key == key) return &p;
+        return nullptr;
+    }
     // The version a key currently holds: live entry or tombstone.
-    std::optional<Version> version_of(const PeerId& id) const {
+    std::optional<Version> version_of(Endpoint id) const {
         if (const std::uint32_t pos = position(id); pos != PeerIndex::kNotFound)
             return peers[pos].version();
         if (tombstones) {
@@ -117,13 +117,14 @@ struct Torrent {
         return std::nullopt;
     }
     void insert(const PeerEntry& e) {
-        if (tombstones && tombstones->erase(e.id) && tombstones->empty()) tombstones.reset();
+        if (tombstones && tombstones->erase(e.endpoint()) && tombstones->empty())
+            tombstones.reset();
         if (e.seeder()) ++seeders;
         if (peers.size() == peers.capacity()) peers.reserve(grown_capacity(peers.size()));
         peers.push_back(e);
         const auto pos = static_cast<std::uint32_t>(peers.size() - 1);
         if (index)
-            index->insert(e.id, pos, peers);
+            index->insert(e.endpoint(), pos, peers);
         else if (peers.size() > kIndexFrom)
             index = std::make_unique<PeerIndex>(peers, static_cast<std::uint32_t>(peers.size()));
     }
@@ -134,14 +135,14 @@ struct Torrent {
         e.last_seen = seen;
         if (e.seeder()) ++seeders;
     }
-    void remove(const PeerId& id, const Version& v) {
+    void remove(Endpoint id, const Version& v) {
         if (const std::uint32_t pos = position(id); pos != PeerIndex::kNotFound) {
             if (peers[pos].seeder()) --seeders;
             const auto last = static_cast<std::uint32_t>(peers.size() - 1);
             if (index) index->erase(id, peers);
             if (pos != last) {
                 peers[pos] = peers[last];
-                if (index) index->move(peers[pos].id, last, pos);
+                if (index) index->move(peers[pos].endpoint(), last, pos);
             }
             peers.pop_back();
             if (index && peers.size() < kIndexFrom / 2) index.reset();
@@ -186,9 +187,9 @@ Change peer_change(Change::Kind kind, const InfoHash& h, const PeerEntry& e, std
     c.origin = origin;
     c.time_ms = now;
     c.info_hash = h;
-    c.peer_id = e.id;
     c.ip = e.ip;
     c.port = e.port;
+    c.key = e.key;
     c.left = e.left;
     c.uploaded = e.uploaded;
     c.downloaded = e.downloaded;
@@ -203,10 +204,9 @@ void select_peers(const Torrent& t, const AnnounceInput& in, bool asker_is_seede
     const std::size_t start = rng()() % n;
     for (std::size_t i = 0; i < n && out.size() < want; ++i) {
         const PeerEntry& p = t.peers[(start + i) % n];
-        if (p.id == in.peer_id || (p.ip == in.ip && p.port == in.port))
-            continue;                                 // never the asker
-        if (asker_is_seeder && p.seeder()) continue;  // a seeder only needs leechers
-        out.push_back({p.ip, p.port, p.id});
+        if (p.ip == in.ip && p.port == in.port) continue;  // never the asker
+        if (asker_is_seeder && p.seeder()) continue;       // a seeder only needs leechers
+        out.push_back({p.ip, p.port});
     }
 }
 
@@ -228,25 +228,29 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
         ++torrents_;
     }
     Torrent& t = it->second;
-    PeerEntry* existing = t.find(in.peer_id);
+    const Endpoint ep = make_endpoint(in.ip, in.port);
+    PeerEntry* existing = t.find(ep);
+    // BEP 7: no entry here, but the key of one elsewhere: that peer's new address.
+    const PeerEntry* holder = !existing && in.key != 0 ? t.find_key(in.key) : nullptr;
 
     if (in.event == AnnounceEvent::stopped) {
         // A peer unknown here still gets a tombstone: the other tracker may
         // hold an older put of it that has not reached us yet (one of us was
         // down), and only a newer remove outranks it there.
         PeerEntry gone;
-        gone.id = in.peer_id;
-        Change c = peer_change(Change::Kind::peer_remove, in.info_hash, existing ? *existing : gone,
-                               self_, now_ms);
+        gone.ip = in.ip;
+        gone.port = in.port;
+        const PeerEntry& target = existing ? *existing : holder ? *holder : gone;
+        Change c = peer_change(Change::Kind::peer_remove, in.info_hash, target, self_, now_ms);
         r.ticket = sequencer_.sequence(c);
-        if (existing) --peers_;
-        t.remove(in.peer_id, c.version());
+        if (existing || holder) --peers_;
+        t.remove(target.endpoint(), c.version());
         r.changed = true;
     } else {
         PeerEntry e;
-        e.id = in.peer_id;
         e.ip = in.ip;
         e.port = in.port;
+        e.key = in.key;
         e.left = in.left;
         e.uploaded = in.uploaded;
         e.downloaded = in.downloaded;
@@ -255,16 +259,25 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
         // An event (started, completed) is a membership statement and always
         // gets a new version: the other tracker may still hold a remove of
         // this peer, newer than the entry here, that has not reached us yet.
-        if (existing && in.event == AnnounceEvent::none && existing->ip == e.ip &&
-            existing->port == e.port && existing->seeder() == e.seeder()) {
+        if (existing && in.event == AnnounceEvent::none && existing->key == e.key &&
+            existing->seeder() == e.seeder()) {
             // Only a refresh: nothing any other peer would see differently.
             e.set_version(existing->version());
             t.update(*existing, e);
             r.refreshed = true;
-        } else if (!existing && peers_.load() >= limits_.max_peers) {
+        } else if (!existing && !holder && peers_.load() >= limits_.max_peers) {
             r.refused =
                 "tracker is full: peer limit of " + std::to_string(limits_.max_peers) + " reached";
         } else {
+            if (holder) {
+                // The move: the old endpoint's remove, then the new one's put.
+                Change gone =
+                    peer_change(Change::Kind::peer_remove, in.info_hash, *holder, self_, now_ms);
+                sequencer_.sequence(gone);
+                t.remove(holder->endpoint(), gone.version());
+                --peers_;
+                r.moved = true;
+            }
             Change c = peer_change(Change::Kind::peer_put, in.info_hash, e, self_, now_ms);
             r.ticket = sequencer_.sequence(c);
             e.set_version(c.version());
@@ -304,24 +317,25 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
     switch (c.kind) {
         case Change::Kind::peer_put:
         case Change::Kind::peer_remove: {
-            const auto held = t.version_of(c.peer_id);
+            const Endpoint ep = make_endpoint(c.ip, c.port);
+            const auto held = t.version_of(ep);
             if (held && !(*held < v)) break;  // not newer: already applied or superseded
             changed = true;
             if (c.kind == Change::Kind::peer_remove) {
-                if (t.find(c.peer_id)) --peers_;
-                t.remove(c.peer_id, v);
+                if (t.find(ep)) --peers_;
+                t.remove(ep, v);
                 break;
             }
             PeerEntry e;
-            e.id = c.peer_id;
             e.ip = c.ip;
             e.port = c.port;
+            e.key = c.key;
             e.left = c.left;
             e.uploaded = c.uploaded;
             e.downloaded = c.downloaded;
             e.last_seen = now_ms;
             e.set_version(v);
-            if (PeerEntry* existing = t.find(c.peer_id)) {
+            if (PeerEntry* existing = t.find(ep)) {
                 t.update(*existing, e);
             } else {
                 t.insert(e);
@@ -360,7 +374,7 @@ void SwarmStore::touch(const Touch& tc) {
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(tc.info_hash);
     if (it == s.torrents.end()) return;
-    if (PeerEntry* e = it->second.find(tc.peer_id)) {
+    if (PeerEntry* e = it->second.find(make_endpoint(tc.ip, tc.port))) {
         if (tc.time_ms > e->last_seen) {
             e->last_seen = tc.time_ms;
             // left may move within leecher (or stay within seeder) state only.
@@ -463,7 +477,7 @@ std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
             for (const auto& p : stale) {
                 Change c = peer_change(Change::Kind::peer_remove, it->first, p, self_, now_ms);
                 sequencer_.sequence(c);
-                t.remove(p.id, c.version());
+                t.remove(p.endpoint(), c.version());
                 --peers_;
                 ++removed;
             }
@@ -497,14 +511,15 @@ void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
                 visit(c);
             }
             if (t.tombstones) {
-                for (const auto& [id, v] : *t.tombstones) {
+                for (const auto& [ep, v] : *t.tombstones) {
                     Change c;
                     c.kind = Change::Kind::peer_remove;
                     c.origin = v.origin;
                     c.seq = v.seq;
                     c.time_ms = v.time_ms;
                     c.info_hash = h;
-                    c.peer_id = id;
+                    c.ip = endpoint_ip(ep);
+                    c.port = endpoint_port(ep);
                     visit(c);
                 }
             }
@@ -544,7 +559,7 @@ std::string SwarmStore::digest_hex() const {
         std::lock_guard<std::mutex> lock(stripes_[i].mu);
         for (const auto& [h, t] : stripes_[i].torrents) {
             for (const auto& p : t.peers)
-                lines.push_back(h.hex() + " " + p.id.hex() + " " + std::to_string(p.ip) + ":" +
+                lines.push_back(h.hex() + " " + std::to_string(p.ip) + ":" +
                                 std::to_string(p.port) + (p.seeder() ? " S" : " L"));
             if (t.meta && !t.meta->removed)
                 lines.push_back(h.hex() + " M " +

@@ -13,6 +13,17 @@
 // Announces that only refresh a peer update it in memory and report
 // `refreshed` so the caller can batch a Touch to the other tracker.
 //
+// A peer is keyed by its endpoint, the (ip, port) it announced from: the ip
+// is the request's source address (unless the tracker trusts ip=), so a host
+// can create, refresh, stop or move only entries at its own address; the
+// peer_id is not stored and not part of the key, and replies carry no peer
+// ids. BEP 7: an entry records the key its announce carried; an announce from
+// an endpoint with no entry that carries a non-zero key recorded for another
+// entry of the swarm moves that entry (a remove of the old endpoint and a
+// put of the new, two sequenced changes), or removes it with
+// event=stopped. Without the key an announce from elsewhere cannot touch it.
+// The key is replicated and journaled with the entry, never sent to peers.
+//
 // Thread-safe: torrents are spread over kStripes stripes by info_hash, each
 // with its own mutex; no lock is held across I/O (the sequencer only queues).
 #pragma once
@@ -47,9 +58,10 @@ enum class AnnounceEvent { none, completed, started, stopped };
 
 struct AnnounceInput {
     common::InfoHash info_hash;
-    common::PeerId peer_id;
-    std::uint32_t ip = 0;  // IPv4, host order: the address the request came from
+    common::PeerId peer_id;  // not stored and not part of the key: for the caller's logs
+    std::uint32_t ip = 0;    // IPv4, host order: the address the request came from
     std::uint16_t port = 0;
+    std::uint32_t key = 0;  // BEP 7; 0 = none
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;
     std::uint64_t left = 0;
@@ -60,7 +72,6 @@ struct AnnounceInput {
 struct PeerEndpoint {
     std::uint32_t ip = 0;
     std::uint16_t port = 0;
-    common::PeerId peer_id;
 };
 
 struct AnnounceResult {
@@ -70,6 +81,7 @@ struct AnnounceResult {
     bool changed = false;  // a Change was sequenced: reply once `ticket` is durable
     std::uint64_t ticket = 0;
     bool refreshed = false;  // only last-seen/counters moved (the caller batches a Touch)
+    bool moved = false;      // BEP 7: the key's entry moved here from another endpoint
     std::string refused;     // non-empty: a bound was hit; the announce was not recorded
 };
 
@@ -90,7 +102,8 @@ struct SearchHit {
 // A refresh of a peer that is already known: last seen and its counters.
 struct Touch {
     common::InfoHash info_hash;
-    common::PeerId peer_id;
+    std::uint32_t ip = 0;  // the peer's endpoint
+    std::uint16_t port = 0;
     std::int64_t time_ms = 0;
     std::uint64_t left = 0;
 };
@@ -146,7 +159,7 @@ class SwarmStore {
     void dump(const std::function<void(const Change&)>& visit) const;
 
     StoreCounts counts() const;
-    // SHA-1 over the sorted live state (peers with address and seeder flag,
+    // SHA-1 over the sorted live state (peers' endpoints and seeder flags,
     // metainfo bytes); equal on two trackers exactly when they agree.
     std::string digest_hex() const;
 

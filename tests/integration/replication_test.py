@@ -111,8 +111,8 @@ class Model:
         for k, st in items:
             if st is None:
                 continue
-            lines.append("%s %s %d:%d %s" % (self.key_ih(k).hex(), self.key_pid(k).hex(), LOOPBACK,
-                                             self.key_port(k), st))
+            # The tracker's digest line: peers are keyed by endpoint, not peer id.
+            lines.append("%s %d:%d %s" % (self.key_ih(k).hex(), LOOPBACK, self.key_port(k), st))
         lines.sort()
         h = hashlib.sha1()
         for line in lines:

@@ -12,11 +12,12 @@ Change sample(Change::Kind kind) {
     c.seq = 0x0102030405060708ull;
     c.time_ms = 1700000000123;
     c.info_hash = common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA");
-    if (kind == Change::Kind::peer_put || kind == Change::Kind::peer_remove)
-        c.peer_id = common::PeerId::from_bytes("-MT0100-abcdefghijkl");
-    if (kind == Change::Kind::peer_put) {
+    if (kind == Change::Kind::peer_put || kind == Change::Kind::peer_remove) {
         c.ip = 0x7f000001;
         c.port = 6881;
+    }
+    if (kind == Change::Kind::peer_put) {
+        c.key = 0x0a0b0c0d;
         c.left = 5;
         c.uploaded = 6;
         c.downloaded = 7;
@@ -27,11 +28,48 @@ Change sample(Change::Kind kind) {
 
 TEST(Change, GoldenPeerPut) {
     const std::string bytes = encode_change(sample(Change::Kind::peer_put));
-    ASSERT_EQ(bytes.size(), 38u + 50u);
-    EXPECT_EQ(bytes.substr(0, 18), std::string("\x01\x02\x01\x02\x03\x04\x05\x06\x07\x08"
+    ASSERT_EQ(bytes.size(), 38u + 34u);
+    EXPECT_EQ(bytes.substr(0, 18), std::string("\x05\x02\x01\x02\x03\x04\x05\x06\x07\x08"
                                                "\x00\x00\x01\x8b\xcf\xe5\x68\x7b",
                                                18));
-    EXPECT_EQ(bytes.substr(58, 6), std::string("\x7f\x00\x00\x01\x1a\xe1", 6));
+    // ip, port, key
+    EXPECT_EQ(bytes.substr(38, 10), std::string("\x7f\x00\x00\x01\x1a\xe1\x0a\x0b\x0c\x0d", 10));
+}
+
+TEST(Change, GoldenPeerRemoveIsItsEndpoint) {
+    const std::string bytes = encode_change(sample(Change::Kind::peer_remove));
+    ASSERT_EQ(bytes.size(), 38u + 6u);
+    EXPECT_EQ(bytes[0], '\x06');
+    EXPECT_EQ(bytes.substr(38), std::string("\x7f\x00\x00\x01\x1a\xe1", 6));
+}
+
+// Journals and snapshots written when peers were keyed by peer id.
+TEST(Change, ReadsTheOldPeerRecords) {
+    std::string head(
+        "\x01\x02\x00\x00\x00\x00\x00\x00\x00\x09"
+        "\x00\x00\x01\x8b\xcf\xe5\x68\x7b",
+        18);
+    head += std::string(20, 'A');  // info_hash
+    const std::string peer_id = "-MT0100-abcdefghijkl";
+    std::string put = head + peer_id + std::string("\x7f\x00\x00\x01\x1a\xe1", 6) +
+                      std::string(7, '\0') + "\x05" + std::string(16, '\0');
+    auto p = decode_change(put);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->kind, Change::Kind::peer_put);
+    EXPECT_EQ(p->ip, 0x7f000001u);
+    EXPECT_EQ(p->port, 6881);
+    EXPECT_EQ(p->key, 0u);
+    EXPECT_EQ(p->left, 5u);
+    EXPECT_EQ(p->seq, 9u);
+    std::string remove = head + peer_id;
+    remove[0] = 2;
+    auto r = decode_change(remove);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->kind, Change::Kind::peer_remove);
+    EXPECT_EQ(r->ip, 0u);
+    EXPECT_EQ(r->port, 0);
+    EXPECT_FALSE(decode_change(remove + "x").ok());
+    EXPECT_FALSE(decode_change(put.substr(0, put.size() - 1)).ok());
 }
 
 TEST(Change, RoundTripsEveryKind) {

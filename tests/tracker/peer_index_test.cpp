@@ -11,16 +11,19 @@
 namespace mt::tracker {
 namespace {
 
-using common::PeerId;
-
 struct Entry {
-    PeerId id;
+    Endpoint ep;
+    Endpoint endpoint() const { return ep; }
 };
 
-// A client's id: the same "-MT0100-" prefix for every peer, then 12 characters.
-PeerId client_id(std::uint64_t n) {
-    std::string tail = std::to_string(n);
-    return PeerId::from_bytes("-MT0100-" + std::string(12 - tail.size(), '0') + tail);
+// Peer n: most share one address (127.0.0.1) and differ in the port; every
+// 64th is on another address, so both halves of the key vary.
+Endpoint client_id(std::uint64_t n) {
+    return make_endpoint(0x7f000001u + static_cast<std::uint32_t>(n / 64) * 0x100u,
+                         static_cast<std::uint16_t>(1024 + n));
+}
+std::uint64_t number_of(Endpoint e) {
+    return endpoint_port(e) - 1024u;
 }
 
 // The array and its index kept in step the way a swarm does: append, and
@@ -29,25 +32,25 @@ struct Swarm {
     std::vector<Entry> peers;
     PeerIndex index{peers, 0};
 
-    void add(const PeerId& id) {
+    void add(Endpoint id) {
         peers.push_back({id});
         index.insert(id, static_cast<std::uint32_t>(peers.size() - 1), peers);
     }
-    void remove(const PeerId& id) {
+    void remove(Endpoint id) {
         const std::uint32_t pos = index.find(id, peers);
         ASSERT_NE(pos, PeerIndex::kNotFound);
         const auto last = static_cast<std::uint32_t>(peers.size() - 1);
         index.erase(id, peers);
         if (pos != last) {
             peers[pos] = peers[last];
-            index.move(peers[pos].id, last, pos);
+            index.move(peers[pos].ep, last, pos);
         }
         peers.pop_back();
     }
     void check_all_found() const {
         ASSERT_EQ(index.size(), peers.size());
         for (std::uint32_t i = 0; i < peers.size(); ++i)
-            ASSERT_EQ(index.find(peers[i].id, peers), i) << "entry " << i;
+            ASSERT_EQ(index.find(peers[i].ep, peers), i) << "entry " << i;
     }
 };
 
@@ -65,7 +68,7 @@ TEST(PeerIndex, BuildsFromAnArray) {
         peers.push_back({client_id(static_cast<std::uint64_t>(i))});
     PeerIndex index(peers, 40);
     for (std::uint32_t i = 0; i < 40; ++i)
-        EXPECT_EQ(index.find(peers[i].id, peers), i);
+        EXPECT_EQ(index.find(peers[i].ep, peers), i);
     EXPECT_EQ(index.find(client_id(40), peers), PeerIndex::kNotFound);
     EXPECT_GE(index.slots(), 80u);  // at most half full
 }
@@ -86,9 +89,9 @@ TEST(PeerIndex, MatchesAMapUnderChurn) {
             s.add(client_id(n));
             live[n] = true;
         } else if (!s.peers.empty()) {
-            const auto victim = s.peers[rng() % s.peers.size()].id;
+            const auto victim = s.peers[rng() % s.peers.size()].ep;
             ASSERT_NO_FATAL_FAILURE(s.remove(victim));
-            const std::uint64_t v = std::stoull(std::string(victim.view().substr(8)));
+            const std::uint64_t v = number_of(victim);
             live.erase(v);
             gone.push_back(v);
         }
@@ -110,17 +113,18 @@ TEST(PeerIndex, ShrinksWithTheSwarm) {
         s.add(client_id(i));
     EXPECT_GE(s.index.slots(), 8192u);
     while (s.peers.size() > 10)
-        s.remove(s.peers.front().id);
+        s.remove(s.peers.front().ep);
     ASSERT_NO_FATAL_FAILURE(s.check_all_found());
     EXPECT_LE(s.index.slots(), 128u);
 }
 
-// Ids that differ only in their last characters, behind a common prefix,
-// still spread over the table (std::hash<PeerId> reads the first 8 bytes only).
-TEST(PeerIndex, HashSpreadsIdsWithACommonPrefix) {
+// Endpoints that differ only in the low bits of the port, on one address,
+// still spread over the table.
+TEST(PeerIndex, HashSpreadsPortsOfOneAddress) {
     std::set<std::uint64_t> buckets;
     for (std::uint64_t i = 0; i < 1024; ++i)
-        buckets.insert(hash_peer_id(client_id(i)) & 1023);
+        buckets.insert(
+            hash_endpoint(make_endpoint(0x7f000001u, static_cast<std::uint16_t>(6881 + i))) & 1023);
     EXPECT_GT(buckets.size(), 550u);  // 1024 random throws fill about 647
 }
 

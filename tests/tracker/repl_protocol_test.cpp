@@ -100,8 +100,7 @@ TEST(ReplProtocol, MessagesRoundTrip) {
     c.seq = 42;
     c.time_ms = 77;
     c.port = 6881;
-    Touch t{common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA"),
-            common::PeerId::from_bytes("BBBBBBBBBBBBBBBBBBBB"), 99, 5};
+    Touch t{common::InfoHash::from_bytes("AAAAAAAAAAAAAAAAAAAA"), 0x7f000002, 6882, 99, 5};
     const std::vector<Message> msgs = {Hello{1, 2},   Changes{{c, c}}, Touches{{t}}, SnapBegin{},
                                        SnapEnd{3, 4}, Ack{5},          Ping{}};
     for (const auto& m : msgs) {
@@ -113,7 +112,9 @@ TEST(ReplProtocol, MessagesRoundTrip) {
     EXPECT_EQ(ch.changes.at(0), c);
     auto tt = std::get<Touches>(decode_message(encode_message(Touches{{t}})).value());
     EXPECT_EQ(tt.touches.at(0).time_ms, 99);
-    EXPECT_EQ(tt.touches.at(0).peer_id, t.peer_id);
+    EXPECT_EQ(tt.touches.at(0).ip, t.ip);
+    EXPECT_EQ(tt.touches.at(0).port, t.port);
+    EXPECT_EQ(tt.touches.at(0).left, 5u);
 }
 
 TEST(ReplProtocol, MalformedMessages) {

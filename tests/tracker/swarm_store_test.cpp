@@ -60,7 +60,7 @@ TEST_F(Store, AnnounceAddsPeersAndNeverReturnsTheAsker) {
     EXPECT_EQ(r1.incomplete, 1u);
     auto r2 = store.announce(ann(1, 2, 0, AnnounceEvent::started), 1001);
     ASSERT_EQ(r2.peers.size(), 1u);
-    EXPECT_EQ(r2.peers[0].peer_id, peer(1));
+    EXPECT_EQ(r2.peers[0].ip, 0x7f000001u);
     EXPECT_EQ(r2.peers[0].port, 10001);
     EXPECT_EQ(r2.complete, 1u);
     EXPECT_EQ(r2.incomplete, 1u);
@@ -75,6 +75,78 @@ TEST_F(Store, SameAddressWithNewPeerIdIsNotReturned) {
     auto in = ann(1, 2, 100);
     in.port = 10001;  // same ip:port as peer 1, e.g. a restarted client
     EXPECT_TRUE(store.announce(in, 1001).peers.empty());
+}
+
+// Finding 8 of issue 12: peers are keyed by endpoint, so another address
+// cannot stop or move a peer by sending its peer id.
+TEST_F(Store, AnotherAddressCannotStopOrMoveAPeer) {
+    auto victim = ann(1, 1, 100, AnnounceEvent::started);
+    victim.key = 0xabcd;
+    store.announce(victim, 1000);
+    auto attacker = ann(1, 1, 100, AnnounceEvent::stopped);  // the victim's peer id and port
+    attacker.ip = 0x7f000002;
+    store.announce(attacker, 1001);
+    attacker.key = 0xabce;  // a wrong key
+    store.announce(attacker, 1002);
+    attacker.event = AnnounceEvent::started;
+    attacker.port = 20000;
+    const auto r = store.announce(attacker, 1003);
+    EXPECT_FALSE(r.moved);
+    ASSERT_EQ(r.peers.size(), 1u);  // the victim, where it was
+    EXPECT_EQ(r.peers[0].ip, 0x7f000001u);
+    EXPECT_EQ(r.peers[0].port, 10001);
+    EXPECT_EQ(store.counts().peers, 2u);
+}
+
+// BEP 7: the holder of an entry's key may move it to a new address.
+TEST_F(Store, TheKeyMovesItsEntryToANewAddress) {
+    auto in = ann(1, 1, 100, AnnounceEvent::started);
+    in.key = 0xabcd;
+    store.announce(in, 1000);
+    store.announce(ann(1, 2, 100, AnnounceEvent::started), 1001);
+    in.ip = 0x7f000002;
+    in.event = AnnounceEvent::none;
+    const std::size_t before = seq.log.size();
+    const auto r = store.announce(in, 1002);
+    EXPECT_TRUE(r.moved);
+    EXPECT_TRUE(r.changed);
+    EXPECT_EQ(store.counts().peers, 2u);
+    ASSERT_EQ(seq.log.size(), before + 2);
+    EXPECT_EQ(seq.log[before].kind, Change::Kind::peer_remove);
+    EXPECT_EQ(seq.log[before].ip, 0x7f000001u);
+    EXPECT_EQ(seq.log[before + 1].kind, Change::Kind::peer_put);
+    EXPECT_EQ(seq.log[before + 1].ip, 0x7f000002u);
+    EXPECT_EQ(seq.log[before + 1].key, 0xabcdu);
+    EXPECT_EQ(r.ticket, seq.log[before + 1].seq);
+    // Peer 2 now sees it at the new address only.
+    const auto r2 = store.announce(ann(1, 2, 100), 1003);
+    ASSERT_EQ(r2.peers.size(), 1u);
+    EXPECT_EQ(r2.peers[0].ip, 0x7f000002u);
+    // A stop from yet another address with the key removes it.
+    in.ip = 0x7f000003;
+    in.event = AnnounceEvent::stopped;
+    store.announce(in, 1004);
+    EXPECT_EQ(store.counts().peers, 1u);
+    // The other tracker, fed the changes, agrees.
+    RecordingSequencer s2;
+    SwarmStore other(2, StoreLimits{}, s2);
+    for (const auto& c : seq.log)
+        other.apply(c, 2000);
+    EXPECT_EQ(other.digest_hex(), store.digest_hex());
+}
+
+// A new key from the same endpoint is a change (the partner must learn it).
+TEST_F(Store, ANewKeyIsNotARefresh) {
+    auto in = ann(1, 1, 100, AnnounceEvent::started);
+    in.key = 1;
+    store.announce(in, 1000);
+    in.event = AnnounceEvent::none;
+    EXPECT_TRUE(store.announce(in, 1001).refreshed);
+    in.key = 2;
+    const auto r = store.announce(in, 1002);
+    EXPECT_FALSE(r.refreshed);
+    EXPECT_TRUE(r.changed);
+    EXPECT_EQ(seq.log.back().key, 2u);
 }
 
 TEST_F(Store, RefreshIsNotAChange) {
@@ -168,7 +240,7 @@ TEST_F(Store, ExpiryRemovesStalePeersAsChanges) {
     EXPECT_EQ(store.counts().peers, 1u);
     EXPECT_EQ(seq.log.back().kind, Change::Kind::peer_remove);
     // A touch keeps a peer alive.
-    store.touch({hash(1), peer(2), 9000, 10});
+    store.touch({hash(1), 0x7f000001, 10002, 9000, 10});
     EXPECT_EQ(store.expire(11000, 3000, 100000), 0u);
     // Tombstones are forgotten after their TTL, and empty torrents with them.
     EXPECT_EQ(store.expire(20000, 3000, 1000), 1u);
@@ -289,7 +361,7 @@ TEST_F(Store, SwarmGrowingAndShrinkingAcrossTheIndexKeepsEveryPeer) {
                 if (q != p && (left != 0 || l != 0)) ++others;
             ASSERT_EQ(r.peers.size(), std::min<std::size_t>(others, 50));
             for (const auto& e : r.peers) {
-                ASSERT_NE(e.peer_id, peer(p));
+                ASSERT_NE(e.port, 10000 + p);
                 ASSERT_EQ(live.count(e.port - 10000), 1u);
             }
         }
