@@ -37,7 +37,11 @@ const char* tracker_help() {
            "  --peer-timeout SEC     forget peers silent this long (default 2700)\n"
            "  --trust-ip             use the ip= a client claims instead of its source address\n"
            "  --http-threads N       event-loop threads for TCP (default 2)\n"
-           "  --max-connections N    open TCP connections at once (default 4096)\n"
+           "  --max-connections N    open TCP connections at once (default 4096; lowered to\n"
+           "                         fit the descriptor limit, ulimit -n, less 64)\n"
+           "  --max-connections-per-ip N\n"
+           "                         TCP connections one address may hold; the other\n"
+           "                         tracker's address is exempt (default 64)\n"
            "  --max-torrents N       torrents in memory (default 1000000)\n"
            "  --max-peers N          peers in memory (default 10000000)\n"
            "  --request-timeout MS   time for a whole HTTP request to arrive (default 5000)\n"
@@ -97,6 +101,8 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
             ok = number(v, c.http_threads, 1u, 64u);
         } else if (a == "--max-connections") {
             ok = number<std::size_t>(v, c.max_connections, 1, 1'000'000);
+        } else if (a == "--max-connections-per-ip") {
+            ok = number<std::size_t>(v, c.max_connections_per_ip, 1, 1'000'000);
         } else if (a == "--max-torrents") {
             ok = number<std::size_t>(v, c.max_torrents, 1, 100'000'000);
         } else if (a == "--max-peers") {

@@ -29,6 +29,9 @@ struct Config {
     std::size_t max_peers = 10'000'000;
     int request_timeout_ms = 5000;
     int idle_timeout_ms = 30000;
+    // Strangers on the TCP port (issue 12): connections one address may hold
+    // (the other tracker's address is exempt). Loopback tests may raise it.
+    std::size_t max_connections_per_ip = 64;
     std::uint64_t compact_bytes = 64ull << 20;
     std::size_t max_outbox = 1'000'000;  // own changes kept for a reconnecting peer
     common::LogLevel log_level = common::LogLevel::info;

@@ -1,6 +1,7 @@
 #include "tracker/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -27,6 +28,8 @@ using namespace common::wire;
 namespace {
 
 constexpr std::size_t kMaxQueuedReplies = 64;
+// Connections from the partner's address admitted over the limits.
+constexpr std::size_t kPartnerReserve = 4;
 // Unsent reply bytes above which a connection is not read (nor its buffered
 // requests parsed) until the client takes its replies: a client that
 // pipelines without reading must not grow the tracker's memory.
@@ -42,10 +45,15 @@ struct Conn {
     std::deque<Reply> replies;
     std::string out;
     std::size_t out_off = 0;
+    std::int64_t accepted = 0;         // mono_ms
     std::int64_t request_started = 0;  // 0: no partial request buffered
     std::int64_t last_activity = 0;
-    bool closing = false;                         // close once `out` is written
-    bool read_closed = false;                     // the peer sent EOF
+    bool closing = false;      // close once `out` is written
+    bool read_closed = false;  // the peer sent EOF
+    // Admitted over a limit because it comes from the partner's address: it
+    // must be the replication link (its magic within reserved_timeout_ms of
+    // accept) or it is closed; it is not counted per address nor evicted.
+    bool reserved = false;
     std::uint32_t events = EPOLLIN | EPOLLRDHUP;  // registered with epoll
 
     bool backlogged() const {
@@ -64,16 +72,23 @@ struct HttpServer::Loop {
     std::atomic<bool> stopping{false};
     std::thread thread;
     std::unordered_map<int, std::unique_ptr<Conn>> conns;
+    // Given up to accept a newcomer when descriptors run out (see accept_all).
+    Fd spare{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    std::int64_t paused_until = 0;  // mono_ms; 0: the listener is in the epoll set
 
     explicit Loop(HttpServer& server) : s(server) {
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-        ev.data.fd = s.listener_.get();
-        ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, s.listener_.get(), &ev);
+        listen(true);
         epoll_event w{};
         w.events = EPOLLIN;
         w.data.fd = wake.get();
         ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, wake.get(), &w);
+    }
+
+    void listen(bool on) {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.fd = s.listener_.get();
+        ::epoll_ctl(ep.get(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s.listener_.get(), &ev);
     }
 
     void poke() {
@@ -85,7 +100,7 @@ struct HttpServer::Loop {
         epoll_event events[256];
         std::int64_t last_sweep = mono_ms();
         while (!stopping.load()) {
-            const int n = ::epoll_wait(ep.get(), events, 256, 200);
+            const int n = ::epoll_wait(ep.get(), events, 256, paused_until ? 50 : 200);
             for (int i = 0; i < n; ++i) {
                 const int fd = events[i].data.fd;
                 if (fd == s.listener_.get()) {
@@ -104,52 +119,145 @@ struct HttpServer::Loop {
                 }
             }
             const std::int64_t now = mono_ms();
+            if (paused_until && now >= paused_until) {
+                paused_until = 0;
+                listen(true);
+            }
             if (now - last_sweep >= 200) {
                 last_sweep = now;
                 sweep(now);
             }
         }
         s.open_.fetch_sub(conns.size());
+        for (auto& [fd, c] : conns)
+            release(*c);
         conns.clear();
     }
 
+    // Bounded per wake-up so that a flood of connects cannot starve the
+    // connections this loop serves (the listener stays readable).
     void accept_all() {
-        while (true) {
+        for (int taken = 0; taken < 128; ++taken) {
             sockaddr_in addr{};
             socklen_t len = sizeof addr;
             const int fd = ::accept4(s.listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
                                      SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EMFILE || errno == ENFILE) limit_log("out of file descriptors");
-                return;  // EAGAIN: another loop took it, or nothing left
+            if (fd >= 0) {
+                admit(Fd(fd), addr, false);
+                continue;
             }
-            Fd owned(fd);
-            if (s.open_.load() >= s.opt_.max_connections) {
-                limit_log(cat("connection limit of ", s.opt_.max_connections, " reached"));
-                continue;  // closes it
-            }
-            (void)common::set_nodelay(fd);
-            HttpRequestParser::Limits limits;
-            limits.max_body_bytes = s.opt_.max_body_bytes;
-            auto c = std::make_unique<Conn>(limits);
-            c->fd = std::move(owned);
-            c->peer_ip = ntohl(addr.sin_addr.s_addr);
-            c->peer_text = common::to_string(addr);
-            c->last_activity = mono_ms();
-            epoll_event ev{};
-            ev.events = EPOLLIN | EPOLLRDHUP;
-            ev.data.fd = fd;
-            if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0) continue;
-            s.open_.fetch_add(1);
-            conns.emplace(fd, std::move(c));
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE) return out_of_descriptors();
+            return;  // EAGAIN: another loop took it, or nothing left
         }
     }
 
-    void limit_log(const std::string& what) {
+    // The libev/nginx way: close the spare descriptor, take the newcomer with
+    // it and admit it only if a connection can be evicted for it, reopen the
+    // spare. Without a spare (another thread took the descriptor) stop
+    // accepting for a while: the listener stays readable and would spin us.
+    void out_of_descriptors() {
+        limit_log(Limit::descriptors, "out of file descriptors");
+        if (spare.valid()) {
+            spare.reset();
+            sockaddr_in addr{};
+            socklen_t len = sizeof addr;
+            const int fd = ::accept4(s.listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
+                                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) admit(Fd(fd), addr, true);
+            spare = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            if (spare.valid()) return;  // more waiting: the next epoll_wait says so
+        }
+        if (!paused_until) {
+            listen(false);
+            paused_until = mono_ms() + 100;
+        }
+    }
+
+    // A new connection: refused if its address is at its cap; at the global
+    // limit (or out of descriptors: `full`) it needs a victim to get in. One
+    // from the partner's address that would be refused takes a reserved
+    // slot instead, kept only for the replication link (see Conn::reserved).
+    void admit(Fd owned, const sockaddr_in& addr, bool full) {
+        const std::uint32_t ip = ntohl(addr.sin_addr.s_addr);
+        bool counted = s.per_address_.try_add(ip);
+        bool ok = counted;
+        if (!counted) {
+            limit_log(Limit::per_address,
+                      cat("a source address reached the limit of ", s.opt_.max_per_address,
+                          " connections (", common::to_string(addr), ")"));
+        } else if ((full || s.open_.load() >= s.opt_.max_connections) && !evict_for(ip)) {
+            limit_log(Limit::total,
+                      cat("connection limit of ", s.opt_.max_connections, " reached"));
+            ok = false;
+        }
+        bool reserved = false;
+        if (!ok && s.opt_.partner_ip != 0 && ip == s.opt_.partner_ip) {
+            std::size_t r = s.reserved_.load();
+            while (r < kPartnerReserve && !s.reserved_.compare_exchange_weak(r, r + 1)) {
+            }
+            reserved = r < kPartnerReserve;
+        }
+        if (!ok && !reserved) {
+            if (counted) s.per_address_.remove(ip);
+            return;  // closes it
+        }
+        if (reserved && counted) s.per_address_.remove(ip);
+        (void)common::set_nodelay(owned.get());
+        HttpRequestParser::Limits limits;
+        limits.max_body_bytes = s.opt_.max_body_bytes;
+        auto c = std::make_unique<Conn>(limits);
+        const int fd = owned.get();
+        c->fd = std::move(owned);
+        c->peer_ip = ip;
+        c->peer_text = common::to_string(addr);
+        c->accepted = c->last_activity = mono_ms();
+        c->reserved = reserved;
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.fd = fd;
+        if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+            release(*c);
+            return;
+        }
+        s.open_.fetch_add(1);
+        conns.emplace(fd, std::move(c));
+    }
+
+    // Gives back what admit() took for a connection.
+    void release(const Conn& c) {
+        if (c.reserved)
+            s.reserved_.fetch_sub(1);
+        else
+            s.per_address_.remove(c.peer_ip);
+    }
+
+    // Closes this loop's connection chosen by pick_victim for a newcomer from
+    // `ip` (already counted); false if there is none. Reserved ones are kept.
+    bool evict_for(std::uint32_t ip) {
+        std::vector<VictimCandidate> cands;
+        cands.reserve(conns.size());
+        std::unordered_map<std::uint32_t, std::size_t> counts;
+        for (auto& [fd, c] : conns) {
+            if (c->reserved) continue;
+            auto [it, fresh] = counts.try_emplace(c->peer_ip, 0);
+            if (fresh) it->second = s.per_address_.count(c->peer_ip);
+            cands.push_back({fd, c->peer_ip, it->second, c->last_activity});
+        }
+        const auto victim = pick_victim(cands, s.per_address_.count(ip));
+        if (!victim) return false;
+        auto it = conns.find(*victim);
+        if (it == conns.end()) return false;
+        close_conn(*it->second);
+        return true;
+    }
+
+    // One line per kind of limit at most every 10 s.
+    void limit_log(Limit kind, const std::string& what) {
+        auto& last_log = s.last_limit_log_[static_cast<int>(kind)];
         const std::int64_t now = mono_ms();
-        std::int64_t last = s.last_limit_log_.load();
-        if (now - last > 10000 && s.last_limit_log_.compare_exchange_strong(last, now))
+        std::int64_t last = last_log.load();
+        if (now - last > 10000 && last_log.compare_exchange_strong(last, now))
             s.log_.warn(cat(what, ": refusing new connections"));
     }
 
@@ -157,6 +265,7 @@ struct HttpServer::Loop {
         const int fd = c.fd.get();
         ::epoll_ctl(ep.get(), EPOLL_CTL_DEL, fd, nullptr);
         s.open_.fetch_sub(1);
+        release(c);
         conns.erase(fd);  // closes the descriptor
     }
 
@@ -177,6 +286,7 @@ struct HttpServer::Loop {
                         }
                         return hand_to_replicator(c);
                     }
+                    if (c.reserved) return close_conn(c);  // not the link: no reserved slot
                     c.decided = true;
                     feed(c, c.head);
                     c.head.clear();
@@ -304,8 +414,10 @@ struct HttpServer::Loop {
     void sweep(std::int64_t now) {
         std::vector<int> expired, slow;
         for (auto& [fd, c] : conns) {
-            if (c->request_started && now - c->request_started > s.opt_.request_timeout_ms &&
-                c->replies.empty() && !c->backlogged())
+            if (c->reserved && now - c->accepted > s.opt_.reserved_timeout_ms)
+                expired.push_back(fd);
+            else if (c->request_started && now - c->request_started > s.opt_.request_timeout_ms &&
+                     c->replies.empty() && !c->backlogged())
                 slow.push_back(fd);
             else if (c->replies.empty() && now - c->last_activity > s.opt_.idle_timeout_ms)
                 // idle, or its unsent replies made no progress (it stopped reading)
@@ -329,12 +441,15 @@ struct HttpServer::Loop {
         const int fd = c.fd.get();
         ::epoll_ctl(ep.get(), EPOLL_CTL_DEL, fd, nullptr);
         s.open_.fetch_sub(1);
+        release(c);  // the Replicator has its own limits
         Fd owned = std::move(c.fd);
         std::string head = std::move(c.head);
         std::string peer = c.peer_text;
+        const std::uint32_t ip = c.peer_ip;
+        const std::int64_t accepted = c.accepted;
         conns.erase(fd);
         (void)common::set_nonblocking(owned.get(), false);
-        s.replicator_.accept(std::move(owned), std::move(head), peer);
+        s.replicator_.accept(std::move(owned), std::move(head), peer, ip, accepted);
     }
 };
 
@@ -345,7 +460,8 @@ HttpServer::HttpServer(Fd listener, HttpServerOptions options, TrackerService& s
       service_(service),
       changelog_(changelog),
       replicator_(replicator),
-      log_(log) {
+      log_(log),
+      per_address_(std::max<std::size_t>(1, options.max_per_address)) {
     (void)common::set_nonblocking(listener_.get(), true);
     for (unsigned i = 0; i < std::max(1u, opt_.threads); ++i)
         loops_.push_back(std::make_unique<Loop>(*this));

@@ -11,9 +11,21 @@
 // A connection whose first 8 bytes are the replication magic is handed to the
 // Replicator (it leaves the loop and becomes blocking).
 //
-// Bounds: max_connections open at once (further ones are accepted and closed
-// at once, logged at most every 10 s); request header and body limits in the
-// parser; max pending replies per connection.
+// Bounds: max_per_address connections from one IPv4 address (a newcomer
+// over it is accepted and closed at once); max_connections open at once: at
+// that limit a newcomer gets in only by evicting the least recently active
+// connection of the address holding the most (if that holds more than the
+// newcomer's), else it is closed. A newcomer from the partner tracker's
+// address (partner_ip) that either limit would refuse takes one of a few
+// reserved slots instead, kept only if it starts with the replication magic
+// within reserved_timeout_ms: the link always gets in, the partner's host
+// gets no more HTTP service than any other. Refusals are logged at most
+// every 10 s. Out of descriptors (EMFILE/ENFILE), a loop gives
+// up a spare descriptor it keeps to accept the newcomer and apply the same
+// rule, then takes the spare back; if it cannot, it stops accepting for
+// 100 ms instead of spinning on a listener that stays readable.
+// Request header and body limits in the parser; max pending replies per
+// connection. The replication link's handshake deadline starts at accept.
 #pragma once
 
 #include <atomic>
@@ -25,6 +37,7 @@
 #include "common/log.h"
 #include "common/net/fd.h"
 #include "tracker/change_log.h"
+#include "tracker/conn_limits.h"
 #include "tracker/replicator.h"
 #include "tracker/service.h"
 
@@ -33,8 +46,11 @@ namespace mt::tracker {
 struct HttpServerOptions {
     unsigned threads = 2;
     std::size_t max_connections = 4096;
-    int request_timeout_ms = 5000;  // from the first byte of a request to its end
-    int idle_timeout_ms = 30000;    // keep-alive connections with nothing to do
+    std::size_t max_per_address = 64;
+    std::uint32_t partner_ip = 0;    // host byte order; 0 = unknown
+    int reserved_timeout_ms = 3000;  // a reserved slot must show the link's magic by then
+    int request_timeout_ms = 5000;   // from the first byte of a request to its end
+    int idle_timeout_ms = 30000;     // keep-alive connections with nothing to do
     std::size_t max_body_bytes = kMaxMetainfoBytes;
 };
 
@@ -59,7 +75,10 @@ class HttpServer {
     Replicator& replicator_;
     common::Logger& log_;
     std::atomic<std::size_t> open_{0};
-    std::atomic<std::int64_t> last_limit_log_{0};
+    AddressCounter per_address_;
+    std::atomic<std::size_t> reserved_{0};  // partner connections over the limits
+    enum class Limit { total, per_address, descriptors };
+    std::atomic<std::int64_t> last_limit_log_[3] = {};
     std::vector<std::unique_ptr<Loop>> loops_;
     friend struct Loop;
 };

@@ -1,6 +1,8 @@
 // bin/tracker: one of the two replicated mtorrent trackers. Parses arguments,
 // builds the parts, runs until SIGINT/SIGTERM.
+#include <arpa/inet.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "tracker/http_server.h"
 #include "tracker/journal.h"
 #include "tracker/replicator.h"
+#include "tracker/secret_file.h"
 #include "tracker/service.h"
 #include "tracker/swarm_store.h"
 #include "tracker/udp_server.h"
@@ -23,6 +26,34 @@ using common::cat;
 using common::wall_ms;
 
 namespace {
+
+// Descriptors kept beside the TCP connections: journal, replication link,
+// epoll and event descriptors, UDP, the log.
+constexpr std::size_t kReservedFds = 64;
+
+// max_connections lowered to what RLIMIT_NOFILE leaves, so that connections
+// cannot take the descriptors the journal and the link need.
+std::size_t fit_descriptor_limit(std::size_t max_connections, common::Logger& log) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return max_connections;
+    const auto room = rl.rlim_cur > 2 * kReservedFds ? rl.rlim_cur - kReservedFds : rl.rlim_cur / 2;
+    if (max_connections <= room) return max_connections;
+    log.warn(cat("--max-connections ", max_connections, " lowered to ", room,
+                 ": the descriptor limit (ulimit -n) is ", rl.rlim_cur));
+    return room;
+}
+
+// The other tracker's IPv4 address in host byte order, 0 if unknown.
+std::uint32_t partner_address(const common::Endpoint& other, common::Logger& log) {
+    auto a = common::resolve(other);
+    if (!a) {
+        log.warn(cat("cannot resolve the other tracker ", other.to_string(),
+                     ": its address gets no reserved way in"));
+        return 0;
+    }
+    return ntohl(a->sin_addr.s_addr);
+}
 
 // Lets the store number changes through the ChangeLog built after it.
 struct ForwardSequencer : tracker::Sequencer {
@@ -61,6 +92,8 @@ int run(const tracker::Config& cfg) {
     ro.self = cfg.id;
     ro.peer = cfg.other;
     ro.secret = *secret;
+    const std::uint32_t partner_ip = partner_address(cfg.other, log);
+    ro.partner_ip = partner_ip;
     tracker::Replicator replicator(ro, store, changelog, log, wall_ms);
     tracker::ConnectionIds ids(*secret);
     tracker::ServiceOptions so;
@@ -73,7 +106,10 @@ int run(const tracker::Config& cfg) {
     tracker::TrackerService service(so, store, changelog, &replicator, ids, log, wall_ms);
     tracker::HttpServerOptions ho;
     ho.threads = cfg.http_threads;
-    ho.max_connections = cfg.max_connections;
+    ho.max_connections = fit_descriptor_limit(cfg.max_connections, log);
+    ho.max_per_address = cfg.max_connections_per_ip;
+    ho.partner_ip = partner_ip;
+    ho.reserved_timeout_ms = ro.handshake_timeout_ms;
     ho.request_timeout_ms = cfg.request_timeout_ms;
     ho.idle_timeout_ms = cfg.idle_timeout_ms;
     tracker::HttpServer http(std::move(listener).value(), ho, service, changelog, replicator, log);

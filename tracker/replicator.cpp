@@ -11,10 +11,12 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/hmac_sha256.h"
 #include "common/random.h"
+#include "tracker/conn_limits.h"
 #include "tracker/repl_protocol.h"
 
 namespace mt::tracker {
@@ -82,7 +84,7 @@ void Replicator::stop() {
     {
         std::lock_guard<std::mutex> lock(mu_);
         for (auto& in : incoming_)
-            if (!in->done) ::shutdown(in->fd, SHUT_RDWR);
+            if (in->fd >= 0) ::shutdown(in->fd, SHUT_RDWR);
         if (outgoing_fd_ >= 0) ::shutdown(outgoing_fd_, SHUT_RDWR);
     }
     cv_.notify_all();
@@ -310,7 +312,29 @@ bool Replicator::run_outgoing_session(Fd& fd) {
 
 // ---- Incoming: we take the other tracker's changes --------------------------
 
-void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_address) {
+void Replicator::note_refusal_locked(const std::string& peer, const std::string& why) {
+    constexpr std::size_t kRefusalLogs = 20;
+    ++status_.refused;
+    const std::int64_t now = common::mono_ms();
+    if (now - refusal_window_ms_ >= 10000) {
+        if (refusals_unlogged_ > 0)
+            log_.warn(cat("replication: ", refusals_unlogged_,
+                          " more refused connections in the last 10 s not logged"));
+        refusal_window_ms_ = now;
+        refusals_logged_ = refusals_unlogged_ = 0;
+    }
+    if (refusals_logged_ < kRefusalLogs) {
+        ++refusals_logged_;
+        log_.warn(cat("replication: refused connection from ", peer, ": ", why));
+    } else {
+        ++refusals_unlogged_;
+    }
+}
+
+void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_address,
+                        std::uint32_t peer_ip, std::int64_t accepted_ms) {
+    const std::int64_t now = common::mono_ms();
+    if (accepted_ms < 0) accepted_ms = now;
     std::list<std::unique_ptr<Incoming>> finished;
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -324,35 +348,72 @@ void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_
     }
     for (auto& f : finished)
         f->thread.join();  // already ended: joins at once
-    if (incoming_.size() >= opt_.max_incoming) {
-        ++status_.refused;
-        log_.warn(cat("replication: refused connection from ", peer_address, ": ",
-                      opt_.max_incoming, " replication connections already open"));
-        return;  // closes fd
+    if (now - accepted_ms >= opt_.handshake_timeout_ms)
+        return note_refusal_locked(peer_address, "handshake not started in time");
+    std::vector<PendingHandshake> pending;
+    std::vector<Incoming*> pending_of;
+    for (auto& in : incoming_)
+        if (!in->authenticated && !in->evicted && !in->done && in->fd >= 0) {
+            pending.push_back({in->ip, in->started_ms});
+            pending_of.push_back(in.get());
+        }
+    const auto admission = admit_handshake(pending, peer_ip, opt_.partner_ip,
+                                           opt_.max_incoming_per_address, opt_.max_incoming);
+    if (!admission.admit)
+        return note_refusal_locked(
+            peer_address,
+            cat(pending.size(), " unauthenticated replication connections open (at most ",
+                opt_.max_incoming, ", ", opt_.max_incoming_per_address, " per address)"));
+    if (admission.evict) {
+        // The partner's reserved way in: end a stranger's pending handshake.
+        Incoming* victim = pending_of[*admission.evict];
+        victim->evicted = true;
+        ::shutdown(victim->fd, SHUT_RDWR);
     }
     auto in = std::make_unique<Incoming>();
     in->fd = fd.get();
+    in->ip = peer_ip;
+    in->started_ms = accepted_ms;
     Incoming* raw = in.get();
-    in->thread = std::thread(
-        [this, raw, f = std::move(fd), b = std::move(first_bytes), peer_address]() mutable {
-            incoming_session(std::move(f), std::move(b), peer_address);
-            raw->done = true;
-        });
+    const std::int64_t deadline = accepted_ms + opt_.handshake_timeout_ms;
+    in->thread = std::thread([this, raw, deadline, f = std::move(fd), b = std::move(first_bytes),
+                              peer_address]() mutable {
+        incoming_session(f.get(), std::move(b), peer_address, *raw, deadline);
+        {
+            std::lock_guard<std::mutex> l(mu_);
+            raw->fd = -1;  // nobody shuts down a reused descriptor number
+        }
+        f.reset();
+        raw->done = true;
+    });
     incoming_.push_back(std::move(in));
 }
 
-void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
+void Replicator::incoming_session(int fd, std::string first, const std::string& peer,
+                                  Incoming& self, std::int64_t deadline_ms) {
     const int io = opt_.io_timeout_ms;
-    const int hs = opt_.handshake_timeout_ms;
     auto refuse = [&](const std::string& why) {
         std::lock_guard<std::mutex> lock(mu_);
-        ++status_.refused;
-        log_.warn(cat("replication: refused connection from ", peer, ": ", why));
+        note_refusal_locked(peer, why);
+    };
+    // Time left of the whole handshake; every read and write waits at most that.
+    auto left = [&] {
+        return static_cast<int>(std::max<std::int64_t>(0, deadline_ms - common::mono_ms()));
+    };
+    auto incomplete = [&](const common::Error& e) {
+        if (e.code == Errc::timeout || left() == 0)
+            return refuse(cat("handshake not completed within ", opt_.handshake_timeout_ms, " ms"));
+        bool evicted;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            evicted = self.evicted;
+        }
+        refuse(evicted ? "closed to let the other tracker in" : "incomplete handshake");
     };
     while (first.size() < repl::kHello1Bytes) {
         char buf[64];
-        auto n = common::read_some(fd.get(), buf, repl::kHello1Bytes - first.size(), hs);
-        if (!n) return refuse("incomplete handshake");
+        auto n = common::read_some(fd, buf, repl::kHello1Bytes - first.size(), left());
+        if (!n) return incomplete(n.error());
         first.append(buf, *n);
     }
     auto h1 = repl::decode_hello1(std::string_view(first).substr(0, repl::kHello1Bytes));
@@ -364,12 +425,12 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     std::string h2(1, static_cast<char>(opt_.self));
     h2.append(reinterpret_cast<const char*>(nr.data()), nr.size());
     h2 += repl::responder_mac(opt_.secret, id_s, opt_.self, h1->second, nr);
-    if (!common::write_all(fd.get(), h2, hs)) return;
+    if (!common::write_all(fd, h2, left())) return;
     std::string h3 = first.substr(repl::kHello1Bytes);
     while (h3.size() < repl::kHello3Bytes) {
         char buf[64];
-        auto n = common::read_some(fd.get(), buf, sizeof buf, hs);
-        if (!n) return refuse("incomplete handshake");
+        auto n = common::read_some(fd, buf, sizeof buf, left());
+        if (!n) return incomplete(n.error());
         h3.append(buf, *n);
     }
     if (!common::constant_time_equal(
@@ -383,15 +444,16 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     {
         // Authenticated: this session replaces the current one, if any.
         std::lock_guard<std::mutex> lock(mu_);
+        self.authenticated = true;
+        if (self.evicted) return;  // shut down for the partner just before
         if (current_incoming_fd_ >= 0) ::shutdown(current_incoming_fd_, SHUT_RDWR);
-        current_incoming_fd_ = fd.get();
+        current_incoming_fd_ = fd;
         status_.incoming_connected = true;
     }
     const Clock clk = changelog_.clock();
-    if (!send_message(fd.get(), cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}),
-                      io)) {
+    if (!send_message(fd, cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}), io)) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (current_incoming_fd_ == fd.get()) current_incoming_fd_ = -1;
+        if (current_incoming_fd_ == fd) current_incoming_fd_ = -1;
         return;
     }
     log_.info(cat("replication: tracker ", int(id_s), " connected from ", peer));
@@ -400,7 +462,7 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
     bool in_snapshot = false;
     std::size_t snapshot_entries = 0;
     while (!stopping_) {
-        auto msg = recv_message(fd.get(), cipher, io);
+        auto msg = recv_message(fd, cipher, io);
         if (!msg) {
             if (msg.error().code == Errc::refused || msg.error().code == Errc::parse_error ||
                 msg.error().code == Errc::limit_exceeded)
@@ -424,8 +486,7 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
             snapshot_entries += in_snapshot ? ch->changes.size() : 0;
             if (!in_snapshot && ticket) {
                 changelog_.wait_durable(ticket);
-                if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io))
-                    break;
+                if (!send_message(fd, cipher, repl::encode_message(repl::Ack{top}), io)) break;
             }
         } else if (auto* t = std::get_if<repl::Touches>(&*msg)) {
             for (const auto& x : t->touches)
@@ -445,60 +506,19 @@ void Replicator::incoming_session(Fd fd, std::string first, std::string peer) {
             const std::uint64_t top = id_s == 1 ? end->clock1 : end->clock2;
             log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
                           snapshot_entries, " entries"));
-            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ack{top}), io)) break;
+            if (!send_message(fd, cipher, repl::encode_message(repl::Ack{top}), io)) break;
         } else if (std::holds_alternative<repl::Ping>(*msg)) {
             // Answer, or an idle sender hears nothing and drops the link after io ms.
-            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ping{}), io)) break;
+            if (!send_message(fd, cipher, repl::encode_message(repl::Ping{}), io)) break;
         }
         std::lock_guard<std::mutex> lock(mu_);
         status_.received += std::exchange(received, 0);
     }
     std::lock_guard<std::mutex> lock(mu_);
-    if (current_incoming_fd_ == fd.get()) {
+    if (current_incoming_fd_ == fd) {
         current_incoming_fd_ = -1;
         status_.incoming_connected = false;
     }
-}
-
-// ---- The shared secret --------------------------------------------------------
-
-common::Result<std::string> load_or_create_secret(const std::string& path, common::Logger& log) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        auto existing = common::read_file(path, 4096);
-        if (existing) {
-            std::string s = *existing;
-            while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-                s.pop_back();
-            if (s.size() < 32)
-                return make_error(
-                    Errc::invalid_argument,
-                    "secret file " + path + " holds " + std::to_string(s.size()) +
-                        " bytes; it needs at least 32 (delete it to have one generated)");
-            struct stat st {};
-            if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-                log.warn(cat("secret file ", path, " is readable by others (mode ", std::oct,
-                             (st.st_mode & 0777), "); chmod 600 it"));
-            return s;
-        }
-        if (existing.error().code != Errc::not_found) return existing.error();
-        // Create it atomically: write a private temporary file, then link() it
-        // into place, which fails if another tracker got there first.
-        const std::string tmp = path + ".new." + std::to_string(::getpid());
-        if (auto s = common::write_file_atomic(tmp, common::to_hex(common::random_bytes(32)) + "\n",
-                                               0600);
-            !s)
-            return s.error();
-        const int rc = ::link(tmp.c_str(), path.c_str());
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        if (rc == 0) {
-            log.info(cat("created a new shared secret in ", path,
-                         " (copy it to the other tracker's machine)"));
-        } else if (err != EEXIST) {
-            return common::errno_error("cannot create secret file " + path, err);
-        }
-    }
-    return make_error(Errc::io_error, "cannot read or create secret file " + path);
 }
 
 }  // namespace mt::tracker

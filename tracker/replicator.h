@@ -8,9 +8,11 @@
 // batches of touches, and trims the outbox as acknowledgements arrive.
 //
 // Incoming: the front end hands over a connection whose first bytes are the
-// link's magic. One incoming session at a time (a newer one replaces an older
-// one): apply each change (last writer wins, idempotent), queue it for the
-// journal, and acknowledge once it is durable. Changes received are never
+// link's magic. It must authenticate within handshake_timeout_ms of being
+// accepted; few unauthenticated ones are taken at once (see the options), and
+// the partner's address always gets in. One incoming session at a time (a
+// newer authenticated one replaces an older one): apply each change (last writer wins, idempotent),
+// queue it for the journal, and acknowledge once it is durable. Changes received are never
 // forwarded again: the outgoing stream carries only our own.
 //
 // The wire format is in repl_protocol.h.
@@ -42,8 +44,15 @@ struct ReplicatorOptions {
     int backoff_min_ms = 100;
     int backoff_max_ms = 2000;
     int io_timeout_ms = 15000;  // a silent link is dropped after this
-    int handshake_timeout_ms = 2000;
-    std::size_t max_incoming = 8;  // connections at once, authenticated or not
+    // From accepting a connection to its authentication, whole: trickled
+    // bytes do not extend it (slowloris on the link).
+    int handshake_timeout_ms = 3000;
+    // Unauthenticated connections at once, and of those from one address.
+    // The partner's address (partner_ip, host byte order; 0 = unknown) is
+    // always admitted: it takes the place of the oldest pending handshake.
+    std::size_t max_incoming = 8;
+    std::size_t max_incoming_per_address = 2;
+    std::uint32_t partner_ip = 0;
     int ping_ms = 2000;
     std::size_t batch = 1000;  // changes per frame
 };
@@ -75,15 +84,23 @@ class Replicator {
     void stop();
 
     // A connection that began with the link's magic; `first_bytes` is all the
-    // front end has read from it so far.
-    void accept(common::Fd fd, std::string first_bytes, const std::string& peer_address);
+    // front end has read from it so far; `peer_ip` its source address (host
+    // byte order); `accepted_ms` (common::mono_ms) when it was accepted, the
+    // start of its handshake deadline (-1: now).
+    void accept(common::Fd fd, std::string first_bytes, const std::string& peer_address,
+                std::uint32_t peer_ip = 0, std::int64_t accepted_ms = -1);
 
     ReplicationStatus status() const;
 
   private:
     void outgoing_loop();
     bool run_outgoing_session(common::Fd& fd);
-    void incoming_session(common::Fd fd, std::string first_bytes, std::string peer_address);
+    struct Incoming;
+    void incoming_session(int fd, std::string first_bytes, const std::string& peer_address,
+                          Incoming& self, std::int64_t deadline_ms);
+    // Counts a refused connection and logs it, at most kRefusalLogs lines per
+    // 10 s (a flood of strangers must not flood the log). Caller holds mu_.
+    void note_refusal_locked(const std::string& peer_address, const std::string& why);
     bool sleep_for(int ms);  // false if stopping
 
     ReplicatorOptions opt_;
@@ -102,18 +119,20 @@ class Replicator {
     // cannot cut the link by connecting.
     struct Incoming {
         std::thread thread;
-        int fd = -1;
+        int fd = -1;  // guarded by mu_; -1 once the session has closed it
+        std::uint32_t ip = 0;
+        std::int64_t started_ms = 0;  // mono_ms at accept
+        bool authenticated = false;   // guarded by mu_
+        bool evicted = false;         // guarded by mu_: shut down for the partner
         std::atomic<bool> done{false};
     };
     std::list<std::unique_ptr<Incoming>> incoming_;
     int current_incoming_fd_ = -1;
     int outgoing_fd_ = -1;
     ReplicationStatus status_;
+    std::int64_t refusal_window_ms_ = 0;  // guarded by mu_
+    std::size_t refusals_logged_ = 0;     // guarded by mu_: in the current window
+    std::size_t refusals_unlogged_ = 0;   // guarded by mu_
 };
-
-// Loads the shared secret from `path`, creating it (32 random bytes as hex,
-// mode 0600) if it does not exist. Two trackers started at once in one folder
-// agree on one secret: the file appears atomically. Errors name the file.
-common::Result<std::string> load_or_create_secret(const std::string& path, common::Logger& log);
 
 }  // namespace mt::tracker

@@ -813,10 +813,13 @@ def idle_connections(suite):
         procs = []
 
         # The tracker: default limits (4096 connections) but a short idle
-        # timeout, so the drill can watch the idle connections go.
+        # timeout, so the drill can watch the idle connections go. The idle
+        # connections and the announces share one address: the per-address
+        # cap (64 by default; tests/security covers it) is raised.
         p1, p2 = two_ports()
+        per_ip = ["--max-connections-per-ip", "100000"]
         t1 = DTracker(suite, "it1", "127.0.0.1", p1, "127.0.0.1:%d" % p2,
-                      extra=["--id", "1", "--idle-timeout", "3000"] + FLAGS)
+                      extra=["--id", "1", "--idle-timeout", "3000"] + per_ip + FLAGS)
         t2 = DTracker(suite, "it2", "127.0.0.1", p2, "127.0.0.1:%d" % p1, extra=["--id", "2"] + FLAGS)
         procs += [t1.start(), t2.start()]
         idle = open_idle(t1.port)
@@ -838,7 +841,7 @@ def idle_connections(suite):
         # timeout has reclaimed the slots.
         p1, p2 = two_ports()
         t1 = DTracker(suite, "il1", "127.0.0.1", p1, "127.0.0.1:%d" % p2,
-                      extra=["--id", "1", "--idle-timeout", "2000", "--max-connections", "400"] + FLAGS)
+                      extra=["--id", "1", "--idle-timeout", "2000", "--max-connections", "400"] + per_ip + FLAGS)
         t2 = DTracker(suite, "il2", "127.0.0.1", p2, "127.0.0.1:%d" % p1, extra=["--id", "2"] + FLAGS)
         procs += [t1.start(), t2.start()]
         idle = open_idle(t1.port)

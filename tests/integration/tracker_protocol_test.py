@@ -952,7 +952,8 @@ def main():
 
 
 def run(suite):
-    t1, t2 = tracker_pair(suite)
+    # conn_500_idle_connections holds 500 from one address (the default cap is 64).
+    t1, t2 = tracker_pair(suite, extra=["--max-connections-per-ip", "1000"])
 
     suite.case("announce_compact", lambda: case_compact(t1))
     suite.case("announce_dictionary", lambda: case_dictionary(t1))

@@ -1,0 +1,82 @@
+#include "tracker/conn_limits.h"
+
+#include <algorithm>
+
+namespace mt::tracker {
+
+bool AddressCounter::try_add(std::uint32_t ip) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& n = counts_[ip];
+    if (n >= per_address_) return false;
+    ++n;
+    return true;
+}
+
+void AddressCounter::remove(std::uint32_t ip) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = counts_.find(ip);
+    if (it == counts_.end()) return;
+    if (--it->second == 0) counts_.erase(it);
+}
+
+std::size_t AddressCounter::count(std::uint32_t ip) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = counts_.find(ip);
+    return it == counts_.end() ? 0 : it->second;
+}
+
+std::size_t AddressCounter::addresses() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<std::size_t>(
+        std::count_if(counts_.begin(), counts_.end(), [](const auto& e) { return e.second > 0; }));
+}
+
+std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
+                               std::size_t newcomer_count) {
+    const VictimCandidate* best = nullptr;
+    for (const auto& c : candidates) {
+        if (c.address_count <= newcomer_count) continue;
+        if (!best || c.address_count > best->address_count ||
+            (c.address_count == best->address_count && c.last_activity < best->last_activity))
+            best = &c;
+    }
+    if (!best) return std::nullopt;
+    return best->key;
+}
+
+namespace {
+// Index of the oldest pending handshake from `ip`.
+std::optional<std::size_t> oldest_from(const std::vector<PendingHandshake>& pending,
+                                       std::uint32_t ip) {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < pending.size(); ++i)
+        if (pending[i].ip == ip && (!best || pending[i].started_ms < pending[*best].started_ms))
+            best = i;
+    return best;
+}
+}  // namespace
+
+HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending, std::uint32_t ip,
+                                   std::uint32_t partner_ip, std::size_t per_address,
+                                   std::size_t total) {
+    std::unordered_map<std::uint32_t, std::size_t> per;
+    for (const auto& p : pending)
+        ++per[p.ip];
+    const bool partner = partner_ip != 0 && ip == partner_ip;
+    const std::size_t mine = per[ip];
+    if (mine < per_address && pending.size() < total) return {true, std::nullopt};
+    if (!partner) return {false, std::nullopt};
+    if (mine >= per_address) return {true, oldest_from(pending, ip)};
+    // The total is full: take the place of the address holding the most.
+    std::uint32_t top = 0;
+    std::size_t top_n = 0;
+    for (const auto& [a, n] : per)
+        if (a != ip && (n > top_n || (n == top_n && a < top))) {
+            top = a;
+            top_n = n;
+        }
+    if (top_n == 0) return {true, std::nullopt};
+    return {true, oldest_from(pending, top)};
+}
+
+}  // namespace mt::tracker

@@ -1,0 +1,75 @@
+// Per-address connection limits for the tracker's TCP port (HTTP and the
+// replication link share it). Pure logic, no sockets: the front ends ask
+// these what to do and act on the answer.
+//
+// - AddressCounter: open connections per IPv4 address, with a cap.
+// - pick_victim: at the global limit, which connection to close so that a
+//   newcomer gets in: one from the address holding the most, if it holds more
+//   than the newcomer's address; its least recently active one.
+// - admit_handshake: whether an unauthenticated replication connection may
+//   start its handshake, with a per-address and a total cap, and a reserved
+//   way in for the partner (it takes the place of the oldest pending one).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace mt::tracker {
+
+class AddressCounter {
+  public:
+    // per_address >= 1; addresses in host byte order.
+    explicit AddressCounter(std::size_t per_address) : per_address_(per_address) {}
+
+    // Counts one more connection from ip; false (and nothing counted) if ip
+    // already holds per_address.
+    bool try_add(std::uint32_t ip);
+    void remove(std::uint32_t ip);  // one that try_add counted
+    std::size_t count(std::uint32_t ip) const;
+    std::size_t addresses() const;  // addresses holding at least one
+
+  private:
+    const std::size_t per_address_;
+    mutable std::mutex mu_;
+    std::unordered_map<std::uint32_t, std::size_t> counts_;  // guarded by mu_; no zero entries
+};
+
+struct VictimCandidate {
+    int key = -1;  // the caller's handle (a descriptor)
+    std::uint32_t ip = 0;
+    std::size_t address_count = 0;   // connections its address holds
+    std::int64_t last_activity = 0;  // any clock; smaller = longer ago
+};
+
+// The candidate to close so that a newcomer whose address then holds
+// `newcomer_count` connections (itself included) gets in: among candidates
+// whose address holds more than newcomer_count, the one whose address holds
+// the most, least recently active first. nullopt: none, refuse the newcomer.
+// (Connections that must not be evicted are not candidates.)
+std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
+                               std::size_t newcomer_count);
+
+struct PendingHandshake {
+    std::uint32_t ip = 0;
+    std::int64_t started_ms = 0;
+};
+
+struct HandshakeAdmission {
+    bool admit = false;
+    std::optional<std::size_t> evict;  // index into `pending` to end first
+};
+
+// `pending`: the replication connections not yet authenticated. A stranger
+// is admitted while its address has fewer than per_address pending and fewer
+// than total are pending. The partner (partner_ip, 0 = none) is always
+// admitted: at its own address's cap it evicts that address's oldest pending
+// connection, at the total cap the oldest of the address with the most.
+HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending, std::uint32_t ip,
+                                   std::uint32_t partner_ip, std::size_t per_address,
+                                   std::size_t total);
+
+}  // namespace mt::tracker
