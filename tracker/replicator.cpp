@@ -54,6 +54,20 @@ common::Result<repl::Message> recv_message(int fd, repl::FrameCipher& cipher, in
     }
 }
 
+// Reads exactly n bytes before mono_ms() reaches deadline_ms (however the
+// bytes trickle in). Errors: timeout, closed, io_error.
+common::Status read_exact_by(int fd, char* buf, std::size_t n, std::int64_t deadline_ms) {
+    while (n > 0) {
+        const std::int64_t left = deadline_ms - common::mono_ms();
+        if (left <= 0) return make_error(Errc::timeout, "handshake not completed in time");
+        auto r = common::read_some(fd, buf, n, static_cast<int>(left));
+        if (!r) return r.error();
+        buf += *r;
+        n -= *r;
+    }
+    return {};
+}
+
 }  // namespace
 
 Replicator::Replicator(ReplicatorOptions options, SwarmStore& store, ChangeLog& changelog,
@@ -157,7 +171,10 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     const repl::Nonce ns = fresh_nonce();
     if (!common::write_all(fd.get(), repl::encode_hello1(opt_.self, ns), io)) return false;
     char h2[repl::kHello2Bytes];
-    if (auto s = common::read_exact(fd.get(), h2, sizeof h2, io); !s) {
+    // Whoever answers at the other tracker's address gets one deadline for
+    // its reply, not one per byte.
+    const std::int64_t deadline = common::mono_ms() + opt_.handshake_timeout_ms;
+    if (auto s = read_exact_by(fd.get(), h2, sizeof h2, deadline); !s) {
         log_.warn(cat("replication: handshake with ", peer, " failed: ", s.error().message));
         return false;
     }

@@ -254,6 +254,52 @@ def case_repl_slowloris(suite):
         t2.stop()
 
 
+def case_repl_handshake_deadline(suite):
+    """One replication connection trickling a byte every 0.5 s is closed about
+    3 s after it was accepted (the deadline covers the whole handshake), while
+    honest announces are served."""
+    t1, t2 = make_pair(suite, "hd")
+    s = None
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.6", 0))
+        s.settimeout(2)
+        s.connect(("127.0.0.1", t1.port))
+        start = time.monotonic()
+        s.sendall(MAGIC + b"\x02")
+        s.settimeout(0.5)
+        closed_after = None
+        sent = 0
+        while time.monotonic() - start < 12:
+            try:
+                if s.recv(4096) == b"":
+                    closed_after = time.monotonic() - start
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                closed_after = time.monotonic() - start
+                break
+            try:
+                s.send(b"\x00")
+                sent += 1
+            except OSError:
+                closed_after = time.monotonic() - start
+                break
+            _, r = timed_announce(t1, "127.0.0.1", info_hash(3000 + sent), peer_id(3000 + sent), 7300)
+            if r is None or b"failure reason" in r:
+                raise AssertionError("honest announce failed beside the trickle: %r" % r)
+        print("  trickled %d bytes; closed %s s after connecting" %
+              (sent, "never in 12" if closed_after is None else "%.1f" % closed_after), flush=True)
+        if closed_after is None or closed_after > 5:
+            raise AssertionError("a trickling handshake was kept %s s" % closed_after)
+    finally:
+        if s:
+            s.close()
+        t1.stop()
+        t2.stop()
+
+
 # ---- 10: connection floods ----------------------------------------------------------
 
 def case_conn_flood(suite):
@@ -464,6 +510,7 @@ def case_secret_created(suite):
 def main():
     suite = Suite()
     suite.case("repl_slowloris_partner_relinks", lambda: case_repl_slowloris(suite))
+    suite.case("repl_handshake_deadline_not_renewed_by_trickle", lambda: case_repl_handshake_deadline(suite))
     suite.case("conn_flood_no_spin_announces_served", lambda: case_conn_flood(suite))
     suite.case("secret_group_or_other_mode_refused", lambda: case_secret_mode(suite))
     case_secret_owner_wrapped(suite)
