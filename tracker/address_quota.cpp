@@ -32,8 +32,9 @@ bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t
 
 bool AddressQuota::allows(std::uint32_t ip, std::int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mu_);
-    const Usage* u = slot(ip, now_ms);
-    return u && fits(*u, 0, now_ms);
+    if (auto it = usage_.find(ip); it != usage_.end()) return fits(it->second, 0, now_ms);
+    if (usage_.size() < limits_.max_addresses) return true;
+    return slot(ip, now_ms) != nullptr;  // room once passed windows are forgotten
 }
 
 void AddressQuota::spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {

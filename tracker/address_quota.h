@@ -30,7 +30,7 @@ class AddressQuota {
     // True (and charged) when `ip` may spend one more of `bytes` now.
     bool try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms);
     // True when a try_spend(ip, 0, now_ms) would succeed; charges nothing
-    // (the address gets an empty entry).
+    // (an address is entered only when the table had to be purged for it).
     bool allows(std::uint32_t ip, std::int64_t now_ms);
     // Charges unconditionally (the caller checked allows() before the work).
     void spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms);

@@ -71,10 +71,11 @@ int run(const tracker::Config& cfg) {
     so.self_address = cfg.self.to_string();
     so.other_address = cfg.other.to_string();
     so.self_id = cfg.id;
-    so.publish_quota = {cfg.publish_quota, cfg.publish_bytes_quota,
-                        std::int64_t{cfg.quota_window_s} * 1000, 65536};
-    so.new_torrent_quota = {cfg.new_torrent_quota, 0, std::int64_t{cfg.quota_window_s} * 1000,
-                            65536};
+    so.publish_quota.max_count = cfg.publish_quota;
+    so.publish_quota.max_bytes = cfg.publish_bytes_quota;
+    so.publish_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
+    so.new_torrent_quota.max_count = cfg.new_torrent_quota;
+    so.new_torrent_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
     tracker::TrackerService service(so, store, changelog, &replicator, ids, log, wall_ms);
     tracker::HttpServerOptions ho;
     ho.threads = cfg.http_threads;

@@ -66,10 +66,14 @@ TrackerService::TrackerService(ServiceOptions options, SwarmStore& store, Change
     pair_.endpoints = opt_.self_id == 2 ? std::array{other, self} : std::array{self, other};
 }
 
-AnnounceResult TrackerService::store_announce(AnnounceInput& in, std::int64_t now) {
-    in.may_create = new_torrent_quota_.allows(in.ip, now);
+AnnounceResult TrackerService::store_announce(AnnounceInput& in, std::uint32_t source_ip,
+                                              std::int64_t now) {
+    // Charged to the address the request came from, never to a claimed ip=.
+    // (A torrent that goes between the two calls is created unchecked, and
+    // charged below all the same.)
+    in.may_create = store_.has_torrent(in.info_hash) || new_torrent_quota_.allows(source_ip, now);
     auto r = store_.announce(in, now);
-    if (r.created) new_torrent_quota_.spend(in.ip, 0, now);
+    if (r.created) new_torrent_quota_.spend(source_ip, 0, now);
     if (!in.may_create && !r.refused.empty()) ++new_torrents_refused_;
     return r;
 }
@@ -168,7 +172,7 @@ Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
     in.event = to_store_event(a->event);
     in.numwant = a->numwant < 0 ? opt_.default_numwant : static_cast<std::uint32_t>(a->numwant);
     const std::int64_t now = now_();
-    auto r = store_announce(in, now);
+    auto r = store_announce(in, peer_ip, now);
     if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
     if (r.refreshed) changelog_.add_touch({in.info_hash, in.peer_id, now, in.left});
     common::AnnounceResponse resp;
@@ -334,7 +338,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
             a->request.numwant < 0
                 ? opt_.default_numwant
                 : std::min<std::uint32_t>(static_cast<std::uint32_t>(a->request.numwant), 200);
-        auto r = store_announce(in, now);
+        auto r = store_announce(in, ip, now);
         if (!r.refused.empty()) {
             log_refusal(
                 cat("UDP announce from ", format_ipv4(ip), ":", port, " refused: ", r.refused));

@@ -45,9 +45,9 @@ struct ServiceOptions {
     std::string self_address;  // for /stats
     std::string other_address;
     std::uint8_t self_id = 1;
-    QuotaLimits publish_quota{200, 32ull << 20, 600'000, 65536};
+    QuotaLimits publish_quota{200, 32ull << 20, 600'000, 262'144};
     // Announces (HTTP and UDP) that create a torrent, per source address.
-    QuotaLimits new_torrent_quota{2000, 0, 600'000, 65536};
+    QuotaLimits new_torrent_quota{2000, 0, 600'000, 262'144};
 };
 
 struct Reply {
@@ -88,7 +88,7 @@ class TrackerService {
     Reply publish(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
                   const std::string& peer_text);
     // The store's announce, with the source's quota of new torrents applied.
-    AnnounceResult store_announce(AnnounceInput& in, std::int64_t now);
+    AnnounceResult store_announce(AnnounceInput& in, std::uint32_t source_ip, std::int64_t now);
     Reply metainfo(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
     Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);

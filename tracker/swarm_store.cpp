@@ -386,6 +386,12 @@ void SwarmStore::touch(const Touch& tc) {
     }
 }
 
+bool SwarmStore::has_torrent(const InfoHash& h) const {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    return s.torrents.count(h) != 0;
+}
+
 ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);

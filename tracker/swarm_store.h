@@ -149,6 +149,7 @@ class SwarmStore {
     void touch(const Touch& t);
 
     ScrapeCounts scrape(const common::InfoHash& h) const;
+    bool has_torrent(const common::InfoHash& h) const;
 
     // Stores a validated .mtorrent (sequenced like an announce) unless the
     // info_hash already has one: the first writer wins, a later publish

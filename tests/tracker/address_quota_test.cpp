@@ -42,5 +42,13 @@ TEST(AddressQuota, AFullTableRefusesNewAddressesUntilWindowsPass) {
     EXPECT_LE(q.tracked(), 2u);
 }
 
+// Every announce asks; only addresses that spend take a place in the table.
+TEST(AddressQuota, AskingDoesNotFillTheTable) {
+    AddressQuota q({1, 0, 1000, 2});
+    for (std::uint32_t ip = 1; ip <= 100; ++ip)
+        EXPECT_TRUE(q.allows(ip, 0));
+    EXPECT_EQ(q.tracked(), 0u);
+}
+
 }  // namespace
 }  // namespace mt::tracker
