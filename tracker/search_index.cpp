@@ -116,8 +116,10 @@ std::vector<SearchIndex::Entry> SearchIndex::find(std::string_view query, std::s
             if (!rarest || it->second.size() < rarest->size()) rarest = &it->second;
         }
         if (rarest)
-            for (std::uint32_t id : *rarest)
+            for (std::uint32_t id : *rarest) {
+                if (looked >= kMaxExamined) break;
                 consider(id);
+            }
     } else if (!q.empty()) {
         for (const auto& [h, id] : by_hash_) {
             if (looked >= kShortScan) break;

@@ -3,8 +3,9 @@
 // Beside the exact lower-cased names, every name is listed under each of its
 // trigrams (three consecutive lower-cased bytes). A query of three bytes or
 // more examines only the names of its rarest trigram, so its cost follows the
-// number of names that share the query's text, not the number of names; a
-// shorter query examines at most kShortScan names. Exact matches always come
+// number of names that share the query's text, not the number of names (and
+// never more than kMaxExamined, however many names share it); a shorter
+// query examines at most kShortScan names. Exact matches always come
 // first (found by the exact-name map), so a flood of longer names that
 // contain a file's name cannot push the file out of the result window.
 //
@@ -24,6 +25,7 @@ namespace mt::tracker {
 class SearchIndex {
   public:
     static constexpr std::size_t kShortScan = 2000;
+    static constexpr std::size_t kMaxExamined = 10000;
 
     struct Entry {
         common::InfoHash info_hash;

@@ -91,6 +91,20 @@ TEST(SearchIndex, QueryCostIsFlatInTheNumberOfNames) {
     EXPECT_LE(big, 5u) << "at 20,000 names a query compared " << big << " names";
 }
 
+// Names crafted to share every trigram of a query cost at most kMaxExamined
+// comparisons; the exact name is still found first.
+TEST(SearchIndex, LookAlikesCostABoundedNumber) {
+    SearchIndex ix;
+    for (std::uint32_t i = 0; i < 12000; ++i)
+        ix.put(hash(i + 10), "x-report.pdf-" + std::to_string(i), 1);
+    ix.put(hash(1), "report.pdf", 1);
+    std::size_t examined = 0;
+    auto hits = ix.find("report.pdf", 10, &examined);
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0].info_hash, hash(1));
+    EXPECT_LE(examined, SearchIndex::kMaxExamined + 1);
+}
+
 TEST(SearchIndex, ShortQueriesExamineABoundedNumber) {
     SearchIndex ix;
     std::mt19937 rng(3);
