@@ -5,6 +5,7 @@
 #include "client/command.h"
 #include "client/metadata_fetch.h"
 #include "common/hex.h"
+#include "common/units.h"
 
 namespace mt::client {
 
@@ -67,8 +68,34 @@ common::Result<common::Metainfo> from_trackers_or_swarm(const common::InfoHash& 
 
 }  // namespace
 
+std::vector<SearchHit> exact_name_matches(std::vector<SearchHit> hits, std::string_view name) {
+    std::vector<SearchHit> exact;
+    for (auto& h : hits)
+        if (h.name == name) exact.push_back(std::move(h));
+    std::sort(exact.begin(), exact.end(),
+              [](const SearchHit& a, const SearchHit& b) { return a.info_hash < b.info_hash; });
+    exact.erase(std::unique(exact.begin(), exact.end(),
+                            [](const SearchHit& a, const SearchHit& b) {
+                                return a.info_hash == b.info_hash;
+                            }),
+                exact.end());
+    return exact;
+}
+
+std::string ambiguous_text(std::string_view name, const std::vector<SearchHit>& matches) {
+    std::string out =
+        cat(name, " names ", matches.size(), " different files; get one by its info_hash:");
+    for (std::size_t i = 0; i < matches.size(); ++i) {
+        const auto& h = matches[i];
+        out += cat(i ? ", " : " ", h.info_hash.hex(), " (", common::human_bytes(h.size), ", ",
+                   h.seeders, " seeders as announced)");
+    }
+    return out;
+}
+
 common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
-                                                 const SwarmFallback* swarm) {
+                                                 const SwarmFallback* swarm,
+                                                 std::vector<SearchHit>* ambiguous) {
     if (looks_like_info_hash(query)) {
         auto raw = common::from_hex(query);
         if (!raw) return raw.error();
@@ -76,14 +103,15 @@ common::Result<common::Metainfo> lookup_metainfo(std::string_view query, Tracker
     }
     auto hits = trackers.search(query);
     if (!hits) return hits.error();
-    std::vector<SearchHit> exact;
-    for (auto& h : *hits)
-        if (h.name == query) exact.push_back(std::move(h));
+    std::vector<SearchHit> exact = exact_name_matches(std::move(hits).value(), query);
     if (exact.empty())
         return make_error(Errc::not_found, "no tracker knows a file named '" + std::string(query) +
                                                "' (try search)");
-    std::stable_sort(exact.begin(), exact.end(),
-                     [](const SearchHit& a, const SearchHit& b) { return a.seeders > b.seeders; });
+    if (exact.size() > 1) {
+        std::string text = ambiguous_text(query, exact);
+        if (ambiguous) *ambiguous = std::move(exact);
+        return make_error(Errc::not_found, std::move(text));
+    }
     return from_trackers_or_swarm(exact[0].info_hash, trackers, swarm);
 }
 

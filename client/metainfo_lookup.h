@@ -17,8 +17,12 @@ namespace mt::client {
 // `query` is 40 hex digits (an info_hash) or a file name as `search` shows it.
 //  - info_hash: GET /metainfo on the trackers (with failover; both are asked
 //    before giving up, replication may lag).
-//  - name: GET /search?q=<name>, the hits whose name is exactly `query`, the
-//    one with the most seeders first, then its /metainfo.
+//  - name: GET /search?q=<name>, the hits whose name is exactly `query`;
+//    with one file (one info_hash) its /metainfo. With several different
+//    files of that name nothing is chosen (seeder counts are whatever the
+//    announcers claimed, so they cannot pick the real one): Errc::not_found
+//    and `*ambiguous` (if given) holds one hit per info_hash, so the session
+//    answers AMBIGUOUS and lists them.
 // The bytes are parsed and must hash to the info_hash asked for.
 //
 // Errors (Errc): not_found when no tracker has it (the session reports
@@ -41,6 +45,15 @@ struct SwarmFallback {
     common::Logger* log = nullptr;
 };
 common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
-                                                 const SwarmFallback* swarm = nullptr);
+                                                 const SwarmFallback* swarm = nullptr,
+                                                 std::vector<SearchHit>* ambiguous = nullptr);
+
+// The files named exactly `name` among search hits: one hit per info_hash,
+// ordered by info_hash (never by seeders).
+std::vector<SearchHit> exact_name_matches(std::vector<SearchHit> hits, std::string_view name);
+
+// "NAME names N different files; get one by its info_hash: IH (SIZE, S
+// seeders as announced), ..." for an AMBIGUOUS reply.
+std::string ambiguous_text(std::string_view name, const std::vector<SearchHit>& matches);
 
 }  // namespace mt::client

@@ -431,7 +431,8 @@ void Session::run_lookup(SavedLookup saved) {
     swarm.listen_port = port_;
     swarm.cancel = &stopping_;
     swarm.log = &log_;
-    auto m = lookup_metainfo(saved.query, query_, &swarm);
+    std::vector<SearchHit> ambiguous;
+    auto m = lookup_metainfo(saved.query, query_, &swarm, &ambiguous);
     std::shared_ptr<Lookup> l;
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -451,7 +452,8 @@ void Session::run_lookup(SavedLookup saved) {
         auto r = start_download(std::move(m).value(), saved.dest, "", label);
         if (auto* f = std::get_if<Failure>(&r)) failure = *f;
     } else {
-        failure = {lookup_failure_code(m.error().code), m.error().message};
+        failure = {ambiguous.empty() ? lookup_failure_code(m.error().code) : "AMBIGUOUS",
+                   m.error().message};
     }
     if (!failure.code.empty()) {
         std::lock_guard<std::mutex> lock(mu_);

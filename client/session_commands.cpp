@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "client/metainfo_lookup.h"
 #include "client/path_util.h"
 #include "client/session.h"
 #include "common/clock.h"
@@ -115,6 +116,16 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
     // the background.
     std::string abs = absolute_path(dest);
     const bool by_hash = looks_like_info_hash(source);
+    if (!by_hash) {
+        // Never choose between different files of one name: with several,
+        // the person picks one by info_hash. (Unreachable trackers: the
+        // background lookup tries again and reports.)
+        if (auto hits = query_.search(source)) {
+            auto matches = exact_name_matches(std::move(hits).value(), source);
+            if (matches.size() > 1)
+                return Reply::failure("AMBIGUOUS", ambiguous_text(source, matches));
+        }
+    }
     if (is_dir(abs) && !by_hash) {
         if (auto s = common::check_path_segment(source, "file name"); !s)
             return Reply::failure("INVALID_ARGUMENTS", s.error().message);

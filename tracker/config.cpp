@@ -49,6 +49,15 @@ const char* tracker_help() {
            "  --compact-bytes N      compact the journal past this size (default 67108864)\n"
            "  --max-outbox N         own changes kept for the other tracker while it is away;\n"
            "                         a longer absence is caught up by snapshot (default 1000000)\n"
+           "  --metainfo-ttl SEC     withdraw a published file that had no live peer this long\n"
+           "                         (default 86400)\n"
+           "  --publish-quota N      publishes one address may make per quota window (default "
+           "200)\n"
+           "  --publish-bytes-quota N  bytes one address may publish per window (default "
+           "33554432)\n"
+           "  --new-torrent-quota N  torrents one address's announces may create per window\n"
+           "                         (default 2000)\n"
+           "  --quota-window SEC     the quotas' window (default 600)\n"
            "  --log-level LEVEL      debug, info, warn or error (default info)\n"
            "  --help                 this text\n";
 }
@@ -115,6 +124,16 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
             ok = number<std::uint64_t>(v, c.compact_bytes, 4096, 1ull << 40);
         } else if (a == "--max-outbox") {
             ok = number<std::size_t>(v, c.max_outbox, 1, 100'000'000);
+        } else if (a == "--metainfo-ttl") {
+            ok = number(v, c.metainfo_ttl_s, 1u, 365u * 86400u);
+        } else if (a == "--publish-quota") {
+            ok = number<std::uint64_t>(v, c.publish_quota, 1, 1'000'000'000);
+        } else if (a == "--publish-bytes-quota") {
+            ok = number<std::uint64_t>(v, c.publish_bytes_quota, 1, 1ull << 50);
+        } else if (a == "--new-torrent-quota") {
+            ok = number<std::uint64_t>(v, c.new_torrent_quota, 1, 1'000'000'000);
+        } else if (a == "--quota-window") {
+            ok = number(v, c.quota_window_s, 1u, 7u * 86400u);
         } else if (a == "--log-level") {
             if (v == "debug")
                 c.log_level = common::LogLevel::debug;

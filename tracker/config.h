@@ -33,7 +33,12 @@ struct Config {
     // (the other tracker's address is exempt). Loopback tests may raise it.
     std::size_t max_connections_per_ip = 64;
     std::uint64_t compact_bytes = 64ull << 20;
-    std::size_t max_outbox = 1'000'000;  // own changes kept for a reconnecting peer
+    std::size_t max_outbox = 1'000'000;               // own changes kept for a reconnecting peer
+    std::uint32_t metainfo_ttl_s = 86400;             // published file with no live peer
+    std::uint64_t publish_quota = 200;                // publishes per address per window
+    std::uint64_t publish_bytes_quota = 32ull << 20;  // bytes published per address per window
+    std::uint64_t new_torrent_quota = 2000;  // torrents an address's announces create per window
+    std::uint32_t quota_window_s = 600;
     common::LogLevel log_level = common::LogLevel::info;
     bool help = false;
 };

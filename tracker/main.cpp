@@ -79,6 +79,7 @@ int run(const tracker::Config& cfg) {
     tracker::StoreLimits limits;
     limits.max_torrents = cfg.max_torrents;
     limits.max_peers = cfg.max_peers;
+    limits.metainfo_ttl_ms = std::int64_t{cfg.metainfo_ttl_s} * 1000;
     tracker::SwarmStore store(cfg.id, limits, fwd);
     tracker::ChangeLog::Options clo;
     clo.compact_bytes = cfg.compact_bytes;
@@ -103,6 +104,11 @@ int run(const tracker::Config& cfg) {
     so.self_address = cfg.self.to_string();
     so.other_address = cfg.other.to_string();
     so.self_id = cfg.id;
+    so.publish_quota.max_count = cfg.publish_quota;
+    so.publish_quota.max_bytes = cfg.publish_bytes_quota;
+    so.publish_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
+    so.new_torrent_quota.max_count = cfg.new_torrent_quota;
+    so.new_torrent_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
     tracker::TrackerService service(so, store, changelog, &replicator, ids, log, wall_ms);
     tracker::HttpServerOptions ho;
     ho.threads = cfg.http_threads;

@@ -55,7 +55,28 @@ TrackerService::TrackerService(ServiceOptions options, SwarmStore& store, Change
       ids_(ids),
       log_(log),
       now_(std::move(now)),
-      started_ms_(now_()) {}
+      started_ms_(now_()),
+      publish_quota_(opt_.publish_quota),
+      new_torrent_quota_(opt_.new_torrent_quota) {
+    // Tracker 1's URL first on both trackers, so that both write the same bytes.
+    common::Endpoint self{opt_.self_address, 0};
+    common::Endpoint other{opt_.other_address, 0};
+    if (auto e = common::parse_endpoint(opt_.self_address)) self = *e;
+    if (auto e = common::parse_endpoint(opt_.other_address)) other = *e;
+    pair_.endpoints = opt_.self_id == 2 ? std::array{other, self} : std::array{self, other};
+}
+
+AnnounceResult TrackerService::store_announce(AnnounceInput& in, std::uint32_t source_ip,
+                                              std::int64_t now) {
+    // Charged to the address the request came from, never to a claimed ip=.
+    // (A torrent that goes between the two calls is created unchecked, and
+    // charged below all the same.)
+    in.may_create = store_.has_torrent(in.info_hash) || new_torrent_quota_.allows(source_ip, now);
+    auto r = store_.announce(in, now);
+    if (r.created) new_torrent_quota_.spend(source_ip, 0, now);
+    if (!in.may_create && !r.refused.empty()) ++new_torrents_refused_;
+    return r;
+}
 
 void TrackerService::log_refusal(const std::string& what) {
     ++refused_;
@@ -112,7 +133,7 @@ Reply TrackerService::route(const HttpRequest& req, std::uint32_t peer_ip,
     if (req.path == "/announce") return announce(req, peer_ip, peer_text);
     if (req.path == "/scrape") return scrape(req, peer_text);
     if (req.path == "/search") return search(req, peer_text);
-    if (req.path == "/publish") return publish(req, peer_text);
+    if (req.path == "/publish") return publish(req, peer_ip, peer_text);
     if (req.path == "/metainfo") return metainfo(req, peer_text);
     if (req.path == "/stats") {
         auto params = parse_query(req.query);
@@ -152,7 +173,7 @@ Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
     in.event = to_store_event(a->event);
     in.numwant = a->numwant < 0 ? opt_.default_numwant : static_cast<std::uint32_t>(a->numwant);
     const std::int64_t now = now_();
-    auto r = store_.announce(in, now);
+    auto r = store_announce(in, peer_ip, now);
     if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
     if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
     common::AnnounceResponse resp;
@@ -216,7 +237,8 @@ Reply TrackerService::search(const HttpRequest& req, const std::string& peer_tex
     return bencoded(common::bencode::encode(top), ka);
 }
 
-Reply TrackerService::publish(const HttpRequest& req, const std::string& peer_text) {
+Reply TrackerService::publish(const HttpRequest& req, std::uint32_t peer_ip,
+                              const std::string& peer_text) {
     const bool ka = req.keep_alive();
     if (req.method != "POST")
         return failure("publish the .mtorrent with a POST request", ka, peer_text);
@@ -224,10 +246,26 @@ Reply TrackerService::publish(const HttpRequest& req, const std::string& peer_te
         return failure(
             cat("metainfo of ", req.body.size(), " bytes is over the limit of ", kMaxMetainfoBytes),
             ka, peer_text);
+    const std::int64_t now = now_();
+    // Every attempt counts, valid or not: parsing is the work a flood buys.
+    if (!publish_quota_.try_spend(peer_ip, req.body.size(), now)) {
+        ++publishes_refused_;
+        const auto& q = publish_quota_.limits();
+        return failure(cat("publish quota of your address is used up (", q.max_count, " files, ",
+                           common::human_bytes(q.max_bytes), " per ", q.window_ms / 1000,
+                           " s); try again later"),
+                       ka, peer_text);
+    }
     auto m = common::parse_metainfo(req.body);
     if (!m) return failure("invalid metainfo: " + m.error().message, ka, peer_text);
-    const auto ticket = store_.publish(m->info_hash, req.body, m->name, m->length, now_());
-    log_.info(cat("published ", m->name, " (", m->info_hash.hex(), ") from ", peer_text));
+    auto served = pair_metainfo(req.body, pair_);
+    if (!served) return failure("invalid metainfo: " + served.error().message, ka, peer_text);
+    const auto stored =
+        store_.publish(m->info_hash, std::move(served).value(), m->name, m->length, now);
+    if (!stored.refused.empty()) return failure(stored.refused, ka, peer_text);
+    const auto ticket = stored.ticket;
+    log_.info(cat(stored.stored ? "published " : "already published, unchanged: ", m->name, " (",
+                  m->info_hash.hex(), ") from ", peer_text));
     auto params = parse_query(req.query);
     if (params && wants_json(*params))
         return {http_response(200, "application/json",
@@ -311,7 +349,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
             a->request.numwant < 0
                 ? opt_.default_numwant
                 : std::min<std::uint32_t>(static_cast<std::uint32_t>(a->request.numwant), 200);
-        auto r = store_.announce(in, now);
+        auto r = store_announce(in, ip, now);
         if (!r.refused.empty()) {
             log_refusal(
                 cat("UDP announce from ", format_ipv4(ip), ":", port, " refused: ", r.refused));
@@ -370,7 +408,9 @@ std::string TrackerService::stats_json(bool with_digest) const {
     j +=
         cat(",\"announces\":{\"http\":", http_announces_.load(), ",\"udp\":", udp_announces_.load(),
             ",\"per_second\":", static_cast<std::uint64_t>(rps_), "},\"scrapes\":", scrapes_.load(),
-            ",\"refused\":", refused_.load());
+            ",\"refused\":", refused_.load(), ",\"publishes_refused\":", publishes_refused_.load(),
+            ",\"new_torrents_refused\":", new_torrents_refused_.load(),
+            ",\"evicted\":", counts.evicted, ",\"metainfos_expired\":", counts.metainfos_expired);
     j += cat(",\"journal\":{\"bytes\":", cl.journal_bytes, ",\"compactions\":", cl.compactions,
              ",\"pending\":", cl.pending, ",\"write_failures\":", cl.write_failures, "}");
     j += cat(",\"replication\":{\"clock\":[", clock.seq[1], ",", clock.seq[2],

@@ -9,7 +9,11 @@
 //   /announce   BEP 3 announce, compact (BEP 23) or dictionary peers
 //   /scrape     BEP 48 scrape (one or more info_hash)
 //   /search     ?q=TEXT[&format=json]: published files whose name contains TEXT
-//   /publish    POST a .mtorrent as the body: validated, kept and replicated
+//   /publish    POST a .mtorrent as the body: validated, served with the pair's
+//               own tracker URLs (tracker/pair_metainfo.h), kept and
+//               replicated; a later publish of the same info_hash changes
+//               nothing. Per source address at most publish_quota.max_count
+//               publishes and max_bytes bytes per window.
 //   /metainfo   ?info_hash=(20 bytes URL-escaped, or 40 hex digits): the .mtorrent
 //   /stats      JSON; ?format=html for a page; &digest=1 adds the state digest
 #pragma once
@@ -24,8 +28,10 @@
 
 #include "common/log.h"
 #include "common/wire/http.h"
+#include "tracker/address_quota.h"
 #include "tracker/change_log.h"
 #include "tracker/connection_ids.h"
+#include "tracker/pair_metainfo.h"
 #include "tracker/replicator.h"
 #include "tracker/swarm_store.h"
 
@@ -39,6 +45,9 @@ struct ServiceOptions {
     std::string self_address;  // for /stats
     std::string other_address;
     std::uint8_t self_id = 1;
+    QuotaLimits publish_quota{200, 32ull << 20, 600'000, 262'144};
+    // Announces (HTTP and UDP) that create a torrent, per source address.
+    QuotaLimits new_torrent_quota{2000, 0, 600'000, 262'144};
 };
 
 struct Reply {
@@ -76,7 +85,10 @@ class TrackerService {
                    const std::string& peer_text);
     Reply scrape(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply search(const common::wire::HttpRequest& req, const std::string& peer_text);
-    Reply publish(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply publish(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+                  const std::string& peer_text);
+    // The store's announce, with the source's quota of new torrents applied.
+    AnnounceResult store_announce(AnnounceInput& in, std::uint32_t source_ip, std::int64_t now);
     Reply metainfo(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
     Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);
@@ -89,11 +101,16 @@ class TrackerService {
     common::Logger& log_;
     NowFn now_;
     const std::int64_t started_ms_;
+    PairTrackers pair_;
+    AddressQuota publish_quota_;
+    AddressQuota new_torrent_quota_;
 
     std::atomic<std::uint64_t> http_announces_{0};
     std::atomic<std::uint64_t> udp_announces_{0};
     std::atomic<std::uint64_t> scrapes_{0};
     std::atomic<std::uint64_t> refused_{0};
+    std::atomic<std::uint64_t> publishes_refused_{0};     // over quota
+    std::atomic<std::uint64_t> new_torrents_refused_{0};  // over quota
 
     std::mutex rate_mu_;
     std::int64_t rate_window_s_ = 0;

@@ -46,6 +46,7 @@ struct MetaEntry {
     std::uint64_t length = 0;
     Version version;
     bool removed = false;
+    std::int64_t last_alive = 0;  // last time the torrent had a live peer (or was published)
 };
 
 std::minstd_rand& rng() {
@@ -84,8 +85,10 @@ struct Torrent {
     std::unique_ptr<MetaEntry> meta;
     std::uint32_t seeders = 0;
     std::uint32_t completed = 0;
+    std::int64_t last_active = 0;  // last announce, refresh or publish: what eviction goes by
 
     bool empty() const { return peers.empty() && !tombstones && !meta; }
+    bool published() const { return meta && !meta->removed; }
     std::size_t tombstone_count() const { return tombstones ? tombstones->size() : 0; }
 
     std::uint32_t position(Endpoint id) const {
@@ -218,16 +221,24 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(in.info_hash);
     if (it == s.torrents.end()) {
-        if (torrents_.load() >= limits_.max_torrents) {
-            if (in.event == AnnounceEvent::stopped) return r;  // no room for a tombstone
+        if (in.event == AnnounceEvent::stopped &&
+            (!in.may_create || torrents_.load() >= limits_.max_torrents))
+            return r;  // no room for a tombstone, and nothing to remove
+        if (!in.may_create) {
+            r.refused = "too many new torrents from your address; try again later";
+            return r;
+        }
+        if (torrents_.load() >= limits_.max_torrents && !evict_one(s, now_ms)) {
             r.refused = "tracker is full: torrent limit of " +
                         std::to_string(limits_.max_torrents) + " reached";
             return r;
         }
         it = s.torrents.emplace(in.info_hash, Torrent{}).first;
         ++torrents_;
+        r.created = true;
     }
     Torrent& t = it->second;
+    t.last_active = now_ms;
     const Endpoint ep = make_endpoint(in.ip, in.port);
     PeerEntry* existing = t.find(ep);
     // BEP 7: no entry here, but the key of one elsewhere: that peer's new address.
@@ -312,6 +323,7 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
         ++torrents_;
     }
     Torrent& t = it->second;
+    t.last_active = std::max(t.last_active, now_ms);
     const Version v = c.version();
     bool changed = false;
     switch (c.kind) {
@@ -350,6 +362,7 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
             MetaEntry m;
             m.version = v;
             m.removed = c.kind == Change::Kind::metainfo_remove;
+            m.last_alive = now_ms;
             if (!m.removed) {
                 // Name and size come from the bytes, validated when they were published.
                 if (auto parsed = common::parse_metainfo(c.metainfo)) {
@@ -357,6 +370,9 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
                     m.length = parsed->length;
                 }
                 m.bytes = c.metainfo;
+                index_put(c.info_hash, m.name, m.length);
+            } else {
+                index_erase(c.info_hash);
             }
             t.meta = std::make_unique<MetaEntry>(std::move(m));
             break;
@@ -374,6 +390,7 @@ void SwarmStore::touch(const Touch& tc) {
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(tc.info_hash);
     if (it == s.torrents.end()) return;
+    it->second.last_active = std::max(it->second.last_active, tc.time_ms);
     if (PeerEntry* e = it->second.find(make_endpoint(tc.ip, tc.port))) {
         if (tc.time_ms > e->last_seen) {
             e->last_seen = tc.time_ms;
@@ -381,6 +398,12 @@ void SwarmStore::touch(const Touch& tc) {
             if ((tc.left == 0) == e->seeder()) e->left = tc.left;
         }
     }
+}
+
+bool SwarmStore::has_torrent(const InfoHash& h) const {
+    Stripe& s = stripe_for(h);
+    std::lock_guard<std::mutex> lock(s.mu);
+    return s.torrents.count(h) != 0;
 }
 
 ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
@@ -392,27 +415,36 @@ ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
     return {t.seeders, t.completed, static_cast<std::uint32_t>(t.peers.size()) - t.seeders};
 }
 
-std::uint64_t SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
+PublishResult SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
                                   std::uint64_t length, std::int64_t now_ms) {
+    PublishResult r;
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(h);
     if (it == s.torrents.end()) {
+        if (torrents_.load() >= limits_.max_torrents && !evict_one(s, now_ms)) {
+            r.refused = "tracker is full: torrent limit of " +
+                        std::to_string(limits_.max_torrents) + " reached";
+            return r;
+        }
         it = s.torrents.emplace(h, Torrent{}).first;
         ++torrents_;
     }
     Torrent& t = it->second;
-    if (t.meta && !t.meta->removed && t.meta->bytes == metainfo) return 0;  // already there
+    t.last_active = std::max(t.last_active, now_ms);
+    if (t.published()) return r;  // the first writer wins
     Change c;
     c.kind = Change::Kind::metainfo_put;
     c.origin = self_;
     c.time_ms = now_ms;
     c.info_hash = h;
     c.metainfo = metainfo;
-    const std::uint64_t ticket = sequencer_.sequence(c);
+    r.ticket = sequencer_.sequence(c);
+    r.stored = true;
+    index_put(h, name, length);
     t.meta = std::make_unique<MetaEntry>(
-        MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false});
-    return ticket;
+        MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false, now_ms});
+    return r;
 }
 
 std::uint64_t SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
@@ -426,7 +458,8 @@ std::uint64_t SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
     c.time_ms = now_ms;
     c.info_hash = h;
     const std::uint64_t ticket = sequencer_.sequence(c);
-    it->second.meta = std::make_unique<MetaEntry>(MetaEntry{{}, {}, 0, c.version(), true});
+    it->second.meta = std::make_unique<MetaEntry>(MetaEntry{{}, {}, 0, c.version(), true, now_ms});
+    index_erase(h);
     return ticket;
 }
 
@@ -438,29 +471,113 @@ std::optional<std::string> SwarmStore::metainfo(const InfoHash& h) const {
     return it->second.meta->bytes;
 }
 
-std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t max_hits) const {
-    auto lower = [](std::string_view v) {
-        std::string out(v);
-        for (auto& ch : out)
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return out;
-    };
-    const std::string q = lower(query);
+std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t max_hits,
+                                          std::size_t* examined) const {
+    std::vector<SearchIndex::Entry> found;
+    {
+        std::lock_guard<std::mutex> lock(index_mu_);
+        found = index_.find(query, max_hits, examined);
+    }
     std::vector<SearchHit> hits;
-    for (std::size_t i = 0; i < kStripes && hits.size() < max_hits; ++i) {
-        std::lock_guard<std::mutex> lock(stripes_[i].mu);
-        for (const auto& [h, t] : stripes_[i].torrents) {
-            if (!t.meta || t.meta->removed || t.meta->name.empty()) continue;
-            if (lower(t.meta->name).find(q) == std::string::npos) continue;
-            hits.push_back({h, t.meta->name, t.meta->length, t.seeders,
-                            static_cast<std::uint32_t>(t.peers.size()) - t.seeders});
-            if (hits.size() >= max_hits) break;
+    hits.reserve(found.size());
+    for (auto& f : found) {
+        SearchHit h{f.info_hash, std::move(f.name), f.length, 0, 0};
+        Stripe& s = stripe_for(h.info_hash);
+        std::lock_guard<std::mutex> lock(s.mu);
+        if (auto it = s.torrents.find(h.info_hash); it != s.torrents.end()) {
+            h.seeders = it->second.seeders;
+            h.leechers = static_cast<std::uint32_t>(it->second.peers.size()) - it->second.seeders;
+        }
+        hits.push_back(std::move(h));
+    }
+    return hits;
+}
+
+void SwarmStore::index_put(const InfoHash& h, const std::string& name, std::uint64_t length) {
+    std::lock_guard<std::mutex> lock(index_mu_);
+    index_.put(h, name, length);
+}
+
+void SwarmStore::index_erase(const InfoHash& h) {
+    std::lock_guard<std::mutex> lock(index_mu_);
+    index_.erase(h);
+}
+
+namespace {
+
+// Eviction prefers a torrent without live peers, then the least recently active.
+bool better_victim(const Torrent& a, const Torrent& b) {
+    if (a.peers.empty() != b.peers.empty()) return a.peers.empty();
+    return a.last_active < b.last_active;
+}
+
+// The best victim among up to kSample torrents of `m` from a random bucket on.
+template <class Map>
+typename Map::iterator sample_victim(Map& m) {
+    constexpr int kSample = 16;
+    if (m.empty()) return m.end();
+    const std::size_t nb = m.bucket_count();
+    std::size_t b = rng()() % nb;
+    const typename Map::value_type* best = nullptr;
+    int seen = 0;
+    for (std::size_t i = 0; i < nb && i < 1024 && seen < kSample; ++i, b = (b + 1) % nb)
+        for (auto lit = m.begin(b); lit != m.end(b); ++lit) {
+            ++seen;
+            if (!best || better_victim(lit->second, best->second)) best = &*lit;
+        }
+    return best ? m.find(best->first) : m.end();
+}
+
+}  // namespace
+
+bool SwarmStore::evict_one(Stripe& held, std::int64_t now_ms) {
+    // A sample from the held stripe and from up to kOther other non-empty
+    // stripes that are free right now (try_lock never waits, so no lock order
+    // is at stake): about 150 torrents, the oldest of which goes.
+    constexpr std::size_t kOther = 8;
+    std::vector<std::unique_lock<std::mutex>> locks;
+    std::vector<Stripe*> stripes{&held};
+    const std::size_t first = rng()() % kStripes;
+    for (std::size_t i = 0; i < kStripes && stripes.size() < 1 + kOther; ++i) {
+        Stripe& o = stripes_[(first + i) % kStripes];
+        if (&o == &held) continue;
+        std::unique_lock<std::mutex> l(o.mu, std::try_to_lock);
+        if (!l.owns_lock() || o.torrents.empty()) continue;
+        locks.push_back(std::move(l));
+        stripes.push_back(&o);
+    }
+    Stripe* from = nullptr;
+    decltype(held.torrents)::iterator victim;
+    for (Stripe* st : stripes) {
+        auto v = sample_victim(st->torrents);
+        if (v == st->torrents.end()) continue;
+        if (!from || better_victim(v->second, victim->second)) {
+            from = st;
+            victim = v;
         }
     }
-    std::sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) {
-        return a.name != b.name ? a.name < b.name : a.info_hash < b.info_hash;
-    });
-    return hits;
+    if (!from) return false;
+    const InfoHash& h = victim->first;
+    Torrent& t = victim->second;
+    // Sequenced removes, so that the other tracker drops the same entries.
+    for (const auto& p : t.peers) {
+        Change c = peer_change(Change::Kind::peer_remove, h, p, self_, now_ms);
+        sequencer_.sequence(c);
+        --peers_;
+    }
+    if (t.published()) {
+        Change c;
+        c.kind = Change::Kind::metainfo_remove;
+        c.origin = self_;
+        c.time_ms = now_ms;
+        c.info_hash = h;
+        sequencer_.sequence(c);
+        index_erase(h);
+    }
+    from->torrents.erase(victim);
+    --torrents_;
+    ++evicted_;
+    return true;
 }
 
 std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
@@ -487,6 +604,22 @@ std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
                     tb = now_ms - tb->second.time_ms > tombstone_ttl_ms ? tombs.erase(tb)
                                                                         : std::next(tb);
                 if (tombs.empty()) t.tombstones.reset();
+            }
+            if (t.published()) {
+                if (!t.peers.empty()) {
+                    t.meta->last_alive = now_ms;
+                } else if (now_ms - t.meta->last_alive > limits_.metainfo_ttl_ms) {
+                    Change c;
+                    c.kind = Change::Kind::metainfo_remove;
+                    c.origin = self_;
+                    c.time_ms = now_ms;
+                    c.info_hash = it->first;
+                    sequencer_.sequence(c);
+                    t.meta = std::make_unique<MetaEntry>(
+                        MetaEntry{{}, {}, 0, c.version(), true, now_ms});
+                    index_erase(it->first);
+                    ++meta_expired_;
+                }
             }
             if (t.meta && t.meta->removed && now_ms - t.meta->version.time_ms > tombstone_ttl_ms)
                 t.meta.reset();
@@ -550,6 +683,8 @@ StoreCounts SwarmStore::counts() const {
             if (t.meta && !t.meta->removed) ++c.metainfos;
         }
     }
+    c.evicted = evicted_.load();
+    c.metainfos_expired = meta_expired_.load();
     return c;
 }
 

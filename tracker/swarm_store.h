@@ -42,6 +42,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "tracker/change.h"
+#include "tracker/search_index.h"
 
 namespace mt::tracker {
 
@@ -67,6 +68,9 @@ struct AnnounceInput {
     std::uint64_t left = 0;
     AnnounceEvent event = AnnounceEvent::none;
     std::uint32_t numwant = 50;
+    // False: the announce may not create a torrent (the source's quota of new
+    // torrents is used up); refused if the torrent is not known.
+    bool may_create = true;
 };
 
 struct PeerEndpoint {
@@ -83,6 +87,7 @@ struct AnnounceResult {
     bool refreshed = false;  // only last-seen/counters moved (the caller batches a Touch)
     bool moved = false;      // BEP 7: the key's entry moved here from another endpoint
     std::string refused;     // non-empty: a bound was hit; the announce was not recorded
+    bool created = false;    // the announce created the torrent (charged to the source)
 };
 
 struct ScrapeCounts {
@@ -109,9 +114,19 @@ struct Touch {
 };
 
 struct StoreLimits {
+    // A full store evicts (see SwarmStore::announce) instead of refusing.
     std::size_t max_torrents = 1'000'000;
     std::size_t max_peers = 10'000'000;
     std::uint32_t max_numwant = 200;
+    // A published metainfo whose torrent has had no live peer this long is
+    // withdrawn (a replicated metainfo_remove) by expire().
+    std::int64_t metainfo_ttl_ms = 86'400'000;
+};
+
+struct PublishResult {
+    std::uint64_t ticket = 0;  // 0: nothing changed
+    bool stored = false;       // false: a metainfo was already there (first writer wins)
+    std::string refused;       // non-empty: the store is full and nothing could be evicted
 };
 
 struct StoreCounts {
@@ -120,6 +135,8 @@ struct StoreCounts {
     std::size_t seeders = 0;
     std::size_t metainfos = 0;
     std::size_t tombstones = 0;
+    std::uint64_t evicted = 0;            // torrents evicted by a full store, since start
+    std::uint64_t metainfos_expired = 0;  // published files withdrawn for lack of peers
 };
 
 class SwarmStore {
@@ -131,6 +148,11 @@ class SwarmStore {
     SwarmStore(const SwarmStore&) = delete;
     SwarmStore& operator=(const SwarmStore&) = delete;
 
+    // A new torrent when the store holds max_torrents first evicts one: a
+    // sample of torrents of the stripe (then of other stripes) is taken and
+    // the one without live peers, else least recently announced, goes, its
+    // peers and metainfo removed as sequenced changes (so the other tracker
+    // follows). Refused only when nothing could be evicted.
     AnnounceResult announce(const AnnounceInput& in, std::int64_t now_ms);
 
     // Applies a change from the journal or the other tracker. Returns true if
@@ -140,17 +162,24 @@ class SwarmStore {
     void touch(const Touch& t);
 
     ScrapeCounts scrape(const common::InfoHash& h) const;
+    bool has_torrent(const common::InfoHash& h) const;
 
-    // Stores a validated .mtorrent (sequenced like an announce).
-    // Both return the ticket to wait on (0 if nothing changed).
-    std::uint64_t publish(const common::InfoHash& h, std::string metainfo, std::string name,
+    // Stores a validated .mtorrent (sequenced like an announce) unless the
+    // info_hash already has one: the first writer wins, a later publish
+    // changes nothing. (Replicated puts stay last-writer-wins, so two
+    // publishes racing on the two trackers converge to the same bytes.)
+    PublishResult publish(const common::InfoHash& h, std::string metainfo, std::string name,
                           std::uint64_t length, std::int64_t now_ms);
+    // The ticket to wait on (0 if nothing changed).
     std::uint64_t withdraw(const common::InfoHash& h, std::int64_t now_ms);
     std::optional<std::string> metainfo(const common::InfoHash& h) const;
-    // Published files whose name contains `query` (ASCII case-insensitive).
-    std::vector<SearchHit> search(std::string_view query, std::size_t max_hits) const;
+    // Published files whose name contains `query` (ASCII case-insensitive),
+    // exact names first (see SearchIndex); `examined` counts names compared.
+    std::vector<SearchHit> search(std::string_view query, std::size_t max_hits,
+                                  std::size_t* examined = nullptr) const;
 
-    // Removes (as sequenced changes) peers not seen for timeout_ms; forgets
+    // Removes (as sequenced changes) peers not seen for timeout_ms and
+    // metainfo without a live peer for limits.metainfo_ttl_ms; forgets
     // tombstones older than tombstone_ttl_ms. Returns the peers removed.
     std::size_t expire(std::int64_t now_ms, std::int64_t timeout_ms, std::int64_t tombstone_ttl_ms);
 
@@ -166,6 +195,10 @@ class SwarmStore {
   private:
     struct Stripe;
     Stripe& stripe_for(const common::InfoHash& h) const;
+    // Makes room for one torrent in stripe `held` (locked by the caller).
+    bool evict_one(Stripe& held, std::int64_t now_ms);
+    void index_put(const common::InfoHash& h, const std::string& name, std::uint64_t length);
+    void index_erase(const common::InfoHash& h);
 
     std::uint8_t self_;
     StoreLimits limits_;
@@ -173,6 +206,12 @@ class SwarmStore {
     std::unique_ptr<Stripe[]> stripes_;
     std::atomic<std::size_t> torrents_{0};
     std::atomic<std::size_t> peers_{0};
+    std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<std::uint64_t> meta_expired_{0};
+    // Lock order: a stripe's mutex, then index_mu_ (search takes index_mu_
+    // alone, then stripes one at a time).
+    mutable std::mutex index_mu_;
+    SearchIndex index_;  // guarded by index_mu_
 };
 
 }  // namespace mt::tracker

@@ -76,7 +76,7 @@ TEST(ChangeLog, ChangesAreDurableAndSurviveARestart) {
         }
         core.store->announce(ann(3, 3, 0, AnnounceEvent::stopped), 2000);
         core.changelog->wait_durable(
-            core.store->publish(hash(50), "meta-bytes", "x.iso", 10, 2000));
+            core.store->publish(hash(50), "meta-bytes", "x.iso", 10, 2000).ticket);
         EXPECT_EQ(core.changelog->clock().seq[1], 102u);
         digest = core.store->digest_hex();
     }

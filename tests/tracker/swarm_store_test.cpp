@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metainfo.h"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -45,6 +47,13 @@ AnnounceInput ann(int torrent, int p, std::uint64_t left, AnnounceEvent ev = Ann
     in.left = left;
     in.event = ev;
     return in;
+}
+
+// A real .mtorrent (apply() takes the name from the bytes); `salt` makes
+// different files of one name.
+std::string real_meta(const std::string& name, char salt = 'x') {
+    return common::encode_metainfo(common::make_single_file_metainfo(
+        name, 1000, 1024, std::string(20, salt), {"http://127.0.0.1:1/announce"}, 1, "test"));
 }
 
 class Store : public ::testing::Test {
@@ -264,8 +273,8 @@ TEST_F(Store, LimitsRefuseWithAReason) {
 }
 
 TEST_F(Store, PublishSearchAndWithdraw) {
-    store.publish(hash(5), "bytes-of-ubuntu", "Ubuntu-24.04.iso", 123, 1000);
-    store.publish(hash(6), "bytes-of-debian", "debian.iso", 456, 1000);
+    EXPECT_TRUE(store.publish(hash(5), "bytes-of-ubuntu", "Ubuntu-24.04.iso", 123, 1000).stored);
+    EXPECT_TRUE(store.publish(hash(6), "bytes-of-debian", "debian.iso", 456, 1000).stored);
     store.announce(ann(5, 1, 0), 1000);
     auto hits = store.search("UBUNTU", 10);
     ASSERT_EQ(hits.size(), 1u);
@@ -436,6 +445,132 @@ TEST_F(Store, ExpiryOfHalfABigSwarm) {
     }
     EXPECT_EQ(store.counts().peers, 100u);
     EXPECT_EQ(store.counts().tombstones, 0u);
+}
+
+// Issue 12 finding 6: a later publish of an info_hash changes nothing.
+TEST_F(Store, PublishFirstWriterWins) {
+    auto first = store.publish(hash(5), "honest-bytes", "report.pdf", 10, 1000);
+    EXPECT_TRUE(first.stored);
+    EXPECT_NE(first.ticket, 0u);
+    auto again = store.publish(hash(5), "attacker-bytes", "report.pdf", 10, 2000);
+    EXPECT_FALSE(again.stored);
+    EXPECT_EQ(again.ticket, 0u);
+    EXPECT_EQ(*store.metainfo(hash(5)), "honest-bytes");
+    EXPECT_EQ(std::count_if(seq.log.begin(), seq.log.end(),
+                            [](const Change& c) { return c.kind == Change::Kind::metainfo_put; }),
+              1);
+    // After a withdraw the info_hash may be published again.
+    store.withdraw(hash(5), 3000);
+    EXPECT_TRUE(store.publish(hash(5), "new-bytes", "report.pdf", 10, 4000).stored);
+    EXPECT_EQ(*store.metainfo(hash(5)), "new-bytes");
+}
+
+// Two publishes of one info_hash racing on the two trackers: each tracker
+// keeps its own first, and replication (last writer wins) ends both on the
+// same bytes whatever the order.
+TEST_F(Store, RacingPublishesConverge) {
+    for (int order = 0; order < 2; ++order) {
+        RecordingSequencer s1, s2;
+        SwarmStore a(1, StoreLimits{}, s1), b(2, StoreLimits{}, s2);
+        a.publish(hash(7), real_meta("x.iso", 'a'), "x.iso", 1, 1000);
+        b.publish(hash(7), real_meta("x.iso", 'b'), "x.iso", 1, 1000 + order);
+        for (const auto& c : s1.log)
+            b.apply(c, 5000);
+        for (const auto& c : s2.log)
+            a.apply(c, 5000);
+        EXPECT_EQ(a.digest_hex(), b.digest_hex());
+        EXPECT_EQ(*a.metainfo(hash(7)), *b.metainfo(hash(7)));
+        EXPECT_EQ(a.search("x.iso", 10).size(), 1u);
+    }
+}
+
+// Issue 12 finding 7: published files without a live peer expire, as a
+// sequenced (replicated) withdraw; one with a peer stays.
+TEST_F(Store, MetainfoWithoutPeersExpires) {
+    RecordingSequencer s1;
+    StoreLimits limits;
+    limits.metainfo_ttl_ms = 5000;
+    SwarmStore st(1, limits, s1);
+    st.publish(hash(1), "lonely", "lonely.iso", 1, 1000);
+    st.publish(hash(2), "seeded", "seeded.iso", 1, 1000);
+    st.announce(ann(2, 1, 0), 1000);
+    st.expire(4000, 1'000'000, 1'000'000);
+    EXPECT_TRUE(st.metainfo(hash(1)).has_value());
+    st.announce(ann(2, 1, 0), 6500);
+    st.expire(7000, 1'000'000, 1'000'000);
+    EXPECT_FALSE(st.metainfo(hash(1)).has_value());
+    EXPECT_TRUE(st.metainfo(hash(2)).has_value());
+    EXPECT_TRUE(st.search("lonely", 10).empty());
+    EXPECT_EQ(s1.log.back().kind, Change::Kind::metainfo_remove);
+    EXPECT_EQ(s1.log.back().info_hash, hash(1));
+    EXPECT_EQ(st.counts().metainfos_expired, 1u);
+    // The other tracker follows the expiry.
+    RecordingSequencer s2;
+    SwarmStore other(2, StoreLimits{}, s2);
+    for (const auto& c : s1.log)
+        other.apply(c, 8000);
+    EXPECT_EQ(other.digest_hex(), st.digest_hex());
+}
+
+// A full store evicts the least recently announced torrent (replicated as
+// removes) instead of refusing every new torrent.
+TEST_F(Store, FullStoreEvictsTheLeastRecentlyAnnounced) {
+    RecordingSequencer s1;
+    StoreLimits limits;
+    limits.max_torrents = 3;
+    SwarmStore st(1, limits, s1);
+    st.announce(ann(1, 1, 0), 1000);
+    st.announce(ann(2, 2, 0), 2000);
+    st.announce(ann(3, 3, 0), 3000);
+    st.publish(hash(1), "meta-1", "one.iso", 1, 3000);
+    st.announce(ann(1, 1, 0), 4000);  // torrent 2 is now the oldest
+    auto r = st.announce(ann(4, 4, 0), 5000);
+    EXPECT_TRUE(r.refused.empty()) << r.refused;
+    EXPECT_TRUE(r.created);
+    EXPECT_EQ(st.counts().torrents, 3u);
+    EXPECT_EQ(st.counts().evicted, 1u);
+    EXPECT_EQ(st.scrape(hash(2)).complete, 0u);
+    EXPECT_EQ(st.scrape(hash(1)).complete, 1u);
+    EXPECT_TRUE(st.metainfo(hash(1)).has_value());
+    // A publish makes room the same way.
+    EXPECT_TRUE(st.publish(hash(9), "meta-9", "nine.iso", 1, 6000).stored);
+    EXPECT_EQ(st.counts().torrents, 3u);
+    // The other tracker, given the same changes, holds the same live state.
+    RecordingSequencer s2;
+    SwarmStore other(2, StoreLimits{}, s2);
+    for (const auto& c : s1.log)
+        other.apply(c, 7000);
+    EXPECT_EQ(other.digest_hex(), st.digest_hex());
+}
+
+TEST_F(Store, AnnounceMayBeDeniedATorrentOfItsOwn) {
+    auto in = ann(1, 1, 0);
+    in.may_create = false;
+    auto r = store.announce(in, 1000);
+    EXPECT_FALSE(r.refused.empty());
+    EXPECT_EQ(store.counts().torrents, 0u);
+    EXPECT_TRUE(store.announce(ann(1, 2, 0), 1000).created);
+    // A torrent that exists takes the announce.
+    r = store.announce(in, 1000);
+    EXPECT_TRUE(r.refused.empty());
+    EXPECT_FALSE(r.created);
+}
+
+// Search goes through the index: exact names first, and replicated publishes
+// and withdraws keep it current.
+TEST_F(Store, SearchIndexFollowsReplication) {
+    RecordingSequencer s1;
+    SwarmStore a(1, StoreLimits{}, s1);
+    a.publish(hash(1), real_meta("report.pdf"), "report.pdf", 1, 1000);
+    a.publish(hash(2), real_meta("a-report.pdf-copy"), "a-report.pdf-copy", 1, 1000);
+    a.publish(hash(3), real_meta("report.pdf.bak"), "report.pdf.bak", 1, 1000);
+    a.withdraw(hash(3), 2000);
+    for (const auto& c : s1.log)
+        store.apply(c, 3000);
+    auto hits = store.search("REPORT.pdf", 10);
+    ASSERT_EQ(hits.size(), 2u);
+    EXPECT_EQ(hits[0].info_hash, hash(1));
+    EXPECT_EQ(hits[1].info_hash, hash(2));
 }
 
 }  // namespace

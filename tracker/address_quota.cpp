@@ -1,0 +1,54 @@
+#include "tracker/address_quota.h"
+
+namespace mt::tracker {
+
+bool AddressQuota::fits(const Usage& u, std::uint64_t bytes, std::int64_t now_ms) const {
+    if (now_ms - u.start_ms >= limits_.window_ms) return true;  // a new window
+    if (limits_.max_count && u.count + 1 > limits_.max_count) return false;
+    if (limits_.max_bytes && u.bytes + bytes > limits_.max_bytes) return false;
+    return true;
+}
+
+AddressQuota::Usage* AddressQuota::slot(std::uint32_t ip, std::int64_t now_ms) {
+    if (auto it = usage_.find(ip); it != usage_.end()) return &it->second;
+    if (usage_.size() >= limits_.max_addresses) {
+        for (auto it = usage_.begin(); it != usage_.end();)
+            it = now_ms - it->second.start_ms >= limits_.window_ms ? usage_.erase(it)
+                                                                   : std::next(it);
+        if (usage_.size() >= limits_.max_addresses) return nullptr;
+    }
+    return &usage_.emplace(ip, Usage{now_ms, 0, 0}).first->second;
+}
+
+bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Usage* u = slot(ip, now_ms);
+    if (!u || !fits(*u, bytes, now_ms)) return false;
+    if (now_ms - u->start_ms >= limits_.window_ms) *u = Usage{now_ms, 0, 0};
+    ++u->count;
+    u->bytes += bytes;
+    return true;
+}
+
+bool AddressQuota::allows(std::uint32_t ip, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = usage_.find(ip); it != usage_.end()) return fits(it->second, 0, now_ms);
+    if (usage_.size() < limits_.max_addresses) return true;
+    return slot(ip, now_ms) != nullptr;  // room once passed windows are forgotten
+}
+
+void AddressQuota::spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Usage* u = slot(ip, now_ms);
+    if (!u) return;
+    if (now_ms - u->start_ms >= limits_.window_ms) *u = Usage{now_ms, 0, 0};
+    ++u->count;
+    u->bytes += bytes;
+}
+
+std::size_t AddressQuota::tracked() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return usage_.size();
+}
+
+}  // namespace mt::tracker
