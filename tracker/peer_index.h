@@ -1,5 +1,6 @@
 // PeerIndex: endpoint (IPv4 address and port, the key of a peer entry) ->
-// position in a swarm's array of peers, for swarms too big to scan.
+// position in a swarm's array of peers, for swarms too big to scan; KeyIndex
+// the same for the BEP 7 key an entry recorded (0 = none, not indexed).
 //
 // Open addressing with linear probing: a slot holds position + 1 (0 = empty)
 // and the ids stay in the caller's array, so the index costs 8 to 16 bytes per
@@ -8,12 +9,12 @@
 // Removal shifts the rest of the probe run back instead of leaving a
 // tombstone, so lookups do not slow down under churn.
 //
-// Every call that reads keys takes the array (`peers[i].endpoint()` is the
-// entry's Endpoint) and the caller keeps the two in step: insert() after appending an entry,
-// erase() while the entry is still in the array, move() when an entry changes
-// place. Positions are below kNotFound.
+// Every call that reads fields takes the array (`peers[i].endpoint()`,
+// `peers[i].key`) and the caller keeps the two in step: insert() after
+// appending an entry, erase() while the entry is still in the array, move()
+// when an entry changes place. Positions are below kNotFound.
 //
-// Endpoints are mixed (a 64-bit finalizer) before use: many peers of a swarm
+// Fields are mixed (a 64-bit finalizer) before use: many peers of a swarm
 // share an address, or ports that differ in their low bits only.
 #pragma once
 
@@ -46,44 +47,63 @@ inline std::size_t hash_endpoint(Endpoint e) {
     return static_cast<std::size_t>(e);
 }
 
-class PeerIndex {
+// What an index is keyed by: the endpoint (unique in a swarm), or the BEP 7
+// key (0 = none: not indexed; two entries may share one).
+struct ByEndpoint {
+    static constexpr bool kSkipZero = false;
+    template <class Entry>
+    static std::uint64_t of(const Entry& e) {
+        return e.endpoint();
+    }
+};
+struct ByKey {
+    static constexpr bool kSkipZero = true;
+    template <class Entry>
+    static std::uint64_t of(const Entry& e) {
+        return e.key;
+    }
+};
+
+template <class Field>
+class BasicPeerIndex {
   public:
     static constexpr std::uint32_t kNotFound = 0xffffffffu;
 
     // Builds the index of peers[0, n).
     template <class Peers>
-    PeerIndex(const Peers& peers, std::uint32_t n) {
+    BasicPeerIndex(const Peers& peers, std::uint32_t n) {
         for (std::uint32_t pos = 0; pos < n; ++pos)
-            insert(peers[pos].endpoint(), pos, peers);
+            insert(Field::of(peers[pos]), pos, peers);
     }
 
-    // Position of `id`, or kNotFound.
+    // Position of an entry with `id` (the first found if several), or kNotFound.
     template <class Peers>
-    std::uint32_t find(Endpoint id, const Peers& peers) const {
+    std::uint32_t find(std::uint64_t id, const Peers& peers) const {
         const std::size_t i = find_slot(id, peers);
         return i == kNoSlot ? kNotFound : slots_[i] - 1;
     }
 
-    // `id`, not yet indexed, now sits at `pos`.
+    // The entry at `pos`, whose field is `id`, was appended or changed its field.
     template <class Peers>
-    void insert(Endpoint id, std::uint32_t pos, const Peers& peers) {
+    void insert(std::uint64_t id, std::uint32_t pos, const Peers& peers) {
+        if (skipped(id)) return;
         if ((size_ + 1) * 2 > slots_.size())
             rehash(slots_.empty() ? kMinSlots : slots_.size() * 2, peers);
         place(id, pos);
         ++size_;
     }
 
-    // Forgets `id`, which must be indexed (and still in `peers`).
+    // Forgets the entry at `pos`, whose field is `id` (and which is still in `peers`).
     template <class Peers>
-    void erase(Endpoint id, const Peers& peers) {
-        std::size_t hole = find_slot(id, peers);
-        assert(hole != kNoSlot);
+    void erase(std::uint64_t id, std::uint32_t pos, const Peers& peers) {
+        if (skipped(id)) return;
+        std::size_t hole = slot_of(id, pos);
         // Backward shift: pull later entries of the run into the hole unless
         // that would put one before its home slot.
         for (std::size_t j = (hole + 1) & mask();; j = (j + 1) & mask()) {
             const std::uint32_t s = slots_[j];
             if (s == 0) break;
-            const std::size_t home = hash_endpoint(peers[s - 1].endpoint()) & mask();
+            const std::size_t home = hash_endpoint(Field::of(peers[s - 1])) & mask();
             if (((j - home) & mask()) >= ((j - hole) & mask())) {
                 slots_[hole] = s;
                 hole = j;
@@ -93,10 +113,13 @@ class PeerIndex {
         --size_;
         if (slots_.size() > kMinSlots && size_ * 8 < slots_.size())
             rehash(slots_.size() / 2, peers);
+        else if (size_ == 0)
+            std::vector<std::uint32_t>().swap(slots_);
     }
 
-    // The entry of `id` moved from position `from` to `to`.
-    void move(Endpoint id, std::uint32_t from, std::uint32_t to) {
+    // The entry with `id` moved from position `from` to `to`.
+    void move(std::uint64_t id, std::uint32_t from, std::uint32_t to) {
+        if (skipped(id)) return;
         slots_[slot_of(id, from)] = to + 1;
     }
 
@@ -107,27 +130,28 @@ class PeerIndex {
     static constexpr std::size_t kMinSlots = 16;
     static constexpr std::size_t kNoSlot = ~std::size_t{0};
 
+    static bool skipped(std::uint64_t id) { return Field::kSkipZero && id == 0; }
     std::size_t mask() const { return slots_.size() - 1; }
 
     template <class Peers>
-    std::size_t find_slot(Endpoint id, const Peers& peers) const {
-        if (slots_.empty()) return kNoSlot;
+    std::size_t find_slot(std::uint64_t id, const Peers& peers) const {
+        if (slots_.empty() || skipped(id)) return kNoSlot;
         for (std::size_t i = hash_endpoint(id) & mask();; i = (i + 1) & mask()) {
             const std::uint32_t s = slots_[i];
             if (s == 0) return kNoSlot;  // a table at most half full always has an empty slot
-            if (peers[s - 1].endpoint() == id) return i;
+            if (Field::of(peers[s - 1]) == id) return i;
         }
     }
 
     // The slot holding position `pos` of `id`.
-    std::size_t slot_of(Endpoint id, std::uint32_t pos) const {
+    std::size_t slot_of(std::uint64_t id, std::uint32_t pos) const {
         std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != pos + 1)
             i = (i + 1) & mask();
         return i;
     }
 
-    void place(Endpoint id, std::uint32_t pos) {
+    void place(std::uint64_t id, std::uint32_t pos) {
         std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != 0)
             i = (i + 1) & mask();
@@ -139,11 +163,16 @@ class PeerIndex {
         std::vector<std::uint32_t> old(n, 0);
         old.swap(slots_);
         for (const std::uint32_t s : old)
-            if (s != 0) place(peers[s - 1].endpoint(), s - 1);
+            if (s != 0) place(Field::of(peers[s - 1]), s - 1);
     }
 
     std::vector<std::uint32_t> slots_;
     std::size_t size_ = 0;
 };
+
+// Endpoint -> position: every entry, one per endpoint.
+using PeerIndex = BasicPeerIndex<ByEndpoint>;
+// BEP 7 key -> position: entries with a key only.
+using KeyIndex = BasicPeerIndex<ByKey>;
 
 }  // namespace mt::tracker

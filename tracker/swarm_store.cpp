@@ -78,9 +78,16 @@ std::size_t grown_capacity(std::size_t n) {
 // is paid per torrent.
 struct Torrent {
     using Tombstones = std::unordered_map<Endpoint, Version>;
+    // Positions by endpoint and by BEP 7 key, kept in step with `peers`.
+    struct Indexes {
+        PeerIndex by_endpoint;
+        KeyIndex by_key;
+        Indexes(const std::vector<PeerEntry>& p, std::uint32_t n)
+            : by_endpoint(p, n), by_key(p, n) {}
+    };
 
     std::vector<PeerEntry> peers;
-    std::unique_ptr<PeerIndex> index;        // endpoint -> position; past kIndexFrom peers only
+    std::unique_ptr<Indexes> index;          // past kIndexFrom peers only
     std::unique_ptr<Tombstones> tombstones;  // null when there are none
     std::unique_ptr<MetaEntry> meta;
     std::uint32_t seeders = 0;
@@ -92,7 +99,7 @@ struct Torrent {
     std::size_t tombstone_count() const { return tombstones ? tombstones->size() : 0; }
 
     std::uint32_t position(Endpoint id) const {
-        if (index) return index->find(id, peers);
+        if (index) return index->by_endpoint.find(id, peers);
         const std::uint32_t ip = endpoint_ip(id);
         const std::uint16_t port = endpoint_port(id);
         for (std::size_t i = 0; i < peers.size(); ++i)
@@ -103,9 +110,13 @@ struct Torrent {
         const std::uint32_t pos = position(id);
         return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
     }
-    // The entry that recorded BEP 7 key `key` (not 0). A scan: it runs only
-    // for an announce from an endpoint the swarm does not hold.
+    // An entry that recorded BEP 7 key `key` (not 0). Asked only for an
+    // announce from an endpoint the swarm does not hold.
     const PeerEntry* find_key(std::uint32_t key) const {
+        if (index) {
+            const std::uint32_t pos = index->by_key.find(key, peers);
+            return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
+        }
         for (const auto& p : peers)
             if (p.key == key) return &p;
         return nullptr;
@@ -126,26 +137,39 @@ struct Torrent {
         if (peers.size() == peers.capacity()) peers.reserve(grown_capacity(peers.size()));
         peers.push_back(e);
         const auto pos = static_cast<std::uint32_t>(peers.size() - 1);
-        if (index)
-            index->insert(e.endpoint(), pos, peers);
-        else if (peers.size() > kIndexFrom)
-            index = std::make_unique<PeerIndex>(peers, static_cast<std::uint32_t>(peers.size()));
+        if (index) {
+            index->by_endpoint.insert(e.endpoint(), pos, peers);
+            index->by_key.insert(e.key, pos, peers);
+        } else if (peers.size() > kIndexFrom) {
+            index = std::make_unique<Indexes>(peers, static_cast<std::uint32_t>(peers.size()));
+        }
     }
+    // `e`, an entry of `peers`, takes the state of `from` (same endpoint).
     void update(PeerEntry& e, const PeerEntry& from) {
         if (e.seeder()) --seeders;
         const std::int64_t seen = std::max(e.last_seen, from.last_seen);
+        const std::uint32_t old_key = e.key;
+        const auto pos = static_cast<std::uint32_t>(&e - peers.data());
+        if (index && old_key != from.key) index->by_key.erase(old_key, pos, peers);
         e = from;
         e.last_seen = seen;
+        if (index && old_key != e.key) index->by_key.insert(e.key, pos, peers);
         if (e.seeder()) ++seeders;
     }
     void remove(Endpoint id, const Version& v) {
         if (const std::uint32_t pos = position(id); pos != PeerIndex::kNotFound) {
             if (peers[pos].seeder()) --seeders;
             const auto last = static_cast<std::uint32_t>(peers.size() - 1);
-            if (index) index->erase(id, peers);
+            if (index) {
+                index->by_endpoint.erase(id, pos, peers);
+                index->by_key.erase(peers[pos].key, pos, peers);
+            }
             if (pos != last) {
                 peers[pos] = peers[last];
-                if (index) index->move(peers[pos].endpoint(), last, pos);
+                if (index) {
+                    index->by_endpoint.move(peers[pos].endpoint(), last, pos);
+                    index->by_key.move(peers[pos].key, last, pos);
+                }
             }
             peers.pop_back();
             if (index && peers.size() < kIndexFrom / 2) index.reset();

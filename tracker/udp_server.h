@@ -2,6 +2,9 @@
 // recvmmsg() in batches, answers through TrackerService and sends the replies
 // with sendmmsg(). A reply that reports a membership change waits (bounded)
 // until the change is durable; the ChangeLog wakes the thread after a flush.
+// It sends exactly what TrackerService::handle_udp returns, nothing of its
+// own: that function keeps every reply to a source that has not proved its
+// address (no valid connection id) at most as long as the request.
 #pragma once
 
 #include <netinet/in.h>

@@ -40,7 +40,7 @@ struct Swarm {
         const std::uint32_t pos = index.find(id, peers);
         ASSERT_NE(pos, PeerIndex::kNotFound);
         const auto last = static_cast<std::uint32_t>(peers.size() - 1);
-        index.erase(id, peers);
+        index.erase(id, pos, peers);
         if (pos != last) {
             peers[pos] = peers[last];
             index.move(peers[pos].ep, last, pos);
@@ -116,6 +116,24 @@ TEST(PeerIndex, ShrinksWithTheSwarm) {
         s.remove(s.peers.front().ep);
     ASSERT_NO_FATAL_FAILURE(s.check_all_found());
     EXPECT_LE(s.index.slots(), 128u);
+}
+
+// The key index leaves out key 0 and holds several entries of one key.
+TEST(PeerIndex, KeyIndexSkipsZeroAndKeepsDuplicates) {
+    struct Keyed {
+        std::uint32_t key;
+    };
+    std::vector<Keyed> peers = {{0}, {7}, {7}, {0}, {9}};
+    KeyIndex index(peers, 5);
+    EXPECT_EQ(index.size(), 3u);
+    EXPECT_EQ(index.find(0, peers), KeyIndex::kNotFound);
+    EXPECT_EQ(index.find(9, peers), 4u);
+    const std::uint32_t first = index.find(7, peers);
+    ASSERT_TRUE(first == 1u || first == 2u);
+    index.erase(7, first, peers);  // the other 7 is still found
+    EXPECT_EQ(index.find(7, peers), first == 1u ? 2u : 1u);
+    index.erase(0, 0, peers);  // not indexed: nothing happens
+    EXPECT_EQ(index.size(), 2u);
 }
 
 // Endpoints that differ only in the low bits of the port, on one address,

@@ -144,6 +144,73 @@ TEST_F(Store, TheKeyMovesItsEntryToANewAddress) {
     EXPECT_EQ(other.digest_hex(), store.digest_hex());
 }
 
+// Moves by key in small swarms (a scan) and big ones (the KeyIndex), with
+// keys changed, entries moved around the array by removals, and the swarm
+// shrinking back below the index.
+TEST_F(Store, KeysFindTheirEntryOnBothSidesOfTheIndex) {
+    for (const int n : {10, 200}) {
+        const int t = n;  // a torrent per size
+        auto in_of = [&](int p) {
+            auto in = ann(t, p, 100, AnnounceEvent::started);
+            in.key = static_cast<std::uint32_t>(5000 + p);
+            return in;
+        };
+        for (int p = 0; p < n; ++p)
+            store.announce(in_of(p), 1000 + p);
+        std::int64_t now = 10000;
+        // Every third peer moves to 127.0.0.2 with its key.
+        for (int p = 0; p < n; p += 3) {
+            auto in = in_of(p);
+            in.ip = 0x7f000002;
+            in.event = AnnounceEvent::none;
+            ASSERT_TRUE(store.announce(in, ++now).moved) << n << " peer " << p;
+        }
+        // Every sixth (none of them moved) takes a new key at its own endpoint:
+        // the old one no longer moves it.
+        for (int p = 1; p < n; p += 6) {
+            auto in = in_of(p);
+            in.key = static_cast<std::uint32_t>(90000 + p);
+            in.event = AnnounceEvent::none;
+            store.announce(in, ++now);
+            auto thief = in_of(p);
+            thief.ip = 0x7f000003;
+            EXPECT_FALSE(store.announce(thief, ++now).moved) << n << " peer " << p;
+            thief.key = in.key;
+            thief.ip = 0x7f000004;
+            EXPECT_TRUE(store.announce(thief, ++now).moved) << n << " peer " << p;
+        }
+        // The thieves without the key made entries of their own: stop them, then
+        // stop most peers through their keys from yet another address.
+        for (int p = 1; p < n; p += 6) {
+            auto thief = in_of(p);
+            thief.ip = 0x7f000003;
+            thief.key = 0;
+            thief.event = AnnounceEvent::stopped;
+            store.announce(thief, ++now);
+        }
+        EXPECT_EQ(store.scrape(hash(t)).incomplete, static_cast<std::uint32_t>(n));
+        auto key_of = [](int p) {
+            return static_cast<std::uint32_t>((p % 6 == 1 ? 90000 : 5000) + p);
+        };
+        for (int p = 0; p < n - 4; ++p) {
+            auto in = in_of(p);
+            in.key = key_of(p);
+            in.ip = 0x7f000009;
+            in.event = AnnounceEvent::stopped;
+            store.announce(in, ++now);
+        }
+        EXPECT_EQ(store.scrape(hash(t)).incomplete, 4u) << n;
+        // The last four still move.
+        for (int p = n - 4; p < n; ++p) {
+            auto in = in_of(p);
+            in.key = key_of(p);
+            in.ip = 0x7f00000a;
+            EXPECT_TRUE(store.announce(in, ++now).moved) << n << " peer " << p;
+        }
+        EXPECT_EQ(store.scrape(hash(t)).incomplete, 4u) << n;
+    }
+}
+
 // A new key from the same endpoint is a change (the partner must learn it).
 TEST_F(Store, ANewKeyIsNotARefresh) {
     auto in = ann(1, 1, 100, AnnounceEvent::started);
