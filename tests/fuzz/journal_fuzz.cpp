@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (scan.valid_end > 0) {
         // The valid prefix is the header followed by exactly the records found.
         std::string framed;
-        for (const auto& r : scan.records) encode_record(r, framed);
+        for (const auto& r : scan.records)
+            encode_record(r, framed);
         if (framed.size() > scan.valid_end) std::abort();
         const std::size_t header = scan.valid_end - framed.size();
         if (in.substr(header, framed.size()) != framed) std::abort();

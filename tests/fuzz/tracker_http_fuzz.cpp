@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (resp->peers.size() > 200) std::abort();
         if (resp->failure_reason.empty()) {
             // The list form keeps peer ids; it must give the same response back.
-            auto back = decode_announce_response(encode_announce_response(*resp, false, false), 200);
+            auto back =
+                decode_announce_response(encode_announce_response(*resp, false, false), 200);
             if (!back || !(*back == *resp)) std::abort();
         }
     }
