@@ -155,6 +155,7 @@ class Recorder:
 
     def __init__(self):
         self.sessions = []
+        self.answered = {}  # phase -> sessions the target answered at all
 
     def start(self, phase, n, kind):
         self.sessions.append({"phase": phase, "n": n, "kind": kind, "chunks": []})
@@ -162,6 +163,13 @@ class Recorder:
 
     def sent(self, data):
         self.sessions[-1]["chunks"].append(bytes(data))
+
+    def got(self, data):
+        """Bytes the target answered in the current session."""
+        cur = self.sessions[-1]
+        if data and not cur.get("answered"):
+            cur["answered"] = True
+            self.answered[cur["phase"]] = self.answered.get(cur["phase"], 0) + 1
 
     def save(self, folder):
         os.makedirs(folder, exist_ok=True)
@@ -274,7 +282,7 @@ def fuzz_http(r, ctx, rec, target, src):
         rec.sent(reqs)
         try:
             split_send(r, s, reqs)
-            drain(s, r.choice([0.005, 0.02, 0.1]))
+            rec.got(drain(s, r.choice([0.005, 0.02, 0.1])))
         except OSError:
             pass
 
@@ -292,6 +300,7 @@ def fuzz_udp(r, ctx, rec, target, src):
             s.sendto(pkt, ("127.0.0.1", target.port))
             try:
                 data, _ = s.recvfrom(2048)
+                rec.got(data)
                 if len(data) >= 16:
                     cid = struct.unpack(">Q", data[8:16])[0]
             except OSError:
@@ -323,7 +332,7 @@ def fuzz_udp(r, ctx, rec, target, src):
         deadline = time.time() + 0.01
         while time.time() < deadline:
             try:
-                s.recvfrom(65536)
+                rec.got(s.recvfrom(65536)[0])
             except OSError:
                 break
 
@@ -346,7 +355,7 @@ def fuzz_repl(r, ctx, rec, target, src):
         rec.sent(data)
         try:
             split_send(r, s, data)
-            drain(s, r.choice([0.02, 0.1]))
+            rec.got(drain(s, r.choice([0.02, 0.1])))
         except OSError:
             pass
 
@@ -460,7 +469,7 @@ def fuzz_seeder(r, ctx, rec, n, src):
         rec.sent(data)
         try:
             split_send(r, s, data)
-            drain(s, r.choice([0.005, 0.02, 0.1]))
+            rec.got(drain(s, r.choice([0.005, 0.02, 0.1])))
         except OSError:
             pass
 
@@ -479,7 +488,7 @@ def fuzz_getter(r, ctx, rec, n, c):
             data = peer_session_bytes(r, t, first)
             rec.sent(data)
             split_send(r, c, data)
-            drain(c, r.choice([0.01, 0.05, 0.3]))
+            rec.got(drain(c, r.choice([0.01, 0.05, 0.3])))
         except OSError:
             pass
 
@@ -766,7 +775,9 @@ class Run:
                 lst.close()
         for rep in sanitizer_reports(self.suite.procs):
             self.fail("sanitizer report: " + rep)
-        print("netfuzz: sessions %s" % ", ".join("%s %d" % (p, self.counts[p]) for p in PHASES), flush=True)
+        print("netfuzz: sessions %s (answered: %s)" % (
+            ", ".join("%s %d" % (p, self.counts[p]) for p in PHASES),
+            ", ".join("%s %d" % (p, self.rec.answered.get(p, 0)) for p in PHASES)), flush=True)
         if self.failures:
             folder = a.save or os.path.join(tempfile.gettempdir(), "netfuzz-failure-%d" % a.seed)
             names = self.rec.save(folder)
