@@ -594,6 +594,7 @@ class Run:
         self.get_t = make_torrent(s.work, "getfile", 2 * 256 * 1024 + 77, (self.t1, self.t2), rnd)
         # The fake seeder of the second file: the downloader finds it through the trackers.
         self.listeners = []
+        self.fake_ids = {}  # port -> peer_id of each fake seeder
         self.fake_n = 0
         self.seed_port = mtlib.free_port()
         self.seeder = mtlib.ClientProc(s, "seeder", ["seed", self.seed_t["mtorrent"], self.seed_t["data"],
@@ -618,6 +619,15 @@ class Run:
         port, announced to both trackers from that address: a downloader that
         dropped or banned the last ones meets strangers again."""
         for lst in self.listeners:
+            # Gone from the trackers too, or the downloader's next peer lists
+            # fill up with dead fakes and it stops meeting new ones.
+            src, port = lst.getsockname()
+            for t in (self.t1, self.t2):
+                try:
+                    http_get_from(src, t.port, "/announce?" + mtlib.announce_query(
+                        self.get_t["info_hash"], self.fake_ids[port], port, left=0, event="stopped"))
+                except OSError:
+                    pass
             lst.close()
         self.listeners = []
         for _ in range(k):
@@ -629,6 +639,7 @@ class Run:
             lst.setblocking(False)
             port = lst.getsockname()[1]
             pid = b"-FZFAKE-" + b"%012d" % self.fake_n
+            self.fake_ids[port] = pid
             for t in (self.t1, self.t2):
                 reply = http_get_from(src, t.port, "/announce?" + mtlib.announce_query(
                     self.get_t["info_hash"], pid, port, left=0, event="started"))
