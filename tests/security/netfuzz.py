@@ -20,7 +20,8 @@ drives random, valid-looking message sequences at them:
   getter   the same messages from a fake seeder the downloader connects to.
 
 Afterwards every process must still run and answer: an honest HTTP and UDP
-announce on both trackers, an honest download from the seeder, and the fuzzed
+announce on both trackers, the pair converged again (equal state digests),
+an honest download from the seeder, and the fuzzed
 downloader finishing once a real seeder of its file appears. A sanitizer
 report in any process's stderr fails the run.
 
@@ -744,6 +745,14 @@ class Run:
                       flush=True)
             except Exception as e:
                 self.fail("honest announce to %s: %s: %s" % (t.name, type(e).__name__, e))
+        # The pair converges again after what the fuzzer announced and published.
+        t0 = time.time()
+        if not mtlib.wait_until(lambda: self.t1.digest() is not None and self.t1.digest() == self.t2.digest(), 20,
+                                0.2):
+            self.fail("the tracker pair did not converge within 20 s: %s vs %s" % (self.t1.digest(),
+                                                                                  self.t2.digest()))
+        else:
+            print("netfuzz: the tracker pair converged (%.1f s)" % (time.time() - t0), flush=True)
         # An honest download from the fuzzed seeder.
         dest = os.path.join(self.suite.work, "honest.out")
         g = mtlib.ClientProc(self.suite, "honest", ["get", self.seed_t["mtorrent"], dest, "--timeout", "40",
