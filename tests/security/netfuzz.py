@@ -34,7 +34,7 @@ the honest checks come from 127.0.0.1, so a ban or a per-address cap the
 fuzzer provokes does not hide a real failure.
 
 usage: netfuzz.py [--seed N] [--seconds S | --minutes M] [--sessions N]
-                  [--only PHASE:N] [--save DIR] [--bin DIR]
+                  [--phases tracker,seeder,getter] [--only PHASE:N] [--save DIR] [--bin DIR]
 exit status 0 when every check passed.
 """
 import argparse
@@ -698,8 +698,9 @@ class Run:
             self.counts[phase] += 1
             return
         start = time.time()
-        share = a.seconds / 3.0
-        for pi, phase in enumerate(PHASES):
+        phases = [p for p in PHASES if p in a.phases.split(",")]
+        share = a.seconds / max(1, len(phases))
+        for pi, phase in enumerate(phases):
             phase_end = start + share * (pi + 1)
             n = 0
             misses = 0
@@ -708,11 +709,12 @@ class Run:
                     misses += 1
                     if misses % 3 == 0:
                         self.new_fake_seeders()
-                    if misses > 40:  # the downloader stopped coming back to the fake seeder
+                    if misses > 40:  # 20 s: the downloader stopped coming to the fake seeders
                         print("netfuzz: %s: the downloader stopped connecting after %d sessions" % (phase, n),
                               flush=True)
                         break
                     continue
+                misses = 0  # counted in a row
                 n += 1
                 self.counts[phase] += 1
                 if n % 20 == 0:
@@ -810,7 +812,9 @@ class Run:
                   % (len(self.failures), len(names), folder), flush=True)
             subprocess.call(["rm", "-rf", self.suite.work])
             return 1
-        if not os.environ.get("NETFUZZ_KEEP"):
+        if os.environ.get("NETFUZZ_KEEP"):
+            print("netfuzz: kept %s" % self.suite.work, flush=True)
+        else:
             subprocess.call(["rm", "-rf", self.suite.work])
         print("netfuzz: ok", flush=True)
         return 0
@@ -822,6 +826,7 @@ def parse_args(argv):
     p.add_argument("--seconds", type=float, default=30.0, help="fuzzing time, split over the three phases")
     p.add_argument("--minutes", type=float, default=None, help="long run: fuzzing time in minutes")
     p.add_argument("--sessions", type=int, default=100000, help="at most this many sessions per phase")
+    p.add_argument("--phases", default=",".join(PHASES), help="which phases to run (default all: %(default)s)")
     p.add_argument("--only", default=None, help="PHASE:N replays one session (tracker, seeder, getter)")
     p.add_argument("--save", default=None, help="folder for the failure report (default $TMPDIR/netfuzz-failure-SEED)")
     p.add_argument("--bin", default=None, help="folder of bin/tracker and bin/client (default $BIN or bin/)")
