@@ -414,7 +414,7 @@ void Session::retry_publishing() {
         for (auto& [label, bytes] : unpublished_) {
             const bool still_shared =
                 std::any_of(transfers_.begin(), transfers_.end(),
-                            [&](const auto& t) { return t->saved.label == label; });
+                            [&l = label](const auto& t) { return t->saved.label == l; });
             if (still_shared) retry.emplace_back(std::move(label), std::move(bytes));
         }
         unpublished_.clear();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -90,6 +91,28 @@ TEST(Sha1Pieces, EveryPieceCountAndShortLastPiece) {
                 << "size " << size << " piece " << i;
         }
     }
+}
+
+// The CPU check reads CPUID itself (so that clang 14 builds it): it must agree
+// with the kernel's view of the same three features.
+TEST(Sha1Pair, AcceleratedMatchesCpuinfo) {
+#if defined(__x86_64__) || defined(__i386__)
+    std::ifstream f("/proc/cpuinfo");
+    if (!f) GTEST_SKIP() << "no /proc/cpuinfo";
+    std::string line, flags;
+    while (std::getline(f, line))
+        if (line.rfind("flags", 0) == 0) {
+            flags = line + " ";
+            break;
+        }
+    if (flags.empty()) GTEST_SKIP() << "no flags line in /proc/cpuinfo";
+    const bool want = flags.find(" sha_ni ") != std::string::npos &&
+                      flags.find(" sse4_1 ") != std::string::npos &&
+                      flags.find(" ssse3 ") != std::string::npos;
+    EXPECT_EQ(sha1_pair_accelerated(), want);
+#else
+    EXPECT_FALSE(sha1_pair_accelerated());
+#endif
 }
 
 }  // namespace
