@@ -174,7 +174,9 @@ void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
         log_.debug(cat("refused ", address, ": banned"));
         return;
     }
-    if (ip_full_locked(ip, address)) return;
+    if (auto it = slots_.find(ip); it != slots_.end() && it->second >= opt_.max_peers_per_ip &&
+                                   !evict_idle_locked(&ip) && ip_full_locked(ip, address))
+        return;
     // Full: make room by closing a peer that has exchanged no payload at all
     // for a while (500 silent connections must not lock every leecher out
     // until the 150 s idle timeout), else one of the most crowded address,
@@ -233,13 +235,14 @@ void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::H
     live_.erase(&conn);
 }
 
-bool Torrent::evict_idle_locked() {
+bool Torrent::evict_idle_locked(const std::string* only_ip) {
     constexpr std::int64_t kIdleGraceMs = 5000;
     const std::int64_t now = mono_ms();
     PeerEntry* victim = nullptr;
     for (auto& [k, p] : peers_) {
         if (p.evicted || p.conn->bytes_down() != 0 || p.conn->bytes_up() != 0 ||
-            p.conn->peer_interested() || now - p.connected_ms < kIdleGraceMs)
+            p.conn->peer_interested() || now - p.connected_ms < kIdleGraceMs ||
+            (only_ip && ip_of(p.address) != *only_ip))
             continue;
         if (!victim || p.connected_ms < victim->connected_ms) victim = &p;
     }

@@ -236,9 +236,10 @@ class Torrent {
     // Under mu_: `ip` holds max_peers_per_ip slots already (logs, rate-limited).
     bool ip_full_locked(const std::string& ip, const std::string& address);
     // At the connection limit: closes the longest-connected peer that is not
-    // interested and has sent and received no payload for 5 s; false if there
-    // is none.
-    bool evict_idle_locked();
+    // interested and has sent and received no payload for 5 s (of `only_ip`
+    // if given: an address at its own cap makes room among its own); false
+    // if there is none.
+    bool evict_idle_locked(const std::string* only_ip = nullptr);
     // At the connection limit: closes a peer of the address holding the most
     // slots if it holds at least two more than `ip` (the newcomer's); false
     // if no address does.
