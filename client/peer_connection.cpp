@@ -240,6 +240,10 @@ DropReason PeerConnection::loop() {
         if (closing_) return DropReason::stopping;
         take_notes();
         if (fds[0].revents & POLLERR) return drop(DropReason::io_error, "");
+        // Hung up both ways: nothing more can be read or sent (and poll would
+        // report it at once, round after round, while we are not reading).
+        if ((fds[0].revents & POLLHUP) && !(fds[0].revents & POLLIN))
+            return drop(DropReason::peer_closed, "");
         if (read_ok && (fds[0].revents & (POLLIN | POLLHUP)))
             if (auto r = read_input(buf); r != DropReason::none) return r;
         const std::int64_t now = mono_ms();
