@@ -30,7 +30,7 @@ cpu_s = gh.cpu_s
 def crowd(b, kind, n, run, deadline_s):
     """One flash crowd; returns {"time", "cpu", "rss_mib"}."""
     b.new_swarm("F%d%s" % (run, kind[:2]))
-    seeder = b.start_seeders(kind, n=1)[0]
+    seeder = b.start_seeders(kind, n=1, extra=["--max-peers-per-ip", "64"])[0]  # the crowd shares 127.0.0.1
     leechers = []
     t0 = time.time()
     for i in range(n):
@@ -43,6 +43,7 @@ def crowd(b, kind, n, run, deadline_s):
         if kind == "mtorrent":
             args = [os.path.join(gh.mtlib.BIN, "client"), "get", b.mtorrent, dest, "--port", str(port),
                     "--bind", "127.0.0.1", "--timeout", str(deadline_s), "--seed-after", "3600",
+                    "--max-peers-per-ip", "64",  # the whole crowd is on 127.0.0.1
                     "--progress-ms", "60000"]
         else:
             args = [sys.executable, gh.__file__, "--lt-child", b.torrent, dest, str(port), marker]

@@ -214,7 +214,9 @@ class Bench:
                                ([self.scrape(t) for t in self.trackers],
                                 " | ".join(self.tail(p, 300) for p in seeders)))
 
-    def start_seeders(self, kind, n=3):
+    def start_seeders(self, kind, n=3, extra=()):
+        """extra: more arguments for our seeders (e.g. --max-peers-per-ip when
+        more peers than its default share 127.0.0.1)."""
         seeders = []
         for i in range(n):
             port = free_port()
@@ -225,7 +227,8 @@ class Bench:
             else:
                 p = self.spawn("our-seed%d" % i, [os.path.join(mtlib.BIN, "client"), "seed", self.mtorrent,
                                                   self.data, "--port", str(port), "--bind", "127.0.0.1",
-                                                  "--log", os.path.join(self.work, "our-seed%d.clientlog" % i)])
+                                                  "--log", os.path.join(self.work, "our-seed%d.clientlog" % i)]
+                               + list(extra))
             seeders.append(p)
         self.wait_seeders(n, seeders)
         return seeders

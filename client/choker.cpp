@@ -55,6 +55,7 @@ ChokeDecision Choker::rechoke(std::int64_t now_ms, bool seeding,
     }
     std::shuffle(ranked.begin(), ranked.end(), rng_);
     std::stable_sort(ranked.begin(), ranked.end(), [seeding](const auto* a, const auto* b) {
+        if (a->idle_unchoked != b->idle_unchoked) return b->idle_unchoked;
         return seeding ? a->upload_rate > b->upload_rate : a->download_rate > b->download_rate;
     });
     ChokeDecision d;
@@ -72,6 +73,9 @@ ChokeDecision Choker::rechoke(std::int64_t now_ms, bool seeding,
     for (const PeerStats* p : interested) {
         if (!is_regular(p->key)) candidates.push_back(p);
     }
+    if (std::any_of(candidates.begin(), candidates.end(),
+                    [](const PeerStats* p) { return !p->idle_unchoked; }))
+        std::erase_if(candidates, [](const PeerStats* p) { return p->idle_unchoked; });
     const bool still_valid =
         optimistic_ && std::any_of(candidates.begin(), candidates.end(),
                                    [&](const PeerStats* p) { return p->key == *optimistic_; });

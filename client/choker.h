@@ -16,7 +16,12 @@
 //   - anti-snubbing: while we download, a peer that has sent us no block for
 //     `snub_ms` (counted from when it connected if it never did) is snubbed: it
 //     gets no regular slot, only the optimistic one;
-//   - uninterested peers get no slot and are not counted.
+//   - uninterested peers get no slot and are not counted;
+//   - idle slot holders: a peer we unchoked a while ago that has asked for
+//     nothing since (`idle_unchoked`, decided by the caller) ranks after every
+//     other interested peer for the regular slots and gets the optimistic
+//     slot only if nobody else qualifies: a connection that says `interested`
+//     and never requests cannot keep a slot from a real downloader.
 //
 // Pure: no clock (times are passed in, milliseconds on any monotonic scale),
 // no sockets, logs or globals; the random choices come from a generator seeded
@@ -41,6 +46,7 @@ struct PeerStats {
     double upload_rate = 0;    // bytes/s to the peer, rolling 20 s
     std::int64_t connected_at_ms = 0;
     std::optional<std::int64_t> last_block_ms;  // last block received from it; none yet
+    bool idle_unchoked = false;  // unchoked a while ago and has requested nothing since
 };
 
 struct ChokerConfig {

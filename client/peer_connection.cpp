@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "client/torrent.h"
 #include "common/clock.h"
@@ -34,9 +35,59 @@ constexpr std::int64_t kWriteTimeoutMs = 30000;
 // gets at most reqq blocks per round trip of its request loop.
 constexpr std::size_t kMaxQueuedUploads = 2000;
 constexpr int kMaxBadRequests = 20;
-constexpr std::size_t kOutputHighWater = 1u << 20;
+// Output watermarks (see the header): uploads fill to kUploadFillBytes;
+// reading pauses above kReadPauseBytes and resumes under kReadResumeBytes,
+// which must happen within kDrainDeadlineMs of the pause.
+constexpr std::size_t kUploadFillBytes = 1u << 20;
+constexpr std::size_t kReadPauseBytes = 2u << 20;
+constexpr std::size_t kReadResumeBytes = 3u << 19;
+constexpr std::int64_t kDrainDeadlineMs = 15000;
+// Unrequested blocks: waste allowed before the peer is dropped, and how long
+// and how many cancelled or timed-out requests may still be answered.
+constexpr std::uint32_t kMaxWasteBlocks = 64;
+constexpr std::size_t kMaxRecentBlocks = 2048;
+constexpr std::int64_t kRecentBlockMs = 60000;
 
 }  // namespace
+
+const char* to_string(DropReason r) {
+    switch (r) {
+        case DropReason::none:
+            return "none";
+        case DropReason::stopping:
+            return "closed by us";
+        case DropReason::handshake_failed:
+            return "handshake failed";
+        case DropReason::not_attached:
+            return "not attached";
+        case DropReason::peer_closed:
+            return "closed by the peer";
+        case DropReason::io_error:
+            return "socket error";
+        case DropReason::protocol_error:
+            return "protocol error";
+        case DropReason::bad_requests:
+            return "too many invalid requests";
+        case DropReason::unrequested_blocks:
+            return "too many unrequested blocks";
+        case DropReason::output_not_drained:
+            return "does not read what it asks for";
+        case DropReason::write_stalled:
+            return "took nothing we sent";
+        case DropReason::idle:
+            return "silent";
+        case DropReason::banned:
+            return "banned";
+        case DropReason::kCount:
+            break;
+    }
+    return "?";
+}
+
+DropReason PeerConnection::drop(DropReason r, std::string detail) {
+    drop_detail_ = std::move(detail);
+    return r;
+}
 
 PeerConnection::PeerConnection(Torrent& torrent, common::Fd fd, std::string address, bool outgoing)
     : t_(torrent),
@@ -83,14 +134,22 @@ void PeerConnection::set_choked(bool choked) {
 }
 
 void PeerConnection::run(std::optional<wire::Handshake> theirs) {
-    if (!handshake(theirs)) return;
+    if (!handshake(theirs)) {
+        t_.peer_dropped(address_, DropReason::handshake_failed, "");
+        return;
+    }
     key_ = t_.attach(this, address_, theirs->peer_id);
-    if (key_ == 0) return;  // stopping, or a second connection to the same peer
+    if (key_ == 0) {  // stopping, or a second connection to the same peer
+        t_.peer_dropped(address_, DropReason::not_attached, "");
+        return;
+    }
     fast_ = theirs->fast();
     extended_ = theirs->extended();
-    loop();
+    DropReason why = loop();
+    if (closing_) why = DropReason::stopping;  // evicted, banned, or shutting down
     drop_outstanding();
     t_.detach(key_);
+    t_.peer_dropped(address_, why, drop_detail_);
 }
 
 bool PeerConnection::handshake(std::optional<wire::Handshake>& theirs) {
@@ -125,7 +184,7 @@ void PeerConnection::send(const wire::Message& m) {
     last_send_ms_ = mono_ms();
 }
 
-bool PeerConnection::loop() {
+DropReason PeerConnection::loop() {
     (void)common::set_nonblocking(fd_.get(), true);
     (void)common::set_nodelay(fd_.get());
     const std::int64_t start = mono_ms();
@@ -149,12 +208,17 @@ bool PeerConnection::loop() {
         // a peer that asked for many blocks at once and then waits gets
         // them as fast as its socket takes them.
         serve_uploads();
-        if (!flush_output()) return false;
+        if (!flush_output()) return drop(DropReason::io_error, "");
+        if (auto r = check_output(mono_ms()); r != DropReason::none) return r;
+        // Input decoded before a pause is handled once the output drains.
+        if (!reading_paused_)
+            if (auto r = decode_pending(); r != DropReason::none) return r;
         // Over the download limit: leave the socket unread (TCP holds the
-        // sender back) until the limiter allows another block.
+        // sender back) until the limiter allows another block. Over the
+        // output watermark: the same, until the peer reads what it asked for.
         std::int64_t wait = 250;
-        bool read_ok = true;
-        if (down_limit) {
+        bool read_ok = !reading_paused_;
+        if (down_limit && read_ok) {
             const std::int64_t w = down_limit->wait_ms(kBlockSize, mono_ms());
             if (w > 0) read_ok = false, wait = std::min(wait, w);
         }
@@ -168,63 +232,107 @@ bool PeerConnection::loop() {
              0},
             {wake_.get(), POLLIN, 0}};
         const int rc = ::poll(fds, 2, static_cast<int>(wait));
-        if (rc < 0 && errno != EINTR) return false;
+        if (rc < 0 && errno != EINTR) return drop(DropReason::io_error, "");
         if (fds[1].revents & POLLIN) {
             std::uint64_t v;
             (void)!::read(wake_.get(), &v, sizeof v);
         }
-        if (closing_) return false;
+        if (closing_) return DropReason::stopping;
         take_notes();
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            // Read what is there (bounded, so notes and uploads get their turn).
-            const std::size_t chunk = down_limit ? kBlockSize : buf.size();
-            for (int round = 0; round < 4; ++round) {
-                if (round > 0 && down_limit && down_limit->wait_ms(kBlockSize, mono_ms()) > 0)
-                    break;
-                const ssize_t n = ::read(fd_.get(), buf.data(), chunk);
-                if (n == 0) return false;
-                if (n < 0) {
-                    if (errno == EINTR) continue;
-                    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                    return false;
-                }
-                last_recv_ms_ = mono_ms();
-                if (down_limit) down_limit->spend(static_cast<std::uint64_t>(n), last_recv_ms_);
-                decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-                while (true) {
-                    auto step = decoder_.next();
-                    if (std::holds_alternative<wire::MessageDecoder::NeedMore>(step)) break;
-                    if (auto* e = std::get_if<common::Error>(&step)) {
-                        t_.log().warn(cat("peer ", address_, " disconnected: ", e->message));
-                        return false;
-                    }
-                    if (!handle(std::get<wire::Message>(step))) return false;
-                }
-                if (static_cast<std::size_t>(n) < chunk) break;
-            }
-        }
+        if (fds[0].revents & POLLERR) return drop(DropReason::io_error, "");
+        // Hung up both ways: nothing more can be read or sent (and poll would
+        // report it at once, round after round, while we are not reading).
+        if ((fds[0].revents & POLLHUP) && !(fds[0].revents & POLLIN))
+            return drop(DropReason::peer_closed, "");
+        if (read_ok && (fds[0].revents & (POLLIN | POLLHUP)))
+            if (auto r = read_input(buf); r != DropReason::none) return r;
         const std::int64_t now = mono_ms();
         if (!outstanding_.empty() && now - last_block_ms_ > kRequestTimeoutMs) {
             // Slow or stalled: give its requests to others.
             t_.requests_timed_out(key_);
+            for (const auto& b : outstanding_)
+                remember_abandoned(b);
             outstanding_.clear();
             last_block_ms_ = now;
         }
-        if (out_off_ < out_.size() && now - last_write_progress_ms_ > kWriteTimeoutMs) {
-            t_.log().info(cat("peer ", address_, " took nothing we sent for ",
-                              kWriteTimeoutMs / 1000, " s: disconnected"));
-            return false;
-        }
-        if (now - last_recv_ms_ > kIdleTimeoutMs) {
-            t_.log().info(
-                cat("peer ", address_, " silent for ", kIdleTimeoutMs / 1000, " s: disconnected"));
-            return false;
-        }
+        if (out_off_ < out_.size() && now - last_write_progress_ms_ > kWriteTimeoutMs)
+            return drop(DropReason::write_stalled, cat("for ", kWriteTimeoutMs / 1000, " s"));
+        if (now - last_recv_ms_ > kIdleTimeoutMs)
+            return drop(DropReason::idle, cat("for ", kIdleTimeoutMs / 1000, " s"));
         if (now - last_send_ms_ > kKeepAliveMs) send(wire::KeepAlive{});
         update_interest();
         fill_pipeline();
     }
-    return false;
+    return DropReason::stopping;
+}
+
+DropReason PeerConnection::check_output(std::int64_t now) {
+    const std::size_t q = queued();
+    if (!reading_paused_ && q >= kReadPauseBytes) {
+        reading_paused_ = true;
+        paused_since_ms_ = now;
+    } else if (reading_paused_ && q < kReadResumeBytes) {
+        reading_paused_ = false;
+    }
+    if (reading_paused_ && now - paused_since_ms_ > kDrainDeadlineMs)
+        return drop(DropReason::output_not_drained,
+                    cat(q, " bytes queued for it, over ", kReadResumeBytes, " for ",
+                        (now - paused_since_ms_) / 1000, " s"));
+    return DropReason::none;
+}
+
+DropReason PeerConnection::read_input(std::vector<char>& buf) {
+    RateLimiter* down_limit = t_.options().download_limit.get();
+    // Read what is there (bounded, so notes and uploads get their turn).
+    const std::size_t chunk = down_limit ? kBlockSize : buf.size();
+    for (int round = 0; round < 4 && !reading_paused_; ++round) {
+        if (round > 0 && down_limit && down_limit->wait_ms(kBlockSize, mono_ms()) > 0) break;
+        const ssize_t n = ::read(fd_.get(), buf.data(), chunk);
+        if (n == 0) return drop(DropReason::peer_closed, "");
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            return drop(DropReason::peer_closed, std::strerror(errno));
+        }
+        last_recv_ms_ = mono_ms();
+        if (down_limit) down_limit->spend(static_cast<std::uint64_t>(n), last_recv_ms_);
+        decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        if (auto r = decode_pending(); r != DropReason::none) return r;
+        if (static_cast<std::size_t>(n) < chunk) break;
+    }
+    return DropReason::none;
+}
+
+DropReason PeerConnection::decode_pending() {
+    while (true) {
+        // What the messages so far made us queue (rejects, metadata) is over
+        // the watermark: the rest waits until the peer reads it.
+        if (queued() >= kReadPauseBytes) {
+            if (auto r = check_output(mono_ms()); r != DropReason::none) return r;
+            return DropReason::none;
+        }
+        auto step = decoder_.next();
+        if (std::holds_alternative<wire::MessageDecoder::NeedMore>(step)) return DropReason::none;
+        if (auto* e = std::get_if<common::Error>(&step))
+            return drop(DropReason::protocol_error, e->message);
+        if (auto r = handle(std::get<wire::Message>(step)); r != DropReason::none) return r;
+    }
+}
+
+void PeerConnection::remember_abandoned(const Block& b) {
+    if (abandoned_.size() >= kMaxRecentBlocks) abandoned_.pop_front();
+    abandoned_.push_back({b, mono_ms()});
+}
+
+bool PeerConnection::take_abandoned(const Block& b) {
+    const std::int64_t now = mono_ms();
+    while (!abandoned_.empty() && now - abandoned_.front().at_ms > kRecentBlockMs)
+        abandoned_.pop_front();
+    auto it = std::find_if(abandoned_.begin(), abandoned_.end(),
+                           [&](const Abandoned& a) { return a.block == b; });
+    if (it == abandoned_.end()) return false;
+    abandoned_.erase(it);
+    return true;
 }
 
 void PeerConnection::take_notes() {
@@ -243,6 +351,7 @@ void PeerConnection::take_notes() {
         if (it == outstanding_.end()) continue;  // already here, or never asked of this peer
         send(wire::Cancel{b.piece, b.offset, b.length});
         outstanding_.erase(it);
+        remember_abandoned(b);  // it may have sent the block already
         cancelled.push_back(b);
     }
     // Tell the picker too. Usually it has already forgotten the request (the
@@ -264,6 +373,9 @@ void PeerConnection::take_notes() {
             uploads_.clear();
         } else {
             send(wire::Unchoke{});
+            // Sticky: a peer that was given a slot and never used it stays
+            // idle (also across a choke) until it asks for something.
+            if (idle_unchoked_since_ms_ < 0 && !used_a_slot_) idle_unchoked_since_ms_ = mono_ms();
         }
     }
 }
@@ -296,7 +408,7 @@ void PeerConnection::serve_uploads() {
     std::string block;
     RateLimiter* limit = t_.options().upload_limit.get();
     upload_wait_ms_ = 0;
-    while (!uploads_.empty() && out_.size() - out_off_ < kOutputHighWater) {
+    while (!uploads_.empty() && queued() < kUploadFillBytes) {
         const wire::Request r = uploads_.front();
         if (limit && !limit->take(r.length, mono_ms())) {
             upload_wait_ms_ = std::max<std::int64_t>(1, limit->wait_ms(r.length, mono_ms()));
@@ -342,106 +454,112 @@ bool PeerConnection::flush_output() {
     return true;
 }
 
-void PeerConnection::remove_outstanding(std::uint32_t piece, std::uint32_t offset) {
-    auto it = std::find_if(outstanding_.begin(), outstanding_.end(),
-                           [&](const Block& b) { return b.piece == piece && b.offset == offset; });
-    if (it != outstanding_.end()) outstanding_.erase(it);
-}
-
 void PeerConnection::drop_outstanding() {
     if (!outstanding_.empty()) t_.requests_returned(key_, outstanding_);
     outstanding_.clear();
 }
 
-bool PeerConnection::handle_request(const wire::Request& r) {
+DropReason PeerConnection::handle_request(const wire::Request& r) {
     const auto& m = t_.meta();
     const std::uint64_t piece_size = r.index < m.piece_count() ? m.piece_size(r.index) : 0;
     const bool valid = r.length > 0 && r.length <= kBlockSize && r.index < m.piece_count() &&
                        std::uint64_t{r.begin} + r.length <= piece_size && t_.have_piece(r.index);
     if (!valid) {
-        if (++bad_requests_ > kMaxBadRequests) {
-            t_.log().warn(
-                cat("peer ", address_, " dropped: ", bad_requests_,
-                    " invalid requests (over 16 KiB, out of range or for pieces we lack)"));
-            return false;
-        }
+        if (++bad_requests_ > kMaxBadRequests)
+            return drop(DropReason::bad_requests,
+                        cat(bad_requests_,
+                            " invalid requests (over 16 KiB, out of range or for pieces we lack)"));
         if (fast_) send(wire::Reject{r.index, r.begin, r.length});
-        return true;
+        return DropReason::none;
     }
     if (am_choking_) {
         if (fast_) send(wire::Reject{r.index, r.begin, r.length});
-        return true;
+        return DropReason::none;
     }
+    idle_unchoked_since_ms_ = -1;  // it uses its slot
+    used_a_slot_ = true;
     if (uploads_.size() >= kMaxQueuedUploads) {
         if (fast_) send(wire::Reject{r.index, r.begin, r.length});
-        return true;
+        return DropReason::none;
     }
     uploads_.push_back(r);
-    return true;
+    return DropReason::none;
 }
 
-bool PeerConnection::handle(wire::Message& msg) {
-    if (auto* p = std::get_if<wire::Piece>(&msg)) {
-        const std::size_t n = p->block.size();
-        bytes_down_ += n;
-        last_block_ms_ = mono_ms();
-        remove_outstanding(p->index, p->begin);
-        std::vector<std::pair<PeerKey, Block>> cancel;
-        if (!t_.on_block(key_, p->index, p->begin, std::move(p->block), cancel))
-            return false;  // banned
-        if (!cancel.empty()) t_.cancel_elsewhere(cancel);
-        return true;
+DropReason PeerConnection::handle_piece(wire::Piece& p) {
+    const std::size_t n = p.block.size();
+    const Block b{p.index, p.begin, static_cast<std::uint32_t>(n)};
+    auto it = std::find(outstanding_.begin(), outstanding_.end(), b);
+    if (it != outstanding_.end()) {
+        outstanding_.erase(it);
+    } else if (!take_abandoned(b)) {
+        // Never asked of this peer (or long ago): not copied anywhere.
+        t_.count_waste(n);
+        if (++waste_blocks_ > kMaxWasteBlocks)
+            return drop(DropReason::unrequested_blocks,
+                        cat(waste_blocks_, " blocks we did not request"));
+        return DropReason::none;
     }
+    bytes_down_ += n;
+    last_block_ms_ = mono_ms();
+    std::vector<std::pair<PeerKey, Block>> cancel;
+    if (!t_.on_block(key_, p.index, p.begin, std::move(p.block), cancel))
+        return drop(DropReason::banned, "sent pieces that failed the hash check");
+    if (!cancel.empty()) t_.cancel_elsewhere(cancel);
+    return DropReason::none;
+}
+
+DropReason PeerConnection::handle(wire::Message& msg) {
+    if (auto* p = std::get_if<wire::Piece>(&msg)) return handle_piece(*p);
     if (auto* r = std::get_if<wire::Request>(&msg)) return handle_request(*r);
     if (auto* c = std::get_if<wire::Cancel>(&msg)) {
         auto it = std::find_if(uploads_.begin(), uploads_.end(), [&](const wire::Request& q) {
             return q.index == c->index && q.begin == c->begin && q.length == c->length;
         });
         if (it != uploads_.end()) uploads_.erase(it);
-        return true;
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::Choke>(msg)) {
         peer_choking_ = true;
-        if (!fast_) drop_outstanding();  // BEP 3: a choke discards our requests
-        return true;
+        if (!fast_) {  // BEP 3: a choke discards our requests (blocks in flight may still come)
+            for (const auto& b : outstanding_)
+                remember_abandoned(b);
+            drop_outstanding();
+        }
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::Unchoke>(msg)) {
         peer_choking_ = false;
-        return true;
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::Interested>(msg)) {
         if (!peer_interested_.exchange(true)) t_.interest_changed();
-        return true;
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::NotInterested>(msg)) {
         if (peer_interested_.exchange(false)) t_.interest_changed();
-        return true;
+        return DropReason::none;
     }
     if (auto* h = std::get_if<wire::Have>(&msg)) {
-        if (h->piece >= t_.meta().piece_count()) {
-            t_.log().warn(
-                cat("peer ", address_, " dropped: have for piece ", h->piece, " out of range"));
-            return false;
-        }
+        if (h->piece >= t_.meta().piece_count())
+            return drop(DropReason::protocol_error,
+                        cat("have for piece ", h->piece, " out of range"));
         t_.on_have(key_, h->piece);
-        return true;
+        return DropReason::none;
     }
     if (auto* b = std::get_if<wire::BitfieldMsg>(&msg)) {
         auto bits = common::Bitfield::from_wire(b->bits, t_.meta().piece_count());
-        if (!bits) {
-            t_.log().warn(cat("peer ", address_, " dropped: ", bits.error().message));
-            return false;
-        }
+        if (!bits) return drop(DropReason::protocol_error, bits.error().message);
         t_.on_bitfield(key_, *bits);
-        return true;
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::HaveAll>(msg)) {
         t_.on_have_all(key_);
-        return true;
+        return DropReason::none;
     }
     if (std::holds_alternative<wire::HaveNone>(msg)) {
         t_.on_bitfield(key_, common::Bitfield(t_.meta().piece_count()));
-        return true;
+        return DropReason::none;
     }
     if (auto* rj = std::get_if<wire::Reject>(&msg)) {
         auto it = std::find_if(outstanding_.begin(), outstanding_.end(), [&](const Block& b) {
@@ -451,10 +569,10 @@ bool PeerConnection::handle(wire::Message& msg) {
             t_.requests_returned(key_, {*it});
             outstanding_.erase(it);
         }
-        return true;
+        return DropReason::none;
     }
     if (auto* x = std::get_if<wire::Extended>(&msg)) return handle_extended(*x);
-    return true;  // keep-alive, suggest, allowed fast, unknown: nothing to do
+    return DropReason::none;  // keep-alive, suggest, allowed fast, unknown: nothing to do
 }
 
 void PeerConnection::send_ext_handshake() {
@@ -472,36 +590,34 @@ void PeerConnection::send_ext_handshake() {
     send(x);
 }
 
-bool PeerConnection::handle_extended(const wire::Extended& x) {
+DropReason PeerConnection::handle_extended(const wire::Extended& x) {
     if (x.ext_id == wire::kExtHandshakeId) {
         auto h = wire::decode_ext_handshake(x.payload);
         if (!h) {  // it can still trade pieces; it just gets no metadata from us
             t_.log().info(cat("peer ", address_, ": ignored its ", h.error().message));
-            return true;
+            return DropReason::none;
         }
         peer_ut_metadata_ = h->ut_metadata();
-        return true;
+        return DropReason::none;
     }
-    if (x.ext_id != wire::kUtMetadataId) return true;  // not an id we offered
+    if (x.ext_id != wire::kUtMetadataId) return DropReason::none;  // not an id we offered
     auto m = wire::decode_metadata_msg(x.payload);
     if (!m) {
-        if (m.error().code == common::Errc::unsupported) return true;  // BEP 9: ignore
-        t_.log().warn(cat("peer ", address_, " dropped: ", m.error().message));
-        return false;
+        if (m.error().code == common::Errc::unsupported) return DropReason::none;  // BEP 9: ignore
+        return drop(DropReason::protocol_error, m.error().message);
     }
-    if (m->type != wire::MetadataMsgType::request) return true;  // we never ask
+    if (m->type != wire::MetadataMsgType::request) return DropReason::none;  // we never ask
     const std::string& info = t_.meta().info_bytes;
     const auto size = static_cast<std::uint32_t>(info.size());
     const bool valid = peer_ut_metadata_ != 0 && size <= wire::kMaxMetadataSize &&
                        m->piece < wire::metadata_piece_count(size);
-    if (!valid && ++bad_requests_ > kMaxBadRequests) {
-        t_.log().warn(cat("peer ", address_, " dropped: ", bad_requests_,
-                          " invalid requests (metadata pieces out of range or not offered)"));
-        return false;
-    }
-    if (peer_ut_metadata_ == 0) return true;  // no id to answer with
+    if (!valid && ++bad_requests_ > kMaxBadRequests)
+        return drop(
+            DropReason::bad_requests,
+            cat(bad_requests_, " invalid requests (metadata pieces out of range or not offered)"));
+    if (peer_ut_metadata_ == 0) return DropReason::none;  // no id to answer with
     wire::MetadataMsg reply{wire::MetadataMsgType::reject, m->piece, 0, {}};
-    if (valid && out_.size() - out_off_ < kOutputHighWater) {  // else busy: reject
+    if (valid && queued() < kUploadFillBytes) {  // else busy: reject
         reply.type = wire::MetadataMsgType::data;
         reply.total_size = size;
         reply.data = info.substr(std::size_t{m->piece} * wire::kMetadataPieceSize,
@@ -510,7 +626,7 @@ bool PeerConnection::handle_extended(const wire::Extended& x) {
     wire::Extended out{peer_ut_metadata_, {}};
     wire::encode(reply, out.payload);
     send(out);
-    return true;
+    return DropReason::none;
 }
 
 }  // namespace mt::client

@@ -16,6 +16,25 @@
 // pieces; requests for pieces past the end count as bad requests.
 // Deadlines: a handshake within 10 s, some traffic every 150 s (we send
 // keep-alives every 90 s), writes that make no progress for 30 s.
+//
+// Output and back-pressure: everything we queue for the peer (blocks,
+// BEP 6 rejects, ut_metadata replies, haves) waits in one buffer. Uploads
+// and metadata replies are queued only while it holds under
+// kUploadFillBytes (1 MiB). Above kReadPauseBytes (2 MiB: only a peer that
+// sends requests and does not read what they produce gets there) we stop
+// reading and decoding that peer until the buffer drains under
+// kReadResumeBytes (1.5 MiB); it must do so within kDrainDeadlineMs (15 s)
+// of the pause, counted once from the pause (a trickle of bytes does not
+// restart it), or the peer is dropped (DropReason::output_not_drained).
+// Memory per connection is therefore bounded by about 2 MiB of output plus
+// one read chunk (256 KiB) of decoded input.
+//
+// Blocks: a `piece` message is taken only if we requested that block from
+// this peer and it is outstanding, or we cancelled/abandoned the request
+// recently (a bounded list of at most kMaxRecentBlocks, each for
+// kRecentBlockMs). Anything else is waste: not copied, counted, and past
+// kMaxWasteBlocks the peer is dropped (DropReason::unrequested_blocks),
+// which also counts as a strike against its IP address (see Torrent).
 #pragma once
 
 #include <atomic>
@@ -33,6 +52,25 @@
 namespace mt::client {
 
 class Torrent;
+
+// Why a connection ended: counted by the torrent and logged once.
+enum class DropReason {
+    none,                // still running
+    stopping,            // we closed it (shutdown, eviction, ban, fatal error)
+    handshake_failed,    // no, bad or foreign handshake; or ourselves
+    not_attached,        // duplicate peer id, or the torrent is stopping
+    peer_closed,         // EOF or a reset from the peer
+    io_error,            // a socket error on our side
+    protocol_error,      // the decoder refused a frame; bad bitfield/have/metadata
+    bad_requests,        // too many invalid requests
+    unrequested_blocks,  // too many blocks we never asked for
+    output_not_drained,  // its output stayed over the watermark past the deadline
+    write_stalled,       // it took nothing we sent for kWriteTimeoutMs
+    idle,                // silent for kIdleTimeoutMs
+    banned,              // it sent pieces that failed the hash check
+    kCount,
+};
+const char* to_string(DropReason r);
 
 class PeerConnection {
   public:
@@ -54,14 +92,30 @@ class PeerConnection {
     std::uint64_t bytes_down() const { return bytes_down_.load(); }
     std::uint64_t bytes_up() const { return bytes_up_.load(); }
     bool peer_interested() const { return peer_interested_.load(); }
+    // When we first unchoked it, if it has never asked for anything; -1 otherwise.
+    std::int64_t idle_unchoked_since_ms() const { return idle_unchoked_since_ms_.load(); }
 
   private:
     bool handshake(std::optional<common::wire::Handshake>& theirs);
-    bool loop();
-    bool handle(common::wire::Message& m);
-    bool handle_request(const common::wire::Request& r);
+    DropReason loop();
+    // Reads what the socket has (bounded) and decodes it while the output
+    // is under the watermark.
+    DropReason read_input(std::vector<char>& buf);
+    DropReason decode_pending();
+    // The read back-pressure state and the drain deadline.
+    DropReason check_output(std::int64_t now);
+    std::size_t queued() const { return out_.size() - out_off_; }
+    DropReason handle(common::wire::Message& m);
+    DropReason handle_piece(common::wire::Piece& p);
+    DropReason handle_request(const common::wire::Request& r);
     void send_ext_handshake();
-    bool handle_extended(const common::wire::Extended& x);
+    DropReason handle_extended(const common::wire::Extended& x);
+    // A request we no longer expect an answer to; a block that answers it
+    // soon is still taken.
+    void remember_abandoned(const Block& b);
+    bool take_abandoned(const Block& b);
+    // Sets the detail logged with the drop; returns `r`.
+    DropReason drop(DropReason r, std::string detail);
     void fill_pipeline();
     void update_interest();
     void take_notes();
@@ -70,7 +124,6 @@ class PeerConnection {
     bool flush_output();
     void send(const common::wire::Message& m);
     void drop_outstanding();
-    void remove_outstanding(std::uint32_t piece, std::uint32_t offset);
 
     Torrent& t_;
     common::Fd fd_;
@@ -90,7 +143,18 @@ class PeerConnection {
     bool am_interested_ = false;
     bool peer_choking_ = true;
     std::atomic<bool> peer_interested_{false};
+    std::atomic<std::int64_t> idle_unchoked_since_ms_{-1};
+    bool used_a_slot_ = false;  // it sent a request while unchoked
     std::vector<Block> outstanding_;
+    struct Abandoned {
+        Block block;
+        std::int64_t at_ms = 0;
+    };
+    std::deque<Abandoned> abandoned_;  // oldest first, at most kMaxRecentBlocks
+    std::uint32_t waste_blocks_ = 0;   // blocks it sent that we never asked for
+    bool reading_paused_ = false;      // output over the watermark: input left unread
+    std::int64_t paused_since_ms_ = 0;
+    std::string drop_detail_;
     std::deque<common::wire::Request> uploads_;
     int bad_requests_ = 0;
     std::int64_t last_block_ms_ = 0;

@@ -135,6 +135,9 @@ class PiecePicker {
     bool piece_downloaded(PieceIndex piece) const;
     // Blocks currently requested from `peer`.
     std::size_t outstanding(PeerKey peer) const;
+    // Some block of the piece is requested or received (and it is not yet
+    // verified): the caller keeps a buffer for it exactly while this holds.
+    bool started(PieceIndex piece) const { return partial_.count(piece) > 0; }
 
   private:
     struct BlockState {

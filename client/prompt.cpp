@@ -158,10 +158,18 @@ int run_interactive(const std::vector<std::string>& args) {
     std::vector<std::string> pos;
     std::string state_dir;
     std::uint64_t rates[2] = {0, 0};  // upload, download, KiB/s
+    std::size_t per_ip = 0;           // 0: the default
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--state-dir") {
             if (i + 1 == args.size()) return usage_error("--state-dir needs a folder");
             state_dir = args[++i];
+        } else if (args[i] == "--max-peers-per-ip") {
+            const std::string v = i + 1 < args.size() ? args[++i] : "";
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || v[0] == '-' || n < 1 || n > 10000)
+                return usage_error("invalid value for --max-peers-per-ip: " + v);
+            per_ip = n;
         } else if (args[i] == "--max-upload-rate" || args[i] == "--max-download-rate") {
             const std::string& opt = args[i];
             if (i + 1 == args.size()) return usage_error(opt + " needs a value in KiB/s");
@@ -192,6 +200,7 @@ int run_interactive(const std::vector<std::string>& args) {
     }
     cfg.max_upload_rate = rates[0];
     cfg.max_download_rate = rates[1];
+    cfg.max_peers_per_ip = per_ip;
     cfg.state_dir = state_dir.empty()
                         ? "mtorrent-state-" + cfg.self.host + "-" + std::to_string(cfg.self.port)
                         : state_dir;

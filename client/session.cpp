@@ -206,6 +206,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.verify_existing = verify_existing;
     opt.upload_limit = upload_limit_;
     opt.download_limit = download_limit_;
+    if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);

@@ -50,6 +50,7 @@ struct SessionConfig {
     // Session-wide rate limits in bytes/s, shared by every transfer (0: none).
     std::uint64_t max_upload_rate = 0;
     std::uint64_t max_download_rate = 0;
+    std::size_t max_peers_per_ip = 0;  // per transfer; 0: TorrentOptions' default
 };
 
 class Session {

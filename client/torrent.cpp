@@ -29,9 +29,18 @@ std::string ip_text(std::uint32_t ip, std::uint16_t port) {
     return std::string(buf) + ":" + std::to_string(port);
 }
 
-constexpr int kMaxStrikes = 2;               // bad pieces before a peer is banned
+// The IP address of "ip:port" (the whole string if it has no port).
+std::string ip_of(const std::string& address) {
+    const auto colon = address.rfind(':');
+    return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+constexpr int kMaxStrikes = 2;               // strikes before an IP address is banned
 constexpr std::size_t kMaxQueuedWrites = 8;  // verified pieces waiting for the writer
 constexpr std::size_t kMaxSpareBuffers = 16;
+// An unchoked peer that has requested nothing for this long loses its
+// priority for a slot (see Choker).
+constexpr std::int64_t kIdleUnchokeMs = 5000;
 
 }  // namespace
 
@@ -159,20 +168,58 @@ void Torrent::reap_finished_threads() {
 void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
                            const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || banned_.count(address)) return;
+    const std::string ip = ip_of(address);
+    if (stopping_) return;
+    if (banned_.count(ip)) {
+        log_.debug(cat("refused ", address, ": banned"));
+        return;
+    }
+    if (auto it = slots_.find(ip); it != slots_.end() && it->second >= opt_.max_peers_per_ip &&
+                                   !evict_idle_locked(&ip) && ip_full_locked(ip, address))
+        return;
     // Full: make room by closing a peer that has exchanged no payload at all
     // for a while (500 silent connections must not lock every leecher out
-    // until the 150 s idle timeout), else refuse the newcomer.
-    if (peers_.size() + connecting_.size() >= opt_.max_peers && !evict_idle_locked() &&
+    // until the 150 s idle timeout), else one of the most crowded address,
+    // else refuse the newcomer.
+    if (total_slots_ >= opt_.max_peers && !evict_idle_locked() && !evict_crowded_locked(ip) &&
         at_capacity_locked(address))
         return;
+    take_slot_locked(ip);
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
-    threads_.emplace_back([this, f = std::move(fd), theirs, address, done]() mutable {
-        PeerConnection conn(*this, std::move(f), address, false);
-        run_connection(conn, theirs);
+    threads_.emplace_back([this, f = std::move(fd), theirs, address, ip, done]() mutable {
+        {
+            PeerConnection conn(*this, std::move(f), address, false);
+            run_connection(conn, theirs);
+        }
+        give_slot(ip);
         done->store(true);
     });
+}
+
+void Torrent::take_slot_locked(const std::string& ip) {
+    ++slots_[ip];
+    ++total_slots_;
+}
+
+void Torrent::give_slot(const std::string& ip) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(ip);
+    if (it != slots_.end() && --it->second == 0) slots_.erase(it);
+    --total_slots_;
+}
+
+bool Torrent::ip_full_locked(const std::string& ip, const std::string& address) {
+    auto it = slots_.find(ip);
+    if (it == slots_.end() || it->second < opt_.max_peers_per_ip) return false;
+    const std::int64_t now = mono_ms();
+    if (now - last_ip_cap_log_ms_ > 10000) {  // once in a while, not once per connection
+        last_ip_cap_log_ms_ = now;
+        log_.warn(cat(meta_.name, ": ", ip, " already holds ", it->second,
+                      " connections (--max-peers-per-ip ", opt_.max_peers_per_ip,
+                      "); not connecting ", address));
+    }
+    return true;
 }
 
 void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs) {
@@ -188,13 +235,14 @@ void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::H
     live_.erase(&conn);
 }
 
-bool Torrent::evict_idle_locked() {
+bool Torrent::evict_idle_locked(const std::string* only_ip) {
     constexpr std::int64_t kIdleGraceMs = 5000;
     const std::int64_t now = mono_ms();
     PeerEntry* victim = nullptr;
     for (auto& [k, p] : peers_) {
-        if (p.conn->bytes_down() != 0 || p.conn->bytes_up() != 0 || p.conn->peer_interested() ||
-            now - p.connected_ms < kIdleGraceMs)
+        if (p.evicted || p.conn->bytes_down() != 0 || p.conn->bytes_up() != 0 ||
+            p.conn->peer_interested() || now - p.connected_ms < kIdleGraceMs ||
+            (only_ip && ip_of(p.address) != *only_ip))
             continue;
         if (!victim || p.connected_ms < victim->connected_ms) victim = &p;
     }
@@ -203,12 +251,41 @@ bool Torrent::evict_idle_locked() {
                   victim->address, " (no data either way in ", (now - victim->connected_ms) / 1000,
                   " s) to make room"));
     victim->conn->close();
-    victim->connected_ms = now;  // not picked again before its thread detaches it
+    victim->evicted = true;  // not picked again before its thread detaches it
+    return true;
+}
+
+bool Torrent::evict_crowded_locked(const std::string& ip) {
+    std::map<std::string, std::size_t> held;  // live, not yet evicted peers per IP
+    for (const auto& [k, p] : peers_)
+        if (!p.evicted) ++held[ip_of(p.address)];
+    const std::string* top = nullptr;
+    std::size_t most = 0;
+    for (const auto& [addr, n] : held)
+        if (n > most && addr != ip) top = &addr, most = n;
+    auto mine = slots_.find(ip);
+    const std::size_t newcomer = mine == slots_.end() ? 0 : mine->second;
+    if (!top || most < newcomer + 2) return false;  // nobody holds clearly more than it
+    // Of that address, the peer that has given us least, the oldest on a tie.
+    PeerEntry* victim = nullptr;
+    for (auto& [k, p] : peers_) {
+        if (p.evicted || ip_of(p.address) != *top) continue;
+        if (!victim || p.conn->bytes_down() < victim->conn->bytes_down() ||
+            (p.conn->bytes_down() == victim->conn->bytes_down() &&
+             p.connected_ms < victim->connected_ms))
+            victim = &p;
+    }
+    if (!victim) return false;
+    log_.info(cat(meta_.name, ": at the limit of ", opt_.max_peers, " peers; closing ",
+                  victim->address, " (", *top, " holds ", most, " connections) to let ", ip,
+                  " in"));
+    victim->conn->close();
+    victim->evicted = true;
     return true;
 }
 
 bool Torrent::at_capacity_locked(const std::string& address) {
-    if (peers_.size() + connecting_.size() < opt_.max_peers) return false;
+    if (total_slots_ < opt_.max_peers) return false;
     const std::int64_t now = mono_ms();
     if (now - last_cap_log_ms_ > 10000) {  // once in a while, not once per peer
         last_cap_log_ms_ = now;
@@ -220,15 +297,17 @@ bool Torrent::at_capacity_locked(const std::string& address) {
 
 void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
     const std::string address = ip_text(ip, port);
+    const std::string ip_str = ip_of(address);
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || banned_.count(address) || connecting_.count(address)) return;
+    if (stopping_ || banned_.count(ip_str) || connecting_.count(address)) return;
     for (const auto& [k, p] : peers_)
         if (p.address == address) return;
-    if (at_capacity_locked(address)) return;
+    if (ip_full_locked(ip_str, address) || at_capacity_locked(address)) return;
     connecting_.insert(address);
+    take_slot_locked(ip_str);
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
-    threads_.emplace_back([this, ip, port, address, done] {
+    threads_.emplace_back([this, ip, port, address, ip_str, done] {
         sockaddr_in sa{};
         sa.sin_family = AF_INET;
         sa.sin_addr.s_addr = htonl(ip);
@@ -244,6 +323,7 @@ void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
         } else {
             log_.debug(cat("cannot connect to peer ", address, ": ", fd.error().message));
         }
+        give_slot(ip_str);
         done->store(true);
     });
 }
@@ -267,6 +347,56 @@ void Torrent::detach(PeerKey key) {
     std::lock_guard<std::mutex> lock(mu_);
     peers_.erase(key);
     picker_.peer_gone(key);
+    release_idle_buffers_locked();
+}
+
+void Torrent::peer_dropped(const std::string& address, DropReason why, const std::string& detail) {
+    std::vector<PeerConnection*> to_close;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        const auto i = static_cast<std::size_t>(why);
+        if (i < drops_.size()) ++drops_[i];
+        if (why == DropReason::unrequested_blocks) strike_locked(ip_of(address), to_close);
+        for (auto* c : to_close)
+            c->close();
+    }
+    const std::string line = cat("peer ", address, " disconnected: ", to_string(why),
+                                 detail.empty() ? "" : " (", detail, detail.empty() ? "" : ")");
+    switch (why) {
+        case DropReason::protocol_error:
+        case DropReason::bad_requests:
+        case DropReason::unrequested_blocks:
+        case DropReason::output_not_drained:
+        case DropReason::banned:
+            log_.warn(line);
+            break;
+        case DropReason::write_stalled:
+        case DropReason::idle:
+            log_.info(line);
+            break;
+        default:
+            log_.debug(line);
+    }
+}
+
+std::vector<std::uint64_t> Torrent::drop_counts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {drops_.begin(), drops_.begin() + static_cast<std::ptrdiff_t>(DropReason::kCount)};
+}
+
+void Torrent::count_waste(std::uint64_t bytes) {
+    wasted_ += bytes;
+}
+
+void Torrent::release_idle_buffers_locked() {
+    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+        if (it->second.received == 0 && !picker_.started(it->first)) {
+            if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(it->second.mem));
+            it = in_flight_.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 common::Bitfield Torrent::have_bitfield() const {
@@ -307,18 +437,33 @@ bool Torrent::interesting(PeerKey key) const {
 std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.empty() || stopping_) return {};
-    return picker_.pick(key, max_blocks);
+    auto blocks = picker_.pick(key, max_blocks);
+    // The buffer of a piece exists from its first request on: a block is
+    // stored only where we asked for one.
+    for (const auto& b : blocks) {
+        if (in_flight_.count(b.piece)) continue;
+        PieceBuffer nb;
+        nb.mem = take_memory_locked();
+        nb.size = picker_.piece_size(b.piece);
+        nb.got.assign(picker_.blocks_in_piece(b.piece), false);
+        nb.from.assign(nb.got.size(), 0);
+        in_flight_.emplace(b.piece, std::move(nb));
+    }
+    return blocks;
 }
 
 void Torrent::requests_returned(PeerKey key, const std::vector<Block>& blocks) {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& b : blocks)
         picker_.request_failed(key, b);
+    release_idle_buffers_locked();
 }
 
 std::vector<Block> Torrent::requests_timed_out(PeerKey key) {
     std::lock_guard<std::mutex> lock(mu_);
-    return picker_.requests_timed_out(key);
+    auto blocks = picker_.requests_timed_out(key);
+    release_idle_buffers_locked();
+    return blocks;
 }
 
 bool Torrent::have_piece(std::uint32_t piece) const {
@@ -345,7 +490,7 @@ void Torrent::interest_changed() {
 
 bool Torrent::is_banned(const std::string& address) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return banned_.count(address) > 0;
+    return banned_.count(ip_of(address)) > 0;
 }
 
 bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
@@ -366,18 +511,13 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
             return true;  // not a block we would ask for: ignore it (the sender is counted by the
                           // connection)
         }
+        // No buffer: nothing of the piece is requested any more (a late
+        // block after a timeout or cancel); it is not stored.
+        auto it = in_flight_.find(piece);
+        if (it == in_flight_.end()) return true;
         auto others = picker_.block_received(key, b);
         for (PeerKey o : others)
             cancel.emplace_back(o, b);
-        auto it = in_flight_.find(piece);
-        if (it == in_flight_.end()) {
-            PieceBuffer nb;
-            nb.mem = take_memory_locked();
-            nb.size = piece_size;
-            nb.got.assign(picker_.blocks_in_piece(piece), false);
-            nb.from.assign(nb.got.size(), 0);
-            it = in_flight_.emplace(piece, std::move(nb)).first;
-        }
         PieceBuffer& buf = it->second;
         const std::uint32_t bi = offset / kBlockSize;
         if (buf.got[bi]) return true;  // a duplicate from the endgame
@@ -396,7 +536,8 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
     }
     if (complete) finish_piece(piece, std::move(done));
     std::lock_guard<std::mutex> lock(mu_);
-    return peers_.count(key) > 0 && !banned_.count(peers_[key].address);
+    auto pe = peers_.find(key);
+    return pe != peers_.end() && !banned_.count(ip_of(pe->second.address));
 }
 
 PieceMemory Torrent::take_memory_locked() {
@@ -461,14 +602,14 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
         if (senders.size() == 1) {
             // One sender: it is the culprit.
             if (auto it = peers_.find(*senders.begin()); it != peers_.end())
-                strike_locked(it->second.address, to_close);
+                strike_locked(ip_of(it->second.address), to_close);
         } else {
             // Several: an honest peer must not pay for a bad one; decide when
             // the piece verifies.
             auto& list = suspects_[piece];
             for (std::uint32_t bi = 0; bi < buf.from.size(); ++bi)
                 if (auto it = peers_.find(buf.from[bi]); it != peers_.end())
-                    list.push_back({it->second.address, bi, digests[bi]});
+                    list.push_back({ip_of(it->second.address), bi, digests[bi]});
         }
         log_.warn(cat("piece ", piece, " failed its SHA-1 check (from ", senders.size(),
                       " peer(s)); fetching it again"));
@@ -521,7 +662,7 @@ void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
     // strike those whose blocks differ from the good data.
     std::set<std::string> culprits;
     for (const SuspectBlock& s : suspects)
-        if (s.digest != block_digest(buf.view(), s.block)) culprits.insert(s.address);
+        if (s.digest != block_digest(buf.view(), s.block)) culprits.insert(s.ip);
     if (!culprits.empty()) {
         std::vector<PeerConnection*> to_close;
         std::lock_guard<std::mutex> lock(mu_);
@@ -534,13 +675,14 @@ void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
     cv_.notify_all();
 }
 
-void Torrent::strike_locked(const std::string& addr, std::vector<PeerConnection*>& to_close) {
-    if (++strikes_[addr] < kMaxStrikes || banned_.count(addr)) return;
-    banned_.insert(addr);
-    log_.warn(
-        cat("banned peer ", addr, ": sent ", strikes_[addr], " pieces that failed the hash check"));
+void Torrent::strike_locked(const std::string& ip, std::vector<PeerConnection*>& to_close) {
+    if (++strikes_[ip] < kMaxStrikes || banned_.count(ip)) return;
+    banned_.insert(ip);
+    log_.warn(cat("banned peer ", ip, ": ", strikes_[ip],
+                  " strikes (pieces that failed the hash check, or floods of unrequested "
+                  "blocks); its connections are closed and refused for the session"));
     for (auto& [k, p] : peers_)
-        if (p.address == addr) to_close.push_back(p.conn);
+        if (ip_of(p.address) == ip) to_close.push_back(p.conn);
 }
 
 void Torrent::cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel) {
@@ -596,6 +738,7 @@ TorrentStats Torrent::stats() const {
     s.have = have_.count();
     s.banned = banned_.size();
     s.bad_pieces = bad_pieces_;
+    s.wasted = wasted_.load();
     s.complete = have_.all();
     s.error = error_;
     return s;
@@ -715,6 +858,15 @@ void Torrent::housekeeper_loop() {
             soon = rechoke_soon_;
             rechoke_soon_ = false;
         }
+        // An unchoked peer that asks for nothing holds a slot: rechoke early
+        // (the choker ranks it last) rather than at the next 10 s round.
+        if (!soon && now - last_rechoke >= kIdleUnchokeMs) {
+            std::lock_guard<std::mutex> lock(mu_);
+            for (const auto& [k, p] : peers_) {
+                const std::int64_t idle = p.conn->idle_unchoked_since_ms();
+                if (idle >= 0 && now - idle >= kIdleUnchokeMs) soon = true;
+            }
+        }
         if (now - last_rechoke >= 10000 || last_rechoke == 0 || soon) {
             rechoke(now);
             last_rechoke = now;
@@ -738,6 +890,8 @@ void Torrent::rechoke(std::int64_t now_ms) {
         s.upload_rate = p.up_rate;
         s.connected_at_ms = p.connected_ms;
         if (p.last_block_ms >= 0) s.last_block_ms = p.last_block_ms;
+        const std::int64_t idle = p.conn->idle_unchoked_since_ms();
+        s.idle_unchoked = idle >= 0 && now_ms - idle >= kIdleUnchokeMs;
         stats.push_back(s);
     }
     const auto decision = choker_.rechoke(now_ms, have_.all(), stats);

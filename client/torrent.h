@@ -14,9 +14,27 @@
 // waits for the writer (its blocks are copied into one aligned buffer of the
 // piece's size, reused from a small pool); how many pieces are in flight is
 // bounded by the peers' request pipelines, the write queue by
-// kMaxQueuedWrites (a full queue holds the connections back).
+// kMaxQueuedWrites (a full queue holds the connections back). A piece's
+// buffer is allocated when we first request one of its blocks (Torrent::pick)
+// and freed when nothing of it is requested or received any more; a block
+// that arrives for a piece without a buffer is dropped, never stored.
+//
+// Hostile peers: a piece that fails its hash check with one sender is a
+// strike against that sender's IP address; with several senders the piece
+// is fetched again from one peer only (parole, see PiecePicker::piece_failed)
+// and the senders whose blocks differ from the good data are struck once it
+// verifies. A connection dropped for unrequested blocks is a strike too.
+// kMaxStrikes strikes ban the IP address (not ip:port) for the session:
+// its connections are closed and new ones, either way, refused.
+//
+// Slots: at most max_peers connections (incoming, outgoing and still
+// connecting) and at most max_peers_per_ip from one IP address, per torrent.
+// When every slot is taken a newcomer gets in by closing a peer that has
+// exchanged nothing for 5 s, else one of the address holding the most slots
+// if that address holds at least two more than the newcomer's.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +65,7 @@
 namespace mt::client {
 
 class PeerConnection;
+enum class DropReason;
 
 struct TorrentOptions {
     std::string data_path;    // the file
@@ -54,6 +73,11 @@ struct TorrentOptions {
     std::uint16_t listen_port = 0;
     common::PeerId peer_id;
     std::size_t max_peers = 60;
+    // Connections from or to one IP address. 8: a few clients behind one
+    // NAT still get in, while one host can take at most 8 of the 60 slots
+    // (eviction takes its extra slots back whenever a less crowded address
+    // knocks). Loopback tests that run many peers on 127.0.0.1 raise it.
+    std::size_t max_peers_per_ip = 8;
     std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
     int tracker_timeout_ms = 2000;
     bool verify_existing = false;  // hash an existing file to find the pieces we have
@@ -75,6 +99,7 @@ struct TorrentStats {
     std::size_t have = 0;
     std::size_t banned = 0;
     std::uint64_t bad_pieces = 0;
+    std::uint64_t wasted = 0;  // payload bytes of blocks we never requested (not stored)
     bool complete = false;
     std::string error;  // a fatal error (disk full...): the download stopped
 };
@@ -135,7 +160,15 @@ class Torrent {
     // A peer became interested or not: rechoke soon rather than at the next
     // 10 s round, so a free slot is never left idle.
     void interest_changed();
+    // Banned: the IP address of `address` ("ip:port" or "ip").
     bool is_banned(const std::string& address) const;
+    // A block nobody asked that peer for: counted, never stored.
+    void count_waste(std::uint64_t bytes);
+    // A connection ended: counted by reason and logged once. A drop for
+    // unrequested blocks is a strike against the peer's IP address.
+    void peer_dropped(const std::string& address, DropReason why, const std::string& detail);
+    // Connections that ended so far, by reason (indexed by DropReason).
+    std::vector<std::uint64_t> drop_counts() const;
     common::Logger& log() const { return log_; }
     const TorrentOptions& options() const { return opt_; }
 
@@ -165,7 +198,7 @@ class Torrent {
     // One block of a piece that failed its hash check while several peers
     // had sent blocks of it: who sent it and what it hashed to.
     struct SuspectBlock {
-        std::string address;
+        std::string ip;
         std::uint32_t block = 0;
         common::Sha1Digest digest;
     };
@@ -175,6 +208,7 @@ class Torrent {
         common::PeerId id;
         std::int64_t connected_ms = 0;
         std::int64_t last_block_ms = -1;
+        bool evicted = false;  // closed to make room; its thread has not detached yet
         std::uint64_t down_bytes = 0, up_bytes = 0;  // sampled by the housekeeper
         double down_rate = 0, up_rate = 0;
     };
@@ -185,8 +219,11 @@ class Torrent {
     void piece_written(std::uint32_t piece, PieceBuffer& buf);
     PieceMemory take_memory_locked();
     void give_memory(PieceMemory m);
-    // Under mu_: one more bad piece from `address`; bans it at kMaxStrikes.
-    void strike_locked(const std::string& address, std::vector<PeerConnection*>& to_close);
+    // Under mu_: one more strike against `ip`; bans it at kMaxStrikes.
+    void strike_locked(const std::string& ip, std::vector<PeerConnection*>& to_close);
+    // Under mu_: frees the buffers of pieces that nothing is requested or
+    // received of any more.
+    void release_idle_buffers_locked();
     void broadcast_have(std::uint32_t piece);
     void announcer_loop();
     void housekeeper_loop();
@@ -196,10 +233,20 @@ class Torrent {
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
     bool at_capacity_locked(const std::string& address);  // logs when the cap is hit
+    // Under mu_: `ip` holds max_peers_per_ip slots already (logs, rate-limited).
+    bool ip_full_locked(const std::string& ip, const std::string& address);
     // At the connection limit: closes the longest-connected peer that is not
-    // interested and has sent and received no payload for 5 s; false if there
-    // is none.
-    bool evict_idle_locked();
+    // interested and has sent and received no payload for 5 s (of `only_ip`
+    // if given: an address at its own cap makes room among its own); false
+    // if there is none.
+    bool evict_idle_locked(const std::string* only_ip = nullptr);
+    // At the connection limit: closes a peer of the address holding the most
+    // slots if it holds at least two more than `ip` (the newcomer's); false
+    // if no address does.
+    bool evict_crowded_locked(const std::string& ip);
+    // Under mu_: a connection thread from or to `ip` starts / ends.
+    void take_slot_locked(const std::string& ip);
+    void give_slot(const std::string& ip);
     void run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs);
 
     common::Metainfo meta_;
@@ -225,13 +272,17 @@ class Torrent {
     std::condition_variable space_cv_;  // connections: room in the queue
     bool writer_exit_ = false;
     std::unordered_map<PeerKey, PeerEntry> peers_;
-    std::map<std::string, int> strikes_;  // address -> bad pieces sent
+    std::map<std::string, int> strikes_;  // IP address -> bad pieces or waste drops
     // Failed pieces with several contributors: the culprits are known once
     // the piece verifies, by comparing each block with the good data.
     std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_;
-    std::set<std::string> banned_;
-    std::set<std::string> connecting_;  // outgoing attempts in progress
-    std::set<PeerConnection*> live_;    // every connection thread's connection, from its start
+    std::set<std::string> banned_;              // IP addresses, for the session
+    std::map<std::string, std::size_t> slots_;  // IP address -> connection threads
+    std::size_t total_slots_ = 0;
+    std::int64_t last_ip_cap_log_ms_ = 0;
+    std::array<std::uint64_t, 16> drops_{};  // by DropReason
+    std::set<std::string> connecting_;       // outgoing attempts in progress
+    std::set<PeerConnection*> live_;         // every connection thread's connection, from its start
     PeerKey next_key_ = 1;
     std::uint64_t bad_pieces_ = 0;
     std::string error_;
@@ -244,6 +295,7 @@ class Torrent {
     std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_;
 
     std::atomic<std::uint64_t> downloaded_{0};
+    std::atomic<std::uint64_t> wasted_{0};
     std::atomic<std::uint64_t> uploaded_{0};
     double down_rate_ = 0, up_rate_ = 0;  // under mu_
 

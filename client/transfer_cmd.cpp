@@ -3,9 +3,10 @@
 //       [--progress-ms N]   (off a terminal: a status line every N ms, default 5000)
 //       [--pipeline N]      (16 KiB requests in flight per peer; see TorrentOptions)
 //       [--max-peers N]     (connections at once, default 60)
+//       [--max-peers-per-ip N]  (connections with one IP address, default 8)
 //       [--max-upload-rate KIB] [--max-download-rate KIB]   (KiB/s; 0: no limit)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE] [--max-upload-rate KIB]
-//       [--max-peers N]
+//       [--max-peers N] [--max-peers-per-ip N]
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ struct TransferArgs {
     int progress_ms = 5000;
     int pipeline = 0;      // 0: the default
     int max_peers = 0;     // 0: the default
+    int max_per_ip = 0;    // 0: the default
     int max_up_kib = 0;    // KiB/s; 0: no limit
     int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
@@ -63,6 +65,8 @@ TransferArgs parse(const std::vector<std::string>& args) {
             if (!value(0, 1 << 30, t.seed_after)) return t;
         } else if (a == "--max-peers") {
             if (!value(1, 10000, t.max_peers)) return t;
+        } else if (a == "--max-peers-per-ip") {
+            if (!value(1, 10000, t.max_per_ip)) return t;
         } else if (a == "--max-upload-rate") {
             if (!value(0, 1 << 30, t.max_up_kib)) return t;
         } else if (a == "--max-download-rate") {
@@ -168,6 +172,7 @@ int run_get(const std::vector<std::string>& args) {
     opt.resume_path = dest + ".mtresume";
     if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
+    if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     const std::string name = meta->name;
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {
@@ -279,6 +284,7 @@ int run_seed(const std::vector<std::string>& args) {
     opt.data_path = path;
     opt.assume_complete = true;  // just checked, piece by piece
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
+    if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     const std::string name = meta->name;
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {

@@ -232,3 +232,44 @@ TEST(Choker, RepeatedKeysCountOnce) {
 
 }  // namespace
 }  // namespace mt::client
+
+namespace mt::client {
+namespace {
+
+// Seeding, every rate 0: peers 0-7 were unchoked and asked for nothing
+// since; peer 8 is a newcomer. Whatever the seed, the newcomer gets a slot
+// (regular, as the idle peers rank last), and the optimistic slot goes to
+// nobody idle while someone else qualifies.
+TEST(Choker, IdleSlotHoldersRankAfterEveryoneElse) {
+    for (std::uint64_t seed = 0; seed < 50; ++seed) {
+        Choker c(seeded(seed));
+        std::vector<PeerStats> peers;
+        for (PeerKey k = 0; k < 9; ++k) {
+            PeerStats p = peer(k, 0, 0);
+            p.idle_unchoked = k < 8;
+            peers.push_back(p);
+        }
+        const auto d = c.rechoke(kStart, true, peers);
+        ASSERT_EQ(d.regular.size(), 4u);
+        EXPECT_EQ(d.regular.front(), 8u) << "seed " << seed;
+    }
+}
+
+TEST(Choker, IdleOptimisticIsRedrawnWhenAnotherQualifies) {
+    Choker c(seeded(3));
+    // Five interested, all active: four regular, one optimistic.
+    auto peers = swarm("iiiii");
+    auto d = c.rechoke(kStart, false, active_at(peers, kStart));
+    ASSERT_TRUE(d.optimistic.has_value());
+    const PeerKey opt = *d.optimistic;
+    // A sixth peer arrives; the optimistic one sat idle in its slot.
+    peers.push_back(peer(5, 0));
+    for (auto& p : peers)
+        p.idle_unchoked = p.key == opt;
+    d = c.rechoke(kStart + 1000, false, active_at(peers, kStart + 1000));
+    ASSERT_TRUE(d.optimistic.has_value());
+    EXPECT_NE(*d.optimistic, opt);
+}
+
+}  // namespace
+}  // namespace mt::client

@@ -433,3 +433,31 @@ TEST(PiecePicker, SlowOwnerOfASingleSourcePieceHandsItOn) {
 
 }  // namespace
 }  // namespace mt::client
+
+namespace mt::client {
+namespace {
+
+// The engine keeps a piece buffer exactly while started() holds: from the
+// first request, through received blocks, until the piece verifies or
+// nothing of it is requested or received any more.
+TEST(PiecePicker, StartedFollowsRequestsAndReceivedBlocks) {
+    auto p = setup("00", {"11"}, rarest());
+    EXPECT_FALSE(p.started(0));
+    EXPECT_FALSE(p.started(1));
+    auto blocks = p.pick(0, 1);
+    ASSERT_EQ(blocks.size(), 1u);
+    const PieceIndex piece = blocks[0].piece;
+    EXPECT_TRUE(p.started(piece));
+    p.request_failed(0, blocks[0]);  // rejected: nothing of it is wanted from anyone now
+    EXPECT_FALSE(p.started(piece));
+    blocks = p.pick(0, 1);
+    ASSERT_EQ(blocks.size(), 1u);
+    p.block_received(0, blocks[0]);
+    (void)p.requests_timed_out(0);
+    EXPECT_TRUE(p.started(blocks[0].piece));  // a received block keeps it
+    download(p, blocks[0].piece, 0);
+    EXPECT_FALSE(p.started(blocks[0].piece));
+}
+
+}  // namespace
+}  // namespace mt::client

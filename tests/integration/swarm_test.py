@@ -9,6 +9,7 @@ misbehave on demand: a seeder that sends garbage, seeders that hold only part
 of the file, a slow seeder.
 """
 import hashlib
+import http.client
 import os
 import re
 import signal
@@ -141,9 +142,11 @@ class FakeSeeder:
     garbage: answers each request with random bytes of the right length.
     delay: seconds to wait before each block (a slow seeder).
     stall: takes requests and never answers them (records requests and cancels).
+    host: the loopback address it listens and announces on; a garbage seeder
+    gets its own (127.0.0.2), since a client bans the whole IP address.
     """
 
-    def __init__(self, swarm, have=None, garbage=False, delay=0.0, stall=False):
+    def __init__(self, swarm, have=None, garbage=False, delay=0.0, stall=False, host=None):
         self.swarm = swarm
         self.stall = stall
         self.requests = []
@@ -155,8 +158,9 @@ class FakeSeeder:
         self.blocks_sent = 0
         self.stopping = False
         self.peer_id = b"-PY0001-" + os.urandom(6).hex().encode()
+        self.host = host or ("127.0.0.2" if garbage else "127.0.0.1")
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((self.host, 0))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
@@ -166,7 +170,17 @@ class FakeSeeder:
 
     def announce(self):
         for t in (self.swarm.t1, self.swarm.t2):
-            announce(t, self.swarm.info_hash, self.peer_id, self.port, left=0, event="started")
+            if self.host == "127.0.0.1":
+                announce(t, self.swarm.info_hash, self.peer_id, self.port, left=0, event="started")
+                continue
+            # From its own address, so the tracker lists it there.
+            q = mtlib.announce_query(self.swarm.info_hash, self.peer_id, self.port, left=0, event="started")
+            c = http.client.HTTPConnection("127.0.0.1", t.port, timeout=5, source_address=(self.host, 0))
+            try:
+                c.request("GET", "/announce?" + q)
+                c.getresponse().read()
+            finally:
+                c.close()
 
     def bitfield(self):
         bits = bytearray((self.swarm.pieces + 7) // 8)
@@ -530,7 +544,7 @@ def corrupt_peer_shares_pieces(suite):
         sw.wait_seeders(2)
         if not wait_until(lambda: re.search(r"on port (\d+)", seed.out()), 10):
             raise AssertionError("seeder printed no port: %s" % seed.describe())
-        honest = "127.0.0.1:%s" % re.search(r"on port (\d+)", seed.out()).group(1)
+        honest = "127.0.0.1"  # bans are per IP address; the garbage peer is on 127.0.0.2
         g = sw.get(["--timeout", "30"])
         procs.append(g)
         sw.check_get(g, 40)
