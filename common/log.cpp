@@ -9,6 +9,7 @@
 
 #include "common/file_util.h"
 #include "common/net/socket.h"
+#include "common/text_escape.h"
 
 namespace mt::common {
 
@@ -56,8 +57,9 @@ void Logger::log(LogLevel level, std::string_view message) {
     line += ' ';
     line += log_level_name(level);
     line += ' ';
-    for (char c : message)
-        line.push_back(c == '\n' ? ' ' : c);  // one event, one line
+    // One event, one line, and nothing in it that steers a terminal showing
+    // the log: names, comments, URLs and peer messages land here.
+    append_escaped(line, message);
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     (void)write_all(fd_.get(), line);  // a failing log must not take the process down

@@ -90,10 +90,11 @@ TEST(FileUtil, AtomicWriteNeverWritesThroughPlantedTemporaries) {
     const std::string victim = dir.path + "/victim", path = dir.path + "/state";
     ASSERT_TRUE(write_file_atomic(victim, "victim").ok());
     for (int n = 0; n < 100; ++n)
-        ASSERT_EQ(::symlink(victim.c_str(),
-                            (path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(n))
-                                .c_str()),
-                  0);
+        ASSERT_EQ(
+            ::symlink(
+                victim.c_str(),
+                (path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(n)).c_str()),
+            0);
     for (int i = 0; i < 20; ++i)
         ASSERT_TRUE(write_file_atomic(path, "new " + std::to_string(i)).ok());
     EXPECT_EQ(slurp(victim), "victim");
@@ -123,8 +124,8 @@ TEST(FileUtil, NewFileRefusesEvenADanglingLink) {
     EXPECT_EQ(s.error().code, Errc::invalid_argument);
     EXPECT_NE(s.error().message.find("already exists"), std::string::npos);
     struct stat st {};
-    EXPECT_NE(::lstat(target.c_str(), &st), 0);    // nothing created through it
-    EXPECT_EQ(names_in(dir.path).size(), 1u);      // and no temporary left
+    EXPECT_NE(::lstat(target.c_str(), &st), 0);  // nothing created through it
+    EXPECT_EQ(names_in(dir.path).size(), 1u);    // and no temporary left
     EXPECT_TRUE(write_file_atomic_new(path, "x", true).ok());
     EXPECT_NE(::lstat(target.c_str(), &st), 0);
 }
