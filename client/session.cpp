@@ -73,7 +73,9 @@ std::string Session::resume_path(const common::InfoHash& ih) const {
 // ---- Start and stop -------------------------------------------------------------------
 
 common::Status Session::start(std::vector<std::string>& notes) {
-    if (auto s = make_dirs(config_.state_dir + "/torrents"); !s) return s;
+    if (auto s = make_dirs(config_.state_dir + "/torrents", 0700); !s) return s;
+    for (const auto& dir : {config_.state_dir, config_.state_dir + "/torrents"})
+        if (auto s = check_private_dir(dir); !s) return s;
     config_.state_dir = absolute_path(config_.state_dir);
     state_path_ = config_.state_dir + "/session.state";
     auto listener = common::tcp_listen(config_.self, 128);

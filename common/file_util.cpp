@@ -226,8 +226,8 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 }
 
 Status write_file_atomic_new(const std::string& path, std::string_view data, bool overwrite,
-                             bool durable) {
-    return write_atomic(path, data, 0644, durable, /*replace=*/overwrite);
+                             bool durable, unsigned mode) {
+    return write_atomic(path, data, mode, durable, /*replace=*/overwrite);
 }
 
 }  // namespace mt::common

@@ -66,9 +66,10 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
 
 // write_file_atomic(); unless `overwrite`, fails with Errc::invalid_argument
 // if anything is at `path` (even a dangling link), checked by the rename
-// itself (RENAME_NOREPLACE), so nothing can slip in between.
+// itself (RENAME_NOREPLACE), so nothing can slip in between: an exclusive
+// creation of a complete file (`mode` 0600 for a secret).
 Status write_file_atomic_new(const std::string& path, std::string_view data, bool overwrite,
-                             bool durable = true);
+                             bool durable = true, unsigned mode = 0644);
 
 // "a/b" -> {"a", "b"}, "b" -> {".", "b"}, "/b" -> {"/", "b"}.
 struct DirAndName {

@@ -128,6 +128,12 @@ TEST(FileUtil, NewFileRefusesEvenADanglingLink) {
     EXPECT_EQ(names_in(dir.path).size(), 1u);    // and no temporary left
     EXPECT_TRUE(write_file_atomic_new(path, "x", true).ok());
     EXPECT_NE(::lstat(target.c_str(), &st), 0);
+    const std::string secret = dir.path + "/secret";
+    ASSERT_TRUE(write_file_atomic_new(secret, "s", false, true, 0600).ok());
+    ASSERT_EQ(::stat(secret.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_FALSE(write_file_atomic_new(secret, "t", false, true, 0600).ok());
+    EXPECT_EQ(read_file(secret, 10).value(), "s");
 }
 
 TEST(FileUtil, OpenForWriteRefusesLinks) {

@@ -329,6 +329,61 @@ def prompt_race(suite, w):
     p.proc.wait(20)
 
 
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def session_state(transfers):
+    """A session.state file (docs/PROTOCOL.md): magic, version, length, bencoded payload, crc32c."""
+    payload = bencode({"lookups": [], "transfers": transfers, "watched": []})
+    head = b"MTSESS01" + (1).to_bytes(4, "big") + len(payload).to_bytes(4, "big") + payload
+    return head + crc32c(head).to_bytes(4, "big")
+
+
+def state_folder_of_others(suite, w):
+    """A state folder others can write to (a shared cwd, a planted
+    ./mtorrent-state-<ip>-<port>): whoever wrote its session.state could make
+    the client share any file of ours. The client refuses to start; one with
+    a private state folder starts and answers."""
+    state = os.path.join(suite.work, "shared-state")
+    os.makedirs(os.path.join(state, "torrents"))
+    os.chmod(state, 0o777)
+    secret = os.path.join(suite.work, "secret-of-the-victim")
+    with open(secret, "wb") as f:
+        f.write(os.urandom(100 * 1024))
+    # Any metainfo will do as the "copy": the state says it is a share of
+    # the secret that changed since, so the client would hash and share it.
+    with open(w.torrent, "rb") as src, open(os.path.join(state, "torrents", w.info_hash + ".mtorrent"), "wb") as dst:
+        dst.write(src.read())
+    with open(os.path.join(state, "session.state"), "wb") as f:
+        f.write(session_state([{"complete": 1, "data": secret, "info_hash": bytes.fromhex(w.info_hash),
+                                "kind": "share", "label": "loot.mtorrent", "mtime_ns": 0, "mtorrent": "",
+                                "size": 0, "watch": ""}]))
+    p = Prompt(suite, "shared-state", w, state)
+    honest = Prompt(suite, "private-state", w, os.path.join(suite.work, "private-state"))
+    first, _ = honest.cmd("status")
+    if not first.startswith("SUCCESS:"):
+        raise AssertionError("the client with a private state folder does not answer: %r" % first)
+    try:
+        rc = p.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        rc = None
+    log = open(p.log, errors="replace").read() if os.path.exists(p.log) else ""
+    err = open(p.stderr_path, errors="replace").read()
+    p.stop()
+    honest.cmd("quit")
+    honest.proc.wait(20)
+    if "sharing " + secret in log or "shared again" in err:
+        raise AssertionError("the planted state made the client share %s: %r" % (secret, err[-300:]))
+    if rc != 1 or "written by other users" not in err:
+        raise AssertionError("not refused: rc=%s err=%r" % (rc, err[-300:]))
+
+
 def main():
     suite = Suite()
     try:
@@ -337,7 +392,7 @@ def main():
         suite.fail("setup", e)
         return suite.finish()
     for case in (symlink_at_destination, dangling_symlink_at_destination, symlink_as_log, temp_and_resume_names,
-                 metainfo_paths_stay_inside, prompt_get, prompt_race):
+                 metainfo_paths_stay_inside, prompt_get, prompt_race, state_folder_of_others):
         suite.case(case.__name__, lambda c=case: c(suite, w))
     return suite.finish()
 
