@@ -121,12 +121,17 @@ class World:
         with open(self.torrent, "wb") as f:
             f.write(bencode(meta))
         self.info_hash = re.search(rb"info_hash:\s*([0-9a-f]{40})", run(["info", self.torrent]).stdout).group(1).decode()
+        # Another file of the same name (another info_hash) whose only
+        # tracker answers with a hostile failure reason.
         self.fail_tracker = FailingTracker()
-        meta[b"announce"] = self.fail_tracker.url().encode()
-        meta[b"announce-list"] = [[self.fail_tracker.url().encode()]]
+        other = os.path.join(suite.work.encode(), b"other")
+        os.makedirs(other)
+        with open(os.path.join(other, EVIL_NAME), "wb") as f:
+            f.write(os.urandom(100 * 1024))
         self.failing = os.path.join(suite.work, "failing.mtorrent")
-        with open(self.failing, "wb") as f:
-            f.write(bencode(meta))
+        r = run(["create", os.path.join(other, EVIL_NAME), self.failing, "--tracker", self.fail_tracker.url()])
+        if r.returncode != 0:
+            raise RuntimeError("create failed: %r" % r.stderr)
         self.seeder = None
 
 
@@ -219,6 +224,50 @@ def magnet_output(suite, w):
         raise AssertionError("the written .mtorrent does not keep the real name")
 
 
+def prompt_output(suite, w):
+    """The interactive client: `get` of the hostile torrent and of the one
+    whose tracker answers a hostile failure reason, then `show downloads`
+    and `status` (which shows a tracker's last error): every reply and the
+    log are clean, and the honest download completes."""
+    if w.seeder is None or not w.seeder.alive():
+        raise AssertionError("no seeder (seed_get_output failed)")
+    d = os.path.join(suite.work, "prompt")
+    os.makedirs(os.path.join(d, "a"))
+    os.makedirs(os.path.join(d, "b"))
+    log = os.path.join(d, "client.log")
+    out_path = os.path.join(d, "stdout")
+    args = [os.path.join(BIN, "client"), "127.0.0.1:%d" % mtlib.free_port(), "127.0.0.1:%d" % w.t1.port,
+            "127.0.0.1:%d" % w.t2.port, log, "--state-dir", os.path.join(d, "state")]
+    proc = subprocess.Popen(args, cwd=d, stdin=subprocess.PIPE, stdout=open(out_path, "wb"),
+                            stderr=open(os.path.join(d, "stderr"), "wb"))
+    try:
+        def say(cmd):
+            proc.stdin.write((cmd + "\n").encode())
+            proc.stdin.flush()
+        say("get %s a" % w.torrent)
+        say("get %s b" % w.failing)
+        dest = os.path.join(d.encode(), b"a", EVIL_NAME)
+        done = wait_until(lambda: os.path.exists(dest) and hashlib.sha1(open(dest, "rb").read()).hexdigest() == w.sha1,
+                          30, 0.1)
+        # The failing tracker has answered once its failure reason is logged.
+        wait_until(lambda: b"go away" in open(log, "rb").read(), 10, 0.05)
+        say("show downloads")
+        say("status")
+        say("quit")
+        proc.stdin.close()
+        proc.wait(20)
+    finally:
+        mtlib.stop_process(proc)
+    if not done:
+        raise AssertionError("the honest download on the prompt did not finish")
+    out = open(out_path, "rb").read()
+    for what, data in (("prompt stdout", out), ("prompt stderr", open(os.path.join(d, "stderr"), "rb").read()),
+                       ("prompt log", open(log, "rb").read())):
+        assert_clean(what, data)
+    if b"\\x1b]0;pwned" not in out or b"go away" not in out:
+        raise AssertionError("the replies do not show the name and the failure reason escaped: %r" % out[-600:])
+
+
 def main():
     suite = Suite()
     try:
@@ -227,7 +276,7 @@ def main():
         suite.fail("setup", e)
         return suite.finish()
     try:
-        for case in (created_output, info_output, seed_get_output, failure_reason, magnet_output):
+        for case in (created_output, info_output, seed_get_output, failure_reason, magnet_output, prompt_output):
             suite.case(case.__name__, lambda c=case: c(suite, w))
     finally:
         w.fail_tracker.stop()
