@@ -93,6 +93,18 @@ Result<Fd> create_or_open_at(int dfd, const std::string& name, const std::string
     return fd;
 }
 
+// The system's own links to this process's streams (/dev/stderr ->
+// /proc/self/fd/2): nobody else can plant anything at these names.
+bool is_system_stream(const std::string& path) {
+    if (path == "/dev/stdout" || path == "/dev/stderr" || path == "/dev/null" || path == "/dev/tty")
+        return true;
+    for (const std::string prefix : {"/dev/fd/", "/proc/self/fd/"})
+        if (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+            path.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
+            return true;
+    return false;
+}
+
 Status write_atomic(const std::string& path, std::string_view data, unsigned mode, bool durable,
                     bool replace) {
     const DirAndName dn = split_path(path);
@@ -210,6 +222,11 @@ Result<Fd> open_for_write(const std::string& path, WriteMode how, unsigned perm)
             break;
         case WriteMode::append:
             // No O_NONBLOCK: a FIFO as the log waits for its reader, as before.
+            if (is_system_stream(path)) {
+                fd.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+                if (!fd.valid()) return errno_error("cannot open " + path, errno);
+                return fd;
+            }
             fd.reset(::openat(dfd->get(), dn.name.c_str(),
                               O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, perm));
             if (!fd.valid() && errno == ELOOP) return symlink_refused(path);

@@ -37,7 +37,9 @@ enum class WriteMode {
     // has no other hard link.
     create_or_open,
     // Write-only, O_APPEND, created if missing (logs). An existing file may
-    // be anything but a symbolic link (a FIFO, /dev/stderr's target...).
+    // be anything but a symbolic link (a FIFO, a terminal...). The system's
+    // links to our own streams (/dev/stdout, /dev/stderr, /dev/null,
+    // /dev/tty, /dev/fd/N, /proc/self/fd/N) are opened as given.
     append,
 };
 

@@ -188,6 +188,11 @@ TEST(FileUtil, OpenForWriteModes) {
     ASSERT_TRUE(e.ok());
     ASSERT_EQ(::write(e->get(), "d", 1), 1);
     EXPECT_EQ(slurp(path), "abcd");
+    // The system's links to our own streams are not planted links.
+    EXPECT_TRUE(open_for_write("/dev/stderr", WriteMode::append).ok());
+    EXPECT_TRUE(open_for_write("/proc/self/fd/2", WriteMode::append).ok());
+    EXPECT_TRUE(open_for_write("/dev/null", WriteMode::append).ok());
+    EXPECT_FALSE(open_for_write("/dev/stderr", WriteMode::create_or_open).ok());
 }
 
 TEST(FileUtil, ReadOwnFileRefusesLinks) {
