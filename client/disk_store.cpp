@@ -19,11 +19,18 @@ using common::make_error;
 
 common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t total_length,
                                           std::uint64_t piece_length, Mode mode) {
-    const int flags = O_RDWR | O_CLOEXEC | (mode == Mode::create_or_open ? O_CREAT : 0);
-    common::Fd fd(::open(path.c_str(), flags, 0644));
-    if (!fd.valid() && mode == Mode::open_existing && errno == EACCES)
-        fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return common::errno_error("cannot open " + path, errno);
+    common::Fd fd;
+    if (mode == Mode::create_or_open) {
+        // The file we write: no link followed, created exclusively or an
+        // existing regular file of ours (common::open_for_write).
+        auto w = common::open_for_write(path, common::WriteMode::create_or_open, 0644);
+        if (!w) return w.error();
+        fd = std::move(w).value();
+    } else {
+        // Seeding only reads: the user's file, wherever a link they made points.
+        fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+        if (!fd.valid()) return common::errno_error("cannot open " + path, errno);
+    }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return common::errno_error("cannot stat " + path, errno);
     if (!S_ISREG(st.st_mode))
@@ -37,10 +44,18 @@ common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t
         return common::errno_error(
             "cannot size " + path + " to " + std::to_string(total_length) + " bytes", errno);
     // A second descriptor for direct writes; not every file system has them
-    // (tmpfs before Linux 6.6, some FUSE): then every write is buffered.
+    // (tmpfs before Linux 6.6, some FUSE): then every write is buffered. It
+    // is opened through /proc/self/fd, so it is the very file opened above
+    // (the path may have been replaced since); no /proc, no direct I/O.
     common::Fd direct;
-    if (mode == Mode::create_or_open)
-        direct.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
+    if (mode == Mode::create_or_open) {
+        const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+        direct.reset(::open(self.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
+        struct stat dst {};
+        if (direct.valid() && (::fstat(direct.get(), &dst) != 0 || dst.st_ino != st.st_ino ||
+                               dst.st_dev != st.st_dev))
+            direct.reset();
+    }
     return DiskStore(std::move(fd), std::move(direct), path, total_length, piece_length);
 }
 
@@ -148,7 +163,9 @@ common::Result<ResumeData> decode_resume(std::string_view bytes, const common::I
 
 common::Result<ResumeData> load_resume(const std::string& path, const common::InfoHash& ih,
                                        std::size_t pieces) {
-    auto bytes = common::read_file(path, 64u << 20);
+    // Only a file we wrote: a link or another user's file planted beside the
+    // download could otherwise claim pieces we never verified.
+    auto bytes = common::read_own_file(path, 64u << 20);
     if (!bytes) return bytes.error();
     auto d = decode_resume(*bytes, ih, pieces);
     if (!d) return make_error(d.error().code, path + ": " + d.error().message);

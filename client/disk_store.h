@@ -16,7 +16,8 @@
 // Errc::io_error "...: No space left on device".
 //
 // ResumeState: which pieces are verified, kept beside the download so a
-// restart fetches nothing twice. Versioned, checksummed, written atomically.
+// restart fetches nothing twice. Versioned, checksummed, written atomically
+// (common::write_file_atomic: a random temporary name, created exclusively).
 //
 //   offset size field
 //   0      8    magic "MTRESUM1"
@@ -67,9 +68,11 @@ class DiskStore {
 
     enum class Mode { create_or_open, open_existing };
 
-    // create_or_open: makes the file (and sizes it) if missing; an existing
-    // file of another size is resized only if `allow_resize`. open_existing:
-    // the file must exist with exactly `total_length` bytes (seeding).
+    // create_or_open: makes the file exclusively (and sizes it) if missing;
+    // an existing file is used only if it is a regular file of ours with one
+    // link and no symbolic link at `path` (common::open_for_write, Errc::refused
+    // otherwise), and resized to `total_length`. open_existing: the file must
+    // exist with exactly `total_length` bytes (seeding); opened read-only.
     static common::Result<DiskStore> open(const std::string& path, std::uint64_t total_length,
                                           std::uint64_t piece_length, Mode mode);
 
@@ -117,6 +120,8 @@ std::string encode_resume(const common::InfoHash& ih, std::uint64_t file_size,
 common::Result<ResumeData> decode_resume(std::string_view bytes, const common::InfoHash& ih,
                                          std::size_t pieces);
 
+// Errc::refused for a symbolic link or another user's file at `path` (not
+// ours: never trusted), Errc::not_found when there is none.
 common::Result<ResumeData> load_resume(const std::string& path, const common::InfoHash& ih,
                                        std::size_t pieces);
 common::Status save_resume(const std::string& path, const common::InfoHash& ih,

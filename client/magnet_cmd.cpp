@@ -26,12 +26,14 @@
 #include "common/magnet.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
+#include "common/text_escape.h"
 #include "common/tracker_url.h"
 #include "common/units.h"
 
 namespace mt::client {
 
 using common::cat;
+using common::escape_text;
 using common::mono_ms;
 
 namespace {
@@ -98,7 +100,7 @@ MagnetArgs parse(const std::vector<std::string>& args) {
 }
 
 int usage_error(const std::string& why) {
-    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
     return 2;
 }
 
@@ -147,7 +149,7 @@ int run_magnet(const std::vector<std::string>& args) {
                    : std::make_unique<common::Logger>(a.log_file, common::LogLevel::info);
     auto listener = common::tcp_listen({a.bind, static_cast<std::uint16_t>(a.port)}, 16);
     if (!listener) {
-        std::cerr << "client: " << listener.error().message << "\n";
+        std::cerr << "client: " << escape_text(listener.error().message) << "\n";
         return 1;
     }
     auto port = common::local_port(listener->get());
@@ -167,7 +169,8 @@ int run_magnet(const std::vector<std::string>& args) {
     const std::int64_t start = mono_ms();
     auto got = fetch_metadata_from_swarm(req, *log);
     if (!got) {
-        std::cerr << "client: " << got.error().message << "\n";
+        // May carry a tracker's failure reason or a peer's words.
+        std::cerr << "client: " << escape_text(got.error().message) << "\n";
         return 1;
     }
     const std::optional<std::string> info = std::move(got->info);
@@ -175,29 +178,30 @@ int run_magnet(const std::vector<std::string>& args) {
     const double secs = static_cast<double>(mono_ms() - start) / 1000.0;
     auto meta = common::metainfo_from_info(*info, trackers);
     if (!meta) {
-        std::cerr << "client: the metadata from " << report.source
-                  << " matches the info hash but is not usable: " << meta.error().message << "\n";
+        std::cerr << "client: the metadata from " << escape_text(report.source)
+                  << " matches the info hash but is not usable: "
+                  << escape_text(meta.error().message) << "\n";
         return 1;
     }
     if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*meta), a.force,
                                                /*durable=*/false);
         !s) {
-        std::cerr << "client: magnet failed: " << s.error().message << "\n";
+        std::cerr << "client: magnet failed: " << escape_text(s.error().message) << "\n";
         return 1;
     }
     std::printf(
         "wrote %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
         "  info_hash: %s\n  metadata:  %zu bytes from %s in %.3f s\n",
-        out.c_str(), meta->name.c_str(), static_cast<unsigned long long>(meta->length),
-        common::human_bytes(meta->length).c_str(), meta->piece_count(),
-        common::human_bytes(meta->piece_length).c_str(), meta->info_hash.hex().c_str(),
-        info->size(), report.source.c_str(), secs);
+        escape_text(out).c_str(), escape_text(meta->name).c_str(),
+        static_cast<unsigned long long>(meta->length), common::human_bytes(meta->length).c_str(),
+        meta->piece_count(), common::human_bytes(meta->piece_length).c_str(),
+        meta->info_hash.hex().c_str(), info->size(), escape_text(report.source).c_str(), secs);
     for (const auto& t : trackers)
-        std::printf("  tracker:   %s\n", t.c_str());
+        std::printf("  tracker:   %s\n", escape_text(t).c_str());
     if (!report.bad.empty()) {
         std::printf("  rejected bad metadata from:");
         for (const auto& p : report.bad)
-            std::printf(" %s", p.c_str());
+            std::printf(" %s", escape_text(p).c_str());
         std::printf("\n");
     }
     return 0;

@@ -12,9 +12,12 @@
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/metainfo.h"
+#include "common/text_escape.h"
 #include "common/units.h"
 
 namespace mt::client {
+
+using common::escape_text;
 
 const char* oneshot_usage() {
     return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
@@ -40,7 +43,7 @@ const char* oneshot_usage() {
 
 namespace {
 int usage_error(const std::string& why) {
-    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
     return 2;
 }
 }  // namespace
@@ -79,7 +82,7 @@ int run_create(const std::vector<std::string>& args) {
         options.hash.progress = [&](std::uint64_t done) {
             std::lock_guard<std::mutex> lock(progress_mu);
             if (total_size)
-                std::fprintf(stderr, "\rhashing %s: %3.0f%%", file.c_str(),
+                std::fprintf(stderr, "\rhashing %s: %3.0f%%", escape_text(file).c_str(),
                              100.0 * done / total_size);
         };
         FILE* f = std::fopen(file.c_str(), "rb");
@@ -95,22 +98,22 @@ int run_create(const std::vector<std::string>& args) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (!m) {
-        std::cerr << "client: create failed: " << m.error().message << "\n";
+        std::cerr << "client: create failed: " << escape_text(m.error().message) << "\n";
         return 1;
     }
     if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*m), force,
                                                /*durable=*/false);
         !s) {
-        std::cerr << "client: create failed: " << s.error().message << "\n";
+        std::cerr << "client: create failed: " << escape_text(s.error().message) << "\n";
         return 1;
     }
     std::printf(
         "created %s\n  name:      %s\n  size:      %llu bytes (%s)\n  pieces:    %zu of %s\n"
         "  info_hash: %s\n  hashed in: %.3f s (%s)\n",
-        out.c_str(), m->name.c_str(), static_cast<unsigned long long>(m->length),
-        common::human_bytes(m->length).c_str(), m->piece_count(),
-        common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(), secs,
-        common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
+        escape_text(out).c_str(), escape_text(m->name).c_str(),
+        static_cast<unsigned long long>(m->length), common::human_bytes(m->length).c_str(),
+        m->piece_count(), common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(),
+        secs, common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
     return 0;
 }
 
@@ -118,10 +121,12 @@ int run_info(const std::vector<std::string>& args) {
     if (args.size() != 1) return usage_error("info takes one .mtorrent path");
     auto m = common::load_metainfo(args[0]);
     if (!m) {
-        std::cerr << "client: " << m.error().message << "\n";
+        std::cerr << "client: " << escape_text(m.error().message) << "\n";
         return 1;
     }
-    std::printf("name:          %s\n", m->name.c_str());
+    // Every string of a .mtorrent is the publisher's: escaped before it
+    // reaches the terminal (common/text_escape.h).
+    std::printf("name:          %s\n", escape_text(m->name).c_str());
     std::printf("size:          %llu bytes (%s)\n", static_cast<unsigned long long>(m->length),
                 common::human_bytes(m->length).c_str());
     std::printf("piece length:  %llu (%s)\n", static_cast<unsigned long long>(m->piece_length),
@@ -130,12 +135,13 @@ int run_info(const std::vector<std::string>& args) {
     std::printf("info_hash:     %s\n", m->info_hash.hex().c_str());
     const auto trackers = m->trackers();
     for (std::size_t i = 0; i < trackers.size(); ++i)
-        std::printf("tracker %zu:     %s\n", i + 1, trackers[i].c_str());
+        std::printf("tracker %zu:     %s\n", i + 1, escape_text(trackers[i]).c_str());
     if (trackers.empty()) std::printf("trackers:      none\n");
-    if (!m->created_by.empty()) std::printf("created by:    %s\n", m->created_by.c_str());
+    if (!m->created_by.empty())
+        std::printf("created by:    %s\n", escape_text(m->created_by).c_str());
     if (m->creation_date)
         std::printf("creation date: %s\n", common::iso8601_utc(m->creation_date).c_str());
-    if (!m->comment.empty()) std::printf("comment:       %s\n", m->comment.c_str());
+    if (!m->comment.empty()) std::printf("comment:       %s\n", escape_text(m->comment).c_str());
     std::printf("private:       %s\n", m->is_private ? "yes" : "no");
     if (m->multi_file()) {
         std::printf("files:         %zu\n", m->files.size());
@@ -143,8 +149,8 @@ int run_info(const std::vector<std::string>& args) {
             std::string p;
             for (const auto& seg : f.path)
                 p += (p.empty() ? "" : "/") + seg;
-            std::printf("  %s  %llu%s\n", p.c_str(), static_cast<unsigned long long>(f.length),
-                        f.padding ? " (padding)" : "");
+            std::printf("  %s  %llu%s\n", escape_text(p).c_str(),
+                        static_cast<unsigned long long>(f.length), f.padding ? " (padding)" : "");
         }
     }
     return 0;

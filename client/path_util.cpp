@@ -49,12 +49,12 @@ bool path_exists(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-common::Status make_dirs(const std::string& path) {
+common::Status make_dirs(const std::string& path, unsigned mode) {
     std::size_t i = 0;
     while (i <= path.size()) {
         const auto slash = path.find('/', i);
         const std::string cur = path.substr(0, slash == std::string::npos ? path.size() : slash);
-        if (!cur.empty() && ::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+        if (!cur.empty() && ::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
             return common::errno_error("cannot create folder " + cur, errno);
         if (slash == std::string::npos) break;
         i = slash + 1;
@@ -62,6 +62,24 @@ common::Status make_dirs(const std::string& path) {
     if (!is_dir(path))
         return common::make_error(common::Errc::invalid_argument,
                                   path + " exists and is not a folder");
+    return {};
+}
+
+common::Status check_private_dir(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return common::errno_error("cannot open " + path, errno);
+    if (!S_ISDIR(st.st_mode))
+        return common::make_error(common::Errc::invalid_argument, path + " is not a folder");
+    if (st.st_uid != ::geteuid())
+        return common::make_error(common::Errc::refused,
+                                  path + " belongs to user " + std::to_string(st.st_uid) +
+                                      ", not to us; refusing to trust the files in it");
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return common::make_error(common::Errc::refused,
+                                  path +
+                                      " can be written by other users; refusing to trust the "
+                                      "files in it (chmod go-w " +
+                                      path + ")");
     return {};
 }
 

@@ -18,8 +18,14 @@ std::string absolute_path(std::string path);
 bool ends_with(std::string_view s, std::string_view suffix);
 bool is_dir(const std::string& path);       // follows symbolic links
 bool path_exists(const std::string& path);  // anything, even a dangling link
-// mkdir -p; invalid_argument if something that is not a folder is in the way.
-common::Status make_dirs(const std::string& path);
+// mkdir -p (new folders get `mode`); invalid_argument if something that is
+// not a folder is in the way.
+common::Status make_dirs(const std::string& path, unsigned mode = 0755);
+// For a folder whose files we trust (the state folder): Errc::refused unless
+// `path` is a folder that this user owns and that neither group nor others
+// can write (whoever can write there could plant a state file that shares
+// any of our files, or swap the files we keep there).
+common::Status check_private_dir(const std::string& path);
 std::string to_lower(std::string s);  // ASCII
 
 }  // namespace mt::client

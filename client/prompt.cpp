@@ -15,6 +15,7 @@
 #include "client/session.h"
 #include "common/log.h"
 #include "common/net/socket.h"
+#include "common/text_escape.h"
 #include "common/version.h"
 
 namespace mt::client {
@@ -77,7 +78,7 @@ void write_out(int fd, std::string_view s) {
 }
 
 int usage_error(const std::string& why) {
-    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
     return 2;
 }
 
@@ -96,7 +97,7 @@ void run_prompt(Session& session, int in_fd, int out_fd, int signal_fd, bool int
         } else {
             const ParsedCommand p = parse_command(line.text);
             if (p.ok() && p.command.kind == CommandKind::empty) return;
-            log.info(cat("command: ", printable(line.text)));
+            log.info(cat("command: ", line.text));  // the Logger escapes
             r = p.ok() ? session.execute(p.command, bars)
                        : Reply::failure(p.error.code, p.error.detail);
         }
@@ -219,17 +220,18 @@ int run_interactive(const std::vector<std::string>& args) {
     Session session(cfg, log);
     std::vector<std::string> notes;
     if (auto s = session.start(notes); !s) {
-        std::cerr << "client: cannot start: " << s.error().message << "\n";
+        std::cerr << "client: cannot start: " << common::escape_text(s.error().message) << "\n";
         log.error(cat("cannot start: ", s.error().message));
         return 1;
     }
     const bool interactive = ::isatty(STDIN_FILENO);
     std::cerr << "mtorrent client " << common::kVersion << ": serving peers on " << cfg.self.host
               << ":" << session.port() << "; trackers " << cfg.trackers[0].to_string() << ", "
-              << cfg.trackers[1].to_string() << "; state in " << session.state_dir()
-              << (interactive ? "; type help" : "") << "\n";
+              << cfg.trackers[1].to_string() << "; state in "
+              << common::escape_text(session.state_dir()) << (interactive ? "; type help" : "")
+              << "\n";
     for (const auto& n : notes)
-        std::cerr << "note: " << n << "\n";
+        std::cerr << "note: " << common::escape_text(n) << "\n";  // names from saved state
     run_prompt(session, STDIN_FILENO, STDOUT_FILENO, sfd.get(), interactive,
                ::isatty(STDOUT_FILENO));
     session.stop();

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/text_escape.h"
 #include "common/tracker_url.h"
 #include "common/units.h"
 
@@ -11,13 +12,6 @@ Reply Reply::list(std::vector<std::string> lines, const std::string& what) {
     Reply r = success(std::to_string(lines.size()), what);
     r.lines = std::move(lines);
     return r;
-}
-
-std::string printable(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return out;
 }
 
 std::string quote_token(std::string_view s) {
@@ -31,11 +25,12 @@ std::string quote_token(std::string_view s) {
 }
 
 std::string Reply::render() const {
-    std::string out = (ok ? "SUCCESS:" : "FAILURE:") + quote_token(printable(value));
-    if (!detail.empty()) out += " " + printable(detail);
+    using common::escape_text;
+    std::string out = (ok ? "SUCCESS:" : "FAILURE:") + quote_token(escape_text(value));
+    if (!detail.empty()) out += " " + escape_text(detail);
     out += "\n";
     for (const auto& l : lines)
-        out += "  " + printable(l) + "\n";
+        out += "  " + escape_text(l) + "\n";
     return out;
 }
 

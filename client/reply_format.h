@@ -3,8 +3,9 @@
 // A reply is one line `SUCCESS:<value> <detail>` or `FAILURE:<REASON>
 // <detail>` (a value with blanks comes quoted, see quote_token); a list reply's value is the number
 // N of lines that follow, each indented by two spaces, so a script can read exactly one reply per
-// command. Control characters in anything shown (file names come from trackers and peers) are
-// replaced by '?', so nothing printed can steer a terminal.
+// command. Everything shown (file names come from trackers and peers) is escaped by
+// common::escape_text (control bytes, C1 controls and invalid UTF-8 as \xNN), so nothing
+// printed can steer a terminal or break a reply in two.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +41,6 @@ struct Reply {
 // The value as one token for client/command.h's tokenize(): as is, or in
 // double quotes (with \" and \\) when it has blanks, quotes or backslashes.
 std::string quote_token(std::string_view s);
-
-// Replaces control characters (and DEL) by '?'.
-std::string printable(std::string_view s);
 
 // "[#########...........]" `width` cells wide, fraction clamped to [0, 1].
 std::string progress_bar(double fraction, int width);

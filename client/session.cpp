@@ -73,7 +73,9 @@ std::string Session::resume_path(const common::InfoHash& ih) const {
 // ---- Start and stop -------------------------------------------------------------------
 
 common::Status Session::start(std::vector<std::string>& notes) {
-    if (auto s = make_dirs(config_.state_dir + "/torrents"); !s) return s;
+    if (auto s = make_dirs(config_.state_dir + "/torrents", 0700); !s) return s;
+    for (const auto& dir : {config_.state_dir, config_.state_dir + "/torrents"})
+        if (auto s = check_private_dir(dir); !s) return s;
     config_.state_dir = absolute_path(config_.state_dir);
     state_path_ = config_.state_dir + "/session.state";
     auto listener = common::tcp_listen(config_.self, 128);
@@ -334,9 +336,9 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         return Failure{"INVALID_MTORRENT",
                        meta.name + " is a folder; downloading folders is not supported yet"};
     dest = absolute_path(dest);
+    // meta.name is one path segment (load_metainfo checks it), so dest stays
+    // in the folder.
     if (is_dir(dest)) dest += "/" + meta.name;
-    if (path_exists(dest))
-        return Failure{"ALREADY_EXISTS", dest + " already exists; choose another destination"};
     if (!is_dir(dir_name(dest)))
         return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
     {
@@ -345,10 +347,28 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         if (info_hash_active_locked(meta.info_hash, &other))
             return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
     }
+    // Checking that nothing is at dest and creating the file are one step
+    // (O_CREAT|O_EXCL, no link followed): nothing planted there meanwhile can
+    // become what we write to. Removed again if the download does not start.
+    auto created = common::open_for_write(dest, common::WriteMode::create_new, 0644);
+    if (!created)
+        return Failure{created.error().code == Errc::invalid_argument ? "ALREADY_EXISTS"
+                       : created.error().code == Errc::not_found      ? "INVALID_ARGUMENTS"
+                                                                      : "IO_ERROR",
+                       created.error().message};
+    auto discard_created = [&] {
+        struct stat a {
+        }, b{};
+        if (::fstat(created->get(), &a) == 0 && ::lstat(dest.c_str(), &b) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            ::unlink(dest.c_str());
+    };
     if (auto s = common::write_file_atomic(torrent_copy_path(meta.info_hash),
                                            common::encode_metainfo(meta));
-        !s)
+        !s) {
+        discard_created();
         return Failure{"IO_ERROR", s.error().message};
+    }
     ::unlink(resume_path(meta.info_hash).c_str());  // a cancelled earlier try: not this file
     SavedTransfer saved;
     saved.kind = SavedTransfer::Kind::download;
@@ -360,6 +380,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     auto t = launch(std::move(saved), std::move(meta), false, false, "ALREADY_EXISTS");
     if (auto* f = std::get_if<Failure>(&t)) {
         if (f->code != "ALREADY_EXISTS") ::unlink(torrent_copy_path(ih).c_str());
+        discard_created();
         return *f;
     }
     log_.info(cat("downloading ", label, " (", ih.hex(), ") to ", dest));

@@ -23,11 +23,13 @@
 #include "client/torrent.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
+#include "common/text_escape.h"
 #include "common/units.h"
 
 namespace mt::client {
 
 using common::cat;
+using common::escape_text;
 
 namespace {
 
@@ -91,7 +93,7 @@ TransferArgs parse(const std::vector<std::string>& args) {
 }
 
 int usage_error(const std::string& why) {
-    std::cerr << "client: " << why << "\n" << oneshot_usage();
+    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
     return 2;
 }
 
@@ -156,14 +158,17 @@ int run_get(const std::vector<std::string>& args) {
     if (a.positional.size() != 2) return usage_error("get takes a .mtorrent and a destination");
     auto meta = common::load_metainfo(a.positional[0]);
     if (!meta) {
-        std::cerr << "client: " << meta.error().message << "\n";
+        std::cerr << "client: " << escape_text(meta.error().message) << "\n";
         return 1;
     }
     if (meta->multi_file()) {
-        std::cerr << "client: " << a.positional[0]
+        std::cerr << "client: " << escape_text(a.positional[0])
                   << " describes a folder; downloading folders is not supported yet\n";
         return 1;
     }
+    // meta->name is one path segment (load_metainfo checks it: no '/', not
+    // "." or ".."), so dest stays in the folder; DiskStore opens it without
+    // following a link (common::open_for_write).
     std::string dest = a.positional[1];
     struct stat st {};
     if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest += "/" + meta->name;
@@ -173,15 +178,16 @@ int run_get(const std::vector<std::string>& args) {
     if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
-    const std::string name = meta->name;
+    const std::string name = escape_text(meta->name);  // only ever shown
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {
-        std::cerr << "client: " << session.error().message << "\n";
+        std::cerr << "client: " << escape_text(session.error().message) << "\n";
         return 1;
     }
     Torrent& t = *session->torrent;
     if (auto s = t.start(); !s) {
-        std::cerr << "client: cannot start " << name << ": " << s.error().message << "\n";
+        std::cerr << "client: cannot start " << name << ": " << escape_text(s.error().message)
+                  << "\n";
         return 1;
     }
     session->server->start();
@@ -226,12 +232,12 @@ int run_get(const std::vector<std::string>& args) {
         }
         std::cerr << "client: " << name << " not complete: "
                   << (s.error.empty() ? "timed out after " + std::to_string(a.timeout) + " s"
-                                      : s.error)
+                                      : escape_text(s.error))
                   << "\n";
         return 1;
     }
-    std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n", dest.c_str(),
-                common::human_bytes(s.total).c_str(), secs,
+    std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n",
+                escape_text(dest).c_str(), common::human_bytes(s.total).c_str(), secs,
                 common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
                 static_cast<unsigned long long>(s.uploaded));
     std::fflush(stdout);
@@ -252,7 +258,7 @@ int run_seed(const std::vector<std::string>& args) {
     if (a.positional.size() != 2) return usage_error("seed takes a .mtorrent and the file");
     auto meta = common::load_metainfo(a.positional[0]);
     if (!meta) {
-        std::cerr << "client: " << meta.error().message << "\n";
+        std::cerr << "client: " << escape_text(meta.error().message) << "\n";
         return 1;
     }
     if (meta->multi_file()) {
@@ -262,22 +268,22 @@ int run_seed(const std::vector<std::string>& args) {
     const std::string path = a.positional[1];
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-        std::cerr << "client: cannot open " << path << ": No such file or directory\n";
+        std::cerr << "client: cannot open " << escape_text(path) << ": No such file or directory\n";
         return 1;
     }
     if (static_cast<std::uint64_t>(st.st_size) != meta->length) {
-        std::cerr << "client: " << path << " is " << st.st_size << " bytes; the .mtorrent says "
-                  << meta->length << "\n";
+        std::cerr << "client: " << escape_text(path) << " is " << st.st_size
+                  << " bytes; the .mtorrent says " << meta->length << "\n";
         return 1;
     }
     auto bad = count_bad_pieces(path, *meta);
     if (!bad) {
-        std::cerr << "client: " << bad.error().message << "\n";
+        std::cerr << "client: " << escape_text(bad.error().message) << "\n";
         return 1;
     }
     if (*bad) {
-        std::cerr << "client: " << path << " does not match the .mtorrent: " << *bad << " of "
-                  << meta->piece_count() << " pieces differ\n";
+        std::cerr << "client: " << escape_text(path) << " does not match the .mtorrent: " << *bad
+                  << " of " << meta->piece_count() << " pieces differ\n";
         return 1;
     }
     TorrentOptions opt;
@@ -285,14 +291,15 @@ int run_seed(const std::vector<std::string>& args) {
     opt.assume_complete = true;  // just checked, piece by piece
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
-    const std::string name = meta->name;
+    const std::string name = escape_text(meta->name);  // only ever shown
     auto session = open_session(a, std::move(meta).value(), opt);
     if (!session) {
-        std::cerr << "client: " << session.error().message << "\n";
+        std::cerr << "client: " << escape_text(session.error().message) << "\n";
         return 1;
     }
     if (auto s = session->torrent->start(); !s) {
-        std::cerr << "client: cannot seed " << name << ": " << s.error().message << "\n";
+        std::cerr << "client: cannot seed " << name << ": " << escape_text(s.error().message)
+                  << "\n";
         return 1;
     }
     session->server->start();

@@ -1,15 +1,15 @@
 #include "common/log.h"
 
-#include <fcntl.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 
+#include "common/file_util.h"
 #include "common/net/socket.h"
+#include "common/text_escape.h"
 
 namespace mt::common {
 
@@ -28,9 +28,9 @@ const char* log_level_name(LogLevel l) {
 }
 
 Logger::Logger(const std::string& path, LogLevel min_level) : min_level_(min_level) {
-    fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!fd_.valid())
-        throw std::runtime_error(errno_error("cannot open log file " + path, errno).message);
+    auto fd = open_for_write(path, WriteMode::append, 0644);
+    if (!fd) throw std::runtime_error("cannot open log file: " + fd.error().message);
+    fd_ = std::move(fd).value();
 }
 
 Logger::Logger(Fd fd, LogLevel min_level) : fd_(std::move(fd)), min_level_(min_level) {}
@@ -57,8 +57,9 @@ void Logger::log(LogLevel level, std::string_view message) {
     line += ' ';
     line += log_level_name(level);
     line += ' ';
-    for (char c : message)
-        line.push_back(c == '\n' ? ' ' : c);  // one event, one line
+    // One event, one line, and nothing in it that steers a terminal showing
+    // the log: names, comments, URLs and peer messages land here.
+    append_escaped(line, message);
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     (void)write_all(fd_.get(), line);  // a failing log must not take the process down

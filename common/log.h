@@ -1,7 +1,10 @@
 // A thread-safe logger: one line per call, "2026-11-21T05:36:19.123Z LEVEL message".
 //
 // Lines from concurrent threads never interleave (each line is written with a
-// single write() under a mutex). Passed by reference to whoever logs; there is
+// single write() under a mutex). The message is escaped whole with
+// escape_text() (common/text_escape.h): a line carries no control byte, so
+// text from a peer or a file can neither forge a line nor steer the terminal
+// of whoever reads the log. Passed by reference to whoever logs; there is
 // no global logger.
 #pragma once
 
@@ -20,8 +23,9 @@ const char* log_level_name(LogLevel l);
 
 class Logger {
   public:
-    // Appends to `path` (created 0644 if missing). Throws std::runtime_error if
-    // the file cannot be opened: a start-up failure.
+    // Appends to `path` (created 0644 if missing; a symbolic link there is
+    // refused, see open_for_write). Throws std::runtime_error if the file
+    // cannot be opened: a start-up failure.
     explicit Logger(const std::string& path, LogLevel min_level = LogLevel::info);
     // Writes to an already open descriptor (e.g. stderr via dup(2)).
     explicit Logger(Fd fd, LogLevel min_level = LogLevel::info);

@@ -85,6 +85,34 @@ TEST(DiskStore, FullDiskIsAClearError) {
     EXPECT_NE(d.error().message.find("not a regular file"), std::string::npos);
 }
 
+TEST(DiskStore, NeverWritesThroughALink) {
+    const auto victim = tmp("victim"), link = tmp("link");
+    ::unlink(link.c_str());
+    ASSERT_TRUE(common::write_file_atomic(victim, "victim").ok());
+    ASSERT_EQ(::symlink(victim.c_str(), link.c_str()), 0);
+    auto d = DiskStore::open(link, 1 << 20, 16384, DiskStore::Mode::create_or_open);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().code, common::Errc::refused);
+    EXPECT_NE(d.error().message.find("symbolic link"), std::string::npos);
+    EXPECT_EQ(common::read_file(victim, 100).value(), "victim");  // not even resized
+    ::unlink(link.c_str());
+    ::unlink(victim.c_str());
+}
+
+TEST(Resume, ALinkedResumeFileIsNotTrusted) {
+    const auto ih = common::InfoHash::from_bytes("ABCDEFGHIJKLMNOPQRST");
+    const auto real = tmp("resume_real"), link = tmp("resume_link");
+    ::unlink(link.c_str());
+    ASSERT_TRUE(save_resume(real, ih, 10, std::vector<bool>(3, true)).ok());
+    ASSERT_TRUE(load_resume(real, ih, 3).ok());
+    ASSERT_EQ(::symlink(real.c_str(), link.c_str()), 0);
+    auto r = load_resume(link, ih, 3);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, common::Errc::refused);
+    ::unlink(link.c_str());
+    ::unlink(real.c_str());
+}
+
 TEST(Resume, RoundTripAndRejectsDamage) {
     const auto ih = common::InfoHash::from_bytes("ABCDEFGHIJKLMNOPQRST");
     std::vector<bool> v(13);

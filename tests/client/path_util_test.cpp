@@ -1,6 +1,7 @@
 #include "client/path_util.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -34,6 +35,25 @@ TEST(PathUtil, AbsoluteAndMakeDirs) {
     EXPECT_EQ(absolute_path("/no/such/dir/x"), "/no/such/dir/x");
     std::filesystem::remove_all(dir);
     EXPECT_FALSE(make_dirs("/proc/self/status/x").ok());
+}
+
+TEST(PathUtil, PrivateDir) {
+    const std::string dir = ::testing::TempDir() + "mt_pu_private_" + std::to_string(::getpid());
+    ASSERT_TRUE(make_dirs(dir + "/torrents", 0700).ok());
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    EXPECT_TRUE(check_private_dir(dir).ok());
+    ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
+    auto s = check_private_dir(dir);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, common::Errc::refused);
+    EXPECT_NE(s.error().message.find("chmod go-w"), std::string::npos);
+    ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+    EXPECT_TRUE(check_private_dir(dir).ok());  // readable by others is fine: it is not a secret
+    EXPECT_FALSE(check_private_dir(dir + "/none").ok());
+    ::rmdir((dir + "/torrents").c_str());
+    ::rmdir(dir.c_str());
 }
 
 }  // namespace

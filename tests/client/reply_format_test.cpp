@@ -14,7 +14,8 @@ TEST(Reply, RendersTheFirstTokenAndIndentedLines) {
     // Nothing shown can carry a newline or an escape sequence.
     auto evil = Reply::success("x\ny", "\x1b[2J\r");
     evil.lines = {"a\nb"};
-    EXPECT_EQ(evil.render(), "SUCCESS:x?y ?[2J?\n  a?b\n");
+    // (The value, now holding a backslash, is quoted for the tokenizer.)
+    EXPECT_EQ(evil.render(), "SUCCESS:\"x\\\\x0ay\" \\x1b[2J\\x0d\n  a\\x0ab\n");
 }
 
 TEST(Reply, ValuesWithBlanksAreQuotedForTheTokenizer) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -36,8 +37,34 @@ TEST(Logger, WritesTimestampedLevelledLines) {
     }
     EXPECT_EQ(n, 2);
     EXPECT_EQ(text.find("hidden"), std::string::npos);
-    EXPECT_NE(text.find("ERROR multi line"), std::string::npos);
+    EXPECT_NE(text.find("ERROR multi\\x0aline"), std::string::npos);
     ::unlink(path.c_str());
+}
+
+TEST(Logger, RefusesALinkAndEscapesEveryControlByte) {
+    const std::string victim = temp_path("victim"), link = temp_path("link");
+    ::unlink(link.c_str());
+    ASSERT_TRUE(write_file_atomic(victim, "victim").ok());
+    ASSERT_EQ(::symlink(victim.c_str(), link.c_str()), 0);
+    EXPECT_THROW(Logger(link, LogLevel::info), std::runtime_error);
+    EXPECT_EQ(read_file(victim, 100).value(), "victim");
+    ::unlink(link.c_str());
+    const std::string path = temp_path("escape");
+    ::unlink(path.c_str());
+    {
+        Logger log(path, LogLevel::info);
+        log.info("name \x1b]0;title\x07\x1b[2J\r\nFAKE 2026 INFO forged \xc2\x9b caf\xc3\xa9");
+    }
+    const std::string text = read_file(path, 1 << 20).value();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+    for (char c : text.substr(0, text.size() - 1))
+        EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << text;
+    EXPECT_NE(text.find("name \\x1b]0;title\\x07\\x1b[2J\\x0d\\x0aFAKE 2026 INFO forged "
+                        "\\xc2\\x9b caf\xc3\xa9"),
+              std::string::npos)
+        << text;
+    ::unlink(path.c_str());
+    ::unlink(victim.c_str());
 }
 
 TEST(Logger, ConcurrentLinesNeverInterleave) {
