@@ -303,6 +303,7 @@ void MessageDecoder::on_id() {
                                                std::to_string(1 + fixed));
         stage_ = Stage::fixed;
         hdr_need_ = 5 + static_cast<std::size_t>(fixed);
+        assert(hdr_need_ <= sizeof hdr_);
         if (fixed == 0) finish_fixed();
         return;
     }

@@ -275,7 +275,10 @@ class MessageDecoder {
     Limits limits_;
     std::optional<std::uint32_t> piece_count_;
     Stage stage_ = Stage::length;
-    unsigned char hdr_[kPieceHeaderSize] = {};
+    // The longest head read before a message is handled: length, id and the
+    // 12-byte payload of request, cancel and reject (a piece's head is 13).
+    static constexpr std::size_t kMaxHeadBytes = 4 + 1 + 12;
+    unsigned char hdr_[kMaxHeadBytes] = {};
     std::size_t hdr_len_ = 0;       // bytes of hdr_ filled
     std::size_t hdr_need_ = 4;      // bytes hdr_ must hold before the next step
     std::uint32_t length_ = 0;      // the current frame's length field
