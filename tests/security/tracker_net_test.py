@@ -336,7 +336,7 @@ def case_conn_flood(suite):
         if failed:
             raise AssertionError("%d honest announces failed, first %r" % (len(failed), failed[0]))
         # The product's bound; a sanitizer build is several times slower.
-        bound = 0.100 if mtlib.VARIANT == "release" else 0.500
+        bound = mtlib.P99_BOUND_S
         for src, v in lat.items():
             if p99(v) > bound:
                 raise AssertionError("honest announces from %s: p99 %.1f ms" % (src, 1000 * p99(v)))
