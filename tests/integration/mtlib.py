@@ -244,6 +244,22 @@ def http_get(url, timeout=5):
         return r.status, r.read()
 
 
+def bencode(v):
+    """ints, str/bytes, lists and dicts (str or bytes keys, sorted) as bencode."""
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+        return b"d" + b"".join(bencode(k) + bencode(x) for k, x in items) + b"e"
+    raise TypeError(type(v))
+
+
 def bdecode(data):
     """A small bencode decoder for test assertions (trusts its input)."""
     def dec(i):

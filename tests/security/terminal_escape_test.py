@@ -33,18 +33,7 @@ def run(args, timeout=30):
     return subprocess.run([os.path.join(BIN, "client")] + args, capture_output=True, timeout=timeout)
 
 
-def bencode(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(bencode(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(type(v))
+from mtlib import bencode  # noqa: E402
 
 
 def raw_controls(data):
