@@ -186,7 +186,7 @@ struct HttpServer::Loop {
             limit_log(Limit::per_address,
                       cat("a source address reached the limit of ", s.opt_.max_per_address,
                           " connections (", common::to_string(addr), ")"));
-        } else if ((full || s.open_.load() >= s.opt_.max_connections) && !evict_for(ip)) {
+        } else if (!take_slot(ip, full)) {
             limit_log(Limit::total,
                       cat("connection limit of ", s.opt_.max_connections, " reached"));
             ok = false;
@@ -203,6 +203,7 @@ struct HttpServer::Loop {
             return;  // closes it
         }
         if (reserved && counted) s.per_address_.remove(ip);
+        if (reserved) s.open_.fetch_add(1);
         (void)common::set_nodelay(owned.get());
         HttpRequestParser::Limits limits;
         limits.max_body_bytes = s.opt_.max_body_bytes;
@@ -217,11 +218,27 @@ struct HttpServer::Loop {
         ev.events = EPOLLIN | EPOLLRDHUP;
         ev.data.fd = fd;
         if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+            s.open_.fetch_sub(1);
             release(*c);
             return;
         }
-        s.open_.fetch_add(1);
         conns.emplace(fd, std::move(c));
+    }
+
+    // Counts a newcomer from `ip` in the total: below the limit (and not out
+    // of descriptors) in one atomic step, since the loops admit concurrently
+    // and a check followed by an increment let two of them take the last
+    // slot; otherwise in the place of a connection evict_for closes.
+    bool take_slot(std::uint32_t ip, bool full) {
+        if (!full) {
+            std::size_t n = s.open_.load();
+            while (n < s.opt_.max_connections && !s.open_.compare_exchange_weak(n, n + 1)) {
+            }
+            if (n < s.opt_.max_connections) return true;
+        }
+        if (!evict_for(ip)) return false;
+        s.open_.fetch_add(1);
+        return true;
     }
 
     // Gives back what admit() took for a connection.
