@@ -1,5 +1,6 @@
 # mtorrent build. `make` builds bin/tracker and bin/client; `make test` runs
-# every test; `make asan|ubsan|tsan` runs the same suites under a sanitizer.
+# every test; `make asan|tsan` runs the same suites under sanitizers (asan
+# includes UBSan; `make ubsan` is UBSan alone).
 # Objects go under build/<variant>/, binaries under bin/ (sanitizer builds
 # keep theirs in build/<variant>/bin/).
 
@@ -38,7 +39,7 @@ DEPS_OK     := $(BUILD)/.deps-ok
 TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
-.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz \
+.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
         bench-get bench-seed bench bench-smoke
 
@@ -86,14 +87,15 @@ $(BUILD)/fuzz/%_replay: $(call obj,tests/fuzz/%_fuzz.cpp tests/fuzz/replay_main.
 # Builds in parallel, then runs the suites one after another; every suite runs
 # even if an earlier one failed, and the target fails if any did.
 test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
-	@status=0; \
-	echo "== unit tests"; $(UNIT_TESTS) --gtest_brief=1 || status=1; \
+	@failed=""; rm -f $(BUILD)/failed-suites; \
+	echo "== unit tests"; $(UNIT_TESTS) --gtest_brief=1 || failed="$$failed unit"; \
 	echo "== fuzz corpus replay"; \
-	for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n || status=1; done; \
-	BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh || status=1; \
-	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh || status=1; \
-	if [ $$status -eq 0 ]; then echo "make test ($(VARIANT)): all suites passed"; \
-	else echo "make test ($(VARIANT)): FAILED"; fi; exit $$status
+	for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n || failed="$$failed fuzz-replay:$$n"; done; \
+	export MT_FAILED_FILE=$(CURDIR)/$(BUILD)/failed-suites; \
+	BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh || failed="$$failed integration"; \
+	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh || failed="$$failed security"; \
+	if [ -z "$$failed" ]; then echo "make test ($(VARIANT)): all suites passed"; \
+	else echo "make test ($(VARIANT)): FAILED:$$failed"; cat $(BUILD)/failed-suites 2>/dev/null; exit 1; fi
 
 unit: $(UNIT_TESTS)
 	$(UNIT_TESTS) --gtest_brief=1
@@ -117,20 +119,32 @@ SAN_COMMON := -fno-omit-frame-pointer -Wno-maybe-uninitialized
 export ASAN_OPTIONS  ?= abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
+# asan carries UBSan too (the pair libFuzzer uses): one build and one run of
+# every suite catch both kinds of report; ubsan alone stays for a quick look.
 asan:
-	$(MAKE) VARIANT=asan BIN=build/asan/bin SAN="-fsanitize=address $(SAN_COMMON)" test
+	$(MAKE) VARIANT=asan BIN=build/asan/bin \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
 ubsan:
 	$(MAKE) VARIANT=ubsan BIN=build/ubsan/bin \
 	    SAN="-fsanitize=undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
 tsan:
 	$(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g" test
-sanitizers: asan ubsan tsan
+sanitizers: asan tsan
 
 # ---- Fuzzing with libFuzzer (clang) -----------------------------------------
 
 FUZZ_SECONDS ?= 60
 FUZZ_CXX     ?= clang++
-fuzz:
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+	    mkdir -p build/libfuzzer/corpus/$$n; \
+	    build/libfuzzer/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build/libfuzzer/corpus/$$n tests/fuzz/corpus/$$n; \
+	done
+
+# Builds the libFuzzer binaries (build/libfuzzer/fuzz/<name>) without running
+# them; tests/fuzz/campaign.sh runs the long campaigns.
+fuzz-build:
 	@command -v $(FUZZ_CXX) >/dev/null || { echo "mtorrent: make fuzz needs clang; install it with: apt-get install -y clang"; exit 1; }
 	$(MAKE) VARIANT=libfuzzer CXX=$(FUZZ_CXX) OPT="-O1 -g" \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined" build/libfuzzer/libcommon.a \
@@ -139,9 +153,6 @@ fuzz:
 	    $(FUZZ_CXX) $(CXXSTD) -O1 -g -I. -fsanitize=fuzzer,address,undefined tests/fuzz/$${n}_fuzz.cpp \
 	        build/libfuzzer/libtracker.a build/libfuzzer/libclient.a build/libfuzzer/libcommon.a $(LIBS) \
 	        -o build/libfuzzer/fuzz/$$n; \
-	    mkdir -p build/libfuzzer/corpus/$$n; \
-	    build/libfuzzer/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        build/libfuzzer/corpus/$$n tests/fuzz/corpus/$$n; \
 	done
 
 # ---- The most real thing there is so far: make a .mtorrent and read it back --

@@ -32,8 +32,14 @@ class Suite:
         self.passed += 1
 
     def fail(self, name, detail):
-        print("%s: FAIL (%s)" % (name, str(detail).replace("\n", " ")[:400]), flush=True)
+        line = "%s: FAIL (%s)" % (name, str(detail).replace("\n", " ")[:400])
+        print(line, flush=True)
         self.failed += 1
+        # make test repeats every failed case at the very end of its output.
+        path = os.environ.get("MT_FAILED_FILE")
+        if path:
+            with open(path, "a") as f:
+                f.write("    %s %s\n" % (os.path.basename(sys.argv[0]), line))
 
     def skip(self, name, why):
         print("%s: skipped (%s)" % (name, why), flush=True)

@@ -5,10 +5,15 @@
 # release build can promise (RSS under a sanitizer is not the product's).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-status=0
+failed=()
 for t in "$here"/*_test.py; do
     [ -e "$t" ] || continue
     echo "== security/$(basename "$t")"
-    python3 "$t" || status=1
+    python3 "$t" || failed+=("$(basename "$t")")
 done
-exit $status
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "security: FAILED: ${failed[*]}"
+    # make test lists every failed suite again at the very end.
+    [ -n "${MT_FAILED_FILE:-}" ] && echo "  security: ${failed[*]}" >>"$MT_FAILED_FILE"
+    exit 1
+fi
