@@ -57,7 +57,13 @@ common::Result<std::string> pair_metainfo(std::string_view published, const Pair
     } else {
         const auto urls = pair.urls();
         out["announce"] = urls[0];
-        out["announce-list"] = bencode::Item::List{bencode::Item::List{urls[0], urls[1]}};
+        // One tier of both URLs. Not List{List{...}}: for a braced list whose
+        // one element is a List, clang takes the copy constructor where g++
+        // takes the initializer_list (the tier), and clang's tracker served
+        // "announce-list": [url, url], which no client parses.
+        bencode::Item::List tiers;
+        tiers.emplace_back(bencode::Item::List{urls[0], urls[1]});
+        out["announce-list"] = std::move(tiers);
     }
     return bencode::encode(out);
 }
