@@ -24,7 +24,7 @@ COMMON_SRCS  := $(sort $(wildcard common/*.cpp common/*/*.cpp))
 CLIENT_SRCS  := $(filter-out client/main.cpp,$(sort $(wildcard client/*.cpp client/*/*.cpp)))
 TRACKER_SRCS := $(filter-out tracker/main.cpp,$(sort $(wildcard tracker/*.cpp tracker/*/*.cpp)))
 TEST_SRCS    := $(sort $(wildcard tests/common/*_test.cpp tests/common/*/*_test.cpp \
-                       tests/client/*_test.cpp tests/tracker/*_test.cpp))
+                       tests/client/*_test.cpp tests/client/*/*_test.cpp tests/tracker/*_test.cpp))
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/*_fuzz.cpp))
 FUZZ_NAMES   := $(patsubst tests/fuzz/%_fuzz.cpp,%,$(FUZZ_SRCS))
 
@@ -39,7 +39,7 @@ DEPS_OK     := $(BUILD)/.deps-ok
 TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
-.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build \
+.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
         bench-get bench-seed bench bench-smoke
 
@@ -96,6 +96,12 @@ test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
 	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh || failed="$$failed security"; \
 	if [ -z "$$failed" ]; then echo "make test ($(VARIANT)): all suites passed"; \
 	else echo "make test ($(VARIANT)): FAILED:$$failed"; cat $(BUILD)/failed-suites 2>/dev/null; exit 1; fi
+
+# The include rules between common/, tracker/ and client/'s subsystems
+# (docs/ARCHITECTURE.md), and the checker's own self-test.
+check-layers:
+	@bash tests/check_layers_test.sh >/dev/null || { bash tests/check_layers_test.sh; exit 1; }
+	@bash tests/check_layers.sh
 
 unit: $(UNIT_TESTS)
 	$(UNIT_TESTS) --gtest_brief=1

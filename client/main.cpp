@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "client/oneshot.h"
-#include "client/prompt.h"
+#include "client/cli/interactive_cmd.h"
+#include "client/cli/magnet_cmd.h"
+#include "client/cli/metainfo_cmd.h"
+#include "client/cli/transfer_cmd.h"
+#include "client/cli/usage.h"
 #include "common/net/socket.h"
 #include "common/version.h"
 
@@ -13,7 +16,7 @@ int main(int argc, char** argv) {
     mt::common::ignore_sigpipe();
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
         std::cerr << "mtorrent client " << mt::common::kVersion << "\n"
-                  << mt::client::oneshot_usage();
+                  << mt::client::client_usage();
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
@@ -34,6 +37,6 @@ int main(int argc, char** argv) {
         std::cerr << "client: " << e.what() << "\n";
         return 1;
     }
-    std::cerr << "client: unknown command '" << cmd << "'\n" << mt::client::oneshot_usage();
+    std::cerr << "client: unknown command '" << cmd << "'\n" << mt::client::client_usage();
     return 2;
 }

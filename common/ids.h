@@ -36,6 +36,18 @@ struct PeerIdTag {};
 using InfoHash = Id20<InfoHashTag>;
 using PeerId = Id20<PeerIdTag>;
 
+// 40 hex digits (either case): how a person types an info_hash.
+inline bool looks_like_info_hash(std::string_view s) {
+    if (s.size() != 40) return false;
+    for (char c : s) {
+        const bool digit = c >= '0' && c <= '9';
+        const bool lower = c >= 'a' && c <= 'f';
+        const bool upper = c >= 'A' && c <= 'F';
+        if (!digit && !lower && !upper) return false;
+    }
+    return true;
+}
+
 }  // namespace mt::common
 
 template <class Tag>

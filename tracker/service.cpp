@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/metainfo.h"
 #include "common/units.h"
+#include "common/wire/search.h"
 #include "common/wire/tracker_http.h"
 #include "common/wire/udp_tracker.h"
 
@@ -215,26 +216,14 @@ Reply TrackerService::search(const HttpRequest& req, const std::string& peer_tex
         std::string j = "{\"query\":" + common::json_string(*q) + ",\"results\":[";
         for (std::size_t i = 0; i < hits.size(); ++i) {
             const auto& h = hits[i];
-            j += cat(i ? "," : "", "{\"name\":", common::json_string(h.name),
-                     ",\"size\":", h.length, ",\"info_hash\":\"", h.info_hash.hex(),
-                     "\",\"seeders\":", h.seeders, ",\"leechers\":", h.leechers, "}");
+            j += cat(i ? "," : "", "{\"name\":", common::json_string(h.name), ",\"size\":", h.size,
+                     ",\"info_hash\":\"", h.info_hash.hex(), "\",\"seeders\":", h.seeders,
+                     ",\"leechers\":", h.leechers, "}");
         }
         j += "]}\n";
         return {http_response(200, "application/json", j, ka), 0, !ka};
     }
-    common::bencode::Item::List files;
-    for (const auto& h : hits) {
-        common::bencode::Item::Dict d;
-        d["name"] = h.name;
-        d["size"] = static_cast<std::int64_t>(h.length);
-        d["info_hash"] = std::string(h.info_hash.view());
-        d["seeders"] = static_cast<std::int64_t>(h.seeders);
-        d["leechers"] = static_cast<std::int64_t>(h.leechers);
-        files.emplace_back(std::move(d));
-    }
-    common::bencode::Item::Dict top;
-    top["files"] = std::move(files);
-    return bencoded(common::bencode::encode(top), ka);
+    return bencoded(common::wire::encode_search_reply(hits), ka);
 }
 
 Reply TrackerService::publish(const HttpRequest& req, std::uint32_t peer_ip,

@@ -505,12 +505,15 @@ std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t ma
     std::vector<SearchHit> hits;
     hits.reserve(found.size());
     for (auto& f : found) {
-        SearchHit h{f.info_hash, std::move(f.name), f.length, 0, 0};
+        SearchHit h;
+        h.info_hash = f.info_hash;
+        h.name = std::move(f.name);
+        h.size = f.length;
         Stripe& s = stripe_for(h.info_hash);
         std::lock_guard<std::mutex> lock(s.mu);
         if (auto it = s.torrents.find(h.info_hash); it != s.torrents.end()) {
             h.seeders = it->second.seeders;
-            h.leechers = static_cast<std::uint32_t>(it->second.peers.size()) - it->second.seeders;
+            h.leechers = it->second.peers.size() - it->second.seeders;
         }
         hits.push_back(std::move(h));
     }

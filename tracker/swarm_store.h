@@ -41,6 +41,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/wire/search.h"
 #include "tracker/change.h"
 #include "tracker/search_index.h"
 
@@ -96,13 +97,7 @@ struct ScrapeCounts {
     std::uint32_t incomplete = 0;
 };
 
-struct SearchHit {
-    common::InfoHash info_hash;
-    std::string name;
-    std::uint64_t length = 0;
-    std::uint32_t seeders = 0;
-    std::uint32_t leechers = 0;
-};
+using SearchHit = common::wire::SearchHit;
 
 // A refresh of a peer that is already known: last seen and its counters.
 struct Touch {

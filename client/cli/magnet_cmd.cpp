@@ -8,6 +8,8 @@
 // not asked again; while time is left, it announces again for more peers.
 // The listening socket (--bind:--port) only gives the trackers a true port:
 // nothing is served. On the way out it announces `stopped`.
+#include "client/cli/magnet_cmd.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,10 +19,10 @@
 #include <set>
 #include <thread>
 
-#include "client/metadata_fetch.h"
-#include "client/oneshot.h"
-#include "client/torrent.h"
-#include "client/tracker_client.h"
+#include "client/cli/usage.h"
+#include "client/engine/torrent.h"
+#include "client/trackers/metadata_fetch.h"
+#include "client/trackers/tracker_client.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/magnet.h"
@@ -97,11 +99,6 @@ MagnetArgs parse(const std::vector<std::string>& args) {
         }
     }
     return m;
-}
-
-int usage_error(const std::string& why) {
-    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
-    return 2;
 }
 
 void add_unique(std::vector<std::string>& list, const std::string& v) {

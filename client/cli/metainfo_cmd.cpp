@@ -1,4 +1,4 @@
-#include "client/oneshot.h"
+#include "client/cli/metainfo_cmd.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,8 @@
 #include <iostream>
 #include <mutex>
 
-#include "client/metainfo_builder.h"
+#include "client/cli/usage.h"
+#include "client/create/metainfo_builder.h"
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/metainfo.h"
@@ -18,35 +19,6 @@
 namespace mt::client {
 
 using common::escape_text;
-
-const char* oneshot_usage() {
-    return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
-           "[--state-dir DIR]\n"
-           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
-           "                  [--max-peers-per-ip N]\n"
-           "                  (the interactive client: a prompt; type help)\n"
-           "       client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
-           "[--threads N]\n"
-           "       client info <x.mtorrent>\n"
-           "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "
-           "SECONDS]\n"
-           "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
-           "                  [--pipeline BLOCKS] [--max-peers N] [--max-peers-per-ip N]\n"
-           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
-           "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
-           "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
-           "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"
-           "                  [--peer IP:PORT]... [--timeout SECONDS] [--port P] [--bind IP]\n"
-           "                  [--log FILE] [--force]\n"
-           "Tracker URLs are http://host:port/announce or udp://host:port.\n";
-}
-
-namespace {
-int usage_error(const std::string& why) {
-    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
-    return 2;
-}
-}  // namespace
 
 int run_create(const std::vector<std::string>& args) {
     std::vector<std::string> positional;

@@ -7,6 +7,8 @@
 //       [--max-upload-rate KIB] [--max-download-rate KIB]   (KiB/s; 0: no limit)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE] [--max-upload-rate KIB]
 //       [--max-peers N] [--max-peers-per-ip N]
+#include "client/cli/transfer_cmd.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,11 +18,11 @@
 #include <iostream>
 #include <memory>
 
-#include "client/oneshot.h"
-#include "client/peer_server.h"
-#include "client/piece_hasher.h"
-#include "client/reply_format.h"
-#include "client/torrent.h"
+#include "client/cli/usage.h"
+#include "client/create/piece_hasher.h"
+#include "client/engine/peer_server.h"
+#include "client/engine/torrent.h"
+#include "client/session/reply_format.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
 #include "common/text_escape.h"
@@ -92,11 +94,6 @@ TransferArgs parse(const std::vector<std::string>& args) {
     return t;
 }
 
-int usage_error(const std::string& why) {
-    std::cerr << "client: " << common::escape_text(why) << "\n" << oneshot_usage();
-    return 2;
-}
-
 // Blocks SIGINT/SIGTERM so the main thread can take them with sigtimedwait.
 sigset_t stop_signals() {
     sigset_t set;
@@ -113,7 +110,8 @@ bool stop_requested(const sigset_t& set, int wait_ms) {
     return sig == SIGINT || sig == SIGTERM;
 }
 
-struct Session {
+// One swarm run by this process: its log, listening socket and torrent.
+struct OneTransfer {
     std::unique_ptr<common::Logger> log;
     std::unique_ptr<PeerServer> server;
     std::unique_ptr<Torrent> torrent;
@@ -121,9 +119,9 @@ struct Session {
 };
 
 // Opens the log, the listening socket and the torrent (not started).
-common::Result<Session> open_session(const TransferArgs& a, common::Metainfo meta,
-                                     TorrentOptions opt) {
-    Session s;
+common::Result<OneTransfer> open_transfer(const TransferArgs& a, common::Metainfo meta,
+                                          TorrentOptions opt) {
+    OneTransfer s;
     s.log = a.log_file.empty()
                 ? std::make_unique<common::Logger>(common::Fd())
                 : std::make_unique<common::Logger>(a.log_file, common::LogLevel::info);
@@ -144,7 +142,7 @@ common::Result<Session> open_session(const TransferArgs& a, common::Metainfo met
     return s;
 }
 
-void close_session(Session& s) {
+void close_transfer(OneTransfer& s) {
     s.server->stop();
     s.torrent->stop();
 }
@@ -179,18 +177,18 @@ int run_get(const std::vector<std::string>& args) {
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     const std::string name = escape_text(meta->name);  // only ever shown
-    auto session = open_session(a, std::move(meta).value(), opt);
-    if (!session) {
-        std::cerr << "client: " << escape_text(session.error().message) << "\n";
+    auto run = open_transfer(a, std::move(meta).value(), opt);
+    if (!run) {
+        std::cerr << "client: " << escape_text(run.error().message) << "\n";
         return 1;
     }
-    Torrent& t = *session->torrent;
+    Torrent& t = *run->torrent;
     if (auto s = t.start(); !s) {
         std::cerr << "client: cannot start " << name << ": " << escape_text(s.error().message)
                   << "\n";
         return 1;
     }
-    session->server->start();
+    run->server->start();
     const bool tty = ::isatty(STDOUT_FILENO);
     const auto started = std::chrono::steady_clock::now();
     auto last_line = started;
@@ -224,7 +222,7 @@ int run_get(const std::vector<std::string>& args) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (tty) std::printf("\r\033[K");
     if (!s.complete) {
-        close_session(*session);
+        close_transfer(*run);
         if (interrupted) {
             std::printf("%s: interrupted at %s; run the same command again to resume\n",
                         name.c_str(), progress_text(s).c_str());
@@ -246,7 +244,7 @@ int run_get(const std::vector<std::string>& args) {
         while (std::chrono::steady_clock::now() < until && !stop_requested(signals, 250)) {
         }
     }
-    close_session(*session);
+    close_transfer(*run);
     ::unlink(opt.resume_path.c_str());  // complete: the file itself is the state now
     return 0;
 }
@@ -292,18 +290,18 @@ int run_seed(const std::vector<std::string>& args) {
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     const std::string name = escape_text(meta->name);  // only ever shown
-    auto session = open_session(a, std::move(meta).value(), opt);
-    if (!session) {
-        std::cerr << "client: " << escape_text(session.error().message) << "\n";
+    auto run = open_transfer(a, std::move(meta).value(), opt);
+    if (!run) {
+        std::cerr << "client: " << escape_text(run.error().message) << "\n";
         return 1;
     }
-    if (auto s = session->torrent->start(); !s) {
+    if (auto s = run->torrent->start(); !s) {
         std::cerr << "client: cannot seed " << name << ": " << escape_text(s.error().message)
                   << "\n";
         return 1;
     }
-    session->server->start();
-    std::printf("seeding %s on port %u (Ctrl-C to stop)\n", name.c_str(), session->port);
+    run->server->start();
+    std::printf("seeding %s on port %u (Ctrl-C to stop)\n", name.c_str(), run->port);
     std::fflush(stdout);
     const bool tty = ::isatty(STDOUT_FILENO);
     auto last_line = std::chrono::steady_clock::now();
@@ -311,17 +309,17 @@ int run_seed(const std::vector<std::string>& args) {
         const auto now = std::chrono::steady_clock::now();
         if (tty) {
             std::printf("\r\033[K%s: %s", name.c_str(),
-                        progress_text(session->torrent->stats()).c_str());
+                        progress_text(run->torrent->stats()).c_str());
             std::fflush(stdout);
         } else if (now - last_line > std::chrono::seconds(10)) {
-            std::printf("%s: %s\n", name.c_str(), progress_text(session->torrent->stats()).c_str());
+            std::printf("%s: %s\n", name.c_str(), progress_text(run->torrent->stats()).c_str());
             std::fflush(stdout);
             last_line = now;
         }
     }
     if (tty) std::printf("\n");
-    session->server->remove(session->torrent.get());
-    close_session(*session);
+    run->server->remove(run->torrent.get());
+    close_transfer(*run);
     std::printf("stopped seeding %s\n", name.c_str());
     return 0;
 }

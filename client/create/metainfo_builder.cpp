@@ -1,4 +1,4 @@
-#include "client/metainfo_builder.h"
+#include "client/create/metainfo_builder.h"
 
 #include <sys/stat.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "client/piece_hasher.h"
+#include "client/create/piece_hasher.h"
 #include "common/metainfo.h"
 
 namespace mt::client {

@@ -1,4 +1,4 @@
-#include "client/piece_hasher.h"
+#include "client/create/piece_hasher.h"
 
 #include <fcntl.h>
 #include <unistd.h>

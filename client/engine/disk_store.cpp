@@ -1,4 +1,4 @@
-#include "client/disk_store.h"
+#include "client/engine/disk_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

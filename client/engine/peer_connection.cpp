@@ -1,4 +1,4 @@
-#include "client/peer_connection.h"
+#include "client/engine/peer_connection.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "client/torrent.h"
+#include "client/engine/torrent.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/version.h"

@@ -45,7 +45,7 @@
 #include <string>
 #include <vector>
 
-#include "client/piece_picker.h"
+#include "client/engine/piece_picker.h"
 #include "common/net/fd.h"
 #include "common/wire/peer_wire.h"
 

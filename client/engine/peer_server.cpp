@@ -1,10 +1,10 @@
-#include "client/peer_server.h"
+#include "client/engine/peer_server.h"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 
-#include "client/torrent.h"
+#include "client/engine/torrent.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/wire/peer_wire.h"

@@ -1,4 +1,4 @@
-#include "client/torrent.h"
+#include "client/engine/torrent.h"
 
 #include <arpa/inet.h>
 
@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "client/peer_connection.h"
-#include "client/piece_hasher.h"
+#include "client/create/piece_hasher.h"
+#include "client/engine/peer_connection.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/random.h"

@@ -49,11 +49,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "client/choker.h"
-#include "client/disk_store.h"
-#include "client/piece_picker.h"
-#include "client/rate_limiter.h"
-#include "client/tracker_client.h"
+#include "client/engine/choker.h"
+#include "client/engine/disk_store.h"
+#include "client/engine/piece_picker.h"
+#include "client/engine/rate_limiter.h"
+#include "client/engine/views.h"
+#include "client/trackers/tracker_client.h"
 #include "common/bitfield.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -85,23 +86,6 @@ struct TorrentOptions {
     // Rate limits (null: none); one limiter may be shared by several torrents.
     std::shared_ptr<RateLimiter> upload_limit;
     std::shared_ptr<RateLimiter> download_limit;
-};
-
-struct TorrentStats {
-    std::uint64_t total = 0;
-    std::uint64_t verified_bytes = 0;
-    std::uint64_t downloaded = 0;  // payload bytes received (incl. bad and duplicate)
-    std::uint64_t uploaded = 0;
-    double down_rate = 0;  // bytes/s over the last few seconds
-    double up_rate = 0;
-    std::size_t peers = 0;
-    std::size_t pieces = 0;
-    std::size_t have = 0;
-    std::size_t banned = 0;
-    std::uint64_t bad_pieces = 0;
-    std::uint64_t wasted = 0;  // payload bytes of blocks we never requested (not stored)
-    bool complete = false;
-    std::string error;  // a fatal error (disk full...): the download stopped
 };
 
 // Generates "-MT0100-" followed by 12 random characters.
@@ -173,15 +157,7 @@ class Torrent {
     const TorrentOptions& options() const { return opt_; }
 
     // ---- Read-only views for the interactive session -------------------------
-    struct PeerView {
-        std::string address;  // "ip:port"
-        common::PeerId id;
-        double down_rate = 0;  // bytes/s, rolling ~20 s (the choker's view)
-        double up_rate = 0;
-        std::uint64_t downloaded = 0;  // payload bytes from / to this peer
-        std::uint64_t uploaded = 0;
-        bool interested = false;  // the peer wants pieces from us
-    };
+    using PeerView = client::PeerView;
     // The connected peers, in no particular order.
     std::vector<PeerView> peer_views() const;
 

@@ -1,4 +1,4 @@
-#include "client/command.h"
+#include "client/session/command.h"
 
 #include <cctype>
 
@@ -169,13 +169,6 @@ ParsedCommand parse_command(std::string_view line) {
     p.command.kind = spec->kind;
     p.command.args = std::move(args);
     return p;
-}
-
-bool looks_like_info_hash(std::string_view s) {
-    if (s.size() != 40) return false;
-    for (char c : s)
-        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-    return true;
 }
 
 }  // namespace mt::client

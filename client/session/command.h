@@ -1,5 +1,5 @@
 // The prompt's command language: tokenising a line and checking a command's
-// shape. Pure: no I/O, no session; client/session.cpp carries the commands out.
+// shape. Pure: no I/O, no session; client/session/session.cpp carries the commands out.
 //
 // A line is split on blanks (space, tab). Double or single quotes group a
 // token with blanks in it ("my file.bin"); inside double quotes and outside
@@ -69,8 +69,5 @@ std::string command_usage(CommandKind kind);
 std::string usage_line();
 // The help text: one line per command with what it does.
 std::vector<std::string> help_lines();
-
-// True for text that looks like an info_hash: exactly 40 hex digits.
-bool looks_like_info_hash(std::string_view s);
 
 }  // namespace mt::client

@@ -1,4 +1,4 @@
-#include "client/path_util.h"
+#include "client/session/path_util.h"
 
 #include <limits.h>
 #include <stdlib.h>

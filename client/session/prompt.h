@@ -1,7 +1,6 @@
-// The interactive client: `bin/client <my_ip:upload_port> <tracker1_ip:port>
-// <tracker2_ip:port> <log_file> [--state-dir DIR]` serves peers at once and
-// reads commands (client/command.h) from standard input, a terminal or a
-// pipe, answering each with one reply (client/reply_format.h) on standard
+// The prompt of the interactive client (started by client/cli/interactive_cmd.h):
+// reads commands (client/session/command.h) from standard input, a terminal or a
+// pipe, answering each with one reply (client/session/reply_format.h) on standard
 // output. `quit`, `exit`, end of input, Ctrl-C (SIGINT), SIGTERM and SIGHUP
 // all end the session the same way: every transfer announces `stopped`, the
 // state is saved, every thread is joined, exit status 0.
@@ -19,14 +18,6 @@
 namespace mt::client {
 
 class Session;
-
-// True for the interactive form's first argument: "ip:port".
-bool looks_like_endpoint(std::string_view s);
-
-// Runs the interactive client; returns the exit status (0 after a clean
-// stop, 1 when it cannot start, 2 for wrong arguments). Throws only what the
-// Logger throws for a log file it cannot open (a start-up failure).
-int run_interactive(const std::vector<std::string>& args);
 
 // Splits input bytes into lines (LF or CRLF). Pure. A line longer than
 // max_bytes is returned once, cut, with too_long set; the rest of it, up to

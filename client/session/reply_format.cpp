@@ -1,4 +1,4 @@
-#include "client/reply_format.h"
+#include "client/session/reply_format.h"
 
 #include <cstdio>
 
@@ -71,7 +71,7 @@ std::string format_transfer(const TransferView& t, bool bar) {
     return out;
 }
 
-std::string format_search_hit(const SearchHit& h) {
+std::string format_search_hit(const common::wire::SearchHit& h) {
     return h.name + "  " + common::human_bytes(h.size) + "  " + h.info_hash.hex() + "  " +
            std::to_string(h.seeders) + " seeders, " + std::to_string(h.leechers) + " leechers";
 }
@@ -132,7 +132,7 @@ std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::in
     return out;
 }
 
-std::string format_peer(const Torrent::PeerView& p) {
+std::string format_peer(const PeerView& p) {
     std::string id(p.id.view());
     for (auto& c : id)
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '.';

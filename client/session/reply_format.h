@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "client/torrent.h"
-#include "client/tracker_client.h"
-#include "client/tracker_query.h"
+#include "client/engine/views.h"
+#include "client/trackers/tracker_status.h"
+#include "common/wire/search.h"
 
 namespace mt::client {
 
@@ -38,7 +38,7 @@ struct Reply {
     std::string render() const;
 };
 
-// The value as one token for client/command.h's tokenize(): as is, or in
+// The value as one token for client/session/command.h's tokenize(): as is, or in
 // double quotes (with \" and \\) when it has blanks, quotes or backslashes.
 std::string quote_token(std::string_view s);
 
@@ -58,7 +58,7 @@ struct TransferView {
 std::string format_transfer(const TransferView& t, bool bar);
 
 // "name  size  info_hash  N seeders, M leechers"
-std::string format_search_hit(const SearchHit& h);
+std::string format_search_hit(const common::wire::SearchHit& h);
 
 // A tracker as `status` shows it, merged from every torrent's TrackerClient
 // and the session's TrackerQuery.
@@ -84,6 +84,6 @@ std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::in
 // "scheme://host:port" of a tracker URL; the URL itself if it does not parse.
 std::string tracker_key(const std::string& url);
 
-std::string format_peer(const Torrent::PeerView& p);
+std::string format_peer(const PeerView& p);
 
 }  // namespace mt::client

@@ -1,4 +1,4 @@
-#include "client/session.h"
+#include "client/session/session.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +8,10 @@
 #include <chrono>
 #include <cstring>
 
-#include "client/metainfo_builder.h"
-#include "client/metainfo_lookup.h"
-#include "client/path_util.h"
-#include "client/piece_hasher.h"
+#include "client/create/metainfo_builder.h"
+#include "client/create/piece_hasher.h"
+#include "client/session/path_util.h"
+#include "client/trackers/metainfo_lookup.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/hex.h"

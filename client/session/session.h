@@ -1,13 +1,13 @@
 // Session: the interactive client's engine. It owns one PeerServer on the
 // client's upload port (shared by every Torrent), the Torrents it shares and
-// downloads, the saved state (client/state_store.h) and two threads:
+// downloads, the saved state (client/session/state_store.h) and two threads:
 //
 //   worker   publishing .mtorrents to the trackers, metainfo lookups for `get`
 //            by name or info_hash, stopping removed Torrents (each announces
 //            `stopped`): everything that waits on the network, so execute()
 //            never does (except `search`, whose answer is the reply: at most
 //            one timeout per tracker)
-//   watcher  once a second: watched folders (client/folder_watch.h), finished
+//   watcher  once a second: watched folders (client/session/folder_watch.h), finished
 //            downloads (recorded as such), publishes to try again
 //
 // Threads: execute() runs on the prompt's thread; the watcher and worker
@@ -29,13 +29,13 @@
 #include <variant>
 #include <vector>
 
-#include "client/command.h"
-#include "client/folder_watch.h"
-#include "client/peer_server.h"
-#include "client/reply_format.h"
-#include "client/state_store.h"
-#include "client/torrent.h"
-#include "client/tracker_query.h"
+#include "client/engine/peer_server.h"
+#include "client/engine/torrent.h"
+#include "client/session/command.h"
+#include "client/session/folder_watch.h"
+#include "client/session/reply_format.h"
+#include "client/session/state_store.h"
+#include "client/trackers/tracker_query.h"
 #include "common/log.h"
 #include "common/net/socket.h"
 

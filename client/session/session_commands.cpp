@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "client/metainfo_lookup.h"
-#include "client/path_util.h"
-#include "client/session.h"
+#include "client/session/path_util.h"
+#include "client/session/session.h"
+#include "client/trackers/metainfo_lookup.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/units.h"
@@ -98,7 +98,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
                               "cannot open " + source + ": " + std::strerror(err));
     if (is_path && !S_ISREG(st.st_mode))
         return Reply::failure("INVALID_MTORRENT", source + " is not a .mtorrent file");
-    auto m = is_path || (found && S_ISREG(st.st_mode) && !looks_like_info_hash(source))
+    auto m = is_path || (found && S_ISREG(st.st_mode) && !common::looks_like_info_hash(source))
                  ? common::load_metainfo(source)
                  : common::Result<common::Metainfo>(common::make_error(Errc::not_found, ""));
     if (is_path && !m) return Reply::failure("INVALID_MTORRENT", m.error().message);
@@ -115,7 +115,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
     // An info_hash or a file name: the metainfo comes from the trackers, in
     // the background.
     std::string abs = absolute_path(dest);
-    const bool by_hash = looks_like_info_hash(source);
+    const bool by_hash = common::looks_like_info_hash(source);
     if (!by_hash) {
         // Never choose between different files of one name: with several,
         // the person picks one by info_hash. (Unreachable trackers: the

@@ -1,4 +1,4 @@
-#include "client/state_store.h"
+#include "client/session/state_store.h"
 
 #include <cstdio>
 #include <ctime>

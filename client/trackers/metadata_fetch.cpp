@@ -1,4 +1,4 @@
-#include "client/metadata_fetch.h"
+#include "client/trackers/metadata_fetch.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include <optional>
 #include <thread>
 
-#include "client/tracker_client.h"
+#include "client/trackers/tracker_client.h"
 #include "common/clock.h"
 #include "common/net/fd.h"
 #include "common/net/socket.h"

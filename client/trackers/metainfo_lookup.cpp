@@ -1,9 +1,8 @@
-#include "client/metainfo_lookup.h"
+#include "client/trackers/metainfo_lookup.h"
 
 #include <algorithm>
 
-#include "client/command.h"
-#include "client/metadata_fetch.h"
+#include "client/trackers/metadata_fetch.h"
 #include "common/hex.h"
 #include "common/units.h"
 
@@ -96,7 +95,7 @@ std::string ambiguous_text(std::string_view name, const std::vector<SearchHit>& 
 common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
                                                  const SwarmFallback* swarm,
                                                  std::vector<SearchHit>* ambiguous) {
-    if (looks_like_info_hash(query)) {
+    if (common::looks_like_info_hash(query)) {
         auto raw = common::from_hex(query);
         if (!raw) return raw.error();
         return from_trackers_or_swarm(common::InfoHash::from_bytes(*raw), trackers, swarm);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/tracker_query.h"
+#include "client/trackers/tracker_query.h"
 #include "common/metainfo.h"
 #include "common/result.h"
 
@@ -34,7 +34,7 @@ namespace mt::client {
 // Peer fallback (`swarm` given): when the trackers answer that they have no
 // metainfo for the info_hash (given, or from the search hit), the swarm is
 // asked: an announce for peers, then BEP 9 ut_metadata from them
-// (client/metadata_fetch.h); the info dictionary must hash to the info_hash,
+// (client/trackers/metadata_fetch.h); the info dictionary must hash to the info_hash,
 // and the metainfo built around it lists `swarm->trackers`.
 struct SwarmFallback {
     std::vector<std::string> trackers;  // announce URLs

@@ -1,10 +1,10 @@
-#include "client/tracker_client.h"
+#include "client/trackers/tracker_client.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <optional>
 
-#include "client/tracker_transport.h"
+#include "client/trackers/tracker_transport.h"
 #include "common/clock.h"
 
 namespace mt::client {

@@ -1,6 +1,6 @@
-#include "client/tracker_query.h"
+#include "client/trackers/tracker_query.h"
 
-#include "client/tracker_transport.h"
+#include "client/trackers/tracker_transport.h"
 #include "common/bencode.h"
 #include "common/clock.h"
 #include "common/hex.h"
@@ -29,35 +29,6 @@ common::Result<bencode::Value> decode_reply_dict(std::string_view body, const ch
 }
 
 }  // namespace
-
-common::Result<std::vector<SearchHit>> decode_search_reply(std::string_view body) {
-    auto v = decode_reply_dict(body, "search");
-    if (!v) return v.error();
-    const auto* files = v->find("files");
-    if (!files || !files->is_list())
-        return make_error(Errc::parse_error, "search reply has no list 'files'");
-    std::vector<SearchHit> hits;
-    for (const auto& f : files->items()) {
-        const auto* name = f.find("name");
-        const auto* size = f.find("size");
-        const auto* ih = f.find("info_hash");
-        const auto* seeders = f.find("seeders");
-        const auto* leechers = f.find("leechers");
-        if (!f.is_dict() || !name || !name->is_string() || !size || !size->is_int() || !ih ||
-            !ih->is_string() || ih->as_string().size() != 20 || !seeders || !seeders->is_int() ||
-            !leechers || !leechers->is_int() || size->as_int() < 0 || seeders->as_int() < 0 ||
-            leechers->as_int() < 0)
-            return make_error(Errc::parse_error, "search reply has a malformed entry");
-        SearchHit h;
-        h.name = std::string(name->as_string());
-        h.size = static_cast<std::uint64_t>(size->as_int());
-        h.info_hash = common::InfoHash::from_bytes(ih->as_string());
-        h.seeders = static_cast<std::uint64_t>(seeders->as_int());
-        h.leechers = static_cast<std::uint64_t>(leechers->as_int());
-        hits.push_back(std::move(h));
-    }
-    return hits;
-}
 
 common::Result<common::InfoHash> decode_publish_reply(std::string_view body) {
     auto v = decode_reply_dict(body, "publish");
@@ -149,7 +120,7 @@ common::Result<std::vector<SearchHit>> TrackerQuery::search(std::string_view tex
         [](const common::wire::HttpResponse& r) -> common::Result<std::vector<SearchHit>> {
             if (r.status != 200)
                 return make_error(Errc::io_error, cat("search answered HTTP ", r.status));
-            return decode_search_reply(r.body);
+            return common::wire::decode_search_reply(r.body);
         });
 }
 

@@ -16,27 +16,18 @@
 #include <string_view>
 #include <vector>
 
-#include "client/tracker_client.h"
+#include "client/trackers/tracker_client.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/net/socket.h"
 #include "common/result.h"
 #include "common/wire/http.h"
+#include "common/wire/search.h"
 
 namespace mt::client {
 
-struct SearchHit {
-    std::string name;
-    std::uint64_t size = 0;
-    common::InfoHash info_hash;
-    std::uint64_t seeders = 0;
-    std::uint64_t leechers = 0;
-};
+using SearchHit = common::wire::SearchHit;
 
-// GET /search reply: {files: [{info_hash (20 bytes), leechers, name, seeders,
-// size}]} or {failure reason}. Errors: parse_error for malformed bencode or a
-// missing/mistyped field, refused carrying the tracker's failure reason.
-common::Result<std::vector<SearchHit>> decode_search_reply(std::string_view body);
 // POST /publish reply: {info_hash (20 bytes), name} or {failure reason}.
 common::Result<common::InfoHash> decode_publish_reply(std::string_view body);
 

@@ -1,4 +1,4 @@
-#include "client/tracker_transport.h"
+#include "client/trackers/tracker_transport.h"
 
 #include <sys/socket.h>
 

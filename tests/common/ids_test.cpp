@@ -34,5 +34,12 @@ TEST(Ids, PeerIdHashUsesMoreThanTheClientPrefix) {
     EXPECT_LE(worst, 8u) << "peer ids with one client prefix crowd into a few buckets";
 }
 
+TEST(LooksLikeInfoHash, FortyHexDigits) {
+    EXPECT_TRUE(looks_like_info_hash("0123456789abcdefABCDEF0123456789abcdef01"));
+    EXPECT_FALSE(looks_like_info_hash("0123456789abcdef0123456789abcdef0123456"));
+    EXPECT_FALSE(looks_like_info_hash("0123456789abcdef0123456789abcdef0123456g"));
+    EXPECT_FALSE(looks_like_info_hash("movie.mkv"));
+}
+
 }  // namespace
 }  // namespace mt::common

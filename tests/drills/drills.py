@@ -237,7 +237,7 @@ class Swarm:
 def resume_pieces(path, pieces):
     """The pieces a .mtresume file lists as verified; None if absent or damaged.
 
-    Layout (client/disk_store.h): "MTRESUM1" | u32 version | info_hash(20) |
+    Layout (client/engine/disk_store.h): "MTRESUM1" | u32 version | info_hash(20) |
     u32 pieces | u64 size | bitfield | crc32c."""
     try:
         data = open(path, "rb").read()

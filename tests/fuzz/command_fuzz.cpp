@@ -1,4 +1,4 @@
-// Fuzz target: the prompt's tokenizer and command parser (client/command.h)
+// Fuzz target: the prompt's tokenizer and command parser (client/session/command.h)
 // must never crash on any line; every token re-quoted in double quotes must
 // tokenize back to the same tokens.
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "client/command.h"
+#include "client/session/command.h"
 
 using namespace mt::client;
 

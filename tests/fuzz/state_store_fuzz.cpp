@@ -1,13 +1,13 @@
 // Fuzz target: the interactive client's session.state decoder and the
-// download resume file decoder (client/state_store.h, client/disk_store.h)
+// download resume file decoder (client/session/state_store.h, client/engine/disk_store.h)
 // must never crash on a damaged or hostile file, and an accepted state must
 // re-encode to a file that decodes to the same state.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "client/disk_store.h"
-#include "client/state_store.h"
+#include "client/engine/disk_store.h"
+#include "client/session/state_store.h"
 
 using namespace mt;
 

@@ -346,7 +346,7 @@ TEST_F(Store, PublishSearchAndWithdraw) {
     auto hits = store.search("UBUNTU", 10);
     ASSERT_EQ(hits.size(), 1u);
     EXPECT_EQ(hits[0].name, "Ubuntu-24.04.iso");
-    EXPECT_EQ(hits[0].length, 123u);
+    EXPECT_EQ(hits[0].size, 123u);
     EXPECT_EQ(hits[0].seeders, 1u);
     EXPECT_EQ(store.search(".iso", 10).size(), 2u);
     EXPECT_EQ(store.search(".iso", 1).size(), 1u);

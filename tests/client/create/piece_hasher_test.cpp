@@ -1,4 +1,4 @@
-#include "client/piece_hasher.h"
+#include "client/create/piece_hasher.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "client/choker.h"
+#include "client/engine/choker.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "client/disk_store.h"
+#include "client/engine/disk_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

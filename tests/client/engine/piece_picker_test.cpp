@@ -1,4 +1,4 @@
-#include "client/piece_picker.h"
+#include "client/engine/piece_picker.h"
 
 #include <gtest/gtest.h>
 

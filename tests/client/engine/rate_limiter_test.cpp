@@ -1,4 +1,4 @@
-#include "client/rate_limiter.h"
+#include "client/engine/rate_limiter.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "client/command.h"
+#include "client/session/command.h"
 
 #include <gtest/gtest.h>
 
@@ -97,13 +97,6 @@ TEST(ParseCommand, HelpAndUsageMentionEveryCommand) {
         EXPECT_NE(u.find(w), std::string::npos) << w;
         EXPECT_NE(h.find(w), std::string::npos) << w;
     }
-}
-
-TEST(LooksLikeInfoHash, FortyHexDigits) {
-    EXPECT_TRUE(looks_like_info_hash("0123456789abcdefABCDEF0123456789abcdef01"));
-    EXPECT_FALSE(looks_like_info_hash("0123456789abcdef0123456789abcdef0123456"));
-    EXPECT_FALSE(looks_like_info_hash("0123456789abcdef0123456789abcdef0123456g"));
-    EXPECT_FALSE(looks_like_info_hash("movie.mkv"));
 }
 
 }  // namespace

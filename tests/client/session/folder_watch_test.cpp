@@ -1,4 +1,4 @@
-#include "client/folder_watch.h"
+#include "client/session/folder_watch.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

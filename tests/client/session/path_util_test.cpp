@@ -1,4 +1,4 @@
-#include "client/path_util.h"
+#include "client/session/path_util.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

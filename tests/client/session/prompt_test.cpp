@@ -1,4 +1,4 @@
-#include "client/prompt.h"
+#include "client/session/prompt.h"
 
 #include <gtest/gtest.h>
 
@@ -38,15 +38,6 @@ TEST(LineSplitter, LongLinesAreCutOnceAndTheRestDropped) {
     LineSplitter exact(4);
     exact.feed("abcd\n");
     EXPECT_EQ(all(exact), (std::vector<std::string>{"abcd"}));
-}
-
-TEST(LooksLikeEndpoint, InteractiveFormOnly) {
-    EXPECT_TRUE(looks_like_endpoint("127.0.0.1:6881"));
-    EXPECT_TRUE(looks_like_endpoint("localhost:1"));
-    EXPECT_FALSE(looks_like_endpoint("create"));
-    EXPECT_FALSE(looks_like_endpoint("--help"));
-    EXPECT_FALSE(looks_like_endpoint("127.0.0.1:99999"));
-    EXPECT_FALSE(looks_like_endpoint("dir/a:1"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "client/reply_format.h"
+#include "client/session/reply_format.h"
 
 #include <gtest/gtest.h>
 
@@ -61,7 +61,7 @@ TEST(FormatTransfer, DownloadingSeedingAndLookups) {
 }
 
 TEST(FormatSearchHit, NameSizeHashSeeders) {
-    SearchHit h;
+    common::wire::SearchHit h;
     h.name = "a.bin";
     h.size = 2048;
     h.info_hash = common::InfoHash::from_bytes(std::string(20, '\x01'));
@@ -118,7 +118,7 @@ TEST(TrackerStatus, MergesSourcesByTracker) {
 }
 
 TEST(FormatPeer, PrintableId) {
-    Torrent::PeerView p;
+    PeerView p;
     p.address = "127.0.0.1:5000";
     p.id = common::PeerId::from_bytes("-MT0100-abc\ndefghij\x01");
     p.downloaded = 1024;

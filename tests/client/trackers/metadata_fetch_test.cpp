@@ -1,4 +1,4 @@
-#include "client/metadata_fetch.h"
+#include "client/trackers/metadata_fetch.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

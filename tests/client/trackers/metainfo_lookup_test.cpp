@@ -1,4 +1,4 @@
-#include "client/metainfo_lookup.h"
+#include "client/trackers/metainfo_lookup.h"
 
 #include <gtest/gtest.h>
 
@@ -16,22 +16,6 @@ SearchHit hit(const std::string& name, char h, std::uint64_t seeders) {
     s.info_hash = common::InfoHash::from_bytes(std::string(20, h));
     s.seeders = seeders;
     return s;
-}
-
-std::string search_body(const std::vector<SearchHit>& hits) {
-    common::bencode::Item::List files;
-    for (const auto& h : hits) {
-        common::bencode::Item::Dict d;
-        d["name"] = h.name;
-        d["size"] = static_cast<std::int64_t>(h.size);
-        d["info_hash"] = std::string(h.info_hash.view());
-        d["seeders"] = static_cast<std::int64_t>(h.seeders);
-        d["leechers"] = std::int64_t{0};
-        files.emplace_back(std::move(d));
-    }
-    common::bencode::Item::Dict top;
-    top["files"] = std::move(files);
-    return common::bencode::encode(top);
 }
 
 TEST(ExactNameMatches, OnePerInfoHashNeverBySeeders) {
@@ -58,7 +42,8 @@ TEST(LookupMetainfo, SeveralFilesOfOneNameAreAmbiguous) {
             requests.emplace_back(req);
             HttpResponse r;
             r.status = 200;
-            r.body = search_body({hit("report.pdf", 'a', 1), hit("report.pdf", 'f', 99)});
+            r.body = common::wire::encode_search_reply(
+                {hit("report.pdf", 'a', 1), hit("report.pdf", 'f', 99)});
             return r;
         });
     std::vector<SearchHit> ambiguous;

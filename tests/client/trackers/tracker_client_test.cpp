@@ -1,4 +1,4 @@
-#include "client/tracker_client.h"
+#include "client/trackers/tracker_client.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "client/tracker_query.h"
+#include "client/trackers/tracker_query.h"
 
 #include <gtest/gtest.h>
 
@@ -10,48 +10,6 @@ namespace mt::client {
 namespace {
 
 using common::wire::HttpResponse;
-
-std::string search_body(const std::vector<SearchHit>& hits) {
-    common::bencode::Item::List files;
-    for (const auto& h : hits) {
-        common::bencode::Item::Dict d;
-        d["name"] = h.name;
-        d["size"] = static_cast<std::int64_t>(h.size);
-        d["info_hash"] = std::string(h.info_hash.view());
-        d["seeders"] = static_cast<std::int64_t>(h.seeders);
-        d["leechers"] = static_cast<std::int64_t>(h.leechers);
-        files.emplace_back(std::move(d));
-    }
-    common::bencode::Item::Dict top;
-    top["files"] = std::move(files);
-    return common::bencode::encode(top);
-}
-
-TEST(SearchReply, Decodes) {
-    SearchHit h;
-    h.name = "a.bin";
-    h.size = 42;
-    h.info_hash = common::InfoHash::from_bytes(std::string(20, 'x'));
-    h.seeders = 2;
-    h.leechers = 1;
-    auto r = decode_search_reply(search_body({h, h}));
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    ASSERT_EQ(r->size(), 2u);
-    EXPECT_EQ((*r)[0].name, "a.bin");
-    EXPECT_EQ((*r)[0].size, 42u);
-    EXPECT_EQ((*r)[0].info_hash, h.info_hash);
-    EXPECT_EQ((*r)[0].seeders, 2u);
-    EXPECT_EQ((*r)[1].leechers, 1u);
-    EXPECT_EQ(decode_search_reply("d5:filesle").error().code, common::Errc::parse_error);
-    EXPECT_EQ(decode_search_reply("d5:files1:xe").error().code, common::Errc::parse_error);
-    EXPECT_TRUE(decode_search_reply("d5:fileslee").ok());
-    auto refused = decode_search_reply("d14:failure reason4:nopee");
-    ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.error().code, common::Errc::refused);
-    EXPECT_EQ(refused.error().message, "nope");
-    EXPECT_FALSE(decode_search_reply("d5:filesld4:name1:aeee").ok());  // fields missing
-    EXPECT_FALSE(decode_search_reply("le").ok());
-}
 
 TEST(PublishReply, Decodes) {
     auto r = decode_publish_reply("d9:info_hash20:" + std::string(20, 'h') + "4:name1:ae");

@@ -1,0 +1,36 @@
+#include "client/cli/usage.h"
+
+#include <iostream>
+
+#include "common/text_escape.h"
+
+namespace mt::client {
+
+const char* client_usage() {
+    return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
+           "[--state-dir DIR]\n"
+           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
+           "                  [--max-peers-per-ip N]\n"
+           "                  (the interactive client: a prompt; type help)\n"
+           "       client create <file> <out.mtorrent> --tracker URL [--tracker URL] [--force] "
+           "[--threads N]\n"
+           "       client info <x.mtorrent>\n"
+           "       client get <x.mtorrent> <dest_path> [--port P] [--bind IP] [--seed-after "
+           "SECONDS]\n"
+           "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
+           "                  [--pipeline BLOCKS] [--max-peers N] [--max-peers-per-ip N]\n"
+           "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
+           "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
+           "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
+           "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"
+           "                  [--peer IP:PORT]... [--timeout SECONDS] [--port P] [--bind IP]\n"
+           "                  [--log FILE] [--force]\n"
+           "Tracker URLs are http://host:port/announce or udp://host:port.\n";
+}
+
+int usage_error(const std::string& why) {
+    std::cerr << "client: " << common::escape_text(why) << "\n" << client_usage();
+    return 2;
+}
+
+}  // namespace mt::client
