@@ -14,10 +14,15 @@
 
 int main(int argc, char** argv) {
     mt::common::ignore_sigpipe();
-    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    if (argc < 2) {
         std::cerr << "mtorrent client " << mt::common::kVersion << "\n"
                   << mt::client::client_usage();
-        return argc < 2 ? 2 : 0;
+        return 2;
+    }
+    if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+        std::cout << "mtorrent client " << mt::common::kVersion << "\n"
+                  << mt::client::client_usage();
+        return 0;
     }
     const std::string cmd = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);

@@ -2,7 +2,7 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
+#include "common/options.h"
 
 namespace mt::tracker {
 
@@ -59,104 +59,57 @@ const char* tracker_help() {
            "                         (default 2000)\n"
            "  --quota-window SEC     the quotas' window (default 600)\n"
            "  --log-level LEVEL      debug, info, warn or error (default info)\n"
-           "  --help                 this text\n";
+           "  --help                 this text\n"
+           "  --version              the version\n";
 }
-
-namespace {
-template <class T>
-bool number(const std::string& s, T& out, T lo, T hi) {
-    T v{};
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return false;
-    out = v;
-    return true;
-}
-}  // namespace
 
 common::Result<Config> parse_config(const std::vector<std::string>& args) {
     Config c;
-    std::vector<std::string> positional;
     auto bad = [](const std::string& why) { return make_error(Errc::invalid_argument, why); };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--help" || a == "-h") {
-            c.help = true;
-            return c;
-        }
-        if (a == "--trust-ip") {
-            c.trust_ip = true;
-            continue;
-        }
-        if (a.rfind("--", 0) != 0) {
-            positional.push_back(a);
-            continue;
-        }
-        if (i + 1 == args.size()) return bad(a + " needs a value");
-        const std::string& v = args[++i];
-        bool ok = true;
-        if (a == "--id") {
-            unsigned id = 0;
-            ok = number(v, id, 1u, 2u);
-            c.id = static_cast<std::uint8_t>(id);
-        } else if (a == "--secret-file") {
-            c.secret_file = v;
-        } else if (a == "--interval") {
-            ok = number(v, c.interval_s, 1u, 86400u);
-        } else if (a == "--min-interval") {
-            ok = number(v, c.min_interval_s, 0u, 86400u);
-        } else if (a == "--peer-timeout") {
-            ok = number(v, c.peer_timeout_s, 1u, 7u * 86400u);
-        } else if (a == "--http-threads") {
-            ok = number(v, c.http_threads, 1u, 64u);
-        } else if (a == "--max-connections") {
-            ok = number<std::size_t>(v, c.max_connections, 1, 1'000'000);
-        } else if (a == "--max-connections-per-ip") {
-            ok = number<std::size_t>(v, c.max_connections_per_ip, 1, 1'000'000);
-        } else if (a == "--max-torrents") {
-            ok = number<std::size_t>(v, c.max_torrents, 1, 100'000'000);
-        } else if (a == "--max-peers") {
-            ok = number<std::size_t>(v, c.max_peers, 1, 1'000'000'000);
-        } else if (a == "--request-timeout") {
-            ok = number(v, c.request_timeout_ms, 100, 600000);
-        } else if (a == "--idle-timeout") {
-            ok = number(v, c.idle_timeout_ms, 100, 3600000);
-        } else if (a == "--compact-bytes") {
-            ok = number<std::uint64_t>(v, c.compact_bytes, 4096, 1ull << 40);
-        } else if (a == "--max-outbox") {
-            ok = number<std::size_t>(v, c.max_outbox, 1, 100'000'000);
-        } else if (a == "--metainfo-ttl") {
-            ok = number(v, c.metainfo_ttl_s, 1u, 365u * 86400u);
-        } else if (a == "--publish-quota") {
-            ok = number<std::uint64_t>(v, c.publish_quota, 1, 1'000'000'000);
-        } else if (a == "--publish-bytes-quota") {
-            ok = number<std::uint64_t>(v, c.publish_bytes_quota, 1, 1ull << 50);
-        } else if (a == "--new-torrent-quota") {
-            ok = number<std::uint64_t>(v, c.new_torrent_quota, 1, 1'000'000'000);
-        } else if (a == "--quota-window") {
-            ok = number(v, c.quota_window_s, 1u, 7u * 86400u);
-        } else if (a == "--log-level") {
-            if (v == "debug")
-                c.log_level = common::LogLevel::debug;
-            else if (v == "info")
-                c.log_level = common::LogLevel::info;
-            else if (v == "warn")
-                c.log_level = common::LogLevel::warn;
-            else if (v == "error")
-                c.log_level = common::LogLevel::error;
-            else
-                ok = false;
-        } else {
-            return bad("unknown option " + a);
-        }
-        if (!ok) return bad("invalid value '" + v + "' for " + a);
+    unsigned id = 0;
+    int level = 1;
+    common::Options o;
+    o.flag("--help|-h", &c.help)
+        .flag("--version", &c.version)
+        .flag("--trust-ip", &c.trust_ip)
+        .number("--id", &id, 1, 2)
+        .text("--secret-file", &c.secret_file)
+        .number("--interval", &c.interval_s, 1, 86400)
+        .number("--min-interval", &c.min_interval_s, 0, 86400)
+        .number("--peer-timeout", &c.peer_timeout_s, 1, 7 * 86400)
+        .number("--http-threads", &c.http_threads, 1, 64)
+        .number("--max-connections", &c.max_connections, 1, 1'000'000)
+        .number("--max-connections-per-ip", &c.max_connections_per_ip, 1, 1'000'000)
+        .number("--max-torrents", &c.max_torrents, 1, 100'000'000)
+        .number("--max-peers", &c.max_peers, 1, 1'000'000'000)
+        .number("--request-timeout", &c.request_timeout_ms, 100, 600000)
+        .number("--idle-timeout", &c.idle_timeout_ms, 100, 3600000)
+        .number("--compact-bytes", &c.compact_bytes, 4096, 1ull << 40)
+        .number("--max-outbox", &c.max_outbox, 1, 100'000'000)
+        .number("--metainfo-ttl", &c.metainfo_ttl_s, 1, 365 * 86400)
+        .number("--publish-quota", &c.publish_quota, 1, 1'000'000'000)
+        .number("--publish-bytes-quota", &c.publish_bytes_quota, 1, 1ull << 50)
+        .number("--new-torrent-quota", &c.new_torrent_quota, 1, 1'000'000'000)
+        .number("--quota-window", &c.quota_window_s, 1, 7 * 86400)
+        .choice("--log-level", {"debug", "info", "warn", "error"}, &level);
+    for (const auto& a : args) {  // --help and --version win over any mistake
+        c.help = c.help || a == "--help" || a == "-h";
+        c.version = c.version || a == "--version";
     }
+    if (c.help || c.version) return c;
+    auto parsed = o.parse(args);
+    if (!parsed) return parsed.error();
+    const std::vector<std::string>& positional = *parsed;
+    c.id = static_cast<std::uint8_t>(id);
+    constexpr common::LogLevel kLevels[] = {common::LogLevel::debug, common::LogLevel::info,
+                                            common::LogLevel::warn, common::LogLevel::error};
+    c.log_level = kLevels[level];
     if (positional.size() != 4)
         return bad("expected 4 arguments, got " + std::to_string(positional.size()));
-    auto self = common::parse_endpoint(positional[0]);
+    auto self = common::parse_endpoint_arg(positional[0], "address");
     if (!self) return self.error();
-    auto other = common::parse_endpoint(positional[1]);
+    auto other = common::parse_endpoint_arg(positional[1], "address of the other tracker");
     if (!other) return other.error();
-    if (self->port == 0 || other->port == 0) return bad("ports must not be 0");
     c.self = *self;
     c.other = *other;
     c.seeder_list = positional[2];

@@ -41,6 +41,7 @@ struct Config {
     std::uint32_t quota_window_s = 600;
     common::LogLevel log_level = common::LogLevel::info;
     bool help = false;
+    bool version = false;
 };
 
 // Errc::invalid_argument with a message naming the bad argument.

@@ -1,7 +1,6 @@
 // bin/tracker: one of the two replicated mtorrent trackers. Parses arguments,
 // builds the parts, runs until SIGINT/SIGTERM.
 #include <arpa/inet.h>
-#include <signal.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -9,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/net/socket.h"
+#include "common/stop_signals.h"
 #include "common/version.h"
 #include "tracker/change_log.h"
 #include "tracker/config.h"
@@ -61,7 +61,7 @@ struct ForwardSequencer : tracker::Sequencer {
     std::uint64_t sequence(tracker::Change& c) override { return target->sequence(c); }
 };
 
-int run(const tracker::Config& cfg) {
+int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     common::Logger log(cfg.log_file, cfg.log_level);
     auto secret = tracker::load_or_create_secret(cfg.secret_file, log);
     if (!secret) throw std::runtime_error(secret.error().message);
@@ -131,17 +131,12 @@ int run(const tracker::Config& cfg) {
     udp_server.start();
 
     // The main thread waits for a signal and expires silent peers.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
     const std::int64_t timeout_ms = std::int64_t{cfg.peer_timeout_s} * 1000;
     const std::int64_t sweep_ms = std::clamp<std::int64_t>(timeout_ms / 10, 200, 30000);
     std::int64_t last_sweep = wall_ms();
     int sig = 0;
     while (true) {
-        timespec ts{0, 200 * 1000 * 1000};
-        sig = sigtimedwait(&set, nullptr, &ts);
+        sig = signals.wait(200);
         if (sig == SIGINT || sig == SIGTERM) break;
         const std::int64_t now = wall_ms();
         if (now - last_sweep >= sweep_ms) {
@@ -164,18 +159,18 @@ int run(const tracker::Config& cfg) {
 
 int main(int argc, char** argv) {
     common::ignore_sigpipe();
-    // Block the stop signals in every thread; the main thread takes them with sigtimedwait.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // Blocked before any thread starts; the main loop takes them.
+    const common::StopSignals signals;
 
     auto cfg = tracker::parse_config(std::vector<std::string>(argv + 1, argv + argc));
     if (!cfg) {
         std::cerr << "tracker: " << cfg.error().message << "\n"
                   << tracker::tracker_usage() << "Try 'tracker --help'.\n";
         return 2;
+    }
+    if (cfg->version) {
+        std::cout << "mtorrent tracker " << common::kVersion << "\n";
+        return 0;
     }
     if (cfg->help) {
         std::cout << "mtorrent tracker " << common::kVersion << "\n"
@@ -184,7 +179,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        return run(*cfg);
+        return run(*cfg, signals);
     } catch (const std::exception& e) {
         std::cerr << "tracker: " << e.what() << "\n";
         return 1;

@@ -1,7 +1,5 @@
 #include "client/cli/interactive_cmd.h"
 
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +11,8 @@
 #include "common/log.h"
 #include "common/net/fd.h"
 #include "common/net/socket.h"
+#include "common/options.h"
+#include "common/stop_signals.h"
 #include "common/text_escape.h"
 #include "common/version.h"
 
@@ -27,49 +27,30 @@ bool looks_like_endpoint(std::string_view s) {
 }
 
 int run_interactive(const std::vector<std::string>& args) {
-    std::vector<std::string> pos;
     std::string state_dir;
     std::uint64_t rates[2] = {0, 0};  // upload, download, KiB/s
     std::size_t per_ip = 0;           // 0: the default
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--state-dir") {
-            if (i + 1 == args.size()) return usage_error("--state-dir needs a folder");
-            state_dir = args[++i];
-        } else if (args[i] == "--max-peers-per-ip") {
-            const std::string v = i + 1 < args.size() ? args[++i] : "";
-            char* end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || v[0] == '-' || n < 1 || n > 10000)
-                return usage_error("invalid value for --max-peers-per-ip: " + v);
-            per_ip = n;
-        } else if (args[i] == "--max-upload-rate" || args[i] == "--max-download-rate") {
-            const std::string& opt = args[i];
-            if (i + 1 == args.size()) return usage_error(opt + " needs a value in KiB/s");
-            const std::string& v = args[++i];
-            char* end = nullptr;
-            const unsigned long long kib = std::strtoull(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || v[0] == '-' || kib > (1ull << 30))
-                return usage_error("invalid value for " + opt + ": " + v);
-            rates[opt == "--max-upload-rate" ? 0 : 1] = kib * 1024;
-        } else if (args[i].size() > 1 && args[i][0] == '-') {
-            return usage_error("unknown option " + args[i]);
-        } else {
-            pos.push_back(args[i]);
-        }
-    }
+    common::Options o;
+    o.text("--state-dir", &state_dir)
+        .number("--max-peers-per-ip", &per_ip, 1, 10000)
+        .number("--max-upload-rate", &rates[0], 0, 1ull << 30)
+        .number("--max-download-rate", &rates[1], 0, 1ull << 30);
+    auto parsed = o.parse(args);
+    if (!parsed) return usage_error(parsed.error().message);
+    const std::vector<std::string>& pos = *parsed;
     if (pos.size() != 4)
         return usage_error("the interactive client takes its address, two trackers and a log file");
     SessionConfig cfg;
-    auto self = common::parse_endpoint(pos[0]);
-    if (!self) return usage_error("bad address " + pos[0] + ": " + self.error().message);
+    auto self = common::parse_endpoint_arg(pos[0], "address", true);
+    if (!self) return usage_error(self.error().message);
     cfg.self = *self;
-    for (int i = 1; i <= 2; ++i) {
-        auto t = common::parse_endpoint(pos[static_cast<std::size_t>(i)]);
-        if (!t || t->port == 0)
-            return usage_error("bad tracker address " + pos[static_cast<std::size_t>(i)] +
-                               " (want ip:port)");
+    for (std::size_t i = 1; i <= 2; ++i) {
+        auto t = common::parse_endpoint_arg(pos[i], "tracker address");
+        if (!t) return usage_error(t.error().message);
         cfg.trackers.push_back(*t);
     }
+    rates[0] *= 1024;
+    rates[1] *= 1024;
     cfg.max_upload_rate = rates[0];
     cfg.max_download_rate = rates[1];
     cfg.max_peers_per_ip = per_ip;
@@ -79,13 +60,8 @@ int run_interactive(const std::vector<std::string>& args) {
 
     // Signals are taken by the prompt loop through a signalfd; blocked before
     // any thread starts, so every thread inherits the mask.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    common::Fd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+    const common::StopSignals signals(true);
+    common::Fd sfd = signals.make_fd();
 
     common::Logger log(pos[3], common::LogLevel::info);
     Session session(cfg, log);

@@ -28,6 +28,7 @@
 #include "common/magnet.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
+#include "common/options.h"
 #include "common/text_escape.h"
 #include "common/tracker_url.h"
 #include "common/units.h"
@@ -54,50 +55,19 @@ struct MagnetArgs {
 
 MagnetArgs parse(const std::vector<std::string>& args) {
     MagnetArgs m;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string* {
-            if (i + 1 == args.size()) {
-                m.error = a + " needs a value";
-                return nullptr;
-            }
-            return &args[++i];
-        };
-        auto number = [&](int lo, int hi, int& out) {
-            const std::string* v = value();
-            if (!v) return false;
-            const int n = std::atoi(v->c_str());
-            if (v->empty() || v->find_first_not_of("0123456789") != std::string::npos || n < lo ||
-                n > hi)
-                return m.error = "invalid value for " + a, false;
-            out = n;
-            return true;
-        };
-        if (a == "--tracker" || a == "-t" || a == "--peer" || a == "--bind" || a == "--log") {
-            const std::string* v = value();
-            if (!v) return m;
-            if (a == "--peer") {
-                m.peers.push_back(*v);
-            } else if (a == "--bind") {
-                m.bind = *v;
-            } else if (a == "--log") {
-                m.log_file = *v;
-            } else {
-                m.trackers.push_back(*v);
-            }
-        } else if (a == "--timeout") {
-            if (!number(1, 1 << 20, m.timeout)) return m;
-        } else if (a == "--port") {
-            if (!number(0, 65535, m.port)) return m;
-        } else if (a == "--force") {
-            m.force = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            m.error = "unknown option " + a;
-            return m;
-        } else {
-            m.positional.push_back(a);
-        }
-    }
+    common::Options o;
+    o.list("--tracker|-t", &m.trackers)
+        .list("--peer", &m.peers)
+        .text("--bind", &m.bind)
+        .text("--log", &m.log_file)
+        .number("--timeout", &m.timeout, 1, 1 << 20)
+        .number("--port", &m.port, 0, 65535)
+        .flag("--force", &m.force);
+    auto pos = o.parse(args);
+    if (!pos)
+        m.error = pos.error().message;
+    else
+        m.positional = std::move(pos).value();
     return m;
 }
 

@@ -13,6 +13,7 @@
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/metainfo.h"
+#include "common/options.h"
 #include "common/text_escape.h"
 #include "common/units.h"
 
@@ -21,27 +22,17 @@ namespace mt::client {
 using common::escape_text;
 
 int run_create(const std::vector<std::string>& args) {
-    std::vector<std::string> positional;
     CreateOptions options;
     bool force = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--tracker" || a == "-t") {
-            if (i + 1 == args.size()) return usage_error("--tracker needs a URL");
-            options.trackers.push_back(args[++i]);
-        } else if (a == "--force") {
-            force = true;
-        } else if (a == "--threads") {
-            if (i + 1 == args.size()) return usage_error("--threads needs a number");
-            const int n = std::atoi(args[++i].c_str());
-            if (n < 1 || n > 256) return usage_error("--threads takes a number from 1 to 256");
-            options.hash.threads = static_cast<unsigned>(n);
-        } else if (a.size() > 1 && a[0] == '-') {
-            return usage_error("unknown option " + a);
-        } else {
-            positional.push_back(a);
-        }
-    }
+    unsigned threads = 0;
+    common::Options o;
+    o.list("--tracker|-t", &options.trackers)
+        .flag("--force", &force)
+        .number("--threads", &threads, 1, 256);
+    auto parsed = o.parse(args);
+    if (!parsed) return usage_error(parsed.error().message);
+    const std::vector<std::string>& positional = *parsed;
+    if (threads != 0) options.hash.threads = threads;
     if (positional.size() != 2) return usage_error("create takes a file and an output path");
     if (options.trackers.empty()) return usage_error("create needs at least one --tracker URL");
     const std::string& file = positional[0];

@@ -25,6 +25,8 @@
 #include "client/session/reply_format.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
+#include "common/options.h"
+#include "common/stop_signals.h"
 #include "common/text_escape.h"
 #include "common/units.h"
 
@@ -53,61 +55,24 @@ struct TransferArgs {
 
 TransferArgs parse(const std::vector<std::string>& args) {
     TransferArgs t;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](int lo, int hi, int& out) {
-            if (i + 1 == args.size()) return t.error = a + " needs a value", false;
-            const int v = std::atoi(args[++i].c_str());
-            if (v < lo || v > hi || args[i].empty())
-                return t.error = "invalid value for " + a, false;
-            out = v;
-            return true;
-        };
-        if (a == "--port") {
-            if (!value(0, 65535, t.port)) return t;
-        } else if (a == "--seed-after") {
-            if (!value(0, 1 << 30, t.seed_after)) return t;
-        } else if (a == "--max-peers") {
-            if (!value(1, 10000, t.max_peers)) return t;
-        } else if (a == "--max-peers-per-ip") {
-            if (!value(1, 10000, t.max_per_ip)) return t;
-        } else if (a == "--max-upload-rate") {
-            if (!value(0, 1 << 30, t.max_up_kib)) return t;
-        } else if (a == "--max-download-rate") {
-            if (!value(0, 1 << 30, t.max_down_kib)) return t;
-        } else if (a == "--pipeline") {
-            if (!value(1, 1024, t.pipeline)) return t;
-        } else if (a == "--progress-ms") {
-            if (!value(50, 3600000, t.progress_ms)) return t;
-        } else if (a == "--timeout") {
-            if (!value(0, 1 << 30, t.timeout)) return t;
-        } else if (a == "--bind" || a == "--log") {
-            if (i + 1 == args.size()) return t.error = a + " needs a value", t;
-            (a == "--bind" ? t.bind : t.log_file) = args[++i];
-        } else if (a.size() > 1 && a[0] == '-') {
-            t.error = "unknown option " + a;
-            return t;
-        } else {
-            t.positional.push_back(a);
-        }
-    }
+    common::Options o;
+    o.number("--port", &t.port, 0, 65535)
+        .number("--seed-after", &t.seed_after, 0, 1 << 30)
+        .number("--max-peers", &t.max_peers, 1, 10000)
+        .number("--max-peers-per-ip", &t.max_per_ip, 1, 10000)
+        .number("--max-upload-rate", &t.max_up_kib, 0, 1 << 30)
+        .number("--max-download-rate", &t.max_down_kib, 0, 1 << 30)
+        .number("--pipeline", &t.pipeline, 1, 1024)
+        .number("--progress-ms", &t.progress_ms, 50, 3600000)
+        .number("--timeout", &t.timeout, 0, 1 << 30)
+        .text("--bind", &t.bind)
+        .text("--log", &t.log_file);
+    auto pos = o.parse(args);
+    if (!pos)
+        t.error = pos.error().message;
+    else
+        t.positional = std::move(pos).value();
     return t;
-}
-
-// Blocks SIGINT/SIGTERM so the main thread can take them with sigtimedwait.
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    return set;
-}
-
-bool stop_requested(const sigset_t& set, int wait_ms) {
-    timespec ts{wait_ms / 1000, (wait_ms % 1000) * 1000000L};
-    const int sig = sigtimedwait(&set, nullptr, &ts);
-    return sig == SIGINT || sig == SIGTERM;
 }
 
 // One swarm run by this process: its log, listening socket and torrent.
@@ -150,7 +115,7 @@ void close_transfer(OneTransfer& s) {
 }  // namespace
 
 int run_get(const std::vector<std::string>& args) {
-    const sigset_t signals = stop_signals();
+    const common::StopSignals signals;
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("get takes a .mtorrent and a destination");
@@ -197,7 +162,7 @@ int run_get(const std::vector<std::string>& args) {
         if (t.wait_complete(250)) break;
         const TorrentStats s = t.stats();
         if (!s.error.empty()) break;
-        if (stop_requested(signals, 1)) {
+        if (signals.wait(1) != 0) {
             interrupted = true;
             break;
         }
@@ -241,7 +206,7 @@ int run_get(const std::vector<std::string>& args) {
     std::fflush(stdout);
     if (a.seed_after > 0) {
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(a.seed_after);
-        while (std::chrono::steady_clock::now() < until && !stop_requested(signals, 250)) {
+        while (std::chrono::steady_clock::now() < until && signals.wait(250) == 0) {
         }
     }
     close_transfer(*run);
@@ -250,7 +215,7 @@ int run_get(const std::vector<std::string>& args) {
 }
 
 int run_seed(const std::vector<std::string>& args) {
-    const sigset_t signals = stop_signals();
+    const common::StopSignals signals;
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("seed takes a .mtorrent and the file");
@@ -305,7 +270,7 @@ int run_seed(const std::vector<std::string>& args) {
     std::fflush(stdout);
     const bool tty = ::isatty(STDOUT_FILENO);
     auto last_line = std::chrono::steady_clock::now();
-    while (!stop_requested(signals, 250)) {
+    while (signals.wait(250) == 0) {
         const auto now = std::chrono::steady_clock::now();
         if (tty) {
             std::printf("\r\033[K%s: %s", name.c_str(),

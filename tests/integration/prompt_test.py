@@ -666,8 +666,26 @@ def bad_startup(suite):
     if r.returncode != 0 or "mtorrent client" not in r.stdout:
         raise AssertionError("--version broke")
     r = subprocess.run([c, "--help"], capture_output=True, text=True, timeout=10)
-    if "<my_ip:port>" not in r.stderr or "client create" not in r.stderr:
-        raise AssertionError("--help lacks the interactive form: %r" % r.stderr)
+    if r.returncode != 0 or "<my_ip:port>" not in r.stdout or "client create" not in r.stdout:
+        raise AssertionError("--help (on stdout, exit 0) lacks the interactive form: %r" % r.stdout)
+    for args, says in ((["create", "--bogus"], "unknown option --bogus"),
+                       (["get", "x.mtorrent", "d", "--port"], "--port needs a value"),
+                       (["get", "x.mtorrent", "d", "--port", "12abc"],
+                        "invalid value for --port: '12abc'"),
+                       (["127.0.0.1:0", "nowhere", "127.0.0.1:2", "log"],
+                        "bad tracker address 'nowhere': not ip:port")):
+        r = subprocess.run([c] + args, capture_output=True, text=True, timeout=10,
+                           stdin=subprocess.DEVNULL, cwd=work)
+        if r.returncode != 2 or says not in r.stderr:
+            raise AssertionError("%r: want exit 2 and %r, got %d %r" % (args, says, r.returncode, r.stderr))
+    t = os.path.join(BIN, "tracker")
+    r = subprocess.run([t, "--version"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0 or "mtorrent tracker" not in r.stdout:
+        raise AssertionError("tracker --version: %d %r" % (r.returncode, r.stdout))
+    r = subprocess.run([t, "--interval", "0", "127.0.0.1:1", "127.0.0.1:2", "s", "l"],
+                       capture_output=True, text=True, timeout=10, cwd=work)
+    if r.returncode != 2 or "invalid value for --interval: '0' (want a whole number from 1 to 86400)" not in r.stderr:
+        raise AssertionError("tracker --interval 0: %d %r" % (r.returncode, r.stderr))
 
 
 def main():
