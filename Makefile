@@ -39,7 +39,7 @@ DEPS_OK     := $(BUILD)/.deps-ok
 TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
-.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers \
+.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers thread-safety \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
         bench-get bench-seed bench bench-smoke
 
@@ -135,6 +135,15 @@ ubsan:
 	    SAN="-fsanitize=undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
 tsan:
 	$(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g" test
+# Clang's thread-safety analysis (common/mutex.h: GUARDED_BY, REQUIRES,
+# EXCLUDES) over the whole tree as errors, then the unit tests as clang built
+# them (a second compiler also catches what one of them accepts wrongly).
+thread-safety:
+	@command -v clang++ >/dev/null || { echo "mtorrent: make thread-safety needs clang; install it with: apt-get install -y clang"; exit 1; }
+	@bash tests/thread_safety_selftest.sh >/dev/null || { bash tests/thread_safety_selftest.sh; exit 1; }
+	$(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O1 -g0" \
+	    SAN="-Wthread-safety" all build/thread-safety/tests/unit_tests
+	build/thread-safety/tests/unit_tests --gtest_brief=1
 sanitizers: asan tsan
 
 # ---- Fuzzing with libFuzzer (clang) -----------------------------------------

@@ -61,7 +61,7 @@ void Logger::log(LogLevel level, std::string_view message) {
     // the log: names, comments, URLs and peer messages land here.
     append_escaped(line, message);
     line += '\n';
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     (void)write_all(fd_.get(), line);  // a failing log must not take the process down
 }
 

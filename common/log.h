@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "common/net/fd.h"
 
 namespace mt::common {
@@ -43,8 +44,8 @@ class Logger {
 
   private:
     Logger() = default;
-    std::mutex mu_;
-    Fd fd_;
+    common::Mutex mu_;
+    Fd fd_;  // set once, by the constructor; mu_ keeps lines whole
     LogLevel min_level_ = LogLevel::info;
 };
 

@@ -21,7 +21,7 @@ AddressQuota::Usage* AddressQuota::slot(std::uint32_t ip, std::int64_t now_ms) {
 }
 
 bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     Usage* u = slot(ip, now_ms);
     if (!u || !fits(*u, bytes, now_ms)) return false;
     if (now_ms - u->start_ms >= limits_.window_ms) *u = Usage{now_ms, 0, 0};
@@ -31,14 +31,14 @@ bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t
 }
 
 bool AddressQuota::allows(std::uint32_t ip, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (auto it = usage_.find(ip); it != usage_.end()) return fits(it->second, 0, now_ms);
     if (usage_.size() < limits_.max_addresses) return true;
     return slot(ip, now_ms) != nullptr;  // room once passed windows are forgotten
 }
 
 void AddressQuota::spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     Usage* u = slot(ip, now_ms);
     if (!u) return;
     if (now_ms - u->start_ms >= limits_.window_ms) *u = Usage{now_ms, 0, 0};
@@ -47,7 +47,7 @@ void AddressQuota::spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now
 }
 
 std::size_t AddressQuota::tracked() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return usage_.size();
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include "common/mutex.h"
 
 namespace mt::tracker {
 
@@ -45,11 +46,11 @@ class AddressQuota {
         std::uint64_t bytes = 0;
     };
     bool fits(const Usage& u, std::uint64_t bytes, std::int64_t now_ms) const;
-    Usage* slot(std::uint32_t ip, std::int64_t now_ms);
+    Usage* slot(std::uint32_t ip, std::int64_t now_ms) REQUIRES(mu_);
 
     const QuotaLimits limits_;
-    mutable std::mutex mu_;
-    std::unordered_map<std::uint32_t, Usage> usage_;  // guarded by mu_
+    mutable common::Mutex mu_;
+    std::unordered_map<std::uint32_t, Usage> usage_ GUARDED_BY(mu_);
 };
 
 }  // namespace mt::tracker

@@ -61,6 +61,7 @@ ChangeLog::~ChangeLog() {
 }
 
 std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms) {
+    common::MutexLock lock(mu_);  // nothing else runs yet: for the analysis
     std::size_t bad = 0, applied = 0;
     if (contents.has_snapshot) {
         auto snap = decode_state_snapshot(contents.snapshot);
@@ -103,7 +104,7 @@ void ChangeLog::start() {
 
 void ChangeLog::stop() {
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (stopping_ && !writer_.joinable()) return;
         stopping_ = true;
     }
@@ -112,7 +113,7 @@ void ChangeLog::stop() {
 }
 
 std::uint64_t ChangeLog::sequence(Change& change) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     change.seq = ++own_seq_;
     pending_.push_back({++next_ticket_, change, true, true});
     work_cv_.notify_one();
@@ -120,44 +121,48 @@ std::uint64_t ChangeLog::sequence(Change& change) {
 }
 
 std::uint64_t ChangeLog::enqueue_remote(const Change& change) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     pending_.push_back({++next_ticket_, change, false, true});
     work_cv_.notify_one();
     return next_ticket_;
 }
 
 void ChangeLog::wait_durable(std::uint64_t ticket) {
-    std::unique_lock<std::mutex> lock(mu_);
-    durable_cv_.wait(
-        lock, [&] { return durable_.load() >= ticket || (stopping_ && !writer_.joinable()); });
+    common::MutexLock lock(mu_);
+    durable_cv_.wait(lock.native(), [&] {
+        mu_.assert_held();
+        return durable_.load() >= ticket || (stopping_ && !writer_.joinable());
+    });
 }
 
 void ChangeLog::add_listener(std::function<void()> on_flush) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     listeners_.push_back(std::move(on_flush));
 }
 
 Clock ChangeLog::clock() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return clock_;
 }
 
 void ChangeLog::compact_now() {
-    std::unique_lock<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     const std::uint64_t want = ++compact_requested_;
     work_cv_.notify_one();
-    durable_cv_.wait(lock,
-                     [&] { return compact_done_ >= want || (stopping_ && !writer_.joinable()); });
+    durable_cv_.wait(lock.native(), [&] {
+        mu_.assert_held();
+        return compact_done_ >= want || (stopping_ && !writer_.joinable());
+    });
 }
 
 void ChangeLog::raise_clock(std::uint8_t origin, std::uint64_t seq) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     clock_.seq[origin] = std::max(clock_.seq[origin], seq);
     if (origin == self_) own_seq_ = std::max(own_seq_, seq);
 }
 
 std::uint64_t ChangeLog::last_enqueued_ticket() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return next_ticket_;
 }
 
@@ -165,8 +170,9 @@ void ChangeLog::writer_loop() {
     std::vector<Pending> batch;
     while (true) {
         {
-            std::unique_lock<std::mutex> lock(mu_);
-            work_cv_.wait(lock, [&] {
+            common::MutexLock lock(mu_);
+            work_cv_.wait(lock.native(), [&] {
+                mu_.assert_held();
                 return stopping_ || !pending_.empty() || compact_requested_ > compact_done_;
             });
             if (pending_.empty() && stopping_) break;
@@ -174,14 +180,15 @@ void ChangeLog::writer_loop() {
         }
         if (!batch.empty()) flush(batch);
         batch.clear();
-        std::uint64_t requested;
+        std::uint64_t requested, done;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             requested = compact_requested_;
+            done = compact_done_;
         }
-        if (requested > compact_done_ || journal_.journal_bytes() > options_.compact_bytes) {
+        if (requested > done || journal_.journal_bytes() > options_.compact_bytes) {
             compact();
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             compact_done_ = requested;
             durable_cv_.notify_all();
         }
@@ -200,17 +207,17 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         if (s) break;
         // Never acknowledge what is not on disk: keep retrying, loudly.
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             ++write_failures_;
         }
         log_.error(cat("cannot write the journal, retrying in 1 s: ", s.error().message));
-        std::unique_lock<std::mutex> lock(mu_);
-        work_cv_.wait_for(lock, std::chrono::seconds(1));
+        common::MutexLock lock(mu_);
+        work_cv_.wait_for(lock.native(), std::chrono::seconds(1));
         if (stopping_ && write_failures_ > 3) return;  // give up on exit; nothing was acknowledged
     }
     std::vector<std::function<void()>> listeners;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (const auto& p : batch) {
             const Change& c = p.change;
             if (p.advances_clock) clock_.seq[c.origin] = std::max(clock_.seq[c.origin], c.seq);
@@ -240,7 +247,7 @@ std::string ChangeLog::snapshot_payload() const {
 void ChangeLog::compact() {
     const std::uint64_t before = journal_.journal_bytes();
     auto s = journal_.compact(snapshot_payload());
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (!s) {
         ++write_failures_;
         log_.error(cat("cannot compact the seeder list: ", s.error().message));
@@ -253,7 +260,7 @@ void ChangeLog::compact() {
 
 bool ChangeLog::own_changes_after(std::uint64_t after_seq, std::size_t max,
                                   std::vector<Change>& out) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (after_seq >= clock_.seq[self_]) return true;  // nothing newer
     if (outbox_.empty() || outbox_.front().seq > after_seq + 1) return false;
     auto it = std::lower_bound(outbox_.begin(), outbox_.end(), after_seq + 1,
@@ -264,26 +271,26 @@ bool ChangeLog::own_changes_after(std::uint64_t after_seq, std::size_t max,
 }
 
 void ChangeLog::acked(std::uint64_t seq) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     acked_seq_ = std::max(acked_seq_, seq);
     while (!outbox_.empty() && outbox_.front().seq <= acked_seq_)
         outbox_.pop_front();
 }
 
 void ChangeLog::add_touch(const Touch& t) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (touches_.size() < options_.max_touches) touches_.push_back(t);
 }
 
 std::vector<Touch> ChangeLog::take_touches() {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     std::vector<Touch> out;
     out.swap(touches_);
     return out;
 }
 
 ChangeLog::Stats ChangeLog::stats() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     Stats s;
     s.durable_ticket = durable_.load();
     s.pending = pending_.size();

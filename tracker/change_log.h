@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "tracker/change.h"
 #include "tracker/journal.h"
 #include "tracker/swarm_store.h"
@@ -123,7 +124,7 @@ class ChangeLog final : public Sequencer {
     common::Logger& log_;
     const Options options_;
 
-    mutable std::mutex mu_;
+    mutable common::Mutex mu_;
     std::condition_variable work_cv_;
     std::condition_variable durable_cv_;
     struct Pending {
@@ -132,20 +133,21 @@ class ChangeLog final : public Sequencer {
         bool local;           // numbered here (goes to the outbox once durable)
         bool advances_clock;  // raises the clock of its origin once durable
     };
-    std::vector<Pending> pending_;
-    std::uint64_t next_ticket_ = 0;
-    std::uint64_t own_seq_ = 0;
-    Clock clock_;
-    std::deque<Change> outbox_;  // own durable changes, ascending seq
-    std::uint64_t acked_seq_ = 0;
-    std::vector<Touch> touches_;
-    std::vector<std::function<void()>> listeners_;
-    bool stopping_ = false;
-    std::uint64_t compactions_ = 0;
-    std::uint64_t write_failures_ = 0;
-    std::uint64_t journal_bytes_ = 0;
-    std::uint64_t compact_requested_ = 0;
-    std::uint64_t compact_done_ = 0;  // copy for stats(): the Journal belongs to the writer thread
+    std::vector<Pending> pending_ GUARDED_BY(mu_);
+    std::uint64_t next_ticket_ GUARDED_BY(mu_) = 0;
+    std::uint64_t own_seq_ GUARDED_BY(mu_) = 0;
+    Clock clock_ GUARDED_BY(mu_);
+    std::deque<Change> outbox_ GUARDED_BY(mu_);  // own durable changes, ascending seq
+    std::uint64_t acked_seq_ GUARDED_BY(mu_) = 0;
+    std::vector<Touch> touches_ GUARDED_BY(mu_);
+    std::vector<std::function<void()>> listeners_ GUARDED_BY(mu_);
+    bool stopping_ GUARDED_BY(mu_) = false;
+    std::uint64_t compactions_ GUARDED_BY(mu_) = 0;
+    std::uint64_t write_failures_ GUARDED_BY(mu_) = 0;
+    std::uint64_t journal_bytes_ GUARDED_BY(mu_) = 0;
+    std::uint64_t compact_requested_ GUARDED_BY(mu_) = 0;
+    std::uint64_t compact_done_ GUARDED_BY(mu_) =
+        0;  // copy for stats(): the Journal belongs to the writer thread
 
     std::atomic<std::uint64_t> durable_{0};
     std::thread writer_;

@@ -5,7 +5,7 @@
 namespace mt::tracker {
 
 bool AddressCounter::try_add(std::uint32_t ip) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto& n = counts_[ip];
     if (n >= per_address_) return false;
     ++n;
@@ -13,20 +13,20 @@ bool AddressCounter::try_add(std::uint32_t ip) {
 }
 
 void AddressCounter::remove(std::uint32_t ip) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto it = counts_.find(ip);
     if (it == counts_.end()) return;
     if (--it->second == 0) counts_.erase(it);
 }
 
 std::size_t AddressCounter::count(std::uint32_t ip) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto it = counts_.find(ip);
     return it == counts_.end() ? 0 : it->second;
 }
 
 std::size_t AddressCounter::addresses() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return static_cast<std::size_t>(
         std::count_if(counts_.begin(), counts_.end(), [](const auto& e) { return e.second > 0; }));
 }

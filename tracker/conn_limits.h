@@ -17,6 +17,7 @@
 #include <optional>
 #include <unordered_map>
 #include <vector>
+#include "common/mutex.h"
 
 namespace mt::tracker {
 
@@ -34,8 +35,8 @@ class AddressCounter {
 
   private:
     const std::size_t per_address_;
-    mutable std::mutex mu_;
-    std::unordered_map<std::uint32_t, std::size_t> counts_;  // guarded by mu_; no zero entries
+    mutable common::Mutex mu_;
+    std::unordered_map<std::uint32_t, std::size_t> counts_ GUARDED_BY(mu_);  // no zero entries
 };
 
 struct VictimCandidate {

@@ -9,7 +9,7 @@
 namespace mt::tracker {
 
 common::SipKey ConnectionIds::key_for(std::int64_t epoch) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     const int slot = static_cast<int>(epoch & 1);
     if (cached_epoch_[slot] != epoch) {
         std::string label = "mtorrent-udp-connid";

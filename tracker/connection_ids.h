@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "common/siphash.h"
 
 namespace mt::tracker {
@@ -32,9 +33,9 @@ class ConnectionIds {
     common::SipKey key_for(std::int64_t epoch);
 
     std::string secret_;
-    std::mutex mu_;
-    std::int64_t cached_epoch_[2] = {-1, -1};
-    common::SipKey cached_key_[2]{};
+    common::Mutex mu_;
+    std::int64_t cached_epoch_[2] GUARDED_BY(mu_) = {-1, -1};
+    common::SipKey cached_key_[2] GUARDED_BY(mu_){};
 };
 
 }  // namespace mt::tracker

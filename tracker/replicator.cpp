@@ -96,7 +96,7 @@ void Replicator::start() {
 void Replicator::stop() {
     if (stopping_.exchange(true)) return;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (auto& in : incoming_)
             if (in->fd >= 0) ::shutdown(in->fd, SHUT_RDWR);
         if (outgoing_fd_ >= 0) ::shutdown(outgoing_fd_, SHUT_RDWR);
@@ -107,7 +107,7 @@ void Replicator::stop() {
     if (outgoing_.joinable()) outgoing_.join();
     std::list<std::unique_ptr<Incoming>> all;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         all.swap(incoming_);
     }
     for (auto& in : all)
@@ -115,13 +115,13 @@ void Replicator::stop() {
 }
 
 bool Replicator::sleep_for(int ms) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
+    common::MutexLock lock(mu_);
+    cv_.wait_for(lock.native(), std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
     return !stopping_;
 }
 
 ReplicationStatus Replicator::status() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     ReplicationStatus s = status_;
     const auto st = changelog_.stats();
     s.acked_seq = st.acked_seq;
@@ -149,13 +149,13 @@ void Replicator::outgoing_loop() {
         reported_down = false;
         (void)common::set_nodelay(fd->get());
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             outgoing_fd_ = fd->get();
             ++status_.connects;
         }
         const bool clean = run_outgoing_session(*fd);
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             outgoing_fd_ = -1;
             status_.outgoing_connected = false;
         }
@@ -185,7 +185,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     if (id_r == opt_.self ||
         !common::constant_time_equal(their_mac,
                                      repl::responder_mac(opt_.secret, opt_.self, id_r, ns, nr))) {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ++status_.refused;
         log_.error(cat("replication: ", peer,
                        " failed authentication (different shared secret, or tracker id ", int(id_r),
@@ -237,7 +237,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
                           repl::encode_message(repl::SnapEnd{clk.seq[1], clk.seq[2]}), io))
             return false;
         sent = clk.seq[opt_.self];
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ++status_.snapshots_sent;
         log_.info(cat("replication: connected to ", peer, "; it was behind (has ", their_view_of_us,
                       " of our ", mine.seq[opt_.self], " changes), sent a snapshot of ",
@@ -247,7 +247,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
                       mine.seq[opt_.self] - their_view_of_us, " changes it missed"));
     }
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         status_.outgoing_connected = true;
         status_.sent_seq = sent;
     }
@@ -268,7 +268,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
                 break;
             sent = batch.back().seq;
             wrote = true;
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             status_.sent_seq = sent;
         }
         auto touches = changelog_.take_touches();
@@ -309,7 +309,7 @@ bool Replicator::run_outgoing_session(Fd& fd) {
                 auto m = cipher.next();
                 if (std::holds_alternative<repl::FrameCipher::NeedMore>(m)) break;
                 if (auto* e = std::get_if<common::Error>(&m)) {
-                    std::lock_guard<std::mutex> lock(mu_);
+                    common::MutexLock lock(mu_);
                     ++status_.refused;
                     log_.error(cat("replication: ", peer, ": ", e->message));
                     return false;
@@ -353,7 +353,7 @@ void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_
     const std::int64_t now = common::mono_ms();
     if (accepted_ms < 0) accepted_ms = now;
     std::list<std::unique_ptr<Incoming>> finished;
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (stopping_) return;
     for (auto it = incoming_.begin(); it != incoming_.end();) {
         if ((*it)->done) {
@@ -397,7 +397,7 @@ void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_
                               peer_address]() mutable {
         incoming_session(f.get(), std::move(b), peer_address, *raw, deadline);
         {
-            std::lock_guard<std::mutex> l(mu_);
+            common::MutexLock l(mu_);
             raw->fd = -1;  // nobody shuts down a reused descriptor number
         }
         f.reset();
@@ -410,7 +410,7 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
                                   Incoming& self, std::int64_t deadline_ms) {
     const int io = opt_.io_timeout_ms;
     auto refuse = [&](const std::string& why) {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         note_refusal_locked(peer, why);
     };
     // Time left of the whole handshake; every read and write waits at most that.
@@ -422,7 +422,7 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
             return refuse(cat("handshake not completed within ", opt_.handshake_timeout_ms, " ms"));
         bool evicted;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             evicted = self.evicted;
         }
         refuse(evicted ? "closed to let the other tracker in" : "incomplete handshake");
@@ -460,7 +460,7 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
 
     {
         // Authenticated: this session replaces the current one, if any.
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         self.authenticated = true;
         if (self.evicted) return;  // shut down for the partner just before
         if (current_incoming_fd_ >= 0) ::shutdown(current_incoming_fd_, SHUT_RDWR);
@@ -469,7 +469,7 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
     }
     const Clock clk = changelog_.clock();
     if (!send_message(fd, cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}), io)) {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (current_incoming_fd_ == fd) current_incoming_fd_ = -1;
         return;
     }
@@ -514,7 +514,7 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
         } else if (auto* end = std::get_if<repl::SnapEnd>(&*msg)) {
             in_snapshot = false;
             {
-                std::lock_guard<std::mutex> lock(mu_);
+                common::MutexLock lock(mu_);
                 ++status_.snapshots_received;
             }
             changelog_.compact_now();
@@ -528,10 +528,10 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
             // Answer, or an idle sender hears nothing and drops the link after io ms.
             if (!send_message(fd, cipher, repl::encode_message(repl::Ping{}), io)) break;
         }
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         status_.received += std::exchange(received, 0);
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (current_incoming_fd_ == fd) {
         current_incoming_fd_ = -1;
         status_.incoming_connected = false;

@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/net/fd.h"
 #include "common/net/socket.h"
 #include "tracker/change_log.h"
@@ -100,7 +101,7 @@ class Replicator {
                           Incoming& self, std::int64_t deadline_ms);
     // Counts a refused connection and logs it, at most kRefusalLogs lines per
     // 10 s (a flood of strangers must not flood the log). Caller holds mu_.
-    void note_refusal_locked(const std::string& peer_address, const std::string& why);
+    void note_refusal_locked(const std::string& peer_address, const std::string& why) REQUIRES(mu_);
     bool sleep_for(int ms);  // false if stopping
 
     ReplicatorOptions opt_;
@@ -111,7 +112,7 @@ class Replicator {
 
     std::atomic<bool> stopping_{false};
     common::Fd wake_;  // eventfd: new durable changes or touches
-    mutable std::mutex mu_;
+    mutable common::Mutex mu_;
     std::condition_variable cv_;
     std::thread outgoing_;
     // Incoming connections, each in its own thread from the first byte; only
@@ -119,20 +120,22 @@ class Replicator {
     // cannot cut the link by connecting.
     struct Incoming {
         std::thread thread;
-        int fd = -1;  // guarded by mu_; -1 once the session has closed it
+        // fd, authenticated, evicted: under Replicator::mu_ (the analysis
+        // cannot name an enclosing object's mutex from a nested struct).
+        int fd = -1;  // -1 once the session has closed it
         std::uint32_t ip = 0;
         std::int64_t started_ms = 0;  // mono_ms at accept
-        bool authenticated = false;   // guarded by mu_
-        bool evicted = false;         // guarded by mu_: shut down for the partner
+        bool authenticated = false;
+        bool evicted = false;  // shut down for the partner
         std::atomic<bool> done{false};
     };
-    std::list<std::unique_ptr<Incoming>> incoming_;
-    int current_incoming_fd_ = -1;
-    int outgoing_fd_ = -1;
-    ReplicationStatus status_;
-    std::int64_t refusal_window_ms_ = 0;  // guarded by mu_
-    std::size_t refusals_logged_ = 0;     // guarded by mu_: in the current window
-    std::size_t refusals_unlogged_ = 0;   // guarded by mu_
+    std::list<std::unique_ptr<Incoming>> incoming_ GUARDED_BY(mu_);
+    int current_incoming_fd_ GUARDED_BY(mu_) = -1;
+    int outgoing_fd_ GUARDED_BY(mu_) = -1;
+    ReplicationStatus status_ GUARDED_BY(mu_);
+    std::int64_t refusal_window_ms_ GUARDED_BY(mu_) = 0;
+    std::size_t refusals_logged_ GUARDED_BY(mu_) = 0;  // in the current window
+    std::size_t refusals_unlogged_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mt::tracker

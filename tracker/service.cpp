@@ -84,7 +84,7 @@ void TrackerService::log_refusal(const std::string& what) {
     const std::int64_t sec = now_() / 1000;
     std::uint64_t suppressed = 0;
     {
-        std::lock_guard<std::mutex> lock(rate_mu_);
+        common::MutexLock lock(rate_mu_);
         if (sec != rate_window_s_) {
             rate_window_s_ = sec;
             rate_lines_ = 0;
@@ -376,8 +376,9 @@ std::string TrackerService::stats_json(bool with_digest) const {
     const auto cl = changelog_.stats();
     const auto clock = changelog_.clock();
     const std::uint64_t announces = http_announces_ + udp_announces_;
+    double rps = 0;  // copied under the lock: two /stats at once both write it
     {
-        std::lock_guard<std::mutex> lock(rps_mu_);
+        common::MutexLock lock(rps_mu_);
         if (now - rps_at_ms_ >= 1000) {
             if (rps_at_ms_)
                 rps_ = static_cast<double>(announces - rps_count_) * 1000.0 /
@@ -385,6 +386,7 @@ std::string TrackerService::stats_json(bool with_digest) const {
             rps_at_ms_ = now;
             rps_count_ = announces;
         }
+        rps = rps_;
     }
     std::string j = "{";
     j += cat("\"tracker_id\":", int(opt_.self_id),
@@ -396,7 +398,7 @@ std::string TrackerService::stats_json(bool with_digest) const {
              ",\"published\":", counts.metainfos, ",\"tombstones\":", counts.tombstones);
     j +=
         cat(",\"announces\":{\"http\":", http_announces_.load(), ",\"udp\":", udp_announces_.load(),
-            ",\"per_second\":", static_cast<std::uint64_t>(rps_), "},\"scrapes\":", scrapes_.load(),
+            ",\"per_second\":", static_cast<std::uint64_t>(rps), "},\"scrapes\":", scrapes_.load(),
             ",\"refused\":", refused_.load(), ",\"publishes_refused\":", publishes_refused_.load(),
             ",\"new_torrents_refused\":", new_torrents_refused_.load(),
             ",\"evicted\":", counts.evicted, ",\"metainfos_expired\":", counts.metainfos_expired);

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/wire/http.h"
 #include "tracker/address_quota.h"
 #include "tracker/change_log.h"
@@ -112,14 +113,14 @@ class TrackerService {
     std::atomic<std::uint64_t> publishes_refused_{0};     // over quota
     std::atomic<std::uint64_t> new_torrents_refused_{0};  // over quota
 
-    std::mutex rate_mu_;
-    std::int64_t rate_window_s_ = 0;
-    int rate_lines_ = 0;
-    std::uint64_t rate_suppressed_ = 0;
-    mutable std::mutex rps_mu_;
-    mutable std::int64_t rps_at_ms_ = 0;
-    mutable std::uint64_t rps_count_ = 0;
-    mutable double rps_ = 0;
+    common::Mutex rate_mu_;
+    std::int64_t rate_window_s_ GUARDED_BY(rate_mu_) = 0;
+    int rate_lines_ GUARDED_BY(rate_mu_) = 0;
+    std::uint64_t rate_suppressed_ GUARDED_BY(rate_mu_) = 0;
+    mutable common::Mutex rps_mu_;
+    mutable std::int64_t rps_at_ms_ GUARDED_BY(rps_mu_) = 0;
+    mutable std::uint64_t rps_count_ GUARDED_BY(rps_mu_) = 0;
+    mutable double rps_ GUARDED_BY(rps_mu_) = 0;
 };
 
 }  // namespace mt::tracker

@@ -499,7 +499,7 @@ std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t ma
                                           std::size_t* examined) const {
     std::vector<SearchIndex::Entry> found;
     {
-        std::lock_guard<std::mutex> lock(index_mu_);
+        common::MutexLock lock(index_mu_);
         found = index_.find(query, max_hits, examined);
     }
     std::vector<SearchHit> hits;
@@ -521,12 +521,12 @@ std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t ma
 }
 
 void SwarmStore::index_put(const InfoHash& h, const std::string& name, std::uint64_t length) {
-    std::lock_guard<std::mutex> lock(index_mu_);
+    common::MutexLock lock(index_mu_);
     index_.put(h, name, length);
 }
 
 void SwarmStore::index_erase(const InfoHash& h) {
-    std::lock_guard<std::mutex> lock(index_mu_);
+    common::MutexLock lock(index_mu_);
     index_.erase(h);
 }
 

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/wire/search.h"
 #include "tracker/change.h"
@@ -205,8 +206,8 @@ class SwarmStore {
     std::atomic<std::uint64_t> meta_expired_{0};
     // Lock order: a stripe's mutex, then index_mu_ (search takes index_mu_
     // alone, then stripes one at a time).
-    mutable std::mutex index_mu_;
-    SearchIndex index_;  // guarded by index_mu_
+    mutable common::Mutex index_mu_;
+    SearchIndex index_ GUARDED_BY(index_mu_);
 };
 
 }  // namespace mt::tracker

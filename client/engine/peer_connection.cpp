@@ -50,40 +50,6 @@ constexpr std::int64_t kRecentBlockMs = 60000;
 
 }  // namespace
 
-const char* to_string(DropReason r) {
-    switch (r) {
-        case DropReason::none:
-            return "none";
-        case DropReason::stopping:
-            return "closed by us";
-        case DropReason::handshake_failed:
-            return "handshake failed";
-        case DropReason::not_attached:
-            return "not attached";
-        case DropReason::peer_closed:
-            return "closed by the peer";
-        case DropReason::io_error:
-            return "socket error";
-        case DropReason::protocol_error:
-            return "protocol error";
-        case DropReason::bad_requests:
-            return "too many invalid requests";
-        case DropReason::unrequested_blocks:
-            return "too many unrequested blocks";
-        case DropReason::output_not_drained:
-            return "does not read what it asks for";
-        case DropReason::write_stalled:
-            return "took nothing we sent";
-        case DropReason::idle:
-            return "silent";
-        case DropReason::banned:
-            return "banned";
-        case DropReason::kCount:
-            break;
-    }
-    return "?";
-}
-
 DropReason PeerConnection::drop(DropReason r, std::string detail) {
     drop_detail_ = std::move(detail);
     return r;
@@ -108,7 +74,7 @@ void PeerConnection::close() {
 
 void PeerConnection::post_have(std::uint32_t piece) {
     {
-        std::lock_guard<std::mutex> lock(note_mu_);
+        common::MutexLock lock(note_mu_);
         note_haves_.push_back(piece);
     }
     const std::uint64_t one = 1;
@@ -117,7 +83,7 @@ void PeerConnection::post_have(std::uint32_t piece) {
 
 void PeerConnection::post_cancel(const Block& block) {
     {
-        std::lock_guard<std::mutex> lock(note_mu_);
+        common::MutexLock lock(note_mu_);
         note_cancels_.push_back(block);
     }
     const std::uint64_t one = 1;
@@ -126,7 +92,7 @@ void PeerConnection::post_cancel(const Block& block) {
 
 void PeerConnection::set_choked(bool choked) {
     {
-        std::lock_guard<std::mutex> lock(note_mu_);
+        common::MutexLock lock(note_mu_);
         note_choke_ = choked;
     }
     const std::uint64_t one = 1;
@@ -340,7 +306,7 @@ void PeerConnection::take_notes() {
     std::vector<Block> cancels;
     std::optional<bool> choke;
     {
-        std::lock_guard<std::mutex> lock(note_mu_);
+        common::MutexLock lock(note_mu_);
         haves.swap(note_haves_);
         cancels.swap(note_cancels_);
         choke = std::exchange(note_choke_, std::nullopt);

@@ -46,31 +46,14 @@
 #include <vector>
 
 #include "client/engine/piece_picker.h"
+#include "client/engine/views.h"
+#include "common/mutex.h"
 #include "common/net/fd.h"
 #include "common/wire/peer_wire.h"
 
 namespace mt::client {
 
 class Torrent;
-
-// Why a connection ended: counted by the torrent and logged once.
-enum class DropReason {
-    none,                // still running
-    stopping,            // we closed it (shutdown, eviction, ban, fatal error)
-    handshake_failed,    // no, bad or foreign handshake; or ourselves
-    not_attached,        // duplicate peer id, or the torrent is stopping
-    peer_closed,         // EOF or a reset from the peer
-    io_error,            // a socket error on our side
-    protocol_error,      // the decoder refused a frame; bad bitfield/have/metadata
-    bad_requests,        // too many invalid requests
-    unrequested_blocks,  // too many blocks we never asked for
-    output_not_drained,  // its output stayed over the watermark past the deadline
-    write_stalled,       // it took nothing we sent for kWriteTimeoutMs
-    idle,                // silent for kIdleTimeoutMs
-    banned,              // it sent pieces that failed the hash check
-    kCount,
-};
-const char* to_string(DropReason r);
 
 class PeerConnection {
   public:
@@ -161,10 +144,10 @@ class PeerConnection {
     std::int64_t last_recv_ms_ = 0;
     std::int64_t last_send_ms_ = 0;
 
-    std::mutex note_mu_;
-    std::vector<std::uint32_t> note_haves_;
-    std::optional<bool> note_choke_;
-    std::vector<Block> note_cancels_;
+    common::Mutex note_mu_;
+    std::vector<std::uint32_t> note_haves_ GUARDED_BY(note_mu_);
+    std::optional<bool> note_choke_ GUARDED_BY(note_mu_);
+    std::vector<Block> note_cancels_ GUARDED_BY(note_mu_);
     std::int64_t last_write_progress_ms_ = 0;
     std::atomic<bool> closing_{false};
     std::int64_t upload_wait_ms_ = 0;  // > 0: uploads wait for the rate limiter

@@ -21,12 +21,12 @@ PeerServer::~PeerServer() {
 }
 
 void PeerServer::add(Torrent* t) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     torrents_.push_back(t);
 }
 
 void PeerServer::remove(Torrent* t) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     torrents_.erase(std::remove(torrents_.begin(), torrents_.end(), t), torrents_.end());
 }
 
@@ -39,7 +39,7 @@ void PeerServer::stop() {
     if (acceptor_.joinable()) acceptor_.join();
     std::list<std::unique_ptr<Pending>> all;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         all.swap(pending_);
     }
     for (auto& p : all)
@@ -51,7 +51,7 @@ void PeerServer::accept_loop() {
         sockaddr_in peer{};
         auto fd = common::accept_with_timeout(listener_.get(), 200, &peer);
         std::list<std::unique_ptr<Pending>> finished;
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (auto it = pending_.begin(); it != pending_.end();) {
             if ((*it)->done) {
                 finished.push_back(std::move(*it));
@@ -107,7 +107,7 @@ void PeerServer::make_room_locked(const std::string& newcomer) {
 void PeerServer::handshake(Pending* p, common::Fd fd) {
     char buf[common::wire::kHandshakeSize];
     const bool got = static_cast<bool>(common::read_exact(fd.get(), buf, sizeof buf, 10000));
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     const bool evicted = p->fd < 0;
     p->fd = -1;  // from here on make_room_locked leaves this socket alone
     const std::string& address = p->address;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/net/fd.h"
 
 namespace mt::client {
@@ -45,7 +46,7 @@ class PeerServer {
         std::string address;
     };
     void accept_loop();
-    void make_room_locked(const std::string& newcomer);
+    void make_room_locked(const std::string& newcomer) REQUIRES(mu_);
     void handshake(Pending* p, common::Fd fd);
 
     common::Fd listener_;
@@ -53,11 +54,11 @@ class PeerServer {
     const std::size_t max_handshakes_;
     std::atomic<bool> stopping_{false};
     std::thread acceptor_;
-    std::mutex mu_;
-    std::vector<Torrent*> torrents_;
-    std::list<std::unique_ptr<Pending>> pending_;  // oldest first
-    std::int64_t last_limit_log_ms_ = 0;
-    std::size_t dropped_since_log_ = 0;
+    common::Mutex mu_;
+    std::vector<Torrent*> torrents_ GUARDED_BY(mu_);
+    std::list<std::unique_ptr<Pending>> pending_ GUARDED_BY(mu_);  // oldest first
+    std::int64_t last_limit_log_ms_ GUARDED_BY(mu_) = 0;
+    std::size_t dropped_since_log_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mt::client

@@ -18,8 +18,13 @@ RateLimiter::RateLimiter(std::uint64_t bytes_per_second, std::uint64_t burst)
     tokens_ = static_cast<double>(burst_);
 }
 
+std::uint64_t RateLimiter::rate() const {
+    common::MutexLock lock(mu_);
+    return rate_;
+}
+
 void RateLimiter::set_rate(std::uint64_t bytes_per_second) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     rate_ = bytes_per_second;
     burst_ = default_burst(bytes_per_second);
     tokens_ = std::min(tokens_, static_cast<double>(burst_));
@@ -34,7 +39,7 @@ void RateLimiter::refill_locked(std::int64_t now_ms) {
 }
 
 bool RateLimiter::take(std::uint64_t n, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (rate_ == 0) return true;
     refill_locked(now_ms);
     // A request larger than the bucket goes once the bucket is full.
@@ -45,14 +50,14 @@ bool RateLimiter::take(std::uint64_t n, std::int64_t now_ms) {
 }
 
 void RateLimiter::spend(std::uint64_t n, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (rate_ == 0) return;
     refill_locked(now_ms);
     tokens_ -= static_cast<double>(n);
 }
 
 std::int64_t RateLimiter::wait_ms(std::uint64_t n, std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (rate_ == 0) return 0;
     refill_locked(now_ms);
     const double need = std::min(static_cast<double>(n), static_cast<double>(burst_));

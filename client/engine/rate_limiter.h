@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include "common/mutex.h"
 
 namespace mt::client {
 
@@ -23,17 +24,17 @@ class RateLimiter {
     void spend(std::uint64_t n, std::int64_t now_ms);
     // How long until n bytes could go (0: now).
     std::int64_t wait_ms(std::uint64_t n, std::int64_t now_ms);
-    std::uint64_t rate() const { return rate_; }
+    std::uint64_t rate() const EXCLUDES(mu_);
     void set_rate(std::uint64_t bytes_per_second);
 
   private:
-    void refill_locked(std::int64_t now_ms);
+    void refill_locked(std::int64_t now_ms) REQUIRES(mu_);
 
-    std::mutex mu_;
-    std::uint64_t rate_;
-    std::uint64_t burst_;
-    double tokens_ = 0;
-    std::int64_t last_ms_ = -1;
+    mutable common::Mutex mu_;
+    std::uint64_t rate_ GUARDED_BY(mu_);
+    std::uint64_t burst_ GUARDED_BY(mu_);
+    double tokens_ GUARDED_BY(mu_) = 0;
+    std::int64_t last_ms_ GUARDED_BY(mu_) = -1;
 };
 
 }  // namespace mt::client

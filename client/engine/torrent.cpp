@@ -98,12 +98,15 @@ common::Status Torrent::start() {
             verified[i] = std::string_view(*hashes).substr(i * 20, 20) == meta_.piece_hash(i);
     }
     std::size_t n = 0;
-    for (std::size_t i = 0; i < verified.size(); ++i)
-        if (verified[i]) {
-            picker_.mark_have(static_cast<PieceIndex>(i));
-            have_.set(i);
-            ++n;
-        }
+    {
+        common::MutexLock lock(mu_);  // no other thread yet: for the analysis
+        for (std::size_t i = 0; i < verified.size(); ++i)
+            if (verified[i]) {
+                picker_.mark_have(static_cast<PieceIndex>(i));
+                have_.set(i);
+                ++n;
+            }
+    }
     log_.info(cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
     writer_ = std::thread([this] { writer_loop(); });
     announcer_ = std::thread([this] { announcer_loop(); });
@@ -113,7 +116,7 @@ common::Status Torrent::start() {
 
 void Torrent::stop() {
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (stopping_) return;
         stopping_ = true;
         for (auto* c : live_)
@@ -124,7 +127,7 @@ void Torrent::stop() {
     if (housekeeper_.joinable()) housekeeper_.join();
     std::vector<std::thread> threads;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (auto* c : live_)
             c->close();  // connections that came in meanwhile
         threads.swap(threads_);
@@ -134,7 +137,7 @@ void Torrent::stop() {
         t.join();
     // No connection is left to queue pieces: the writer drains the queue and ends.
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         writer_exit_ = true;
     }
     write_cv_.notify_all();
@@ -150,7 +153,7 @@ void Torrent::stop() {
 void Torrent::reap_finished_threads() {
     std::vector<std::thread> done;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (std::size_t i = 0; i < threads_.size();) {
             if (thread_done_[i]->load()) {
                 done.push_back(std::move(threads_[i]));
@@ -167,7 +170,7 @@ void Torrent::reap_finished_threads() {
 
 void Torrent::add_incoming(common::Fd fd, const common::wire::Handshake& theirs,
                            const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     const std::string ip = ip_of(address);
     if (stopping_) return;
     if (banned_.count(ip)) {
@@ -203,7 +206,7 @@ void Torrent::take_slot_locked(const std::string& ip) {
 }
 
 void Torrent::give_slot(const std::string& ip) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto it = slots_.find(ip);
     if (it != slots_.end() && --it->second == 0) slots_.erase(it);
     --total_slots_;
@@ -226,12 +229,12 @@ void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::H
     {
         // Registered from the start, so stop() can cut a handshake short
         // (a peer that accepts and never answers would hold it 10 s).
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (stopping_) return;
         live_.insert(&conn);
     }
     conn.run(std::move(theirs));
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     live_.erase(&conn);
 }
 
@@ -298,7 +301,7 @@ bool Torrent::at_capacity_locked(const std::string& address) {
 void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
     const std::string address = ip_text(ip, port);
     const std::string ip_str = ip_of(address);
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (stopping_ || banned_.count(ip_str) || connecting_.count(address)) return;
     for (const auto& [k, p] : peers_)
         if (p.address == address) return;
@@ -314,7 +317,7 @@ void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
         sa.sin_port = htons(port);
         auto fd = common::tcp_connect(sa, 3000);
         {
-            std::lock_guard<std::mutex> l(mu_);
+            common::MutexLock l(mu_);
             connecting_.erase(address);
         }
         if (fd) {
@@ -329,7 +332,7 @@ void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
 }
 
 PeerKey Torrent::attach(PeerConnection* c, const std::string& address, const common::PeerId& id) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (stopping_) return 0;
     for (const auto& [k, p] : peers_)
         if (p.id == id) return 0;  // already connected to that peer (both sides dialled)
@@ -344,7 +347,7 @@ PeerKey Torrent::attach(PeerConnection* c, const std::string& address, const com
 }
 
 void Torrent::detach(PeerKey key) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     peers_.erase(key);
     picker_.peer_gone(key);
     release_idle_buffers_locked();
@@ -353,7 +356,7 @@ void Torrent::detach(PeerKey key) {
 void Torrent::peer_dropped(const std::string& address, DropReason why, const std::string& detail) {
     std::vector<PeerConnection*> to_close;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         const auto i = static_cast<std::size_t>(why);
         if (i < drops_.size()) ++drops_[i];
         if (why == DropReason::unrequested_blocks) strike_locked(ip_of(address), to_close);
@@ -380,7 +383,7 @@ void Torrent::peer_dropped(const std::string& address, DropReason why, const std
 }
 
 std::vector<std::uint64_t> Torrent::drop_counts() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return {drops_.begin(), drops_.begin() + static_cast<std::ptrdiff_t>(DropReason::kCount)};
 }
 
@@ -400,7 +403,7 @@ void Torrent::release_idle_buffers_locked() {
 }
 
 common::Bitfield Torrent::have_bitfield() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return have_;
 }
 
@@ -408,7 +411,7 @@ bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
     std::vector<bool> v(bits.size());
     for (std::size_t i = 0; i < bits.size(); ++i)
         v[i] = bits.get(i);
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (bits.all()) {
         picker_.peer_has_all(key);
     } else {
@@ -418,24 +421,24 @@ bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
 }
 
 bool Torrent::on_have(PeerKey key, std::uint32_t piece) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     picker_.peer_has(key, piece);
     return picker_.is_interesting(key);
 }
 
 bool Torrent::on_have_all(PeerKey key) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     picker_.peer_has_all(key);
     return picker_.is_interesting(key);
 }
 
 bool Torrent::interesting(PeerKey key) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return error_.empty() && picker_.is_interesting(key);
 }
 
 std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (!error_.empty() || stopping_) return {};
     auto blocks = picker_.pick(key, max_blocks);
     // The buffer of a piece exists from its first request on: a block is
@@ -453,21 +456,21 @@ std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
 }
 
 void Torrent::requests_returned(PeerKey key, const std::vector<Block>& blocks) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     for (const auto& b : blocks)
         picker_.request_failed(key, b);
     release_idle_buffers_locked();
 }
 
 std::vector<Block> Torrent::requests_timed_out(PeerKey key) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto blocks = picker_.requests_timed_out(key);
     release_idle_buffers_locked();
     return blocks;
 }
 
 bool Torrent::have_piece(std::uint32_t piece) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return piece < have_.size() && have_.get(piece);
 }
 
@@ -482,14 +485,14 @@ void Torrent::count_upload(std::uint64_t bytes) {
 
 void Torrent::interest_changed() {
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         rechoke_soon_ = true;
     }
     cv_.notify_all();
 }
 
 bool Torrent::is_banned(const std::string& address) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return banned_.count(ip_of(address)) > 0;
 }
 
@@ -499,7 +502,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
     PieceBuffer done;
     bool complete = false;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         // A late duplicate (endgame) of a piece being verified or written:
         // nothing to do (it must not start a new buffer for that piece).
         if (piece >= meta_.piece_count() || have_.get(piece) || finishing_.count(piece))
@@ -535,7 +538,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         if (pe != peers_.end()) pe->second.last_block_ms = mono_ms();
     }
     if (complete) finish_piece(piece, std::move(done));
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     auto pe = peers_.find(key);
     return pe != peers_.end() && !banned_.count(ip_of(pe->second.address));
 }
@@ -551,7 +554,7 @@ PieceMemory Torrent::take_memory_locked() {
 
 void Torrent::give_memory(PieceMemory m) {
     if (!m) return;
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(m));
 }
 
@@ -573,8 +576,9 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
     if (good) {
         // To the writer; a full queue holds this connection back.
         {
-            std::unique_lock<std::mutex> lock(mu_);
-            space_cv_.wait(lock, [&] {
+            common::MutexLock lock(mu_);
+            space_cv_.wait(lock.native(), [&] {
+                mu_.assert_held();
                 return write_queue_.size() < kMaxQueuedWrites || !error_.empty() || writer_exit_;
             });
             if (error_.empty() && !writer_exit_) {
@@ -595,7 +599,7 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
             digests.push_back(block_digest(buf.view(), bi));
     give_memory(std::move(buf.mem));
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ++bad_pieces_;
         finishing_.erase(piece);
         (void)picker_.piece_failed(piece);
@@ -622,8 +626,11 @@ void Torrent::writer_loop() {
     while (true) {
         WriteJob job;
         {
-            std::unique_lock<std::mutex> lock(mu_);
-            write_cv_.wait(lock, [&] { return !write_queue_.empty() || writer_exit_; });
+            common::MutexLock lock(mu_);
+            write_cv_.wait(lock.native(), [&] {
+                mu_.assert_held();
+                return !write_queue_.empty() || writer_exit_;
+            });
             if (write_queue_.empty()) return;  // told to exit, and drained
             job = std::move(write_queue_.front());
             write_queue_.pop_front();
@@ -631,7 +638,7 @@ void Torrent::writer_loop() {
         space_cv_.notify_one();
         bool failed;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             failed = !error_.empty();
         }
         if (!failed) {
@@ -648,7 +655,7 @@ void Torrent::writer_loop() {
 void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
     std::vector<SuspectBlock> suspects;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         picker_.piece_verified(piece);
         have_.set(piece);
         finishing_.erase(piece);
@@ -665,7 +672,7 @@ void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
         if (s.digest != block_digest(buf.view(), s.block)) culprits.insert(s.ip);
     if (!culprits.empty()) {
         std::vector<PeerConnection*> to_close;
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (const std::string& addr : culprits)
             strike_locked(addr, to_close);
         for (auto* c : to_close)
@@ -686,7 +693,7 @@ void Torrent::strike_locked(const std::string& ip, std::vector<PeerConnection*>&
 }
 
 void Torrent::cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     for (const auto& [k, b] : cancel) {
         auto it = peers_.find(k);
         if (it != peers_.end()) it->second.conn->post_cancel(b);
@@ -694,14 +701,14 @@ void Torrent::cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& can
 }
 
 void Torrent::broadcast_have(std::uint32_t piece) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     for (auto& [k, p] : peers_)
         p.conn->post_have(piece);
 }
 
 void Torrent::fail(const std::string& why) {
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (!error_.empty()) return;
         error_ = why;
         for (auto& [k, p] : peers_)
@@ -713,19 +720,21 @@ void Torrent::fail(const std::string& why) {
 }
 
 bool Torrent::complete() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return have_.all();
 }
 
 bool Torrent::wait_complete(int timeout_ms) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                 [&] { return have_.all() || !error_.empty() || stopping_; });
+    common::MutexLock lock(mu_);
+    cv_.wait_for(lock.native(), std::chrono::milliseconds(timeout_ms), [&] {
+        mu_.assert_held();
+        return have_.all() || !error_.empty() || stopping_;
+    });
     return have_.all();
 }
 
 TorrentStats Torrent::stats() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     TorrentStats s;
     s.total = meta_.length;
     s.verified_bytes = meta_.length - picker_.bytes_left();
@@ -748,7 +757,7 @@ void Torrent::save_resume_locked_out() {
     if (opt_.resume_path.empty()) return;
     std::vector<bool> v;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (!resume_dirty_) return;
         resume_dirty_ = false;
         v.resize(have_.size());
@@ -771,7 +780,7 @@ common::AnnounceRequest Torrent::announce_request(common::AnnounceEvent ev) cons
     r.uploaded = uploaded_.load();
     r.downloaded = downloaded_.load();
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         r.left = picker_.bytes_left();  // truthful: only verified pieces count
     }
     r.event = ev;
@@ -785,13 +794,16 @@ void Torrent::announcer_loop() {
     std::int64_t interval_ms = 30000;
     while (true) {
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             if (stopping_) break;
         }
         auto r = trackers_.announce(announce_request(ev));
         std::size_t peers_now = 0;
         if (r) {
-            if (ev == common::AnnounceEvent::completed) completed_announced_ = true;
+            if (ev == common::AnnounceEvent::completed) {
+                common::MutexLock lock(mu_);  // the wait below reads it
+                completed_announced_ = true;
+            }
             ev = common::AnnounceEvent::none;
             // Every address is a candidate, ours included: many peers share
             // 127.0.0.1, and a connection to ourselves is recognised by the
@@ -802,13 +814,14 @@ void Torrent::announcer_loop() {
         } else {
             interval_ms = 2000;  // every tracker failed: try again soon
         }
-        std::unique_lock<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         peers_now = peers_.size();
         // Few peers and still downloading: ask again early (bounded by min interval).
         std::int64_t wait = interval_ms;
         if (!have_.all() && peers_now < 4) wait = std::min<std::int64_t>(wait, 5000);
         const bool was_complete = have_.all();
-        cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] {
+        cv_.wait_for(lock.native(), std::chrono::milliseconds(wait), [&] {
+            mu_.assert_held();
             return stopping_ || (!was_complete && have_.all() && !completed_announced_);
         });
         if (stopping_) break;
@@ -827,16 +840,18 @@ void Torrent::housekeeper_loop() {
     std::int64_t last_tick = mono_ms();
     while (true) {
         {
-            std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait_for(lock, std::chrono::milliseconds(500),
-                         [&] { return stopping_ || rechoke_soon_; });
+            common::MutexLock lock(mu_);
+            cv_.wait_for(lock.native(), std::chrono::milliseconds(500), [&] {
+                mu_.assert_held();
+                return stopping_ || rechoke_soon_;
+            });
             if (stopping_) break;
         }
         const std::int64_t now = mono_ms();
         const double dt = static_cast<double>(now - last_tick) / 1000.0;
         if (dt > 0) {
             const std::uint64_t d = downloaded_.load(), u = uploaded_.load();
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             down_rate_ = 0.7 * down_rate_ + 0.3 * static_cast<double>(d - last_down) / dt;
             up_rate_ = 0.7 * up_rate_ + 0.3 * static_cast<double>(u - last_up) / dt;
             for (auto& [k, p] : peers_) {
@@ -854,14 +869,14 @@ void Torrent::housekeeper_loop() {
         }
         bool soon;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             soon = rechoke_soon_;
             rechoke_soon_ = false;
         }
         // An unchoked peer that asks for nothing holds a slot: rechoke early
         // (the choker ranks it last) rather than at the next 10 s round.
         if (!soon && now - last_rechoke >= kIdleUnchokeMs) {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             for (const auto& [k, p] : peers_) {
                 const std::int64_t idle = p.conn->idle_unchoked_since_ms();
                 if (idle >= 0 && now - idle >= kIdleUnchokeMs) soon = true;
@@ -880,7 +895,7 @@ void Torrent::housekeeper_loop() {
 }
 
 void Torrent::rechoke(std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     std::vector<PeerStats> stats;
     for (const auto& [k, p] : peers_) {
         PeerStats s;
@@ -903,7 +918,7 @@ void Torrent::rechoke(std::int64_t now_ms) {
 // ---- Read-only views -------------------------------------------------------------
 
 std::vector<Torrent::PeerView> Torrent::peer_views() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     std::vector<PeerView> out;
     out.reserve(peers_.size());
     for (const auto& [k, p] : peers_) {

@@ -59,6 +59,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metainfo.h"
+#include "common/mutex.h"
 #include "common/net/fd.h"
 #include "common/sha1.h"
 #include "common/wire/peer_wire.h"
@@ -66,7 +67,6 @@
 namespace mt::client {
 
 class PeerConnection;
-enum class DropReason;
 
 struct TorrentOptions {
     std::string data_path;    // the file
@@ -193,13 +193,13 @@ class Torrent {
     // The writer thread: writes verified pieces, then marks them ours.
     void writer_loop();
     void piece_written(std::uint32_t piece, PieceBuffer& buf);
-    PieceMemory take_memory_locked();
+    PieceMemory take_memory_locked() REQUIRES(mu_);
     void give_memory(PieceMemory m);
     // Under mu_: one more strike against `ip`; bans it at kMaxStrikes.
-    void strike_locked(const std::string& ip, std::vector<PeerConnection*>& to_close);
+    void strike_locked(const std::string& ip, std::vector<PeerConnection*>& to_close) REQUIRES(mu_);
     // Under mu_: frees the buffers of pieces that nothing is requested or
     // received of any more.
-    void release_idle_buffers_locked();
+    void release_idle_buffers_locked() REQUIRES(mu_);
     void broadcast_have(std::uint32_t piece);
     void announcer_loop();
     void housekeeper_loop();
@@ -208,20 +208,20 @@ class Torrent {
     void fail(const std::string& why);
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
-    bool at_capacity_locked(const std::string& address);  // logs when the cap is hit
+    bool at_capacity_locked(const std::string& address) REQUIRES(mu_);  // logs when the cap is hit
     // Under mu_: `ip` holds max_peers_per_ip slots already (logs, rate-limited).
-    bool ip_full_locked(const std::string& ip, const std::string& address);
+    bool ip_full_locked(const std::string& ip, const std::string& address) REQUIRES(mu_);
     // At the connection limit: closes the longest-connected peer that is not
     // interested and has sent and received no payload for 5 s (of `only_ip`
     // if given: an address at its own cap makes room among its own); false
     // if there is none.
-    bool evict_idle_locked(const std::string* only_ip = nullptr);
+    bool evict_idle_locked(const std::string* only_ip = nullptr) REQUIRES(mu_);
     // At the connection limit: closes a peer of the address holding the most
     // slots if it holds at least two more than `ip` (the newcomer's); false
     // if no address does.
-    bool evict_crowded_locked(const std::string& ip);
+    bool evict_crowded_locked(const std::string& ip) REQUIRES(mu_);
     // Under mu_: a connection thread from or to `ip` starts / ends.
-    void take_slot_locked(const std::string& ip);
+    void take_slot_locked(const std::string& ip) REQUIRES(mu_);
     void give_slot(const std::string& ip);
     void run_connection(PeerConnection& conn, std::optional<common::wire::Handshake> theirs);
 
@@ -231,49 +231,55 @@ class Torrent {
     TrackerClient trackers_;
     std::unique_ptr<DiskStore> disk_;
 
-    mutable std::mutex mu_;
+    // Guards every field marked GUARDED_BY(mu_) (clang checks it: make
+    // thread-safety). Lock order (docs/ARCHITECTURE.md): Session::mu_ and
+    // PeerServer::mu_, then this, then a PeerConnection's note_mu_ or a RateLimiter's mu_; the
+    // Logger's mutex is always last.
+    mutable common::Mutex mu_;
     std::condition_variable cv_;
-    PiecePicker picker_;
-    Choker choker_;
-    common::Bitfield have_;
-    std::map<std::uint32_t, PieceBuffer> in_flight_;
-    std::set<std::uint32_t> finishing_;  // complete, being verified or written
-    std::vector<PieceMemory> spare_;     // piece buffers for reuse
+    PiecePicker picker_ GUARDED_BY(mu_);
+    Choker choker_ GUARDED_BY(mu_);
+    common::Bitfield have_ GUARDED_BY(mu_);
+    std::map<std::uint32_t, PieceBuffer> in_flight_ GUARDED_BY(mu_);
+    std::set<std::uint32_t> finishing_ GUARDED_BY(mu_);  // complete, being verified or written
+    std::vector<PieceMemory> spare_ GUARDED_BY(mu_);     // piece buffers for reuse
     struct WriteJob {
         std::uint32_t piece = 0;
         PieceBuffer buf;
     };
-    std::deque<WriteJob> write_queue_;
+    std::deque<WriteJob> write_queue_ GUARDED_BY(mu_);
     std::condition_variable write_cv_;  // the writer: work or exit
     std::condition_variable space_cv_;  // connections: room in the queue
-    bool writer_exit_ = false;
-    std::unordered_map<PeerKey, PeerEntry> peers_;
-    std::map<std::string, int> strikes_;  // IP address -> bad pieces or waste drops
+    bool writer_exit_ GUARDED_BY(mu_) = false;
+    std::unordered_map<PeerKey, PeerEntry> peers_ GUARDED_BY(mu_);
+    std::map<std::string, int> strikes_ GUARDED_BY(mu_);  // IP address -> bad pieces or waste drops
     // Failed pieces with several contributors: the culprits are known once
     // the piece verifies, by comparing each block with the good data.
-    std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_;
-    std::set<std::string> banned_;              // IP addresses, for the session
-    std::map<std::string, std::size_t> slots_;  // IP address -> connection threads
-    std::size_t total_slots_ = 0;
-    std::int64_t last_ip_cap_log_ms_ = 0;
-    std::array<std::uint64_t, 16> drops_{};  // by DropReason
-    std::set<std::string> connecting_;       // outgoing attempts in progress
-    std::set<PeerConnection*> live_;         // every connection thread's connection, from its start
-    PeerKey next_key_ = 1;
-    std::uint64_t bad_pieces_ = 0;
-    std::string error_;
-    bool stopping_ = false;
-    bool resume_dirty_ = false;
-    bool rechoke_soon_ = false;
-    std::int64_t last_cap_log_ms_ = 0;
-    bool completed_announced_ = false;
-    std::vector<std::thread> threads_;  // connection threads
-    std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_;
+    std::map<std::uint32_t, std::vector<SuspectBlock>> suspects_ GUARDED_BY(mu_);
+    std::set<std::string> banned_ GUARDED_BY(mu_);              // IP addresses, for the session
+    std::map<std::string, std::size_t> slots_ GUARDED_BY(mu_);  // IP address -> connection threads
+    std::size_t total_slots_ GUARDED_BY(mu_) = 0;
+    std::int64_t last_ip_cap_log_ms_ GUARDED_BY(mu_) = 0;
+    std::array<std::uint64_t, 16> drops_ GUARDED_BY(mu_){};  // by DropReason
+    std::set<std::string> connecting_ GUARDED_BY(mu_);       // outgoing attempts in progress
+    std::set<PeerConnection*> live_
+        GUARDED_BY(mu_);  // every connection thread's connection, from its start
+    PeerKey next_key_ GUARDED_BY(mu_) = 1;
+    std::uint64_t bad_pieces_ GUARDED_BY(mu_) = 0;
+    std::string error_ GUARDED_BY(mu_);
+    bool stopping_ GUARDED_BY(mu_) = false;
+    bool resume_dirty_ GUARDED_BY(mu_) = false;
+    bool rechoke_soon_ GUARDED_BY(mu_) = false;
+    std::int64_t last_cap_log_ms_ GUARDED_BY(mu_) = 0;
+    bool completed_announced_ GUARDED_BY(mu_) = false;
+    std::vector<std::thread> threads_ GUARDED_BY(mu_);  // connection threads
+    std::vector<std::shared_ptr<std::atomic<bool>>> thread_done_ GUARDED_BY(mu_);
 
     std::atomic<std::uint64_t> downloaded_{0};
     std::atomic<std::uint64_t> wasted_{0};
     std::atomic<std::uint64_t> uploaded_{0};
-    double down_rate_ = 0, up_rate_ = 0;  // under mu_
+    double down_rate_ GUARDED_BY(mu_) = 0;
+    double up_rate_ GUARDED_BY(mu_) = 0;
 
     std::thread announcer_;
     std::thread housekeeper_;

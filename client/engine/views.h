@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/ids.h"
 
@@ -27,6 +28,30 @@ struct TorrentStats {
     bool complete = false;
     std::string error;  // a fatal error (disk full...): the download stopped
 };
+
+// Why a connection ended: counted by the torrent and logged once.
+enum class DropReason {
+    none,                // still running
+    stopping,            // we closed it (shutdown, eviction, ban, fatal error)
+    handshake_failed,    // no, bad or foreign handshake; or ourselves
+    not_attached,        // duplicate peer id, or the torrent is stopping
+    peer_closed,         // EOF or a reset from the peer
+    io_error,            // a socket error on our side
+    protocol_error,      // the decoder refused a frame; bad bitfield/have/metadata
+    bad_requests,        // too many invalid requests
+    unrequested_blocks,  // too many blocks we never asked for
+    output_not_drained,  // its output stayed over the watermark past the deadline
+    write_stalled,       // it took nothing we sent for kWriteTimeoutMs
+    idle,                // silent for kIdleTimeoutMs
+    banned,              // it sent pieces that failed the hash check
+    kCount,
+};
+const char* to_string(DropReason r);
+
+// "connections ended: 3 closed by the peer, 1 silent" (reasons that
+// happened, most frequent first); "" when none did. `counts` is indexed by
+// DropReason, as Torrent::drop_counts() gives it.
+std::string format_drop_counts(const std::vector<std::uint64_t>& counts);
 
 // One connected peer.
 struct PeerView {

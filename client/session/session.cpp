@@ -97,8 +97,13 @@ common::Status Session::start(std::vector<std::string>& notes) {
     }
     restore(loaded.state, notes);
     save();
+    std::size_t restored = 0;
+    {
+        common::MutexLock lock(mu_);
+        restored = transfers_.size();
+    }
     log_.info(cat("session started: peers on ", config_.self.host, ":", port_, ", state in ",
-                  config_.state_dir, ", ", transfers_.size(), " transfers restored"));
+                  config_.state_dir, ", ", restored, " transfers restored"));
     worker_ = std::thread([this] { worker_loop(); });
     watcher_ = std::thread([this] { watcher_loop(); });
     return {};
@@ -108,7 +113,7 @@ void Session::stop() {
     if (!started_ || stopped_) return;
     stopped_ = true;
     {
-        std::lock_guard<std::mutex> lock(jobs_mu_);
+        common::MutexLock lock(jobs_mu_);
         stopping_ = true;
     }
     jobs_cv_.notify_all();
@@ -119,7 +124,7 @@ void Session::stop() {
     server_->stop();
     std::vector<std::shared_ptr<Transfer>> all;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         all = transfers_;
     }
     // Every transfer announces `stopped`: in parallel, so quitting costs at
@@ -127,7 +132,7 @@ void Session::stop() {
     std::vector<std::thread> stoppers;
     for (auto& t : all)
         stoppers.emplace_back([t] {
-            std::lock_guard<std::mutex> lock(t->run_mu);
+            common::MutexLock lock(t->run_mu);
             t->torrent->stop();
         });
     for (auto& th : stoppers)
@@ -143,10 +148,10 @@ void Session::stop() {
 
 void Session::save() {
     if (state_path_.empty()) return;
-    std::lock_guard<std::mutex> save_lock(save_mu_);  // snapshots are written in order
+    common::MutexLock save_lock(save_mu_);  // snapshots are written in order
     SessionState s;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (const auto& t : transfers_)
             s.transfers.push_back(t->saved);
         for (const auto& l : lookups_)
@@ -212,9 +217,9 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);
-    std::unique_lock<std::mutex> run_lock(t->run_mu);  // held until started: see retire()
+    common::MutexLock run_lock(t->run_mu);  // held until started: see retire()
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (stopping_) return Failure{"SHUTTING_DOWN", "the client is quitting"};
         std::string other;
         if (info_hash_active_locked(t->saved.info_hash, &other))
@@ -230,7 +235,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     }
     if (auto s = t->torrent->start(); !s) {
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t),
                              transfers_.end());
         }
@@ -245,7 +250,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
 
 void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
     }
     server_->remove(t->torrent.get());
@@ -259,7 +264,7 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
     post(
         [this, t, delete_files] {
             {
-                std::lock_guard<std::mutex> lock(t->run_mu);  // never before start() returned
+                common::MutexLock lock(t->run_mu);  // never before start() returned
                 t->torrent->stop();
             }
             // The resume file goes once the Torrent has stopped writing it.
@@ -283,7 +288,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
         return Failure{"INVALID_ARGUMENTS",
                        data_path + " is empty: a torrent needs at least one piece"};
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (data_path_active_locked(abs))
             return Failure{"ALREADY_SHARED", abs + " is already shared"};
     }
@@ -342,7 +347,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     if (!is_dir(dir_name(dest)))
         return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         std::string other;
         if (info_hash_active_locked(meta.info_hash, &other))
             return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
@@ -391,7 +396,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
 
 void Session::post(std::function<void()> job, bool essential) {
     {
-        std::lock_guard<std::mutex> lock(jobs_mu_);
+        common::MutexLock lock(jobs_mu_);
         jobs_.push_back({std::move(job), essential});
     }
     jobs_cv_.notify_one();
@@ -401,8 +406,11 @@ void Session::worker_loop() {
     while (true) {
         Job job;
         {
-            std::unique_lock<std::mutex> lock(jobs_mu_);
-            jobs_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            common::MutexLock lock(jobs_mu_);
+            jobs_cv_.wait(lock.native(), [&] {
+                jobs_mu_.assert_held();
+                return stopping_ || !jobs_.empty();
+            });
             if (jobs_.empty()) return;  // stopping, nothing left
             job = std::move(jobs_.front());
             jobs_.pop_front();
@@ -422,7 +430,7 @@ void Session::publish(const std::string& label, std::string bytes) {
     }
     log_.warn(cat("cannot publish ", label, " to the trackers (trying again in ",
                   kPublishRetryMs / 1000, " s): ", r.error().message));
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     unpublished_.push_back({label, std::move(bytes)});
 }
 
@@ -430,7 +438,7 @@ void Session::retry_publishing() {
     const std::int64_t now = common::mono_ms();
     std::vector<std::pair<std::string, std::string>> retry;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (unpublished_.empty() || now - last_publish_retry_ms_ < kPublishRetryMs) return;
         last_publish_retry_ms_ = now;
         for (auto& [label, bytes] : unpublished_) {
@@ -457,7 +465,7 @@ void Session::run_lookup(SavedLookup saved) {
     auto m = lookup_metainfo(saved.query, query_, &swarm, &ambiguous);
     std::shared_ptr<Lookup> l;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (const auto& x : lookups_)
             if (x->saved == saved && !x->failed) l = x;
     }
@@ -465,7 +473,7 @@ void Session::run_lookup(SavedLookup saved) {
     {
         // Off the list while the download starts: its destination is the
         // lookup's own.
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         lookups_.erase(std::remove(lookups_.begin(), lookups_.end(), l), lookups_.end());
     }
     Failure failure;
@@ -478,7 +486,7 @@ void Session::run_lookup(SavedLookup saved) {
                    m.error().message};
     }
     if (!failure.code.empty()) {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         l->failed = true;
         l->code = failure.code;
         l->detail = failure.detail;
@@ -492,8 +500,8 @@ void Session::run_lookup(SavedLookup saved) {
 void Session::watcher_loop() {
     while (true) {
         {
-            std::unique_lock<std::mutex> lock(jobs_mu_);
-            wake_cv_.wait_for(lock, std::chrono::milliseconds(config_.watch_interval_ms),
+            common::MutexLock lock(jobs_mu_);
+            wake_cv_.wait_for(lock.native(), std::chrono::milliseconds(config_.watch_interval_ms),
                               [&] { return stopping_.load(); });
             if (stopping_) return;
         }
@@ -506,7 +514,7 @@ void Session::watcher_loop() {
 void Session::scan_watched() {
     std::vector<std::shared_ptr<Watched>> ws;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ws = watched_;
     }
     for (const auto& w : ws) {
@@ -519,7 +527,7 @@ void Session::scan_watched() {
         const WatchDiff d = diff_folder(w->acted, w->previous, current);
         auto shared_as = [&](const std::string& name) {
             std::vector<std::shared_ptr<Transfer>> out;
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             for (const auto& t : transfers_)
                 if (t->saved.watch_dir == w->dir && t->saved.data_path == w->dir + "/" + name)
                     out.push_back(t);
@@ -556,20 +564,20 @@ void Session::scan_watched() {
 void Session::check_transfers() {
     std::vector<std::shared_ptr<Transfer>> ts;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ts = transfers_;
     }
     bool changed = false;
     for (const auto& t : ts) {
         if (t->saved.kind != SavedTransfer::Kind::download || !t->torrent->complete()) continue;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             if (t->saved.complete) continue;
         }
         const TorrentStats s = t->torrent->stats();
         auto sig = file_sig(t->saved.data_path);
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             t->saved.complete = true;
             if (sig) {
                 t->saved.size = sig->size;
@@ -594,7 +602,7 @@ void Session::restore(const SessionState& state, std::vector<std::string>& notes
         auto w = std::make_shared<Watched>();
         w->dir = dir;
         if (auto snap = scan_folder(dir)) w->previous = *snap;
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         watched_.push_back(w);
     }
     for (const auto& t : state.transfers)
@@ -603,7 +611,7 @@ void Session::restore(const SessionState& state, std::vector<std::string>& notes
         auto x = std::make_shared<Lookup>();
         x->saved = l;
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             lookups_.push_back(x);
         }
         post([this, l] { run_lookup(l); }, false);
@@ -641,7 +649,7 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
             s.size = sig->size;
             s.mtime_ns = sig->mtime_ns;
             if (!s.watch_dir.empty()) {
-                std::lock_guard<std::mutex> lock(mu_);
+                common::MutexLock lock(mu_);
                 for (auto& w : watched_)
                     if (w->dir == s.watch_dir) w->acted[base_name(s.data_path)] = *sig;
             }

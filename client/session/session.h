@@ -37,6 +37,7 @@
 #include "client/session/state_store.h"
 #include "client/trackers/tracker_query.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/net/socket.h"
 
 namespace mt::client {
@@ -88,7 +89,7 @@ class Session {
         std::unique_ptr<Torrent> torrent;
         // Held across Torrent::start() and stop(), so that a transfer removed
         // while it starts is stopped only once it has started.
-        std::mutex run_mu;
+        common::Mutex run_mu;
     };
     struct Job {
         std::function<void()> fn;
@@ -142,9 +143,10 @@ class Session {
                                               const std::string& duplicate_code);
     // Takes a transfer off the list and the peer server; the worker stops it.
     void retire(const std::shared_ptr<Transfer>& t, bool delete_files);
-    std::vector<std::shared_ptr<Transfer>> find_locked(const std::string& name) const;
-    bool info_hash_active_locked(const common::InfoHash& ih, std::string* label) const;
-    bool data_path_active_locked(const std::string& path) const;
+    std::vector<std::shared_ptr<Transfer>> find_locked(const std::string& name) const REQUIRES(mu_);
+    bool info_hash_active_locked(const common::InfoHash& ih, std::string* label) const
+        REQUIRES(mu_);
+    bool data_path_active_locked(const std::string& path) const REQUIRES(mu_);
     std::string torrent_copy_path(const common::InfoHash& ih) const;
     std::string resume_path(const common::InfoHash& ih) const;
     std::vector<std::string> tracker_urls() const;
@@ -177,18 +179,21 @@ class Session {
     std::unique_ptr<PeerServer> server_;
     TrackerQuery query_;
 
-    mutable std::mutex mu_;
-    std::vector<std::shared_ptr<Transfer>> transfers_;
-    std::vector<std::shared_ptr<Lookup>> lookups_;
-    std::vector<std::shared_ptr<Watched>> watched_;
-    std::vector<std::pair<std::string, std::string>> unpublished_;  // label, .mtorrent bytes
-    std::int64_t last_publish_retry_ms_ = 0;                        // under mu_
+    // Lock order: a Transfer's run_mu or save_mu_, then mu_, then a
+    // Torrent's mutex (stats() is called under mu_); jobs_mu_ is a leaf.
+    mutable common::Mutex mu_;
+    std::vector<std::shared_ptr<Transfer>> transfers_ GUARDED_BY(mu_);
+    std::vector<std::shared_ptr<Lookup>> lookups_ GUARDED_BY(mu_);
+    std::vector<std::shared_ptr<Watched>> watched_ GUARDED_BY(mu_);
+    std::vector<std::pair<std::string, std::string>> unpublished_
+        GUARDED_BY(mu_);  // label, .mtorrent bytes
+    std::int64_t last_publish_retry_ms_ GUARDED_BY(mu_) = 0;
 
-    std::mutex save_mu_;  // one state write at a time, each from a fresh snapshot
+    common::Mutex save_mu_;  // one state write at a time, each from a fresh snapshot
 
-    std::mutex jobs_mu_;
+    common::Mutex jobs_mu_;
     std::condition_variable jobs_cv_;
-    std::deque<Job> jobs_;
+    std::deque<Job> jobs_ GUARDED_BY(jobs_mu_);
 
     std::atomic<bool> stopping_{false};
     bool started_ = false;

@@ -46,7 +46,7 @@ Reply Session::execute(const Command& c, bool tty) {
         case CommandKind::quit: {
             std::size_t n;
             {
-                std::lock_guard<std::mutex> lock(mu_);
+                common::MutexLock lock(mu_);
                 n = transfers_.size();
             }
             Reply r = Reply::success(
@@ -68,7 +68,7 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
     if (!is_dir(dir_name(absolute_path(mtorrent))))
         return Reply::failure("INVALID_ARGUMENTS", "the folder of " + mtorrent + " does not exist");
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         const std::string abs = absolute_path(mtorrent);
         for (const auto& t : transfers_)
             if (t->saved.mtorrent_path == abs || t->saved.label == label)
@@ -141,7 +141,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
     l->saved.query = by_hash ? to_lower(source) : source;
     l->saved.dest = abs;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         if (by_hash) {
             auto raw = common::from_hex(source);
             std::string other;
@@ -167,7 +167,7 @@ Reply Session::cmd_show(bool tty) {
     std::vector<std::shared_ptr<Transfer>> ts;
     std::vector<std::string> lines;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ts = transfers_;
         for (const auto& l : lookups_) {  // their fields change under mu_
             TransferView v;
@@ -196,7 +196,7 @@ Reply Session::cmd_remove(const std::string& name) {
     std::vector<std::shared_ptr<Transfer>> hits;
     std::shared_ptr<Lookup> lookup;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         hits = find_locked(name);
         if (hits.empty()) {
             const std::string abs = absolute_path(name);
@@ -258,7 +258,7 @@ Reply Session::cmd_watch(const std::string& dir) {
     if (!snap) return Reply::failure("IO_ERROR", snap.error().message);
     w->previous = *snap;  // the next scan shares what has not changed since
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         for (const auto& x : watched_)
             if (x->dir == w->dir) return Reply::failure("ALREADY_WATCHED", w->dir + " is watched");
         watched_.push_back(w);
@@ -274,7 +274,7 @@ Reply Session::cmd_unwatch(const std::string& dir) {
     const std::string abs = absolute_path(dir);
     std::vector<std::shared_ptr<Transfer>> gone;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         auto it = std::find_if(watched_.begin(), watched_.end(),
                                [&](const auto& w) { return w->dir == abs; });
         if (it == watched_.end())
@@ -294,7 +294,7 @@ Reply Session::cmd_status() {
     std::vector<std::shared_ptr<Transfer>> ts;
     std::vector<std::string> watched;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         ts = transfers_;
         for (const auto& w : watched_)
             watched.push_back(w->dir);
@@ -316,7 +316,7 @@ Reply Session::cmd_status() {
 Reply Session::cmd_peers(const std::string& name) {
     std::vector<std::shared_ptr<Transfer>> hits;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         hits = find_locked(name);
     }
     if (hits.empty())
@@ -327,7 +327,10 @@ Reply Session::cmd_peers(const std::string& name) {
     for (const auto& p : hits[0]->torrent->peer_views())
         lines.push_back(format_peer(p));
     std::sort(lines.begin(), lines.end());
-    return Reply::list(std::move(lines), "peers of " + hits[0]->saved.label);
+    std::string what = "peers of " + hits[0]->saved.label;
+    if (auto ended = format_drop_counts(hits[0]->torrent->drop_counts()); !ended.empty())
+        what += "; " + ended;
+    return Reply::list(std::move(lines), what);
 }
 
 }  // namespace mt::client

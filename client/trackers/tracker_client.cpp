@@ -35,7 +35,7 @@ TrackerClient::TrackerClient(const std::vector<std::string>& urls, int timeout_m
 TrackerClient::~TrackerClient() {
     std::vector<Worker> workers;
     {
-        std::lock_guard<std::mutex> lock(workers_mu_);
+        common::MutexLock lock(workers_mu_);
         workers.swap(workers_);
     }
     for (auto& w : workers)
@@ -53,7 +53,7 @@ struct TrackerClient::Round {
 
 void TrackerClient::record(std::size_t i, const common::Result<common::AnnounceResponse>& r,
                            std::int64_t took_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     TrackerStatus& st = status_[i];
     st.last_attempt_ms = wall_ms();
     if (r) {
@@ -70,7 +70,7 @@ void TrackerClient::record(std::size_t i, const common::Result<common::AnnounceR
 
 void TrackerClient::launch(const std::shared_ptr<Round>& round, std::size_t k, std::size_t i,
                            const common::AnnounceRequest& req) {
-    std::lock_guard<std::mutex> lock(workers_mu_);
+    common::MutexLock lock(workers_mu_);
     for (auto it = workers_.begin(); it != workers_.end();) {  // reap the finished ones
         if (it->done->load()) {
             it->thread.join();
@@ -102,7 +102,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
     const std::size_t n = parsed_.size();
     std::size_t start;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         start = current_;
     }
     auto round = std::make_shared<Round>();
@@ -128,7 +128,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
             if (r) {
                 auto out = std::move(r);
                 lock.unlock();
-                std::lock_guard<std::mutex> l(mu_);
+                common::MutexLock l(mu_);
                 if (current_ != i) {
                     log_.warn(cat("tracker failover: now using ", urls_[i], " (", urls_[current_],
                                   k == 0 ? " answered late)" : " failed or is silent)"));
@@ -153,7 +153,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
 }
 
 std::vector<TrackerStatus> TrackerClient::status() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return status_;
 }
 

@@ -24,6 +24,7 @@
 
 #include "client/trackers/tracker_status.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/tracker_url.h"
 #include "common/wire/announce.h"
@@ -64,16 +65,17 @@ class TrackerClient {
     int timeout_ms_;
     common::Logger& log_;
     Transport transport_;
-    mutable std::mutex mu_;
-    std::size_t current_ = 0;
-    std::vector<TrackerStatus> status_;
+    mutable common::Mutex mu_;
+    std::size_t current_ GUARDED_BY(mu_) = 0;
+    std::vector<TrackerStatus> status_ GUARDED_BY(mu_);
     int hedge_ms_;
-    std::mutex workers_mu_;
+    common::Mutex workers_mu_;
     struct Worker {
         std::thread thread;
         std::shared_ptr<std::atomic<bool>> done;
     };
-    std::vector<Worker> workers_;  // attempts; finished ones are joined at the next launch
+    std::vector<Worker> workers_
+        GUARDED_BY(workers_mu_);  // attempts; finished ones are joined at the next launch
 };
 
 }  // namespace mt::client

@@ -63,7 +63,7 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
     if (trackers_.empty()) return make_error(Errc::not_found, "no tracker configured");
     std::size_t start;
     {
-        std::lock_guard<std::mutex> lock(mu_);
+        common::MutexLock lock(mu_);
         start = current_;
     }
     common::Error last = make_error(Errc::not_found, what + ": no tracker has it");
@@ -79,7 +79,7 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
         const bool answered = resp.ok() && (r.ok() || r.error().code == Errc::not_found ||
                                             r.error().code == Errc::refused);
         {
-            std::lock_guard<std::mutex> lock(mu_);
+            common::MutexLock lock(mu_);
             TrackerStatus& st = status_[i];
             st.last_attempt_ms = common::wall_ms();
             if (answered) {
@@ -105,7 +105,8 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
             continue;  // the other tracker may have it already
         }
         if (answered) return r.error();  // the tracker said no: asking the other changes nothing
-        log_.warn(cat(what, " at ", status_[i].url, " failed: ", r.error().message));
+        log_.warn(
+            cat(what, " at http://", trackers_[i].to_string(), " failed: ", r.error().message));
         last = r.error();
         if (last.code == Errc::refused) last.code = Errc::io_error;  // refused: the tracker's word
     }
@@ -156,7 +157,7 @@ common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent
 }
 
 std::vector<TrackerStatus> TrackerQuery::status() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    common::MutexLock lock(mu_);
     return status_;
 }
 

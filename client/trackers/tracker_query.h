@@ -19,6 +19,7 @@
 #include "client/trackers/tracker_client.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/net/socket.h"
 #include "common/result.h"
 #include "common/wire/http.h"
@@ -72,9 +73,9 @@ class TrackerQuery {
     int timeout_ms_;
     common::Logger& log_;
     Exchange exchange_;
-    mutable std::mutex mu_;
-    std::size_t current_ = 0;
-    std::vector<TrackerStatus> status_;
+    mutable common::Mutex mu_;
+    std::size_t current_ GUARDED_BY(mu_) = 0;
+    std::vector<TrackerStatus> status_ GUARDED_BY(mu_);
 };
 
 }  // namespace mt::client

@@ -420,6 +420,11 @@ def two_clients(suite):
     a.expect("remove holiday.mtorrent")
     if not wait_until(both(lambda i: scrape(trackers[i], ih) == (1, 0)), 5, 0.05):
         raise AssertionError("trackers after remove: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
+    # Alice's remove ended bob's connection to her: bob's peers reply counts why.
+    ended = []
+    if not wait_until(lambda: ended.append(b.expect("peers holiday.mp4.mtorrent").detail) or
+                      "connections ended: " in ended[-1], 10, 0.2):
+        raise AssertionError("bob's peers reply never counted the ended connection: %r" % ended[-1:])
     if b.quit() != 0:
         raise AssertionError("bob's quit failed")
     if not wait_until(both(lambda i: scrape(trackers[i], ih) == (0, 0)), 5, 0.05):
