@@ -54,11 +54,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-sys.path.insert(0, os.path.join(REPO, "tests", "interop"))
+sys.path.insert(0, os.path.join(REPO, "tests", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
-import tracker_clients_test as tct  # noqa: E402
+from mtlib import sha1_file, Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
+import real_clients as tct  # noqa: E402
 
 try:
     import libtorrent as lt
@@ -115,14 +114,6 @@ def lt_child(torrent, folder, port, marker):
             os.rename(tmp, marker)
             done = True
         ses.wait_for_alert(20 if not done else 500)
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(4 * MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def status_kib(pid, key):

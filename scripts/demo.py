@@ -27,9 +27,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import Suite, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
+from mtlib import sha1_file, Suite, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1024 * 1024
 SIZE = 64 * MIB
@@ -40,14 +40,6 @@ T0 = time.time()
 
 def say(text=""):
     print("[%5.1fs] %s" % (time.time() - T0, text) if text else "", flush=True)
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(4 * MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Client:

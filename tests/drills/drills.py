@@ -41,9 +41,9 @@ import time
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import (BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
+from mtlib import (sha1_file, BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
                    stop_process, wait_until)
 from netlab import NetLab, is_root, netns_available  # noqa: E402
 
@@ -143,14 +143,6 @@ class Client(mtlib.ClientProc):
 
 def run_client(args, timeout=60):
     return subprocess.run([os.path.join(BIN, "client")] + args, capture_output=True, text=True, timeout=timeout)
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def stop_all(procs):

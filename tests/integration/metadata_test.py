@@ -19,9 +19,9 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from mtlib import BIN, Suite, bdecode, wait_until  # noqa: E402
-from swarm_test import Proc, Swarm  # noqa: E402
+from swarm import Proc, Swarm  # noqa: E402
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
                      "runtime error:")

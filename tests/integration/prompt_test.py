@@ -23,9 +23,9 @@ import types
 import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtlib import BIN, Suite, bdecode, free_port, http_get, stop_process, tracker_pair, wait_until  # noqa: E402
-from swarm_test import FakeSeeder  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mtlib import sha1_file, BIN, Suite, bdecode, free_port, http_get, stop_process, tracker_pair, wait_until  # noqa: E402
+from swarm import FakeSeeder  # noqa: E402
 
 MIB = 1 << 20
 PIECE = 512 * 1024
@@ -148,14 +148,6 @@ class Client:
 
     def transfers(self):
         return self.expect("show downloads").lines
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_random(path, size):

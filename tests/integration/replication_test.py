@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from mtlib import (Suite, Tracker, UdpTrackerClient, announce, announce_query, bdecode,  # noqa: E402
                    compact_peers, free_port, info_hash, peer_id, wait_until)
 

@@ -22,7 +22,7 @@ import time
 import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
 from mtlib import (Suite, Tracker, UdpTrackerClient, announce, bdecode, compact_peers,  # noqa: E402
                    free_port, info_hash, peer_id, tracker_pair, wait_until)

@@ -12,34 +12,24 @@ Client helpers (aria2c command line, the libtorrent child process, bencode,
 private metainfo) come from tracker_clients_test.py; see
 /work/shared/REAL-CLIENTS.md for the quirks.
 """
-import hashlib
 import os
-import random
 import re
 import shutil
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode  # noqa: E402
-import tracker_clients_test as tct  # noqa: E402
-from tracker_clients_test import Proc, aria2, libtorrent, write_torrent, sha1_file, check_file  # noqa: E402
+import real_clients as tct  # noqa: E402
+from real_clients import Proc, aria2, libtorrent, make_payload, write_torrent, sha1_file, check_file  # noqa: E402
 
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
 SIZES = {1: 7 * 1024 * 1024 + 4321, 2: 5 * 1024 * 1024 + 777, 3: 9 * 1024 * 1024 + 12345,
          4: 6 * 1024 * 1024 + 99, 5: 12 * 1024 * 1024 + 54321}
-
-
-def make_payload(folder, name, seed, size):
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, name)
-    with open(path, "wb") as f:
-        f.write(random.Random(seed).randbytes(size))
-    return path
 
 
 class Case:

@@ -18,7 +18,6 @@ the ut_metadata plugin (no ut_pex, no smart_ban).
 """
 import hashlib
 import os
-import random
 import re
 import shutil
 import signal
@@ -27,12 +26,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
-import tracker_clients_test as tct  # noqa: E402
-from tracker_clients_test import Proc, bencode, sha1_file, check_file  # noqa: E402
+import real_clients as tct  # noqa: E402
+from real_clients import Proc, bencode, make_payload, sha1_file, check_file  # noqa: E402
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -78,14 +77,6 @@ def libtorrent(suite, name, mode, source, folder):
     p = Proc(suite, name, ["/usr/bin/python3", os.path.abspath(__file__), "--lt", mode, source, folder,
                            str(free_port()), marker])
     return p, marker
-
-
-def make_payload(folder, name, seed, size):
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, name)
-    with open(path, "wb") as f:
-        f.write(random.Random(seed).randbytes(size))
-    return path
 
 
 class Case:

@@ -25,9 +25,9 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import Suite, bdecode, free_port, http_get, stop_process, wait_until  # noqa: E402
+from mtlib import sha1_file, Suite, bdecode, free_port, http_get, stop_process, wait_until  # noqa: E402
 
 MIB = 1 << 20
 
@@ -35,14 +35,6 @@ MIB = 1 << 20
 def client(args, timeout=60):
     return subprocess.run([os.path.join(mtlib.BIN, "client")] + args, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Payload:

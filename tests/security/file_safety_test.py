@@ -19,9 +19,9 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import BIN, Suite, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
+from mtlib import sha1_file, BIN, Suite, free_port, stop_process, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -30,14 +30,6 @@ VICTIM_BYTES = b"victim: nobody may write here\n" * 8
 
 def run(args, timeout=30):
     return subprocess.run([os.path.join(BIN, "client")] + args, capture_output=True, timeout=timeout)
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 from mtlib import bencode  # noqa: E402

@@ -14,7 +14,7 @@ import sys
 
 sys.dont_write_bytecode = True
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "integration"))
+sys.path.insert(0, os.path.join(here, "..", "pylib"))
 import mtlib  # noqa: E402
 
 

@@ -25,11 +25,11 @@ import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "integration"))
+sys.path.insert(0, os.path.join(here, "..", "pylib"))
 sys.path.insert(0, here)
 import mtlib  # noqa: E402
 import wirelib  # noqa: E402
-from mtlib import ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
+from mtlib import sha1_file, ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -37,14 +37,6 @@ RSS_LIMIT_MIB = 64
 # The attacks stop early past this, so an unfixed build fails fast instead of
 # eating the machine.
 RSS_ABORT_MIB = 300
-
-
-def sha1_file(path):
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class RssWatch:

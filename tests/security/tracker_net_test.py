@@ -25,7 +25,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
 from mtlib import BIN, Suite, Tracker, announce_query, bdecode, free_port, info_hash, peer_id, wait_until  # noqa: E402
 

@@ -23,7 +23,7 @@ import time
 import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
 from mtlib import Suite, bdecode, compact_peers, info_hash, peer_id, tracker_pair, wait_until  # noqa: E402
 

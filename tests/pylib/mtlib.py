@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import hashlib
 import json
 import random
 import urllib.parse
@@ -248,6 +249,15 @@ def announce_query(ih, pid, port, left=100, event=None, compact=1, numwant=None,
 def http_get(url, timeout=5):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.status, r.read()
+
+
+def sha1_file(path):
+    """The hex SHA-1 of a file's bytes, read 1 MiB at a time."""
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def bencode(v):
