@@ -8,7 +8,7 @@ usage: get_helper.py SIZE_MIB RUNS OUT_MD [--append-benchmarks FILE] [--command 
 Every client binds 127.0.0.1 with DHT, LSD, PEX, UPnP, NAT-PMP and uTP off;
 the torrent is marked private (info.private=1, re-encoded), so the tracker pair
 (--interval 2 --min-interval 1) is the only way peers learn of each other.
-Launchers and settings come from tests/interop (tracker_clients_test.py).
+Launchers and settings come from tests/pylib/real_clients.py.
 
 Measurements per download (fresh empty destination folder, warm page cache:
 the source file was just written and is read by the seeders):

@@ -48,10 +48,10 @@ class Swarm:
         self.pieces = (size + self.piece_length - 1) // self.piece_length
         self.n = 0
 
-    def seed(self, path=None):
+    def seed(self, path=None, extra=()):
         self.n += 1
         return Proc(self.suite, "%s-seed%d" % (os.path.basename(self.dir), self.n),
-                    ["seed", self.torrent, path or self.data])
+                    ["seed", self.torrent, path or self.data] + list(extra))
 
     def get(self, extra=()):
         self.n += 1
