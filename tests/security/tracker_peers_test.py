@@ -149,6 +149,10 @@ def case_key_moves_own_entry(t1, t2):
     """BEP 7: the holder of the key may move its entry to a new address."""
     ih = info_hash(104)
     http_announce(t1, VICTIM, ih, peer_id(2), VICTIM_PORT, event="started", key=VICTIM_KEY)
+    # The move is made at t2, which must know the entry first: a move that
+    # reaches t2 before the replicated entry adds a second entry there (it
+    # expires with the peer timeout). Under ASan the link took long enough.
+    assert wait_until(lambda: (VICTIM, VICTIM_PORT) in listed(t2, ih, 46012), 10), "victim never reached t2"
     u = Udp(t2, ATTACKER)  # the same host, now seen from another address
     try:
         u.connect()
