@@ -39,7 +39,7 @@ DEPS_OK     := $(BUILD)/.deps-ok
 TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
-.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers thread-safety \
+.PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers thread-safety variant-builds \
         format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
         bench-get bench-seed bench bench-smoke
 
@@ -127,23 +127,32 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
 # asan carries UBSan too (the pair libFuzzer uses): one build and one run of
 # every suite catch both kinds of report; ubsan alone stays for a quick look.
+ASAN_MAKE := $(MAKE) VARIANT=asan BIN=build/asan/bin \
+    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all $(SAN_COMMON)"
+TSAN_MAKE := $(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g"
+TS_MAKE   := $(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O1 -g0" \
+    SAN="-Wthread-safety"
 asan:
-	$(MAKE) VARIANT=asan BIN=build/asan/bin \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
+	$(ASAN_MAKE) test
 ubsan:
 	$(MAKE) VARIANT=ubsan BIN=build/ubsan/bin \
 	    SAN="-fsanitize=undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
 tsan:
-	$(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g" test
+	$(TSAN_MAKE) test
 # Clang's thread-safety analysis (common/mutex.h: GUARDED_BY, REQUIRES,
 # EXCLUDES) over the whole tree as errors, then the unit tests as clang built
 # them (a second compiler also catches what one of them accepts wrongly).
 thread-safety:
 	@command -v clang++ >/dev/null || { echo "mtorrent: make thread-safety needs clang; install it with: apt-get install -y clang"; exit 1; }
 	@bash tests/thread_safety_selftest.sh >/dev/null || { bash tests/thread_safety_selftest.sh; exit 1; }
-	$(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O1 -g0" \
-	    SAN="-Wthread-safety" all build/thread-safety/tests/unit_tests
+	$(TS_MAKE) all build/thread-safety/tests/unit_tests
 	build/thread-safety/tests/unit_tests --gtest_brief=1
+# Only the builds of asan, tsan and thread-safety (CI compiles them at low
+# priority while the release suites, which mostly wait on sockets, run).
+variant-builds:
+	$(ASAN_MAKE) all build/asan/tests/unit_tests $(patsubst %,build/asan/fuzz/%_replay,$(FUZZ_NAMES))
+	$(TSAN_MAKE) all build/tsan/tests/unit_tests $(patsubst %,build/tsan/fuzz/%_replay,$(FUZZ_NAMES))
+	$(TS_MAKE) all build/thread-safety/tests/unit_tests
 sanitizers: asan tsan
 
 # ---- Fuzzing with libFuzzer (clang) -----------------------------------------
