@@ -13,24 +13,44 @@ using common::wall_ms;
 
 using common::cat;
 
-TrackerClient::TrackerClient(const std::vector<std::string>& urls, int timeout_ms,
-                             common::Logger& log, Transport transport, int hedge_ms)
-    : timeout_ms_(timeout_ms), log_(log), transport_(std::move(transport)), hedge_ms_(hedge_ms) {
-    if (!transport_) transport_ = announce_once;
+TrackerClient::Usable TrackerClient::usable(const std::vector<std::string>& urls,
+                                            common::Logger& log) {
+    Usable out;
     for (const auto& u : urls) {
         auto p = common::parse_tracker_url(u);
         if (!p) {
-            log_.warn(cat("ignoring tracker: ", p.error().message));
+            log.warn(cat("ignoring tracker: ", p.error().message));
             continue;
         }
-        parsed_.push_back(*p);
-        urls_.push_back(u);
-        TrackerStatus s;
-        s.url = u;
-        status_.push_back(s);
+        out.emplace_back(*p, u);
     }
-    if (!status_.empty()) status_[0].in_use = true;
+    return out;
 }
+
+TrackerClient::TrackerClient(const std::vector<std::string>& urls, int timeout_ms,
+                             common::Logger& log, Transport transport, int hedge_ms)
+    : TrackerClient(FromUsable{}, usable(urls, log), timeout_ms, log, std::move(transport),
+                    hedge_ms) {}
+
+TrackerClient::TrackerClient(FromUsable, Usable usable, int timeout_ms, common::Logger& log,
+                             Transport transport, int hedge_ms)
+    : parsed_([&] {
+          std::vector<common::TrackerUrl> p;
+          for (auto& [url, text] : usable)
+              p.push_back(url);
+          return p;
+      }()),
+      urls_([&] {
+          std::vector<std::string> u;
+          for (auto& [url, text] : usable)
+              u.push_back(text);
+          return u;
+      }()),
+      timeout_ms_(timeout_ms),
+      log_(log),
+      transport_(transport ? std::move(transport) : Transport(announce_once)),
+      rotation_(urls_, log),
+      hedge_ms_(hedge_ms) {}
 
 TrackerClient::~TrackerClient() {
     std::vector<Worker> workers;
@@ -53,18 +73,11 @@ struct TrackerClient::Round {
 
 void TrackerClient::record(std::size_t i, const common::Result<common::AnnounceResponse>& r,
                            std::int64_t took_ms) {
-    common::MutexLock lock(mu_);
-    TrackerStatus& st = status_[i];
-    st.last_attempt_ms = wall_ms();
     if (r) {
-        st.live = true;
-        st.last_ok_ms = wall_ms();
-        st.last_error.clear();
+        rotation_.succeeded(i, wall_ms());
         return;
     }
-    st.live = false;
-    ++st.failures;
-    st.last_error = r.error().message;
+    rotation_.failed(i, wall_ms(), r.error().message);
     log_.warn(cat("announce to ", urls_[i], " failed after ", took_ms, " ms: ", r.error().message));
 }
 
@@ -100,11 +113,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
     if (parsed_.empty())
         return common::make_error(common::Errc::not_found, "no usable tracker in the .mtorrent");
     const std::size_t n = parsed_.size();
-    std::size_t start;
-    {
-        common::MutexLock lock(mu_);
-        start = current_;
-    }
+    const std::size_t start = rotation_.current();
     auto round = std::make_shared<Round>();
     round->results.resize(n);
     std::size_t launched = 0, seen = 0, failed = 0;
@@ -128,14 +137,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
             if (r) {
                 auto out = std::move(r);
                 lock.unlock();
-                common::MutexLock l(mu_);
-                if (current_ != i) {
-                    log_.warn(cat("tracker failover: now using ", urls_[i], " (", urls_[current_],
-                                  k == 0 ? " answered late)" : " failed or is silent)"));
-                    status_[current_].in_use = false;
-                    current_ = i;
-                    status_[i].in_use = true;
-                }
+                rotation_.make_current(i, "failed or is silent");
                 return out;
             }
             last = r.error();
@@ -153,8 +155,7 @@ common::Result<common::AnnounceResponse> TrackerClient::announce(
 }
 
 std::vector<TrackerStatus> TrackerClient::status() const {
-    common::MutexLock lock(mu_);
-    return status_;
+    return rotation_.status();
 }
 
 }  // namespace mt::client

@@ -20,8 +20,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "client/trackers/tracker_rotation.h"
 #include "client/trackers/tracker_status.h"
 #include "common/log.h"
 #include "common/mutex.h"
@@ -52,11 +54,16 @@ class TrackerClient {
     std::size_t size() const { return urls_.size(); }
 
   private:
+    using Usable = std::vector<std::pair<common::TrackerUrl, std::string>>;
+    struct FromUsable {};
+    TrackerClient(FromUsable, Usable usable, int timeout_ms, common::Logger& log,
+                  Transport transport, int hedge_ms);
+    static Usable usable(const std::vector<std::string>& urls, common::Logger& log);
     struct Round;
     // Runs one attempt on its own thread; its result goes to `round` slot k.
     void launch(const std::shared_ptr<Round>& round, std::size_t k, std::size_t tracker,
                 const common::AnnounceRequest& req);
-    // Records an attempt's outcome in status_ (and logs a failure).
+    // Records an attempt's outcome in the rotation (and logs a failure).
     void record(std::size_t tracker, const common::Result<common::AnnounceResponse>& r,
                 std::int64_t took_ms);
 
@@ -65,9 +72,7 @@ class TrackerClient {
     int timeout_ms_;
     common::Logger& log_;
     Transport transport_;
-    mutable common::Mutex mu_;
-    std::size_t current_ GUARDED_BY(mu_) = 0;
-    std::vector<TrackerStatus> status_ GUARDED_BY(mu_);
+    TrackerRotation rotation_;
     int hedge_ms_;
     common::Mutex workers_mu_;
     struct Worker {

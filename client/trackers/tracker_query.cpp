@@ -44,28 +44,26 @@ TrackerQuery::TrackerQuery(std::vector<common::Endpoint> trackers, int timeout_m
     : trackers_(std::move(trackers)),
       timeout_ms_(timeout_ms),
       log_(log),
-      exchange_(std::move(exchange)) {
+      exchange_(std::move(exchange)),
+      rotation_(
+          [this] {
+              std::vector<std::string> urls;
+              for (const auto& t : trackers_)
+                  urls.push_back("http://" + t.to_string());
+              return urls;
+          }(),
+          log) {
     if (!exchange_)
         exchange_ = [](const common::Endpoint& t, std::string_view request, int timeout) {
             return http_exchange(t.host, t.port, request, timeout);
         };
-    for (const auto& t : trackers_) {
-        TrackerStatus s;
-        s.url = "http://" + t.to_string();
-        status_.push_back(s);
-    }
-    if (!status_.empty()) status_[0].in_use = true;
 }
 
 template <class T, class Accept>
 common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& target_or_request,
                                     bool is_full_request, Accept accept) {
     if (trackers_.empty()) return make_error(Errc::not_found, "no tracker configured");
-    std::size_t start;
-    {
-        common::MutexLock lock(mu_);
-        start = current_;
-    }
+    const std::size_t start = rotation_.current();
     common::Error last = make_error(Errc::not_found, what + ": no tracker has it");
     bool any_not_found = false;
     for (std::size_t k = 0; k < trackers_.size(); ++k) {
@@ -78,26 +76,11 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
         common::Result<T> r = resp ? accept(*resp) : common::Result<T>(resp.error());
         const bool answered = resp.ok() && (r.ok() || r.error().code == Errc::not_found ||
                                             r.error().code == Errc::refused);
-        {
-            common::MutexLock lock(mu_);
-            TrackerStatus& st = status_[i];
-            st.last_attempt_ms = common::wall_ms();
-            if (answered) {
-                st.live = true;
-                st.last_ok_ms = common::wall_ms();
-                st.last_error.clear();
-                if (current_ != i) {
-                    log_.warn(cat("tracker failover: now using ", st.url, " (",
-                                  status_[current_].url, " failed)"));
-                    status_[current_].in_use = false;
-                    current_ = i;
-                    st.in_use = true;
-                }
-            } else {
-                st.live = false;
-                ++st.failures;
-                st.last_error = r.error().message;
-            }
+        if (answered) {
+            rotation_.succeeded(i, common::wall_ms());
+            rotation_.make_current(i, "failed");
+        } else {
+            rotation_.failed(i, common::wall_ms(), r.error().message);
         }
         if (r) return r;
         if (r.error().code == Errc::not_found) {
@@ -105,8 +88,7 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
             continue;  // the other tracker may have it already
         }
         if (answered) return r.error();  // the tracker said no: asking the other changes nothing
-        log_.warn(
-            cat(what, " at http://", trackers_[i].to_string(), " failed: ", r.error().message));
+        log_.warn(cat(what, " at ", rotation_.url(i), " failed: ", r.error().message));
         last = r.error();
         if (last.code == Errc::refused) last.code = Errc::io_error;  // refused: the tracker's word
     }
@@ -157,8 +139,7 @@ common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent
 }
 
 std::vector<TrackerStatus> TrackerQuery::status() const {
-    common::MutexLock lock(mu_);
-    return status_;
+    return rotation_.status();
 }
 
 }  // namespace mt::client

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "client/trackers/tracker_client.h"
+#include "client/trackers/tracker_rotation.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/mutex.h"
@@ -73,9 +74,7 @@ class TrackerQuery {
     int timeout_ms_;
     common::Logger& log_;
     Exchange exchange_;
-    mutable common::Mutex mu_;
-    std::size_t current_ GUARDED_BY(mu_) = 0;
-    std::vector<TrackerStatus> status_ GUARDED_BY(mu_);
+    TrackerRotation rotation_;
 };
 
 }  // namespace mt::client

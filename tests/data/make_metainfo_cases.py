@@ -8,6 +8,10 @@ The files are checked in; rerun this script only to change the set:
 """
 import hashlib
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mtlib import bencode as benc  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "metainfo")
 PL = 524288
@@ -15,19 +19,7 @@ T1 = b"http://127.0.0.1:6969/announce"
 T2 = b"udp://127.0.0.1:6970"
 
 
-def benc(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(benc(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
-        return b"d" + b"".join(benc(k) + benc(x) for k, x in items) + b"e"
-    raise TypeError(v)
+
 
 
 def pieces_for(length, pl=PL):

@@ -888,28 +888,7 @@ DRILLS = [tracker_restarts, tracker_partition, seeder_dies, corrupt_peer, silent
 
 def main():
     suite = Suite()
-    started = time.time()
-    only = sys.argv[1:]
-    unknown = [n for n in only if n not in [d.__name__ for d in DRILLS]]
-    if unknown:
-        print("unknown drill(s): %s; known: %s" % (" ".join(unknown), " ".join(d.__name__ for d in DRILLS)))
-        return 2
-    try:
-        for fn in DRILLS:
-            if only and fn.__name__ not in only:
-                continue
-            t0 = time.time()
-            try:
-                fn(suite)
-                suite.ok(fn.__name__)
-            except Exception as e:  # a failing drill must not stop the others
-                detail = str(e) if isinstance(e, DrillFailed) else "%s: %s" % (type(e).__name__, e)
-                suite.fail(fn.__name__, detail)
-            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
-    finally:
-        print("  (total %.1f s)" % (time.time() - started), flush=True)
-        code = suite.finish()
-    return code
+    return suite.run(DRILLS, plain=(DrillFailed,))
 
 
 if __name__ == "__main__":

@@ -689,25 +689,9 @@ def bad_startup(suite):
 
 def main():
     suite = Suite()
-    started = time.time()
     cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
              watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup]
-    only = sys.argv[1:]
-    try:
-        for fn in cases:
-            if only and fn.__name__ not in only:
-                continue
-            t0 = time.time()
-            try:
-                fn(suite)
-                suite.ok(fn.__name__)
-            except Exception as e:  # a failing case must not stop the suite
-                suite.fail(fn.__name__, "%s: %s" % (type(e).__name__, e))
-            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
-    finally:
-        print("  (total %.1f s)" % (time.time() - started), flush=True)
-        code = suite.finish()
-    return code
+    return suite.run(cases)
 
 
 if __name__ == "__main__":

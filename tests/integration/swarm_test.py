@@ -559,30 +559,11 @@ def bad_input(suite):
 
 def main():
     suite = Suite()
-    started = time.time()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
              endgame_cancels, rate_limits, silent_handshaked_peers_evicted,
              corrupt_resume_set_aside, bad_input, batch_requests_served]
-    only = sys.argv[1:]
-    try:
-        for fn in cases:
-            if only and fn.__name__ not in only:
-                continue
-            t0 = time.time()
-            try:
-                r = fn(suite)
-                if isinstance(r, str) and r.startswith("skip: "):
-                    suite.skip(fn.__name__, r[6:])
-                else:
-                    suite.ok(fn.__name__)
-            except Exception as e:  # a failing case must not stop the suite
-                suite.fail(fn.__name__, "%s: %s" % (type(e).__name__, e))
-            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
-    finally:
-        print("  (total %.1f s)" % (time.time() - started), flush=True)
-        code = suite.finish()
-    return code
+    return suite.run(cases)
 
 
 if __name__ == "__main__":

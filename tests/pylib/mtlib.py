@@ -70,6 +70,39 @@ class Suite:
         except Exception as e:  # a failing case must not stop the suite
             self.fail(name, "%s: %s" % (type(e).__name__, e))
 
+    def run(self, cases, names=None, plain=()):
+        """The one case runner: each fn(suite) in `cases` (only those named in
+        `names`, default sys.argv[1:]; an unknown name exits 2), timed; a
+        case returning "skip: why" is skipped, an exception fails it (the
+        message alone for the exception types in `plain`, else with its
+        type), the others pass. Returns finish()'s exit code."""
+        names = sys.argv[1:] if names is None else names
+        known = [fn.__name__ for fn in cases]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            print("unknown case(s): %s; known: %s" % (" ".join(unknown), " ".join(known)), flush=True)
+            return 2
+        started = time.time()
+        try:
+            for fn in cases:
+                if names and fn.__name__ not in names:
+                    continue
+                t0 = time.time()
+                try:
+                    r = fn(self)
+                    if isinstance(r, str) and r.startswith("skip: "):
+                        self.skip(fn.__name__, r[6:])
+                    else:
+                        self.ok(fn.__name__)
+                except Exception as e:  # a failing case must not stop the suite
+                    detail = str(e) if isinstance(e, plain) else "%s: %s" % (type(e).__name__, e)
+                    self.fail(fn.__name__, detail)
+                print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
+        finally:
+            print("  (total %.1f s)" % (time.time() - started), flush=True)
+            code = self.finish()
+        return code
+
     def finish(self):
         for p in self.procs:
             p.stop()

@@ -452,19 +452,7 @@ CASES = [output_flood, unrequested_blocks, garbage_then_ip_ban, one_ip_many_slot
 
 def main():
     suite = Suite()
-    started = time.time()
-    only = sys.argv[1:]
-    try:
-        for fn in CASES:
-            if only and fn.__name__ not in only:
-                continue
-            t0 = time.time()
-            suite.case(fn.__name__, lambda: fn(suite))
-            print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
-    finally:
-        print("  (total %.1f s)" % (time.time() - started), flush=True)
-        code = suite.finish()
-    return code
+    return suite.run(CASES)
 
 
 if __name__ == "__main__":

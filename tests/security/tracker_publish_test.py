@@ -47,19 +47,8 @@ HONEST = "127.0.0.1"
 
 # ---- bencode and metainfo ----------------------------------------------------------------------
 
-def benc(x):
-    if isinstance(x, int):
-        return b"i%de" % x
-    if isinstance(x, str):
-        x = x.encode()
-    if isinstance(x, bytes):
-        return b"%d:%s" % (len(x), x)
-    if isinstance(x, list):
-        return b"l" + b"".join(benc(v) for v in x) + b"e"
-    if isinstance(x, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in x.items())
-        return b"d" + b"".join(benc(k) + benc(v) for k, v in items) + b"e"
-    raise TypeError(type(x))
+benc = mtlib.bencode
+
 
 
 def make_meta(name, length, trackers, comment=None, seed=b"", pieces=None):
