@@ -166,3 +166,11 @@ def check_file(path, sha1):
     got = sha1_file(path)
     if got != sha1:
         raise AssertionError("SHA-1 of the download is %s, expected %s" % (got, sha1))
+
+
+if __name__ == "__main__":
+    # The libtorrent child that libtorrent() starts: one client per process.
+    if len(sys.argv) == 6 and sys.argv[1] == "--libtorrent":
+        lt_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        sys.exit(0)
+    sys.exit("usage: real_clients.py --libtorrent TORRENT FOLDER PORT MARKER")
