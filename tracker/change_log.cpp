@@ -61,7 +61,10 @@ ChangeLog::~ChangeLog() {
 }
 
 std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms) {
-    common::MutexLock lock(mu_);  // nothing else runs yet: for the analysis
+    // The store is applied to without mu_ held: announces take a store shard
+    // lock and then mu_ (sequence()), so holding mu_ here would invert that
+    // order (harmless before the servers start, but TSan rightly objects).
+    Clock clock;
     std::size_t bad = 0, applied = 0;
     if (contents.has_snapshot) {
         auto snap = decode_state_snapshot(contents.snapshot);
@@ -69,13 +72,13 @@ std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms
             log_.error(cat("seeder list snapshot unreadable, ignoring it: ", snap.error().message));
             ++bad;
         } else {
-            clock_ = snap->first;
+            clock = snap->first;
             for (const auto& c : snap->second) {
                 store_->apply(c, now_ms);
                 // A compaction may catch our own changes applied but not yet
                 // journaled: being in the snapshot makes them durable, so the
                 // clock covers them and their numbers are never handed out again.
-                if (c.origin == self_) clock_.seq[self_] = std::max(clock_.seq[self_], c.seq);
+                if (c.origin == self_) clock.seq[self_] = std::max(clock.seq[self_], c.seq);
                 ++applied;
             }
         }
@@ -88,9 +91,11 @@ std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms
             continue;
         }
         store_->apply(*c, now_ms);
-        clock_.seq[c->origin] = std::max(clock_.seq[c->origin], c->seq);
+        clock.seq[c->origin] = std::max(clock.seq[c->origin], c->seq);
         ++records;
     }
+    common::MutexLock lock(mu_);
+    clock_ = clock;
     own_seq_ = clock_.seq[self_];
     log_.info(cat("loaded seeder list: ", applied, " snapshot entries, ", records,
                   " journal records, ", bad, " unreadable; clock ", clock_.seq[1], "/",

@@ -115,7 +115,11 @@ class Suite:
                 for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
                                "runtime error:"):
                     if marker in text:
-                        reports.append("%s: %s" % (err, text[text.index(marker):][:300]))
+                        report = text[text.index(marker):]
+                        reports.append("%s: %s" % (err, report[:300]))
+                        # The whole report (bounded) goes to the log: the
+                        # work folder is removed below.
+                        print("---- %s\n%s\n----" % (err, "\n".join(report.splitlines()[:150])), flush=True)
         if reports:
             self.fail("no_sanitizer_reports", " | ".join(reports))
         line = "%d passed, %d failed" % (self.passed, self.failed)
