@@ -32,10 +32,10 @@ std::size_t AddressCounter::addresses() const {
 }
 
 std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
-                               std::size_t newcomer_count) {
+                               std::uint32_t newcomer_ip, std::size_t newcomer_count) {
     const VictimCandidate* best = nullptr;
     for (const auto& c : candidates) {
-        if (c.address_count <= newcomer_count) continue;
+        if (c.ip == newcomer_ip || c.address_count <= newcomer_count) continue;
         if (!best || c.address_count > best->address_count ||
             (c.address_count == best->address_count && c.last_activity < best->last_activity))
             best = &c;

@@ -49,10 +49,13 @@ struct VictimCandidate {
 // The candidate to close so that a newcomer whose address then holds
 // `newcomer_count` connections (itself included) gets in: among candidates
 // whose address holds more than newcomer_count, the one whose address holds
-// the most, least recently active first. nullopt: none, refuse the newcomer.
-// (Connections that must not be evicted are not candidates.)
+// the most, least recently active first. Never one of the newcomer's own
+// address (`newcomer_ip`): the counts are read while other threads open and
+// close connections, and a stale count must not let an address evict its
+// own. nullopt: none, refuse the newcomer. (Connections that must not be
+// evicted are not candidates.)
 std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
-                               std::size_t newcomer_count);
+                               std::uint32_t newcomer_ip, std::size_t newcomer_count);
 
 struct PendingHandshake {
     std::uint32_t ip = 0;

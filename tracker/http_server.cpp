@@ -261,7 +261,7 @@ struct HttpServer::Loop {
             if (fresh) it->second = s.per_address_.count(c->peer_ip);
             cands.push_back({fd, c->peer_ip, it->second, c->last_activity});
         }
-        const auto victim = pick_victim(cands, s.per_address_.count(ip));
+        const auto victim = pick_victim(cands, ip, s.per_address_.count(ip));
         if (!victim) return false;
         auto it = conns.find(*victim);
         if (it == conns.end()) return false;

@@ -830,7 +830,10 @@ def case_connection_limit(ts):
             return len(closed) >= 10
 
         assert wait_until(enough_closed, timeout=5), "only %d of 60 connections closed" % len(closed)
-        assert all(i >= 48 for i in closed), sorted(closed)  # about the first 50 are kept
+        # The first ones are kept. Not exactly the first 50: connections of
+        # the cases before may still hold a slot until the tracker has seen
+        # them close (the tsan run refused #47 and took #48-#50).
+        assert all(i >= 40 for i in closed), sorted(closed)
         assert all(is_open_now(socks[i]) for i in range(40)), "early connections closed"
         assert wait_until(lambda: "connection limit" in log_text(ts), timeout=5), "no log line on the limit"
     finally:

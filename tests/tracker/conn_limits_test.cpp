@@ -26,11 +26,21 @@ TEST(AddressCounter, CapsEachAddress) {
 TEST(PickVictim, TakesFromTheAddressHoldingTheMostLeastRecentlyActiveFirst) {
     const std::vector<VictimCandidate> cs = {
         {10, kA, 5, 300}, {11, kA, 5, 100}, {12, kB, 3, 50}, {13, kB, 3, 0}};
-    EXPECT_EQ(pick_victim(cs, 1), 11);
-    EXPECT_EQ(pick_victim(cs, 4), 11);
+    constexpr std::uint32_t kC = 0x0a000003;
+    EXPECT_EQ(pick_victim(cs, kC, 1), 11);
+    EXPECT_EQ(pick_victim(cs, kC, 4), 11);
     // The newcomer's address holds as many as the top: refuse it instead.
-    EXPECT_EQ(pick_victim(cs, 5), std::nullopt);
-    EXPECT_EQ(pick_victim({}, 1), std::nullopt);
+    EXPECT_EQ(pick_victim(cs, kC, 5), std::nullopt);
+    EXPECT_EQ(pick_victim({}, kC, 1), std::nullopt);
+}
+
+TEST(PickVictim, NeverOneOfTheNewcomersOwnAddress) {
+    // Counts read while other threads close connections can be stale: the
+    // newcomer from kA counted 4 while its older connections still say 5.
+    // The tsan run of conn_limit_50 closed its 12th connection for its 56th.
+    const std::vector<VictimCandidate> cs = {{10, kA, 5, 300}, {11, kA, 5, 100}, {12, kB, 3, 0}};
+    EXPECT_EQ(pick_victim(cs, kA, 4), std::nullopt);
+    EXPECT_EQ(pick_victim(cs, kA, 2), 12) << "another address holding more than the newcomer's";
 }
 
 TEST(AdmitHandshake, CapsStrangersPerAddressAndInTotal) {
