@@ -18,6 +18,7 @@
 #include "common/random.h"
 #include "tracker/conn_limits.h"
 #include "tracker/repl_protocol.h"
+#include "tracker/repl_session.h"
 
 namespace mt::tracker {
 
@@ -52,20 +53,6 @@ common::Result<repl::Message> recv_message(int fd, repl::FrameCipher& cipher, in
         if (!n) return n.error();
         cipher.feed(std::string_view(buf, *n));
     }
-}
-
-// Reads exactly n bytes before mono_ms() reaches deadline_ms (however the
-// bytes trickle in). Errors: timeout, closed, io_error.
-common::Status read_exact_by(int fd, char* buf, std::size_t n, std::int64_t deadline_ms) {
-    while (n > 0) {
-        const std::int64_t left = deadline_ms - common::mono_ms();
-        if (left <= 0) return make_error(Errc::timeout, "handshake not completed in time");
-        auto r = common::read_some(fd, buf, n, static_cast<int>(left));
-        if (!r) return r.error();
-        buf += *r;
-        n -= *r;
-    }
-    return {};
 }
 
 }  // namespace
@@ -166,95 +153,113 @@ void Replicator::outgoing_loop() {
 }
 
 bool Replicator::run_outgoing_session(Fd& fd) {
-    const int io = opt_.io_timeout_ms;
-    const std::string peer = opt_.peer.to_string();
-    const repl::Nonce ns = fresh_nonce();
-    if (!common::write_all(fd.get(), repl::encode_hello1(opt_.self, ns), io)) return false;
-    char h2[repl::kHello2Bytes];
-    // Whoever answers at the other tracker's address gets one deadline for
-    // its reply, not one per byte.
-    const std::int64_t deadline = common::mono_ms() + opt_.handshake_timeout_ms;
-    if (auto s = read_exact_by(fd.get(), h2, sizeof h2, deadline); !s) {
-        log_.warn(cat("replication: handshake with ", peer, " failed: ", s.error().message));
-        return false;
-    }
-    const auto id_r = static_cast<std::uint8_t>(h2[0]);
-    repl::Nonce nr{};
-    std::memcpy(nr.data(), h2 + 1, nr.size());
-    const std::string_view their_mac(h2 + 1 + nr.size(), 32);
-    if (id_r == opt_.self ||
-        !common::constant_time_equal(their_mac,
-                                     repl::responder_mac(opt_.secret, opt_.self, id_r, ns, nr))) {
-        common::MutexLock lock(mu_);
-        ++status_.refused;
-        log_.error(cat("replication: ", peer,
-                       " failed authentication (different shared secret, or tracker id ", int(id_r),
-                       " clashes with ours)"));
-        return false;
-    }
-    if (!common::write_all(fd.get(), repl::initiator_mac(opt_.secret, opt_.self, id_r, ns, nr), io))
-        return false;
-    repl::FrameCipher cipher(repl::session_keys(opt_.secret, opt_.self, id_r, ns, nr, true));
-
-    auto hello_msg = recv_message(fd.get(), cipher, io);
-    if (!hello_msg || !std::holds_alternative<repl::Hello>(*hello_msg)) {
-        log_.warn(cat("replication: ", peer, " sent no clock after the handshake"));
-        return false;
-    }
-    const auto hello = std::get<repl::Hello>(*hello_msg);
-    const std::uint64_t their_view_of_us = opt_.self == 1 ? hello.clock1 : hello.clock2;
-    const std::uint64_t their_own = opt_.self == 1 ? hello.clock2 : hello.clock1;
-    const Clock mine = changelog_.clock();
-    const std::uint8_t other = opt_.self == 1 ? 2 : 1;
-    // The peer's clock counts what it holds durably: that is acknowledged
-    // (after a restart nothing else would say so until the next change).
-    changelog_.acked(std::min(their_view_of_us, mine.seq[opt_.self]));
-
-    std::uint64_t sent = their_view_of_us;
-    std::vector<Change> batch;
-    bool need_snapshot = their_own < mine.seq[other] || their_view_of_us > mine.seq[opt_.self];
-    if (!need_snapshot) need_snapshot = !changelog_.own_changes_after(sent, 0, batch);
-    if (!need_snapshot) {
-        // The journal tail, or the snapshot when that is shorter.
-        const auto c = store_.counts();
-        need_snapshot =
-            mine.seq[opt_.self] - their_view_of_us > c.peers + c.tombstones + c.metainfos + 1000;
-    }
-    if (need_snapshot) {
-        // Send the whole state; the peer merges it (last writer wins).
-        const Clock clk = changelog_.clock();
-        std::vector<std::string> records;
-        store_.dump([&](const Change& c) { records.push_back(encode_change(c)); });
-        if (!send_message(fd.get(), cipher, repl::encode_message(repl::SnapBegin{}), io))
-            return false;
-        for (std::size_t i = 0; i < records.size(); i += opt_.batch) {
-            std::vector<std::string> chunk(records.begin() + static_cast<std::ptrdiff_t>(i),
-                                           records.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                                 records.size(), i + opt_.batch)));
-            if (!send_message(fd.get(), cipher, repl::encode_changes(chunk), io)) return false;
-        }
-        if (!send_message(fd.get(), cipher,
-                          repl::encode_message(repl::SnapEnd{clk.seq[1], clk.seq[2]}), io))
-            return false;
-        sent = clk.seq[opt_.self];
-        common::MutexLock lock(mu_);
-        ++status_.snapshots_sent;
-        log_.info(cat("replication: connected to ", peer, "; it was behind (has ", their_view_of_us,
-                      " of our ", mine.seq[opt_.self], " changes), sent a snapshot of ",
-                      records.size(), " entries"));
-    } else {
-        log_.info(cat("replication: connected to ", peer, "; sending the ",
-                      mine.seq[opt_.self] - their_view_of_us, " changes it missed"));
-    }
+    auto link = outgoing_handshake(fd.get());
+    if (!link) return false;
+    const auto sent = catch_up(fd.get(), *link);
+    if (!sent) return false;
     {
         common::MutexLock lock(mu_);
         status_.outgoing_connected = true;
-        status_.sent_seq = sent;
+        status_.sent_seq = *sent;
     }
+    return stream_changes(fd.get(), *link, *sent);
+}
 
+std::optional<repl::FrameCipher> Replicator::outgoing_handshake(int fd) {
+    const std::string peer = opt_.peer.to_string();
+    repl::InitiatorHandshake hs(opt_.secret, opt_.self, fresh_nonce());
+    if (!common::write_all(fd, hs.start(), opt_.io_timeout_ms)) return std::nullopt;
+    // Whoever answers at the other tracker's address gets one deadline for
+    // its reply, not one per byte.
+    const std::int64_t deadline = common::mono_ms() + opt_.handshake_timeout_ms;
+    repl::HandshakeStep st;
+    while (st.state == repl::HandshakeStep::State::need_more) {
+        char buf[repl::kHello2Bytes];
+        const std::int64_t left = deadline - common::mono_ms();
+        auto n = left <= 0 ? common::Result<std::size_t>(
+                                 make_error(Errc::timeout, "handshake not completed in time"))
+                           : common::read_some(fd, buf, sizeof buf, static_cast<int>(left));
+        if (!n) {
+            log_.warn(cat("replication: handshake with ", peer, " failed: ", n.error().message));
+            return std::nullopt;
+        }
+        st = hs.feed(std::string_view(buf, *n));
+    }
+    if (st.state == repl::HandshakeStep::State::refused) {
+        common::MutexLock lock(mu_);
+        ++status_.refused;
+        log_.error(cat("replication: ", peer, " ", st.reason));
+        return std::nullopt;
+    }
+    if (!common::write_all(fd, st.out, opt_.io_timeout_ms)) return std::nullopt;
+    repl::FrameCipher cipher(hs.keys());
+    cipher.feed(hs.take_leftover());
+    return cipher;
+}
+
+std::optional<std::uint64_t> Replicator::catch_up(int fd, repl::FrameCipher& cipher) {
+    const std::string peer = opt_.peer.to_string();
+    auto hello = recv_message(fd, cipher, opt_.io_timeout_ms);
+    if (!hello || !std::holds_alternative<repl::Hello>(*hello)) {
+        log_.warn(cat("replication: ", peer, " sent no clock after the handshake"));
+        return std::nullopt;
+    }
+    repl::CatchUpInput in;
+    in.self = opt_.self;
+    in.theirs = std::get<repl::Hello>(*hello);
+    in.mine = changelog_.clock();
+    const std::uint64_t their_view_of_us = opt_.self == 1 ? in.theirs.clock1 : in.theirs.clock2;
+    // The other's clock counts what it holds durably: that is acknowledged
+    // (after a restart nothing else would say so until the next change).
+    changelog_.acked(std::min(their_view_of_us, in.mine.seq[opt_.self]));
+    std::vector<Change> none;
+    in.outbox_reaches = changelog_.own_changes_after(their_view_of_us, 0, none);
+    const auto c = store_.counts();
+    in.state_entries = c.peers + c.tombstones + c.metainfos;
+    const auto plan = repl::plan_catch_up(in);
+    if (plan.kind == repl::CatchUpPlan::Kind::tail) {
+        log_.info(cat("replication: connected to ", peer, "; sending the ", plan.missing,
+                      " changes it missed"));
+        return plan.their_view_of_us;
+    }
+    const Clock clk = changelog_.clock();
+    std::size_t entries = 0;
+    if (!send_snapshot(fd, cipher, clk, entries)) return std::nullopt;
+    common::MutexLock lock(mu_);
+    ++status_.snapshots_sent;
+    log_.info(cat("replication: connected to ", peer, "; sent a snapshot of ", entries,
+                  " entries (", plan.why, "; it has ", plan.their_view_of_us, " of our ",
+                  in.mine.seq[opt_.self], " changes)"));
+    return clk.seq[opt_.self];
+}
+
+bool Replicator::send_snapshot(int fd, repl::FrameCipher& cipher, const Clock& clk,
+                               std::size_t& entries) {
+    // The whole state; the other merges it (last writer wins). `clk` was read
+    // before the dump: the snapshot covers at least that much.
+    const int io = opt_.io_timeout_ms;
+    std::vector<std::string> records;
+    store_.dump([&](const Change& c) { records.push_back(encode_change(c)); });
+    entries = records.size();
+    if (!send_message(fd, cipher, repl::encode_message(repl::SnapBegin{}), io)) return false;
+    for (std::size_t i = 0; i < records.size(); i += opt_.batch) {
+        const auto first = records.begin() + static_cast<std::ptrdiff_t>(i);
+        const auto last =
+            records.begin() + static_cast<std::ptrdiff_t>(std::min(records.size(), i + opt_.batch));
+        if (!send_message(fd, cipher, repl::encode_changes({first, last}), io)) return false;
+    }
+    return bool(
+        send_message(fd, cipher, repl::encode_message(repl::SnapEnd{clk.seq[1], clk.seq[2]}), io));
+}
+
+bool Replicator::stream_changes(int fd, repl::FrameCipher& cipher, std::uint64_t sent) {
+    const int io = opt_.io_timeout_ms;
+    const std::string peer = opt_.peer.to_string();
+    const auto ping_every = std::chrono::milliseconds(opt_.ping_ms);
     auto last_send = std::chrono::steady_clock::now();
     auto last_heard = last_send;
     auto last_ping = last_send;
+    std::vector<Change> batch;
     while (!stopping_) {
         batch.clear();
         if (!changelog_.own_changes_after(sent, opt_.batch, batch)) {
@@ -264,60 +269,30 @@ bool Replicator::run_outgoing_session(Fd& fd) {
         }
         bool wrote = false;
         if (!batch.empty()) {
-            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Changes{batch}), io))
-                break;
+            if (!send_message(fd, cipher, repl::encode_message(repl::Changes{batch}), io)) break;
             sent = batch.back().seq;
             wrote = true;
             common::MutexLock lock(mu_);
             status_.sent_seq = sent;
         }
-        auto touches = changelog_.take_touches();
-        for (std::size_t i = 0; i < touches.size(); i += 4096) {
-            repl::Touches t;
-            t.touches.assign(
-                touches.begin() + static_cast<std::ptrdiff_t>(i),
-                touches.begin() + static_cast<std::ptrdiff_t>(std::min(touches.size(), i + 4096)));
-            if (!send_message(fd.get(), cipher, repl::encode_message(t), io)) return false;
-            wrote = true;
-        }
+        const auto touches = send_touches(fd, cipher);
+        if (!touches) return false;
+        wrote = wrote || *touches;
         const auto now = std::chrono::steady_clock::now();
-        const auto ping_every = std::chrono::milliseconds(opt_.ping_ms);
         if (wrote) last_send = now;
         // The other side answers CHANGES and PINGs but not TOUCHES: ping when
         // idle, and also when only touches went out and nothing came back.
         if (now - last_send > ping_every ||
             (now - last_heard > ping_every && now - last_ping > ping_every)) {
-            if (!send_message(fd.get(), cipher, repl::encode_message(repl::Ping{}), io)) break;
+            if (!send_message(fd, cipher, repl::encode_message(repl::Ping{}), io)) break;
             last_send = last_ping = now;
         }
         if (batch.size() == opt_.batch) continue;  // more is waiting
-        // Wait for new changes, acknowledgements or the touch batching period.
-        pollfd fds[2] = {{fd.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-        const int rc = ::poll(fds, 2, 250);
-        if (rc < 0 && errno != EINTR) break;
-        if (fds[1].revents & POLLIN) {
-            std::uint64_t v;
-            (void)!::read(wake_.get(), &v, sizeof v);
-        }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[4096];
-            const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-            if (n <= 0) break;
-            cipher.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+        const auto heard = wait_and_read_acks(fd, cipher);
+        if (heard == Heard::error) return false;
+        if (heard == Heard::closed) break;
+        if (heard == Heard::something) {
             last_heard = now;
-            while (true) {
-                auto m = cipher.next();
-                if (std::holds_alternative<repl::FrameCipher::NeedMore>(m)) break;
-                if (auto* e = std::get_if<common::Error>(&m)) {
-                    common::MutexLock lock(mu_);
-                    ++status_.refused;
-                    log_.error(cat("replication: ", peer, ": ", e->message));
-                    return false;
-                }
-                auto msg = repl::decode_message(std::get<std::string>(m));
-                if (msg && std::holds_alternative<repl::Ack>(*msg))
-                    changelog_.acked(std::get<repl::Ack>(*msg).seq);
-            }
         } else if (now - last_heard > std::chrono::milliseconds(io)) {
             log_.warn(cat("replication: ", peer, " silent for ", io, " ms; reconnecting"));
             break;
@@ -325,6 +300,50 @@ bool Replicator::run_outgoing_session(Fd& fd) {
     }
     if (!stopping_) log_.warn(cat("replication: lost the link to ", peer));
     return true;
+}
+
+std::optional<bool> Replicator::send_touches(int fd, repl::FrameCipher& cipher) {
+    constexpr std::size_t kPerFrame = 4096;
+    const auto touches = changelog_.take_touches();
+    for (std::size_t i = 0; i < touches.size(); i += kPerFrame) {
+        repl::Touches t;
+        t.touches.assign(
+            touches.begin() + static_cast<std::ptrdiff_t>(i),
+            touches.begin() + static_cast<std::ptrdiff_t>(std::min(touches.size(), i + kPerFrame)));
+        if (!send_message(fd, cipher, repl::encode_message(t), opt_.io_timeout_ms))
+            return std::nullopt;
+    }
+    return !touches.empty();
+}
+
+Replicator::Heard Replicator::wait_and_read_acks(int fd, repl::FrameCipher& cipher) {
+    // New changes or touches wake us (wake_), acknowledgements arrive on fd;
+    // else the touch batching period ends after 250 ms.
+    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    const int rc = ::poll(fds, 2, 250);
+    if (rc < 0 && errno != EINTR) return Heard::closed;
+    if (fds[1].revents & POLLIN) {
+        std::uint64_t v;
+        (void)!::read(wake_.get(), &v, sizeof v);
+    }
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) return Heard::nothing;
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return Heard::closed;
+    cipher.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    while (true) {
+        auto m = cipher.next();
+        if (std::holds_alternative<repl::FrameCipher::NeedMore>(m)) return Heard::something;
+        if (auto* e = std::get_if<common::Error>(&m)) {
+            common::MutexLock lock(mu_);
+            ++status_.refused;
+            log_.error(cat("replication: ", opt_.peer.to_string(), ": ", e->message));
+            return Heard::error;
+        }
+        auto msg = repl::decode_message(std::get<std::string>(m));
+        if (msg && std::holds_alternative<repl::Ack>(*msg))
+            changelog_.acked(std::get<repl::Ack>(*msg).seq);
+    }
 }
 
 // ---- Incoming: we take the other tracker's changes --------------------------
@@ -408,56 +427,11 @@ void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_
 
 void Replicator::incoming_session(int fd, std::string first, const std::string& peer,
                                   Incoming& self, std::int64_t deadline_ms) {
-    const int io = opt_.io_timeout_ms;
-    auto refuse = [&](const std::string& why) {
-        common::MutexLock lock(mu_);
-        note_refusal_locked(peer, why);
-    };
-    // Time left of the whole handshake; every read and write waits at most that.
-    auto left = [&] {
-        return static_cast<int>(std::max<std::int64_t>(0, deadline_ms - common::mono_ms()));
-    };
-    auto incomplete = [&](const common::Error& e) {
-        if (e.code == Errc::timeout || left() == 0)
-            return refuse(cat("handshake not completed within ", opt_.handshake_timeout_ms, " ms"));
-        bool evicted;
-        {
-            common::MutexLock lock(mu_);
-            evicted = self.evicted;
-        }
-        refuse(evicted ? "closed to let the other tracker in" : "incomplete handshake");
-    };
-    while (first.size() < repl::kHello1Bytes) {
-        char buf[64];
-        auto n = common::read_some(fd, buf, repl::kHello1Bytes - first.size(), left());
-        if (!n) return incomplete(n.error());
-        first.append(buf, *n);
-    }
-    auto h1 = repl::decode_hello1(std::string_view(first).substr(0, repl::kHello1Bytes));
-    if (!h1) return refuse(h1.error().message);
-    const std::uint8_t id_s = h1->first;
-    if (id_s == opt_.self || (id_s != 1 && id_s != 2))
-        return refuse("bad tracker id " + std::to_string(id_s));
-    const repl::Nonce nr = fresh_nonce();
-    std::string h2(1, static_cast<char>(opt_.self));
-    h2.append(reinterpret_cast<const char*>(nr.data()), nr.size());
-    h2 += repl::responder_mac(opt_.secret, id_s, opt_.self, h1->second, nr);
-    if (!common::write_all(fd, h2, left())) return;
-    std::string h3 = first.substr(repl::kHello1Bytes);
-    while (h3.size() < repl::kHello3Bytes) {
-        char buf[64];
-        auto n = common::read_some(fd, buf, sizeof buf, left());
-        if (!n) return incomplete(n.error());
-        h3.append(buf, *n);
-    }
-    if (!common::constant_time_equal(
-            std::string_view(h3).substr(0, 32),
-            repl::initiator_mac(opt_.secret, id_s, opt_.self, h1->second, nr)))
-        return refuse("authentication failed (wrong shared secret or a replayed handshake)");
-    repl::FrameCipher cipher(
-        repl::session_keys(opt_.secret, id_s, opt_.self, h1->second, nr, false));
-    cipher.feed(std::string_view(h3).substr(32));
-
+    repl::ResponderHandshake hs(opt_.secret, opt_.self, fresh_nonce());
+    if (!incoming_handshake(fd, hs, std::move(first), peer, self, deadline_ms)) return;
+    repl::FrameCipher cipher(hs.keys());
+    cipher.feed(hs.take_leftover());
+    const std::uint8_t id_s = hs.peer_id();
     {
         // Authenticated: this session replaces the current one, if any.
         common::MutexLock lock(mu_);
@@ -468,74 +442,127 @@ void Replicator::incoming_session(int fd, std::string first, const std::string& 
         status_.incoming_connected = true;
     }
     const Clock clk = changelog_.clock();
-    if (!send_message(fd, cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}), io)) {
-        common::MutexLock lock(mu_);
-        if (current_incoming_fd_ == fd) current_incoming_fd_ = -1;
-        return;
-    }
-    log_.info(cat("replication: tracker ", int(id_s), " connected from ", peer));
-
-    std::uint64_t received = 0;
-    bool in_snapshot = false;
-    std::size_t snapshot_entries = 0;
-    while (!stopping_) {
-        auto msg = recv_message(fd, cipher, io);
-        if (!msg) {
-            if (msg.error().code == Errc::refused || msg.error().code == Errc::parse_error ||
-                msg.error().code == Errc::limit_exceeded)
-                refuse(msg.error().message);
-            else
-                log_.warn(cat("replication: link from tracker ", int(id_s),
-                              " ended: ", msg.error().message));
-            break;
-        }
-        if (auto* ch = std::get_if<repl::Changes>(&*msg)) {
-            std::uint64_t top = 0, ticket = 0;
-            const std::int64_t now = now_();
-            for (const auto& c : ch->changes) {
-                store_.apply(c, now);
-                // A snapshot's entries become durable together, by a compaction at
-                // its end: one cut off halfway is then not mistaken for complete.
-                if (!in_snapshot) ticket = changelog_.enqueue_remote(c);
-                if (c.origin == id_s) top = std::max(top, c.seq);
-            }
-            received += ch->changes.size();
-            snapshot_entries += in_snapshot ? ch->changes.size() : 0;
-            if (!in_snapshot && ticket) {
-                changelog_.wait_durable(ticket);
-                if (!send_message(fd, cipher, repl::encode_message(repl::Ack{top}), io)) break;
-            }
-        } else if (auto* t = std::get_if<repl::Touches>(&*msg)) {
-            for (const auto& x : t->touches)
-                store_.touch(x);
-        } else if (std::holds_alternative<repl::SnapBegin>(*msg)) {
-            in_snapshot = true;
-            snapshot_entries = 0;
-        } else if (auto* end = std::get_if<repl::SnapEnd>(&*msg)) {
-            in_snapshot = false;
-            {
-                common::MutexLock lock(mu_);
-                ++status_.snapshots_received;
-            }
-            changelog_.compact_now();
-            changelog_.raise_clock(1, end->clock1);
-            changelog_.raise_clock(2, end->clock2);
-            const std::uint64_t top = id_s == 1 ? end->clock1 : end->clock2;
-            log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
-                          snapshot_entries, " entries"));
-            if (!send_message(fd, cipher, repl::encode_message(repl::Ack{top}), io)) break;
-        } else if (std::holds_alternative<repl::Ping>(*msg)) {
-            // Answer, or an idle sender hears nothing and drops the link after io ms.
-            if (!send_message(fd, cipher, repl::encode_message(repl::Ping{}), io)) break;
-        }
-        common::MutexLock lock(mu_);
-        status_.received += std::exchange(received, 0);
+    if (send_message(fd, cipher, repl::encode_message(repl::Hello{clk.seq[1], clk.seq[2]}),
+                     opt_.io_timeout_ms)) {
+        log_.info(cat("replication: tracker ", int(id_s), " connected from ", peer));
+        receive_changes(fd, cipher, id_s, peer);
     }
     common::MutexLock lock(mu_);
     if (current_incoming_fd_ == fd) {
         current_incoming_fd_ = -1;
         status_.incoming_connected = false;
     }
+}
+
+bool Replicator::incoming_handshake(int fd, repl::ResponderHandshake& hs, std::string first,
+                                    const std::string& peer, Incoming& self,
+                                    std::int64_t deadline_ms) {
+    auto refuse = [&](const std::string& why) {
+        common::MutexLock lock(mu_);
+        note_refusal_locked(peer, why);
+        return false;
+    };
+    // Time left of the whole handshake; every read and write waits at most that.
+    auto left = [&] {
+        return static_cast<int>(std::max<std::int64_t>(0, deadline_ms - common::mono_ms()));
+    };
+    repl::HandshakeStep st = hs.feed(first);
+    while (true) {
+        if (!st.out.empty() && !common::write_all(fd, st.out, left())) return false;
+        if (st.state == repl::HandshakeStep::State::refused) return refuse(st.reason);
+        if (st.state == repl::HandshakeStep::State::done) return true;
+        char buf[64];
+        auto n = common::read_some(fd, buf, sizeof buf, left());
+        if (!n) {
+            if (n.error().code == Errc::timeout || left() == 0)
+                return refuse(
+                    cat("handshake not completed within ", opt_.handshake_timeout_ms, " ms"));
+            bool evicted;
+            {
+                common::MutexLock lock(mu_);
+                evicted = self.evicted;
+            }
+            return refuse(evicted ? "closed to let the other tracker in" : "incomplete handshake");
+        }
+        st = hs.feed(std::string_view(buf, *n));
+    }
+}
+
+void Replicator::receive_changes(int fd, repl::FrameCipher& cipher, std::uint8_t id_s,
+                                 const std::string& peer) {
+    const int io = opt_.io_timeout_ms;
+    Received r;
+    while (!stopping_) {
+        auto msg = recv_message(fd, cipher, io);
+        if (!msg) {
+            if (msg.error().code == Errc::refused || msg.error().code == Errc::parse_error ||
+                msg.error().code == Errc::limit_exceeded) {
+                common::MutexLock lock(mu_);
+                note_refusal_locked(peer, msg.error().message);
+            } else {
+                log_.warn(cat("replication: link from tracker ", int(id_s),
+                              " ended: ", msg.error().message));
+            }
+            return;
+        }
+        // What to answer, if anything: an Ack once changes are durable, a
+        // Ping for a Ping (or an idle sender drops the link after io ms).
+        std::optional<repl::Message> answer;
+        if (auto* ch = std::get_if<repl::Changes>(&*msg)) {
+            answer = apply_changes(ch->changes, id_s, r);
+        } else if (auto* t = std::get_if<repl::Touches>(&*msg)) {
+            for (const auto& x : t->touches)
+                store_.touch(x);
+        } else if (std::holds_alternative<repl::SnapBegin>(*msg)) {
+            r.in_snapshot = true;
+            r.snapshot_entries = 0;
+        } else if (auto* end = std::get_if<repl::SnapEnd>(&*msg)) {
+            answer = finish_snapshot(*end, id_s, r);
+        } else if (std::holds_alternative<repl::Ping>(*msg)) {
+            answer = repl::Ping{};
+        }
+        {
+            common::MutexLock lock(mu_);
+            status_.received += std::exchange(r.applied, 0);
+        }
+        if (answer && !send_message(fd, cipher, repl::encode_message(*answer), io)) return;
+    }
+}
+
+std::optional<repl::Message> Replicator::apply_changes(const std::vector<Change>& changes,
+                                                       std::uint8_t id_s, Received& r) {
+    std::uint64_t top = 0, ticket = 0;
+    const std::int64_t now = now_();
+    for (const auto& c : changes) {
+        store_.apply(c, now);
+        // A snapshot's entries become durable together, by a compaction at
+        // its end: one cut off halfway is then not mistaken for complete.
+        if (!r.in_snapshot) ticket = changelog_.enqueue_remote(c);
+        if (c.origin == id_s) top = std::max(top, c.seq);
+    }
+    r.applied += changes.size();
+    if (r.in_snapshot) {
+        r.snapshot_entries += changes.size();
+        return std::nullopt;
+    }
+    if (!ticket) return std::nullopt;
+    changelog_.wait_durable(ticket);
+    return repl::Ack{top};
+}
+
+repl::Message Replicator::finish_snapshot(const repl::SnapEnd& end, std::uint8_t id_s,
+                                          Received& r) {
+    r.in_snapshot = false;
+    {
+        common::MutexLock lock(mu_);
+        ++status_.snapshots_received;
+    }
+    changelog_.compact_now();
+    changelog_.raise_clock(1, end.clock1);
+    changelog_.raise_clock(2, end.clock2);
+    log_.info(cat("replication: caught up from tracker ", int(id_s), " by snapshot of ",
+                  r.snapshot_entries, " entries"));
+    return repl::Ack{id_s == 1 ? end.clock1 : end.clock2};
 }
 
 }  // namespace mt::tracker

@@ -25,6 +25,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -33,6 +34,8 @@
 #include "common/net/fd.h"
 #include "common/net/socket.h"
 #include "tracker/change_log.h"
+#include "tracker/repl_protocol.h"
+#include "tracker/repl_session.h"
 #include "tracker/swarm_store.h"
 
 namespace mt::tracker {
@@ -94,11 +97,41 @@ class Replicator {
     ReplicationStatus status() const;
 
   private:
+    // Outgoing: connect with backoff; a session is the handshake, the
+    // catch-up (journal tail or snapshot), then streaming until the link
+    // ends. run_outgoing_session: true if it got as far as streaming.
     void outgoing_loop();
     bool run_outgoing_session(common::Fd& fd);
+    std::optional<repl::FrameCipher> outgoing_handshake(int fd);
+    // The seq of our own changes the other now has (or will have once what
+    // was sent arrives); nullopt: the session ended.
+    std::optional<std::uint64_t> catch_up(int fd, repl::FrameCipher& cipher);
+    bool send_snapshot(int fd, repl::FrameCipher& cipher, const Clock& clk, std::size_t& entries);
+    bool stream_changes(int fd, repl::FrameCipher& cipher, std::uint64_t sent);
+    // Sends the touches batched since the last call: whether any went out;
+    // nullopt on a write error.
+    std::optional<bool> send_touches(int fd, repl::FrameCipher& cipher);
+    enum class Heard { nothing, something, closed, error };
+    // Waits up to 250 ms for new work or bytes, and takes the acks that came.
+    Heard wait_and_read_acks(int fd, repl::FrameCipher& cipher);
+
+    // Incoming: the handshake, then apply what arrives and acknowledge it.
     struct Incoming;
     void incoming_session(int fd, std::string first_bytes, const std::string& peer_address,
                           Incoming& self, std::int64_t deadline_ms);
+    bool incoming_handshake(int fd, repl::ResponderHandshake& hs, std::string first,
+                            const std::string& peer, Incoming& self, std::int64_t deadline_ms);
+    struct Received {
+        bool in_snapshot = false;
+        std::size_t snapshot_entries = 0;
+        std::uint64_t applied = 0;  // since last added to status_.received
+    };
+    void receive_changes(int fd, repl::FrameCipher& cipher, std::uint8_t id_s,
+                         const std::string& peer);
+    // The answer to send, if any (an Ack once the changes are durable).
+    std::optional<repl::Message> apply_changes(const std::vector<Change>& changes,
+                                               std::uint8_t id_s, Received& r);
+    repl::Message finish_snapshot(const repl::SnapEnd& end, std::uint8_t id_s, Received& r);
     // Counts a refused connection and logs it, at most kRefusalLogs lines per
     // 10 s (a flood of strangers must not flood the log). Caller holds mu_.
     void note_refusal_locked(const std::string& peer_address, const std::string& why) REQUIRES(mu_);
