@@ -10,15 +10,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "client/engine/torrent.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/version.h"
 #include "common/wire/extension.h"
 
 namespace mt::client {
-
-using common::mono_ms;
 
 using common::cat;
 namespace wire = common::wire;
@@ -55,7 +52,8 @@ DropReason PeerConnection::drop(DropReason r, std::string detail) {
     return r;
 }
 
-PeerConnection::PeerConnection(Torrent& torrent, common::Fd fd, std::string address, bool outgoing)
+PeerConnection::PeerConnection(TorrentLink& torrent, common::Fd fd, std::string address,
+                               bool outgoing)
     : t_(torrent),
       fd_(std::move(fd)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
@@ -147,13 +145,13 @@ bool PeerConnection::handshake(std::optional<wire::Handshake>& theirs) {
 
 void PeerConnection::send(const wire::Message& m) {
     wire::encode(m, out_);
-    last_send_ms_ = mono_ms();
+    last_send_ms_ = t_.now_ms();
 }
 
 DropReason PeerConnection::loop() {
     (void)common::set_nonblocking(fd_.get(), true);
     (void)common::set_nodelay(fd_.get());
-    const std::int64_t start = mono_ms();
+    const std::int64_t start = t_.now_ms();
     last_recv_ms_ = last_send_ms_ = last_block_ms_ = last_write_progress_ms_ = start;
 
     // What we have: BEP 6 shortcuts when both speak it.
@@ -175,7 +173,7 @@ DropReason PeerConnection::loop() {
         // them as fast as its socket takes them.
         serve_uploads();
         if (!flush_output()) return drop(DropReason::io_error, "");
-        if (auto r = check_output(mono_ms()); r != DropReason::none) return r;
+        if (auto r = check_output(t_.now_ms()); r != DropReason::none) return r;
         // Input decoded before a pause is handled once the output drains.
         if (!reading_paused_)
             if (auto r = decode_pending(); r != DropReason::none) return r;
@@ -185,7 +183,7 @@ DropReason PeerConnection::loop() {
         std::int64_t wait = 250;
         bool read_ok = !reading_paused_;
         if (down_limit && read_ok) {
-            const std::int64_t w = down_limit->wait_ms(kBlockSize, mono_ms());
+            const std::int64_t w = down_limit->wait_ms(kBlockSize, t_.now_ms());
             if (w > 0) read_ok = false, wait = std::min(wait, w);
         }
         if (upload_wait_ms_ > 0)
@@ -212,7 +210,7 @@ DropReason PeerConnection::loop() {
             return drop(DropReason::peer_closed, "");
         if (read_ok && (fds[0].revents & (POLLIN | POLLHUP)))
             if (auto r = read_input(buf); r != DropReason::none) return r;
-        const std::int64_t now = mono_ms();
+        const std::int64_t now = t_.now_ms();
         if (!outstanding_.empty() && now - last_block_ms_ > kRequestTimeoutMs) {
             // Slow or stalled: give its requests to others.
             t_.requests_timed_out(key_);
@@ -252,7 +250,7 @@ DropReason PeerConnection::read_input(std::vector<char>& buf) {
     // Read what is there (bounded, so notes and uploads get their turn).
     const std::size_t chunk = down_limit ? kBlockSize : buf.size();
     for (int round = 0; round < 4 && !reading_paused_; ++round) {
-        if (round > 0 && down_limit && down_limit->wait_ms(kBlockSize, mono_ms()) > 0) break;
+        if (round > 0 && down_limit && down_limit->wait_ms(kBlockSize, t_.now_ms()) > 0) break;
         const ssize_t n = ::read(fd_.get(), buf.data(), chunk);
         if (n == 0) return drop(DropReason::peer_closed, "");
         if (n < 0) {
@@ -260,7 +258,7 @@ DropReason PeerConnection::read_input(std::vector<char>& buf) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             return drop(DropReason::peer_closed, std::strerror(errno));
         }
-        last_recv_ms_ = mono_ms();
+        last_recv_ms_ = t_.now_ms();
         if (down_limit) down_limit->spend(static_cast<std::uint64_t>(n), last_recv_ms_);
         decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         if (auto r = decode_pending(); r != DropReason::none) return r;
@@ -274,7 +272,7 @@ DropReason PeerConnection::decode_pending() {
         // What the messages so far made us queue (rejects, metadata) is over
         // the watermark: the rest waits until the peer reads it.
         if (queued() >= kReadPauseBytes) {
-            if (auto r = check_output(mono_ms()); r != DropReason::none) return r;
+            if (auto r = check_output(t_.now_ms()); r != DropReason::none) return r;
             return DropReason::none;
         }
         auto step = decoder_.next();
@@ -287,11 +285,11 @@ DropReason PeerConnection::decode_pending() {
 
 void PeerConnection::remember_abandoned(const Block& b) {
     if (abandoned_.size() >= kMaxRecentBlocks) abandoned_.pop_front();
-    abandoned_.push_back({b, mono_ms()});
+    abandoned_.push_back({b, t_.now_ms()});
 }
 
 bool PeerConnection::take_abandoned(const Block& b) {
-    const std::int64_t now = mono_ms();
+    const std::int64_t now = t_.now_ms();
     while (!abandoned_.empty() && now - abandoned_.front().at_ms > kRecentBlockMs)
         abandoned_.pop_front();
     auto it = std::find_if(abandoned_.begin(), abandoned_.end(),
@@ -341,7 +339,7 @@ void PeerConnection::take_notes() {
             send(wire::Unchoke{});
             // Sticky: a peer that was given a slot and never used it stays
             // idle (also across a choke) until it asks for something.
-            if (idle_unchoked_since_ms_ < 0 && !used_a_slot_) idle_unchoked_since_ms_ = mono_ms();
+            if (idle_unchoked_since_ms_ < 0 && !used_a_slot_) idle_unchoked_since_ms_ = t_.now_ms();
         }
     }
 }
@@ -363,7 +361,7 @@ void PeerConnection::fill_pipeline() {
     const std::size_t want = t_.options().pipeline_blocks;
     if (outstanding_.size() + 8 > want && !outstanding_.empty()) return;  // ask in batches
     auto blocks = t_.pick(key_, want - outstanding_.size());
-    if (outstanding_.empty()) last_block_ms_ = mono_ms();
+    if (outstanding_.empty()) last_block_ms_ = t_.now_ms();
     for (const auto& b : blocks) {
         send(wire::Request{b.piece, b.offset, b.length});
         outstanding_.push_back(b);
@@ -376,8 +374,8 @@ void PeerConnection::serve_uploads() {
     upload_wait_ms_ = 0;
     while (!uploads_.empty() && queued() < kUploadFillBytes) {
         const wire::Request r = uploads_.front();
-        if (limit && !limit->take(r.length, mono_ms())) {
-            upload_wait_ms_ = std::max<std::int64_t>(1, limit->wait_ms(r.length, mono_ms()));
+        if (limit && !limit->take(r.length, t_.now_ms())) {
+            upload_wait_ms_ = std::max<std::int64_t>(1, limit->wait_ms(r.length, t_.now_ms()));
             break;  // over the upload limit: the loop comes back after the wait
         }
         uploads_.pop_front();
@@ -389,7 +387,7 @@ void PeerConnection::serve_uploads() {
         }
         wire::encode_piece_header(r.index, r.begin, r.length, out_);
         out_ += block;
-        last_send_ms_ = mono_ms();
+        last_send_ms_ = t_.now_ms();
         bytes_up_ += r.length;
         t_.count_upload(r.length);
     }
@@ -401,7 +399,7 @@ bool PeerConnection::flush_output() {
             ::send(fd_.get(), out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
         if (w > 0) {
             out_off_ += static_cast<std::size_t>(w);
-            last_write_progress_ms_ = mono_ms();
+            last_write_progress_ms_ = t_.now_ms();
             continue;
         }
         if (w < 0 && errno == EINTR) continue;
@@ -412,7 +410,7 @@ bool PeerConnection::flush_output() {
     if (out_off_ == out_.size()) {
         out_.clear();
         out_off_ = 0;
-        last_write_progress_ms_ = mono_ms();  // nothing pending: the write deadline restarts
+        last_write_progress_ms_ = t_.now_ms();  // nothing pending: the write deadline restarts
     } else if (out_off_ > (1u << 20)) {
         out_.erase(0, out_off_);
         out_off_ = 0;
@@ -467,7 +465,7 @@ DropReason PeerConnection::handle_piece(wire::Piece& p) {
         return DropReason::none;
     }
     bytes_down_ += n;
-    last_block_ms_ = mono_ms();
+    last_block_ms_ = t_.now_ms();
     std::vector<std::pair<PeerKey, Block>> cancel;
     if (!t_.on_block(key_, p.index, p.begin, std::move(p.block), cancel))
         return drop(DropReason::banned, "sent pieces that failed the hash check");

@@ -35,6 +35,10 @@
 // kRecentBlockMs). Anything else is waste: not copied, counted, and past
 // kMaxWasteBlocks the peer is dropped (DropReason::unrequested_blocks),
 // which also counts as a strike against its IP address (see Torrent).
+//
+// It sees its torrent only through TorrentLink, and measures every deadline
+// with TorrentLink::now_ms(): tests script a peer over a socketpair against
+// a fake link and move its clock.
 #pragma once
 
 #include <atomic>
@@ -46,6 +50,7 @@
 #include <vector>
 
 #include "client/engine/piece_picker.h"
+#include "client/engine/torrent_link.h"
 #include "client/engine/views.h"
 #include "common/mutex.h"
 #include "common/net/fd.h"
@@ -53,11 +58,9 @@
 
 namespace mt::client {
 
-class Torrent;
-
 class PeerConnection {
   public:
-    PeerConnection(Torrent& torrent, common::Fd fd, std::string address, bool outgoing);
+    PeerConnection(TorrentLink& torrent, common::Fd fd, std::string address, bool outgoing);
     ~PeerConnection();
     PeerConnection(const PeerConnection&) = delete;
     PeerConnection& operator=(const PeerConnection&) = delete;
@@ -108,7 +111,7 @@ class PeerConnection {
     void send(const common::wire::Message& m);
     void drop_outstanding();
 
-    Torrent& t_;
+    TorrentLink& t_;
     common::Fd fd_;
     common::Fd wake_;
     std::string address_;

@@ -16,8 +16,6 @@
 
 namespace mt::client {
 
-using common::mono_ms;
-
 using common::cat;
 
 namespace {
@@ -61,6 +59,10 @@ Torrent::Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& 
       picker_(meta_.piece_count(), meta_.piece_length, meta_.length,
               PickerConfig{4, 2, std::hash<std::string>{}(std::string(opt_.peer_id.view()))}),
       have_(meta_.piece_count()) {}
+
+std::int64_t Torrent::now_ms() const {
+    return opt_.clock ? opt_.clock() : common::mono_ms();
+}
 
 Torrent::~Torrent() {
     stop();
@@ -215,7 +217,7 @@ void Torrent::give_slot(const std::string& ip) {
 bool Torrent::ip_full_locked(const std::string& ip, const std::string& address) {
     auto it = slots_.find(ip);
     if (it == slots_.end() || it->second < opt_.max_peers_per_ip) return false;
-    const std::int64_t now = mono_ms();
+    const std::int64_t now = now_ms();
     if (now - last_ip_cap_log_ms_ > 10000) {  // once in a while, not once per connection
         last_ip_cap_log_ms_ = now;
         log_.warn(cat(meta_.name, ": ", ip, " already holds ", it->second,
@@ -240,7 +242,7 @@ void Torrent::run_connection(PeerConnection& conn, std::optional<common::wire::H
 
 bool Torrent::evict_idle_locked(const std::string* only_ip) {
     constexpr std::int64_t kIdleGraceMs = 5000;
-    const std::int64_t now = mono_ms();
+    const std::int64_t now = now_ms();
     PeerEntry* victim = nullptr;
     for (auto& [k, p] : peers_) {
         if (p.evicted || p.conn->bytes_down() != 0 || p.conn->bytes_up() != 0 ||
@@ -289,7 +291,7 @@ bool Torrent::evict_crowded_locked(const std::string& ip) {
 
 bool Torrent::at_capacity_locked(const std::string& address) {
     if (total_slots_ < opt_.max_peers) return false;
-    const std::int64_t now = mono_ms();
+    const std::int64_t now = now_ms();
     if (now - last_cap_log_ms_ > 10000) {  // once in a while, not once per peer
         last_cap_log_ms_ = now;
         log_.warn(cat(meta_.name, ": connection limit of ", opt_.max_peers,
@@ -341,7 +343,7 @@ PeerKey Torrent::attach(PeerConnection* c, const std::string& address, const com
     e.conn = c;
     e.address = address;
     e.id = id;
-    e.connected_ms = mono_ms();
+    e.connected_ms = now_ms();
     peers_.emplace(key, e);
     return key;
 }
@@ -535,7 +537,7 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
             complete = true;
         }
         auto pe = peers_.find(key);
-        if (pe != peers_.end()) pe->second.last_block_ms = mono_ms();
+        if (pe != peers_.end()) pe->second.last_block_ms = now_ms();
     }
     if (complete) finish_piece(piece, std::move(done));
     common::MutexLock lock(mu_);
@@ -835,9 +837,9 @@ void Torrent::announcer_loop() {
 // ---- Housekeeping: rates, choking, resume state --------------------------------
 
 void Torrent::housekeeper_loop() {
-    std::int64_t last_rechoke = 0, last_save = mono_ms();
+    std::int64_t last_rechoke = 0, last_save = now_ms();
     std::uint64_t last_down = downloaded_.load(), last_up = uploaded_.load();
-    std::int64_t last_tick = mono_ms();
+    std::int64_t last_tick = now_ms();
     while (true) {
         {
             common::MutexLock lock(mu_);
@@ -847,7 +849,7 @@ void Torrent::housekeeper_loop() {
             });
             if (stopping_) break;
         }
-        const std::int64_t now = mono_ms();
+        const std::int64_t now = now_ms();
         const double dt = static_cast<double>(now - last_tick) / 1000.0;
         if (dt > 0) {
             const std::uint64_t d = downloaded_.load(), u = uploaded_.load();

@@ -53,6 +53,8 @@
 #include "client/engine/disk_store.h"
 #include "client/engine/piece_picker.h"
 #include "client/engine/rate_limiter.h"
+#include "client/engine/torrent_link.h"
+#include "client/engine/torrent_options.h"
 #include "client/engine/views.h"
 #include "client/trackers/tracker_client.h"
 #include "common/bitfield.h"
@@ -68,33 +70,13 @@ namespace mt::client {
 
 class PeerConnection;
 
-struct TorrentOptions {
-    std::string data_path;    // the file
-    std::string resume_path;  // verified pieces; empty: none (seeding a complete file)
-    std::uint16_t listen_port = 0;
-    common::PeerId peer_id;
-    std::size_t max_peers = 60;
-    // Connections from or to one IP address. 8: a few clients behind one
-    // NAT still get in, while one host can take at most 8 of the 60 slots
-    // (eviction takes its extra slots back whenever a less crowded address
-    // knocks). Loopback tests that run many peers on 127.0.0.1 raise it.
-    std::size_t max_peers_per_ip = 8;
-    std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
-    int tracker_timeout_ms = 2000;
-    bool verify_existing = false;  // hash an existing file to find the pieces we have
-    bool assume_complete = false;  // the caller has verified the whole file (seeding)
-    // Rate limits (null: none); one limiter may be shared by several torrents.
-    std::shared_ptr<RateLimiter> upload_limit;
-    std::shared_ptr<RateLimiter> download_limit;
-};
-
 // Generates "-MT0100-" followed by 12 random characters.
 common::PeerId make_peer_id();
 
-class Torrent {
+class Torrent final : public TorrentLink {
   public:
     Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& log);
-    ~Torrent();
+    ~Torrent() override;
     Torrent(const Torrent&) = delete;
     Torrent& operator=(const Torrent&) = delete;
 
@@ -116,45 +98,44 @@ class Torrent {
     bool complete() const;
     // Blocks until complete, a fatal error, or the timeout; true if complete.
     bool wait_complete(int timeout_ms);
-    const common::Metainfo& meta() const { return meta_; }
-    const common::PeerId& peer_id() const { return opt_.peer_id; }
+    const common::Metainfo& meta() const override { return meta_; }
+    const common::PeerId& peer_id() const override { return opt_.peer_id; }
     std::vector<TrackerStatus> trackers() const { return trackers_.status(); }
 
-    // ---- For PeerConnection ------------------------------------------------
-    PeerKey attach(PeerConnection* c, const std::string& address, const common::PeerId& id);
-    void detach(PeerKey key);
-    common::Bitfield have_bitfield() const;
-    bool on_bitfield(PeerKey key, const common::Bitfield& bits);  // returns interest
-    bool on_have(PeerKey key, std::uint32_t piece);
-    bool on_have_all(PeerKey key);
-    bool interesting(PeerKey key) const;
-    std::vector<Block> pick(PeerKey key, std::size_t max_blocks);
-    void requests_returned(PeerKey key, const std::vector<Block>& blocks);
-    std::vector<Block> requests_timed_out(PeerKey key);
-    // A block arrived. Returns false if the peer must be dropped (banned).
-    // `cancel` receives the other peers that had requested the same block.
+    // ---- TorrentLink: for PeerConnection (see torrent_link.h) ---------------
+    PeerKey attach(PeerConnection* c, const std::string& address,
+                   const common::PeerId& id) override;
+    void detach(PeerKey key) override;
+    common::Bitfield have_bitfield() const override;
+    bool on_bitfield(PeerKey key, const common::Bitfield& bits) override;
+    bool on_have(PeerKey key, std::uint32_t piece) override;
+    bool on_have_all(PeerKey key) override;
+    bool interesting(PeerKey key) const override;
+    std::vector<Block> pick(PeerKey key, std::size_t max_blocks) override;
+    void requests_returned(PeerKey key, const std::vector<Block>& blocks) override;
+    std::vector<Block> requests_timed_out(PeerKey key) override;
     bool on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data,
-                  std::vector<std::pair<PeerKey, Block>>& cancel);
-    // Endgame: tells the other peers that had the same block requested.
-    void cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel);
-    bool have_piece(std::uint32_t piece) const;
+                  std::vector<std::pair<PeerKey, Block>>& cancel) override;
+    void cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel) override;
+    bool have_piece(std::uint32_t piece) const override;
     common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
-                              char* out) const;
-    void count_upload(std::uint64_t bytes);
+                              char* out) const override;
+    void count_upload(std::uint64_t bytes) override;
     // A peer became interested or not: rechoke soon rather than at the next
     // 10 s round, so a free slot is never left idle.
-    void interest_changed();
+    void interest_changed() override;
+    void count_waste(std::uint64_t bytes) override;
+    // A drop for unrequested blocks is also a strike against the peer's IP.
+    void peer_dropped(const std::string& address, DropReason why,
+                      const std::string& detail) override;
+    common::Logger& log() const override { return log_; }
+    const TorrentOptions& options() const override { return opt_; }
+    std::int64_t now_ms() const override;
+
     // Banned: the IP address of `address` ("ip:port" or "ip").
     bool is_banned(const std::string& address) const;
-    // A block nobody asked that peer for: counted, never stored.
-    void count_waste(std::uint64_t bytes);
-    // A connection ended: counted by reason and logged once. A drop for
-    // unrequested blocks is a strike against the peer's IP address.
-    void peer_dropped(const std::string& address, DropReason why, const std::string& detail);
     // Connections that ended so far, by reason (indexed by DropReason).
     std::vector<std::uint64_t> drop_counts() const;
-    common::Logger& log() const { return log_; }
-    const TorrentOptions& options() const { return opt_; }
 
     // ---- Read-only views for the interactive session -------------------------
     using PeerView = client::PeerView;

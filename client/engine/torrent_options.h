@@ -1,0 +1,40 @@
+// TorrentOptions: how one torrent runs (paths, slots, pipeline, limits,
+// clock). Plain values, shared by Torrent and what its connections see of it
+// (TorrentLink).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "client/engine/rate_limiter.h"
+#include "common/ids.h"
+
+namespace mt::client {
+
+struct TorrentOptions {
+    std::string data_path;    // the file
+    std::string resume_path;  // verified pieces; empty: none (seeding a complete file)
+    std::uint16_t listen_port = 0;
+    common::PeerId peer_id;
+    std::size_t max_peers = 60;
+    // Connections from or to one IP address. 8: a few clients behind one
+    // NAT still get in, while one host can take at most 8 of the 60 slots
+    // (eviction takes its extra slots back whenever a less crowded address
+    // knocks). Loopback tests that run many peers on 127.0.0.1 raise it.
+    std::size_t max_peers_per_ip = 8;
+    std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
+    int tracker_timeout_ms = 2000;
+    bool verify_existing = false;  // hash an existing file to find the pieces we have
+    bool assume_complete = false;  // the caller has verified the whole file (seeding)
+    // Rate limits (null: none); one limiter may be shared by several torrents.
+    std::shared_ptr<RateLimiter> upload_limit;
+    std::shared_ptr<RateLimiter> download_limit;
+    // The engine's clock (monotonic ms) for peer deadlines, evictions and
+    // choking; null: common::mono_ms. Tests move it by hand (TorrentLink::now_ms).
+    std::function<std::int64_t()> clock;
+};
+
+}  // namespace mt::client
