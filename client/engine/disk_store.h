@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/engine/storage.h"
 #include "common/ids.h"
 #include "common/net/fd.h"
 #include "common/result.h"
@@ -62,7 +63,7 @@ class PieceMemory {
     std::size_t capacity_ = 0;
 };
 
-class DiskStore {
+class DiskStore final : public Storage {
   public:
     static constexpr std::size_t kDirectAlign = PieceMemory::kAlign;
 
@@ -77,11 +78,11 @@ class DiskStore {
                                           std::uint64_t piece_length, Mode mode);
 
     common::Status write(std::uint64_t offset, std::string_view data);
-    common::Status read(std::uint64_t offset, std::size_t length, char* out) const;
-    common::Status write_piece(std::uint32_t piece, std::string_view data) {
+    common::Status read(std::uint64_t offset, std::size_t length, char* out) const override;
+    common::Status write_piece(std::uint32_t piece, std::string_view data) override {
         return write(std::uint64_t{piece} * piece_length_, data);
     }
-    common::Status sync();
+    common::Status sync() override;
 
     const std::string& path() const { return path_; }
     std::uint64_t total_length() const { return total_; }

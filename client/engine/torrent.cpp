@@ -69,11 +69,17 @@ Torrent::~Torrent() {
 }
 
 common::Status Torrent::start() {
-    auto disk = DiskStore::open(
-        opt_.data_path, meta_.length, meta_.piece_length,
-        opt_.assume_complete ? DiskStore::Mode::open_existing : DiskStore::Mode::create_or_open);
-    if (!disk) return disk.error();
-    disk_ = std::make_unique<DiskStore>(std::move(disk).value());
+    if (opt_.open_storage) {
+        auto storage = opt_.open_storage(meta_);
+        if (!storage) return storage.error();
+        disk_ = std::move(storage).value();
+    } else {
+        auto disk = DiskStore::open(opt_.data_path, meta_.length, meta_.piece_length,
+                                    opt_.assume_complete ? DiskStore::Mode::open_existing
+                                                         : DiskStore::Mode::create_or_open);
+        if (!disk) return disk.error();
+        disk_ = std::make_unique<DiskStore>(std::move(disk).value());
+    }
 
     std::vector<bool> verified(meta_.piece_count(), opt_.assume_complete);
     bool restored = false;

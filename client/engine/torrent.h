@@ -210,7 +210,7 @@ class Torrent final : public TorrentLink {
     TorrentOptions opt_;
     common::Logger& log_;
     TrackerClient trackers_;
-    std::unique_ptr<DiskStore> disk_;
+    std::unique_ptr<Storage> disk_;
 
     // Guards every field marked GUARDED_BY(mu_) (clang checks it: make
     // thread-safety). Lock order (docs/ARCHITECTURE.md): Session::mu_ and

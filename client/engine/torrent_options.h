@@ -10,7 +10,10 @@
 #include <string>
 
 #include "client/engine/rate_limiter.h"
+#include "client/engine/storage.h"
 #include "common/ids.h"
+#include "common/metainfo.h"
+#include "common/result.h"
 
 namespace mt::client {
 
@@ -35,6 +38,10 @@ struct TorrentOptions {
     // The engine's clock (monotonic ms) for peer deadlines, evictions and
     // choking; null: common::mono_ms. Tests move it by hand (TorrentLink::now_ms).
     std::function<std::int64_t()> clock;
+    // Opens the torrent's storage; null: a DiskStore at data_path (created,
+    // or with assume_complete opened read-only). verify_existing hashes the
+    // file at data_path whichever storage is used.
+    std::function<common::Result<std::unique_ptr<Storage>>(const common::Metainfo&)> open_storage;
 };
 
 }  // namespace mt::client

@@ -18,11 +18,13 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "tests/client/engine/scripted_peer.h"
 
 namespace mt::client {
 namespace {
 
 namespace wire = common::wire;
+using test_support::ScriptedPeer;
 
 constexpr std::uint32_t kPieces = 4;
 constexpr std::uint32_t kPieceLength = 2 * kBlockSize;  // two blocks a piece
@@ -192,83 +194,6 @@ class FakeLink final : public TorrentLink {
     std::set<std::uint32_t> handed_;
 };
 
-// The peer's end of the socketpair: sends messages, reads what the
-// connection sends.
-class ScriptedPeer {
-  public:
-    explicit ScriptedPeer(int fd) : fd_(fd), decoder_(kPieces) {}
-    ~ScriptedPeer() { ::close(fd_); }
-
-    void send_raw(const std::string& bytes) {
-        ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-                  static_cast<ssize_t>(bytes.size()));
-    }
-    void send(const wire::Message& m) {
-        std::string out;
-        wire::encode(m, out);
-        send_raw(out);
-    }
-    std::optional<wire::Handshake> read_handshake() {
-        std::string buf;
-        if (!read_bytes(buf, wire::kHandshakeSize)) return std::nullopt;
-        auto h = wire::decode_handshake(buf);
-        return h ? std::optional(*h) : std::nullopt;
-    }
-    // The next message of type T within 5 s; the ones before it are kept in seen().
-    template <typename T>
-    std::optional<T> expect() {
-        const std::int64_t deadline = common::mono_ms() + 5000;
-        while (common::mono_ms() < deadline) {
-            auto step = decoder_.next();
-            if (auto* m = std::get_if<wire::Message>(&step)) {
-                if (auto* t = std::get_if<T>(m)) return *t;
-                seen_.push_back(std::move(*m));
-                continue;
-            }
-            if (std::holds_alternative<common::Error>(step)) return std::nullopt;
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[65536];
-            const ssize_t n = ::read(fd_, buf, sizeof buf);
-            if (n <= 0) return std::nullopt;
-            decoder_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-        }
-        return std::nullopt;
-    }
-    // Whether the connection closed its end within 5 s (what it sent is read
-    // and kept in seen()).
-    bool closed() {
-        const std::int64_t deadline = common::mono_ms() + 5000;
-        while (common::mono_ms() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[65536];
-            const ssize_t n = ::read(fd_, buf, sizeof buf);
-            if (n <= 0) return true;
-            decoder_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-        }
-        return false;
-    }
-    const std::vector<wire::Message>& seen() const { return seen_; }
-
-  private:
-    bool read_bytes(std::string& out, std::size_t n) {
-        while (out.size() < n) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 5000) <= 0) return false;
-            char buf[256];
-            const ssize_t r = ::read(fd_, buf, std::min(sizeof buf, n - out.size()));
-            if (r <= 0) return false;
-            out.append(buf, static_cast<std::size_t>(r));
-        }
-        return true;
-    }
-
-    int fd_;
-    wire::MessageDecoder decoder_;
-    std::vector<wire::Message> seen_;
-};
-
 class PeerConnectionTest : public ::testing::Test {
   protected:
     // Starts a connection as if the peer server had accepted it (`incoming`,
@@ -276,7 +201,7 @@ class PeerConnectionTest : public ::testing::Test {
     void start(bool fast = true, bool incoming = true) {
         int sv[2];
         ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-        peer = std::make_unique<ScriptedPeer>(sv[1]);
+        peer = std::make_unique<ScriptedPeer>(sv[1], kPieces);
         conn =
             std::make_unique<PeerConnection>(link, common::Fd(sv[0]), "192.0.2.9:6881", !incoming);
         theirs.info_hash = link.meta().info_hash;
@@ -399,7 +324,7 @@ TEST_F(PeerConnectionTest, BlocksNobodyAskedForAreWastedAndEndTheConnection) {
     std::string flood;
     for (int i = 0; i < 65; ++i)
         wire::encode(wire::Piece{1, 0, std::string(kBlockSize, 'z')}, flood);
-    peer->send_raw(flood);
+    ASSERT_TRUE(peer->send_raw(flood));
     EXPECT_EQ(ended(), DropReason::unrequested_blocks);
     EXPECT_TRUE(link.read([&] { return link.blocks.empty(); })) << "none of them stored";
     EXPECT_EQ(link.read([&] { return link.wasted; }), 65u * kBlockSize);
@@ -446,7 +371,7 @@ TEST_F(PeerConnectionTest, TooManyBadRequestsEndTheConnection) {
     std::string bad;
     for (int i = 0; i < 21; ++i)                             // one more than the 20 allowed
         wire::encode(wire::Request{3, 0, kBlockSize}, bad);  // a piece we lack
-    peer->send_raw(bad);
+    ASSERT_TRUE(peer->send_raw(bad));
     EXPECT_EQ(ended(), DropReason::bad_requests);
 }
 
@@ -515,7 +440,7 @@ TEST_F(PeerConnectionTest, AnOutgoingConnectionChecksTheAnswer) {
         other.info_hash.bytes[0] ^= 1;
         std::string out;
         wire::encode(other, out);
-        peer->send_raw(out);
+        ASSERT_TRUE(peer->send_raw(out));
         EXPECT_EQ(ended(), DropReason::handshake_failed);
         thread.join();
     }
@@ -527,7 +452,7 @@ TEST_F(PeerConnectionTest, AnOutgoingConnectionChecksTheAnswer) {
         self.peer_id = link.peer_id();
         std::string out;
         wire::encode(self, out);
-        peer->send_raw(out);
+        ASSERT_TRUE(peer->send_raw(out));
         EXPECT_EQ(ended(), DropReason::handshake_failed);
         thread.join();
     }

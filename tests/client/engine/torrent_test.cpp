@@ -1,0 +1,178 @@
+// Torrent with a scripted peer over a socketpair and in-memory storage that
+// fails on command: a download verified piece by piece, a full disk, a peer
+// sending bad data banned by address, seeding from storage.
+#include "client/engine/torrent.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <random>
+
+#include "common/sha1.h"
+#include "tests/client/engine/fake_storage.h"
+#include "tests/client/engine/scripted_peer.h"
+
+namespace mt::client {
+namespace {
+
+namespace wire = common::wire;
+using test_support::MemoryStorage;
+using test_support::ScriptedPeer;
+
+constexpr std::uint32_t kPieces = 4;
+constexpr std::uint32_t kPieceLength = 2 * kBlockSize;
+
+class TorrentTest : public ::testing::Test {
+  protected:
+    TorrentTest() {
+        std::mt19937 rng(42);
+        data.resize(std::size_t{kPieces} * kPieceLength);
+        for (auto& c : data)
+            c = static_cast<char>(rng());
+        std::string hashes;
+        for (std::uint32_t i = 0; i < kPieces; ++i) {
+            const auto d = common::Sha1::digest(
+                std::string_view(data).substr(std::size_t{i} * kPieceLength, kPieceLength));
+            hashes.append(reinterpret_cast<const char*>(d.data()), d.size());
+        }
+        meta = common::make_single_file_metainfo("f", data.size(), kPieceLength, hashes, {}, 0,
+                                                 "test");
+        storage = new MemoryStorage(data.size(), kPieceLength);
+    }
+    ~TorrentTest() override {
+        peer.reset();
+        if (torrent) torrent->stop();
+        if (!storage_taken) delete storage;
+    }
+
+    void start(bool seeding = false) {
+        TorrentOptions opt;
+        opt.data_path = "/nonexistent/not-used";
+        opt.peer_id = make_peer_id();
+        opt.assume_complete = seeding;
+        if (seeding) storage->fill(data);
+        opt.open_storage = [this](const common::Metainfo&) {
+            storage_taken = true;
+            return common::Result<std::unique_ptr<Storage>>(std::unique_ptr<Storage>(storage));
+        };
+        torrent = std::make_unique<Torrent>(meta, opt, log);
+        ASSERT_TRUE(torrent->start());
+    }
+    // A peer connects from `address`: the torrent gets it as the peer
+    // server would hand it over (handshake read).
+    std::unique_ptr<ScriptedPeer> connect(const std::string& address) {
+        int sv[2];
+        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        auto p = std::make_unique<ScriptedPeer>(sv[1], kPieces);
+        wire::Handshake h;
+        h.info_hash = meta.info_hash;
+        h.peer_id.bytes.fill(static_cast<std::uint8_t>(address.back()));
+        h.set_fast(true);
+        torrent->add_incoming(common::Fd(sv[0]), h, address);
+        return p;
+    }
+    // The peer has everything and unchokes; answers requests (the block
+    // inverted if `corrupt`) until `done` or the connection ends.
+    void seed_to_torrent(ScriptedPeer& p, bool corrupt, const std::function<bool()>& done) {
+        ASSERT_TRUE(p.read_handshake());
+        p.send(wire::HaveAll{});
+        ASSERT_TRUE(p.expect<wire::Interested>());
+        p.send(wire::Unchoke{});
+        while (!done()) {
+            auto r = p.expect<wire::Request>(200);
+            if (!r) continue;
+            std::string block =
+                data.substr(std::size_t{r->index} * kPieceLength + r->begin, r->length);
+            if (corrupt)
+                for (auto& c : block)
+                    c = static_cast<char>(~c);
+            if (!p.send(wire::Piece{r->index, r->begin, std::move(block)})) return;
+        }
+    }
+    static bool eventually(const std::function<bool()>& pred) {
+        for (int i = 0; i < 500; ++i) {
+            if (pred()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    }
+
+    std::string data;
+    common::Metainfo meta;
+    MemoryStorage* storage;  // owned by the torrent once started
+    bool storage_taken = false;
+    common::Logger log = common::Logger::null();
+    std::unique_ptr<Torrent> torrent;
+    std::unique_ptr<ScriptedPeer> peer;
+};
+
+TEST_F(TorrentTest, DownloadsVerifiesAndStoresEveryPiece) {
+    start();
+    EXPECT_FALSE(torrent->complete());
+    peer = connect("192.0.2.5:6881");
+    seed_to_torrent(*peer, false, [&] { return torrent->complete(); });
+    ASSERT_TRUE(torrent->wait_complete(5000));
+    EXPECT_EQ(storage->bytes(), data);
+    const auto st = torrent->stats();
+    EXPECT_EQ(st.have, kPieces);
+    EXPECT_EQ(st.bad_pieces, 0u);
+    EXPECT_EQ(st.wasted, 0u);
+    EXPECT_TRUE(st.error.empty());
+    // And it tells the seeder (BEP 3 have), which it no longer wants.
+    bool not_interested = false;
+    for (const auto& m : peer->seen())
+        not_interested = not_interested || std::holds_alternative<wire::NotInterested>(m);
+    EXPECT_TRUE(not_interested || peer->expect<wire::NotInterested>());
+}
+
+TEST_F(TorrentTest, AFullDiskStopsTheDownloadWithTheError) {
+    start();
+    storage->fail_writes(true);
+    peer = connect("192.0.2.5:6881");
+    seed_to_torrent(*peer, false, [&] { return !torrent->stats().error.empty(); });
+    const auto st = torrent->stats();
+    EXPECT_NE(st.error.find("No space left on device"), std::string::npos) << st.error;
+    EXPECT_EQ(st.have, 0u) << "a piece that was not written is not ours";
+    EXPECT_FALSE(torrent->complete());
+    EXPECT_GE(storage->writes(), 1);
+}
+
+TEST_F(TorrentTest, APeerSendingBadDataIsBannedByAddress) {
+    start();
+    peer = connect("192.0.2.5:6881");
+    seed_to_torrent(*peer, true, [&] { return torrent->is_banned("192.0.2.5"); });
+    EXPECT_TRUE(torrent->is_banned("192.0.2.5:1"));
+    const auto st = torrent->stats();
+    EXPECT_GE(st.bad_pieces, 2u);
+    EXPECT_EQ(st.have, 0u);
+    EXPECT_EQ(storage->writes(), 0) << "nothing unverified reaches the storage";
+    EXPECT_TRUE(peer->closed()) << "its connection is closed";
+    // Another port of the same address is refused at once.
+    auto again = connect("192.0.2.5:7000");
+    EXPECT_FALSE(again->read_handshake());
+    EXPECT_FALSE(torrent->is_banned("192.0.2.6"));
+}
+
+TEST_F(TorrentTest, SeedsFromItsStorageToAnInterestedPeer) {
+    start(/*seeding=*/true);
+    EXPECT_TRUE(torrent->complete());
+    peer = connect("192.0.2.7:6881");
+    ASSERT_TRUE(peer->read_handshake());
+    EXPECT_TRUE(peer->expect<wire::HaveAll>());
+    peer->send(wire::Interested{});
+    ASSERT_TRUE(peer->expect<wire::Unchoke>()) << "an interested peer gets a free slot soon";
+    peer->send(wire::Request{3, kBlockSize, kBlockSize});
+    auto piece = peer->expect<wire::Piece>();
+    ASSERT_TRUE(piece);
+    EXPECT_EQ(piece->block, data.substr(3 * kPieceLength + kBlockSize, kBlockSize));
+
+    // The storage fails: the request is rejected (BEP 6), nothing made up.
+    storage->fail_reads(true);
+    peer->send(wire::Request{2, 0, kBlockSize});
+    auto rej = peer->expect<wire::Reject>();
+    ASSERT_TRUE(rej);
+    EXPECT_EQ(rej->index, 2u);
+}
+
+}  // namespace
+}  // namespace mt::client
