@@ -98,10 +98,12 @@ test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
 	else echo "make test ($(VARIANT)): FAILED:$$failed"; cat $(BUILD)/failed-suites 2>/dev/null; exit 1; fi
 
 # The include rules between common/, tracker/ and client/'s subsystems
-# (docs/ARCHITECTURE.md), and the checker's own self-test.
+# (docs/ARCHITECTURE.md), and the checker's own self-test; then no function
+# of the product over 80 lines without a reason in a comment.
 check-layers:
 	@bash tests/check_layers_test.sh >/dev/null || { bash tests/check_layers_test.sh; exit 1; }
 	@bash tests/check_layers.sh
+	@python3 tests/check_function_length.py
 
 unit: $(UNIT_TESTS)
 	$(UNIT_TESTS) --gtest_brief=1

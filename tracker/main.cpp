@@ -61,6 +61,9 @@ struct ForwardSequencer : tracker::Sequencer {
     std::uint64_t sequence(tracker::Change& c) override { return target->sequence(c); }
 };
 
+// Long (about 90 lines) for a reason: the start-up order (journal, store,
+// change log, replicator, front ends) and the reverse shutdown order are
+// the point of this function, and read best top to bottom in one place.
 int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     common::Logger log(cfg.log_file, cfg.log_level);
     auto secret = tracker::load_or_create_secret(cfg.secret_file, log);

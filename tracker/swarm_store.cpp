@@ -239,6 +239,11 @@ void select_peers(const Torrent& t, const AnnounceInput& in, bool asker_is_seede
 
 }  // namespace
 
+// Long (about 100 lines) for a reason: it is the hot path, and every step
+// (find or create the torrent, insert, update or remove the peer, count,
+// sample the reply, record the change) happens under one stripe lock that
+// is taken once; split into functions, each would need the lock passed in
+// and the reader would have to reassemble the one critical section.
 AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms) {
     AnnounceResult r;
     Stripe& s = stripe_for(in.info_hash);

@@ -80,6 +80,39 @@ bool contains(const std::vector<common::PeerAddress>& list, const common::PeerAd
                        [&](const auto& q) { return q.ip == p.ip && q.port == p.port; });
 }
 
+// Where to look for the metadata: the link's trackers and --tracker, and
+// peers given directly (the link's x.pe, then --peer), each once.
+struct Sources {
+    std::vector<std::string> trackers;
+    std::vector<common::PeerAddress> direct;
+};
+common::Result<Sources> gather_sources(const MagnetArgs& a, const common::MagnetLink& link) {
+    std::vector<std::string> trackers;
+    for (const auto& t : link.trackers)
+        add_unique(trackers, t);
+    for (const auto& t : a.trackers)
+        add_unique(trackers, t);
+    for (const auto& t : trackers)
+        if (auto u = common::parse_tracker_url(t); !u) return u.error();
+    std::vector<common::PeerAddress> direct;  // the link's x.pe, then --peer
+    std::vector<std::string> peer_texts = link.peers;
+    peer_texts.insert(peer_texts.end(), a.peers.begin(), a.peers.end());
+    for (const auto& text : peer_texts) {
+        auto ep = common::parse_endpoint(text);
+        auto sa = ep ? common::resolve(*ep) : common::Result<sockaddr_in>(ep.error());
+        if (!sa)
+            return common::make_error(common::Errc::invalid_argument,
+                                      "peer '" + text + "': " + sa.error().message);
+        common::PeerAddress p{ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), std::nullopt};
+        if (!contains(direct, p)) direct.push_back(p);
+    }
+    if (trackers.empty() && direct.empty())
+        return common::make_error(
+            common::Errc::invalid_argument,
+            "magnet needs a tracker (tr= in the link or --tracker URL) or a peer");
+    return Sources{std::move(trackers), std::move(direct)};
+}
+
 }  // namespace
 
 int run_magnet(const std::vector<std::string>& args) {
@@ -91,25 +124,10 @@ int run_magnet(const std::vector<std::string>& args) {
     if (!link) return usage_error(link.error().message);
     const std::string& out = a.positional[1];
 
-    std::vector<std::string> trackers;
-    for (const auto& t : link->trackers)
-        add_unique(trackers, t);
-    for (const auto& t : a.trackers)
-        add_unique(trackers, t);
-    for (const auto& t : trackers)
-        if (auto u = common::parse_tracker_url(t); !u) return usage_error(u.error().message);
-    std::vector<common::PeerAddress> direct;  // the link's x.pe, then --peer
-    std::vector<std::string> peer_texts = link->peers;
-    peer_texts.insert(peer_texts.end(), a.peers.begin(), a.peers.end());
-    for (const auto& text : peer_texts) {
-        auto ep = common::parse_endpoint(text);
-        auto sa = ep ? common::resolve(*ep) : common::Result<sockaddr_in>(ep.error());
-        if (!sa) return usage_error("peer '" + text + "': " + sa.error().message);
-        common::PeerAddress p{ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), std::nullopt};
-        if (!contains(direct, p)) direct.push_back(p);
-    }
-    if (trackers.empty() && direct.empty())
-        return usage_error("magnet needs a tracker (tr= in the link or --tracker URL) or a peer");
+    auto sources = gather_sources(a, *link);
+    if (!sources) return usage_error(sources.error().message);
+    const std::vector<std::string>& trackers = sources->trackers;
+    const std::vector<common::PeerAddress>& direct = sources->direct;
 
     auto log = a.log_file.empty()
                    ? std::make_unique<common::Logger>(common::Fd())

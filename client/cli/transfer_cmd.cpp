@@ -112,6 +112,38 @@ void close_transfer(OneTransfer& s) {
     s.torrent->stop();
 }
 
+// Shows the download's progress (a line redrawn on a terminal, else a line
+// every progress_ms) until it completes, fails, times out or a stop signal
+// comes; true for the signal.
+bool watch_download(Torrent& t, const std::string& name, const TransferArgs& a,
+                    const common::StopSignals& signals) {
+    const bool tty = ::isatty(STDOUT_FILENO);
+    const auto started = std::chrono::steady_clock::now();
+    auto last_line = started;
+    while (true) {
+        if (t.wait_complete(250)) break;
+        const TorrentStats s = t.stats();
+        if (!s.error.empty()) break;
+        if (signals.wait(1) != 0) return true;
+        const auto now = std::chrono::steady_clock::now();
+        if (tty) {
+            std::printf("\r\033[K%s: %s", name.c_str(), progress_text(s).c_str());
+            std::fflush(stdout);
+        } else if (now - last_line >= std::chrono::milliseconds(a.progress_ms)) {
+            // Off a terminal: a line a script can read, with the verified byte
+            // count and the time since start.
+            std::printf("%s: %s (%llu of %llu bytes verified, %.3f s)\n", name.c_str(),
+                        progress_text(s).c_str(), static_cast<unsigned long long>(s.verified_bytes),
+                        static_cast<unsigned long long>(s.total),
+                        std::chrono::duration<double>(now - started).count());
+            std::fflush(stdout);
+            last_line = now;
+        }
+        if (a.timeout && now - started > std::chrono::seconds(a.timeout)) break;
+    }
+    return false;
+}
+
 }  // namespace
 
 int run_get(const std::vector<std::string>& args) {
@@ -154,34 +186,9 @@ int run_get(const std::vector<std::string>& args) {
         return 1;
     }
     run->server->start();
-    const bool tty = ::isatty(STDOUT_FILENO);
     const auto started = std::chrono::steady_clock::now();
-    auto last_line = started;
-    bool interrupted = false;
-    while (true) {
-        if (t.wait_complete(250)) break;
-        const TorrentStats s = t.stats();
-        if (!s.error.empty()) break;
-        if (signals.wait(1) != 0) {
-            interrupted = true;
-            break;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (tty) {
-            std::printf("\r\033[K%s: %s", name.c_str(), progress_text(s).c_str());
-            std::fflush(stdout);
-        } else if (now - last_line >= std::chrono::milliseconds(a.progress_ms)) {
-            // Off a terminal: a line a script can read, with the verified byte
-            // count and the time since start.
-            std::printf("%s: %s (%llu of %llu bytes verified, %.3f s)\n", name.c_str(),
-                        progress_text(s).c_str(), static_cast<unsigned long long>(s.verified_bytes),
-                        static_cast<unsigned long long>(s.total),
-                        std::chrono::duration<double>(now - started).count());
-            std::fflush(stdout);
-            last_line = now;
-        }
-        if (a.timeout && now - started > std::chrono::seconds(a.timeout)) break;
-    }
+    const bool interrupted = watch_download(t, name, a, signals);
+    const bool tty = ::isatty(STDOUT_FILENO);
     const TorrentStats s = t.stats();
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -148,6 +148,8 @@ void PeerConnection::send(const wire::Message& m) {
     last_send_ms_ = t_.now_ms();
 }
 
+// About 80 lines: one round of the connection (send, decode, wait, read,
+// deadlines) in the order it happens; each step is its own function.
 DropReason PeerConnection::loop() {
     (void)common::set_nonblocking(fd_.get(), true);
     (void)common::set_nodelay(fd_.get());
