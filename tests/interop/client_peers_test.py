@@ -24,7 +24,7 @@ sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import Proc, aria2, libtorrent, make_payload, write_torrent, sha1_file, check_file  # noqa: E402
+from real_clients import run_interop_cases, timed, Proc, aria2, libtorrent, make_payload, write_torrent, sha1_file, check_file  # noqa: E402
 
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -151,10 +151,6 @@ def wait_all(waits, timeout=TRANSFER_TIMEOUT):
     raise AssertionError("not done in %.0f s: %s" % (timeout, ", ".join(missing)))
 
 
-def timed(label, t):
-    print("  %s: %.1f s" % (label, t), flush=True)
-
-
 def check_our_logs(c):
     """Our client logs at WARN/ERROR only for trouble (a message from the
     real client it could not decode, a dropped peer, a failed piece or
@@ -272,25 +268,10 @@ def main():
         ("libtorrent_from_our_seeder", ("libtorrent",), case_libtorrent_from_our),
         ("mixed_aria2_seeder_our_and_libtorrent_leechers", ("aria2c", "libtorrent"), case_mixed),
     ]
-    trackers = None
-    try:
-        trackers = tracker_pair(suite, extra=TRACKER_OPTS)
-        for n, (name, needs, fn) in enumerate(cases, 1):
-            missing = [x for x in needs if not have[x]]
-            if missing:
-                suite.skip(name, "%s not installed" % ", ".join(missing))
-                continue
-            start = time.time()
-            suite.case(name, lambda: fn(suite, trackers, name, n))
-            timed(name + " total", time.time() - start)
-    finally:
-        for p in suite.procs:
-            p.stop()
-    keep = os.environ.get("MT_KEEP_WORK")
-    if keep and suite.failed:
-        shutil.copytree(suite.work, keep, dirs_exist_ok=True)
-        print("work folder kept in %s" % keep)
-    return suite.finish()
+    trackers = tracker_pair(suite, extra=TRACKER_OPTS)
+    return run_interop_cases(suite, [
+        (name, needs, lambda fn=fn, name=name, n=n: fn(suite, trackers, name, n))
+        for n, (name, needs, fn) in enumerate(cases, 1)], have)
 
 
 if __name__ == "__main__":

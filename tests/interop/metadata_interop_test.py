@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import Proc, bencode, make_payload, sha1_file, check_file  # noqa: E402
+from real_clients import run_interop_cases, timed, Proc, bencode, make_payload, sha1_file, check_file  # noqa: E402
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -151,10 +151,6 @@ def wait_for(what, pred, proc, timeout=TIMEOUT):
     raise AssertionError("no %s within %.0f s: %s" % (what, timeout, proc.tail()))
 
 
-def timed(label, t):
-    print("  %s: %.1f s" % (label, t), flush=True)
-
-
 # ---------------------------------------------------------------- cases
 
 def case_libtorrent_magnet_from_our_seeder(suite, trackers, name, n):
@@ -223,24 +219,10 @@ def main():
     suite.skip("aria2_magnet_from_our_seeder",
                "aria2c announces left=0 while fetching metadata; our tracker sends seeders no seeders",
                known_limitation=True)
-    try:
-        trackers = tracker_pair(suite, extra=TRACKER_OPTS)
-        for n, (name, needs, fn) in enumerate(cases, 1):
-            missing = [x for x in needs if not have[x]]
-            if missing:
-                suite.skip(name, "%s not installed" % ", ".join(missing))
-                continue
-            start = time.time()
-            suite.case(name, lambda: fn(suite, trackers, name, n))
-            timed(name + " total", time.time() - start)
-    finally:
-        for p in suite.procs:
-            p.stop()
-    keep = os.environ.get("MT_KEEP_WORK")
-    if keep and suite.failed:
-        shutil.copytree(suite.work, keep, dirs_exist_ok=True)
-        print("work folder kept in %s" % keep)
-    return suite.finish()
+    trackers = tracker_pair(suite, extra=TRACKER_OPTS)
+    return run_interop_cases(suite, [
+        (name, needs, lambda fn=fn, name=name, n=n: fn(suite, trackers, name, n))
+        for n, (name, needs, fn) in enumerate(cases, 1)], have)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
 from mtlib import Suite, Tracker, free_port, wait_until, http_get, bdecode, bencode, sha1_file  # noqa: E402
-from real_clients import (Proc, aria2, check_file, create_info, libtorrent, lt, lt_main,  # noqa: E402,F401
+from real_clients import (run_interop_cases, timed, Proc, aria2, check_file, create_info, libtorrent, lt, lt_main,  # noqa: E402,F401
                           make_payload, transmission, transmission_settings, write_torrent)
 
 try:
@@ -120,10 +120,6 @@ def wait_download(sw, done, timeout=DOWNLOAD_TIMEOUT):
             return True, saw, time.time() - start
         time.sleep(0.1)
     return False, saw, time.time() - start
-
-
-def timed(label, t):
-    print("  %s: %.1f s" % (label, t), flush=True)
 
 
 # ---------------------------------------------------------------- cases
@@ -275,22 +271,11 @@ def main():
         ("udp_libtorrent_t1_seeds_libtorrent_t2_downloads", ("libtorrent",),
          lt_seeder, lambda sw: sw.udp[:1], lt_leecher, lambda sw: sw.udp[1:], udp_only),
     ]
-    for n, (name, needs, sf, st, lf, ltr, *rest) in enumerate(cases):
-        check = rest[0] if rest else None
-        missing = [c for c in needs if not have[c]]
-        if missing:
-            suite.skip(name, "%s not installed" % ", ".join(missing))
-            continue
-        start = time.time()
-        suite.case(name, lambda: seed_then_leech(suite, name, sf, st, lf, ltr, n + 1, check))
-        timed(name + " total", time.time() - start)
-    keep = os.environ.get("MT_KEEP_WORK")
-    if keep and suite.failed:
-        for c in suite.procs:
-            c.stop()
-        shutil.copytree(suite.work, keep, dirs_exist_ok=True)
-        print("work folder kept in %s" % keep)
-    return suite.finish()
+    return run_interop_cases(suite, [
+        (name, needs,
+         lambda name=name, sf=sf, st=st, lf=lf, ltr=ltr, n=n, rest=rest:
+         seed_then_leech(suite, name, sf, st, lf, ltr, n + 1, rest[0] if rest else None))
+        for n, (name, needs, sf, st, lf, ltr, *rest) in enumerate(cases)], have)
 
 
 if __name__ == "__main__":

@@ -174,3 +174,36 @@ if __name__ == "__main__":
         lt_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
         sys.exit(0)
     sys.exit("usage: real_clients.py --libtorrent TORRENT FOLDER PORT MARKER")
+
+
+# ---------------------------------------------------------------- running interop cases
+
+def timed(label, seconds):
+    print("  %s: %.1f s" % (label, seconds), flush=True)
+
+
+def run_interop_cases(suite, cases, have):
+    """The interop suites' loop: each (name, needs, run) in `cases` runs as
+    suite.case(name, run) and is timed, unless a real program it needs
+    (`needs`, keys of `have`) is not installed: then it is skipped, which in
+    CI fails it (Suite.skip). With MT_KEEP_WORK=DIR the work folder of a run
+    that failed is copied to DIR. Returns suite.finish()'s exit code."""
+    import shutil
+    import time
+    try:
+        for name, needs, run in cases:
+            missing = [x for x in needs if not have[x]]
+            if missing:
+                suite.skip(name, "%s not installed" % ", ".join(missing))
+                continue
+            start = time.time()
+            suite.case(name, run)
+            timed(name + " total", time.time() - start)
+    finally:
+        for p in suite.procs:
+            p.stop()
+    keep = os.environ.get("MT_KEEP_WORK")
+    if keep and suite.failed:
+        shutil.copytree(suite.work, keep, dirs_exist_ok=True)
+        print("work folder kept in %s" % keep)
+    return suite.finish()
