@@ -35,7 +35,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
@@ -46,6 +45,7 @@ import mtlib  # noqa: E402
 from mtlib import (sha1_file, BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
                    stop_process, wait_until)
 from netlab import NetLab, is_root, netns_available  # noqa: E402
+from swarm import FakeSeeder  # noqa: E402
 
 MIB = 1 << 20
 FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -247,88 +247,6 @@ def resume_pieces(path, pieces):
 
 
 # ---- Python peers that misbehave on demand ---------------------------------------------------
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    return buf
-
-
-class BadPeer:
-    """A BEP 3 peer at host claiming every piece. garbage: answers requests
-    with random bytes; stall: takes requests and never answers them."""
-
-    def __init__(self, swarm, host, garbage=False, stall=False):
-        self.swarm, self.garbage, self.stall = swarm, garbage, stall
-        self.peer_id = b"-PY0001-" + os.urandom(6).hex().encode()
-        self.blocks_sent = 0
-        self.requests = 0
-        self.stopping = False
-        self.sock = socket.socket()
-        self.sock.bind((host, 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.threads = [threading.Thread(target=self.accept_loop, daemon=True)]
-        self.threads[0].start()
-
-    def accept_loop(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.conns.append(c)
-            t = threading.Thread(target=self.serve, args=(c,), daemon=True)
-            self.threads.append(t)
-            t.start()
-
-    def serve(self, c):
-        sw = self.swarm
-        try:
-            c.settimeout(30)
-            h = recv_exact(c, 68)
-            if h[28:48] != sw.info_hash:
-                return
-            c.sendall(b"\x13BitTorrent protocol" + b"\x00" * 8 + sw.info_hash + self.peer_id)
-            bits = bytearray((sw.pieces + 7) // 8)
-            for i in range(sw.pieces):
-                bits[i // 8] |= 0x80 >> (i % 8)
-            c.sendall(struct.pack(">IB", 1 + len(bits), 5) + bytes(bits) + struct.pack(">IB", 1, 1))
-            while not self.stopping:
-                (n,) = struct.unpack(">I", recv_exact(c, 4))
-                msg = recv_exact(c, n) if n else b""
-                if n != 13 or msg[0] != 6:
-                    continue
-                self.requests += 1
-                if self.stall:
-                    continue
-                index, begin, length = struct.unpack(">III", msg[1:])
-                c.sendall(struct.pack(">IBII", 9 + length, 7, index, begin) + os.urandom(length))
-                self.blocks_sent += 1
-        except (EOFError, OSError, struct.error):
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
-        for c in list(self.conns):
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for t in self.threads:
-            t.join(5)
-
 
 def announce_seeder(swarm, pid, port):
     for t in swarm.trackers:
@@ -566,7 +484,7 @@ def corrupt_peer(suite):
         t1, t2 = net.trackers(suite, "cp")
         procs += [t1, t2]
         sw = Swarm(suite, "corrupt", 8 * MIB, [t1, t2])
-        bad = BadPeer(sw, net.host, garbage=True)
+        bad = FakeSeeder(sw, garbage=True, host=net.host)
         announce_seeder(sw, bad.peer_id, bad.port)
         procs.append(sw.seed(net.prefix))
         sw.wait_seeders(2)
@@ -601,7 +519,7 @@ def silent_peer(suite):
         silent.bind((net.host, 0))
         silent.listen(8)  # the kernel completes the TCP handshake; nobody ever reads
         announce_seeder(sw, b"-PY0002-" + os.urandom(6).hex().encode(), silent.getsockname()[1])
-        stall = BadPeer(sw, net.host, stall=True)
+        stall = FakeSeeder(sw, stall=True, host=net.host)
         announce_seeder(sw, stall.peer_id, stall.port)
         procs.append(sw.seed(net.prefix))
         sw.wait_seeders(3)
@@ -610,10 +528,10 @@ def silent_peer(suite):
         sw.check_get(g, 60)
         took = time.time() - g.started
         line_time = sw.size / (4e6)  # RATE
-        need(stall.requests > 0, "the stalling peer was never asked for a block")
+        need(len(stall.requests) > 0, "the stalling peer was never asked for a block")
         need(took < line_time + 6, "took %.1f s for what the link carries in %.1f s" % (took, line_time))
         print("  silent_peer: %.1f s (the link alone: %.1f s); %d requests left unanswered by the staller"
-              % (took, line_time, stall.requests), flush=True)
+              % (took, line_time, len(stall.requests)), flush=True)
     finally:
         stop_all(procs)
         if silent:
