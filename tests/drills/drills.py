@@ -45,6 +45,7 @@ import mtlib  # noqa: E402
 from mtlib import (sha1_file, BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
                    stop_process, wait_until)
 from netlab import NetLab, is_root, netns_available  # noqa: E402
+import swarm  # noqa: E402
 from swarm import FakeSeeder  # noqa: E402
 
 MIB = 1 << 20
@@ -108,15 +109,6 @@ class DTracker(Tracker):
         except Exception:
             return None
 
-    def scrape(self, ih):
-        """(seeders, leechers) of one torrent, or None if the tracker does not answer."""
-        try:
-            _, body = self.get("/scrape?info_hash=" + "".join("%%%02X" % b for b in ih))
-            f = bdecode(body)[b"files"].get(ih, {})
-            return f.get(b"complete", 0), f.get(b"incomplete", 0)
-        except Exception:
-            return None
-
     def announce(self, ih, pid, port, **kw):
         status, body = self.get("/announce?" + announce_query(ih, pid, port, **kw), timeout=5)
         d = bdecode(body)
@@ -163,67 +155,10 @@ def two_ports():
 
 # ---- a swarm: one file, its .mtorrent, its trackers ------------------------------------
 
-class Swarm:
-    def __init__(self, suite, name, size, trackers):
-        self.suite, self.name, self.size, self.trackers = suite, name, size, trackers
-        self.dir = os.path.join(suite.work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.data = os.path.join(self.dir, "data.bin")
-        with open(self.data, "wb") as f:
-            f.write(os.urandom(size))
-        self.sha1 = sha1_file(self.data)
-        self.torrent = os.path.join(self.dir, "data.mtorrent")
-        args = ["create", self.data, self.torrent]
-        for t in trackers:
-            args += ["--tracker", t.url("/announce")]
-        r = run_client(args)
-        need(r.returncode == 0, "create failed: %s" % r.stderr)
-        meta = bdecode(open(self.torrent, "rb").read())
-        info = meta[b"info"]
-        raw = open(self.torrent, "rb").read()
-        start = raw.index(b"4:infod") + 6
-        self.info_hash = hashlib.sha1(raw[start:raw.rindex(b"e")]).digest()
-        self.piece_length = info[b"piece length"]
-        self.hashes = [info[b"pieces"][i:i + 20] for i in range(0, len(info[b"pieces"]), 20)]
-        self.pieces = len(self.hashes)
-        self.n = 0
-
-    def seed(self, prefix=()):
-        self.n += 1
-        return Client(self.suite, "%s-seed%d" % (self.name, self.n), ["seed", self.torrent, self.data],
-                      prefix=prefix)
-
-    def get(self, extra=(), dest=None):
-        self.n += 1
-        name = "%s-get%d" % (self.name, self.n)
-        dest = dest or os.path.join(self.suite.work, name + ".out")
-        g = Client(self.suite, name, ["get", self.torrent, dest, "--progress-ms", "100"] + list(extra))
-        g.dest = dest
-        return g
-
-    def scrape_all(self):
-        return [t.scrape(self.info_hash) for t in self.trackers]
-
-    def wait_seeders(self, n, timeout=10):
-        ok = wait_until(lambda: all(s is not None and s[0] >= n for s in self.scrape_all()), timeout, 0.05)
-        need(ok, "trackers did not see %d seeders: %s" % (n, self.scrape_all()))
-
-    def check_get(self, g, timeout):
-        rc = g.wait(timeout)
-        need(rc == 0, "get %s" % g.describe())
-        need("complete and verified" in g.out(), "no completion line: %r" % g.out()[-200:])
-        got = sha1_file(g.dest)
-        need(got == self.sha1, "%s has SHA-1 %s, want %s" % (g.dest, got, self.sha1))
-
-    def bad_pieces_on_disk(self, path, pieces):
-        """The listed pieces whose bytes in `path` do not hash to the .mtorrent's."""
-        bad = []
-        with open(path, "rb") as f:
-            for i in pieces:
-                f.seek(i * self.piece_length)
-                if hashlib.sha1(f.read(self.piece_length)).digest() != self.hashes[i]:
-                    bad.append(i)
-        return bad
+def Swarm(suite, name, size, trackers):
+    """pylib's Swarm on the drill's trackers, with the drills' Client (which
+    reads the --progress-ms lines)."""
+    return swarm.Swarm(suite, name, size, trackers, proc=Client, get_extra=["--progress-ms", "100"])
 
 
 def resume_pieces(path, pieces):
@@ -310,7 +245,7 @@ def tracker_restarts(suite):
         procs += [t1, t2]
         for label, victims, size in (("tracker1", [t1], 16), ("tracker2", [t2], 16), ("both", [t1, t2], 32)):
             sw = Swarm(suite, "restart-" + label, size * MIB, [t1, t2])
-            seeder = sw.seed(net.prefix)
+            seeder = sw.seed(prefix=net.prefix)
             procs.append(seeder)
             sw.wait_seeders(1)
             gets = [sw.get(["--timeout", "60"])]
@@ -459,7 +394,7 @@ def seeder_dies(suite):
         t1, t2 = net.trackers(suite, "sd")
         procs += [t1, t2]
         sw = Swarm(suite, "seeddies", 24 * MIB, [t1, t2])
-        s1, s2 = sw.seed(net.prefix), sw.seed(net.prefix)
+        s1, s2 = sw.seed(prefix=net.prefix), sw.seed(prefix=net.prefix)
         procs += [s1, s2]
         sw.wait_seeders(2)
         g = sw.get(["--timeout", "60"])
@@ -486,7 +421,7 @@ def corrupt_peer(suite):
         sw = Swarm(suite, "corrupt", 8 * MIB, [t1, t2])
         bad = FakeSeeder(sw, garbage=True, host=net.host)
         announce_seeder(sw, bad.peer_id, bad.port)
-        procs.append(sw.seed(net.prefix))
+        procs.append(sw.seed(prefix=net.prefix))
         sw.wait_seeders(2)
         g = sw.get(["--timeout", "60"])
         procs.append(g)
@@ -521,7 +456,7 @@ def silent_peer(suite):
         announce_seeder(sw, b"-PY0002-" + os.urandom(6).hex().encode(), silent.getsockname()[1])
         stall = FakeSeeder(sw, stall=True, host=net.host)
         announce_seeder(sw, stall.peer_id, stall.port)
-        procs.append(sw.seed(net.prefix))
+        procs.append(sw.seed(prefix=net.prefix))
         sw.wait_seeders(3)
         g = sw.get(["--timeout", "60"])
         procs.append(g)
@@ -550,7 +485,7 @@ def client_kill9_resume(suite):
         t1, t2 = net.trackers(suite, "kr")
         procs += [t1, t2]
         sw = Swarm(suite, "resume", 24 * MIB, [t1, t2])
-        procs.append(sw.seed(net.prefix))
+        procs.append(sw.seed(prefix=net.prefix))
         sw.wait_seeders(1)
         g1 = sw.get(["--timeout", "60"])
         procs.append(g1)
@@ -604,7 +539,7 @@ def disk_full(suite):
         t1, t2 = net.trackers(suite, "df")
         procs += [t1, t2]
         sw = Swarm(suite, "diskfull", 24 * MIB, [t1, t2])
-        procs.append(sw.seed(net.prefix))
+        procs.append(sw.seed(prefix=net.prefix))
         sw.wait_seeders(1)
         g = sw.get(["--timeout", "60"], dest=os.path.join(mnt, "data.bin"))
         procs.append(g)

@@ -42,8 +42,11 @@ TRACKER_OPTS = ["--interval", "5", "--min-interval", "1"]
 
 # ---------------------------------------------------------------- helpers
 
-class Swarm:
-    """A tracker pair and one payload, per case, in the case's own folders."""
+class InteropSwarm:
+    """A tracker pair and one payload, per case, in the case's own folders,
+    for real clients: each one gets its own .torrent naming only the
+    trackers the case gives it (HTTP or UDP, t1 or t2). Not pylib's Swarm,
+    which makes one .mtorrent for bin/client processes."""
 
     def __init__(self, suite, case, seed):
         self.suite = suite
@@ -127,7 +130,7 @@ def wait_download(sw, done, timeout=DOWNLOAD_TIMEOUT):
 def seed_then_leech(suite, case, seed_fn, seed_trackers, leech_fn, leech_trackers, payload, check=None):
     """Generic: start a seeder, wait until both trackers list it, start a
     leecher, wait for the download, check SHA-1 and what the trackers saw."""
-    sw = Swarm(suite, case, payload)
+    sw = InteropSwarm(suite, case, payload)
     try:
         seed_t = sw.torrent("seeder", seed_trackers(sw))
         leech_t = sw.torrent("leecher", leech_trackers(sw))

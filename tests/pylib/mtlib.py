@@ -270,6 +270,15 @@ class Tracker:
         s = self.stats(True)
         return s and s["state_digest"]
 
+    def scrape(self, ih):
+        """(seeders, leechers) of one torrent, or None if the tracker does not answer."""
+        try:
+            _, body = http_get(self.url("/scrape?info_hash=" + "".join("%%%02X" % b for b in ih)), timeout=2)
+            f = bdecode(body)[b"files"].get(ih, {})
+            return f.get(b"complete", 0), f.get(b"incomplete", 0)
+        except Exception:
+            return None
+
 
 def peer_id(n):
     return b"-MT0100-" + ("%012d" % n).encode()

@@ -1,5 +1,6 @@
 """Swarms of bin/client processes and Python peers that misbehave on demand
 (stopped by PID). Shared by the integration, security and drill suites."""
+import hashlib
 import http.client
 import os
 import re
@@ -25,47 +26,63 @@ def run(args, timeout=30):
 
 
 class Swarm:
-    """A tracker pair, one data file and its .mtorrent (tracker 1, then tracker 2)."""
+    """One data file and its .mtorrent with its trackers: a new pair on
+    loopback, or the `trackers` given (the drills pass theirs, inside network
+    namespaces). seed() and get() start `proc` processes (mtlib.ClientProc or
+    a subclass), each get with `get_extra` options too."""
 
-    def __init__(self, suite, name, size):
+    def __init__(self, suite, name, size, trackers=None, proc=None, get_extra=()):
         self.suite = suite
+        self.name = name
         self.dir = os.path.join(suite.work, name)
         os.makedirs(self.dir, exist_ok=True)
-        self.t1, self.t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+        self.trackers = list(trackers) if trackers else list(tracker_pair(suite, extra=TRACKER_FLAGS))
+        self.t1, self.t2 = self.trackers[0], self.trackers[-1]
+        self.proc = proc or Proc
+        self.get_extra = list(get_extra)
         self.data = os.path.join(self.dir, "data.bin")
         with open(self.data, "wb") as f:
             f.write(os.urandom(size))
         self.size = size
         self.sha1 = sha1_file(self.data)
         self.torrent = os.path.join(self.dir, "data.mtorrent")
-        r = run(["create", self.data, self.torrent, "--tracker", self.t1.url("/announce"),
-                 "--tracker", self.t2.url("/announce")])
+        args = ["create", self.data, self.torrent]
+        for t in self.trackers:
+            args += ["--tracker", t.url("/announce")]
+        r = run(args)
         if r.returncode != 0:
             raise RuntimeError("create failed: %s" % r.stderr)
-        info = run(["info", self.torrent]).stdout
-        self.info_hash = bytes.fromhex(re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1))
-        self.piece_length = int(re.search(r"piece[ _]length:\s*(\d+)", info, re.I).group(1))
-        self.pieces = (size + self.piece_length - 1) // self.piece_length
+        raw = open(self.torrent, "rb").read()
+        info = mtlib.bdecode(raw)[b"info"]
+        start = raw.index(b"4:infod") + 6  # the info dictionary's own bytes
+        self.info_hash = hashlib.sha1(raw[start:raw.rindex(b"e")]).digest()
+        self.piece_length = info[b"piece length"]
+        self.hashes = [info[b"pieces"][i:i + 20] for i in range(0, len(info[b"pieces"]), 20)]
+        self.pieces = len(self.hashes)
         self.n = 0
 
-    def seed(self, path=None, extra=()):
+    def seed(self, path=None, extra=(), prefix=()):
         self.n += 1
-        return Proc(self.suite, "%s-seed%d" % (os.path.basename(self.dir), self.n),
-                    ["seed", self.torrent, path or self.data] + list(extra))
+        return self.proc(self.suite, "%s-seed%d" % (self.name, self.n),
+                         ["seed", self.torrent, path or self.data] + list(extra), prefix=prefix)
 
-    def get(self, extra=()):
+    def get(self, extra=(), dest=None, prefix=()):
         self.n += 1
-        name = "%s-get%d" % (os.path.basename(self.dir), self.n)
-        dest = os.path.join(self.suite.work, name + ".out")
-        p = Proc(self.suite, name, ["get", self.torrent, dest] + list(extra))
+        name = "%s-get%d" % (self.name, self.n)
+        dest = dest or os.path.join(self.suite.work, name + ".out")
+        p = self.proc(self.suite, name, ["get", self.torrent, dest] + self.get_extra + list(extra),
+                      prefix=prefix)
         p.dest = dest
         return p
 
+    def scrape_all(self):
+        return [t.scrape(self.info_hash) for t in self.trackers]
+
     def wait_seeders(self, n, timeout=10):
-        """Both trackers know n seeders (one torrent per pair)."""
-        ok = wait_until(lambda: all(t.stats()["seeders"] >= n for t in (self.t1, self.t2)), timeout, 0.05)
+        """Every tracker lists n seeders of this torrent."""
+        ok = wait_until(lambda: all(s is not None and s[0] >= n for s in self.scrape_all()), timeout, 0.05)
         if not ok:
-            raise RuntimeError("trackers did not see %d seeders: %s %s" % (n, self.t1.stats(), self.t2.stats()))
+            raise RuntimeError("trackers did not see %d seeders: %s" % (n, self.scrape_all()))
 
     def check_get(self, g, timeout):
         rc = g.wait(timeout)
@@ -78,6 +95,16 @@ class Swarm:
             raise AssertionError("%s has SHA-1 %s, want %s" % (g.dest, got, self.sha1))
         if os.path.exists(g.dest + ".mtresume"):
             raise AssertionError("resume file left behind after completion")
+
+    def bad_pieces_on_disk(self, path, pieces):
+        """The listed pieces whose bytes in `path` do not hash to the .mtorrent's."""
+        bad = []
+        with open(path, "rb") as f:
+            for i in pieces:
+                f.seek(i * self.piece_length)
+                if hashlib.sha1(f.read(self.piece_length)).digest() != self.hashes[i]:
+                    bad.append(i)
+        return bad
 
 
 def uploaded(g):
