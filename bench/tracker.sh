@@ -19,6 +19,7 @@
 # section "## Tracker (bench/tracker)" (its hand-written notes kept). Exits 1
 # if any announce failed or was lost.
 # --quick: 1,000 torrents, small counts, one run (a smoke test, < 30 s).
+# BENCH_NO_DOCS=1: leave BENCHMARKS.md alone (bench/compare_builds.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -248,7 +249,8 @@ print("Targets: UDP CPU/announce <= opentracker's; HTTP <= 2x; no failed or lost
 EOF
 cat "$work/table.md"
 cp "$work/table.md" bench/out/tracker.md
-if [ "$quick" = 0 ]; then
+cp "$results" bench/out/tracker-results.tsv
+if [ "$quick" = 0 ] && [ -z "${BENCH_NO_DOCS:-}" ]; then
     python3 -c 'import sys; sys.path.insert(0, "bench"); import get_helper as gh
 gh.replace_section("BENCHMARKS.md", "## Tracker (bench/tracker)", open(sys.argv[1]).read())' "$work/table.md"
 fi
