@@ -65,5 +65,5 @@ PY
     echo
     echo "### bench/get scenario B, ${size} MiB, our downloader of each build taking turns"
     echo
-    sed -n '/^| /p' bench/out/get.md
+    sed -n '/^|/p' bench/out/get.md
 } | tee bench/out/compare.md
