@@ -129,10 +129,16 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
 # asan carries UBSan too (the pair libFuzzer uses): one build and one run of
 # every suite catch both kinds of report; ubsan alone stays for a quick look.
-ASAN_MAKE := $(MAKE) VARIANT=asan BIN=build/asan/bin \
+# Compile time dominates CI, so the checking builds take the cheapest flags
+# that keep their reports readable: -g1 (line tables: sanitizer stacks still
+# name file and line) instead of -g, and -O1. Measured on
+# client/engine/torrent.cpp with g++ 12: asan+UBSan at -O2 -g 32 s, at
+# -O1 -g1 14 s; tsan at -O1 -g 8.1 s, at -O1 -g1 5.7 s. The thread-safety
+# analysis runs in clang's front end, so its build is -O0 (4.6 s -> 2.8 s).
+ASAN_MAKE := $(MAKE) VARIANT=asan BIN=build/asan/bin OPT="-O1 -g1" \
     SAN="-fsanitize=address,undefined -fno-sanitize-recover=all $(SAN_COMMON)"
-TSAN_MAKE := $(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g"
-TS_MAKE   := $(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O1 -g0" \
+TSAN_MAKE := $(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SAN_COMMON)" OPT="-O1 -g1"
+TS_MAKE   := $(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O0 -g0" \
     SAN="-Wthread-safety"
 asan:
 	$(ASAN_MAKE) test
