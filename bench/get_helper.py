@@ -40,7 +40,6 @@ PEX, uTP and port forwarding off, bind 127.0.0.1, encryption "tolerated" so it
 picks plaintext like the others) and is stopped by PID with SIGINT (its clean
 exit, with a "stopped" announce; SIGTERM kills it outright).
 """
-import hashlib
 import json
 import math
 import os
@@ -56,7 +55,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import sha1_file, Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
+from mtlib import sha1_file, Suite, tracker_pair, free_port  # noqa: E402
 import real_clients as tct  # noqa: E402
 
 try:
@@ -190,20 +189,9 @@ class Bench:
         self.torrent = os.path.join(self.work, tag + ".torrent")  # same bytes, for aria2c / libtorrent
         shutil.copyfile(self.mtorrent, self.torrent)
 
-    def scrape(self, tracker):
-        q = "info_hash=" + "".join("%%%02X" % b for b in self.info_hash)
-        try:
-            _, body = http_get(tracker.url("/scrape?" + q), timeout=2)
-            return bdecode(body)[b"files"].get(self.info_hash, {})
-        except Exception:
-            return {}
-
     def wait_seeders(self, n, seeders):
-        ok = wait_until(lambda: all(self.scrape(t).get(b"complete", 0) >= n for t in self.trackers), 120, 0.2)
-        if not ok:
-            raise RuntimeError("seeders never listed by both trackers: %s; %s" %
-                               ([self.scrape(t) for t in self.trackers],
-                                " | ".join(self.tail(p, 300) for p in seeders)))
+        tct.wait_listed(self.trackers, self.info_hash, n, 120,
+                        lambda: " | ".join(self.tail(p, 300) for p in seeders))
 
     def start_seeders(self, kind, n=3, extra=()):
         """extra: more arguments for our seeders (e.g. --max-peers-per-ip when

@@ -16,7 +16,6 @@ way out (also on Ctrl-C or failure).
 
 usage: python3 scripts/demo.py [--keep]   (BIN: folder of tracker and client)
 """
-import hashlib
 import os
 import shutil
 import signal

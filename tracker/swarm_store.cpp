@@ -40,6 +40,21 @@ struct PeerEntry {
 };
 static_assert(sizeof(PeerEntry) == 64);
 
+// A peer's entry from what announced it (AnnounceInput) or replicated it
+// (Change): both name these fields alike. Its version is set by the caller.
+template <class Source>
+PeerEntry entry_from(const Source& s, std::int64_t now_ms) {
+    PeerEntry e;
+    e.ip = s.ip;
+    e.port = s.port;
+    e.key = s.key;
+    e.left = s.left;
+    e.uploaded = s.uploaded;
+    e.downloaded = s.downloaded;
+    e.last_seen = now_ms;
+    return e;
+}
+
 struct MetaEntry {
     std::string bytes;  // empty when removed
     std::string name;
@@ -287,14 +302,7 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
         t.remove(target.endpoint(), c.version());
         r.changed = true;
     } else {
-        PeerEntry e;
-        e.ip = in.ip;
-        e.port = in.port;
-        e.key = in.key;
-        e.left = in.left;
-        e.uploaded = in.uploaded;
-        e.downloaded = in.downloaded;
-        e.last_seen = now_ms;
+        PeerEntry e = entry_from(in, now_ms);
         if (in.event == AnnounceEvent::completed) ++t.completed;
         // An event (started, completed) is a membership statement and always
         // gets a new version: the other tracker may still hold a remove of
@@ -367,14 +375,7 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
                 t.remove(ep, v);
                 break;
             }
-            PeerEntry e;
-            e.ip = c.ip;
-            e.port = c.port;
-            e.key = c.key;
-            e.left = c.left;
-            e.uploaded = c.uploaded;
-            e.downloaded = c.downloaded;
-            e.last_seen = now_ms;
+            PeerEntry e = entry_from(c, now_ms);
             e.set_version(v);
             if (PeerEntry* existing = t.find(ep)) {
                 t.update(*existing, e);

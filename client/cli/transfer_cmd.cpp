@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "client/cli/usage.h"
 #include "client/create/piece_hasher.h"
@@ -84,6 +85,22 @@ struct OneTransfer {
 };
 
 // Opens the log, the listening socket and the torrent (not started).
+// The .mtorrent a get or seed names, loaded; one that describes a folder is
+// refused for now. nullopt once the reason has been printed.
+std::optional<common::Metainfo> load_single_file(const std::string& path, const char* doing) {
+    auto meta = common::load_metainfo(path);
+    if (!meta) {
+        std::cerr << "client: " << escape_text(meta.error().message) << "\n";
+        return std::nullopt;
+    }
+    if (meta->multi_file()) {
+        std::cerr << "client: " << escape_text(path) << " describes a folder; " << doing
+                  << " folders is not supported yet\n";
+        return std::nullopt;
+    }
+    return std::move(meta).value();
+}
+
 common::Result<OneTransfer> open_transfer(const TransferArgs& a, common::Metainfo meta,
                                           TorrentOptions opt) {
     OneTransfer s;
@@ -151,16 +168,8 @@ int run_get(const std::vector<std::string>& args) {
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("get takes a .mtorrent and a destination");
-    auto meta = common::load_metainfo(a.positional[0]);
-    if (!meta) {
-        std::cerr << "client: " << escape_text(meta.error().message) << "\n";
-        return 1;
-    }
-    if (meta->multi_file()) {
-        std::cerr << "client: " << escape_text(a.positional[0])
-                  << " describes a folder; downloading folders is not supported yet\n";
-        return 1;
-    }
+    auto meta = load_single_file(a.positional[0], "downloading");
+    if (!meta) return 1;
     // meta->name is one path segment (load_metainfo checks it: no '/', not
     // "." or ".."), so dest stays in the folder; DiskStore opens it without
     // following a link (common::open_for_write).
@@ -226,15 +235,8 @@ int run_seed(const std::vector<std::string>& args) {
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("seed takes a .mtorrent and the file");
-    auto meta = common::load_metainfo(a.positional[0]);
-    if (!meta) {
-        std::cerr << "client: " << escape_text(meta.error().message) << "\n";
-        return 1;
-    }
-    if (meta->multi_file()) {
-        std::cerr << "client: seeding folders is not supported yet\n";
-        return 1;
-    }
+    auto meta = load_single_file(a.positional[0], "seeding");
+    if (!meta) return 1;
     const std::string path = a.positional[1];
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {

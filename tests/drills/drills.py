@@ -30,7 +30,6 @@ import http.client
 import os
 import re
 import resource
-import signal
 import socket
 import struct
 import subprocess
@@ -42,8 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import (sha1_file, BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
-                   stop_process, wait_until)
+from mtlib import (BIN, Suite, Tracker, UdpTrackerClient, announce_query, bdecode, free_port,  # noqa: E402
+                   wait_until)
 from netlab import NetLab, is_root, netns_available  # noqa: E402
 import swarm  # noqa: E402
 from swarm import FakeSeeder  # noqa: E402

@@ -152,8 +152,9 @@ def magnet_args(s, out, extra=()):
             "--tracker", s.t2.url("/announce"), "--timeout", "30", "--bind", "127.0.0.1"] + list(extra)
 
 
-def case_magnet_then_get(suite, s):
+def magnet_info_hash_then_get(suite, w):
     """info_hash -> .mtorrent with the same info_hash and trackers -> get."""
+    s = w.s
     out = os.path.join(s.dir, "fetched.mtorrent")
     log = os.path.join(s.dir, "magnet.log")
     r = client(magnet_args(s, out, ["--log", log]))
@@ -170,8 +171,9 @@ def case_magnet_then_get(suite, s):
     s.check_get(g, 60)
 
 
-def case_magnet_uri_udp_base32(suite, s):
+def magnet_uri_base32_udp_tracker(suite, w):
     """A full magnet URI: base32 hash, dn, the UDP tracker as %-escaped tr."""
+    s = w.s
     out = os.path.join(s.dir, "uri.mtorrent")
     b32 = base64.b32encode(s.info_hash).decode()
     udp = "udp://127.0.0.1:%d" % s.t2.port
@@ -183,9 +185,10 @@ def case_magnet_uri_udp_base32(suite, s):
     assert meta[b"announce"] == udp.encode(), meta.get(b"announce")
 
 
-def case_bad_peer_then_honest(suite, s):
+def bad_metadata_peer_rejected_honest_used(suite, w):
     """A fake peer (tried first: --peer) serves wrong metadata; it is
     rejected and the seeder's is used."""
+    s = w.s
     fake = FakePeer(len(raw_info(s.torrent)))
     try:
         out = os.path.join(s.dir, "after-bad.mtorrent")
@@ -198,7 +201,8 @@ def case_bad_peer_then_honest(suite, s):
         fake.stop()
 
 
-def case_only_bad_peers_fail_cleanly(suite, s):
+def only_bad_peers_fail_cleanly(suite, w):
+    s = w.s
     fake = FakePeer(len(raw_info(s.torrent)))
     liar = FakePeer(1000, claimed_size=100 * 1024 * 1024)
     try:
@@ -219,9 +223,10 @@ def case_only_bad_peers_fail_cleanly(suite, s):
         liar.stop()
 
 
-def case_seeder_serves_and_drops_flooder(suite, s, seeder):
+def seeder_serves_pieces_and_drops_flooder(suite, w):
     """A raw client: our seeder's extension handshake, a good piece, then bad
     requests until the seeder hangs up."""
+    s, seeder = w.s, w.seeder
     info = raw_info(s.torrent)
     port = int(re.search(r"on port (\d+)", seeder.out()).group(1))
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -269,7 +274,8 @@ def case_seeder_serves_and_drops_flooder(suite, s, seeder):
         "no drop line in the seeder's log"
 
 
-def case_usage_errors(suite, s):
+def usage_errors(suite, w):
+    s = w.s
     r = client(["magnet", "not-a-hash", os.path.join(s.dir, "x.mtorrent"), "--tracker", s.t1.url("/announce")])
     assert r.returncode == 2 and "neither 40 hex digits nor 32 base32" in r.stderr, describe(r)
     r = client(["magnet", s.info_hash.hex(), os.path.join(s.dir, "x.mtorrent")])
@@ -278,36 +284,19 @@ def case_usage_errors(suite, s):
     assert r.returncode == 2 and "ftp" in r.stderr, describe(r)
 
 
+class World:
+    """One swarm with a seeder, which every case uses."""
+
+    def __init__(self, suite):
+        self.s = Swarm(suite, "meta", 3 * 1024 * 1024 + 777)
+        self.seeder = self.s.seed()
+        self.s.wait_seeders(1)
+
+
 def main():
-    suite = Suite()
-
-    def timed(name, fn):
-        def run():
-            t0 = time.time()
-            try:
-                fn()
-            finally:
-                print("  %s: %.1f s" % (name, time.time() - t0), flush=True)
-        return run
-
-    try:
-        s = Swarm(suite, "meta", 3 * 1024 * 1024 + 777)
-        seeder = s.seed()
-        s.wait_seeders(1)
-        cases = [
-            ("magnet_info_hash_then_get", lambda: case_magnet_then_get(suite, s)),
-            ("magnet_uri_base32_udp_tracker", lambda: case_magnet_uri_udp_base32(suite, s)),
-            ("bad_metadata_peer_rejected_honest_used", lambda: case_bad_peer_then_honest(suite, s)),
-            ("only_bad_peers_fail_cleanly", lambda: case_only_bad_peers_fail_cleanly(suite, s)),
-            ("seeder_serves_pieces_and_drops_flooder",
-             lambda: case_seeder_serves_and_drops_flooder(suite, s, seeder)),
-            ("usage_errors", lambda: case_usage_errors(suite, s)),
-        ]
-        for name, fn in cases:
-            suite.case(name, timed(name, fn))
-    except Exception as e:
-        suite.fail("setup", "%s: %s" % (type(e).__name__, e))
-    return suite.finish()
+    return Suite().run([magnet_info_hash_then_get, magnet_uri_base32_udp_tracker,
+                        bad_metadata_peer_rejected_honest_used, only_bad_peers_fail_cleanly,
+                        seeder_serves_pieces_and_drops_flooder, usage_errors], setup=World)
 
 
 if __name__ == "__main__":

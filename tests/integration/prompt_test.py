@@ -8,7 +8,6 @@ Every reply starts with SUCCESS:<value> or FAILURE:<REASON>; a list reply
 SUCCESS:<N> is followed by N lines indented by two spaces, which is how the
 driver below reads exactly one reply per command.
 """
-import hashlib
 import json
 import os
 import queue

@@ -9,7 +9,7 @@ the peers learn of each other. Each case has its own payload (so its own info
 hash); one tracker pair (--interval 2 --min-interval 1) serves all cases.
 
 Client helpers (aria2c command line, the libtorrent child process, bencode,
-private metainfo) come from tracker_clients_test.py; see
+private metainfo) come from tests/pylib/real_clients.py; see
 /work/shared/REAL-CLIENTS.md for the quirks.
 """
 import os
@@ -22,9 +22,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
-from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode  # noqa: E402
+from mtlib import Suite, tracker_pair  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_interop_cases, timed, Proc, aria2, libtorrent, make_payload, write_torrent, sha1_file, check_file  # noqa: E402
+from real_clients import run_interop_cases, timed, Proc, aria2, libtorrent, check_file  # noqa: E402
 
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -32,50 +32,11 @@ SIZES = {1: 7 * 1024 * 1024 + 4321, 2: 5 * 1024 * 1024 + 777, 3: 9 * 1024 * 1024
          4: 6 * 1024 * 1024 + 99, 5: 12 * 1024 * 1024 + 54321}
 
 
-class Case:
+class Case(tct.PayloadTorrent):
     """One payload and its private torrent, listing both our trackers."""
 
     def __init__(self, suite, trackers, name, n):
-        self.suite = suite
-        self.name = name
-        self.trackers = trackers
-        self.dir = os.path.join(suite.work, name)
-        self.data = make_payload(os.path.join(self.dir, "seed"), name + ".bin", 1000 + n, SIZES[n])
-        self.sha1 = sha1_file(self.data)
-        urls = [t.url("/announce") for t in trackers]
-        info = tct.create_info(suite, self.data, urls)  # bin/client create, then private=1
-        self.torrent = os.path.join(self.dir, name + ".mtorrent")
-        self.info_hash = write_torrent(self.torrent, info, [u.encode() for u in urls])
-        self.procs = []
-
-    def add(self, p):
-        self.procs.append(p)
-        return p
-
-    def close(self):
-        for p in self.procs:
-            p.stop()
-
-    def scrape(self, tracker):
-        q = "info_hash=" + "".join("%%%02X" % b for b in self.info_hash)
-        try:
-            _, body = http_get(tracker.url("/scrape?" + q), timeout=2)
-            return bdecode(body)[b"files"].get(self.info_hash, {})
-        except Exception:
-            return {}
-
-    def seeders_on_both(self, n=1):
-        return all(self.scrape(t).get(b"complete", 0) >= n for t in self.trackers)
-
-    def wait_seeder(self, seeder, n=1):
-        if not wait_until(lambda: self.seeders_on_both(n), 30, 0.1):
-            raise AssertionError("seeder never listed by both trackers: %s; %s" %
-                                 ([self.scrape(t) for t in self.trackers], seeder.tail()))
-
-    def dest(self, who):
-        d = os.path.join(self.dir, who)
-        os.makedirs(d, exist_ok=True)
-        return d
+        super().__init__(suite, trackers, name, 1000 + n, SIZES[n])
 
 
 def our_seeder(c):

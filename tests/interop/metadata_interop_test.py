@@ -29,9 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
-from mtlib import Suite, tracker_pair, wait_until, http_get, bdecode, free_port  # noqa: E402
+from mtlib import Suite, tracker_pair, free_port  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_interop_cases, timed, Proc, bencode, make_payload, sha1_file, check_file  # noqa: E402
+from real_clients import run_interop_cases, timed, Proc, bencode, check_file  # noqa: E402
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -79,46 +79,14 @@ def libtorrent(suite, name, mode, source, folder):
     return p, marker
 
 
-class Case:
+class Case(tct.PayloadTorrent):
     def __init__(self, suite, trackers, name, n, private):
-        self.suite = suite
-        self.name = name
-        self.trackers = trackers
-        self.dir = os.path.join(suite.work, name)
-        self.data = make_payload(os.path.join(self.dir, "seed"), name + ".bin", 2000 + n, SIZES[n])
-        self.sha1 = sha1_file(self.data)
-        self.urls = [t.url("/announce") for t in trackers]
-        info = tct.create_info(suite, self.data, self.urls)  # bin/client create, private=1
-        if not private:
-            del info[b"private"]
-        self.info_bytes = bencode(info)
-        self.torrent = os.path.join(self.dir, name + ".mtorrent")
-        self.info_hash = tct.write_torrent(self.torrent, info, [u.encode() for u in self.urls])
-        self.procs = []
+        super().__init__(suite, trackers, name, 2000 + n, SIZES[n], private)
+        self.info_bytes = bencode(self.info)
 
     def magnet(self):
         q = "&".join("tr=" + re.sub(r"[:/]", lambda m: "%%%02X" % ord(m.group(0)), u) for u in self.urls)
         return "magnet:?xt=urn:btih:%s&dn=%s&%s" % (self.info_hash.hex(), self.name, q)
-
-    def add(self, p):
-        self.procs.append(p)
-        return p
-
-    def close(self):
-        for p in self.procs:
-            p.stop()
-
-    def scrape(self, tracker):
-        q = "info_hash=" + "".join("%%%02X" % b for b in self.info_hash)
-        try:
-            _, body = http_get(tracker.url("/scrape?" + q), timeout=2)
-            return bdecode(body)[b"files"].get(self.info_hash, {})
-        except Exception:
-            return {}
-
-    def wait_seeder(self, seeder):
-        if not wait_until(lambda: all(self.scrape(t).get(b"complete", 0) >= 1 for t in self.trackers), 30, 0.1):
-            raise AssertionError("seeder never listed by both trackers: %s" % seeder.tail())
 
 
 def our_seeder(c):

@@ -13,7 +13,6 @@ as root, chroots into its root folder and drops to its own user: the
 whitelist path in its config is relative to that folder, which must be
 readable by that user (see /work/shared/REAL-CLIENTS.md).
 """
-import hashlib
 import os
 import re
 import shutil

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import Suite, Tracker, free_port, wait_until, http_get, bdecode, bencode, sha1_file  # noqa: E402
+from mtlib import Suite, Tracker, free_port, wait_until, sha1_file  # noqa: E402
 from real_clients import (run_interop_cases, timed, Proc, aria2, check_file, create_info, libtorrent, lt, lt_main,  # noqa: E402,F401
                           make_payload, transmission, transmission_settings, write_torrent)
 
@@ -86,12 +86,6 @@ class InteropSwarm:
         """pred(stats) on both trackers."""
         s1, s2 = self.t1.stats(), self.t2.stats()
         return s1 is not None and s2 is not None and pred(s1) and pred(s2)
-
-    def scrape(self, tracker):
-        q = "info_hash=" + "".join("%%%02X" % b for b in self.info_hash)
-        _, body = http_get(tracker.url("/scrape?" + q))
-        files = bdecode(body)[b"files"]
-        return files.get(self.info_hash, {})
 
     def stats_text(self):
         def one(s):
@@ -159,8 +153,8 @@ def seed_then_leech(suite, case, seed_fn, seed_trackers, leech_fn, leech_tracker
             raise AssertionError("trackers do not show %d seeder(s) after the download: %s" %
                                  (want, sw.stats_text()))
         for t in (sw.t1, sw.t2):
-            sc = sw.scrape(t)
-            if sc.get(b"complete") != want or sc.get(b"incomplete") != 0:
+            sc = t.scrape(sw.info_hash)  # (seeders, leechers)
+            if sc != (want, 0):
                 raise AssertionError("scrape on %s: %s" % (t.name, sc))
         if check:
             check(sw)

@@ -70,12 +70,16 @@ class Suite:
         except Exception as e:  # a failing case must not stop the suite
             self.fail(name, "%s: %s" % (type(e).__name__, e))
 
-    def run(self, cases, names=None, plain=()):
+    def run(self, cases, names=None, plain=(), setup=None):
         """The one case runner: each fn(suite) in `cases` (only those named in
         `names`, default sys.argv[1:]; an unknown name exits 2), timed; a
         case returning "skip: why" is skipped, an exception fails it (the
         message alone for the exception types in `plain`, else with its
-        type), the others pass. Returns finish()'s exit code."""
+        type), the others pass. With `setup`, setup(suite) makes the world
+        the cases share, which each gets as fn(suite, world) and which is
+        closed (its close(), if it has one) after the last; if setup
+        raises, the suite fails as "setup" and no case runs. Returns
+        finish()'s exit code."""
         names = sys.argv[1:] if names is None else names
         known = [fn.__name__ for fn in cases]
         unknown = [n for n in names if n not in known]
@@ -83,15 +87,25 @@ class Suite:
             print("unknown case(s): %s; known: %s" % (" ".join(unknown), " ".join(known)), flush=True)
             return 2
         started = time.time()
+        world = None
         try:
+            if setup is not None:
+                try:
+                    world = setup(self)
+                except Exception as e:
+                    self.fail("setup", "%s: %s" % (type(e).__name__, e))
+                    return None
+            args = () if setup is None else (world,)
             for fn in cases:
                 if names and fn.__name__ not in names:
                     continue
                 t0 = time.time()
                 try:
-                    r = fn(self)
+                    r = fn(self, *args)
                     if isinstance(r, str) and r.startswith("skip: "):
                         self.skip(fn.__name__, r[6:])
+                    elif r is False:
+                        self.fail(fn.__name__, "returned false")
                     else:
                         self.ok(fn.__name__)
                 except Exception as e:  # a failing case must not stop the suite
@@ -99,6 +113,8 @@ class Suite:
                     self.fail(fn.__name__, detail)
                 print("  (%s: %.1f s)" % (fn.__name__, time.time() - t0), flush=True)
         finally:
+            if world is not None and hasattr(world, "close"):
+                world.close()
             print("  (total %.1f s)" % (time.time() - started), flush=True)
             code = self.finish()
         return code
@@ -362,6 +378,38 @@ def compact_peers(blob):
             for i in range(0, len(blob), 6)]
 
 
+def port_open(port):
+    """True if something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def recv_to_eof(sock):
+    """Everything the other end sends until it closes."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def accept_loop(sock, stopping, on_accept):
+    """Accepts on a listening socket that has a timeout, until stopping() is
+    true or the socket is closed; on_accept(conn) for each connection."""
+    while not stopping():
+        try:
+            c, _ = sock.accept()
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        on_accept(c)
+
+
 def announce(tracker, ih, pid, port, **kw):
     """HTTP announce; returns the decoded reply dict."""
     _, body = http_get(tracker.url("/announce?" + announce_query(ih, pid, port, **kw)))
@@ -371,11 +419,17 @@ def announce(tracker, ih, pid, port, **kw):
 class UdpTrackerClient:
     """BEP 15 client for tests."""
 
-    def __init__(self, port, timeout=2.0):
+    def __init__(self, port, timeout=2.0, source=None):
+        """source: the local address to send from (any 127.0.0.0/8 one)."""
         self.addr = ("127.0.0.1", port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if source is not None:
+            self.sock.bind((source, 0))
         self.sock.settimeout(timeout)
         self.conn_id = None
+
+    def close(self):
+        self.sock.close()
 
     def request(self, payload):
         self.sock.sendto(payload, self.addr)
@@ -390,9 +444,9 @@ class UdpTrackerClient:
         self.conn_id = cid
         return cid
 
-    def announce(self, ih, pid, port, left=100, event=0, numwant=-1):
+    def announce(self, ih, pid, port, left=100, event=0, numwant=-1, key=0):
         tx = random.getrandbits(32)
-        pkt = struct.pack(">QII20s20sQQQIIIiH", self.conn_id, 1, tx, ih, pid, 0, left, 0, event, 0, 0, numwant, port)
+        pkt = struct.pack(">QII20s20sQQQIIIiH", self.conn_id, 1, tx, ih, pid, 0, left, 0, event, 0, key, numwant, port)
         r = self.request(pkt)
         action, rtx = struct.unpack(">II", r[:8])
         if action == 3:

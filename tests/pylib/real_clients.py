@@ -54,6 +54,59 @@ def write_torrent(path, info, trackers):
     return hashlib.sha1(bencode(info)).digest()
 
 
+def listed_seeders(trackers, info_hash):
+    """The seeders each tracker's /scrape lists for info_hash (0 where it
+    does not answer)."""
+    return [(t.scrape(info_hash) or (0, 0))[0] for t in trackers]
+
+
+def wait_listed(trackers, info_hash, n, timeout, why=lambda: ""):
+    """Waits until every tracker lists at least n seeders of info_hash;
+    raises with what they list and why() if that takes over `timeout` s."""
+    if not wait_until(lambda: min(listed_seeders(trackers, info_hash)) >= n, timeout, 0.1):
+        raise AssertionError("%d seeder(s) never listed by every tracker (they list %s): %s" %
+                             (n, listed_seeders(trackers, info_hash), why()))
+
+
+class PayloadTorrent:
+    """One case of an interop suite: a reproducible payload in the case's own
+    folder, its torrent made by bin/client create naming `trackers` (marked
+    private unless told otherwise), and the processes started for it, which
+    close() stops."""
+
+    def __init__(self, suite, trackers, name, seed, size, private=True):
+        self.suite = suite
+        self.name = name
+        self.trackers = trackers
+        self.dir = os.path.join(suite.work, name)
+        self.data = make_payload(os.path.join(self.dir, "seed"), name + ".bin", seed, size)
+        self.sha1 = sha1_file(self.data)
+        self.urls = [t.url("/announce") for t in trackers]
+        self.info = create_info(suite, self.data, self.urls)
+        if not private:
+            del self.info[b"private"]
+        self.torrent = os.path.join(self.dir, name + ".mtorrent")
+        self.info_hash = write_torrent(self.torrent, self.info, [u.encode() for u in self.urls])
+        self.procs = []
+
+    def add(self, p):
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            p.stop()
+
+    def dest(self, who):
+        d = os.path.join(self.dir, who)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def wait_seeder(self, seeder, n=1):
+        """Until both trackers list n seeders; the error shows seeder's log."""
+        wait_listed(self.trackers, self.info_hash, n, 30, seeder.tail)
+
+
 class Proc:
     """A client process, stopped by its PID."""
 

@@ -11,7 +11,7 @@ import threading
 import time
 
 import mtlib
-from mtlib import BIN, announce, free_port, sha1_file, stop_process, tracker_pair, wait_until  # noqa: F401
+from mtlib import BIN, announce, free_port, port_open, sha1_file, stop_process, tracker_pair, wait_until  # noqa: F401
 
 MIB = 1 << 20
 BLOCK = 16 * 1024
@@ -119,14 +119,6 @@ def stop_all(procs):
         p.stop()
 
 
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 def recv_exact(s, n):
     buf = b""
     while len(buf) < n:
@@ -191,17 +183,13 @@ class FakeSeeder:
         return bytes(bits)
 
     def accept_loop(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.conns.append(c)
-            t = threading.Thread(target=self.serve, args=(c,), daemon=True)
-            self.threads.append(t)
-            t.start()
+        mtlib.accept_loop(self.sock, lambda: self.stopping, self.accepted_one)
+
+    def accepted_one(self, c):
+        self.conns.append(c)
+        t = threading.Thread(target=self.serve, args=(c,), daemon=True)
+        self.threads.append(t)
+        t.start()
 
     def serve(self, c):
         try:

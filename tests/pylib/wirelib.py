@@ -124,12 +124,7 @@ def announce_from(tracker, source, info_hash, pid, port, left=0, event="started"
     s = socket.create_connection(("127.0.0.1", tracker.port), timeout=5, source_address=(source, 0))
     try:
         s.sendall(("GET /announce?%s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" % q).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = mtlib.recv_to_eof(s)
     finally:
         s.close()
     return data

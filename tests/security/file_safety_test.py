@@ -9,7 +9,6 @@ the files of the interactive client's state folder, and the --log file. Each
 points at a victim file that must come out untouched. Beside every attack an
 honest download of the same torrent into a clean folder must complete.
 """
-import hashlib
 import os
 import queue
 import re
@@ -393,23 +392,9 @@ def state_folder_of_others(suite, w):
 
 
 def main():
-    suite = Suite()
-    try:
-        w = World(suite)
-    except Exception as e:
-        suite.fail("setup", e)
-        return suite.finish()
-    for case in (symlink_at_destination, dangling_symlink_at_destination, symlink_as_log, temp_and_resume_names,
-                 metainfo_paths_stay_inside, prompt_get, prompt_race, state_folder_of_others, forged_resume_of_another_user):
-        try:
-            r = case(suite, w)
-            if isinstance(r, str) and r.startswith("skip:"):
-                suite.skip(case.__name__, r[5:].strip())
-            else:
-                suite.ok(case.__name__)
-        except Exception as e:  # a failing case must not stop the suite
-            suite.fail(case.__name__, "%s: %s" % (type(e).__name__, e))
-    return suite.finish()
+    return Suite().run([symlink_at_destination, dangling_symlink_at_destination, symlink_as_log,
+                        temp_and_resume_names, metainfo_paths_stay_inside, prompt_get, prompt_race,
+                        state_folder_of_others, forged_resume_of_another_user], setup=World)
 
 
 if __name__ == "__main__":

@@ -527,14 +527,6 @@ def make_torrent(work, name, size, trackers, rnd):
             "sha1": hashlib.sha1(open(data, "rb").read()).hexdigest()}
 
 
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 def http_get_from(src, port, target):
     """One GET from a chosen source address; the whole reply (headers too)."""
     with socket.socket() as s:
@@ -596,7 +588,7 @@ class Run:
         self.getter = mtlib.ClientProc(s, "getter", ["get", self.get_t["mtorrent"], self.get_dest,
                                                      "--timeout", "600", "--bind", "127.0.0.1"])
         self.procs = {"tracker1": self.t1, "tracker2": self.t2, "seeder": self.seeder, "getter": self.getter}
-        if not mtlib.wait_until(lambda: port_open(self.seed_port), 15):
+        if not mtlib.wait_until(lambda: mtlib.port_open(self.seed_port), 15):
             raise RuntimeError("seeder did not listen: %s" % self.seeder.describe())
         self.new_fake_seeders()
         pub = open(self.get_t["mtorrent"], "rb").read()

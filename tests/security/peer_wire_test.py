@@ -14,7 +14,6 @@ mtlib.CHECK_RSS) and that the attacker is dropped or refused.
 
 Usage: peer_wire_test.py [CASE...]   (BIN, MT_VARIANT from the environment)
 """
-import hashlib
 import os
 import re
 import socket
@@ -277,17 +276,13 @@ class GarbageSeeder:
             wirelib.announce_from(t, "127.0.0.2", self.s.tf.info_hash, self.pid, self.port)
 
     def accept_loop(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.accepted += 1
-            t = threading.Thread(target=self.serve_incoming, args=(c,), daemon=True)
-            self.threads.append(t)
-            t.start()
+        mtlib.accept_loop(self.sock, lambda: self.stopping, self.accepted_one)
+
+    def accepted_one(self, c):
+        self.accepted += 1
+        t = threading.Thread(target=self.serve_incoming, args=(c,), daemon=True)
+        self.threads.append(t)
+        t.start()
 
     def serve_incoming(self, c):
         p = wirelib.Peer.__new__(wirelib.Peer)

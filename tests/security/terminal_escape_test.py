@@ -123,6 +123,9 @@ class World:
             raise RuntimeError("create failed: %r" % r.stderr)
         self.seeder = None
 
+    def close(self):
+        self.fail_tracker.stop()
+
 
 def created_output(suite, w):
     """`client create` of a file whose name holds escapes prints it escaped."""
@@ -258,18 +261,8 @@ def prompt_output(suite, w):
 
 
 def main():
-    suite = Suite()
-    try:
-        w = World(suite)
-    except Exception as e:
-        suite.fail("setup", e)
-        return suite.finish()
-    try:
-        for case in (created_output, info_output, seed_get_output, failure_reason, magnet_output, prompt_output):
-            suite.case(case.__name__, lambda c=case: c(suite, w))
-    finally:
-        w.fail_tracker.stop()
-    return suite.finish()
+    return Suite().run([created_output, info_output, seed_get_output, failure_reason, magnet_output,
+                        prompt_output], setup=World)
 
 
 if __name__ == "__main__":

@@ -374,12 +374,7 @@ def run_tracker_once(suite, name, secret_path, prefix=(), cwd=None, timeout=5):
             with socket.create_connection(("127.0.0.1", p1), timeout=1) as s:
                 s.sendall(b"GET /announce?" + announce_query(info_hash(77), peer_id(77), 7777,
                                                              event="started").encode() + b" HTTP/1.0\r\n\r\n")
-                data = b""
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = mtlib.recv_to_eof(s)
                 return b"200 OK" in data and b"interval" in data
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

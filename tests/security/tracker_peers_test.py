@@ -20,12 +20,11 @@ import struct
 import sys
 import threading
 import time
-import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import Suite, bdecode, compact_peers, info_hash, peer_id, tracker_pair, wait_until  # noqa: E402
+from mtlib import Suite, UdpTrackerClient, bdecode, compact_peers, info_hash, peer_id, tracker_pair, wait_until  # noqa: E402
 
 VICTIM = "127.0.0.1"
 ATTACKER = "127.0.0.2"
@@ -47,39 +46,9 @@ def http_announce(tracker, src, ih, pid, port, left=100, event=None, compact=1, 
         conn.close()
 
 
-class Udp:
+def udp_from(tracker, src):
     """A BEP 15 client whose socket is bound to `src`."""
-
-    def __init__(self, tracker, src):
-        self.addr = ("127.0.0.1", tracker.port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((src, 0))
-        self.sock.settimeout(3.0)
-        self.conn_id = None
-
-    def close(self):
-        self.sock.close()
-
-    def request(self, payload):
-        self.sock.sendto(payload, self.addr)
-        return self.sock.recvfrom(65536)[0]
-
-    def connect(self):
-        tx = random.getrandbits(32)
-        r = self.request(struct.pack(">QII", 0x41727101980, 0, tx))
-        action, rtx, cid = struct.unpack(">IIQ", r[:16])
-        assert action == 0 and rtx == tx, r
-        self.conn_id = cid
-
-    def announce(self, ih, pid, port, left=100, event=0, key=0):
-        tx = random.getrandbits(32)
-        pkt = struct.pack(">QII20s20sQQQIIIiH", self.conn_id, 1, tx, ih, pid, 0, left, 0, event, 0, key, -1, port)
-        r = self.request(pkt)
-        action, rtx = struct.unpack(">II", r[:8])
-        assert rtx == tx, r
-        if action == 3:
-            return {"error": r[8:]}
-        return {"peers": compact_peers(r[20:])}
+    return UdpTrackerClient(tracker.port, timeout=3.0, source=src)
 
 
 def listed(tracker, ih, observer_port):
@@ -133,7 +102,7 @@ def case_udp_stopped_and_started(t1, t2):
 
     def attack():
         for t in (t1, t2):
-            u = Udp(t, ATTACKER)
+            u = udp_from(t, ATTACKER)
             try:
                 u.connect()
                 for ev in (3, 2, 3):
@@ -153,7 +122,7 @@ def case_key_moves_own_entry(t1, t2):
     # reaches t2 before the replicated entry adds a second entry there (it
     # expires with the peer timeout). Under ASan the link took long enough.
     assert wait_until(lambda: (VICTIM, VICTIM_PORT) in listed(t2, ih, 46012), 10), "victim never reached t2"
-    u = Udp(t2, ATTACKER)  # the same host, now seen from another address
+    u = udp_from(t2, ATTACKER)  # the same host, now seen from another address
     try:
         u.connect()
         u.announce(ih, peer_id(2), VICTIM_PORT + 1, key=VICTIM_KEY)
@@ -184,7 +153,7 @@ def case_honest_beside_attack(t1, t2):
     attacks = [0]
 
     def hammer():
-        u = Udp(t1, ATTACKER)
+        u = udp_from(t1, ATTACKER)
         try:
             u.connect()
             deadline = time.time() + 30
@@ -252,7 +221,7 @@ def case_udp_no_amplification(t1):
                 raise AssertionError("no connect reply after a %d-byte datagram" % len(j))
         assert not worst, "replies bigger than the request: %r" % worst[:5]
         # An honest UDP user is still served.
-        u = Udp(t1, HONEST)
+        u = udp_from(t1, HONEST)
         try:
             u.connect()
             r = u.announce(info_hash(107), peer_id(7), 48100)

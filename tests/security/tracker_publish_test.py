@@ -26,8 +26,6 @@ import hashlib
 import http.client
 import os
 import queue
-import re
-import signal
 import socket
 import struct
 import subprocess
