@@ -14,7 +14,6 @@ private metainfo) come from tests/pylib/real_clients.py; see
 """
 import os
 import re
-import shutil
 import sys
 import time
 
@@ -22,9 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
-from mtlib import Suite, tracker_pair  # noqa: E402
+from mtlib import Suite  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_interop_cases, timed, Proc, aria2, libtorrent, check_file  # noqa: E402
+from real_clients import run_pair_cases, timed, Proc, aria2, libtorrent, check_file  # noqa: E402
 
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -217,11 +216,6 @@ def case_mixed(suite, trackers, name, n):
 
 def main():
     suite = Suite()
-    have = {"aria2c": shutil.which("aria2c") is not None, "libtorrent": tct.lt is not None}
-    for b in ("tracker", "client"):
-        if not os.path.exists(os.path.join(mtlib.BIN, b)):
-            suite.fail("binaries", "no %s binary in %s (set BIN)" % (b, mtlib.BIN))
-            return suite.finish()
     cases = [
         ("our_leecher_from_libtorrent_seeder", ("libtorrent",), case_our_from_libtorrent),
         ("our_leecher_from_aria2_seeder", ("aria2c",), case_our_from_aria2),
@@ -229,10 +223,7 @@ def main():
         ("libtorrent_from_our_seeder", ("libtorrent",), case_libtorrent_from_our),
         ("mixed_aria2_seeder_our_and_libtorrent_leechers", ("aria2c", "libtorrent"), case_mixed),
     ]
-    trackers = tracker_pair(suite, extra=TRACKER_OPTS)
-    return run_interop_cases(suite, [
-        (name, needs, lambda fn=fn, name=name, n=n: fn(suite, trackers, name, n))
-        for n, (name, needs, fn) in enumerate(cases, 1)], have)
+    return run_pair_cases(suite, cases, TRACKER_OPTS)
 
 
 if __name__ == "__main__":

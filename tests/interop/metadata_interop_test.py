@@ -19,7 +19,6 @@ the ut_metadata plugin (no ut_pex, no smart_ban).
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,9 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
-from mtlib import Suite, tracker_pair, free_port  # noqa: E402
+from mtlib import Suite, free_port  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_interop_cases, timed, Proc, bencode, check_file  # noqa: E402
+from real_clients import run_pair_cases, timed, Proc, bencode, check_file  # noqa: E402
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -172,11 +171,6 @@ def case_our_magnet_from_libtorrent_seeder(suite, trackers, name, n):
 
 def main():
     suite = Suite()
-    have = {"aria2c": shutil.which("aria2c") is not None, "libtorrent": tct.lt is not None}
-    for b in ("tracker", "client"):
-        if not os.path.exists(os.path.join(mtlib.BIN, b)):
-            print("no %s binary in %s (set BIN)" % (b, mtlib.BIN))
-            return 1
     cases = [
         ("libtorrent_magnet_from_our_seeder", ("libtorrent",), case_libtorrent_magnet_from_our_seeder),
         ("our_magnet_from_libtorrent_seeder", ("libtorrent",), case_our_magnet_from_libtorrent_seeder),
@@ -187,10 +181,7 @@ def main():
     suite.skip("aria2_magnet_from_our_seeder",
                "aria2c announces left=0 while fetching metadata; our tracker sends seeders no seeders",
                known_limitation=True)
-    trackers = tracker_pair(suite, extra=TRACKER_OPTS)
-    return run_interop_cases(suite, [
-        (name, needs, lambda fn=fn, name=name, n=n: fn(suite, trackers, name, n))
-        for n, (name, needs, fn) in enumerate(cases, 1)], have)
+    return run_pair_cases(suite, cases, TRACKER_OPTS)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ Quirks handled here (see /work/shared/REAL-CLIENTS.md):
     connection ids per tracker IP for the whole process.
 """
 import os
-import shutil
 import sys
 import time
 
@@ -239,15 +238,6 @@ def udp_only(sw):
 
 def main():
     suite = Suite()
-    have = {
-        "aria2c": shutil.which("aria2c") is not None,
-        "transmission-cli": shutil.which("transmission-cli") is not None,
-        "libtorrent": lt is not None,
-    }
-    if not os.path.exists(os.path.join(mtlib.BIN, "tracker")):
-        suite.fail("binaries", "no tracker binary in %s (set BIN)" % mtlib.BIN)
-        return suite.finish()
-
     cases = [
         # 1. aria2c seeds, transmission downloads; both trackers in one tier.
         ("aria2_seeds_transmission_downloads", ("aria2c", "transmission-cli"),
@@ -272,7 +262,7 @@ def main():
         (name, needs,
          lambda name=name, sf=sf, st=st, lf=lf, ltr=ltr, n=n, rest=rest:
          seed_then_leech(suite, name, sf, st, lf, ltr, n + 1, rest[0] if rest else None))
-        for n, (name, needs, sf, st, lf, ltr, *rest) in enumerate(cases)], have)
+        for n, (name, needs, sf, st, lf, ltr, *rest) in enumerate(cases)], binaries=("tracker",))
 
 
 if __name__ == "__main__":

@@ -235,14 +235,28 @@ def timed(label, seconds):
     print("  %s: %.1f s" % (label, seconds), flush=True)
 
 
-def run_interop_cases(suite, cases, have):
+def installed():
+    """Which of the real programs the interop cases need are here."""
+    import shutil
+    return {"aria2c": shutil.which("aria2c") is not None,
+            "transmission-cli": shutil.which("transmission-cli") is not None,
+            "libtorrent": lt is not None}
+
+
+def run_interop_cases(suite, cases, binaries=("tracker", "client")):
     """The interop suites' loop: each (name, needs, run) in `cases` runs as
     suite.case(name, run) and is timed, unless a real program it needs
-    (`needs`, keys of `have`) is not installed: then it is skipped, which in
-    CI fails it (Suite.skip). With MT_KEEP_WORK=DIR the work folder of a run
+    (`needs`, keys of installed()) is not installed: then it is skipped, which
+    in CI fails it (Suite.skip). Our `binaries` missing from mtlib.BIN fail
+    the suite before any case. With MT_KEEP_WORK=DIR the work folder of a run
     that failed is copied to DIR. Returns suite.finish()'s exit code."""
     import shutil
     import time
+    for b in binaries:
+        if not os.path.exists(os.path.join(mtlib.BIN, b)):
+            suite.fail("binaries", "no %s binary in %s (set BIN)" % (b, mtlib.BIN))
+            return suite.finish()
+    have = installed()
     try:
         for name, needs, run in cases:
             missing = [x for x in needs if not have[x]]
@@ -260,3 +274,16 @@ def run_interop_cases(suite, cases, have):
         shutil.copytree(suite.work, keep, dirs_exist_ok=True)
         print("work folder kept in %s" % keep)
     return suite.finish()
+
+
+def run_pair_cases(suite, cases, tracker_opts):
+    """run_interop_cases for cases (name, needs, fn) that share one tracker
+    pair of ours (started with tracker_opts): fn(suite, trackers, name, n),
+    n counting from 1."""
+    for b in ("tracker", "client"):
+        if not os.path.exists(os.path.join(mtlib.BIN, b)):
+            return run_interop_cases(suite, [])
+    trackers = mtlib.tracker_pair(suite, extra=tracker_opts)
+    return run_interop_cases(suite, [
+        (name, needs, lambda fn=fn, name=name, n=n: fn(suite, trackers, name, n))
+        for n, (name, needs, fn) in enumerate(cases, 1)])
