@@ -76,6 +76,15 @@ def log_text(t, since=0):
         return ""
 
 
+def expect_refused(t, refused_before, log_since):
+    """Tracker t refused a replication connection: its counter moved past
+    refused_before and its log, after offset log_since, says so."""
+    if not wait_until(lambda: repl_stats(t)["refused"] > refused_before, 5):
+        raise AssertionError("%s: refused counter did not move" % t.name)
+    if "replication: refused connection" not in log_text(t, log_since):
+        raise AssertionError("%s: no refusal line in the log" % t.name)
+
+
 def log_size(t):
     try:
         return os.path.getsize(t.log)
@@ -502,10 +511,7 @@ def case_garbage_mac(suite, t1, t2):
             raise AssertionError("connection not closed after a garbage MAC")
     finally:
         s.close()
-    if not wait_until(lambda: repl_stats(t1)["refused"] > refused, 5):
-        raise AssertionError("refused counter did not move")
-    if "replication: refused connection" not in log_text(t1, size):
-        raise AssertionError("no refusal line in the log")
+    expect_refused(t1, refused, size)
     if t1.digest() != before_digest:
         raise AssertionError("state changed")
 
@@ -614,10 +620,7 @@ def case_replay(suite):
                 raise AssertionError("replayed session not closed")
         finally:
             s.close()
-        if not wait_until(lambda: repl_stats(t2)["refused"] > refused, 5):
-            raise AssertionError("refused counter did not move")
-        if "replication: refused connection" not in log_text(t2, size):
-            raise AssertionError("no refusal line in tracker 2's log")
+        expect_refused(t2, refused, size)
         st = t2.stats(True)
         if st["state_digest"] != digest or st["peers"] != 0:
             raise AssertionError("replay changed the state (%d peers)" % st["peers"])
