@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_pair_cases, timed, Proc, aria2, libtorrent, check_file  # noqa: E402
+from real_clients import run_pair_cases, check_our_log, timed, Proc, aria2, libtorrent, check_file  # noqa: E402
 
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -112,17 +112,8 @@ def wait_all(waits, timeout=TRANSFER_TIMEOUT):
 
 
 def check_our_logs(c):
-    """Our client logs at WARN/ERROR only for trouble (a message from the
-    real client it could not decode, a dropped peer, a failed piece or
-    announce): none is expected in these cases."""
     for p in c.procs:
-        log = getattr(p, "clientlog", None)
-        if not log or not os.path.exists(log):
-            continue
-        with open(log, errors="replace") as f:
-            bad = [ln.strip() for ln in f if " WARN " in ln or " ERROR " in ln]
-        if bad:
-            raise AssertionError("%s: %d warning(s) in our log, first: %s" % (p.name, len(bad), bad[0]))
+        check_our_log(p)
 
 
 def our_uploaded(p):

@@ -30,7 +30,7 @@ sys.path.insert(0, HERE)
 import mtlib  # noqa: E402
 from mtlib import Suite, free_port  # noqa: E402
 import real_clients as tct  # noqa: E402
-from real_clients import run_pair_cases, timed, Proc, bencode, check_file  # noqa: E402
+from real_clients import run_pair_cases, check_our_log, timed, Proc, bencode, check_file  # noqa: E402
 
 TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
@@ -95,16 +95,6 @@ def our_seeder(c):
               "--bind", "127.0.0.1", "--log", log])
     p.clientlog = log
     return c.add(p)
-
-
-def check_our_log(p):
-    log = getattr(p, "clientlog", None)
-    if not log or not os.path.exists(log):
-        return
-    with open(log, errors="replace") as f:
-        bad = [ln.strip() for ln in f if " WARN " in ln or " ERROR " in ln]
-    if bad:
-        raise AssertionError("%s: %d warning(s) in our log, first: %s" % (p.name, len(bad), bad[0]))
 
 
 def wait_for(what, pred, proc, timeout=TIMEOUT):

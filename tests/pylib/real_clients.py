@@ -231,6 +231,20 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------- running interop cases
 
+def check_our_log(p):
+    """Our client logs at WARN/ERROR only for trouble (a message from the
+    real client it could not decode, a dropped peer, a failed piece or
+    announce): none is expected beside a real client. p: a Proc with a
+    clientlog attribute (processes without one are not ours: passed)."""
+    log = getattr(p, "clientlog", None)
+    if not log or not os.path.exists(log):
+        return
+    with open(log, errors="replace") as f:
+        bad = [ln.strip() for ln in f if " WARN " in ln or " ERROR " in ln]
+    if bad:
+        raise AssertionError("%s: %d warning(s) in our log, first: %s" % (p.name, len(bad), bad[0]))
+
+
 def timed(label, seconds):
     print("  %s: %.1f s" % (label, seconds), flush=True)
 
