@@ -1,5 +1,4 @@
 // bin/client: the mtorrent client.
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -19,13 +18,20 @@ int main(int argc, char** argv) {
                   << mt::client::client_usage();
         return 2;
     }
-    if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-        std::cout << "mtorrent client " << mt::common::kVersion << "\n"
-                  << mt::client::client_usage();
-        return 0;
-    }
     const std::string cmd = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
+    // `client --help`, and `client <command> ... --help` for any command.
+    switch (mt::client::meta_request(std::vector<std::string>(argv + 1, argv + argc))) {
+        case mt::client::MetaRequest::help:
+            std::cout << "mtorrent client " << mt::common::kVersion << "\n"
+                      << mt::client::client_usage();
+            return 0;
+        case mt::client::MetaRequest::version:
+            std::cout << "mtorrent client " << mt::common::kVersion << "\n";
+            return 0;
+        case mt::client::MetaRequest::none:
+            break;
+    }
     try {
         if (mt::client::looks_like_endpoint(cmd))
             return mt::client::run_interactive(std::vector<std::string>(argv + 1, argv + argc));
@@ -34,10 +40,6 @@ int main(int argc, char** argv) {
         if (cmd == "get") return mt::client::run_get(args);
         if (cmd == "seed") return mt::client::run_seed(args);
         if (cmd == "magnet") return mt::client::run_magnet(args);
-        if (cmd == "--version") {
-            std::cout << "mtorrent client " << mt::common::kVersion << "\n";
-            return 0;
-        }
     } catch (const std::exception& e) {
         std::cerr << "client: " << e.what() << "\n";
         return 1;

@@ -81,8 +81,12 @@ int run_create(const std::vector<std::string>& args) {
 }
 
 int run_info(const std::vector<std::string>& args) {
-    if (args.size() != 1) return usage_error("info takes one .mtorrent path");
-    auto m = common::load_metainfo(args[0]);
+    // No options, but the one parser: "unknown option --x", and `--` before
+    // a path that starts with a dash.
+    auto positional = common::Options{}.parse(args);
+    if (!positional) return usage_error(positional.error().message);
+    if (positional->size() != 1) return usage_error("info takes one .mtorrent path");
+    auto m = common::load_metainfo((*positional)[0]);
     if (!m) {
         std::cerr << "client: " << escape_text(m.error().message) << "\n";
         return 1;

@@ -28,6 +28,16 @@ const char* client_usage() {
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }
 
+MetaRequest meta_request(const std::vector<std::string>& args) {
+    MetaRequest r = MetaRequest::none;
+    for (const auto& a : args) {
+        if (a == "--") break;
+        if (a == "--help" || a == "-h") return MetaRequest::help;
+        if (a == "--version") r = MetaRequest::version;
+    }
+    return r;
+}
+
 int usage_error(const std::string& why) {
     std::cerr << "client: " << common::escape_text(why) << "\n" << client_usage();
     return 2;

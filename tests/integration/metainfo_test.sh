@@ -108,6 +108,26 @@ expect info_missing 1 "No such file" "$C" info "$WORK/nope.mtorrent"
 printf 'd8:announce3:url' >"$WORK/broken.mtorrent"
 expect info_broken_names_offset 1 "at offset 16" "$C" info "$WORK/broken.mtorrent"
 expect unknown_command 2 "unknown command" "$C" frobnicate
+# --help and --version of every command: on stdout, exit 0, nothing on
+# stderr, and they win over a mistake in the rest of the line.
+help_ok=1
+for cmd in create info get seed magnet; do
+    out=$("$C" $cmd --bogus --help 2>"$WORK/help.err")
+    rc=$?
+    if [ $rc -ne 0 ] || [[ "$out" != *"usage: client"* ]] || [ -s "$WORK/help.err" ]; then
+        fail "help_$cmd" "exit $rc, stdout: $(echo "$out" | head -1), stderr: $(head -c 200 "$WORK/help.err")"
+        help_ok=0
+    fi
+    out=$("$C" $cmd x --version 2>"$WORK/help.err")
+    if [ $? -ne 0 ] || [[ "$out" != "mtorrent client "* ]] || [ -s "$WORK/help.err" ]; then
+        fail "version_$cmd" "stdout: $out, stderr: $(head -c 200 "$WORK/help.err")"
+        help_ok=0
+    fi
+done
+[ $help_ok = 1 ] && ok help_and_version_of_every_command
+# After --, --help is an argument like any other.
+expect help_after_double_dash 1 "No such file" "$C" info -- --help
+expect info_unknown_option 2 "unknown option --bogus" "$C" info --bogus
 ls "$WORK"/*.tmp.* >/dev/null 2>&1 && fail no_temp_files_left "$(ls "$WORK"/*.tmp.*)" || ok no_temp_files_left
 
 finish
