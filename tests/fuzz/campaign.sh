@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # A long fuzzing campaign: runs each named libFuzzer target (all of them if
 # none is named) until it reaches RUNS executions or SECONDS seconds, under
-# ASan+UBSan, then merges what it found into tests/fuzz/corpus/<name>
-# (libFuzzer's -merge keeps only inputs that add coverage: the checked-in
-# corpus stays trimmed). One line per target is appended to
-# build/libfuzzer/campaign.log: name, executions, seconds, result.
+# ASan+UBSan, then merges what it found into tests/fuzz/corpus/<name>:
+# libFuzzer's -merge with -use_counters=0 adds only inputs that reach a
+# coverage edge the checked-in corpus does not (a merge on features, hit
+# counts included, added 390 files, 2 MiB, to peer_wire's 8 for 68 new edges;
+# on edges, 29 files). One line per target is appended to
+# build/libfuzzer/campaign.log: name, executions, seconds, result; record the
+# runs in tests/fuzz/CAMPAIGNS.md.
 #
 #   make fuzz-build && tests/fuzz/campaign.sh [name...]
 #   RUNS=10000000 SECONDS_MAX=1800 (the defaults: the bar of issue 12)
@@ -39,7 +42,7 @@ for n in "${names[@]}"; do
     if [ $rc -eq 0 ]; then
         result=ok
         # Keep only inputs that add coverage to what is checked in.
-        "$bin" -merge=1 -max_len=65536 "tests/fuzz/corpus/$n" "$work" >"$out/$n.merge" 2>&1 || result="ok (merge failed)"
+        "$bin" -merge=1 -use_counters=0 -max_len=65536 "tests/fuzz/corpus/$n" "$work" >"$out/$n.merge" 2>&1 || result="ok (merge failed)"
     else
         result="FAILED rc=$rc (see $out/$n.out, $out/crashes/$n)"
         status=1
