@@ -35,6 +35,10 @@ class Parser {
     Result<Value> parse_document() {
         Value root;
         if (!parse_value(root, 0)) return std::move(error_);
+        if (!limits_.canonical)
+            while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\n' ||
+                                         in_[pos_] == '\r' || in_[pos_] == '\t'))
+                ++pos_;
         if (pos_ != in_.size()) fail("trailing bytes after the value", pos_);
         if (failed_) return std::move(error_);
         return root;
@@ -153,6 +157,8 @@ class Parser {
 
     bool parse_dict(Value& out, std::size_t depth) {
         out.type_ = Value::Type::dict;
+        const std::size_t start = pos_;
+        bool unsorted = false;
         ++pos_;  // 'd'
         while (true) {
             if (at_end()) return fail("unexpected end of input inside a dictionary", pos_);
@@ -166,13 +172,39 @@ class Parser {
             if (!parse_string(key)) return false;
             if (!out.keys_.empty()) {
                 if (key == out.keys_.back()) return fail("duplicate dictionary key", key_at);
-                if (key < out.keys_.back()) return fail("dictionary keys not sorted", key_at);
+                if (key < out.keys_.back()) {
+                    if (limits_.canonical) return fail("dictionary keys not sorted", key_at);
+                    unsorted = true;
+                }
             }
             out.keys_.push_back(key);
             out.items_.emplace_back();
             if (!parse_value(out.items_.back(), depth)) return false;
         }
         ++pos_;
+        return !unsorted || sort_dict(out, start);
+    }
+
+    // Sorts a dict that came out of order (Limits::canonical false), keys
+    // and items together; a key that occurs twice is an error.
+    bool sort_dict(Value& d, std::size_t start) {
+        std::vector<std::size_t> order(d.keys_.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return d.keys_[a] < d.keys_[b]; });
+        std::vector<std::string_view> keys;
+        std::vector<Value> items;
+        keys.reserve(order.size());
+        items.reserve(order.size());
+        for (std::size_t i : order) {
+            if (!keys.empty() && keys.back() == d.keys_[i])
+                return fail("duplicate dictionary key", start);
+            keys.push_back(d.keys_[i]);
+            items.push_back(std::move(d.items_[i]));
+        }
+        d.keys_ = std::move(keys);
+        d.items_ = std::move(items);
         return true;
     }
 

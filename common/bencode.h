@@ -35,6 +35,14 @@ struct Limits {
     std::size_t max_depth = 100;               // nesting of lists and dicts
     std::size_t max_tokens = 2'000'000;        // values of any kind
     std::size_t max_string_length = 1u << 28;  // 256 MiB
+    // false: what other clients accept in files people meet (torrents made by
+    // other tools), still bounded: dict keys in any order (decode() sorts
+    // keys() and items() together; a duplicate key is still an error), and
+    // ASCII white space after the top-level value. raw() stays the exact
+    // input, so a hash over it (the info_hash) is the file's. Re-encoding such
+    // a value does not give back its bytes. Peer and tracker messages stay
+    // canonical.
+    bool canonical = true;
 };
 
 class Value {
@@ -72,7 +80,8 @@ class Value {
     std::vector<std::string_view> keys_;
 };
 
-// Decodes exactly one value spanning all of `input`.
+// Decodes exactly one value spanning all of `input` (in the canonical form
+// unless limits.canonical is false).
 Result<Value> decode(std::string_view input, const Limits& limits = {});
 
 // Name of a type, for error messages ("expected a string, found a list").

@@ -69,9 +69,16 @@ class MetainfoParser {
             return make_error(Errc::limit_exceeded, "metainfo: " + std::to_string(bytes.size()) +
                                                         " bytes, over the limit of " +
                                                         std::to_string(kMaxMetainfoSize));
+        // Canonical bencode first; failing that, what other clients open
+        // (keys out of order, white space after the end: Limits::canonical).
         bencode::Limits limits;
         limits.max_string_length = kMaxMetainfoSize;
         auto root = bencode::decode(bytes, limits);
+        if (!root) {
+            limits.canonical = false;
+            m_.canonical = false;
+            root = bencode::decode(bytes, limits);
+        }
         if (!root)
             return make_error(Errc::parse_error, "metainfo: " + root.error().message,
                               root.error().offset);
@@ -112,18 +119,23 @@ class MetainfoParser {
         if (!err_.message.empty()) return false;
         if (const Value* al =
                 get(root, "announce-list", Value::Type::list, "announce-list", &err_)) {
-            for (std::size_t t = 0; t < al->items().size(); ++t) {
-                const Value& tier = al->items()[t];
-                const std::string where = "announce-list tier " + std::to_string(t);
-                if (!tier.is_list()) return fail(field_error(where, "must be a list of URLs"));
-                if (tier.items().empty()) return fail(field_error(where, "is empty"));
+            // As libtorrent does: a tier that is not a list, and anything in
+            // a tier that is not a URL string, is skipped; an empty tier is
+            // dropped. What is left (maybe nothing: then `announce`) is used.
+            for (const Value& tier : al->items()) {
                 std::vector<std::string> urls;
-                for (const Value& u : tier.items()) {
-                    if (!u.is_string() || u.as_string().empty())
-                        return fail(field_error(where, "holds something that is not a URL string"));
-                    urls.emplace_back(u.as_string());
+                if (tier.is_list()) {
+                    for (const Value& u : tier.items()) {
+                        if (u.is_string() && !u.as_string().empty())
+                            urls.emplace_back(u.as_string());
+                        else
+                            m_.canonical = false;
+                    }
                 }
-                m_.announce_list.push_back(std::move(urls));
+                if (urls.empty())
+                    m_.canonical = false;
+                else
+                    m_.announce_list.push_back(std::move(urls));
             }
         }
         if (!err_.message.empty()) return false;
@@ -169,6 +181,10 @@ class MetainfoParser {
         const Value* files = get(info, "files", Value::Type::list, "info.files", &err_);
         if (!err_.message.empty()) return false;
         if (length && files) return fail(field_error("info", "has both 'length' and 'files'"));
+        if (!length && !files && info.find("file tree") != nullptr)
+            return fail(make_error(Errc::invalid_argument,
+                                   "metainfo: v2-only torrents are not supported (BEP 52: "
+                                   "info has a 'file tree' but no v1 'length' or 'files')"));
         if (!length && !files) return fail(field_error("info", "has neither 'length' nor 'files'"));
         if (length) {
             if (length->as_int() < 0) return fail(field_error("info.length", "is negative"));
@@ -287,6 +303,7 @@ Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
     // file does; the bencode of `info` must stand alone for that.
     bencode::Limits limits;
     limits.max_string_length = kMaxMetainfoSize;
+    limits.canonical = false;  // the info_hash vouches for these bytes, whatever their order
     auto info = bencode::decode(info_bytes, limits);
     if (!info)
         return make_error(Errc::invalid_argument, "metainfo: info: " + info.error().message,

@@ -19,16 +19,20 @@
 //
 // parse_metainfo() accepts any valid single-file or multi-file (`files`)
 // metainfo, keeps unknown keys, and computes the info_hash as the SHA-1 of the
-// exact `info` bytes in the input (never of a re-encoding). Every error is
+// exact `info` bytes in the input (never of a re-encoding). Beside canonical
+// bencode it opens what other clients open: dictionary keys out of order and
+// white space after the top-level dictionary (bencode::Limits::canonical). Every error is
 // Errc::parse_error (malformed bencode, with its offset), or
 // Errc::invalid_argument naming the field and what is wrong with it:
 //   - top level not a dictionary; `info` missing or not a dictionary
-//   - `announce` not a string; `announce-list` not a list of non-empty lists
-//     of strings; `comment`/`created by` not strings; `creation date` not an
-//     integer
+//   - `announce` not a string; `announce-list` not a list (a tier in it that
+//     is not a list of URL strings is skipped, as libtorrent does);
+//     `comment`/`created by` not strings; `creation date` not an integer
 //   - `name` missing, empty, or unsafe (see check_path_segment)
 //   - `piece length` missing, not positive, or over kMaxPieceLength
 //   - `pieces` missing, not a multiple of 20 bytes, or not one hash per piece
+//   - a BEP 52 v2-only info ("v2-only torrents are not supported"; a hybrid
+//     v1+v2 torrent is read through its v1 keys)
 //   - both or neither of `length` and `files`; a negative length; a total
 //     length of 0 (an empty torrent) or over kMaxTotalLength
 //   - `files` entries without a `length` or `path`, empty or unsafe path
@@ -77,6 +81,12 @@ struct Metainfo {
     bool is_private = false;
     std::string info_bytes;  // the exact bencoded info dictionary
     InfoHash info_hash;      // SHA-1 of info_bytes
+    // encode_metainfo() gives back the parsed bytes exactly: the input was
+    // canonical bencode and every top-level field was taken as it is. False
+    // for what parse_metainfo() opens leniently, as other clients do (keys
+    // out of order, white space after the end, announce-list tiers skipped);
+    // the info bytes, and so the info_hash, are kept as they were.
+    bool canonical = true;
 
     bool multi_file() const { return !files.empty(); }
     std::size_t piece_count() const { return pieces.size() / 20; }
@@ -96,7 +106,9 @@ Result<Metainfo> parse_metainfo(std::string_view bytes);
 Result<Metainfo> load_metainfo(const std::string& path);
 
 // Encodes the top level from the fields and `extra`, with info_bytes verbatim.
-// For any parsed input, encode_metainfo(parse_metainfo(x)) == x.
+// For any parsed input that is `canonical`, encode_metainfo(parse_metainfo(x))
+// == x; for any other, the encoding parses to the same info_hash and encodes
+// to itself (a fixed point).
 std::string encode_metainfo(const Metainfo& m);
 
 // Builds a single-file metainfo as mtorrent writes it (see the table above),

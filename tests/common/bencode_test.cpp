@@ -92,6 +92,49 @@ INSTANTIATE_TEST_SUITE_P(
                 1, "unexpected byte 0x01"},
         BadCase{"99999999999999999999999:a", 0, "over the limit"}));
 
+Limits lenient() {
+    Limits l;
+    l.canonical = false;
+    return l;
+}
+
+TEST(Bencode, LenientSortsKeysAndKeepsTheRawBytes) {
+    const std::string in = "d1:ci3e1:ai1e1:bd1:zi0e1:yi9eee";
+    EXPECT_FALSE(decode(in).ok());
+    auto v = decode(in, lenient());
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    ASSERT_EQ(v->keys().size(), 3u);
+    EXPECT_EQ(v->keys()[0], "a");
+    EXPECT_EQ(v->keys()[1], "b");
+    EXPECT_EQ(v->keys()[2], "c");
+    EXPECT_EQ(v->find("a")->as_int(), 1);
+    EXPECT_EQ(v->find("c")->as_int(), 3);
+    EXPECT_EQ(v->find("b")->find("y")->as_int(), 9);  // nested dicts sorted too
+    EXPECT_EQ(v->find("b")->raw(), "d1:zi0e1:yi9ee");
+    EXPECT_EQ(v->raw(), in);
+}
+
+TEST(Bencode, LenientStillRefusesDuplicatesAndGarbage) {
+    // A duplicate that is not next to its twin is found after sorting.
+    auto dup = decode("d1:bi1e1:ai2e1:bi3ee", lenient());
+    ASSERT_FALSE(dup.ok());
+    EXPECT_NE(dup.error().message.find("duplicate dictionary key"), std::string::npos);
+    EXPECT_FALSE(decode("d1:ai1e1:ai2ee", lenient()).ok());
+    auto trailing = decode("de x", lenient());
+    ASSERT_FALSE(trailing.ok());
+    EXPECT_EQ(trailing.error().offset, 3u);
+    EXPECT_FALSE(decode("i01e", lenient()).ok());  // only order and white space are relaxed
+}
+
+TEST(Bencode, LenientAcceptsTrailingWhiteSpace) {
+    EXPECT_FALSE(decode("d1:ai1ee\n").ok());
+    for (const char* in : {"d1:ai1ee\n", "d1:ai1ee\r\n", "d1:ai1ee \t\n"}) {
+        auto v = decode(in, lenient());
+        ASSERT_TRUE(v.ok()) << v.error().message;
+        EXPECT_EQ(v->raw(), "d1:ai1ee");
+    }
+}
+
 TEST(Bencode, DepthLimit) {
     Limits limits;
     limits.max_depth = 3;

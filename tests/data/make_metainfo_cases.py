@@ -82,12 +82,36 @@ case("bad_truncated.mtorrent", good[:-7], "runs past the end of input at offset"
 case("bad_trailing_bytes.mtorrent", good + b"x", "trailing bytes after the value at offset %d" % len(good))
 case("bad_leading_zero.mtorrent", good.replace(b"i1700000000e", b"i01700000000e"), "leading zero in integer")
 case("bad_negative_zero.mtorrent", good.replace(b"i1700000000e", b"i-0e"), "negative zero")
-case("bad_unsorted_keys.mtorrent",
-     b"d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:" + b"a" * 20 + b"e8:announce3:urle",
-     "dictionary keys not sorted")
 case("bad_duplicate_key.mtorrent",
      b"d8:announce3:url8:announce3:url4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:"
      + b"a" * 20 + b"ee", "duplicate dictionary key")
+case("bad_duplicate_key_apart.mtorrent",
+     b"d8:announce3:url4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:"
+     + b"a" * 20 + b"e8:announce3:urle", "duplicate dictionary key")
+
+# ---- what other clients open: read leniently (Metainfo::canonical false) ------
+# Keys out of order (whole trackers serve such files); the info_hash is over
+# the file's raw info bytes, as libtorrent computes it.
+case("good_lenient_unsorted_top_keys.mtorrent",
+     b"d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:" + b"a" * 20 + b"e8:announce3:urle",
+     "ok")
+case("good_lenient_unsorted_info_keys.mtorrent",
+     b"d8:announce3:url4:infod4:name1:x6:lengthi1e6:pieces20:" + b"a" * 20 + b"12:piece lengthi16384eee",
+     "ok")
+# A newline after the top-level dictionary (seen in real release torrents).
+case("good_lenient_trailing_newline.mtorrent", good + b"\n", "ok")
+case("good_lenient_trailing_crlf.mtorrent", good + b"\r\n", "ok")
+# announce-list tiers that are not lists of URLs are skipped (libtorrent).
+case("good_lenient_announce_list_flat.mtorrent", torrent(info(10), **{"announce-list": [T1, T2]}), "ok")
+case("good_lenient_announce_list_empty_tier.mtorrent", torrent(info(10), **{"announce-list": [[]]}), "ok")
+case("good_lenient_announce_list_mixed.mtorrent",
+     torrent(info(10), **{"announce-list": [[T1, 5, b""], b"x", [T2]]}), "ok")
+# BEP 52: a hybrid works through its v1 keys; a v2-only torrent says why not.
+V2_TREE = {"x": {b"": {"length": 10, "pieces root": b"r" * 32}}}
+case("good_hybrid_v1_v2.mtorrent", torrent(info(10, name="x") | {"meta version": 2, "file tree": V2_TREE}), "ok")
+case("bad_v2_only.mtorrent",
+     torrent({"name": "x", "piece length": 16384, "meta version": 2, "file tree": V2_TREE}),
+     "v2-only torrents are not supported")
 case("bad_string_past_end.mtorrent", b"d8:announce999:abce", "runs past the end of input")
 case("bad_not_a_dict.mtorrent", b"l4:spame", "top level must be a dictionary")
 case("bad_empty_file.mtorrent", b"", "unexpected end of input at offset 0")
@@ -116,10 +140,8 @@ case("bad_negative_length.mtorrent", torrent(info(10) | {"length": -5}), "info.l
 case("bad_zero_length.mtorrent", torrent(info(0)), "info.length is 0")
 case("bad_length_string.mtorrent", torrent(info(10) | {"length": "10"}), "info.length must be an integer")
 case("bad_announce_int.mtorrent", torrent(info(10), announce=7), "announce must be a string")
-case("bad_announce_list_flat.mtorrent", torrent(info(10), **{"announce-list": [T1, T2]}),
-     "announce-list tier 0 must be a list of URLs")
-case("bad_announce_list_empty_tier.mtorrent", torrent(info(10), **{"announce-list": [[]]}),
-     "announce-list tier 0 is empty")
+case("bad_announce_list_not_list.mtorrent", torrent(info(10), **{"announce-list": T1}),
+     "announce-list must be a list")
 case("bad_creation_date.mtorrent", torrent(info(10), **{"creation date": "yesterday"}),
      "creation date must be an integer")
 case("bad_private_value.mtorrent", torrent(info(10, private=2)), "info.private must be 0 or 1")
