@@ -323,10 +323,13 @@ Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
     return parse_metainfo(bencode::encode(top));
 }
 
-Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
-                                   std::uint64_t piece_length, std::string pieces,
-                                   const std::vector<std::string>& trackers,
-                                   std::int64_t creation_date, std::string created_by) {
+namespace {
+
+// The top level and the info keys both kinds of torrent share; the caller
+// adds `length` or `files` to *info, then seal() encodes it.
+Metainfo start_metainfo(std::string name, std::uint64_t piece_length, std::string pieces,
+                        const std::vector<std::string>& trackers, std::int64_t creation_date,
+                        std::string created_by, bencode::Item::Dict* info) {
     Metainfo m;
     if (!trackers.empty()) {
         m.announce = trackers.front();
@@ -335,16 +338,55 @@ Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
     m.created_by = std::move(created_by);
     m.creation_date = creation_date;
     m.name = std::move(name);
-    m.length = length;
     m.piece_length = piece_length;
     m.pieces = std::move(pieces);
-    bencode::Item::Dict info;
-    info["length"] = static_cast<std::int64_t>(length);
-    info["name"] = m.name;
-    info["piece length"] = static_cast<std::int64_t>(piece_length);
-    info["pieces"] = m.pieces;
+    (*info)["name"] = m.name;
+    (*info)["piece length"] = static_cast<std::int64_t>(piece_length);
+    (*info)["pieces"] = m.pieces;
+    return m;
+}
+
+void seal(Metainfo& m, const bencode::Item::Dict& info) {
     m.info_bytes = bencode::encode(info);
     m.info_hash = InfoHash{Sha1::digest(m.info_bytes)};
+}
+
+}  // namespace
+
+Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
+                                   std::uint64_t piece_length, std::string pieces,
+                                   const std::vector<std::string>& trackers,
+                                   std::int64_t creation_date, std::string created_by) {
+    bencode::Item::Dict info;
+    Metainfo m = start_metainfo(std::move(name), piece_length, std::move(pieces), trackers,
+                                creation_date, std::move(created_by), &info);
+    m.length = length;
+    info["length"] = static_cast<std::int64_t>(length);
+    seal(m, info);
+    return m;
+}
+
+Metainfo make_multi_file_metainfo(std::string name, std::vector<MetainfoFile> files,
+                                  std::uint64_t piece_length, std::string pieces,
+                                  const std::vector<std::string>& trackers,
+                                  std::int64_t creation_date, std::string created_by) {
+    bencode::Item::Dict info;
+    Metainfo m = start_metainfo(std::move(name), piece_length, std::move(pieces), trackers,
+                                creation_date, std::move(created_by), &info);
+    bencode::Item::List list;
+    for (const auto& f : files) {
+        bencode::Item::List path;
+        for (const auto& seg : f.path)
+            path.emplace_back(seg);
+        bencode::Item::Dict entry;
+        entry["length"] = static_cast<std::int64_t>(f.length);
+        entry["path"] = std::move(path);
+        list.emplace_back(std::move(entry));
+        m.length += f.length;
+    }
+    info["files"] = std::move(list);
+    m.files = std::move(files);
+    seal(m, info);
     return m;
 }
 

@@ -118,6 +118,13 @@ Metainfo make_single_file_metainfo(std::string name, std::uint64_t length,
                                    const std::vector<std::string>& trackers,
                                    std::int64_t creation_date, std::string created_by);
 
+// Builds a multi-file metainfo (info.files, BEP 3) the same way, the files in
+// the order given, each with its length and path segments below `name`.
+Metainfo make_multi_file_metainfo(std::string name, std::vector<MetainfoFile> files,
+                                  std::uint64_t piece_length, std::string pieces,
+                                  const std::vector<std::string>& trackers,
+                                  std::int64_t creation_date, std::string created_by);
+
 // Builds a metainfo around an info dictionary fetched from peers (BEP 9),
 // with `trackers` as announce (the first) and one announce-list tier (all of
 // them; none: neither key). The info bytes are kept verbatim, so info_hash is

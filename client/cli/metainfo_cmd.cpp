@@ -1,5 +1,6 @@
 #include "client/cli/metainfo_cmd.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,7 +34,8 @@ int run_create(const std::vector<std::string>& args) {
     if (!parsed) return usage_error(parsed.error().message);
     const std::vector<std::string>& positional = *parsed;
     if (threads != 0) options.hash.threads = threads;
-    if (positional.size() != 2) return usage_error("create takes a file and an output path");
+    if (positional.size() != 2)
+        return usage_error("create takes a file or folder and an output path");
     if (options.trackers.empty()) return usage_error("create needs at least one --tracker URL");
     const std::string& file = positional[0];
     const std::string& out = positional[1];
@@ -48,15 +50,16 @@ int run_create(const std::vector<std::string>& args) {
                 std::fprintf(stderr, "\rhashing %s: %3.0f%%", escape_text(file).c_str(),
                              100.0 * done / total_size);
         };
-        FILE* f = std::fopen(file.c_str(), "rb");
-        if (f) {
-            std::fseek(f, 0, SEEK_END);
-            total_size = static_cast<std::uint64_t>(std::ftell(f));
-            std::fclose(f);
+        struct stat st {};
+        if (::stat(file.c_str(), &st) == 0) {
+            if (S_ISREG(st.st_mode)) total_size = static_cast<std::uint64_t>(st.st_size);
+            if (S_ISDIR(st.st_mode))
+                if (auto listing = list_folder(file)) total_size = listing->total;
         }
     }
     const auto start = std::chrono::steady_clock::now();
-    auto m = create_metainfo(file, options);
+    std::vector<std::string> skipped;
+    auto m = create_metainfo(file, options, &skipped);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (tty) std::fprintf(stderr, "\r\033[K");
@@ -77,6 +80,17 @@ int run_create(const std::vector<std::string>& args) {
         static_cast<unsigned long long>(m->length), common::human_bytes(m->length).c_str(),
         m->piece_count(), common::human_bytes(m->piece_length).c_str(), m->info_hash.hex().c_str(),
         secs, common::human_rate(secs > 0 ? m->length / secs : 0).c_str());
+    if (m->multi_file()) std::printf("  files:     %zu\n", m->files.size());
+    if (!skipped.empty()) {
+        // Symbolic links are not followed; sockets, FIFOs and devices are
+        // not files to share.
+        std::printf("  skipped:   %zu (symbolic links and other non-regular files):\n",
+                    skipped.size());
+        constexpr std::size_t kShown = 10;
+        for (std::size_t i = 0; i < skipped.size() && i < kShown; ++i)
+            std::printf("    %s\n", escape_text(skipped[i]).c_str());
+        if (skipped.size() > kShown) std::printf("    and %zu more\n", skipped.size() - kShown);
+    }
     return 0;
 }
 

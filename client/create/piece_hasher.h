@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/metainfo.h"
 #include "common/result.h"
@@ -25,6 +26,20 @@ struct HashOptions {
     std::function<void(std::uint64_t)> progress;
     const std::atomic<bool>* cancel = nullptr;  // stops early with Errc::invalid_argument
 };
+
+// One file of the byte stream a torrent hashes: its first `length` bytes.
+struct HashSource {
+    std::string path;
+    std::uint64_t length = 0;
+};
+
+// Returns the concatenated 20-byte SHA-1 digests of the pieces of the files'
+// bytes one after another (a multi-file torrent's pieces span file
+// boundaries). Each worker keeps at most one file open; files of length 0 are
+// not opened. Errors as hash_file_pieces(), naming the file.
+common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
+                                        std::uint64_t piece_length,
+                                        const HashOptions& options = {});
 
 // Returns the concatenated 20-byte SHA-1 digests of the pieces of the first
 // `length` bytes of `path`. Errors: Errc::not_found / io_error from the system

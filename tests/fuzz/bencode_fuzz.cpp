@@ -34,7 +34,6 @@ Item rebuild(const Value& v) {
     return Item();
 }
 
-
 // Every dict of a decoded value has its keys sorted and distinct, and each
 // value's raw() is a span of the input.
 void check_shape(const Value& v, std::string_view in) {

@@ -59,6 +59,41 @@ INSTANTIATE_TEST_SUITE_P(AroundPieceBoundaries, PieceHasherSizes,
                          ::testing::Values(1, kPieceLength - 1, kPieceLength, kPieceLength + 1,
                                            9 * kPieceLength + 777, 20 * kPieceLength));
 
+TEST(PieceHasher, FilesAreOneStream) {
+    // Sizes around the piece and chunk boundaries, empty files among them.
+    const std::vector<std::uint64_t> sizes = {
+        0, 1, kPieceLength - 1, 0, kPieceLength + 1, 3 * kPieceLength, 17, 0};
+    std::vector<HashSource> files;
+    std::string all;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        const std::string path = ::testing::TempDir() + "mt_ph_stream_" +
+                                 std::to_string(::getpid()) + "_" + std::to_string(i);
+        const std::string data = pattern(sizes[i] + i).substr(i);
+        ASSERT_TRUE(common::write_file_atomic(path, data).ok());
+        files.push_back({path, sizes[i]});
+        all += data;
+    }
+    for (unsigned threads : {1u, 3u}) {
+        for (std::uint64_t chunk : {kPieceLength, 2 * kPieceLength}) {
+            HashOptions o;
+            o.threads = threads;
+            o.chunk_bytes = chunk;
+            auto r = hash_pieces(files, kPieceLength, o);
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            EXPECT_EQ(*r, reference_pieces(all, kPieceLength))
+                << "threads " << threads << " chunk " << chunk;
+        }
+    }
+    // A file that shrank is named in the error.
+    ASSERT_TRUE(common::write_file_atomic(files[4].path, "short").ok());
+    auto r = hash_pieces(files, kPieceLength);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find(files[4].path + " changed while hashing"), std::string::npos)
+        << r.error().message;
+    for (const auto& f : files)
+        ::unlink(f.path.c_str());
+}
+
 TEST(PieceHasher, ReportsProgressToTheEnd) {
     const std::string path = ::testing::TempDir() + "mt_ph_progress_" + std::to_string(::getpid());
     const std::uint64_t size = 10 * kPieceLength + 3;
