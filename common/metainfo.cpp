@@ -222,7 +222,6 @@ class MetainfoParser {
 
     bool file_list(const Value& files) {
         if (files.items().empty()) return fail(field_error("info.files", "is empty"));
-        std::set<std::vector<std::string>> seen;
         for (std::size_t i = 0; i < files.items().size(); ++i) {
             const Value& f = files.items()[i];
             const std::string where = "info.files[" + std::to_string(i) + "]";
@@ -237,17 +236,16 @@ class MetainfoParser {
             if (path->items().empty()) return fail(field_error(where + ".path", "is empty"));
             MetainfoFile mf;
             mf.length = static_cast<std::uint64_t>(len->as_int());
+            // Segments are kept as the publisher wrote them: what is unsafe
+            // on disk ('..', '/', control characters, duplicates...) is
+            // repaired where paths are built (client/engine/file_layout.h).
             for (const Value& seg : path->items()) {
                 if (!seg.is_string())
                     return fail(field_error(where + ".path", "holds a non-string segment"));
-                if (auto s = check_path_segment(seg.as_string(), where + ".path segment"); !s)
-                    return fail(s.error());
                 mf.path.emplace_back(seg.as_string());
             }
             if (const Value* attr = f.find("attr"); attr && attr->is_string())
                 mf.padding = attr->as_string().find('p') != std::string_view::npos;
-            if (!seen.insert(mf.path).second)
-                return fail(field_error(where + ".path", "repeats an earlier file's path"));
             if (mf.length > kMaxTotalLength - m_.length)
                 return fail(field_error("info.files", "total length is over the limit"));
             m_.length += mf.length;

@@ -35,8 +35,10 @@
 //     v1+v2 torrent is read through its v1 keys)
 //   - both or neither of `length` and `files`; a negative length; a total
 //     length of 0 (an empty torrent) or over kMaxTotalLength
-//   - `files` entries without a `length` or `path`, empty or unsafe path
-//     segments, the same path twice
+//   - `files` entries without a `length` or `path`, an empty `path`, a
+//     segment that is not a string (segments are kept as they are: what is
+//     unsafe on disk is repaired where paths are built,
+//     client/engine/file_layout.h)
 //   - `private` not 0 or 1
 #pragma once
 

@@ -11,6 +11,7 @@
 
 #include "client/cli/usage.h"
 #include "client/create/metainfo_builder.h"
+#include "client/engine/file_layout.h"
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/metainfo.h"
@@ -133,6 +134,14 @@ int run_info(const std::vector<std::string>& args) {
             std::printf("  %s  %llu%s\n", escape_text(p).c_str(),
                         static_cast<unsigned long long>(f.length), f.padding ? " (padding)" : "");
         }
+    }
+    // Where a download would write what the paths do not allow as they are.
+    auto layout = make_file_layout(*m);
+    if (!layout) {
+        std::printf("cannot download: %s\n", escape_text(layout.error().message).c_str());
+    } else {
+        for (const auto& r : layout->repairs)
+            std::printf("repaired:      %s\n", escape_text(r).c_str());
     }
     return 0;
 }
