@@ -35,11 +35,9 @@ class Parser {
     Result<Value> parse_document() {
         Value root;
         if (!parse_value(root, 0)) return std::move(error_);
-        if (!limits_.canonical)
-            while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\n' ||
-                                         in_[pos_] == '\r' || in_[pos_] == '\t'))
-                ++pos_;
-        if (pos_ != in_.size()) fail("trailing bytes after the value", pos_);
+        // Lenient: what follows the value is not read (libtorrent and
+        // Transmission stop there too; a newline is common).
+        if (limits_.canonical && pos_ != in_.size()) fail("trailing bytes after the value", pos_);
         if (failed_) return std::move(error_);
         return root;
     }
@@ -106,8 +104,11 @@ class Parser {
             return fail("invalid byte " + describe(in_[pos_]) + " in integer", pos_);
         const std::size_t n = pos_ - first_digit;
         if (n == 0) return fail("integer without digits", digits_start);
-        if (in_[first_digit] == '0' && n > 1) return fail("leading zero in integer", first_digit);
-        if (negative && in_[first_digit] == '0') return fail("negative zero", digits_start);
+        if (limits_.canonical) {
+            if (in_[first_digit] == '0' && n > 1)
+                return fail("leading zero in integer", first_digit);
+            if (negative && in_[first_digit] == '0') return fail("negative zero", digits_start);
+        }
         std::int64_t v = 0;
         auto [p, ec] = std::from_chars(in_.data() + digits_start, in_.data() + pos_, v);
         if (ec != std::errc() || p != in_.data() + pos_)
@@ -126,7 +127,8 @@ class Parser {
         if (in_[pos_] != ':')
             return fail("invalid byte " + describe(in_[pos_]) + " in string length", pos_);
         const std::size_t n = pos_ - start;
-        if (in_[start] == '0' && n > 1) return fail("leading zero in string length", start);
+        if (limits_.canonical && in_[start] == '0' && n > 1)
+            return fail("leading zero in string length", start);
         std::uint64_t len = 0;
         auto [p, ec] = std::from_chars(in_.data() + start, in_.data() + pos_, len);
         if (ec != std::errc() || p != in_.data() + pos_ || len > limits_.max_string_length)

@@ -35,10 +35,11 @@ struct Limits {
     std::size_t max_depth = 100;               // nesting of lists and dicts
     std::size_t max_tokens = 2'000'000;        // values of any kind
     std::size_t max_string_length = 1u << 28;  // 256 MiB
-    // false: what other clients accept in files people meet (torrents made by
-    // other tools), still bounded: dict keys in any order (decode() sorts
-    // keys() and items() together; a duplicate key is still an error), and
-    // ASCII white space after the top-level value. raw() stays the exact
+    // false: what libtorrent and Transmission accept in files people meet
+    // (torrents made by other tools), still bounded: dict keys in any order
+    // (decode() sorts keys() and items() together; a duplicate key is still
+    // an error), leading zeros in integers and string lengths, "i-0e", and
+    // anything after the top-level value (not read). raw() stays the exact
     // input, so a hash over it (the info_hash) is the file's. Re-encoding such
     // a value does not give back its bytes. Peer and tracker messages stay
     // canonical.

@@ -99,26 +99,30 @@ class MetainfoParser {
         return false;
     }
 
-    bool string_field(const Value& d, std::string_view key, const std::string& field,
-                      std::string& out) {
-        const Value* v = get(d, key, Value::Type::string, field, &err_);
-        if (v == nullptr) return err_.message.empty();
-        out = std::string(v->as_string());
-        return true;
+    // An optional top-level field of the wrong type is ignored, as libtorrent
+    // and Transmission ignore it (the file is then not re-encoded as it was).
+    const Value* optional(const Value& d, std::string_view key, Value::Type type) {
+        const Value* v = d.find(key);
+        if (v == nullptr) return nullptr;
+        if (v->type() == type) return v;
+        m_.canonical = false;
+        return nullptr;
+    }
+
+    void string_field(const Value& d, std::string_view key, std::string& out) {
+        if (const Value* v = optional(d, key, Value::Type::string))
+            out = std::string(v->as_string());
     }
 
     bool top_level(const Value& root) {
         static const std::set<std::string_view> known = {"announce",   "announce-list", "comment",
                                                          "created by", "creation date", "info"};
-        if (!string_field(root, "announce", "announce", m_.announce)) return false;
-        if (!string_field(root, "comment", "comment", m_.comment)) return false;
-        if (!string_field(root, "created by", "created by", m_.created_by)) return false;
-        if (const Value* v =
-                get(root, "creation date", Value::Type::integer, "creation date", &err_))
+        string_field(root, "announce", m_.announce);
+        string_field(root, "comment", m_.comment);
+        string_field(root, "created by", m_.created_by);
+        if (const Value* v = optional(root, "creation date", Value::Type::integer))
             m_.creation_date = v->as_int();
-        if (!err_.message.empty()) return false;
-        if (const Value* al =
-                get(root, "announce-list", Value::Type::list, "announce-list", &err_)) {
+        if (const Value* al = optional(root, "announce-list", Value::Type::list)) {
             // As libtorrent does: a tier that is not a list, and anything in
             // a tier that is not a URL string, is skipped; an empty tier is
             // dropped. What is left (maybe nothing: then `announce`) is used.
@@ -169,12 +173,10 @@ class MetainfoParser {
                                                              std::to_string(kMaxPieceLength)));
         m_.piece_length = static_cast<std::uint64_t>(pl->as_int());
 
-        if (const Value* p = get(info, "private", Value::Type::integer, "info.private", &err_)) {
-            if (p->as_int() != 0 && p->as_int() != 1)
-                return fail(field_error("info.private", "must be 0 or 1"));
-            m_.is_private = p->as_int() == 1;
-        }
-        if (!err_.message.empty()) return false;
+        // BEP 27 says 1; any other non-zero integer is taken as private too
+        // (the safe reading), anything else as not (libtorrent reads both so).
+        if (const Value* p = info.find("private"); p && p->is_int())
+            m_.is_private = p->as_int() != 0;
 
         const Value* length = get(info, "length", Value::Type::integer, "info.length", &err_);
         if (!err_.message.empty()) return false;
@@ -307,6 +309,11 @@ Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
         return make_error(Errc::invalid_argument, "metainfo: info: " + info.error().message,
                           info.error().offset);
     if (!info->is_dict()) return field_error("info", "must be a dictionary");
+    if (info->raw().size() != info_bytes.size())
+        return make_error(Errc::invalid_argument,
+                          "metainfo: info: bytes after the dictionary at offset " +
+                              std::to_string(info->raw().size()),
+                          info->raw().size());
     bencode::Item::Dict top;
     if (!trackers.empty()) {
         bencode::Item::List tier;

@@ -20,14 +20,17 @@
 // parse_metainfo() accepts any valid single-file or multi-file (`files`)
 // metainfo, keeps unknown keys, and computes the info_hash as the SHA-1 of the
 // exact `info` bytes in the input (never of a re-encoding). Beside canonical
-// bencode it opens what other clients open: dictionary keys out of order and
-// white space after the top-level dictionary (bencode::Limits::canonical). Every error is
+// bencode it opens what libtorrent and Transmission open: dictionary keys out
+// of order, leading zeros in numbers, bytes after the top-level dictionary
+// (bencode::Limits::canonical). tests/data/metainfo/cases.tsv holds every
+// case with its libtorrent verdict and why we differ where we do. Every error is
 // Errc::parse_error (malformed bencode, with its offset), or
 // Errc::invalid_argument naming the field and what is wrong with it:
 //   - top level not a dictionary; `info` missing or not a dictionary
-//   - `announce` not a string; `announce-list` not a list (a tier in it that
-//     is not a list of URL strings is skipped, as libtorrent does);
-//     `comment`/`created by` not strings; `creation date` not an integer
+//   (optional top-level fields of the wrong type, `announce`, `announce-list`,
+//   `comment`, `created by`, `creation date`, are ignored, and announce-list
+//   tiers that are not lists of URL strings skipped, as libtorrent does;
+//   `private` is any non-zero integer)
 //   - `name` missing, empty, or unsafe (see check_path_segment)
 //   - `piece length` missing, not positive, or over kMaxPieceLength
 //   - `pieces` missing, not a multiple of 20 bytes, or not one hash per piece
@@ -39,7 +42,6 @@
 //     segment that is not a string (segments are kept as they are: what is
 //     unsafe on disk is repaired where paths are built,
 //     client/engine/file_layout.h)
-//   - `private` not 0 or 1
 #pragma once
 
 #include <cstdint>

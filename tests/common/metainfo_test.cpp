@@ -25,8 +25,10 @@ std::vector<Case> load_cases() {
     std::string line;
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#') continue;
+        // file TAB expected TAB libtorrent's verdict TAB why we differ
         const auto tab = line.find('\t');
-        cases.push_back({line.substr(0, tab), line.substr(tab + 1)});
+        const auto tab2 = line.find('\t', tab + 1);
+        cases.push_back({line.substr(0, tab), line.substr(tab + 1, tab2 - tab - 1)});
     }
     return cases;
 }

@@ -133,6 +133,28 @@ PY
         if [ "$got" = "$want" ]; then ok libtorrent_reads_folder_mtorrent
         else fail libtorrent_reads_folder_mtorrent "got '$got', want '$want'"; fi
     fi
+    # The conformance table: libtorrent decides every golden case as the
+    # table says (as we do, or otherwise with the reason written down).
+    out=$(cd "$(dirname "$0")/../data/metainfo" && /usr/bin/python3 - <<'PY'
+import libtorrent as lt
+bad = []
+for line in open("cases.tsv"):
+    if line.startswith("#") or not line.strip():
+        continue
+    name, ours, theirs, why = line.rstrip("\n").split("\t")
+    try:
+        lt.torrent_info(name)
+        got = "ok"
+    except Exception:
+        got = "refused"
+    if got != theirs:
+        bad.append("%s: libtorrent %s, the table says %s" % (name, got, theirs))
+    if (ours == "ok") != (theirs == "ok") and not why:
+        bad.append("%s: we differ from libtorrent without a reason" % name)
+print("; ".join(bad))
+PY
+)
+    [ -z "$out" ] && ok libtorrent_conformance_table || fail libtorrent_conformance_table "$out"
 else
     skip libtorrent_reads_mtorrent "python3-libtorrent not installed"
 fi
