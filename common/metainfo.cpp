@@ -14,6 +14,15 @@ std::uint64_t piece_count_for(std::uint64_t length, std::uint64_t piece_length) 
     return piece_length == 0 ? 0 : length / piece_length + (length % piece_length != 0);
 }
 
+std::string join_path(const std::vector<std::string>& segments) {
+    std::string out;
+    for (const auto& s : segments) {
+        if (!out.empty()) out += '/';
+        out += s;
+    }
+    return out;
+}
+
 std::uint64_t Metainfo::piece_size(std::size_t i) const {
     const std::uint64_t start = static_cast<std::uint64_t>(i) * piece_length;
     if (start >= length) return 0;

@@ -66,6 +66,10 @@ struct MetainfoFile {
     bool padding = false;  // BEP 47 attr "p"
 };
 
+// "a/b/c" from {"a", "b", "c"}: a file's path below the torrent's folder as
+// the publisher wrote it (unsafe on disk: see client/engine/file_layout.h).
+std::string join_path(const std::vector<std::string>& segments);
+
 struct Metainfo {
     // Top level.
     std::string announce;                                 // may be empty

@@ -128,10 +128,7 @@ int run_info(const std::vector<std::string>& args) {
     if (m->multi_file()) {
         std::printf("files:         %zu\n", m->files.size());
         for (const auto& f : m->files) {
-            std::string p;
-            for (const auto& seg : f.path)
-                p += (p.empty() ? "" : "/") + seg;
-            std::printf("  %s  %llu%s\n", escape_text(p).c_str(),
+            std::printf("  %s  %llu%s\n", escape_text(common::join_path(f.path)).c_str(),
                         static_cast<unsigned long long>(f.length), f.padding ? " (padding)" : "");
         }
     }

@@ -22,15 +22,6 @@ namespace {
 constexpr std::size_t kMaxFolderFiles = 1'000'000;
 constexpr std::size_t kMaxFolderDepth = 256;
 
-std::string join(const std::vector<std::string>& segments) {
-    std::string out;
-    for (const auto& s : segments) {
-        if (!out.empty()) out += '/';
-        out += s;
-    }
-    return out;
-}
-
 std::string base_name(std::string path) {
     while (path.size() > 1 && path.back() == '/')
         path.pop_back();
@@ -85,13 +76,13 @@ common::Result<FolderListing> list_folder(const std::string& folder) {
                 out.files.push_back({std::move(rel), static_cast<std::uint64_t>(st.st_size)});
                 out.total += static_cast<std::uint64_t>(st.st_size);
             } else {
-                out.skipped.push_back(join(rel));
+                out.skipped.push_back(common::join_path(rel));
             }
         }
     }
     std::sort(out.files.begin(), out.files.end(),
               [](const common::MetainfoFile& a, const common::MetainfoFile& b) {
-                  return join(a.path) < join(b.path);
+                  return common::join_path(a.path) < common::join_path(b.path);
               });
     std::sort(out.skipped.begin(), out.skipped.end());
     return out;
@@ -145,7 +136,7 @@ common::Result<common::Metainfo> create_metainfo(const std::string& path,
                               "to share");
     std::vector<HashSource> sources;
     for (const auto& f : listing->files)
-        sources.push_back({path + "/" + join(f.path), f.length});
+        sources.push_back({path + "/" + common::join_path(f.path), f.length});
     auto pieces = hash_pieces(sources, options.piece_length, options.hash);
     if (!pieces) return pieces.error();
     return common::make_multi_file_metainfo(std::move(name), std::move(listing->files),

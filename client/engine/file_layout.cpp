@@ -65,15 +65,6 @@ std::string numbered(const std::string& segment, unsigned n) {
     return segment.substr(0, dot) + tag + segment.substr(dot);
 }
 
-std::string join(const std::vector<std::string>& segments) {
-    std::string out;
-    for (const auto& s : segments) {
-        if (!out.empty()) out += '/';
-        out += s;
-    }
-    return out;
-}
-
 // Gives each file a path no other file or folder of the torrent has.
 class PathClaims {
   public:
@@ -190,15 +181,16 @@ common::Result<FileLayout> make_file_layout(const common::Metainfo& meta) {
             note(&why, "no name");
         }
         if (claims.claim(segments)) note(&why, "made distinct");
-        out.path = name + "/" + join(segments);
+        out.path = name + "/" + common::join_path(segments);
         if (out.path.size() > kMaxPathBytes)
             return make_error(Errc::invalid_argument,
                               "metainfo: info.files[" + std::to_string(i) + "] path is " +
                                   std::to_string(out.path.size()) + " bytes, over the limit of " +
                                   std::to_string(kMaxPathBytes));
         if (!why.empty())
-            layout.repairs.push_back("files[" + std::to_string(i) + "]: '" + join(f.path) +
-                                     "' written as '" + out.path + "' (" + why + ")");
+            layout.repairs.push_back("files[" + std::to_string(i) + "]: '" +
+                                     common::join_path(f.path) + "' written as '" + out.path +
+                                     "' (" + why + ")");
         layout.files.push_back(std::move(out));
     }
     return layout;
