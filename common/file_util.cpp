@@ -237,6 +237,63 @@ Result<Fd> open_for_write(const std::string& path, WriteMode how, unsigned perm)
     return fd;
 }
 
+Result<Fd> open_beneath(int root, const std::vector<std::string>& segments, bool create,
+                        const std::string& shown, unsigned perm) {
+    if (segments.empty()) return make_error(Errc::invalid_argument, "no file name: " + shown);
+    for (const auto& s : segments)
+        if (s.empty() || s == "." || s == ".." || s.find('/') != std::string::npos ||
+            s.find('\0') != std::string::npos)
+            return make_error(Errc::invalid_argument, "not a plain name in " + shown);
+    Fd dir;
+    int at = root;
+    for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+        const char* name = segments[i].c_str();
+        Fd next(::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!next.valid() && errno == ENOENT && create) {
+            if (::mkdirat(at, name, 0755) != 0 && errno != EEXIST)
+                return errno_error("cannot make a folder for " + shown, errno);
+            next.reset(::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        }
+        if (!next.valid()) {
+            const int e = errno;
+            if (e == ELOOP || e == ENOTDIR) {
+                struct stat st {};
+                if (::fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                    return make_error(Errc::refused, shown +
+                                                         ": a folder on its path is a symbolic "
+                                                         "link; not followed");
+                return make_error(Errc::refused, shown + ": a folder on its path is not a folder");
+            }
+            return errno_error("cannot open " + shown, e);
+        }
+        dir = std::move(next);
+        at = dir.get();
+    }
+    const std::string& leaf = segments.back();
+    if (create) {
+        for (int attempt = 0;; ++attempt) {
+            auto r = create_or_open_at(at, leaf, shown, perm);
+            if (r) {
+                if (auto s = clear_nonblock(*r, shown); !s) return s.error();
+                return r;
+            }
+            if (r.error().code != Errc::not_found || attempt == 3) return r.error();
+        }
+    }
+    Fd fd(::openat(at, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (!fd.valid()) {
+        const int e = errno;
+        if (e == ELOOP)
+            return make_error(Errc::refused, shown + " is a symbolic link; not followed");
+        return errno_error("cannot open " + shown, e);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return errno_error("cannot stat " + shown, errno);
+    if (!S_ISREG(st.st_mode)) return make_error(Errc::refused, shown + " is not a regular file");
+    if (auto s = clear_nonblock(fd, shown); !s) return s.error();
+    return fd;
+}
+
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
                          bool durable) {
     return write_atomic(path, data, mode, durable, /*replace=*/true);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net/fd.h"
 #include "common/result.h"
@@ -53,6 +54,19 @@ enum class WriteMode {
 //   Errc::not_found  the folder does not exist
 //   Errc::io_error  any other failure of the system call
 Result<Fd> open_for_write(const std::string& path, WriteMode how, unsigned perm = 0644);
+
+// Opens the file at `segments` below the folder `root` (a descriptor),
+// following no symbolic link on the way: every folder is opened with
+// O_NOFOLLOW|O_DIRECTORY and the file with O_NOFOLLOW, each relative to the
+// one before (openat), so nothing planted in the tree can lead outside it.
+// `shown` names the file in errors. With `create`, missing folders are made
+// (0755) and the file as open_for_write(create_or_open) would (a regular
+// file of ours with one link, else Errc::refused), opened read/write;
+// without, the file must exist and is opened read-only (Errc::not_found if
+// it or a folder on the way is missing). A segment must be a plain name (no
+// '/', not "", "." or ".."): Errc::invalid_argument otherwise.
+Result<Fd> open_beneath(int root, const std::vector<std::string>& segments, bool create,
+                        const std::string& shown, unsigned perm = 0644);
 
 // Replaces `path` atomically: writes a temporary file beside it
 // ("<path>.tmp.<16 random hex digits>", created exclusively, no link

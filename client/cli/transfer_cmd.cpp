@@ -5,6 +5,7 @@
 //       [--max-peers N]     (connections at once, default 60)
 //       [--max-peers-per-ip N]  (connections with one IP address, default 8)
 //       [--max-upload-rate KIB] [--max-download-rate KIB]   (KiB/s; 0: no limit)
+//       [--only GLOB]...    (a folder torrent: only the files the globs match)
 //   seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE] [--max-upload-rate KIB]
 //       [--max-peers N] [--max-peers-per-ip N]
 #include "client/cli/transfer_cmd.h"
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -21,6 +23,8 @@
 
 #include "client/cli/usage.h"
 #include "client/create/piece_hasher.h"
+#include "client/engine/file_layout.h"
+#include "client/engine/folder_store.h"
 #include "client/engine/peer_server.h"
 #include "client/engine/torrent.h"
 #include "client/session/reply_format.h"
@@ -51,6 +55,7 @@ struct TransferArgs {
     int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
     std::string log_file;
+    std::vector<std::string> only;
     std::string error;
 };
 
@@ -67,7 +72,8 @@ TransferArgs parse(const std::vector<std::string>& args) {
         .number("--progress-ms", &t.progress_ms, 50, 3600000)
         .number("--timeout", &t.timeout, 0, 1 << 30)
         .text("--bind", &t.bind)
-        .text("--log", &t.log_file);
+        .text("--log", &t.log_file)
+        .list("--only", &t.only);
     auto pos = o.parse(args);
     if (!pos)
         t.error = pos.error().message;
@@ -84,21 +90,26 @@ struct OneTransfer {
     std::uint16_t port = 0;
 };
 
-// Opens the log, the listening socket and the torrent (not started).
-// The .mtorrent a get or seed names, loaded; one that describes a folder is
-// refused for now. nullopt once the reason has been printed.
-std::optional<common::Metainfo> load_single_file(const std::string& path, const char* doing) {
+// The .mtorrent a get or seed names, loaded and laid out (its files' safe
+// paths, repairs listed); nullopt once the reason has been printed.
+struct Loaded {
+    common::Metainfo meta;
+    FileLayout layout;
+};
+std::optional<Loaded> load_torrent(const std::string& path) {
     auto meta = common::load_metainfo(path);
     if (!meta) {
         std::cerr << "client: " << escape_text(meta.error().message) << "\n";
         return std::nullopt;
     }
-    if (meta->multi_file()) {
-        std::cerr << "client: " << escape_text(path) << " describes a folder; " << doing
-                  << " folders is not supported yet\n";
+    auto layout = make_file_layout(*meta);
+    if (!layout) {
+        std::cerr << "client: " << escape_text(layout.error().message) << "\n";
         return std::nullopt;
     }
-    return std::move(meta).value();
+    for (const auto& r : layout->repairs)
+        std::cerr << "client: note: " << escape_text(r) << "\n";
+    return Loaded{std::move(meta).value(), std::move(layout).value()};
 }
 
 common::Result<OneTransfer> open_transfer(const TransferArgs& a, common::Metainfo meta,
@@ -161,6 +172,38 @@ bool watch_download(Torrent& t, const std::string& name, const TransferArgs& a,
     return false;
 }
 
+// Where a download goes and what of it: `<dest>/<name>` when dest is a
+// folder (the name made safe: one path segment, so it stays inside; the
+// storage opens it without following a link), the resume state and the
+// parts file beside it, and the files --only chooses. nullopt once the
+// reason has been printed.
+std::optional<TorrentOptions> download_options(const TransferArgs& a, const Loaded& loaded) {
+    std::string dest = a.positional[1];
+    struct stat st {};
+    if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest += "/" + loaded.layout.top;
+    TorrentOptions opt;
+    if (!a.only.empty()) {
+        if (!loaded.meta.multi_file()) {
+            usage_error("--only chooses files of a folder torrent");
+            return std::nullopt;
+        }
+        opt.selected_files = select_by_globs(loaded.layout, a.only);
+        const auto& s = opt.selected_files;
+        if (std::find(s.begin(), s.end(), true) == s.end()) {
+            std::cerr << "client: no file of " << escape_text(loaded.meta.name)
+                      << " matches the --only patterns\n";
+            return std::nullopt;
+        }
+    }
+    opt.data_path = dest;
+    opt.resume_path = dest + ".mtresume";
+    opt.parts_path = dest + ".mtparts";
+    if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
+    if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
+    if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
+    return opt;
+}
+
 }  // namespace
 
 int run_get(const std::vector<std::string>& args) {
@@ -168,22 +211,14 @@ int run_get(const std::vector<std::string>& args) {
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("get takes a .mtorrent and a destination");
-    auto meta = load_single_file(a.positional[0], "downloading");
-    if (!meta) return 1;
-    // meta->name is one path segment (load_metainfo checks it: no '/', not
-    // "." or ".."), so dest stays in the folder; DiskStore opens it without
-    // following a link (common::open_for_write).
-    std::string dest = a.positional[1];
-    struct stat st {};
-    if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest += "/" + meta->name;
-    TorrentOptions opt;
-    opt.data_path = dest;
-    opt.resume_path = dest + ".mtresume";
-    if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
-    if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
-    if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
-    const std::string name = escape_text(meta->name);  // only ever shown
-    auto run = open_transfer(a, std::move(meta).value(), opt);
+    auto loaded = load_torrent(a.positional[0]);
+    if (!loaded) return 1;
+    auto& meta = loaded->meta;
+    auto opt = download_options(a, *loaded);
+    if (!opt) return 1;
+    const std::string name = escape_text(meta.name);  // only ever shown
+    const std::string dest = opt->data_path;
+    auto run = open_transfer(a, std::move(meta), *opt);
     if (!run) {
         std::cerr << "client: " << escape_text(run.error().message) << "\n";
         return 1;
@@ -226,7 +261,10 @@ int run_get(const std::vector<std::string>& args) {
         }
     }
     close_transfer(*run);
-    ::unlink(opt.resume_path.c_str());  // complete: the file itself is the state now
+    // Complete: the files themselves are the state now. Of a partial
+    // download the parts file stays (it holds the edges of files left out).
+    ::unlink(opt->resume_path.c_str());
+    if (opt->selected_files.empty()) ::unlink(opt->parts_path.c_str());
     return 0;
 }
 
@@ -235,20 +273,18 @@ int run_seed(const std::vector<std::string>& args) {
     auto a = parse(args);
     if (!a.error.empty()) return usage_error(a.error);
     if (a.positional.size() != 2) return usage_error("seed takes a .mtorrent and the file");
-    auto meta = load_single_file(a.positional[0], "seeding");
-    if (!meta) return 1;
+    auto loaded = load_torrent(a.positional[0]);
+    if (!loaded) return 1;
+    auto* meta = &loaded->meta;
     const std::string path = a.positional[1];
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-        std::cerr << "client: cannot open " << escape_text(path) << ": No such file or directory\n";
+    // The user's file or folder, checked piece by piece before anything is
+    // offered (a folder: every file at its path inside, no link followed).
+    auto storage = open_data(*meta, path, /*existing=*/true);
+    if (!storage) {
+        std::cerr << "client: " << escape_text(storage.error().message) << "\n";
         return 1;
     }
-    if (static_cast<std::uint64_t>(st.st_size) != meta->length) {
-        std::cerr << "client: " << escape_text(path) << " is " << st.st_size
-                  << " bytes; the .mtorrent says " << meta->length << "\n";
-        return 1;
-    }
-    auto bad = count_bad_pieces(path, *meta);
+    auto bad = count_bad_pieces(**storage, *meta);
     if (!bad) {
         std::cerr << "client: " << escape_text(bad.error().message) << "\n";
         return 1;
@@ -261,10 +297,16 @@ int run_seed(const std::vector<std::string>& args) {
     TorrentOptions opt;
     opt.data_path = path;
     opt.assume_complete = true;  // just checked, piece by piece
+    auto checked = std::make_shared<std::unique_ptr<Storage>>(std::move(storage).value());
+    opt.open_storage =
+        [checked](const common::Metainfo&) -> common::Result<std::unique_ptr<Storage>> {
+        if (!*checked) return common::make_error(common::Errc::invalid_argument, "already opened");
+        return std::move(*checked);
+    };
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     const std::string name = escape_text(meta->name);  // only ever shown
-    auto run = open_transfer(a, std::move(meta).value(), opt);
+    auto run = open_transfer(a, std::move(*meta), opt);
     if (!run) {
         std::cerr << "client: " << escape_text(run.error().message) << "\n";
         return 1;

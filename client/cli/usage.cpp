@@ -21,6 +21,7 @@ const char* client_usage() {
            "                  [--timeout SECONDS] [--log FILE] [--progress-ms N]\n"
            "                  [--pipeline BLOCKS] [--max-peers N] [--max-peers-per-ip N]\n"
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
+           "                  [--only GLOB]...  (a folder torrent: only the files matched)\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
            "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"

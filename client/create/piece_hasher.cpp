@@ -91,7 +91,6 @@ class StreamReader {
 
 common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
                                         std::uint64_t piece_length, const HashOptions& options) {
-    if (piece_length == 0) return make_error(Errc::invalid_argument, "piece length is 0");
     std::vector<std::uint64_t> starts;
     std::uint64_t length = 0;
     for (const auto& f : files) {
@@ -105,7 +104,21 @@ common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
         if (!probe.valid()) return common::errno_error("cannot open " + f.path, errno);
         break;
     }
+    return hash_stream(
+        length, piece_length,
+        [&]() -> StreamRead {
+            auto reader = std::make_shared<StreamReader>(files, starts);
+            return [reader](std::uint64_t offset, char* buf, std::uint64_t size) {
+                return reader->read(offset, buf, size);
+            };
+        },
+        options);
+}
 
+common::Result<std::string> hash_stream(std::uint64_t length, std::uint64_t piece_length,
+                                        const std::function<StreamRead()>& make_reader,
+                                        const HashOptions& options) {
+    if (piece_length == 0) return make_error(Errc::invalid_argument, "piece length is 0");
     const std::uint64_t pieces = common::piece_count_for(length, piece_length);
     const std::uint64_t per_chunk = std::max<std::uint64_t>(1, options.chunk_bytes / piece_length);
     const std::uint64_t chunk_bytes = per_chunk * piece_length;
@@ -129,7 +142,7 @@ common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
 
     auto worker = [&] {
         std::unique_ptr<char[]> buf(new char[chunk_bytes]);
-        StreamReader reader(files, starts);
+        const StreamRead read = make_reader();
         while (!failed.load(std::memory_order_relaxed)) {
             if (options.cancel && options.cancel->load()) {
                 fail(make_error(Errc::invalid_argument, "hashing cancelled"));
@@ -139,7 +152,7 @@ common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
             if (c >= chunks) return;
             const std::uint64_t offset = c * chunk_bytes;
             const std::uint64_t want = std::min(chunk_bytes, length - offset);
-            if (auto s = reader.read(offset, buf.get(), want); !s) return fail(s.error());
+            if (auto s = read(offset, buf.get(), want); !s) return fail(s.error());
             // Two pieces at a time: interleaved SHA-NI lanes (common/sha1_pair.h).
             common::sha1_pieces(
                 buf.get(), want, piece_length,

@@ -41,6 +41,17 @@ common::Result<std::string> hash_pieces(const std::vector<HashSource>& files,
                                         std::uint64_t piece_length,
                                         const HashOptions& options = {});
 
+// Reads [offset, offset + size) of a byte stream into buf.
+using StreamRead =
+    std::function<common::Status(std::uint64_t offset, char* buf, std::uint64_t size)>;
+
+// The engine of the two above: hashes the pieces of a stream of `length`
+// bytes, each worker reading through its own reader from make_reader()
+// (called once per worker thread).
+common::Result<std::string> hash_stream(std::uint64_t length, std::uint64_t piece_length,
+                                        const std::function<StreamRead()>& make_reader,
+                                        const HashOptions& options = {});
+
 // Returns the concatenated 20-byte SHA-1 digests of the pieces of the first
 // `length` bytes of `path`. Errors: Errc::not_found / io_error from the system
 // (message names the file), Errc::io_error "file changed while hashing" when

@@ -1,5 +1,7 @@
 #include "client/engine/file_layout.h"
 
+#include <fnmatch.h>
+
 #include <map>
 #include <set>
 
@@ -153,6 +155,7 @@ common::Result<FileLayout> make_file_layout(const common::Metainfo& meta) {
     std::string why;
     const std::string name = safe_segment(meta.name, &why);
     if (!why.empty()) layout.repairs.push_back("name: written as '" + name + "' (" + why + ")");
+    layout.top = name;
     if (!meta.multi_file()) {
         layout.files.push_back({name, 0, meta.length, false});
         return layout;
@@ -194,6 +197,44 @@ common::Result<FileLayout> make_file_layout(const common::Metainfo& meta) {
         layout.files.push_back(std::move(out));
     }
     return layout;
+}
+
+std::vector<bool> select_by_globs(const FileLayout& layout, const std::vector<std::string>& globs) {
+    std::vector<bool> out(layout.files.size(), false);
+    for (std::size_t i = 0; i < layout.files.size(); ++i) {
+        const LayoutFile& f = layout.files[i];
+        if (f.padding) continue;
+        // The path inside the torrent: after "<name>/" (a single file: its name).
+        const auto slash = f.path.find('/');
+        const std::string inside = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+        std::vector<std::size_t> ends;  // where each segment of `inside` ends
+        for (std::size_t p = inside.find('/'); p != std::string::npos; p = inside.find('/', p + 1))
+            ends.push_back(p);
+        ends.push_back(inside.size());
+        for (std::string g : globs) {
+            bool folder_only = false;
+            while (g.size() > 1 && g.back() == '/') {
+                g.pop_back();
+                folder_only = true;
+            }
+            const bool anchored = g.find('/') != std::string::npos;
+            if (anchored && g.front() == '/') g.erase(0, 1);
+            if (g.empty()) continue;
+            bool hit = false;
+            for (std::size_t k = 0; k < ends.size() && !hit; ++k) {
+                if (folder_only && k + 1 == ends.size()) break;
+                const std::size_t begin = k == 0 ? 0 : ends[k - 1] + 1;
+                const std::string target =
+                    anchored ? inside.substr(0, ends[k]) : inside.substr(begin, ends[k] - begin);
+                hit = ::fnmatch(g.c_str(), target.c_str(), FNM_PATHNAME) == 0;
+            }
+            if (hit) {
+                out[i] = true;
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 }  // namespace mt::client

@@ -45,6 +45,7 @@ struct LayoutFile {
 };
 
 struct FileLayout {
+    std::string top;                // the torrent's name made safe: the file or the folder
     std::vector<LayoutFile> files;  // in metainfo order
     // One line per repaired path: "files[3]: 'a/../b' written as 'name/a/b'
     // (dropped '..')". The original bytes are the publisher's: escape them
@@ -53,6 +54,15 @@ struct FileLayout {
 };
 
 common::Result<FileLayout> make_file_layout(const common::Metainfo& meta);
+
+// The files that --only globs choose (as .gitignore patterns): a glob with
+// no '/' matches a file's or a folder's name at any depth ("*.iso", "docs"),
+// one with '/' matches a path inside the torrent from its top ("docs/*.pdf",
+// "/extras"); a match on a folder takes everything below it, and a trailing
+// '/' matches folders only. `*`, `?` and `[...]` as in fnmatch (never across
+// a '/'). Pad files are never chosen. Globs are matched against the paths as
+// stored (repaired). Returns one flag per layout file.
+std::vector<bool> select_by_globs(const FileLayout& layout, const std::vector<std::string>& globs);
 
 // One path segment made safe (see the policy above); `why` gets what was
 // repaired ("" when nothing). Never empty, never "." or "..".

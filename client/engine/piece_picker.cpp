@@ -13,6 +13,10 @@ PiecePicker::PiecePicker(std::size_t num_pieces, std::uint64_t piece_length,
       piece_length_(piece_length),
       total_length_(total_length),
       have_(num_pieces, false),
+      want_(num_pieces, true),
+      needed_(num_pieces),
+      needed_bytes_(total_length),
+      wanted_bytes_(total_length),
       bytes_left_(total_length),
       availability_(num_pieces, 0),
       rng_(config.seed) {
@@ -46,12 +50,17 @@ bool PiecePicker::valid_block(const Block& b) const {
 
 void PiecePicker::set_have(PieceIndex piece) {
     if (piece >= have_.size() || have_[piece]) return;
+    const bool was_needed = needed(piece);
     have_[piece] = true;
     ++have_count_;
     single_source_.erase(piece);
     bytes_left_ -= piece_size(piece);
-    for (auto& [key, p] : peers_) {
-        if (!p.seed && p.has[piece]) --p.wanted;
+    if (was_needed) {
+        --needed_;
+        needed_bytes_ -= piece_size(piece);
+        for (auto& [key, p] : peers_) {
+            if (!p.seed && p.has[piece]) --p.wanted;
+        }
     }
     auto it = partial_.find(piece);
     if (it == partial_.end()) return;
@@ -86,6 +95,30 @@ std::vector<PeerKey> PiecePicker::piece_failed(PieceIndex piece) {
     contributors.erase(std::unique(contributors.begin(), contributors.end()), contributors.end());
     if (contributors.size() > 1) single_source_.insert(piece);
     return contributors;
+}
+
+void PiecePicker::set_wanted(const std::vector<bool>& wanted) {
+    if (wanted.size() != have_.size()) return;
+    want_ = wanted;
+    needed_ = 0;
+    needed_bytes_ = 0;
+    wanted_bytes_ = 0;
+    for (std::size_t i = 0; i < have_.size(); ++i) {
+        if (want_[i]) wanted_bytes_ += piece_size(static_cast<PieceIndex>(i));
+        if (!needed(i)) continue;
+        ++needed_;
+        needed_bytes_ += piece_size(static_cast<PieceIndex>(i));
+    }
+    recount_peer_wants();
+}
+
+void PiecePicker::recount_peer_wants() {
+    for (auto& [key, p] : peers_) {
+        if (p.seed) continue;
+        p.wanted = 0;
+        for (std::size_t i = 0; i < p.has.size(); ++i)
+            if (p.has[i] && needed(i)) ++p.wanted;
+    }
 }
 
 // ---- Availability -----------------------------------------------------------
@@ -131,7 +164,7 @@ bool PiecePicker::peer_has(PeerKey peer, PieceIndex piece) {
     p.has[piece] = true;
     ++p.has_count;
     ++availability_[piece];
-    if (!have_[piece]) ++p.wanted;
+    if (needed(piece)) ++p.wanted;
     promote_if_seed(p);
     return true;
 }
@@ -145,7 +178,7 @@ bool PiecePicker::peer_bitfield(PeerKey peer, const std::vector<bool>& bits) {
         p.has[i] = true;
         ++p.has_count;
         ++availability_[i];
-        if (!have_[i]) ++p.wanted;
+        if (needed(i)) ++p.wanted;
     }
     promote_if_seed(p);
     return true;
@@ -220,7 +253,7 @@ bool PiecePicker::choose_new_piece(const Peer& p, PieceIndex& out) {
     for (std::size_t k = 0; k < n; ++k) {
         const std::size_t i = start + k < n ? start + k : start + k - n;
         const auto piece = static_cast<PieceIndex>(i);
-        if (have_[i] || !peer_has_piece(p, piece) || partial_.count(piece) != 0) continue;
+        if (!needed(i) || !peer_has_piece(p, piece) || partial_.count(piece) != 0) continue;
         const std::uint32_t a = random_first ? 0 : availability_[i];
         if (a < best) {
             best = a;
@@ -367,13 +400,19 @@ std::size_t PiecePicker::availability(PieceIndex piece) const {
 bool PiecePicker::is_interesting(PeerKey peer) const {
     auto it = peers_.find(peer);
     if (it == peers_.end()) return false;
-    return it->second.seed ? !complete() : it->second.wanted > 0;
+    return it->second.seed ? needed_ > 0 : it->second.wanted > 0;
 }
 
 bool PiecePicker::in_endgame() const {
-    if (complete() || partial_.size() < have_.size() - have_count_) return false;
-    return std::all_of(partial_.begin(), partial_.end(),
-                       [](const auto& kv) { return kv.second.free() == 0; });
+    // Every needed piece is started and none has a free block. (Started
+    // pieces that were deselected since count too: they are finished.)
+    if (needed_ == 0 || partial_.size() < needed_) return false;
+    std::size_t started_needed = 0;
+    for (const auto& [piece, part] : partial_) {
+        if (part.free() != 0) return false;
+        if (needed(piece)) ++started_needed;
+    }
+    return started_needed == needed_;
 }
 
 bool PiecePicker::piece_downloaded(PieceIndex piece) const {

@@ -80,6 +80,13 @@ class PiecePicker {
     // ones attempt after attempt.
     std::vector<PeerKey> piece_failed(PieceIndex piece);
 
+    // Which pieces to download (a folder torrent with some files left out);
+    // the rest are never picked, and complete_wanted() ignores them. Pieces
+    // already started stay started. Size must be num_pieces() (else ignored);
+    // every piece is wanted until this is called.
+    void set_wanted(const std::vector<bool>& wanted);
+    bool wanted(PieceIndex piece) const { return piece < want_.size() && want_[piece]; }
+
     // ---- Availability ------------------------------------------------------
     // A `have` message. Returns false if piece is out of range (a protocol
     // error the caller should act on); nothing changes then.
@@ -123,6 +130,12 @@ class PiecePicker {
     bool have(PieceIndex piece) const { return piece < have_.size() && have_[piece]; }
     std::size_t have_count() const { return have_count_; }
     bool complete() const { return have_count_ == have_.size(); }
+    // Every wanted piece is verified.
+    bool complete_wanted() const { return needed_ == 0; }
+    // Wanted pieces not yet verified, and their bytes; all wanted pieces' bytes.
+    std::size_t needed_count() const { return needed_; }
+    std::uint64_t needed_bytes() const { return needed_bytes_; }
+    std::uint64_t wanted_bytes() const { return wanted_bytes_; }
     std::vector<PieceIndex> missing_pieces() const;  // ascending
     std::uint64_t bytes_left() const { return bytes_left_; }
     // Peers that have the piece, have-all peers included.
@@ -156,7 +169,7 @@ class PiecePicker {
         bool seed = false;
         std::vector<bool> has;  // empty for seeds
         std::size_t has_count = 0;
-        std::size_t wanted = 0;  // pieces it has that we lack (non-seeds)
+        std::size_t wanted = 0;  // pieces it has that we lack and want (non-seeds)
         std::size_t outstanding = 0;
     };
 
@@ -179,6 +192,12 @@ class PiecePicker {
     std::uint64_t total_length_;
     std::vector<bool> have_;
     std::size_t have_count_ = 0;
+    std::vector<bool> want_;
+    std::size_t needed_ = 0;  // wanted and not had
+    std::uint64_t needed_bytes_ = 0;
+    std::uint64_t wanted_bytes_ = 0;
+    bool needed(std::size_t piece) const { return !have_[piece] && want_[piece]; }
+    void recount_peer_wants();
     std::uint64_t bytes_left_;
     std::vector<std::uint32_t> availability_;  // non-seed peers only
     std::size_t seeds_ = 0;

@@ -74,12 +74,16 @@ common::Status Torrent::start() {
         if (!storage) return storage.error();
         disk_ = std::move(storage).value();
     } else {
-        auto disk = DiskStore::open(opt_.data_path, meta_.length, meta_.piece_length,
-                                    opt_.assume_complete ? DiskStore::Mode::open_existing
-                                                         : DiskStore::Mode::create_or_open);
-        if (!disk) return disk.error();
-        disk_ = std::make_unique<DiskStore>(std::move(disk).value());
+        auto storage = open_data(meta_, opt_.data_path, opt_.assume_complete, opt_.selected_files,
+                                 opt_.parts_path);
+        if (!storage) return storage.error();
+        disk_ = std::move(storage).value();
     }
+    folder_ = dynamic_cast<FolderStore*>(disk_.get());
+    std::vector<bool> wanted;
+    if (folder_ && !opt_.selected_files.empty())
+        wanted =
+            wanted_pieces(folder_->layout(), opt_.selected_files, meta_.piece_length, meta_.length);
 
     std::vector<bool> verified(meta_.piece_count(), opt_.assume_complete);
     bool restored = false;
@@ -100,14 +104,15 @@ common::Status Torrent::start() {
         }
     }
     if (opt_.verify_existing && !restored) {
-        auto hashes = hash_file_pieces(opt_.data_path, meta_.length, meta_.piece_length);
-        if (!hashes) return hashes.error();
-        for (std::size_t i = 0; i < meta_.piece_count(); ++i)
-            verified[i] = std::string_view(*hashes).substr(i * 20, 20) == meta_.piece_hash(i);
+        auto good = good_pieces(*disk_, meta_);
+        if (!good) return good.error();
+        verified = std::move(good).value();
     }
     std::size_t n = 0;
     {
         common::MutexLock lock(mu_);  // no other thread yet: for the analysis
+        if (!wanted.empty()) picker_.set_wanted(wanted);
+        selected_ = folder_ ? opt_.selected_files : std::vector<bool>();
         for (std::size_t i = 0; i < verified.size(); ++i)
             if (verified[i]) {
                 picker_.mark_have(static_cast<PieceIndex>(i));
@@ -729,23 +734,53 @@ void Torrent::fail(const std::string& why) {
 
 bool Torrent::complete() const {
     common::MutexLock lock(mu_);
-    return have_.all();
+    return picker_.complete_wanted();
+}
+
+common::Status Torrent::select_files(const std::vector<bool>& selected) {
+    if (!folder_) return common::make_error(common::Errc::invalid_argument, "not a folder torrent");
+    const std::size_t n = folder_->layout().files.size();
+    if (!selected.empty() && selected.size() != n)
+        return common::make_error(common::Errc::invalid_argument,
+                                  "file selection does not match the torrent");
+    for (std::size_t i = 0; i < n; ++i)
+        if (selected.empty() || selected[i])
+            if (auto s = folder_->select_file(i); !s) return s;
+    const std::vector<bool> wanted =
+        wanted_pieces(folder_->layout(), selected, meta_.piece_length, meta_.length);
+    {
+        common::MutexLock lock(mu_);
+        picker_.set_wanted(wanted);
+        selected_ = selected;
+    }
+    // Each connection asks again whether we are interested within 250 ms.
+    cv_.notify_all();
+    return {};
+}
+
+std::vector<bool> Torrent::selected_files() const {
+    common::MutexLock lock(mu_);
+    return selected_;
+}
+
+const FileLayout* Torrent::layout() const {
+    return folder_ ? &folder_->layout() : nullptr;
 }
 
 bool Torrent::wait_complete(int timeout_ms) {
     common::MutexLock lock(mu_);
     cv_.wait_for(lock.native(), std::chrono::milliseconds(timeout_ms), [&] {
         mu_.assert_held();
-        return have_.all() || !error_.empty() || stopping_;
+        return picker_.complete_wanted() || !error_.empty() || stopping_;
     });
-    return have_.all();
+    return picker_.complete_wanted();
 }
 
 TorrentStats Torrent::stats() const {
     common::MutexLock lock(mu_);
     TorrentStats s;
-    s.total = meta_.length;
-    s.verified_bytes = meta_.length - picker_.bytes_left();
+    s.total = picker_.wanted_bytes();  // the whole torrent unless files are left out
+    s.verified_bytes = picker_.wanted_bytes() - picker_.needed_bytes();
     s.downloaded = downloaded_.load();
     s.uploaded = uploaded_.load();
     s.down_rate = down_rate_;
@@ -756,7 +791,7 @@ TorrentStats Torrent::stats() const {
     s.banned = banned_.size();
     s.bad_pieces = bad_pieces_;
     s.wasted = wasted_.load();
-    s.complete = have_.all();
+    s.complete = picker_.complete_wanted();
     s.error = error_;
     return s;
 }
@@ -826,7 +861,7 @@ void Torrent::announcer_loop() {
         peers_now = peers_.size();
         // Few peers and still downloading: ask again early (bounded by min interval).
         std::int64_t wait = interval_ms;
-        if (!have_.all() && peers_now < 4) wait = std::min<std::int64_t>(wait, 5000);
+        if (!picker_.complete_wanted() && peers_now < 4) wait = std::min<std::int64_t>(wait, 5000);
         const bool was_complete = have_.all();
         cv_.wait_for(lock.native(), std::chrono::milliseconds(wait), [&] {
             mu_.assert_held();

@@ -51,6 +51,7 @@
 
 #include "client/engine/choker.h"
 #include "client/engine/disk_store.h"
+#include "client/engine/folder_store.h"
 #include "client/engine/piece_picker.h"
 #include "client/engine/rate_limiter.h"
 #include "client/engine/torrent_link.h"
@@ -95,7 +96,15 @@ class Torrent final : public TorrentLink {
     void connect_to(std::uint32_t ip, std::uint16_t port);
 
     TorrentStats stats() const;
+    // Every wanted piece is verified (every piece, unless files are left out).
     bool complete() const;
+    // A folder torrent: which files to download from now on (empty: all;
+    // see TorrentOptions::selected_files). Newly selected files are created
+    // and given what the parts file holds of them.
+    common::Status select_files(const std::vector<bool>& selected);
+    std::vector<bool> selected_files() const;
+    // A folder torrent's files as stored (paths below the destination).
+    const FileLayout* layout() const;
     // Blocks until complete, a fatal error, or the timeout; true if complete.
     bool wait_complete(int timeout_ms);
     const common::Metainfo& meta() const override { return meta_; }
@@ -211,6 +220,7 @@ class Torrent final : public TorrentLink {
     common::Logger& log_;
     TrackerClient trackers_;
     std::unique_ptr<Storage> disk_;
+    FolderStore* folder_ = nullptr;  // disk_, when it is a folder
 
     // Guards every field marked GUARDED_BY(mu_) (clang checks it: make
     // thread-safety). Lock order (docs/ARCHITECTURE.md): Session::mu_ and
@@ -221,6 +231,7 @@ class Torrent final : public TorrentLink {
     PiecePicker picker_ GUARDED_BY(mu_);
     Choker choker_ GUARDED_BY(mu_);
     common::Bitfield have_ GUARDED_BY(mu_);
+    std::vector<bool> selected_ GUARDED_BY(mu_);  // empty: every file
     std::map<std::uint32_t, PieceBuffer> in_flight_ GUARDED_BY(mu_);
     std::set<std::uint32_t> finishing_ GUARDED_BY(mu_);  // complete, being verified or written
     std::vector<PieceMemory> spare_ GUARDED_BY(mu_);     // piece buffers for reuse

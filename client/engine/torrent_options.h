@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client/engine/rate_limiter.h"
 #include "client/engine/storage.h"
@@ -18,7 +19,8 @@
 namespace mt::client {
 
 struct TorrentOptions {
-    std::string data_path;    // the file
+    // The file, or for a folder torrent its folder (`<destination>/<name>`).
+    std::string data_path;
     std::string resume_path;  // verified pieces; empty: none (seeding a complete file)
     std::uint16_t listen_port = 0;
     common::PeerId peer_id;
@@ -32,6 +34,12 @@ struct TorrentOptions {
     int tracker_timeout_ms = 2000;
     bool verify_existing = false;  // hash an existing file to find the pieces we have
     bool assume_complete = false;  // the caller has verified the whole file (seeding)
+    // A folder torrent: which of its files to download (by index in the
+    // metainfo; empty: all). Only the pieces that hold bytes of selected
+    // files are fetched; the bytes of other files in those pieces go to
+    // parts_path, never into the folder. Torrent::select_files() changes it.
+    std::vector<bool> selected_files;
+    std::string parts_path;
     // Rate limits (null: none); one limiter may be shared by several torrents.
     std::shared_ptr<RateLimiter> upload_limit;
     std::shared_ptr<RateLimiter> download_limit;
@@ -39,8 +47,8 @@ struct TorrentOptions {
     // choking; null: common::mono_ms. Tests move it by hand (TorrentLink::now_ms).
     std::function<std::int64_t()> clock;
     // Opens the torrent's storage; null: a DiskStore at data_path (created,
-    // or with assume_complete opened read-only). verify_existing hashes the
-    // file at data_path whichever storage is used.
+    // or with assume_complete opened read-only). verify_existing hashes what
+    // the storage holds.
     std::function<common::Result<std::unique_ptr<Storage>>(const common::Metainfo&)> open_storage;
 };
 
