@@ -1,6 +1,7 @@
 #include "tracker/pair_metainfo.h"
 
 #include "common/bencode.h"
+#include "common/metainfo.h"
 #include "common/tracker_url.h"
 
 namespace mt::tracker {
@@ -42,7 +43,13 @@ bool announces_to_pair(const bencode::Value& top, const PairTrackers& pair) {
 }  // namespace
 
 common::Result<std::string> pair_metainfo(std::string_view published, const PairTrackers& pair) {
-    auto top = bencode::decode(published);
+    // Leniently, as common::parse_metainfo accepts it (keys out of order, a
+    // newline after the end): the info bytes are kept as they are, the rest
+    // is re-encoded canonically.
+    bencode::Limits limits;
+    limits.max_string_length = common::kMaxMetainfoSize;
+    limits.canonical = false;
+    auto top = bencode::decode(published, limits);
     if (!top) return top.error();
     if (!top->is_dict())
         return common::make_error(common::Errc::parse_error, "metainfo is not a dictionary");

@@ -67,6 +67,23 @@ TEST(PairMetainfo, OtherWaysElsewhereAreDropped) {
               "d8:announce30:http://127.0.0.1:6881/announce7:comment2:hi4:info" + info + "e");
 }
 
+TEST(PairMetainfo, WhatTheParserOpensLenientlyIsServedToo) {
+    // Keys out of order at the top and a newline after the end (found by
+    // the pair_metainfo fuzz campaign: the parser opened it, this refused it).
+    std::string m = meta_with({"http://127.0.0.1:6881/announce"});
+    const auto info_at = m.find("4:info");
+    m = "d8:a~nounce1:x" + m.substr(1) + "\n";
+    ASSERT_NE(info_at, std::string::npos);
+    auto before = common::parse_metainfo(m);
+    ASSERT_TRUE(before.ok()) << before.error().message;
+    auto served = pair_metainfo(m, pair());
+    ASSERT_TRUE(served.ok()) << served.error().message;
+    auto after = common::parse_metainfo(*served);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->info_hash, before->info_hash);
+    EXPECT_TRUE(after->canonical);
+}
+
 TEST(PairMetainfo, NotADictionary) {
     EXPECT_FALSE(pair_metainfo("li1ee", pair()).ok());
     EXPECT_FALSE(pair_metainfo("garbage", pair()).ok());
