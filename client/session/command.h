@@ -13,6 +13,7 @@
 //   show downloads                    remove <name>
 //   search <text...>                  watch <dir>    unwatch <dir>
 //   status    peers <name>    help    quit | exit
+//   files <name>    select <name> <index | glob>...    deselect <name> <index | glob>...
 // `search` takes the rest of the line as its text (joined with one space).
 #pragma once
 
@@ -37,6 +38,9 @@ enum class CommandKind {
     unwatch,
     status,
     peers,
+    files,
+    select,
+    deselect,
     help,
     quit,
 };

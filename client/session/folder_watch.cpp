@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 
@@ -37,12 +38,48 @@ bool watchable_name(std::string_view name) {
     return true;
 }
 
+namespace {
+
+std::int64_t ns_of(const timespec& t) {
+    return std::int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+}
+
+// Adds the regular files below `dir` (no link followed) to `sig`: their
+// sizes summed, the latest change (mtime or ctime) of anything in the tree.
+common::Status add_tree(const std::string& dir, int depth, std::size_t& entries, FileSig& sig) {
+    if (depth > 256) return common::make_error(common::Errc::invalid_argument, dir + ": too deep");
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+    if (!d) return common::errno_error("cannot open folder " + dir, errno);
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (++entries > 1000000)
+            return common::make_error(common::Errc::invalid_argument, dir + ": too many files");
+        const std::string path = dir + "/" + name;
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) continue;  // gone meanwhile
+        sig.mtime_ns = std::max({sig.mtime_ns, ns_of(st.st_mtim), ns_of(st.st_ctim)});
+        if (S_ISREG(st.st_mode)) sig.size += static_cast<std::uint64_t>(st.st_size);
+        if (S_ISDIR(st.st_mode))
+            if (auto s = add_tree(path, depth + 1, entries, sig); !s) return s;
+    }
+    return {};
+}
+
+}  // namespace
+
 common::Result<FileSig> file_sig(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return common::errno_error("cannot stat " + path, errno);
     FileSig s;
+    if (S_ISDIR(st.st_mode)) {
+        std::size_t entries = 0;
+        s.mtime_ns = std::max(ns_of(st.st_mtim), ns_of(st.st_ctim));
+        if (auto r = add_tree(path, 0, entries, s); !r) return r.error();
+        return s;
+    }
     s.size = static_cast<std::uint64_t>(st.st_size);
-    s.mtime_ns = std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+    s.mtime_ns = ns_of(st.st_mtim);
     return s;
 }
 

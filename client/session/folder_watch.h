@@ -47,7 +47,9 @@ bool watchable_name(std::string_view name);
 // are not followed). Errc::not_found if the folder is gone, io_error otherwise.
 common::Result<FolderSnapshot> scan_folder(const std::string& dir);
 
-// The signature of one file; Errc::not_found if it is missing.
+// The signature of one file; Errc::not_found if it is missing. A folder's:
+// the bytes of every regular file below it, and the latest modification or
+// status change of anything in it (no link followed), so any edit shows.
 common::Result<FileSig> file_sig(const std::string& path);
 
 }  // namespace mt::client

@@ -70,6 +70,10 @@ std::string Session::resume_path(const common::InfoHash& ih) const {
     return config_.state_dir + "/torrents/" + ih.hex() + ".mtresume";
 }
 
+std::string Session::parts_path(const common::InfoHash& ih) const {
+    return config_.state_dir + "/torrents/" + ih.hex() + ".mtparts";
+}
+
 // ---- Start and stop -------------------------------------------------------------------
 
 common::Status Session::start(std::vector<std::string>& notes) {
@@ -206,6 +210,8 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     TorrentOptions opt;
     opt.data_path = saved.data_path;
     opt.resume_path = seeding ? "" : resume_path(meta.info_hash);
+    opt.parts_path = parts_path(meta.info_hash);
+    if (!seeding) opt.selected_files = saved.selected;
     opt.listen_port = port_;
     opt.peer_id = peer_id_;
     opt.tracker_timeout_ms = config_.tracker_timeout_ms;
@@ -268,7 +274,10 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
                 t->torrent->stop();
             }
             // The resume file goes once the Torrent has stopped writing it.
-            if (delete_files) ::unlink(resume_path(t->saved.info_hash).c_str());
+            if (delete_files) {
+                ::unlink(resume_path(t->saved.info_hash).c_str());
+                ::unlink(parts_path(t->saved.info_hash).c_str());
+            }
             log_.info(cat("stopped ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
         },
         true);
@@ -282,9 +291,9 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     if (::stat(abs.c_str(), &st) != 0)
         return Failure{errno == ENOENT ? "FILE_NOT_FOUND" : "IO_ERROR",
                        "cannot open " + data_path + ": " + std::strerror(errno)};
-    if (!S_ISREG(st.st_mode))
-        return Failure{"INVALID_ARGUMENTS", data_path + " is not a regular file"};
-    if (st.st_size == 0)
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return Failure{"INVALID_ARGUMENTS", data_path + " is neither a file nor a folder"};
+    if (S_ISREG(st.st_mode) && st.st_size == 0)
         return Failure{"INVALID_ARGUMENTS",
                        data_path + " is empty: a torrent needs at least one piece"};
     {
@@ -337,13 +346,12 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
     const std::string& label) {
-    if (meta.multi_file())
-        return Failure{"INVALID_MTORRENT",
-                       meta.name + " is a folder; downloading folders is not supported yet"};
+    auto layout = make_file_layout(meta);
+    if (!layout) return Failure{"INVALID_MTORRENT", layout.error().message};
     dest = absolute_path(dest);
-    // meta.name is one path segment (load_metainfo checks it), so dest stays
+    // The name made safe is one path segment (file_layout.h), so dest stays
     // in the folder.
-    if (is_dir(dest)) dest += "/" + meta.name;
+    if (is_dir(dest)) dest += "/" + layout->top;
     if (!is_dir(dir_name(dest)))
         return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
     {
@@ -352,16 +360,30 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         if (info_hash_active_locked(meta.info_hash, &other))
             return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
     }
-    // Checking that nothing is at dest and creating the file are one step
-    // (O_CREAT|O_EXCL, no link followed): nothing planted there meanwhile can
-    // become what we write to. Removed again if the download does not start.
-    auto created = common::open_for_write(dest, common::WriteMode::create_new, 0644);
+    // Checking that nothing is at dest and creating the file (or a folder
+    // torrent's folder) are one step (O_CREAT|O_EXCL or mkdir, no link
+    // followed): nothing planted there meanwhile can become what we write
+    // to. Removed again if the download does not start.
+    common::Result<common::Fd> created = common::Fd();
+    if (meta.multi_file()) {
+        if (::mkdir(dest.c_str(), 0755) != 0)
+            return Failure{errno == EEXIST ? "ALREADY_EXISTS" : "IO_ERROR",
+                           errno == EEXIST
+                               ? dest + " already exists; choose another destination"
+                               : "cannot make the folder " + dest + ": " + std::strerror(errno)};
+    } else {
+        created = common::open_for_write(dest, common::WriteMode::create_new, 0644);
+    }
     if (!created)
         return Failure{created.error().code == Errc::invalid_argument ? "ALREADY_EXISTS"
                        : created.error().code == Errc::not_found      ? "INVALID_ARGUMENTS"
                                                                       : "IO_ERROR",
                        created.error().message};
     auto discard_created = [&] {
+        if (meta.multi_file()) {
+            ::rmdir(dest.c_str());  // only if nothing was put in it
+            return;
+        }
         struct stat a {
         }, b{};
         if (::fstat(created->get(), &a) == 0 && ::lstat(dest.c_str(), &b) == 0 &&
@@ -374,7 +396,9 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         discard_created();
         return Failure{"IO_ERROR", s.error().message};
     }
-    ::unlink(resume_path(meta.info_hash).c_str());  // a cancelled earlier try: not this file
+    // A cancelled earlier try: not this data.
+    ::unlink(resume_path(meta.info_hash).c_str());
+    ::unlink(parts_path(meta.info_hash).c_str());
     SavedTransfer saved;
     saved.kind = SavedTransfer::Kind::download;
     saved.label = label;
@@ -632,7 +656,9 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
         if (auto* f = std::get_if<Failure>(&r))
             notes.push_back(cat(saved.label, ": not restored: FAILURE:", f->code, " ", f->detail));
     };
-    if (saved.kind == SavedTransfer::Kind::share || saved.complete) {
+    // A finished download of some files of a folder carries on as a
+    // download (it cannot seed files it never fetched).
+    if (saved.kind == SavedTransfer::Kind::share || (saved.complete && saved.selected.empty())) {
         auto sig = file_sig(saved.data_path);
         if (!sig) {
             notes.push_back(cat(saved.label, ": ", saved.data_path, " is gone; no longer shared"));
@@ -642,7 +668,9 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
         SavedTransfer s = saved;
         bool matches = sig->size == saved.size && sig->mtime_ns == saved.mtime_ns;
         if (!matches && sig->size == meta->length) {
-            auto bad = count_bad_pieces(saved.data_path, *meta);
+            auto storage = open_data(*meta, saved.data_path, /*existing=*/true);
+            auto bad = storage ? count_bad_pieces(**storage, *meta)
+                               : common::Result<std::size_t>(storage.error());
             matches = bad && *bad == 0;
         }
         if (matches) {
@@ -684,7 +712,11 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
     }
     // An unfinished download: the Torrent resumes from its resume file.
     if (!path_exists(saved.data_path)) ::unlink(resume_path(saved.info_hash).c_str());
-    note_failure(launch(saved, std::move(meta).value(), false, false, "ALREADY_EXISTS"));
+    // (Some files of a folder, finished: no resume state is kept for it, so
+    // what is on disk is checked instead of fetched again.)
+    note_failure(launch(saved, std::move(meta).value(), false,
+                        saved.complete && !path_exists(resume_path(saved.info_hash)),
+                        "ALREADY_EXISTS"));
 }
 
 }  // namespace mt::client

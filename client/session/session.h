@@ -121,6 +121,9 @@ class Session {
     Reply cmd_watch(const std::string& dir);
     Reply cmd_unwatch(const std::string& dir);
     Reply cmd_status();
+    Reply cmd_files(const std::string& name);
+    Reply cmd_select(const std::string& name, const std::vector<std::string>& which, bool on);
+    Outcome<std::shared_ptr<Transfer>> find_one(const std::string& name);
     Reply cmd_peers(const std::string& name);
 
     // ---- Transfers -----------------------------------------------------------
@@ -149,6 +152,7 @@ class Session {
     bool data_path_active_locked(const std::string& path) const REQUIRES(mu_);
     std::string torrent_copy_path(const common::InfoHash& ih) const;
     std::string resume_path(const common::InfoHash& ih) const;
+    std::string parts_path(const common::InfoHash& ih) const;
     std::vector<std::string> tracker_urls() const;
 
     // ---- Restart ---------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "client/engine/file_layout.h"
 #include "client/session/path_util.h"
 #include "client/session/session.h"
 #include "client/trackers/metainfo_lookup.h"
@@ -41,6 +42,12 @@ Reply Session::execute(const Command& c, bool tty) {
             return cmd_status();
         case CommandKind::peers:
             return cmd_peers(c.args[0]);
+        case CommandKind::files:
+            return cmd_files(c.args[0]);
+        case CommandKind::select:
+        case CommandKind::deselect:
+            return cmd_select(c.args[0], {c.args.begin() + 1, c.args.end()},
+                              c.kind == CommandKind::select);
         case CommandKind::help:
             return Reply::list(help_lines(), "commands");
         case CommandKind::quit: {
@@ -331,6 +338,95 @@ Reply Session::cmd_peers(const std::string& name) {
     if (auto ended = format_drop_counts(hits[0]->torrent->drop_counts()); !ended.empty())
         what += "; " + ended;
     return Reply::list(std::move(lines), what);
+}
+
+// The one transfer `name` names, or the failure to reply.
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::find_one(const std::string& name) {
+    std::vector<std::shared_ptr<Transfer>> hits;
+    {
+        common::MutexLock lock(mu_);
+        hits = find_locked(name);
+    }
+    if (hits.empty())
+        return Failure{"NOT_FOUND", "no transfer named " + name + "; see show downloads"};
+    if (hits.size() > 1)
+        return Failure{"AMBIGUOUS", name + " names several transfers; use the info_hash"};
+    return hits[0];
+}
+
+Reply Session::cmd_files(const std::string& name) {
+    auto found = find_one(name);
+    if (auto* f = std::get_if<Failure>(&found)) return Reply::failure(f->code, f->detail);
+    const auto& t = std::get<std::shared_ptr<Transfer>>(found);
+    const FileLayout* layout = t->torrent->layout();
+    if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
+    const std::vector<bool> selected = t->torrent->selected_files();
+    const common::Bitfield have = t->torrent->have_bitfield();
+    const std::uint64_t plen = t->torrent->meta().piece_length;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < layout->files.size(); ++i) {
+        const LayoutFile& f = layout->files[i];
+        if (f.padding) continue;
+        // Verified bytes: the file's share of each piece we have.
+        std::uint64_t done = 0;
+        if (f.length > 0)
+            for (std::uint64_t p = f.offset / plen; p <= (f.offset + f.length - 1) / plen; ++p)
+                if (have.get(p))
+                    done += std::min(f.offset + f.length, (p + 1) * plen) -
+                            std::max(f.offset, p * plen);
+        const int pct = f.length == 0 ? 100 : static_cast<int>(done * 100 / f.length);
+        const bool on = selected.empty() || selected[i];
+        lines.push_back(cat(i, "  ", common::human_bytes(f.length), "  ", pct, "%  ",
+                            on ? "selected" : "skipped", "  ",
+                            f.path.substr(f.path.find('/') + 1)));
+    }
+    return Reply::list(std::move(lines), "files of " + t->saved.label);
+}
+
+Reply Session::cmd_select(const std::string& name, const std::vector<std::string>& which, bool on) {
+    auto found = find_one(name);
+    if (auto* f = std::get_if<Failure>(&found)) return Reply::failure(f->code, f->detail);
+    const auto& t = std::get<std::shared_ptr<Transfer>>(found);
+    const FileLayout* layout = t->torrent->layout();
+    if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
+    if (t->saved.kind != SavedTransfer::Kind::download)
+        return Reply::failure("NOT_A_DOWNLOAD", t->saved.label + " is shared: it has every file");
+    const std::size_t n = layout->files.size();
+    std::vector<bool> chosen(n, false);
+    std::vector<std::string> globs;
+    for (const auto& w : which) {
+        std::size_t index = 0;
+        if (!w.empty() && w.size() < 10 && w.find_first_not_of("0123456789") == std::string::npos &&
+            (index = std::stoul(w)) < n) {
+            chosen[index] = true;
+        } else if (!w.empty() && w.find_first_not_of("0123456789") == std::string::npos) {
+            return Reply::failure("INVALID_ARGUMENTS", cat("no file ", w, "; see files ", name));
+        } else {
+            globs.push_back(w);
+        }
+    }
+    const std::vector<bool> by_glob = select_by_globs(*layout, globs);
+    std::vector<bool> sel = t->torrent->selected_files();
+    if (sel.empty()) sel.assign(n, true);
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if ((chosen[i] || by_glob[i]) && !layout->files[i].padding && sel[i] != on) {
+            sel[i] = on;
+            ++changed;
+        }
+    if (std::find(sel.begin(), sel.end(), true) == sel.end())
+        return Reply::failure("INVALID_ARGUMENTS", "that would leave no file selected; use remove");
+    const bool all = std::all_of(sel.begin(), sel.end(), [](bool b) { return b; });
+    if (auto s = t->torrent->select_files(all ? std::vector<bool>() : sel); !s)
+        return Reply::failure("IO_ERROR", s.error().message);
+    {
+        common::MutexLock lock(mu_);
+        t->saved.selected = all ? std::vector<bool>() : sel;
+        if (!t->torrent->complete()) t->saved.complete = false;
+    }
+    save();
+    return Reply::success(t->saved.label,
+                          cat(changed, " file(s) ", on ? "selected" : "deselected"));
 }
 
 }  // namespace mt::client

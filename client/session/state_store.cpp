@@ -77,6 +77,14 @@ common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size
     MT_TRY(f.integer("mtime_ns", mtime));
     MT_TRY(f.integer("complete", complete));
     MT_TRY(f.str("watch", t.watch_dir));
+    if (v.find("files") != nullptr) {
+        std::string files;
+        MT_TRY(f.str("files", files));
+        if (files.find_first_not_of("01") != std::string::npos)
+            return bad(f.what + " 'files' is not a string of 0 and 1");
+        for (char ch : files)
+            t.selected.push_back(ch == '1');
+    }
     if (kind == "share")
         t.kind = SavedTransfer::Kind::share;
     else if (kind == "download")
@@ -109,6 +117,12 @@ std::string encode_state(const SessionState& state) {
         d["mtorrent"] = t.mtorrent_path;
         d["size"] = static_cast<std::int64_t>(t.size);
         d["watch"] = t.watch_dir;
+        if (!t.selected.empty()) {
+            std::string files;
+            for (bool b : t.selected)
+                files += b ? '1' : '0';
+            d["files"] = files;
+        }
         transfers.emplace_back(std::move(d));
     }
     for (const auto& l : state.lookups) {

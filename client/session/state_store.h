@@ -5,6 +5,7 @@
 //   session.state              this file (below), replaced atomically on every change
 //   torrents/<info_hash>.mtorrent  a copy of each transfer's metainfo
 //   torrents/<info_hash>.mtresume  a download's verified pieces (Torrent's resume file)
+//   torrents/<info_hash>.mtparts   a folder download's bytes of files left out
 //
 // session.state:
 //   offset size field
@@ -17,10 +18,12 @@
 // Payload (keys sorted, as bencode requires):
 //   lookups:   list of {dest, query}: `get` by name or info_hash still waiting
 //              for its metainfo
-//   transfers: list of {complete (0/1), data (absolute path), info_hash (20
-//              bytes), kind ("share" | "download"), label, mtime_ns, mtorrent
-//              (the user's .mtorrent path, may be empty), size, watch (the
-//              watched folder that shared it, or empty)}
+//   transfers: list of {complete (0/1), data (absolute path: the file, or a
+//              folder torrent's folder), files (optional: a folder download
+//              with files left out, one '0' or '1' per file of the metainfo),
+//              info_hash (20 bytes), kind ("share" | "download"), label,
+//              mtime_ns, mtorrent (the user's .mtorrent path, may be empty),
+//              size, watch (the watched folder that shared it, or empty)}
 //   watched:   list of absolute folder paths
 // Unknown keys are ignored (a later version may add some); a missing key or a
 // value of the wrong type makes the file corrupt.
@@ -49,6 +52,8 @@ struct SavedTransfer {
     std::int64_t mtime_ns = 0;
     bool complete = false;  // downloads: finished, now seeding
     std::string watch_dir;  // shares made by `watch`: the folder
+    // A folder download: which of its files are selected (empty: all).
+    std::vector<bool> selected;
 
     friend bool operator==(const SavedTransfer&, const SavedTransfer&) = default;
 };

@@ -25,9 +25,6 @@ common::Result<common::Metainfo> from_trackers(const common::InfoHash& ih, Track
         return make_error(Errc::parse_error, "the tracker sent a metainfo for " +
                                                  m->info_hash.hex() + " when asked for " +
                                                  ih.hex());
-    if (m->multi_file())
-        return make_error(Errc::unsupported,
-                          m->name + " is a folder; downloading folders is not supported yet");
     return m;
 }
 
@@ -58,9 +55,6 @@ common::Result<common::Metainfo> from_trackers_or_swarm(const common::InfoHash& 
     if (!meta)
         return make_error(Errc::parse_error, "the metadata from " + got->source +
                                                  " is not usable: " + meta.error().message);
-    if (meta->multi_file())
-        return make_error(Errc::unsupported,
-                          meta->name + " is a folder; downloading folders is not supported yet");
     swarm->log->info(cat("metainfo of ", ih.hex(), " (", meta->name, ") from peer ", got->source));
     return meta;
 }

@@ -29,7 +29,7 @@ from swarm import FakeSeeder  # noqa: E402
 MIB = 1 << 20
 PIECE = 512 * 1024
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
-LIST_COMMANDS = ("show", "search", "status", "peers", "help")
+LIST_COMMANDS = ("show", "search", "status", "peers", "help", "files")
 
 
 class Reply:
@@ -686,10 +686,58 @@ def bad_startup(suite):
         raise AssertionError("tracker --interval 0: %d %r" % (r.returncode, r.stderr))
 
 
+def folders(suite):
+    """share <folder> at one prompt, get it at another (byte for byte),
+    files lists it, deselect/select change what is fetched, and a restart
+    keeps the selection; the folder is seeded again after quit."""
+    from folders import make_tree, tree_digest, check_tree
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "fa", t1, t2)
+    b = Client(suite, "fb", t1, t2)
+    make_tree(os.path.join(a.dir, "album"), seed=3, many=40)
+    want = tree_digest(os.path.join(a.dir, "album"))
+    r = a.expect("share album album.mtorrent")
+    if "seeding album" not in r.detail:
+        raise AssertionError("share of a folder answered %r" % r)
+    mt = os.path.join(a.dir, "album.mtorrent")
+    ih = info_hash_of(mt)
+    if not wait_until(both(lambda i: scrape((t1, t2)[i], ih) == (1, 0)), 5, 0.05):
+        raise AssertionError("the folder's seeder was never listed")
+    r = b.expect("get %s ." % mt)
+    dest = os.path.join(b.dir, "album")
+    if r.value != dest:
+        raise AssertionError("get answered %r, want %s" % (r, dest))
+    if not wait_until(lambda: any("[S] album.mtorrent  100.0%" in x for x in b.transfers()), 30, 0.1):
+        raise AssertionError("bob's folder download did not finish: %r" % b.transfers())
+    check_tree(dest, want)
+    files = b.expect("files album.mtorrent")
+    if len(files.lines) != len(want) or not all("100%  selected" in x for x in files.lines):
+        raise AssertionError("files: %r" % files.lines[:5])
+    b.expect("deselect album.mtorrent many")
+    files = b.expect("files album.mtorrent")
+    skipped = [x for x in files.lines if "skipped" in x]
+    if len(skipped) != 40 or not all("many/" in x for x in skipped):
+        raise AssertionError("after deselect: %r" % skipped[:3])
+    b.expect("deselect album.mtorrent 999", code="INVALID_ARGUMENTS")
+    b.expect("files holiday.mtorrent", code="NOT_FOUND")
+    if b.quit() != 0:
+        raise AssertionError("bob's quit failed")
+    b2 = Client(suite, "fb", t1, t2, state_dir=b.state)
+    files = b2.expect("files album.mtorrent")
+    if len([x for x in files.lines if "skipped" in x]) != 40:
+        raise AssertionError("the selection did not survive a restart: %r" % files.lines[:3])
+    b2.expect("select album.mtorrent *.txt")
+    if any("skipped" in x for x in b2.expect("files album.mtorrent").lines):
+        raise AssertionError("select *.txt left files skipped")
+    check_tree(dest, want)
+    b2.quit()
+    a.quit()
+
+
 def main():
     suite = Suite()
     cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
-             watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup]
+             watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders]
     return suite.run(cases)
 
 
