@@ -172,14 +172,23 @@ common::Result<std::unique_ptr<FolderStore>> FolderStore::open(const std::string
         const Entry& e = s->entries_[i];
         if (e.padding) continue;
         const bool selected = s->opt_.selected.empty() || s->opt_.selected[i];
-        if (create && !selected) {
-            any_unselected = true;
-            // Already there from an earlier selection: keep using it.
+        if (!selected) any_unselected = true;
+        if (create && (e.length > 0 || !selected)) {
+            // What is there already (nothing followed on the way).
+            auto probe = common::open_beneath(s->folder_.get(), e.segments, false, s->shown(i));
             struct stat st {};
-            auto fd = common::open_beneath(s->folder_.get(), e.segments, false, s->shown(i));
-            if (!fd || ::fstat(fd->get(), &st) != 0 ||
-                static_cast<std::uint64_t>(st.st_size) != e.length)
+            const bool usable = probe && ::fstat(probe->get(), &st) == 0 &&
+                                static_cast<std::uint64_t>(st.st_size) == e.length;
+            if (!selected && !usable) continue;  // its bytes go to the parts file
+            if (selected && !probe) {
+                // A planted link or a non-file on the path: refused now.
+                if (probe.error().code != Errc::not_found) return probe.error();
+                // Missing: created at its first write, so a file deselected
+                // before any of its bytes came is never created.
+                common::MutexLock lock(s->mu_);
+                s->in_folder_[i] = true;
                 continue;
+            }
         }
         auto fd = common::open_beneath(s->folder_.get(), e.segments, create, s->shown(i));
         if (!fd) return fd.error();
@@ -230,6 +239,15 @@ common::Result<FolderStore::FdPtr> FolderStore::file_fd(std::size_t index) const
     const bool create = opt_.mode == Mode::create_or_open;
     auto fd = common::open_beneath(folder_.get(), entries_[index].segments, create, shown(index));
     if (!fd) return fd.error();
+    if (create) {
+        // Made now (see open()) or reused: at its full size, sparse.
+        struct stat st {};
+        if (::fstat(fd->get(), &st) != 0)
+            return common::errno_error("cannot stat " + shown(index), errno);
+        if (static_cast<std::uint64_t>(st.st_size) != entries_[index].length &&
+            ::ftruncate(fd->get(), static_cast<off_t>(entries_[index].length)) != 0)
+            return common::errno_error("cannot size " + shown(index), errno);
+    }
     auto ptr = std::make_shared<common::Fd>(std::move(fd).value());
     common::MutexLock lock(mu_);
     auto it = open_index_.find(index);

@@ -36,9 +36,10 @@ namespace mt::client {
 class FolderStore final : public Storage {
   public:
     enum class Mode {
-        // Downloading: the folder and the selected files are created (sparse,
-        // at their sizes) or, if there, reused when they are regular files of
-        // ours; opened read/write.
+        // Downloading: the folder is created; a selected file is created
+        // (sparse, at its size) when its first byte is written, an empty one
+        // at once; a file already there is reused if it is a regular file of
+        // ours. Opened read/write.
         create_or_open,
         // Seeding: every non-pad file must exist with its exact size; opened
         // read-only.

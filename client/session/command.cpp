@@ -72,8 +72,10 @@ struct Spec {
 const Spec kSpecs[] = {
     {"share", CommandKind::share, 2, 2, "share <file> <name>.mtorrent",
      "hash a file, write its .mtorrent, publish it to the trackers and seed it"},
-    {"get", CommandKind::get, 2, 2, "get <x.mtorrent | info_hash | name> <destination>",
-     "download in the background (a name or info_hash is looked up on the trackers)"},
+    {"get", CommandKind::get, 2, -1,
+     "get <x.mtorrent | info_hash | name> <destination> [--only <glob>]...",
+     "download in the background (a name or info_hash is looked up on the trackers; "
+     "--only: those files of a folder)"},
     {"show", CommandKind::show_downloads, 1, 1, "show downloads",
      "one line per transfer: [D] downloading, [S] seeding, [M] finding metainfo, [!] failed"},
     {"remove", CommandKind::remove, 1, 1, "remove <name>.mtorrent",

@@ -9,11 +9,10 @@
 // backslash is an error (Errc::parse_error naming the column).
 //
 // Commands and their argument counts:
-//   share <file> <name>.mtorrent      get <x.mtorrent | info_hash | name> <dest>
-//   show downloads                    remove <name>
-//   search <text...>                  watch <dir>    unwatch <dir>
-//   status    peers <name>    help    quit | exit
-//   files <name>    select <name> <index | glob>...    deselect <name> <index | glob>...
+//   share <file|folder> <name>.mtorrent   get <x.mtorrent | info_hash | name> <dest> [--only
+//   <glob>]... show downloads                    remove <name> search <text...> watch <dir> unwatch
+//   <dir> status    peers <name>    help    quit | exit files <name>    select <name> <index |
+//   glob>...    deselect <name> <index | glob>...
 // `search` takes the rest of the line as its text (joined with one space).
 #pragma once
 

@@ -10,6 +10,7 @@
 
 #include "client/create/metainfo_builder.h"
 #include "client/create/piece_hasher.h"
+#include "client/engine/file_layout.h"
 #include "client/session/path_util.h"
 #include "client/trackers/metainfo_lookup.h"
 #include "common/clock.h"
@@ -345,9 +346,17 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
 
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
-    const std::string& label) {
+    const std::string& label, const std::vector<std::string>& only) {
     auto layout = make_file_layout(meta);
     if (!layout) return Failure{"INVALID_MTORRENT", layout.error().message};
+    std::vector<bool> selected;
+    if (!only.empty()) {
+        if (!meta.multi_file())
+            return Failure{"INVALID_ARGUMENTS", "--only chooses files of a folder torrent"};
+        selected = select_by_globs(*layout, only);
+        if (std::find(selected.begin(), selected.end(), true) == selected.end())
+            return Failure{"INVALID_ARGUMENTS", "no file of " + meta.name + " matches --only"};
+    }
     dest = absolute_path(dest);
     // The name made safe is one path segment (file_layout.h), so dest stays
     // in the folder.
@@ -405,6 +414,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     saved.mtorrent_path = mtorrent_path;
     saved.data_path = dest;
     saved.info_hash = meta.info_hash;
+    saved.selected = selected;
     const common::InfoHash ih = meta.info_hash;
     auto t = launch(std::move(saved), std::move(meta), false, false, "ALREADY_EXISTS");
     if (auto* f = std::get_if<Failure>(&t)) {

@@ -114,7 +114,8 @@ class Session {
 
     // ---- Commands ------------------------------------------------------------
     Reply cmd_share(const std::string& file, const std::string& mtorrent);
-    Reply cmd_get(const std::string& source, const std::string& dest);
+    Reply cmd_get(const std::string& source, const std::string& dest,
+                  const std::vector<std::string>& only);
     Reply cmd_show(bool tty);
     Reply cmd_remove(const std::string& name);
     Reply cmd_search(const std::string& text);
@@ -135,9 +136,11 @@ class Session {
                                                   const std::string& watch_dir);
     // Starts downloading `meta` to `dest` (a file path, or a folder to put
     // meta.name in).
+    // `only`: globs choosing files of a folder torrent (get --only).
     Outcome<std::shared_ptr<Transfer>> start_download(common::Metainfo meta, std::string dest,
                                                       const std::string& mtorrent_path,
-                                                      const std::string& label);
+                                                      const std::string& label,
+                                                      const std::vector<std::string>& only = {});
     // Creates, starts and registers the Torrent of a transfer.
     // `duplicate_code`: the failure when the info_hash or data file is
     // already in use (ALREADY_SHARED, ALREADY_EXISTS).

@@ -26,8 +26,16 @@ Reply Session::execute(const Command& c, bool tty) {
             return Reply::success("");
         case CommandKind::share:
             return cmd_share(c.args[0], c.args[1]);
-        case CommandKind::get:
-            return cmd_get(c.args[0], c.args[1]);
+        case CommandKind::get: {
+            // get <source> <dest> [--only <glob>]...
+            std::vector<std::string> only;
+            for (std::size_t i = 2; i < c.args.size(); i += 2) {
+                if (c.args[i] != "--only" || i + 1 >= c.args.size())
+                    return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::get));
+                only.push_back(c.args[i + 1]);
+            }
+            return cmd_get(c.args[0], c.args[1], only);
+        }
         case CommandKind::show_downloads:
             return cmd_show(tty);
         case CommandKind::remove:
@@ -91,7 +99,8 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
                    " pieces, info_hash ", m.info_hash.hex(), "); publishing to the trackers"));
 }
 
-Reply Session::cmd_get(const std::string& source, const std::string& dest) {
+Reply Session::cmd_get(const std::string& source, const std::string& dest,
+                       const std::vector<std::string>& only) {
     // A path (it ends in .mtorrent or has a '/') is a .mtorrent to open; so
     // is any other existing file that parses as one (a .torrent). Anything
     // else is an info_hash or a name from a search, even if a file of that
@@ -109,9 +118,13 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest) {
                  ? common::load_metainfo(source)
                  : common::Result<common::Metainfo>(common::make_error(Errc::not_found, ""));
     if (is_path && !m) return Reply::failure("INVALID_MTORRENT", m.error().message);
+    if (!m && !only.empty())
+        return Reply::failure("INVALID_ARGUMENTS",
+                              "--only needs a .mtorrent; for a name or info_hash, choose files "
+                              "with deselect once its metainfo is found");
     if (m) {
-        auto r =
-            start_download(std::move(m).value(), dest, absolute_path(source), base_name(source));
+        auto r = start_download(std::move(m).value(), dest, absolute_path(source),
+                                base_name(source), only);
         if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
         const auto& t = std::get<std::shared_ptr<Transfer>>(r);
         return Reply::success(t->saved.data_path,

@@ -730,6 +730,22 @@ def folders(suite):
     if any("skipped" in x for x in b2.expect("files album.mtorrent").lines):
         raise AssertionError("select *.txt left files skipped")
     check_tree(dest, want)
+    # get --only at the prompt: only those files come into being; select
+    # adds more later.
+    c = Client(suite, "fc", t1, t2)
+    c.expect("get %s . --only nothing" % mt, code="INVALID_ARGUMENTS")
+    c.expect("get %s . --only" % mt, code="INVALID_ARGUMENTS")
+    c.expect("get %s . --only *.iso --only README.txt" % mt)
+    cdest = os.path.join(c.dir, "album")
+    if not wait_until(lambda: any("[S] album.mtorrent  100.0%" in x for x in c.transfers()), 30, 0.1):
+        raise AssertionError("carol's download did not finish: %r" % c.transfers())
+    check_tree(cdest, want, lambda p: p in ("big.iso", "README.txt"))
+    c.expect("select album.mtorrent many")
+    if not wait_until(lambda: any("[S] album.mtorrent  100.0%" in x for x in c.transfers()) and
+                      len(os.listdir(os.path.join(cdest, "many"))) == 40, 30, 0.1):
+        raise AssertionError("the selected files did not come: %r" % c.transfers())
+    check_tree(cdest, want, lambda p: p in ("big.iso", "README.txt") or p.startswith("many/"))
+    c.quit()
     b2.quit()
     a.quit()
 

@@ -86,12 +86,15 @@ TEST(FolderStore, WritesPiecesAcrossFilesAndReadsThemBack) {
     ASSERT_TRUE(layout.ok());
     auto s = FolderStore::open(dir + "/top", *layout, 16384, {});
     ASSERT_TRUE(s.ok()) << s.error().message;
-    // Created at their sizes, the empty file too; the pad file never.
+    // The empty file at once, the others at their first byte; the pad file never.
+    EXPECT_TRUE(exists(dir + "/top/sub/empty"));
+    EXPECT_FALSE(exists(dir + "/top/sub/b.bin"));
+    EXPECT_FALSE(exists(dir + "/top/.pad"));
+    ASSERT_TRUE((*s)->write_piece(0, std::string_view(stream).substr(0, 16384)).ok());
     struct stat st {};
     ASSERT_EQ(::stat((dir + "/top/sub/b.bin").c_str(), &st), 0);
-    EXPECT_EQ(st.st_size, 20000);
-    EXPECT_TRUE(exists(dir + "/top/sub/empty"));
-    EXPECT_FALSE(exists(dir + "/top/.pad"));
+    EXPECT_EQ(st.st_size, 20000);  // at its full size (sparse)
+    EXPECT_FALSE(exists(dir + "/top/d"));
     for (std::uint64_t off = 0, p = 0; off < stream.size(); off += 16384, ++p)
         ASSERT_TRUE((*s)->write_piece(static_cast<std::uint32_t>(p),
                                       std::string_view(stream).substr(off, 16384))
@@ -170,7 +173,6 @@ TEST(FolderStore, UnselectedFilesGoToThePartsFileUntilSelected) {
     o.parts_path = dir + "/top.mtparts";
     auto s = FolderStore::open(dir + "/top", *layout, 16384, o);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    EXPECT_TRUE(exists(dir + "/top/sub/b.bin"));
     EXPECT_FALSE(exists(dir + "/top/a.txt"));
     EXPECT_FALSE(exists(dir + "/top/d"));
     // b.bin spans pieces 0 and 1: those are the wanted ones.
