@@ -126,17 +126,58 @@ def status_kib(pid, key):
     return None
 
 
+def make_folder(root, size_mib, files, subfolders=100):
+    """SIZE_MIB MiB of random bytes in FILES files (sizes spread evenly
+    between half and one and a half of the mean) in `subfolders` folders
+    below root; returns their sizes. Shared with bench/hash_folder."""
+    import random
+    rng = random.Random(14)
+    mean = size_mib * MIB // files
+    sizes = [rng.randrange(mean // 2, mean + mean // 2 + 1) for _ in range(files)]
+    total = sum(sizes)
+    sizes = [n * (size_mib * MIB) // total for n in sizes]  # scaled: none empty
+    sizes[-1] += size_mib * MIB - sum(sizes)  # exactly SIZE_MIB in all
+    blob = os.urandom(4 * MIB)
+    for i, n in enumerate(sizes):
+        d = os.path.join(root, "d%02d" % (i % subfolders))
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "f%05d.bin" % i), "wb") as f:
+            at = rng.randrange(len(blob) - 1)
+            while n > 0:  # distinct bytes per file, cheaply
+                chunk = blob[at:at + n] or blob[:n]
+                f.write(chunk)
+                n -= len(chunk)
+                at = 0
+    return sizes
+
+
+def tree_sha1(root):
+    """{path below root: SHA-1} of every file (a folder download's check)."""
+    out = {}
+    for d, _, fs in os.walk(root):
+        for f in fs:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, root)] = sha1_file(p)
+    return out
+
+
 class Bench:
-    def __init__(self, size_mib, runs):
+    def __init__(self, size_mib, runs, files=0):
+        """files > 0: the payload is a folder of that many files."""
         self.size_mib = size_mib
         self.runs = runs
+        self.files = files
         self.suite = Suite()  # work folder + tracker processes (stopped by PID)
         self.work = self.suite.work
         self.procs = []  # (Popen) of seeders and leechers we started
         self.data_dir = os.path.join(self.work, "seed")
         os.makedirs(self.data_dir)
-        self.name = "payload.bin"
+        self.name = "payload" if files else "payload.bin"
         self.data = os.path.join(self.data_dir, self.name)
+        if files:
+            make_folder(self.data, size_mib, files, subfolders=10)
+            self.sha1 = tree_sha1(self.data)  # also warms the page cache
+            return
         with open(self.data, "wb") as f:
             left = size_mib * MIB
             while left:
@@ -257,7 +298,15 @@ class Bench:
         try:
             res = self.measure(who, label, dest)
             got = os.path.join(dest, self.name)
-            if not os.path.exists(got) or sha1_file(got) != self.sha1:
+            if self.files:
+                have = tree_sha1(got) if os.path.isdir(got) else {}
+                if have != self.sha1:
+                    bad = sorted(k for k in set(have) | set(self.sha1) if have.get(k) != self.sha1.get(k))
+                    sizes = [os.path.getsize(os.path.join(got, k)) if os.path.exists(os.path.join(got, k))
+                             else None for k in bad[:3]]
+                    raise RuntimeError("%s: %d file(s) of the folder differ or are missing or extra: %s "
+                                       "(sizes %s)" % (label, len(bad), bad[:3], sizes))
+            elif not os.path.exists(got) or sha1_file(got) != self.sha1:
                 raise RuntimeError("%s: SHA-1 mismatch or file missing" % label)
             return res
         finally:
@@ -444,8 +493,13 @@ def helper_args(name, argv, n_numbers):
     return numbers, out_md, bench_md, command
 
 
-def main():
-    (size_mib, runs), out_md, bench_md, command = helper_args("get", sys.argv[1:], 2)
+def main(name="get"):
+    """name "get": one file; "get_folder": SIZE_MIB FILES RUNS, a folder."""
+    if name == "get_folder":
+        (size_mib, files, runs), out_md, bench_md, command = helper_args(name, sys.argv[1:], 3)
+    else:
+        (size_mib, runs), out_md, bench_md, command = helper_args(name, sys.argv[1:], 2)
+        files = 0
     whos = ["mtorrent"]
     if shutil.which("aria2c"):
         whos.append("aria2c")
@@ -471,7 +525,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup in finally
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     load_before = open("/proc/loadavg").read().split()[:3]
-    b = Bench(size_mib, runs)
+    b = Bench(size_mib, runs, files)
     print("bench/get: %d MiB random file, %d run(s) per downloader (transmission: %d, limit %.0f s), "
           "interleaved; %d cores; load %s" % (size_mib, runs, tr_runs, TR_TIMEOUT, os.cpu_count(),
                                                " ".join(load_before)), flush=True)
@@ -512,8 +566,8 @@ def main():
                     ts = [r["time"] for r in results[w]]
                     plot_rows.append(("%s: %s" % (tag, "ours" if w == "mtorrent" else w), med[w]["time"],
                                       min(ts), max(ts)))
-            head = "#### Scenario %s: %d MiB from 3 %s seeders (`%s`)" % (
-                tag, size_mib, seeder_kind, "bin/client seed" if seeder_kind == "mtorrent" else "libtorrent 2.0.8 python")
+            head = "#### Scenario %s: %d MiB%s from 3 %s seeders (`%s`)" % (
+                tag, size_mib, " in %d files" % files if files else "", seeder_kind, "bin/client seed" if seeder_kind == "mtorrent" else "libtorrent 2.0.8 python")
             notes = []
             if fastest and "mtorrent" in med:
                 m, f = med["mtorrent"], med[fastest]
@@ -530,7 +584,9 @@ def main():
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     order = ", ".join("ours" if w == "mtorrent" else w for w in whos)
-    header = ("Command: `%s` (commit %s, %s). %d MiB random file, private torrent listing our "
+    what = ("a folder of %d random files (about %d KiB each, in 10 subfolders)" % (files, size_mib * 1024 // files)
+            if files else "random file")
+    header = ("Command: `%s` (commit %s, %s). %d MiB %s, private torrent listing our "
               "tracker pair (--interval 2 --min-interval 1; the libtorrent clients follow it too: "
               "min_announce_interval 1, their default floor is 300 s), every client on 127.0.0.1 with "
               "DHT/LSD/PEX/UPnP/NAT-PMP/uTP off; median of %d run(s) per downloader, downloaders interleaved "
@@ -542,7 +598,7 @@ def main():
               "the downloader process. Peak RSS: VmHWM and peak RssAnon, /proc/PID/status sampled every 20 ms "
               "(libtorrent 2.x maps the file, so its RSS counts file pages; compare RssAnon). "
               "Every download's SHA-1 checked." % (
-                  command, commit, time.strftime("%Y-%m-%d"), size_mib, runs, order, os.cpu_count(),
+                  command, commit, time.strftime("%Y-%m-%d"), size_mib, what, runs, order, os.cpu_count(),
                   " ".join(load_before), " ".join(load_after)))
     if "transmission" in whos:
         header += ("\n\ntransmission-cli 3.00: %d run(s) per scenario (BENCH_TR_RUNS), in the first rounds, "
@@ -560,6 +616,10 @@ def main():
     print(header)
     print("written to %s" % out_md)
     # --quick (no BENCHMARKS.md) draws the figure into bench/out/ instead of docs/.
+    if files:
+        if bench_md:
+            replace_section(bench_md, "## Download of a folder (bench/get_folder)", body)
+        return 1 if failures else 0
     png = os.path.join(os.path.dirname(bench_md), "docs", "download-race.png") if bench_md else \
         os.path.join(REPO, "bench", "out", "download-race.png")
     figure = plot(plot_rows, png, size_mib)

@@ -7,7 +7,9 @@
 #   bench/hash.sh            create a .mtorrent, warm and cold cache (mktorrent, transmission-create,
 #                            libtorrent, SHA-1 limits)
 #   bench/tracker.sh         tracker CPU/announce, rate, p99, memory per peer vs opentracker
+#   bench/hash_folder.sh     create a .mtorrent of 1 GiB in 10,000 files (mktorrent, transmission-create, libtorrent)
 #   bench/get.sh             download 1 GiB from 3 seeders vs aria2c, libtorrent, transmission-cli (+ the figure)
+#   bench/get_folder.sh      the same for 1 GiB in 1,000 files
 #   bench/seed.sh            a libtorrent leecher from our seeder vs from a libtorrent seeder
 #   bench/flash.sh           1 seeder + 16 leechers, all ours vs all libtorrent
 #   bench/failover.sh        tracker 1 killed or hung while our get runs
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/.."
 status=0
 if [ "${1:-}" = "--quick" ]; then
     export BENCH_TR_TIMEOUT=${BENCH_TR_TIMEOUT:-90}
-    for b in hash tracker get seed flash failover; do
+    for b in hash hash_folder tracker get get_folder seed flash failover; do
         echo
         echo "=== bench smoke: bench/$b.sh --quick"
         bash "bench/$b.sh" --quick || { echo "=== bench smoke: bench/$b.sh --quick FAILED"; status=1; }
@@ -34,7 +36,9 @@ run() {
 }
 run bench/hash.sh 1024 5
 run bench/tracker.sh
+run bench/hash_folder.sh 1024 10000 5
 run bench/get.sh 1024 5
+run bench/get_folder.sh 1024 1000 3
 run bench/seed.sh 1024 3
 run bench/flash.sh 256 16 3
 run bench/failover.sh 96 3
