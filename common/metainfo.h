@@ -55,8 +55,10 @@
 
 namespace mt::common {
 
-constexpr std::uint64_t kPieceLength = 512 * 1024;               // what mtorrent writes
-constexpr std::uint64_t kMaxPieceLength = 64ull * 1024 * 1024;   // what it accepts
+constexpr std::uint64_t kPieceLength = 512 * 1024;  // what mtorrent writes
+// What it accepts: libtorrent's limit too (qBittorrent makes up to 256 MiB);
+// the client keeps no piece over 4 MiB in memory (client/engine/torrent.h).
+constexpr std::uint64_t kMaxPieceLength = 1ull << 30;
 constexpr std::uint64_t kMaxTotalLength = 1ull << 50;            // 1 PiB
 constexpr std::uint64_t kMaxMetainfoSize = 64ull * 1024 * 1024;  // bytes of a .mtorrent
 

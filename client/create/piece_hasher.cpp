@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 
 #include "common/metainfo.h"
 #include "common/net/fd.h"
+#include "common/sha1.h"
 #include "common/sha1_pair.h"
 
 namespace mt::client {
@@ -122,6 +124,11 @@ common::Result<std::string> hash_stream(std::uint64_t length, std::uint64_t piec
     const std::uint64_t pieces = common::piece_count_for(length, piece_length);
     const std::uint64_t per_chunk = std::max<std::uint64_t>(1, options.chunk_bytes / piece_length);
     const std::uint64_t chunk_bytes = per_chunk * piece_length;
+    // A piece larger than a chunk (piece lengths up to 1 GiB) is read in
+    // chunk-sized steps into one SHA-1 context: a worker's buffer stays
+    // options.chunk_bytes, whatever the piece length.
+    const std::uint64_t read_bytes =
+        std::min<std::uint64_t>(chunk_bytes, std::max<std::uint64_t>(options.chunk_bytes, 1));
     const std::uint64_t chunks = (pieces + per_chunk - 1) / per_chunk;
     unsigned threads =
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -141,7 +148,7 @@ common::Result<std::string> hash_stream(std::uint64_t length, std::uint64_t piec
     };
 
     auto worker = [&] {
-        std::unique_ptr<char[]> buf(new char[chunk_bytes]);
+        std::unique_ptr<char[]> buf(new char[read_bytes]);
         const StreamRead read = make_reader();
         while (!failed.load(std::memory_order_relaxed)) {
             if (options.cancel && options.cancel->load()) {
@@ -152,6 +159,19 @@ common::Result<std::string> hash_stream(std::uint64_t length, std::uint64_t piec
             if (c >= chunks) return;
             const std::uint64_t offset = c * chunk_bytes;
             const std::uint64_t want = std::min(chunk_bytes, length - offset);
+            if (read_bytes < chunk_bytes) {  // one large piece, step by step
+                common::Sha1 h;
+                for (std::uint64_t at = 0; at < want;) {
+                    const std::uint64_t n = std::min(read_bytes, want - at);
+                    if (auto s = read(offset + at, buf.get(), n); !s) return fail(s.error());
+                    h.update(buf.get(), static_cast<std::size_t>(n));
+                    at += n;
+                    if (options.progress) options.progress(done_bytes.fetch_add(n) + n);
+                }
+                const auto d = h.finish();
+                std::memcpy(digests.data() + c * 20, d.data(), d.size());
+                continue;
+            }
             if (auto s = read(offset, buf.get(), want); !s) return fail(s.error());
             // Two pieces at a time: interleaved SHA-NI lanes (common/sha1_pair.h).
             common::sha1_pieces(

@@ -77,7 +77,7 @@ class DiskStore final : public Storage {
     static common::Result<DiskStore> open(const std::string& path, std::uint64_t total_length,
                                           std::uint64_t piece_length, Mode mode);
 
-    common::Status write(std::uint64_t offset, std::string_view data);
+    common::Status write(std::uint64_t offset, std::string_view data) override;
     common::Status read(std::uint64_t offset, std::size_t length, char* out) const override;
     common::Status write_piece(std::uint32_t piece, std::string_view data) override {
         return write(std::uint64_t{piece} * piece_length_, data);

@@ -61,7 +61,7 @@ class FolderStore final : public Storage {
                                                              Options options);
 
     common::Status write_piece(std::uint32_t piece, std::string_view data) override;
-    common::Status write(std::uint64_t offset, std::string_view data);
+    common::Status write(std::uint64_t offset, std::string_view data) override;
     common::Status read(std::uint64_t offset, std::size_t length, char* out) const override;
     common::Status sync() override;
 

@@ -19,6 +19,9 @@ class Storage {
     // Errors say what failed and where (ENOSPC: "...: No space left on
     // device"); a failed write stops the torrent with that message.
     virtual common::Status write_piece(std::uint32_t piece, std::string_view data) = 0;
+    // Bytes at an offset of the torrent's stream: the blocks of a piece too
+    // large to keep in memory until it verifies (Torrent, kMaxBufferedPiece).
+    virtual common::Status write(std::uint64_t offset, std::string_view data) = 0;
     virtual common::Status read(std::uint64_t offset, std::size_t length, char* out) const = 0;
     virtual common::Status sync() = 0;
 };

@@ -406,8 +406,10 @@ void Torrent::count_waste(std::uint64_t bytes) {
 
 void Torrent::release_idle_buffers_locked() {
     for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-        if (it->second.received == 0 && !picker_.started(it->first)) {
-            if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(it->second.mem));
+        if (it->second.received == 0 && it->second.writes_in_progress == 0 &&
+            !picker_.started(it->first)) {
+            if (it->second.mem && spare_.size() < kMaxSpareBuffers)
+                spare_.push_back(std::move(it->second.mem));
             it = in_flight_.erase(it);
         } else {
             ++it;
@@ -459,10 +461,11 @@ std::vector<Block> Torrent::pick(PeerKey key, std::size_t max_blocks) {
     for (const auto& b : blocks) {
         if (in_flight_.count(b.piece)) continue;
         PieceBuffer nb;
-        nb.mem = take_memory_locked();
+        if (!on_disk_pieces()) nb.mem = take_memory_locked();
         nb.size = picker_.piece_size(b.piece);
         nb.got.assign(picker_.blocks_in_piece(b.piece), false);
         nb.from.assign(nb.got.size(), 0);
+        if (on_disk_pieces()) nb.writing.assign(nb.got.size(), false);
         in_flight_.emplace(b.piece, std::move(nb));
     }
     return blocks;
@@ -537,6 +540,13 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
         PieceBuffer& buf = it->second;
         const std::uint32_t bi = offset / kBlockSize;
         if (buf.got[bi]) return true;  // a duplicate from the endgame
+        if (on_disk_pieces()) {
+            if (buf.writing[bi]) return true;  // another copy is being written
+            buf.writing[bi] = true;
+            ++buf.writes_in_progress;
+            lock.unlock();
+            return on_disk_block(key, piece, offset, std::move(data));
+        }
         std::memcpy(buf.mem.data() + offset, data.data(), data.size());
         buf.got[bi] = true;
         buf.from[bi] = key;
@@ -556,6 +566,72 @@ bool Torrent::on_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, s
     return pe != peers_.end() && !banned_.count(ip_of(pe->second.address));
 }
 
+bool Torrent::on_disk_block(PeerKey key, std::uint32_t piece, std::uint32_t offset,
+                            std::string&& data) {
+    // No lock held: the block goes to storage before it counts as received,
+    // so the piece is whole on disk when its last block is counted.
+    const common::Status written =
+        disk_->write(std::uint64_t{piece} * meta_.piece_length + offset, data);
+    PieceBuffer done;
+    bool complete = false;
+    {
+        common::MutexLock lock(mu_);
+        auto it = in_flight_.find(piece);
+        if (it == in_flight_.end()) return true;  // the torrent stopped meanwhile
+        PieceBuffer& buf = it->second;
+        const std::uint32_t bi = offset / kBlockSize;
+        buf.writing[bi] = false;
+        --buf.writes_in_progress;
+        if (written) {
+            buf.got[bi] = true;
+            buf.from[bi] = key;
+            buf.contributors.insert(key);
+            if (++buf.received == buf.got.size()) {
+                done = std::move(buf);
+                in_flight_.erase(it);
+                finishing_.insert(piece);
+                complete = true;
+            }
+            auto pe = peers_.find(key);
+            if (pe != peers_.end()) pe->second.last_block_ms = now_ms();
+        }
+    }
+    if (!written) {
+        fail(written.error().message);
+        return false;
+    }
+    if (complete) finish_piece(piece, std::move(done));
+    common::MutexLock lock(mu_);
+    auto pe = peers_.find(key);
+    return pe != peers_.end() && !banned_.count(ip_of(pe->second.address));
+}
+
+common::Result<common::Sha1Digest> Torrent::piece_digest(std::uint32_t piece,
+                                                         const PieceBuffer& buf) const {
+    if (buf.mem) return common::Sha1::digest(buf.view());
+    common::Sha1 h;
+    std::vector<char> chunk(std::min<std::uint64_t>(buf.size, 1u << 20));
+    const std::uint64_t base = std::uint64_t{piece} * meta_.piece_length;
+    for (std::uint64_t done = 0; done < buf.size;) {
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), buf.size - done));
+        if (auto s = disk_->read(base + done, n, chunk.data()); !s) return s.error();
+        h.update(std::string_view(chunk.data(), n));
+        done += n;
+    }
+    return h.finish();
+}
+
+common::Sha1Digest Torrent::block_digest_of(std::uint32_t piece, const PieceBuffer& buf,
+                                            std::uint32_t bi) const {
+    const std::size_t off = std::size_t{bi} * kBlockSize;
+    const std::size_t n = std::min<std::size_t>(kBlockSize, buf.size - off);
+    if (buf.mem) return common::Sha1::digest(buf.view().substr(off, n));
+    std::string block(n, '\0');
+    if (!disk_->read(std::uint64_t{piece} * meta_.piece_length + off, n, block.data())) return {};
+    return common::Sha1::digest(block);
+}
+
 PieceMemory Torrent::take_memory_locked() {
     if (!spare_.empty()) {
         PieceMemory m = std::move(spare_.back());
@@ -571,21 +647,16 @@ void Torrent::give_memory(PieceMemory m) {
     if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(m));
 }
 
-namespace {
-
-common::Sha1Digest block_digest(std::string_view piece, std::uint32_t bi) {
-    const std::size_t off = std::size_t{bi} * kBlockSize;
-    return common::Sha1::digest(
-        piece.substr(off, std::min<std::size_t>(kBlockSize, piece.size() - off)));
-}
-
-}  // namespace
-
 void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
     // Verify with no lock held.
-    const auto digest = common::Sha1::digest(buf.view());
-    const bool good = std::string_view(reinterpret_cast<const char*>(digest.data()), 20) ==
+    const auto digest = piece_digest(piece, buf);
+    if (!digest) return fail(digest.error().message);
+    const bool good = std::string_view(reinterpret_cast<const char*>(digest->data()), 20) ==
                       meta_.piece_hash(piece);
+    if (good && !buf.mem) {
+        piece_written(piece, buf);  // already in storage, block by block
+        return;
+    }
     if (good) {
         // To the writer; a full queue holds this connection back.
         {
@@ -609,7 +680,7 @@ void Torrent::finish_piece(std::uint32_t piece, PieceBuffer buf) {
     std::vector<common::Sha1Digest> digests;
     if (senders.size() > 1)
         for (std::uint32_t bi = 0; bi < buf.from.size(); ++bi)
-            digests.push_back(block_digest(buf.view(), bi));
+            digests.push_back(block_digest_of(piece, buf, bi));
     give_memory(std::move(buf.mem));
     {
         common::MutexLock lock(mu_);
@@ -682,7 +753,7 @@ void Torrent::piece_written(std::uint32_t piece, PieceBuffer& buf) {
     // strike those whose blocks differ from the good data.
     std::set<std::string> culprits;
     for (const SuspectBlock& s : suspects)
-        if (s.digest != block_digest(buf.view(), s.block)) culprits.insert(s.ip);
+        if (s.digest != block_digest_of(piece, buf, s.block)) culprits.insert(s.ip);
     if (!culprits.empty()) {
         std::vector<PeerConnection*> to_close;
         common::MutexLock lock(mu_);

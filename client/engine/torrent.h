@@ -18,6 +18,10 @@
 // buffer is allocated when we first request one of its blocks (Torrent::pick)
 // and freed when nothing of it is requested or received any more; a block
 // that arrives for a piece without a buffer is dropped, never stored.
+// Pieces over kMaxBufferedPiece (4 MiB; qBittorrent makes them up to
+// 256 MiB) get no buffer at all: each block goes to storage as it arrives,
+// and the piece is hashed back from storage in 1 MiB reads once its last
+// block is there, so memory stays bounded whatever the piece length.
 //
 // Hostile peers: a piece that fails its hash check with one sender is a
 // strike against that sender's IP address; with several senders the piece
@@ -153,14 +157,27 @@ class Torrent final : public TorrentLink {
 
   private:
     struct PieceBuffer {
-        PieceMemory mem;
+        PieceMemory mem;         // none for pieces over kMaxBufferedPiece
         std::uint32_t size = 0;  // bytes of the piece
         std::string_view view() const { return {mem.data(), size}; }
         std::uint32_t received = 0;  // blocks
         std::vector<bool> got;
         std::set<PeerKey> contributors;
         std::vector<PeerKey> from;  // the sender of each block
+        // On-disk pieces: blocks being written to storage (not yet `got`).
+        std::vector<bool> writing;
+        std::uint32_t writes_in_progress = 0;
     };
+    static constexpr std::uint64_t kMaxBufferedPiece = 4u << 20;
+    bool on_disk_pieces() const { return meta_.piece_length > kMaxBufferedPiece; }
+    // SHA-1 of a piece or one of its blocks, from its buffer or (on-disk
+    // pieces) from storage.
+    common::Result<common::Sha1Digest> piece_digest(std::uint32_t piece,
+                                                    const PieceBuffer& buf) const;
+    common::Sha1Digest block_digest_of(std::uint32_t piece, const PieceBuffer& buf,
+                                       std::uint32_t block) const;
+    // on_block for an on-disk piece: the block goes to storage first.
+    bool on_disk_block(PeerKey key, std::uint32_t piece, std::uint32_t offset, std::string&& data);
     // One block of a piece that failed its hash check while several peers
     // had sent blocks of it: who sent it and what it hashed to.
     struct SuspectBlock {

@@ -147,6 +147,7 @@ case("bad_name_int.mtorrent", torrent(info(10, name=5)), "info.name must be a st
 case("bad_no_piece_length.mtorrent", torrent(info(10) | {"piece length": None}),
      "info.piece length is missing")
 case("bad_zero_piece_length.mtorrent", torrent(info(10) | {"piece length": 0}), "info.piece length 0 is not")
+case("good_256_mib_pieces.mtorrent", torrent(info(300 << 20, pl=256 << 20)), "ok")
 case("bad_huge_piece_length.mtorrent", torrent(info(10) | {"piece length": 2**40}), "is not between 1 and")
 case("bad_no_pieces.mtorrent", torrent(info(10) | {"pieces": None}), "info.pieces is missing")
 case("bad_pieces_not_20.mtorrent", torrent(info(10, pieces=b"x" * 39)), "39 bytes, not a multiple of 20")

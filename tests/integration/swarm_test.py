@@ -557,12 +557,77 @@ def bad_input(suite):
         raise AssertionError("bad port: rc=%d %r" % (r.returncode, r.stderr))
 
 
+def large_pieces_bounded_memory(suite):
+    """64 MiB pieces (qBittorrent makes up to 256 MiB): two seeders serve a
+    200 MiB file and the getter's peak RSS stays far below one piece: blocks
+    of pieces over 4 MiB go to disk as they come, and the piece is hashed
+    back from disk. One corrupt block on the way is caught and refetched."""
+    import hashlib
+    sw = Swarm(suite, "large", 1)  # only for its trackers and folder
+    pl = 64 * MIB
+    size = 200 * MIB + 12345
+    data = os.path.join(sw.dir, "large.bin")
+    pieces = b""
+    with open(data, "wb") as f:
+        left = size
+        while left:
+            chunk = os.urandom(min(pl, left))
+            f.write(chunk)
+            pieces += hashlib.sha1(chunk).digest()
+            left -= len(chunk)
+    urls = [t.url("/announce").encode() for t in sw.trackers]
+    info = {b"length": size, b"name": b"large.bin", b"piece length": pl, b"pieces": pieces}
+    raw = mtlib.bencode({b"announce": urls[0], b"announce-list": [urls], b"info": info})
+    torrent = os.path.join(sw.dir, "large.mtorrent")
+    with open(torrent, "wb") as f:
+        f.write(raw)
+    ih = hashlib.sha1(mtlib.bencode(info)).digest()
+    procs = []
+
+    class Stream:
+        pass
+    s = Stream()
+    s.info_hash, s.piece_length, s.data, s.pieces = ih, pl, data, len(pieces) // 20
+    s.t1, s.t2 = sw.t1, sw.t2
+    bad = FakeSeeder(s, garbage=True)
+    try:
+        bad.announce()
+        for i in range(2):
+            procs.append(Proc(suite, "large-seed%d" % i, ["seed", torrent, data]))
+        if not wait_until(lambda: all(s is not None and s[0] >= 3 for s in (t.scrape(ih) for t in sw.trackers)),
+                          30, 0.1):
+            raise AssertionError("seeders not listed: %s" % procs[0].describe())
+        dest = os.path.join(suite.work, "large.out")
+        g = Proc(suite, "large-get", ["get", torrent, dest, "--timeout", "90"])
+        procs.append(g)
+        peak = 0.0
+        while g.alive():
+            try:
+                peak = max(peak, mtlib.rss_mib(g.proc.pid)[1])
+            except OSError:
+                break
+            time.sleep(0.05)
+        if g.wait(5) != 0:
+            raise AssertionError("get: %s" % g.describe())
+        if sha1_file(dest) != sha1_file(data):
+            raise AssertionError("the download differs")
+        if peak > 48:
+            raise AssertionError("peak RSS %.1f MiB with 64 MiB pieces" % peak)
+        if bad.blocks_sent and "failed its SHA-1 check" not in g.logtext():
+            raise AssertionError("garbage from the bad seeder was not caught: %s" % g.logtext()[-500:])
+        print("  large_pieces_bounded_memory: 200 MiB in 64 MiB pieces, peak RSS %.1f MiB; the corrupt "
+              "seeder sent %d blocks" % (peak, bad.blocks_sent), flush=True)
+    finally:
+        stop_all(procs)
+        bad.stop()
+
+
 def main():
     suite = Suite()
     cases = [three_seeders_one_leecher, partial_seeders, five_leechers_one_seeder, seeder_killed_mid_download,
              tracker1_killed_mid_download, tracker1_killed_no_gap, progress_on_terminal, connection_cap_logged, kill9_resume, corrupt_peer, corrupt_peer_shares_pieces, silent_peer_no_exit_delay,
              endgame_cancels, rate_limits, silent_handshaked_peers_evicted,
-             corrupt_resume_set_aside, bad_input, batch_requests_served]
+             corrupt_resume_set_aside, bad_input, batch_requests_served, large_pieces_bounded_memory]
     return suite.run(cases)
 
 

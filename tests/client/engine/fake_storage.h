@@ -15,11 +15,13 @@ class MemoryStorage final : public Storage {
         : bytes_(total, '\0'), piece_length_(piece_length) {}
 
     common::Status write_piece(std::uint32_t piece, std::string_view data) override {
+        return write(std::uint64_t{piece} * piece_length_, data);
+    }
+    common::Status write(std::uint64_t at, std::string_view data) override {
         std::lock_guard lock(mu_);
         ++writes_;
         if (fail_writes_)
             return common::make_error(common::Errc::io_error, "memory: No space left on device");
-        const std::uint64_t at = std::uint64_t{piece} * piece_length_;
         if (at + data.size() > bytes_.size())
             return common::make_error(common::Errc::io_error, "memory: write past the end");
         bytes_.replace(at, data.size(), data);
