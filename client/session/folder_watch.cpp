@@ -98,6 +98,13 @@ common::Result<FolderSnapshot> scan_folder(const std::string& dir) {
         if (!watchable_name(name)) continue;
         struct stat st {};
         if (::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            // A folder is shared as a folder torrent once it holds a byte;
+            // its signature covers every file below it (file_sig).
+            auto sig = file_sig(dir + "/" + name);
+            if (sig && sig->size > 0) snap[name] = *sig;
+            continue;
+        }
         if (!S_ISREG(st.st_mode) || st.st_size <= 0) continue;
         snap[name] = FileSig{static_cast<std::uint64_t>(st.st_size),
                              std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};

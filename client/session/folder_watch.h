@@ -1,7 +1,8 @@
 // Following a watched folder: scanning it, and the pure comparison that says
 // which files to share, re-share or stop.
 //
-// A folder is scanned once a second (non-recursively). A file is known by its
+// A folder is scanned once a second: its files, and each folder in it as a
+// whole (a folder torrent). A file is known by its
 // name, size and modification time; its contents are hashed only when those
 // change. A new or changed file is acted on once it has looked the same in two
 // scans in a row, so a file still being written is not hashed half-way; a
@@ -43,8 +44,10 @@ WatchDiff diff_folder(const FolderSnapshot& shared, const FolderSnapshot& previo
 // .mtresume or temporary (".tmp.") files.
 bool watchable_name(std::string_view name);
 
-// The regular, non-empty, watchable files directly in `dir` (symbolic links
-// are not followed). Errc::not_found if the folder is gone, io_error otherwise.
+// The regular, non-empty, watchable files directly in `dir`, and its
+// folders that hold a byte (each shared as a folder torrent; signature as
+// file_sig). Symbolic links are not followed. Errc::not_found if the folder is gone, io_error
+// otherwise.
 common::Result<FolderSnapshot> scan_folder(const std::string& dir);
 
 // The signature of one file; Errc::not_found if it is missing. A folder's:

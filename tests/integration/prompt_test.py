@@ -498,8 +498,20 @@ def watched_folder(suite):
             and not (seeded(trackers[i], "w-alpha.bin") & old_alpha))
     os.unlink(os.path.join(w, "w-beta.bin"))
     within5("deleted", lambda i: not seeded(trackers[i], "w-beta.bin"))
+    # A folder in the watched folder is shared as a folder torrent, and
+    # shared again when a file inside it changes.
+    staged = os.path.join(a.dir, "staged-delta")
+    os.makedirs(os.path.join(staged, "sub"))
+    write_random(os.path.join(staged, "sub", "one.bin"), 100 * 1024)
+    write_random(os.path.join(staged, "two.bin"), 50 * 1024)
+    os.rename(staged, os.path.join(w, "w-delta"))
+    within5("new folder", lambda i: seeded(trackers[i], "w-delta"))
+    old_delta = seeded(t1, "w-delta")
+    write_random(os.path.join(w, "w-delta", "sub", "one.bin"), 101 * 1024)
+    within5("changed inside a folder", lambda i: seeded(trackers[i], "w-delta")
+            and not (seeded(trackers[i], "w-delta") & old_delta))
     lines = a.transfers()
-    if len(lines) != 2 or any("w-beta" in x for x in lines):
+    if len(lines) != 3 or any("w-beta" in x for x in lines):
         raise AssertionError("show downloads after the changes: %r" % lines)
     if a.quit() != 0:
         raise AssertionError("quit failed")
