@@ -50,7 +50,7 @@ TEST(WatchableName, SkipsHiddenOwnAndTemporaryFiles) {
     EXPECT_FALSE(watchable_name(""));
 }
 
-TEST(ScanFolder, RegularNonEmptyFilesOnly) {
+TEST(ScanFolder, NonEmptyFilesAndFoldersNoLinks) {
     const auto dir =
         std::filesystem::temp_directory_path() / ("mt-watch-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir / "sub");
@@ -58,12 +58,15 @@ TEST(ScanFolder, RegularNonEmptyFilesOnly) {
     std::ofstream(dir / "empty.bin");
     std::ofstream(dir / ".hidden") << "x";
     std::ofstream(dir / "sub" / "inner") << "x";
+    std::filesystem::create_directories(dir / "nothing" / "deeper");  // no byte: not shared
     std::filesystem::create_symlink(dir / "a.bin", dir / "link");
+    std::filesystem::create_symlink(dir / "sub", dir / "dirlink");
     auto s = scan_folder(dir.string());
     ASSERT_TRUE(s.ok()) << s.error().message;
-    ASSERT_EQ(s->size(), 1u);
+    ASSERT_EQ(s->size(), 2u);
     EXPECT_EQ(s->begin()->first, "a.bin");
     EXPECT_EQ(s->begin()->second.size, 5u);
+    EXPECT_EQ(s->at("sub").size, 1u);  // a folder: the bytes below it
     auto sig = file_sig((dir / "a.bin").string());
     ASSERT_TRUE(sig.ok());
     EXPECT_EQ(*sig, s->begin()->second);
