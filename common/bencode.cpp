@@ -37,10 +37,15 @@ class Parser {
         if (!parse_value(root, 0)) return std::move(error_);
         // Lenient: what follows the value is not read (libtorrent and
         // Transmission stop there too; a newline is common).
-        if (limits_.canonical && pos_ != in_.size()) fail("trailing bytes after the value", pos_);
+        if (pos_ != in_.size()) {
+            if (limits_.canonical) fail("trailing bytes after the value", pos_);
+            relaxed_ = true;
+        }
         if (failed_) return std::move(error_);
         return root;
     }
+    // A lenient decode accepted something the canonical form does not allow.
+    bool relaxed() const { return relaxed_; }
 
   private:
     bool fail(const std::string& what, std::size_t at) {
@@ -104,10 +109,12 @@ class Parser {
             return fail("invalid byte " + describe(in_[pos_]) + " in integer", pos_);
         const std::size_t n = pos_ - first_digit;
         if (n == 0) return fail("integer without digits", digits_start);
-        if (limits_.canonical) {
-            if (in_[first_digit] == '0' && n > 1)
-                return fail("leading zero in integer", first_digit);
-            if (negative && in_[first_digit] == '0') return fail("negative zero", digits_start);
+        if ((in_[first_digit] == '0' && n > 1) || (negative && in_[first_digit] == '0')) {
+            if (limits_.canonical)
+                return fail(
+                    n > 1 && in_[first_digit] == '0' ? "leading zero in integer" : "negative zero",
+                    n > 1 && in_[first_digit] == '0' ? first_digit : digits_start);
+            relaxed_ = true;
         }
         std::int64_t v = 0;
         auto [p, ec] = std::from_chars(in_.data() + digits_start, in_.data() + pos_, v);
@@ -127,8 +134,10 @@ class Parser {
         if (in_[pos_] != ':')
             return fail("invalid byte " + describe(in_[pos_]) + " in string length", pos_);
         const std::size_t n = pos_ - start;
-        if (limits_.canonical && in_[start] == '0' && n > 1)
-            return fail("leading zero in string length", start);
+        if (in_[start] == '0' && n > 1) {
+            if (limits_.canonical) return fail("leading zero in string length", start);
+            relaxed_ = true;
+        }
         std::uint64_t len = 0;
         auto [p, ec] = std::from_chars(in_.data() + start, in_.data() + pos_, len);
         if (ec != std::errc() || p != in_.data() + pos_ || len > limits_.max_string_length)
@@ -177,6 +186,7 @@ class Parser {
                 if (key < out.keys_.back()) {
                     if (limits_.canonical) return fail("dictionary keys not sorted", key_at);
                     unsorted = true;
+                    relaxed_ = true;
                 }
             }
             out.keys_.push_back(key);
@@ -215,12 +225,15 @@ class Parser {
     std::size_t pos_ = 0;
     std::size_t tokens_ = 0;
     bool failed_ = false;
+    bool relaxed_ = false;
     Error error_;
 };
 
-Result<Value> decode(std::string_view input, const Limits& limits) {
+Result<Value> decode(std::string_view input, const Limits& limits, bool* relaxed) {
     Parser p(input, limits);
-    return p.parse_document();
+    auto v = p.parse_document();
+    if (relaxed) *relaxed = p.relaxed();
+    return v;
 }
 
 // ---- Encoding --------------------------------------------------------------

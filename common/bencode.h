@@ -82,8 +82,10 @@ class Value {
 };
 
 // Decodes exactly one value spanning all of `input` (in the canonical form
-// unless limits.canonical is false).
-Result<Value> decode(std::string_view input, const Limits& limits = {});
+// unless limits.canonical is false). `relaxed`, when given, is set to whether
+// a lenient decode accepted anything the canonical form refuses (so one
+// lenient pass tells whether the input was canonical).
+Result<Value> decode(std::string_view input, const Limits& limits = {}, bool* relaxed = nullptr);
 
 // Name of a type, for error messages ("expected a string, found a list").
 const char* type_name(Value::Type t);

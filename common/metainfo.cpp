@@ -78,16 +78,15 @@ class MetainfoParser {
             return make_error(Errc::limit_exceeded, "metainfo: " + std::to_string(bytes.size()) +
                                                         " bytes, over the limit of " +
                                                         std::to_string(kMaxMetainfoSize));
-        // Canonical bencode first; failing that, what other clients open
-        // (keys out of order, white space after the end: Limits::canonical).
+        // What other clients open (keys out of order, white space after
+        // the end: Limits::canonical), in one pass that says whether the
+        // file was canonical.
         bencode::Limits limits;
         limits.max_string_length = kMaxMetainfoSize;
-        auto root = bencode::decode(bytes, limits);
-        if (!root) {
-            limits.canonical = false;
-            m_.canonical = false;
-            root = bencode::decode(bytes, limits);
-        }
+        limits.canonical = false;
+        bool relaxed = false;
+        auto root = bencode::decode(bytes, limits, &relaxed);
+        m_.canonical = !relaxed;
         if (!root)
             return make_error(Errc::parse_error, "metainfo: " + root.error().message,
                               root.error().offset);

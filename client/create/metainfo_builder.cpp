@@ -80,10 +80,17 @@ common::Result<FolderListing> list_folder(const std::string& folder) {
             }
         }
     }
-    std::sort(out.files.begin(), out.files.end(),
-              [](const common::MetainfoFile& a, const common::MetainfoFile& b) {
-                  return common::join_path(a.path) < common::join_path(b.path);
-              });
+    // By the whole path, each joined once (not twice per comparison).
+    std::vector<std::pair<std::string, std::size_t>> keys;
+    keys.reserve(out.files.size());
+    for (std::size_t i = 0; i < out.files.size(); ++i)
+        keys.emplace_back(common::join_path(out.files[i].path), i);
+    std::sort(keys.begin(), keys.end());
+    std::vector<common::MetainfoFile> sorted;
+    sorted.reserve(keys.size());
+    for (const auto& k : keys)
+        sorted.push_back(std::move(out.files[k.second]));
+    out.files = std::move(sorted);
     std::sort(out.skipped.begin(), out.skipped.end());
     return out;
 }

@@ -114,6 +114,21 @@ TEST(Bencode, LenientSortsKeysAndKeepsTheRawBytes) {
     EXPECT_EQ(v->raw(), in);
 }
 
+TEST(Bencode, LenientSaysWhetherItRelaxedAnything) {
+    for (const char* relaxed : {"d1:bi1e1:ai2ee", "i01e", "i-0e", "02:ab", "i1e\n", "l1:ae1:x"}) {
+        bool r = false;
+        auto v = decode(relaxed, lenient(), &r);
+        ASSERT_TRUE(v.ok()) << relaxed;
+        EXPECT_TRUE(r) << relaxed;
+        EXPECT_FALSE(decode(relaxed).ok()) << relaxed;
+    }
+    for (const char* canonical : {"d1:ai2e1:bi1ee", "i0e", "i-1e", "2:ab", "le"}) {
+        bool r = true;
+        ASSERT_TRUE(decode(canonical, lenient(), &r).ok()) << canonical;
+        EXPECT_FALSE(r) << canonical;
+    }
+}
+
 TEST(Bencode, LenientStillRefusesDuplicatesAndGarbage) {
     // A duplicate that is not next to its twin is found after sorting.
     auto dup = decode("d1:bi1e1:ai2e1:bi3ee", lenient());
