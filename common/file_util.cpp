@@ -271,6 +271,15 @@ Result<Fd> open_beneath(int root, const std::vector<std::string>& segments, bool
     }
     const std::string& leaf = segments.back();
     if (create) {
+        // Most calls reopen a file made earlier: try it as it is first (no
+        // link followed, ours, one link), then create it exclusively.
+        Fd existing(::openat(at, leaf.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+        if (existing.valid()) {
+            if (auto s = check_own_regular(existing, shown); !s) return s.error();
+            if (auto s = clear_nonblock(existing, shown); !s) return s.error();
+            return existing;
+        }
+        if (errno == ELOOP) return symlink_refused(shown);
         for (int attempt = 0;; ++attempt) {
             auto r = create_or_open_at(at, leaf, shown, perm);
             if (r) {

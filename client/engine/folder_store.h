@@ -16,6 +16,7 @@
 // Every call is thread-safe: the writer thread writes while peer threads read.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -49,7 +50,7 @@ class FolderStore final : public Storage {
         Mode mode = Mode::create_or_open;
         std::vector<bool> selected;  // per layout file; empty: every file
         std::string parts_path;      // needed when a file is not selected
-        std::size_t max_open = 64;
+        std::size_t max_open = 128;
     };
 
     // `folder` is the torrent's own folder (`<destination>/<name>` for a
@@ -80,7 +81,16 @@ class FolderStore final : public Storage {
         std::uint64_t length = 0;
         bool padding = false;
     };
-    using FdPtr = std::shared_ptr<common::Fd>;
+    // An open file: its descriptor and, for writing, a second one opened with
+    // O_DIRECT (invalid where the file system has none), as in DiskStore.
+    struct OpenFile {
+        std::size_t index = 0;  // in the layout
+        common::Fd fd;
+        common::Fd direct;
+        std::atomic<bool> dirty{false};  // written since its last fdatasync
+        int get() const { return fd.get(); }
+    };
+    using FdPtr = std::shared_ptr<OpenFile>;
 
     FolderStore(common::Fd folder, std::string folder_path, FileLayout layout,
                 std::uint64_t piece_length, Options options);
@@ -91,6 +101,10 @@ class FolderStore final : public Storage {
     std::string shown(std::size_t index) const;
     // One file's share of a read or a write.
     common::Status write_range(std::size_t index, std::uint64_t in_file, std::string_view data);
+    // pwrite of a file's share: the 4 KiB-aligned middle through the
+    // O_DIRECT descriptor (copied to an aligned buffer when the data is not
+    // aligned in memory), the ragged ends buffered. Returns 0 or an errno.
+    int write_file_bytes(const OpenFile& f, std::uint64_t in_file, std::string_view data);
     common::Status read_range(std::size_t index, std::uint64_t in_file, std::size_t length,
                               char* out) const;
 
@@ -102,6 +116,7 @@ class FolderStore final : public Storage {
     std::uint64_t piece_length_ = 0;
     std::uint64_t total_ = 0;
     Options opt_;
+    std::atomic<bool> direct_ok_{true};  // false once the file system refused O_DIRECT
 
     common::Mutex write_mu_;  // write() against select_file(); taken before mu_
     mutable common::Mutex mu_;
@@ -110,7 +125,10 @@ class FolderStore final : public Storage {
     mutable std::unordered_map<std::size_t, std::list<std::pair<std::size_t, FdPtr>>::iterator>
         open_index_ GUARDED_BY(mu_);
     mutable FdPtr parts_ GUARDED_BY(mu_);
-    std::vector<bool> dirty_ GUARDED_BY(mu_);  // written since the last sync
+    // Files closed by the cache while still dirty: kept open until the next
+    // sync (at most kMaxUnsynced, then synced at once), so a sync never has
+    // to open a file again.
+    mutable std::vector<FdPtr> unsynced_ GUARDED_BY(mu_);
     bool parts_dirty_ GUARDED_BY(mu_) = false;
     std::vector<bool> in_folder_ GUARDED_BY(mu_);  // else its bytes are in the parts file
 };

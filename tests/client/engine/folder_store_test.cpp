@@ -199,6 +199,28 @@ TEST(FolderStore, UnselectedFilesGoToThePartsFileUntilSelected) {
     EXPECT_EQ(back, stream.substr(0, 32768));
 }
 
+TEST(FolderStore, LargeUnalignedSharesGoDirectAndReadBack) {
+    // Files at odd offsets of the stream, pieces of 256 KiB: the aligned
+    // middle of each file's share takes O_DIRECT through a bounce buffer,
+    // the ragged ends the page cache; what is read back is the stream.
+    const std::string dir = fresh_dir("direct");
+    const std::vector<Spec> specs = {{{"a"}, 1001}, {{"b"}, 700000}, {{"c"}, 300007}, {{"d"}, 5}};
+    const std::string stream = stream_for(specs);
+    const auto meta = folder_meta(specs, 262144, stream);
+    auto s = open_data(meta, dir + "/top", false);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    for (std::uint64_t off = 0, p = 0; off < stream.size(); off += 262144, ++p)
+        ASSERT_TRUE((*s)->write_piece(static_cast<std::uint32_t>(p),
+                                      std::string_view(stream).substr(off, 262144))
+                        .ok());
+    ASSERT_TRUE((*s)->sync().ok());
+    EXPECT_EQ(slurp(dir + "/top/b"), stream.substr(1001, 700000));
+    EXPECT_EQ(slurp(dir + "/top/c"), stream.substr(701001, 300007));
+    auto bad = count_bad_pieces(**s, meta);
+    ASSERT_TRUE(bad.ok());
+    EXPECT_EQ(*bad, 0u);
+}
+
 TEST(FolderStore, ManyFilesWithFewDescriptors) {
     const std::string dir = fresh_dir("many");
     std::vector<Spec> specs;
