@@ -92,7 +92,7 @@ test: all $(UNIT_TESTS) $(FUZZ_REPLAY)
 	echo "== fuzz corpus replay"; \
 	for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n || failed="$$failed fuzz-replay:$$n"; done; \
 	export MT_FAILED_FILE=$(CURDIR)/$(BUILD)/failed-suites; \
-	BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh || failed="$$failed integration"; \
+	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/integration/run_all.sh || failed="$$failed integration"; \
 	BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/security/run_all.sh || failed="$$failed security"; \
 	if [ -z "$$failed" ]; then echo "make test ($(VARIANT)): all suites passed"; \
 	else echo "make test ($(VARIANT)): FAILED:$$failed"; cat $(BUILD)/failed-suites 2>/dev/null; exit 1; fi
@@ -112,7 +112,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for n in $(FUZZ_NAMES); do $(BUILD)/fuzz/$${n}_replay tests/fuzz/corpus/$$n; done
 
 integration: all
-	@BIN=$(CURDIR)/$(BIN) tests/integration/run_all.sh
+	@BIN=$(CURDIR)/$(BIN) MT_VARIANT=$(VARIANT) tests/integration/run_all.sh
 
 # Attacks on live processes (tests/security/); also part of `make test`.
 security: all

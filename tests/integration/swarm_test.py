@@ -611,7 +611,8 @@ def large_pieces_bounded_memory(suite):
             raise AssertionError("get: %s" % g.describe())
         if sha1_file(dest) != sha1_file(data):
             raise AssertionError("the download differs")
-        if peak > 48:
+        # (Sanitizer builds carry their own shadow memory: bound not checked.)
+        if mtlib.CHECK_RSS and peak > 48:
             raise AssertionError("peak RSS %.1f MiB with 64 MiB pieces" % peak)
         if bad.blocks_sent and "failed its SHA-1 check" not in g.logtext():
             raise AssertionError("garbage from the bad seeder was not caught: %s" % g.logtext()[-500:])
