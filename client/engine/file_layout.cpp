@@ -134,6 +134,10 @@ std::string safe_segment(std::string_view raw, std::string* why) {
             out += '_';
             note(why, "not UTF-8");
             ++i;
+        } else if (n == 2 && c == 0xc2 && static_cast<unsigned char>(raw[i + 1]) < 0xa0) {
+            out += '_';  // U+0080-U+009F: C1 controls (U+009B opens an escape)
+            note(why, "control character");
+            i += 2;
         } else {
             out.append(raw.substr(i, n));
             i += n;
@@ -154,7 +158,9 @@ common::Result<FileLayout> make_file_layout(const common::Metainfo& meta) {
     FileLayout layout;
     std::string why;
     const std::string name = safe_segment(meta.name, &why);
-    if (!why.empty()) layout.repairs.push_back("name: written as '" + name + "' (" + why + ")");
+    if (!why.empty())
+        layout.repairs.push_back("name: '" + meta.name + "' written as '" + name + "' (" + why +
+                                 ")");
     layout.top = name;
     if (!meta.multi_file()) {
         layout.files.push_back({name, 0, meta.length, false});

@@ -27,6 +27,9 @@ MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
 EVIL = b"\x1b]0;pwned\x07\x1b[2J\x1b[1A\r\xc2\x9b31m\x7f\xff"
 EVIL_NAME = b"evil" + EVIL + b".bin"
+# The name a download is written as (docs/PROTOCOL.md, paths: each control
+# character, C1 included, and each byte that is not UTF-8 becomes `_`).
+SAFE_NAME = b"evil_]0;pwned__[2J_[1A__31m__.bin"
 
 
 def run(args, timeout=30):
@@ -158,7 +161,7 @@ def seed_get_output(suite, w):
     os.makedirs(d)
     g = mtlib.ClientProc(suite, "get", ["get", w.torrent, d + "/", "--timeout", "40", "--progress-ms", "50"])
     rc = g.wait(45)
-    dest = os.path.join(d.encode(), EVIL_NAME)
+    dest = os.path.join(d.encode(), SAFE_NAME)
     if rc != 0 or not os.path.exists(dest) or hashlib.sha1(open(dest, "rb").read()).hexdigest() != w.sha1:
         raise AssertionError("the honest get failed: %s" % g.describe())
     # A seeder prints its line at once and logs its tracker errors (the
@@ -169,8 +172,11 @@ def seed_get_output(suite, w):
         for what, path in (("stdout", p.stdout_path), ("stderr", p.stderr_path), ("log", p.log)):
             data = open(path, "rb").read()
             assert_clean("%s %s" % (os.path.basename(p.dir), what), data)
-    if b"\\x1b]0;pwned" not in open(g.stdout_path, "rb").read():
-        raise AssertionError("get's output does not show the escaped name: %r" % open(g.stdout_path, "rb").read()[-300:])
+    # The name it is written as on stdout; the real one, escaped, on stderr.
+    if SAFE_NAME not in open(g.stdout_path, "rb").read():
+        raise AssertionError("get's output does not show the name written: %r" % open(g.stdout_path, "rb").read()[-300:])
+    if b"\\x1b]0;pwned" not in open(g.stderr_path, "rb").read():
+        raise AssertionError("get's notes do not show the escaped name: %r" % open(g.stderr_path, "rb").read()[-300:])
 
 
 def failure_reason(suite, w):
@@ -238,7 +244,7 @@ def prompt_output(suite, w):
             proc.stdin.flush()
         say("get %s a" % w.torrent)
         say("get %s b" % w.failing)
-        dest = os.path.join(d.encode(), b"a", EVIL_NAME)
+        dest = os.path.join(d.encode(), b"a", SAFE_NAME)
         done = wait_until(lambda: os.path.exists(dest) and hashlib.sha1(open(dest, "rb").read()).hexdigest() == w.sha1,
                           30, 0.1)
         # The failing tracker has answered once its failure reason is logged.

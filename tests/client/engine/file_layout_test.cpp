@@ -39,6 +39,13 @@ TEST(SafeSegment, RepairsWhatIsUnsafe) {
     EXPECT_EQ(safe_segment(std::string("a\x1b[2J\0b", 7), &why), "a_[2J_b");
     EXPECT_EQ(why, "control character");
     why.clear();
+    // C1 controls (U+009B is an 8-bit CSI) go; U+00A0 and up stay.
+    EXPECT_EQ(safe_segment("a\xc2\x9b"
+                           "31m\xc2\x80\xc2\xa0",
+                           &why),
+              "a_31m_\xc2\xa0");
+    EXPECT_EQ(why, "control character");
+    why.clear();
     EXPECT_EQ(safe_segment("a/b", &why), "a_b");
     EXPECT_EQ(why, "'/' in a name");
     why.clear();
