@@ -25,8 +25,10 @@
 #include "client/create/piece_hasher.h"
 #include "client/engine/file_layout.h"
 #include "client/engine/folder_store.h"
+#include "client/engine/partial.h"
 #include "client/engine/peer_server.h"
 #include "client/engine/torrent.h"
+#include "client/session/path_util.h"
 #include "client/session/reply_format.h"
 #include "common/metainfo.h"
 #include "common/net/socket.h"
@@ -173,14 +175,31 @@ bool watch_download(Torrent& t, const std::string& name, const TransferArgs& a,
 }
 
 // Where a download goes and what of it: `<dest>/<name>` when dest is a
-// folder (the name made safe: one path segment, so it stays inside; the
-// storage opens it without following a link), the resume state and the
-// parts file beside it, and the files --only chooses. nullopt once the
-// reason has been printed.
-std::optional<TorrentOptions> download_options(const TransferArgs& a, const Loaded& loaded) {
+// folder, or names one with a trailing '/' (made if missing); the name made
+// safe is one path segment, so it stays inside. The data is written to
+// `<path>.part` until it is verified (client/engine/partial.h), with the
+// resume state and the parts file beside it; --only chooses the files.
+// `final_path` gets `<path>`. nullopt once the reason has been printed.
+std::optional<TorrentOptions> download_options(const TransferArgs& a, const Loaded& loaded,
+                                               std::string* final_path) {
     std::string dest = a.positional[1];
+    const bool folder_named = !dest.empty() && dest.back() == '/';
     struct stat st {};
-    if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) dest += "/" + loaded.layout.top;
+    if (folder_named && ::stat(dest.c_str(), &st) != 0) {
+        if (auto s = make_dirs(dest); !s) {
+            std::cerr << "client: " << escape_text(s.error().message) << "\n";
+            return std::nullopt;
+        }
+        std::cerr << "client: made the folder " << escape_text(dest) << "\n";
+    }
+    if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        while (dest.size() > 1 && dest.back() == '/')
+            dest.pop_back();
+        dest += "/" + loaded.layout.top;
+    } else if (folder_named) {
+        std::cerr << "client: " << escape_text(a.positional[1]) << " is not a folder\n";
+        return std::nullopt;
+    }
     TorrentOptions opt;
     if (!a.only.empty()) {
         if (!loaded.meta.multi_file()) {
@@ -195,13 +214,48 @@ std::optional<TorrentOptions> download_options(const TransferArgs& a, const Load
             return std::nullopt;
         }
     }
-    opt.data_path = dest;
+    *final_path = dest;
+    opt.data_path = partial_path(dest);
     opt.resume_path = dest + ".mtresume";
     opt.parts_path = dest + ".mtparts";
     if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     return opt;
+}
+
+// Decides what to do with what is already at the destination: nothing
+// there: download into `<dest>.part` (reusing one left by an earlier run,
+// each piece checked unless its resume state says which are good); the
+// torrent's complete data: adopt it (seed it, download nothing); anything
+// else: refuse, untouched. false once the reason has been printed.
+bool plan_download(const common::Metainfo& meta, const std::string& dest, TorrentOptions& opt) {
+    auto existing = examine_existing(meta, dest);
+    if (!existing) {
+        std::cerr << "client: " << escape_text(existing.error().message) << "\n";
+        return false;
+    }
+    if (existing->kind == ExistingData::Kind::other) {
+        std::cerr << "client: " << escape_text(dest) << " already exists and is not this torrent's "
+                  << "data (" << escape_text(existing->why)
+                  << "); nothing was written: choose another destination\n";
+        return false;
+    }
+    if (existing->kind == ExistingData::Kind::complete) {
+        opt.data_path = dest;
+        opt.assume_complete = true;  // just checked, piece by piece
+        opt.resume_path.clear();
+        return true;
+    }
+    struct stat st {};
+    if (::lstat(opt.data_path.c_str(), &st) != 0) {
+        // No partial data: no resume state can describe it.
+        ::unlink(opt.resume_path.c_str());
+        ::unlink(opt.parts_path.c_str());
+    } else if (::lstat(opt.resume_path.c_str(), &st) != 0) {
+        opt.verify_existing = true;
+    }
+    return true;
 }
 
 }  // namespace
@@ -214,10 +268,12 @@ int run_get(const std::vector<std::string>& args) {
     auto loaded = load_torrent(a.positional[0]);
     if (!loaded) return 1;
     auto& meta = loaded->meta;
-    auto opt = download_options(a, *loaded);
+    std::string dest;
+    auto opt = download_options(a, *loaded, &dest);
     if (!opt) return 1;
+    if (!plan_download(meta, dest, *opt)) return 1;
+    const bool adopted = opt->assume_complete;
     const std::string name = escape_text(meta.name);  // only ever shown
-    const std::string dest = opt->data_path;
     auto run = open_transfer(a, std::move(meta), *opt);
     if (!run) {
         std::cerr << "client: " << escape_text(run.error().message) << "\n";
@@ -250,10 +306,28 @@ int run_get(const std::vector<std::string>& args) {
                   << "\n";
         return 1;
     }
-    std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n",
-                escape_text(dest).c_str(), common::human_bytes(s.total).c_str(), secs,
-                common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
-                static_cast<unsigned long long>(s.uploaded));
+    if (!adopted) {
+        // Verified: the data takes its name (made durable first).
+        auto done = t.flush();
+        if (done) done = finish_partial(dest);
+        if (!done) {
+            close_transfer(*run);
+            std::cerr << "client: " << name << " complete, but "
+                      << escape_text(done.error().message) << "\n";
+            return 1;
+        }
+    }
+    if (adopted)
+        std::printf(
+            "%s: complete and verified: already there (%s, %u pieces checked), "
+            "nothing downloaded\n",
+            escape_text(dest).c_str(), common::human_bytes(s.total).c_str(),
+            static_cast<unsigned>(s.pieces));
+    else
+        std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n",
+                    escape_text(dest).c_str(), common::human_bytes(s.total).c_str(), secs,
+                    common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
+                    static_cast<unsigned long long>(s.uploaded));
     std::fflush(stdout);
     if (a.seed_after > 0) {
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(a.seed_after);

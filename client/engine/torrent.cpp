@@ -181,6 +181,11 @@ bool Torrent::wait_complete(int timeout_ms) {
     return picker_.complete_wanted();
 }
 
+common::Status Torrent::flush() {
+    if (!disk_) return {};
+    return disk_->sync();
+}
+
 TorrentStats Torrent::stats() const {
     common::MutexLock lock(mu_);
     TorrentStats s;

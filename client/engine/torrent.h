@@ -111,6 +111,9 @@ class Torrent final : public TorrentLink {
     const FileLayout* layout() const;
     // Blocks until complete, a fatal error, or the timeout; true if complete.
     bool wait_complete(int timeout_ms);
+    // Makes what has been written durable (before a finished download takes
+    // its name: client/engine/partial.h).
+    common::Status flush();
     const common::Metainfo& meta() const override { return meta_; }
     const common::PeerId& peer_id() const override { return opt_.peer_id; }
     std::vector<TrackerStatus> trackers() const { return trackers_.status(); }

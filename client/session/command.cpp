@@ -78,8 +78,9 @@ const Spec kSpecs[] = {
      "--only: those files of a folder)"},
     {"show", CommandKind::show_downloads, 1, 1, "show downloads",
      "one line per transfer: [D] downloading, [S] seeding, [M] finding metainfo, [!] failed"},
-    {"remove", CommandKind::remove, 1, 1, "remove <name>.mtorrent",
-     "stop a transfer, tell the trackers, forget it (the data file stays)"},
+    {"remove", CommandKind::remove, 1, 2, "remove <name> [--keep]",
+     "stop a transfer, tell the trackers, forget it (a finished file stays; an unfinished "
+     "download's partial data is deleted unless --keep)"},
     {"search", CommandKind::search, 1, -1, "search <text>",
      "ask the trackers which files have <text> in their name"},
     {"watch", CommandKind::watch, 1, 1, "watch <dir>",

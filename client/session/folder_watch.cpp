@@ -33,7 +33,11 @@ bool watchable_name(std::string_view name) {
         return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
     };
     if (name.empty() || name[0] == '.') return false;
-    if (ends_with(".mtorrent") || ends_with(".mtresume")) return false;
+    // Ours, never a person's: metainfo, resume state, the sparse parts of
+    // a folder's unselected files, and a download still in progress.
+    if (ends_with(".mtorrent") || ends_with(".mtresume") || ends_with(".mtparts") ||
+        ends_with(".part"))
+        return false;
     if (name.find(".tmp.") != std::string_view::npos) return false;
     return true;
 }

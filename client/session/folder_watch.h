@@ -41,7 +41,8 @@ WatchDiff diff_folder(const FolderSnapshot& shared, const FolderSnapshot& previo
                       const FolderSnapshot& current);
 
 // Files a watch shares: not hidden (leading '.'), not our own .mtorrent,
-// .mtresume or temporary (".tmp.") files.
+// .mtresume, .mtparts or temporary (".tmp.") files, nor a download in
+// progress (".part": client/engine/partial.h).
 bool watchable_name(std::string_view name);
 
 // The regular, non-empty, watchable files directly in `dir`, and its

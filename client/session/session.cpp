@@ -11,6 +11,7 @@
 #include "client/create/metainfo_builder.h"
 #include "client/create/piece_hasher.h"
 #include "client/engine/file_layout.h"
+#include "client/engine/partial.h"
 #include "client/session/path_util.h"
 #include "client/trackers/metainfo_lookup.h"
 #include "common/clock.h"
@@ -209,7 +210,11 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
     const std::string& duplicate_code) {
     TorrentOptions opt;
-    opt.data_path = saved.data_path;
+    // An unfinished download writes to `<data_path>.part`, unless its final
+    // path is there already (renamed just before a crash, or a download
+    // begun by a version without .part files).
+    const bool partial = !seeding && !saved.complete && !path_exists(saved.data_path);
+    opt.data_path = partial ? partial_path(saved.data_path) : saved.data_path;
     opt.resume_path = seeding ? "" : resume_path(meta.info_hash);
     opt.parts_path = parts_path(meta.info_hash);
     if (!seeding) opt.selected_files = saved.selected;
@@ -223,6 +228,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
+    t->partial = partial;
     t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);
     common::MutexLock run_lock(t->run_mu);  // held until started: see retire()
     {
@@ -255,10 +261,12 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     return t;
 }
 
-void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
+void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool keep_partial) {
+    bool discard = false;
     {
         common::MutexLock lock(mu_);
         transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
+        discard = delete_files && !keep_partial && t->partial;
     }
     server_->remove(t->torrent.get());
     save();
@@ -269,7 +277,7 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
     }
     // Stopping announces `stopped` (a network wait): the worker does it.
     post(
-        [this, t, delete_files] {
+        [this, t, delete_files, discard] {
             {
                 common::MutexLock lock(t->run_mu);  // never before start() returned
                 t->torrent->stop();
@@ -278,6 +286,12 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files) {
             if (delete_files) {
                 ::unlink(resume_path(t->saved.info_hash).c_str());
                 ::unlink(parts_path(t->saved.info_hash).c_str());
+            }
+            if (discard) {
+                auto layout = make_file_layout(t->torrent->meta());
+                auto s = layout ? discard_partial(t->saved.data_path, *layout)
+                                : common::Status(layout.error());
+                if (!s) log_.warn(cat("removing the partial data: ", s.error().message));
             }
             log_.info(cat("stopped ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
         },
@@ -357,6 +371,12 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         if (std::find(selected.begin(), selected.end(), true) == selected.end())
             return Failure{"INVALID_ARGUMENTS", "no file of " + meta.name + " matches --only"};
     }
+    // A destination that ends in '/' names a folder: made if missing.
+    if (!dest.empty() && dest.back() == '/' && !path_exists(dest)) {
+        if (auto s = make_dirs(dest); !s) return Failure{"INVALID_ARGUMENTS", s.error().message};
+    } else if (!dest.empty() && dest.back() == '/' && !is_dir(dest)) {
+        return Failure{"INVALID_ARGUMENTS", dest + " is not a folder"};
+    }
     dest = absolute_path(dest);
     // The name made safe is one path segment (file_layout.h), so dest stays
     // in the folder.
@@ -368,36 +388,55 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         std::string other;
         if (info_hash_active_locked(meta.info_hash, &other))
             return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
+        if (data_path_active_locked(dest))
+            return Failure{"ALREADY_EXISTS", dest + " is in use by another transfer"};
     }
-    // Checking that nothing is at dest and creating the file (or a folder
-    // torrent's folder) are one step (O_CREAT|O_EXCL or mkdir, no link
-    // followed): nothing planted there meanwhile can become what we write
-    // to. Removed again if the download does not start.
+    // What is at dest already: the torrent's complete data is adopted
+    // (checked piece by piece, then seeded); anything else is never written.
+    auto existing = examine_existing(meta, dest);
+    if (!existing) return Failure{"IO_ERROR", existing.error().message};
+    if (existing->kind == ExistingData::Kind::other)
+        return Failure{"ALREADY_EXISTS", dest + " already exists and is not this torrent's data (" +
+                                             existing->why +
+                                             "); nothing was written: choose another destination"};
+    const bool adopt = existing->kind == ExistingData::Kind::complete;
+    // The data goes to `<dest>.part` until verified. Checking that nothing
+    // is there and creating it (or a folder torrent's folder) are one step
+    // (O_CREAT|O_EXCL or mkdir, no link followed): nothing planted there
+    // meanwhile can become what we write to. Partial data already there is
+    // ours by its name: reused, each piece checked. Removed again if the
+    // download does not start.
+    const std::string part = partial_path(dest);
+    bool reuse = false;
     common::Result<common::Fd> created = common::Fd();
-    if (meta.multi_file()) {
-        if (::mkdir(dest.c_str(), 0755) != 0)
-            return Failure{errno == EEXIST ? "ALREADY_EXISTS" : "IO_ERROR",
-                           errno == EEXIST
-                               ? dest + " already exists; choose another destination"
-                               : "cannot make the folder " + dest + ": " + std::strerror(errno)};
-    } else {
-        created = common::open_for_write(dest, common::WriteMode::create_new, 0644);
+    if (!adopt && meta.multi_file()) {
+        if (::mkdir(part.c_str(), 0755) != 0) {
+            if (errno != EEXIST)
+                return Failure{"IO_ERROR",
+                               "cannot make the folder " + part + ": " + std::strerror(errno)};
+            reuse = true;
+        }
+    } else if (!adopt) {
+        created = common::open_for_write(part, common::WriteMode::create_new, 0644);
+        if (!created && created.error().code == Errc::invalid_argument) {
+            reuse = true;  // there already
+            created = common::Fd();
+        }
     }
     if (!created)
-        return Failure{created.error().code == Errc::invalid_argument ? "ALREADY_EXISTS"
-                       : created.error().code == Errc::not_found      ? "INVALID_ARGUMENTS"
-                                                                      : "IO_ERROR",
+        return Failure{created.error().code == Errc::not_found ? "INVALID_ARGUMENTS" : "IO_ERROR",
                        created.error().message};
     auto discard_created = [&] {
+        if (adopt || reuse) return;
         if (meta.multi_file()) {
-            ::rmdir(dest.c_str());  // only if nothing was put in it
+            ::rmdir(part.c_str());  // only if nothing was put in it
             return;
         }
         struct stat a {
         }, b{};
-        if (::fstat(created->get(), &a) == 0 && ::lstat(dest.c_str(), &b) == 0 &&
+        if (::fstat(created->get(), &a) == 0 && ::lstat(part.c_str(), &b) == 0 &&
             a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-            ::unlink(dest.c_str());
+            ::unlink(part.c_str());
     };
     if (auto s = common::write_file_atomic(torrent_copy_path(meta.info_hash),
                                            common::encode_metainfo(meta));
@@ -415,12 +454,26 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     saved.data_path = dest;
     saved.info_hash = meta.info_hash;
     saved.selected = selected;
+    if (adopt) {
+        auto sig = file_sig(dest);
+        saved.complete = true;
+        saved.selected.clear();  // all of it is there
+        if (sig) {
+            saved.size = sig->size;
+            saved.mtime_ns = sig->mtime_ns;
+        }
+    }
     const common::InfoHash ih = meta.info_hash;
-    auto t = launch(std::move(saved), std::move(meta), false, false, "ALREADY_EXISTS");
+    auto t = launch(std::move(saved), std::move(meta), adopt, reuse, "ALREADY_EXISTS");
     if (auto* f = std::get_if<Failure>(&t)) {
         if (f->code != "ALREADY_EXISTS") ::unlink(torrent_copy_path(ih).c_str());
         discard_created();
         return *f;
+    }
+    if (adopt) {
+        log_.info(cat("adopted ", dest, " for ", label, " (", ih.hex(),
+                      "): every piece checked; seeding"));
+        return t;
     }
     log_.info(cat("downloading ", label, " (", ih.hex(), ") to ", dest));
     return t;
@@ -596,6 +649,7 @@ void Session::scan_watched() {
 }
 
 void Session::check_transfers() {
+    common::MutexLock check_lock(check_mu_);
     std::vector<std::shared_ptr<Transfer>> ts;
     {
         common::MutexLock lock(mu_);
@@ -609,6 +663,24 @@ void Session::check_transfers() {
             if (t->saved.complete) continue;
         }
         const TorrentStats s = t->torrent->stats();
+        bool partial;
+        {
+            common::MutexLock lock(mu_);
+            partial = t->partial;
+            if (partial && !t->finish_error.empty()) continue;
+        }
+        if (partial) {
+            // Verified: the data takes its name (made durable first).
+            auto done = t->torrent->flush();
+            if (done) done = finish_partial(t->saved.data_path);
+            common::MutexLock lock(mu_);
+            if (!done) {
+                t->finish_error = done.error().message;
+                log_.error(cat("download complete: ", t->saved.label, ": ", t->finish_error));
+                continue;
+            }
+            t->partial = false;
+        }
         auto sig = file_sig(t->saved.data_path);
         {
             common::MutexLock lock(mu_);
@@ -720,8 +792,10 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
         note_failure(launch(std::move(s), std::move(meta).value(), false, true, "ALREADY_EXISTS"));
         return;
     }
-    // An unfinished download: the Torrent resumes from its resume file.
-    if (!path_exists(saved.data_path)) ::unlink(resume_path(saved.info_hash).c_str());
+    // An unfinished download: the Torrent resumes from its resume file, if
+    // its data is still there (at `.part`, or its final path; see launch).
+    if (!path_exists(saved.data_path) && !path_exists(partial_path(saved.data_path)))
+        ::unlink(resume_path(saved.info_hash).c_str());
     // (Some files of a folder, finished: no resume state is kept for it, so
     // what is on disk is checked instead of fetched again.)
     note_failure(launch(saved, std::move(meta).value(), false,

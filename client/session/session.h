@@ -87,6 +87,10 @@ class Session {
         // mtime_ns change under mu_.
         SavedTransfer saved;
         std::unique_ptr<Torrent> torrent;
+        // The data is at `<data_path>.part` until it is verified
+        // (client/engine/partial.h); changes under mu_.
+        bool partial = false;
+        std::string finish_error;  // verified, but the rename was refused
         // Held across Torrent::start() and stop(), so that a transfer removed
         // while it starts is stopped only once it has started.
         common::Mutex run_mu;
@@ -117,7 +121,7 @@ class Session {
     Reply cmd_get(const std::string& source, const std::string& dest,
                   const std::vector<std::string>& only);
     Reply cmd_show(bool tty);
-    Reply cmd_remove(const std::string& name);
+    Reply cmd_remove(const std::string& name, bool keep);
     Reply cmd_search(const std::string& text);
     Reply cmd_watch(const std::string& dir);
     Reply cmd_unwatch(const std::string& dir);
@@ -148,7 +152,9 @@ class Session {
                                               bool seeding, bool verify_existing,
                                               const std::string& duplicate_code);
     // Takes a transfer off the list and the peer server; the worker stops it.
-    void retire(const std::shared_ptr<Transfer>& t, bool delete_files);
+    // delete_files: the state's copies; and an unfinished download's partial
+    // data unless keep_partial.
+    void retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool keep_partial = false);
     std::vector<std::shared_ptr<Transfer>> find_locked(const std::string& name) const REQUIRES(mu_);
     bool info_hash_active_locked(const common::InfoHash& ih, std::string* label) const
         REQUIRES(mu_);
@@ -167,7 +173,10 @@ class Session {
     void worker_loop();
     void watcher_loop();
     void scan_watched();
-    void check_transfers();
+    // Notices finished downloads: gives the data its name, records the
+    // state. From the watcher, and before show/files answer (so a transfer
+    // shown complete is under its name); one call at a time.
+    void check_transfers() EXCLUDES(check_mu_);
     void run_lookup(SavedLookup lookup);
     // POST /publish; a failure is kept and tried again by retry_publishing()
     // every kPublishRetryMs while the transfer is shared.
@@ -186,8 +195,9 @@ class Session {
     std::unique_ptr<PeerServer> server_;
     TrackerQuery query_;
 
-    // Lock order: a Transfer's run_mu or save_mu_, then mu_, then a
-    // Torrent's mutex (stats() is called under mu_); jobs_mu_ is a leaf.
+    // Lock order: check_mu_, then a Transfer's run_mu or save_mu_, then mu_,
+    // then a Torrent's mutex (stats() is called under mu_); jobs_mu_ is a leaf.
+    common::Mutex check_mu_;
     mutable common::Mutex mu_;
     std::vector<std::shared_ptr<Transfer>> transfers_ GUARDED_BY(mu_);
     std::vector<std::shared_ptr<Lookup>> lookups_ GUARDED_BY(mu_);

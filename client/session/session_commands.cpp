@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "client/engine/file_layout.h"
+#include "client/engine/partial.h"
 #include "client/session/path_util.h"
 #include "client/session/session.h"
 #include "client/trackers/metainfo_lookup.h"
@@ -38,8 +39,13 @@ Reply Session::execute(const Command& c, bool tty) {
         }
         case CommandKind::show_downloads:
             return cmd_show(tty);
-        case CommandKind::remove:
-            return cmd_remove(c.args[0]);
+        case CommandKind::remove: {
+            // remove <name> [--keep]
+            const bool keep = c.args.size() == 2 && c.args[1] == "--keep";
+            if (c.args.size() == 2 && !keep)
+                return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::remove));
+            return cmd_remove(c.args[0], keep);
+        }
         case CommandKind::search:
             return cmd_search(c.args[0]);
         case CommandKind::watch:
@@ -127,6 +133,11 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                                 base_name(source), only);
         if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
         const auto& t = std::get<std::shared_ptr<Transfer>>(r);
+        if (t->saved.complete)
+            return Reply::success(
+                t->saved.data_path,
+                cat(t->torrent->meta().name, " is there already: all ",
+                    t->torrent->meta().piece_count(), " pieces checked; seeding it"));
         return Reply::success(t->saved.data_path,
                               cat("downloading ", t->torrent->meta().name, " (",
                                   common::human_bytes(t->torrent->meta().length),
@@ -184,6 +195,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
 }
 
 Reply Session::cmd_show(bool tty) {
+    check_transfers();  // a download finished just now is shown under its name
     std::vector<std::shared_ptr<Transfer>> ts;
     std::vector<std::string> lines;
     {
@@ -206,13 +218,20 @@ Reply Session::cmd_show(bool tty) {
         TransferView v;
         v.label = t->saved.label;
         v.stats = t->torrent->stats();
+        {
+            common::MutexLock lock(mu_);
+            if (!t->finish_error.empty() && v.stats.error.empty())
+                v.stats.error = "verified, but " + t->finish_error;
+            else if (t->partial && v.stats.complete)
+                v.stats.complete = false;  // named a moment from now
+        }
         v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
         lines.push_back(format_transfer(v, tty));
     }
     return Reply::list(std::move(lines), "transfers");
 }
 
-Reply Session::cmd_remove(const std::string& name) {
+Reply Session::cmd_remove(const std::string& name, bool keep) {
     std::vector<std::shared_ptr<Transfer>> hits;
     std::shared_ptr<Lookup> lookup;
     {
@@ -243,12 +262,21 @@ Reply Session::cmd_remove(const std::string& name) {
                                                " transfers; remove one by info_hash: " + which);
     }
     const auto& t = hits[0];
-    const bool was_complete = t->torrent->complete();
-    retire(t, true);
+    bool partial;
+    {
+        common::MutexLock lock(mu_);
+        partial = t->partial;
+    }
+    retire(t, true, keep);
+    if (partial)
+        return Reply::success(t->saved.label,
+                              cat("download cancelled; telling the trackers; its partial data ",
+                                  partial_path(t->saved.data_path),
+                                  keep ? " stays (get it again to resume)" : " is deleted"));
+    const bool download = t->saved.kind == SavedTransfer::Kind::download;
     return Reply::success(
         t->saved.label,
-        cat(t->saved.kind == SavedTransfer::Kind::download && !was_complete ? "download cancelled"
-                                                                            : "no longer shared",
+        cat(download && !t->torrent->complete() ? "download cancelled" : "no longer shared",
             "; telling the trackers; ", t->saved.data_path, " stays"));
 }
 
@@ -368,6 +396,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::find_one(const std
 }
 
 Reply Session::cmd_files(const std::string& name) {
+    check_transfers();  // a download finished just now is shown under its name
     auto found = find_one(name);
     if (auto* f = std::get_if<Failure>(&found)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(found);

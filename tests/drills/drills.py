@@ -495,7 +495,7 @@ def client_kill9_resume(suite):
         g1.kill9()
         kept = resume_pieces(resume, sw.pieces)
         need(kept, "resume file unreadable after kill -9")
-        bad = sw.bad_pieces_on_disk(g1.dest, kept)
+        bad = sw.bad_pieces_on_disk(g1.dest + ".part", kept)  # the data, until verified
         need(not bad, "resume state lists pieces %s that are not on disk correctly" % bad[:10])
         before = net.received()
         g2 = Client(suite, "resume-again", ["get", sw.torrent, g1.dest, "--timeout", "60"])
@@ -548,7 +548,7 @@ def disk_full(suite):
         need("complete and verified" not in g.out(), "claims completion: %r" % g.out()[-200:])
         need("No space left on device" in g.err(), "no 'No space left on device' in: %r" % g.err()[-300:])
         kept = resume_pieces(g.dest + ".mtresume", sw.pieces) or []
-        bad = sw.bad_pieces_on_disk(g.dest, kept) if kept else []
+        bad = sw.bad_pieces_on_disk(g.dest + ".part", kept) if kept else []
         need(not bad, "the resume state lists pieces %s that are not on disk correctly" % bad[:10])
         need(len(kept) < sw.pieces, "the resume state lists every piece")
         why = g.err().strip().splitlines()[-1][:140]

@@ -199,9 +199,10 @@ def hostile_paths_stay_inside(suite, w):
     try:
         seeder.announce()
         dest = os.path.join(base, "out")
-        os.makedirs(os.path.join(dest, "hostile"))
-        # A link planted where the torrent wants a folder: refused, not followed.
-        os.symlink(outside, os.path.join(dest, "hostile", "sub"))
+        os.makedirs(os.path.join(dest, "hostile.part"))
+        # A link planted where the torrent wants a folder (in the partial
+        # data a download resumes from): refused, not followed.
+        os.symlink(outside, os.path.join(dest, "hostile.part", "sub"))
         g = get(suite, "hostile-get", torrent, dest, ["--timeout", "30"])
         procs.append(g)
         rc = g.wait(40)
@@ -210,7 +211,7 @@ def hostile_paths_stay_inside(suite, w):
         if rc == 0 or "symbolic link" not in g.err():
             raise AssertionError("the planted link was not refused: %s" % g.describe())
         # Without the link every file lands inside, repaired.
-        os.unlink(os.path.join(dest, "hostile", "sub"))
+        os.unlink(os.path.join(dest, "hostile.part", "sub"))
         g2 = get(suite, "hostile-get2", torrent, dest, ["--timeout", "30"])
         procs.append(g2)
         finished(g2, 40)

@@ -98,10 +98,12 @@ def seeder_killed_mid_download(suite):
         sw.wait_seeders(2)
         g = sw.get(["--timeout", "40"])
         procs.append(g)
-        # The file is created sparse: blocks on disk mean verified pieces written.
-        if not wait_until(lambda: allocated(g.dest) > 0 or not g.alive(), 20, 0.005):
+        # The partial file is created sparse: blocks on disk mean verified
+        # pieces written.
+        part = g.dest + ".part"
+        if not wait_until(lambda: allocated(part) > 0 or not g.alive(), 20, 0.005):
             raise AssertionError("no progress: %s" % g.describe())
-        mid = g.alive() and allocated(g.dest) < sw.size
+        mid = g.alive() and allocated(part) < sw.size
         s1.kill9()
         sw.check_get(g, 50)
         if not mid:
@@ -514,8 +516,9 @@ def silent_handshaked_peers_evicted(suite):
 
 
 def corrupt_resume_set_aside(suite):
-    """A damaged .mtresume beside the destination is reported, renamed aside
-    (.corrupt-<time>) and not trusted: the file is checked and completed."""
+    """A damaged .mtresume beside a download's partial data is reported,
+    renamed aside (.corrupt-<time>) and not trusted: the partial file is
+    checked and completed."""
     sw = Swarm(suite, "badresume", 2 * MIB)
     procs = []
     try:
@@ -524,6 +527,8 @@ def corrupt_resume_set_aside(suite):
         dest = os.path.join(suite.work, "badresume-get.out")
         with open(dest + ".mtresume", "wb") as f:
             f.write(b"MTRESUM1" + os.urandom(60))
+        with open(dest + ".part", "wb") as f:
+            f.write(b"\0" * 4096)
         g = Proc(suite, "badresume-get", ["get", sw.torrent, dest, "--timeout", "30"])
         g.dest = dest
         procs.append(g)

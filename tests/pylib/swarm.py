@@ -95,6 +95,8 @@ class Swarm:
             raise AssertionError("%s has SHA-1 %s, want %s" % (g.dest, got, self.sha1))
         if os.path.exists(g.dest + ".mtresume"):
             raise AssertionError("resume file left behind after completion")
+        if os.path.exists(g.dest + ".part"):
+            raise AssertionError("partial file left behind after completion")
 
     def bad_pieces_on_disk(self, path, pieces):
         """The listed pieces whose bytes in `path` do not hash to the .mtorrent's."""

@@ -309,9 +309,10 @@ def prompt_race(suite, w):
 
 
 def forged_resume_of_another_user(suite, w):
-    """A .mtresume planted beside the destination by another user, saying
-    every piece is verified: not trusted (the file is hashed and fetched),
-    so the get ends with the real bytes, not with a file of zeros."""
+    """A .mtresume planted beside a download's partial data by another user,
+    saying every piece is verified: not trusted (the partial file is hashed
+    and fetched), so the get ends with the real bytes, not with a file of
+    zeros."""
     if os.geteuid() != 0:
         return "skip: needs root to hand the planted file to another user"
     d = w.folder("forged")
@@ -327,6 +328,8 @@ def forged_resume_of_another_user(suite, w):
     with open(dest + ".mtresume", "wb") as f:
         f.write(body + crc32c(body).to_bytes(4, "big"))
     os.chown(dest + ".mtresume", 65534, 65534)
+    with open(dest + ".part", "wb") as f:  # the partial data it claims to describe
+        f.truncate(size)
     g = mtlib.ClientProc(suite, "forged-get", ["get", w.torrent, d + "/", "--timeout", "40"])
     rc = g.wait(45)
     if rc != 0 or sha1_file(dest) != w.sha1:

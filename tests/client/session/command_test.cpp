@@ -68,7 +68,7 @@ TEST(ParseCommand, EveryCommandAndItsArgumentCount) {
 
 TEST(ParseCommand, WrongCountsGetTheUsage) {
     for (const char* line : {"share", "share a", "share a b c", "get x", "show", "show uploads",
-                             "show downloads now", "remove", "remove a b", "search", "watch",
+                             "show downloads now", "remove", "remove a b c", "search", "watch",
                              "unwatch a b", "status x", "peers", "help me", "quit now"}) {
         auto p = parse_command(line);
         EXPECT_EQ(p.error.code, "INVALID_ARGUMENTS") << line;

@@ -47,6 +47,8 @@ TEST(WatchableName, SkipsHiddenOwnAndTemporaryFiles) {
     EXPECT_FALSE(watchable_name("x.mtorrent"));
     EXPECT_FALSE(watchable_name("x.mtresume"));
     EXPECT_FALSE(watchable_name("x.mtorrent.tmp.123"));
+    EXPECT_FALSE(watchable_name("movie.mkv.part"));  // a download in progress
+    EXPECT_FALSE(watchable_name("movie.mkv.mtparts"));
     EXPECT_FALSE(watchable_name(""));
 }
 
