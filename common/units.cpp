@@ -49,4 +49,8 @@ std::string iso8601_utc(std::int64_t unix_seconds) {
     return buf;
 }
 
+std::string plural(std::uint64_t n, const std::string& one, const std::string& many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many.empty() ? one + "s" : many);
+}
+
 }  // namespace mt::common

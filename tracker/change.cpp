@@ -1,6 +1,7 @@
 #include "tracker/change.h"
 
 #include "common/byte_io.h"
+#include "common/hmac_sha256.h"
 
 namespace mt::tracker {
 
@@ -12,13 +13,15 @@ namespace {
 // The records of trackers that keyed peers by peer id (change.h).
 constexpr std::uint8_t kOldPeerPut = 1;
 constexpr std::uint8_t kOldPeerRemove = 2;
+// A metainfo_put with an owner (change.h).
+constexpr std::uint8_t kOwnedMetainfoPut = 7;
 }  // namespace
 
 bool operator==(const Change& a, const Change& b) {
     return a.kind == b.kind && a.origin == b.origin && a.seq == b.seq && a.time_ms == b.time_ms &&
            a.info_hash == b.info_hash && a.ip == b.ip && a.port == b.port && a.key == b.key &&
            a.left == b.left && a.uploaded == b.uploaded && a.downloaded == b.downloaded &&
-           a.metainfo == b.metainfo;
+           a.metainfo == b.metainfo && a.owner == b.owner;
 }
 
 const char* change_kind_name(Change::Kind k) {
@@ -35,8 +38,14 @@ const char* change_kind_name(Change::Kind k) {
     return "unknown";
 }
 
+std::string owner_of_proof(std::string_view proof) {
+    const auto d = common::HmacSha256::mac(proof, "mtorrent publisher");
+    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
 void encode_change(const Change& c, std::string& out) {
-    common::append_u8(out, static_cast<std::uint8_t>(c.kind));
+    const bool owned = c.kind == Change::Kind::metainfo_put && !c.owner.empty();
+    common::append_u8(out, owned ? kOwnedMetainfoPut : static_cast<std::uint8_t>(c.kind));
     common::append_u8(out, c.origin);
     common::append_u64(out, c.seq);
     common::append_u64(out, static_cast<std::uint64_t>(c.time_ms));
@@ -55,6 +64,7 @@ void encode_change(const Change& c, std::string& out) {
             common::append_u16(out, c.port);
             break;
         case Change::Kind::metainfo_put:
+            if (owned) out.append(c.owner);
             common::append_u32(out, static_cast<std::uint32_t>(c.metainfo.size()));
             out.append(c.metainfo);
             break;
@@ -81,7 +91,7 @@ common::Result<Change> decode_change(std::string_view data) {
     std::string_view hash;
     if (!r.u8(kind) || !r.u8(c.origin) || !r.u64(c.seq) || !r.u64(time) || !r.bytes(20, hash))
         return bad("record shorter than its 38-byte header", data.size());
-    if (kind < 1 || kind > 6) return bad("unknown kind " + std::to_string(kind), 0);
+    if (kind < 1 || kind > kOwnedMetainfoPut) return bad("unknown kind " + std::to_string(kind), 0);
     if (c.origin != 1 && c.origin != 2)
         return bad("origin " + std::to_string(c.origin) + " is not 1 or 2", 1);
     if (c.seq == 0) return bad("sequence number 0", 2);
@@ -102,6 +112,12 @@ common::Result<Change> decode_change(std::string_view data) {
         if (r.remaining() != 0) return bad("trailing bytes", r.position());
         return c;
     }
+    if (kind == kOwnedMetainfoPut) {
+        std::string_view owner;
+        if (!r.bytes(kOwnerBytes, owner)) return bad("metainfo_put record is short", data.size());
+        c.owner = std::string(owner);
+        kind = static_cast<std::uint8_t>(Change::Kind::metainfo_put);
+    }
     c.kind = static_cast<Change::Kind>(kind);
     switch (c.kind) {
         case Change::Kind::peer_put:
@@ -118,7 +134,8 @@ common::Result<Change> decode_change(std::string_view data) {
             std::string_view bytes;
             if (!r.u32(len)) return bad("metainfo_put record is short", data.size());
             if (len > kMaxMetainfoBytes)
-                return bad("metainfo of " + std::to_string(len) + " bytes is over the limit", 38);
+                return bad("metainfo of " + std::to_string(len) + " bytes is over the limit",
+                           r.position() - 4);
             if (!r.bytes(len, bytes)) return bad("metainfo_put record is short", data.size());
             c.metainfo = std::string(bytes);
             break;

@@ -21,9 +21,18 @@
 //     peer_remove:     ip(4) port(2)                                           = 6
 //     metainfo_put:    length(4) metainfo bytes (at most kMaxMetainfoBytes)
 //     metainfo_remove: nothing
+//     7 (metainfo_put with an owner): owner(32) length(4) metainfo bytes
 //     1 (old peer_put):    peer_id(20) ip(4) port(2) left(8) uploaded(8) downloaded(8)
 //     2 (old peer_remove): peer_id(20)
 // Nothing may follow the kind's fields.
+//
+// A publisher may own what it publishes: `owner` is derived from a proof
+// only it knows (owner_of_proof(): HMAC-SHA256 keyed by the proof; the
+// client derives one proof per info_hash from a secret in its state
+// folder), and POST /withdraw with that proof removes the metainfo.
+// In memory it is a metainfo_put with `owner` set; on the wire and in the
+// journal, kind 7 (a tracker that predates it refuses the record, so both
+// trackers of a pair are upgraded together).
 //
 // A peer is keyed by its endpoint (ip, port) within its torrent: the address
 // is the one the announce came from, so a host can write only its own keys.
@@ -45,6 +54,7 @@
 namespace mt::tracker {
 
 constexpr std::size_t kMaxMetainfoBytes = 4u << 20;  // what /publish accepts
+constexpr std::size_t kOwnerBytes = 32;              // SHA-256
 
 // Orders writes to one key: later time wins; ties go to the higher origin,
 // then the higher sequence number (two changes of one origin in one ms).
@@ -84,12 +94,19 @@ struct Change {
     std::uint64_t left = 0;
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;
-    // metainfo_put: the bencoded .mtorrent
+    // metainfo_put: the bencoded .mtorrent, and owner_of_proof() of its
+    // publisher's withdraw proof (32 bytes; empty: nobody may withdraw it)
     std::string metainfo;
+    std::string owner;
 
     Version version() const { return {time_ms, origin, seq}; }
     friend bool operator==(const Change& a, const Change& b);
 };
+
+// What a metainfo_put stores for a withdraw proof: HMAC-SHA256 keyed by the
+// proof over "mtorrent publisher" (one-way: the stored owner, replicated and
+// journaled, never lets anyone withdraw).
+std::string owner_of_proof(std::string_view proof);
 
 void encode_change(const Change& c, std::string& out);
 std::string encode_change(const Change& c);

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/stop_signals.h"
+#include "common/text_escape.h"
 #include "common/version.h"
 #include "tracker/change_log.h"
 #include "tracker/config.h"
@@ -132,6 +133,13 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     replicator.start();
     http.start();
     udp_server.start();
+    // One line on the terminal (the log has the rest); escaped: the paths
+    // are the operator's, but may hold anything.
+    std::cerr << "mtorrent tracker " << int(cfg.id) << " " << common::kVersion << ": listening on "
+              << cfg.self.to_string() << " (HTTP and UDP), other tracker " << cfg.other.to_string()
+              << ", " << counts.torrents << " torrents, " << counts.peers << " peers loaded from "
+              << common::escape_text(cfg.seeder_list) << "; log in "
+              << common::escape_text(cfg.log_file) << "\n";
 
     // The main thread waits for a signal and expires silent peers.
     const std::int64_t timeout_ms = std::int64_t{cfg.peer_timeout_s} * 1000;

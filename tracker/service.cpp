@@ -135,6 +135,7 @@ Reply TrackerService::route(const HttpRequest& req, std::uint32_t peer_ip,
     if (req.path == "/scrape") return scrape(req, peer_text);
     if (req.path == "/search") return search(req, peer_text);
     if (req.path == "/publish") return publish(req, peer_ip, peer_text);
+    if (req.path == "/withdraw") return withdraw(req, peer_text);
     if (req.path == "/metainfo") return metainfo(req, peer_text);
     if (req.path == "/stats") {
         auto params = parse_query(req.query);
@@ -245,18 +246,28 @@ Reply TrackerService::publish(const HttpRequest& req, std::uint32_t peer_ip,
                            " s); try again later"),
                        ka, peer_text);
     }
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    std::string owner;
+    if (const std::string* o = param(*params, "owner")) {
+        auto raw =
+            o->size() == 2 * kOwnerBytes
+                ? common::from_hex(*o)
+                : common::Result<std::string>(common::make_error(common::Errc::parse_error, ""));
+        if (!raw) return failure("owner is not 64 hex digits", ka, peer_text);
+        owner = std::move(raw).value();
+    }
     auto m = common::parse_metainfo(req.body);
     if (!m) return failure("invalid metainfo: " + m.error().message, ka, peer_text);
     auto served = pair_metainfo(req.body, pair_);
     if (!served) return failure("invalid metainfo: " + served.error().message, ka, peer_text);
-    const auto stored =
-        store_.publish(m->info_hash, std::move(served).value(), m->name, m->length, now);
+    const auto stored = store_.publish(m->info_hash, std::move(served).value(), m->name, m->length,
+                                       now, std::move(owner));
     if (!stored.refused.empty()) return failure(stored.refused, ka, peer_text);
     const auto ticket = stored.ticket;
     log_.info(cat(stored.stored ? "published " : "already published, unchanged: ", m->name, " (",
                   m->info_hash.hex(), ") from ", peer_text));
-    auto params = parse_query(req.query);
-    if (params && wants_json(*params))
+    if (wants_json(*params))
         return {http_response(200, "application/json",
                               cat("{\"info_hash\":\"", m->info_hash.hex(),
                                   "\",\"name\":", common::json_string(m->name), "}\n"),
@@ -266,6 +277,39 @@ Reply TrackerService::publish(const HttpRequest& req, std::uint32_t peer_ip,
     d["info_hash"] = std::string(m->info_hash.view());
     d["name"] = m->name;
     return bencoded(common::bencode::encode(d), ka, ticket);
+}
+
+Reply TrackerService::withdraw(const HttpRequest& req, const std::string& peer_text) {
+    const bool ka = req.keep_alive();
+    if (req.method != "POST") return failure("withdraw with a POST request", ka, peer_text);
+    auto params = parse_query(req.query);
+    if (!params) return failure(params.error().message, ka, peer_text);
+    const std::string* ih = param(*params, "info_hash");
+    const std::string* proof = param(*params, "proof");
+    auto raw_ih =
+        ih && ih->size() == 40
+            ? common::from_hex(*ih)
+            : common::Result<std::string>(common::make_error(common::Errc::parse_error, ""));
+    if (!raw_ih) return failure("withdraw needs info_hash as 40 hex digits", ka, peer_text);
+    auto raw_proof =
+        proof && proof->size() == 64
+            ? common::from_hex(*proof)
+            : common::Result<std::string>(common::make_error(common::Errc::parse_error, ""));
+    if (!raw_proof) return failure("withdraw needs proof as 64 hex digits", ka, peer_text);
+    const auto h = common::InfoHash::from_bytes(*raw_ih);
+    const auto r = store_.withdraw_owned(h, owner_of_proof(*raw_proof), now_());
+    switch (r.status) {
+        case WithdrawResult::Status::not_published:
+            return failure("nothing is published for that info_hash", ka, peer_text);
+        case WithdrawResult::Status::not_owner:
+            return failure("only its publisher can withdraw it", ka, peer_text);
+        case WithdrawResult::Status::withdrawn:
+            break;
+    }
+    log_.info(cat("withdrawn by its publisher: ", h.hex(), " from ", peer_text));
+    common::bencode::Item::Dict d;
+    d["withdrawn"] = std::string(h.view());
+    return bencoded(common::bencode::encode(d), ka, r.ticket);
 }
 
 Reply TrackerService::metainfo(const HttpRequest& req, const std::string& peer_text) {

@@ -13,7 +13,10 @@
 //               own tracker URLs (tracker/pair_metainfo.h), kept and
 //               replicated; a later publish of the same info_hash changes
 //               nothing. Per source address at most publish_quota.max_count
-//               publishes and max_bytes bytes per window.
+//               publishes and max_bytes bytes per window. ?owner=(64 hex):
+//               owner_of_proof() of the publisher's withdraw proof (change.h).
+//   /withdraw   POST ?info_hash=(40 hex)&proof=(64 hex): its publisher takes
+//               a published file back (a replicated metainfo_remove)
 //   /metainfo   ?info_hash=(20 bytes URL-escaped, or 40 hex digits): the .mtorrent
 //   /stats      JSON; ?format=html for a page; &digest=1 adds the state digest
 #pragma once
@@ -86,6 +89,7 @@ class TrackerService {
                    const std::string& peer_text);
     Reply scrape(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply search(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply withdraw(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply publish(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
                   const std::string& peer_text);
     // The store's announce, with the source's quota of new torrents applied.

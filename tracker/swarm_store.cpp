@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/hex.h"
+#include "common/hmac_sha256.h"
 #include "common/metainfo.h"
 #include "common/sha1.h"
 #include "tracker/peer_index.h"
@@ -62,6 +63,7 @@ struct MetaEntry {
     Version version;
     bool removed = false;
     std::int64_t last_alive = 0;  // last time the torrent had a live peer (or was published)
+    std::string owner;            // SHA-256 of the publisher's withdraw proof; empty: none
 };
 
 std::minstd_rand& rng() {
@@ -400,6 +402,7 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
                     m.length = parsed->length;
                 }
                 m.bytes = c.metainfo;
+                m.owner = c.owner;
                 index_put(c.info_hash, m.name, m.length);
             } else {
                 index_erase(c.info_hash);
@@ -446,7 +449,7 @@ ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
 }
 
 PublishResult SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
-                                  std::uint64_t length, std::int64_t now_ms) {
+                                  std::uint64_t length, std::int64_t now_ms, std::string owner) {
     PublishResult r;
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
@@ -469,11 +472,36 @@ PublishResult SwarmStore::publish(const InfoHash& h, std::string metainfo, std::
     c.time_ms = now_ms;
     c.info_hash = h;
     c.metainfo = metainfo;
+    c.owner = owner;
     r.ticket = sequencer_.sequence(c);
     r.stored = true;
     index_put(h, name, length);
-    t.meta = std::make_unique<MetaEntry>(
-        MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false, now_ms});
+    t.meta = std::make_unique<MetaEntry>(MetaEntry{std::move(metainfo), std::move(name), length,
+                                                   c.version(), false, now_ms, std::move(owner)});
+    return r;
+}
+
+WithdrawResult SwarmStore::withdraw_owned(const InfoHash& h, std::string_view owner,
+                                          std::int64_t now_ms) {
+    WithdrawResult r;
+    {
+        Stripe& s = stripe_for(h);
+        std::lock_guard<std::mutex> lock(s.mu);
+        auto it = s.torrents.find(h);
+        if (it == s.torrents.end() || !it->second.published()) {
+            r.status = WithdrawResult::Status::not_published;
+            return r;
+        }
+        const std::string& held = it->second.meta->owner;
+        if (held.empty() || !common::constant_time_equal(held, owner)) {
+            r.status = WithdrawResult::Status::not_owner;
+            return r;
+        }
+    }
+    // (A publish of the same info_hash in between changes nothing: the
+    // first writer still holds it.)
+    r.ticket = withdraw(h, now_ms);
+    r.status = WithdrawResult::Status::withdrawn;
     return r;
 }
 
@@ -488,7 +516,8 @@ std::uint64_t SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
     c.time_ms = now_ms;
     c.info_hash = h;
     const std::uint64_t ticket = sequencer_.sequence(c);
-    it->second.meta = std::make_unique<MetaEntry>(MetaEntry{{}, {}, 0, c.version(), true, now_ms});
+    it->second.meta =
+        std::make_unique<MetaEntry>(MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
     index_erase(h);
     return ticket;
 }
@@ -650,7 +679,7 @@ std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
                     c.info_hash = it->first;
                     sequencer_.sequence(c);
                     t.meta = std::make_unique<MetaEntry>(
-                        MetaEntry{{}, {}, 0, c.version(), true, now_ms});
+                        MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
                     index_erase(it->first);
                     ++meta_expired_;
                 }
@@ -699,6 +728,7 @@ void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
                 c.time_ms = t.meta->version.time_ms;
                 c.info_hash = h;
                 c.metainfo = t.meta->bytes;
+                c.owner = t.meta->owner;
                 visit(c);
             }
         }
@@ -731,8 +761,9 @@ std::string SwarmStore::digest_hex() const {
                 lines.push_back(h.hex() + " " + std::to_string(p.ip) + ":" +
                                 std::to_string(p.port) + (p.seeder() ? " S" : " L"));
             if (t.meta && !t.meta->removed)
-                lines.push_back(h.hex() + " M " +
-                                common::to_hex(common::Sha1::digest(t.meta->bytes)));
+                lines.push_back(
+                    h.hex() + " M " + common::to_hex(common::Sha1::digest(t.meta->bytes)) +
+                    (t.meta->owner.empty() ? "" : " O " + common::to_hex(t.meta->owner)));
         }
     }
     std::sort(lines.begin(), lines.end());

@@ -125,6 +125,12 @@ struct PublishResult {
     std::string refused;       // non-empty: the store is full and nothing could be evicted
 };
 
+struct WithdrawResult {
+    enum class Status { withdrawn, not_published, not_owner };
+    Status status = Status::not_published;
+    std::uint64_t ticket = 0;  // withdrawn: the change to wait on
+};
+
 struct StoreCounts {
     std::size_t torrents = 0;  // torrents with at least one live peer or a metainfo
     std::size_t peers = 0;
@@ -164,10 +170,17 @@ class SwarmStore {
     // info_hash already has one: the first writer wins, a later publish
     // changes nothing. (Replicated puts stay last-writer-wins, so two
     // publishes racing on the two trackers converge to the same bytes.)
+    // `owner`: owner_of_proof() of the publisher's withdraw proof
+    // (change.h), or empty.
     PublishResult publish(const common::InfoHash& h, std::string metainfo, std::string name,
-                          std::uint64_t length, std::int64_t now_ms);
+                          std::uint64_t length, std::int64_t now_ms, std::string owner = {});
     // The ticket to wait on (0 if nothing changed).
     std::uint64_t withdraw(const common::InfoHash& h, std::int64_t now_ms);
+    // Withdraws for its publisher: only if `owner` (owner_of_proof() of the
+    // proof it sent) is the one stored with the metainfo (compared in
+    // constant time).
+    WithdrawResult withdraw_owned(const common::InfoHash& h, std::string_view owner,
+                                  std::int64_t now_ms);
     std::optional<std::string> metainfo(const common::InfoHash& h) const;
     // Published files whose name contains `query` (ASCII case-insensitive),
     // exact names first (see SearchIndex); `examined` counts names compared.

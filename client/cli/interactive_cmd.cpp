@@ -1,9 +1,13 @@
 #include "client/cli/interactive_cmd.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "client/cli/usage.h"
 #include "client/session/prompt.h"
@@ -19,6 +23,28 @@
 namespace mt::client {
 
 using common::cat;
+
+namespace {
+
+// The default state folders (mtorrent-state-<ip>-<port>) in the current
+// folder other than `mine`: a restart on another port starts empty, and
+// says where the earlier state is.
+std::vector<std::string> other_default_state_dirs(const std::string& mine) {
+    std::vector<std::string> out;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir("."), &::closedir);
+    if (!d) return out;
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string name = e->d_name;
+        if (name.rfind("mtorrent-state-", 0) != 0 || name == mine) continue;
+        struct stat st {};
+        if (::lstat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(name);
+        if (out.size() >= 8) break;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
 
 bool looks_like_endpoint(std::string_view s) {
     if (s.find(':') == std::string_view::npos || s.find('/') != std::string_view::npos)
@@ -57,6 +83,10 @@ int run_interactive(const std::vector<std::string>& args) {
     cfg.state_dir = state_dir.empty()
                         ? "mtorrent-state-" + cfg.self.host + "-" + std::to_string(cfg.self.port)
                         : state_dir;
+    std::vector<std::string> earlier;
+    struct stat st {};
+    if (state_dir.empty() && ::stat(cfg.state_dir.c_str(), &st) != 0)
+        earlier = other_default_state_dirs(cfg.state_dir);
 
     // Signals are taken by the prompt loop through a signalfd; blocked before
     // any thread starts, so every thread inherits the mask.
@@ -79,6 +109,13 @@ int run_interactive(const std::vector<std::string>& args) {
               << "\n";
     for (const auto& n : notes)
         std::cerr << "note: " << common::escape_text(n) << "\n";  // names from saved state
+    if (!earlier.empty()) {
+        std::string list;
+        for (const auto& e : earlier)
+            list += (list.empty() ? "" : ", ") + e;
+        std::cerr << "note: a new, empty state folder for this address; earlier state is in "
+                  << common::escape_text(list) << " (--state-dir DIR continues one)\n";
+    }
     run_prompt(session, STDIN_FILENO, STDOUT_FILENO, sfd.get(), interactive,
                ::isatty(STDOUT_FILENO));
     session.stop();

@@ -258,6 +258,21 @@ bool plan_download(const common::Metainfo& meta, const std::string& dest, Torren
     return true;
 }
 
+// The line a finished get ends with (scripts read "complete and verified").
+void print_complete(const std::string& dest, const TorrentStats& s, double secs, bool adopted) {
+    if (adopted)
+        std::printf(
+            "%s: complete and verified: already there (%s, %s checked), nothing downloaded\n",
+            escape_text(dest).c_str(), common::human_bytes(s.total).c_str(),
+            common::plural(s.pieces, "piece").c_str());
+    else
+        std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n",
+                    escape_text(dest).c_str(), common::human_bytes(s.total).c_str(), secs,
+                    common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
+                    static_cast<unsigned long long>(s.uploaded));
+    std::fflush(stdout);
+}
+
 }  // namespace
 
 int run_get(const std::vector<std::string>& args) {
@@ -317,18 +332,7 @@ int run_get(const std::vector<std::string>& args) {
             return 1;
         }
     }
-    if (adopted)
-        std::printf(
-            "%s: complete and verified: already there (%s, %u pieces checked), "
-            "nothing downloaded\n",
-            escape_text(dest).c_str(), common::human_bytes(s.total).c_str(),
-            static_cast<unsigned>(s.pieces));
-    else
-        std::printf("%s: complete and verified: %s in %.2f s (%s), %llu bytes uploaded\n",
-                    escape_text(dest).c_str(), common::human_bytes(s.total).c_str(), secs,
-                    common::human_rate(secs > 0 ? static_cast<double>(s.total) / secs : 0).c_str(),
-                    static_cast<unsigned long long>(s.uploaded));
-    std::fflush(stdout);
+    print_complete(dest, s, secs, adopted);
     if (a.seed_after > 0) {
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(a.seed_after);
         while (std::chrono::steady_clock::now() < until && signals.wait(250) == 0) {

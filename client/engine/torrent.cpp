@@ -193,8 +193,8 @@ TorrentStats Torrent::stats() const {
     s.verified_bytes = picker_.wanted_bytes() - picker_.needed_bytes();
     s.downloaded = downloaded_.load();
     s.uploaded = uploaded_.load();
-    s.down_rate = down_rate_;
-    s.up_rate = up_rate_;
+    s.down_rate = down_rate_.rate();
+    s.up_rate = up_rate_.rate();
     s.peers = peers_.size();
     s.pieces = meta_.piece_count();
     s.have = have_.count();
@@ -289,7 +289,6 @@ void Torrent::announcer_loop() {
 
 void Torrent::housekeeper_loop() {
     std::int64_t last_rechoke = 0, last_save = now_ms();
-    std::uint64_t last_down = downloaded_.load(), last_up = uploaded_.load();
     std::int64_t last_tick = now_ms();
     while (true) {
         {
@@ -305,8 +304,8 @@ void Torrent::housekeeper_loop() {
         if (dt > 0) {
             const std::uint64_t d = downloaded_.load(), u = uploaded_.load();
             common::MutexLock lock(mu_);
-            down_rate_ = 0.7 * down_rate_ + 0.3 * static_cast<double>(d - last_down) / dt;
-            up_rate_ = 0.7 * up_rate_ + 0.3 * static_cast<double>(u - last_up) / dt;
+            down_rate_.add(now, d);
+            up_rate_.add(now, u);
             for (auto& [k, p] : peers_) {
                 const std::uint64_t pd = p.conn->bytes_down(), pu = p.conn->bytes_up();
                 // ~20 s rolling rates for the choker.
@@ -316,8 +315,6 @@ void Torrent::housekeeper_loop() {
                 p.down_bytes = pd;
                 p.up_bytes = pu;
             }
-            last_down = d;
-            last_up = u;
             last_tick = now;
         }
         bool soon;

@@ -58,6 +58,7 @@
 #include "client/engine/folder_store.h"
 #include "client/engine/piece_picker.h"
 #include "client/engine/rate_limiter.h"
+#include "client/engine/rate_window.h"
 #include "client/engine/torrent_link.h"
 #include "client/engine/torrent_options.h"
 #include "client/engine/views.h"
@@ -290,8 +291,8 @@ class Torrent final : public TorrentLink {
     std::atomic<std::uint64_t> downloaded_{0};
     std::atomic<std::uint64_t> wasted_{0};
     std::atomic<std::uint64_t> uploaded_{0};
-    double down_rate_ GUARDED_BY(mu_) = 0;
-    double up_rate_ GUARDED_BY(mu_) = 0;
+    RateWindow down_rate_ GUARDED_BY(mu_);  // shown rates: 0 once idle for 2 s
+    RateWindow up_rate_ GUARDED_BY(mu_);
 
     std::thread announcer_;
     std::thread housekeeper_;

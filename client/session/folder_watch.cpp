@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <memory>
 
+#include "common/units.h"
+
 namespace mt::client {
 
 WatchDiff diff_folder(const FolderSnapshot& shared, const FolderSnapshot& previous,
@@ -87,7 +89,7 @@ common::Result<FileSig> file_sig(const std::string& path) {
     return s;
 }
 
-common::Result<FolderSnapshot> scan_folder(const std::string& dir) {
+common::Result<FolderSnapshot> scan_folder(const std::string& dir, WatchSkips* skips) {
     std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
     if (!d) return common::errno_error("cannot open folder " + dir, errno);
     FolderSnapshot snap;
@@ -99,21 +101,47 @@ common::Result<FolderSnapshot> scan_folder(const std::string& dir) {
             break;
         }
         const std::string name = e->d_name;
-        if (!watchable_name(name)) continue;
+        if (name == "." || name == "..") continue;
+        if (!watchable_name(name)) {
+            if (skips) ++skips->ours_or_hidden;
+            continue;
+        }
         struct stat st {};
         if (::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
             // A folder is shared as a folder torrent once it holds a byte;
             // its signature covers every file below it (file_sig).
             auto sig = file_sig(dir + "/" + name);
-            if (sig && sig->size > 0) snap[name] = *sig;
+            if (sig && sig->size > 0)
+                snap[name] = *sig;
+            else if (skips)
+                ++skips->empty;
             continue;
         }
-        if (!S_ISREG(st.st_mode) || st.st_size <= 0) continue;
+        if (!S_ISREG(st.st_mode)) {
+            if (skips) ++(S_ISLNK(st.st_mode) ? skips->links : skips->special);
+            continue;
+        }
+        if (st.st_size <= 0) {
+            if (skips) ++skips->empty;
+            continue;
+        }
         snap[name] = FileSig{static_cast<std::uint64_t>(st.st_size),
                              std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
     }
     return snap;
+}
+
+std::string WatchSkips::text() const {
+    std::string out;
+    auto add = [&](std::size_t n, const char* one, const char* many) {
+        if (n) out += (out.empty() ? "" : ", ") + common::plural(n, one, many);
+    };
+    add(empty, "empty file or folder", "empty files or folders");
+    add(links, "symbolic link", "symbolic links");
+    add(special, "special file", "special files");
+    add(ours_or_hidden, "hidden or mtorrent file", "hidden or mtorrent files");
+    return out;
 }
 
 }  // namespace mt::client

@@ -49,7 +49,14 @@ bool watchable_name(std::string_view name);
 // folders that hold a byte (each shared as a folder torrent; signature as
 // file_sig). Symbolic links are not followed. Errc::not_found if the folder is gone, io_error
 // otherwise.
-common::Result<FolderSnapshot> scan_folder(const std::string& dir);
+// What a scan leaves out, for a person: empty files and folders (a torrent
+// needs a byte), symbolic links (never followed), devices, pipes and
+// sockets, hidden files and our own (.mtorrent, .part, ...).
+struct WatchSkips {
+    std::size_t empty = 0, links = 0, special = 0, ours_or_hidden = 0;
+    std::string text() const;  // "2 empty files or folders, 1 link"; "" when none
+};
+common::Result<FolderSnapshot> scan_folder(const std::string& dir, WatchSkips* skips = nullptr);
 
 // The signature of one file; Errc::not_found if it is missing. A folder's:
 // the bytes of every regular file below it, and the latest modification or

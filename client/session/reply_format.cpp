@@ -1,5 +1,6 @@
 #include "client/session/reply_format.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/text_escape.h"
@@ -106,22 +107,37 @@ std::vector<TrackerLine> merge_tracker_status(
             t.failures += st.failures;
             if (s < announce_sources && st.last_ok_ms > t.last_announce_ms)
                 t.last_announce_ms = st.last_ok_ms;
+            t.last_ok_ms = std::max(t.last_ok_ms, st.last_ok_ms);
+            t.last_attempt_ms = std::max(t.last_attempt_ms, st.last_attempt_ms);
             if (st.last_attempt_ms > 0) t.tried = true;
             if (st.last_attempt_ms > latest[i]) {
                 latest[i] = st.last_attempt_ms;
                 t.live = st.live;
                 t.last_error = st.last_error;
             }
-            if (st.in_use && st.last_attempt_ms > 0) t.in_use = true;
         }
     }
+    TrackerLine* current = nullptr;
+    for (auto& t : lines)
+        if (t.live && t.last_ok_ms > 0 && (!current || t.last_ok_ms > current->last_ok_ms))
+            current = &t;
+    if (current) current->in_use = true;
     return lines;
 }
 
 std::string format_tracker_line(std::size_t index, const TrackerLine& t, std::int64_t now_ms) {
     std::string out = "tracker " + std::to_string(index + 1) + "  " + t.url + "  ";
+    auto ago = [&](std::int64_t ms) {
+        return common::human_duration(static_cast<double>(std::max<std::int64_t>(now_ms - ms, 0)) /
+                                      1000) +
+               " ago";
+    };
     out += !t.tried ? "not contacted yet" : (t.live ? "live" : "DOWN");
     if (t.in_use) out += "  in use";
+    // How old that word is: a tracker killed since the last contact still
+    // reads live until the next one.
+    if (t.tried)
+        out += "  last answer " + (t.last_ok_ms ? ago(t.last_ok_ms) : std::string("never"));
     out += "  last announce ";
     out += t.last_announce_ms
                ? common::human_duration(static_cast<double>(now_ms - t.last_announce_ms) / 1000) +

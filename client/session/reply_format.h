@@ -68,15 +68,18 @@ struct TrackerLine {
     bool tried = false;  // any attempt at all
     bool in_use = false;
     std::int64_t last_announce_ms = 0;  // wall clock of the last good announce (0: never)
+    std::int64_t last_ok_ms = 0;        // of the last answer to anything (0: never)
+    std::int64_t last_attempt_ms = 0;   // of the last attempt (0: never)
     std::uint64_t failures = 0;
     std::string last_error;
 };
 // `sources`: each TrackerClient's (and the TrackerQuery's) status list;
 // `announce_sources` of them are announce clients (the rest only count for
 // live, failures and in use). The configured URLs come first, in order; other
-// trackers (from other people's .mtorrents) follow. Per tracker: live and in
-// use as the most recent attempt saw them, failures summed, last announce the
-// latest.
+// trackers (from other people's .mtorrents) follow. Per tracker: live as the
+// most recent attempt saw it, failures summed, last announce the latest. At
+// most one is in use: the live one that answered last (several sources may
+// each have their own, and a tracker that is down is never the one in use).
 std::vector<TrackerLine> merge_tracker_status(
     const std::vector<std::string>& configured,
     const std::vector<std::vector<TrackerStatus>>& sources, std::size_t announce_sources);

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/hex.h"
+#include "common/random.h"
 #include "common/units.h"
 
 namespace mt::client {
@@ -79,18 +80,31 @@ std::string Session::parts_path(const common::InfoHash& ih) const {
 // ---- Start and stop -------------------------------------------------------------------
 
 common::Status Session::start(std::vector<std::string>& notes) {
-    if (auto s = make_dirs(config_.state_dir + "/torrents", 0700); !s) return s;
-    for (const auto& dir : {config_.state_dir, config_.state_dir + "/torrents"})
-        if (auto s = check_private_dir(dir); !s) return s;
-    config_.state_dir = absolute_path(config_.state_dir);
-    state_path_ = config_.state_dir + "/session.state";
+    // The port first: a client that cannot start leaves nothing behind (no
+    // empty state folder).
     auto listener = common::tcp_listen(config_.self, 128);
-    if (!listener)
-        return common::make_error(
-            listener.error().code,
-            "cannot listen on " + config_.self.to_string() + ": " + listener.error().message);
+    if (!listener) {
+        const std::string& m = listener.error().message;
+        return common::make_error(listener.error().code,
+                                  m.rfind("cannot listen on", 0) == 0
+                                      ? m
+                                      : "cannot listen on " + config_.self.to_string() + ": " + m);
+    }
     auto port = common::local_port(listener->get());
     if (!port) return port.error();
+    const bool existed = path_exists(config_.state_dir);
+    if (auto s = make_dirs(config_.state_dir + "/torrents", 0700); !s) return s;
+    for (const auto& dir : {config_.state_dir, config_.state_dir + "/torrents"})
+        if (auto s = check_private_dir(dir); !s) {
+            if (!existed) {
+                ::rmdir((config_.state_dir + "/torrents").c_str());
+                ::rmdir(config_.state_dir.c_str());
+            }
+            return s;
+        }
+    config_.state_dir = absolute_path(config_.state_dir);
+    state_path_ = config_.state_dir + "/session.state";
+    load_publisher_secret(notes);
     port_ = *port;
     server_ = std::make_unique<PeerServer>(std::move(listener).value(), log_);
     server_->start();  // serves peers from the first moment
@@ -269,7 +283,31 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool
         discard = delete_files && !keep_partial && t->partial;
     }
     server_->remove(t->torrent.get());
+    {
+        const auto seen = t->torrent->trackers();
+        common::MutexLock lock(mu_);
+        for (const auto& st : seen) {
+            auto it = std::find_if(retired_trackers_.begin(), retired_trackers_.end(),
+                                   [&](const TrackerStatus& x) { return x.url == st.url; });
+            if (it == retired_trackers_.end()) {
+                if (retired_trackers_.size() < 64) retired_trackers_.push_back(st);
+            } else if (st.last_attempt_ms > it->last_attempt_ms) {
+                const std::uint64_t failures = it->failures + st.failures;
+                const std::int64_t ok = std::max(it->last_ok_ms, st.last_ok_ms);
+                *it = st;
+                it->failures = failures;
+                it->last_ok_ms = ok;
+            }
+            // (never "in use": no announce goes there any more)
+        }
+        for (auto& x : retired_trackers_)
+            x.in_use = false;
+    }
     save();
+    // No longer shared: what it published is taken back from the trackers
+    // (only its publisher can), so its name leads nowhere stale.
+    if (delete_files && t->saved.kind == SavedTransfer::Kind::share)
+        post([this, l = t->saved.label, ih = t->saved.info_hash] { withdraw(l, ih); }, true);
     if (delete_files) {
         ::unlink(torrent_copy_path(t->saved.info_hash).c_str());
         if (t->saved.kind == SavedTransfer::Kind::share && !t->saved.mtorrent_path.empty())
@@ -300,7 +338,7 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool
 
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
-    const std::string& watch_dir) {
+    const std::string& watch_dir, std::string* published) {
     const std::string abs = absolute_path(data_path);
     struct stat st {};
     if (::stat(abs.c_str(), &st) != 0)
@@ -354,7 +392,12 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     }
     const auto& tr = std::get<std::shared_ptr<Transfer>>(t);
     log_.info(cat("sharing ", abs, " as ", label, " (", tr->saved.info_hash.hex(), ")"));
-    post([this, l = label, bytes] { publish(l, bytes); }, false);
+    if (published) {
+        auto p = publish(label, bytes);
+        *published = p ? "" : p.error().message;
+    } else {
+        post([this, l = label, bytes] { (void)publish(l, bytes); }, false);
+    }
     return t;
 }
 
@@ -509,16 +552,46 @@ void Session::worker_loop() {
     }
 }
 
-void Session::publish(const std::string& label, std::string bytes) {
-    auto r = query_.publish(bytes);
+void Session::load_publisher_secret(std::vector<std::string>& notes) {
+    const std::string path = config_.state_dir + "/publisher.secret";
+    auto held = common::read_own_file(path, 64);
+    if (held && held->size() == 32) {
+        publisher_secret_ = std::move(held).value();
+        return;
+    }
+    if (held || held.error().code != Errc::not_found)
+        notes.push_back(cat(path, " is unusable (", held ? "not 32 bytes" : held.error().message,
+                            "); a new one is made: files published before cannot be withdrawn"));
+    publisher_secret_ = common::random_bytes(32);
+    if (auto s = common::write_file_atomic_new(path, publisher_secret_, /*overwrite=*/true,
+                                               /*durable=*/true, 0600);
+        !s)
+        notes.push_back(cat("cannot save ", path, ": ", s.error().message));
+}
+
+void Session::withdraw(const std::string& label, const common::InfoHash& ih) {
+    auto r = query_.withdraw(ih, publisher_proof(publisher_secret_, ih));
+    if (r)
+        log_.info(cat("withdrawn ", label, " (", ih.hex(), ") from the trackers"));
+    else
+        log_.warn(cat("cannot withdraw ", label, " (", ih.hex(),
+                      ") from the trackers: ", r.error().message));
+}
+
+common::Status Session::publish(const std::string& label, std::string bytes) {
+    auto meta = common::parse_metainfo(bytes);
+    const std::string owner =
+        meta ? publisher_owner(publisher_proof(publisher_secret_, meta->info_hash)) : "";
+    auto r = query_.publish(bytes, owner);
     if (r) {
         log_.info(cat("published ", label, " (", r->hex(), ") to the trackers"));
-        return;
+        return {};
     }
     log_.warn(cat("cannot publish ", label, " to the trackers (trying again in ",
                   kPublishRetryMs / 1000, " s): ", r.error().message));
     common::MutexLock lock(mu_);
     unpublished_.push_back({label, std::move(bytes)});
+    return r.error();
 }
 
 void Session::retry_publishing() {
@@ -537,7 +610,7 @@ void Session::retry_publishing() {
         unpublished_.clear();
     }
     for (auto& [label, bytes] : retry)
-        post([this, l = std::move(label), b = std::move(bytes)] { publish(l, b); }, false);
+        post([this, l = std::move(label), b = std::move(bytes)] { (void)publish(l, b); }, false);
 }
 
 void Session::run_lookup(SavedLookup saved) {
@@ -768,7 +841,7 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
             note_failure(r);
             if (saved.kind == SavedTransfer::Kind::share &&
                 std::holds_alternative<std::shared_ptr<Transfer>>(r))
-                post([this, l = saved.label, bytes] { publish(l, bytes); }, false);
+                post([this, l = saved.label, bytes] { (void)publish(l, bytes); }, false);
             return;
         }
         ::unlink(copy.c_str());

@@ -133,11 +133,14 @@ class Session {
 
     // ---- Transfers -----------------------------------------------------------
     // Hashes `data_path`, writes the .mtorrent (to `mtorrent_path`, or only to
-    // the state folder when empty), starts seeding it and queues the publish.
+    // the state folder when empty), starts seeding it and queues the publish
+    // (unless `published` is given: then it publishes at once and says how
+    // that went there, "" for success).
     Outcome<std::shared_ptr<Transfer>> share_file(const std::string& data_path,
                                                   const std::string& mtorrent_path,
                                                   const std::string& label,
-                                                  const std::string& watch_dir);
+                                                  const std::string& watch_dir,
+                                                  std::string* published = nullptr);
     // Starts downloading `meta` to `dest` (a file path, or a folder to put
     // meta.name in).
     // `only`: globs choosing files of a folder torrent (get --only).
@@ -178,9 +181,13 @@ class Session {
     // shown complete is under its name); one call at a time.
     void check_transfers() EXCLUDES(check_mu_);
     void run_lookup(SavedLookup lookup);
-    // POST /publish; a failure is kept and tried again by retry_publishing()
-    // every kPublishRetryMs while the transfer is shared.
-    void publish(const std::string& label, std::string bytes);
+    // POST /publish (with our owner mark); a failure is kept and tried again
+    // by retry_publishing() every kPublishRetryMs while the transfer is shared.
+    // Returns the error of this attempt.
+    common::Status publish(const std::string& label, std::string bytes);
+    // POST /withdraw with our proof: a share removed, changed or unwatched.
+    void withdraw(const std::string& label, const common::InfoHash& ih);
+    void load_publisher_secret(std::vector<std::string>& notes);
     void retry_publishing();
     static constexpr std::int64_t kPublishRetryMs = 5000;
 
@@ -192,6 +199,9 @@ class Session {
     common::PeerId peer_id_;
     std::uint16_t port_ = 0;
     std::string state_path_;
+    // The secret behind this client's withdraw proofs (publisher_proof()):
+    // state folder/publisher.secret, 32 random bytes made at the first start.
+    std::string publisher_secret_;
     std::unique_ptr<PeerServer> server_;
     TrackerQuery query_;
 
@@ -204,6 +214,9 @@ class Session {
     std::vector<std::shared_ptr<Watched>> watched_ GUARDED_BY(mu_);
     std::vector<std::pair<std::string, std::string>> unpublished_
         GUARDED_BY(mu_);  // label, .mtorrent bytes
+    // What removed transfers' announces last saw of each tracker, so that
+    // status still knows the last announce once they are gone.
+    std::vector<TrackerStatus> retired_trackers_ GUARDED_BY(mu_);
     std::int64_t last_publish_retry_ms_ GUARDED_BY(mu_) = 0;
 
     common::Mutex save_mu_;  // one state write at a time, each from a fresh snapshot

@@ -96,13 +96,20 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
                 return Reply::failure("ALREADY_SHARED", t->saved.label + " is already in use for " +
                                                             t->saved.data_path);
     }
-    auto r = share_file(file, mtorrent, label, "");
+    std::string unpublished;
+    auto r = share_file(file, mtorrent, label, "", &unpublished);
     if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(r);
     const auto& m = t->torrent->meta();
+    // Shared here either way; whether anyone can find it is the trackers'.
     return Reply::success(
-        label, cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ", m.piece_count(),
-                   " pieces, info_hash ", m.info_hash.hex(), "); publishing to the trackers"));
+        label,
+        cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ",
+            common::plural(m.piece_count(), "piece"), ", info_hash ", m.info_hash.hex(), "); ",
+            unpublished.empty()
+                ? "published to the trackers"
+                : "shared here but NOT announced (" + unpublished + "); trying again every " +
+                      std::to_string(kPublishRetryMs / 1000) + " s (see status)"));
 }
 
 Reply Session::cmd_get(const std::string& source, const std::string& dest,
@@ -302,7 +309,8 @@ Reply Session::cmd_watch(const std::string& dir) {
     w->dir = absolute_path(dir);
     if (w->dir == config_.state_dir || w->dir.rfind(config_.state_dir + "/", 0) == 0)
         return Reply::failure("INVALID_ARGUMENTS", "the state folder cannot be watched");
-    auto snap = scan_folder(w->dir);
+    WatchSkips skips;
+    auto snap = scan_folder(w->dir, &skips);
     if (!snap) return Reply::failure("IO_ERROR", snap.error().message);
     w->previous = *snap;  // the next scan shares what has not changed since
     {
@@ -312,10 +320,12 @@ Reply Session::cmd_watch(const std::string& dir) {
         watched_.push_back(w);
     }
     save();
+    const std::string skipped = skips.text();
     log_.info(cat("watching ", w->dir, " (", snap->size(), " files)"));
-    return Reply::success(w->dir, cat(snap->size(),
-                                      " files to share; new, changed and deleted "
-                                      "files are followed every second"));
+    return Reply::success(w->dir,
+                          cat(common::plural(snap->size(), "file or folder", "files and folders"),
+                              " to share", skipped.empty() ? "" : " (not shared: " + skipped + ")",
+                              "; new, changed and deleted ones are followed every second"));
 }
 
 Reply Session::cmd_unwatch(const std::string& dir) {
@@ -340,25 +350,40 @@ Reply Session::cmd_unwatch(const std::string& dir) {
 
 Reply Session::cmd_status() {
     std::vector<std::shared_ptr<Transfer>> ts;
-    std::vector<std::string> watched;
+    std::vector<std::pair<std::string, std::size_t>> watched;  // folder, files shared from it
+    std::vector<TrackerStatus> retired;
+    std::size_t unpublished = 0;
     {
         common::MutexLock lock(mu_);
         ts = transfers_;
         for (const auto& w : watched_)
-            watched.push_back(w->dir);
+            watched.emplace_back(
+                w->dir, std::count_if(transfers_.begin(), transfers_.end(),
+                                      [&](const auto& t) { return t->saved.watch_dir == w->dir; }));
+        retired = retired_trackers_;
+        unpublished = unpublished_.size();
     }
     std::vector<std::vector<TrackerStatus>> sources;
+    sources.push_back(retired);
     for (const auto& t : ts)
         sources.push_back(t->torrent->trackers());
     sources.push_back(query_.status());
-    const auto merged = merge_tracker_status(tracker_urls(), sources, ts.size());
+    const auto merged = merge_tracker_status(tracker_urls(), sources, ts.size() + 1);
     std::vector<std::string> lines;
     const std::int64_t now = common::wall_ms();
     for (std::size_t i = 0; i < merged.size(); ++i)
         lines.push_back(format_tracker_line(i, merged[i], now));
-    return Reply::list(std::move(lines),
-                       cat("trackers; peers on ", config_.self.host, ":", port_, "; ", ts.size(),
-                           " transfers; ", watched.size(), " watched folders"));
+    for (const auto& [dir, n] : watched)
+        lines.push_back(cat("watching ", dir, "  ", common::plural(n, "share")));
+    return Reply::list(
+        std::move(lines),
+        cat("about ", common::plural(merged.size(), "tracker"), " and ",
+            common::plural(watched.size(), "watched folder"), "; peers on ", config_.self.host, ":",
+            port_, "; ", common::plural(ts.size(), "transfer"),
+            unpublished ? cat("; ", common::plural(unpublished, "share"),
+                              " not announced yet (trackers unreachable; trying every ",
+                              kPublishRetryMs / 1000, " s)")
+                        : std::string()));
 }
 
 Reply Session::cmd_peers(const std::string& name) {

@@ -4,6 +4,7 @@
 #include "common/bencode.h"
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/hmac_sha256.h"
 #include "common/wire/url.h"
 
 namespace mt::client {
@@ -65,6 +66,7 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
     if (trackers_.empty()) return make_error(Errc::not_found, "no tracker configured");
     const std::size_t start = rotation_.current();
     common::Error last = make_error(Errc::not_found, what + ": no tracker has it");
+    std::string failures;  // every tracker's, when none answered
     bool any_not_found = false;
     for (std::size_t k = 0; k < trackers_.size(); ++k) {
         const std::size_t i = (start + k) % trackers_.size();
@@ -91,8 +93,11 @@ common::Result<T> TrackerQuery::ask(const std::string& what, const std::string& 
         log_.warn(cat(what, " at ", rotation_.url(i), " failed: ", r.error().message));
         last = r.error();
         if (last.code == Errc::refused) last.code = Errc::io_error;  // refused: the tracker's word
+        failures += cat(failures.empty() ? "" : "; ", "tracker ", i + 1, " (", t.to_string(),
+                        "): ", r.error().message);
     }
     if (any_not_found) return make_error(Errc::not_found, what + ": no tracker has it");
+    if (trackers_.size() > 1) last.message = "no tracker answered: " + failures;
     return last;
 }
 
@@ -120,12 +125,25 @@ common::Result<std::string> TrackerQuery::metainfo(const common::InfoHash& info_
                             });
 }
 
-common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent_bytes) {
+std::string publisher_proof(std::string_view secret, const common::InfoHash& info_hash) {
+    const auto d = common::HmacSha256::mac(secret, "withdraw " + info_hash.hex());
+    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+std::string publisher_owner(std::string_view proof) {
+    const auto d = common::HmacSha256::mac(proof, "mtorrent publisher");
+    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent_bytes,
+                                                       std::string_view owner) {
     // The Host header differs per tracker only in name; one request text
     // serves both (HTTP/1.1 requires a Host header, not that it match).
     const std::string host = trackers_.empty() ? std::string() : trackers_[0].to_string();
+    const std::string target =
+        owner.empty() ? std::string("/publish") : "/publish?owner=" + common::to_hex(owner);
     std::string request =
-        cat("POST /publish HTTP/1.1\r\nHost: ", host,
+        cat("POST ", target, " HTTP/1.1\r\nHost: ", host,
             "\r\nContent-Type: application/x-bittorrent\r\nContent-Length: ", mtorrent_bytes.size(),
             "\r\nConnection: close\r\n\r\n");
     request += mtorrent_bytes;
@@ -136,6 +154,24 @@ common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent
                 return make_error(Errc::io_error, cat("publish answered HTTP ", r.status));
             return decode_publish_reply(r.body);
         });
+}
+
+common::Status TrackerQuery::withdraw(const common::InfoHash& info_hash, std::string_view proof) {
+    const std::string host = trackers_.empty() ? std::string() : trackers_[0].to_string();
+    const std::string request =
+        cat("POST /withdraw?info_hash=", info_hash.hex(), "&proof=", common::to_hex(proof),
+            " HTTP/1.1\r\nHost: ", host, "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    auto r = ask<bool>("withdraw", request, true,
+                       [](const common::wire::HttpResponse& resp) -> common::Result<bool> {
+                           if (resp.status != 200)
+                               return make_error(Errc::io_error,
+                                                 cat("withdraw answered HTTP ", resp.status));
+                           auto v = decode_reply_dict(resp.body, "withdraw");
+                           if (!v) return v.error();
+                           return true;
+                       });
+    if (!r) return r.error();
+    return {};
 }
 
 std::vector<TrackerStatus> TrackerQuery::status() const {

@@ -33,6 +33,13 @@ using SearchHit = common::wire::SearchHit;
 // POST /publish reply: {info_hash (20 bytes), name} or {failure reason}.
 common::Result<common::InfoHash> decode_publish_reply(std::string_view body);
 
+// A publisher's withdraw proof for one file: HMAC-SHA256 under the secret
+// in its state folder (so a proof shown for one file says nothing of the
+// others), and what the trackers keep of it (the owner: HMAC-SHA256 keyed
+// by the proof over "mtorrent publisher"; tracker/change.h).
+std::string publisher_proof(std::string_view secret, const common::InfoHash& info_hash);
+std::string publisher_owner(std::string_view proof);
+
 class TrackerQuery {
   public:
     using Exchange = std::function<common::Result<common::wire::HttpResponse>(
@@ -47,16 +54,24 @@ class TrackerQuery {
     //
     // Errors of every call: refused when a tracker answered with a failure
     // reason (the other one is not asked: they share their state); when no
-    // tracker answered, the last one's transport error as timeout or io_error
-    // (a refused connection included).
+    // tracker answered, the last one's transport error code (timeout or
+    // io_error, a refused connection included) with every tracker's error in
+    // the message ("no tracker answered: tracker 1 (ip:port): ...; tracker 2
+    // (ip:port): ...").
     common::Result<std::vector<SearchHit>> search(std::string_view text);
     // The published .mtorrent bytes. Errc::not_found when every tracker that
     // answered has none (both are asked: replication may lag); otherwise the
     // last transport error.
     common::Result<std::string> metainfo(const common::InfoHash& info_hash);
     // Stores a .mtorrent on the trackers (one suffices: they replicate).
-    // Returns the info_hash the tracker computed.
-    common::Result<common::InfoHash> publish(std::string_view mtorrent_bytes);
+    // Returns the info_hash the tracker computed. `owner` (32 bytes, or
+    // empty): what the trackers keep to recognise the publisher's withdraw
+    // proof (publisher_owner()).
+    common::Result<common::InfoHash> publish(std::string_view mtorrent_bytes,
+                                             std::string_view owner = {});
+    // Takes a published file back with its publisher's proof (32 bytes).
+    // Errc::refused with the tracker's reason (not published, not ours).
+    common::Status withdraw(const common::InfoHash& info_hash, std::string_view proof);
 
     // One entry per tracker, url "http://ip:port".
     std::vector<TrackerStatus> status() const;

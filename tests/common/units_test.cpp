@@ -5,6 +5,12 @@
 namespace mt::common {
 namespace {
 
+TEST(Plural, OneAndMany) {
+    EXPECT_EQ(plural(1, "file"), "1 file");
+    EXPECT_EQ(plural(0, "file"), "0 files");
+    EXPECT_EQ(plural(2, "entry", "entries"), "2 entries");
+}
+
 TEST(Units, HumanBytes) {
     EXPECT_EQ(human_bytes(0), "0 B");
     EXPECT_EQ(human_bytes(1023), "1023 B");

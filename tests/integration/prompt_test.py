@@ -672,6 +672,10 @@ def bad_startup(suite):
         s.close()
     if r.returncode != 1 or "cannot listen" not in r.stderr:
         raise AssertionError("port in use: %d %r" % (r.returncode, r.stderr))
+    if r.stderr.count("cannot listen") != 1:
+        raise AssertionError("the error says it twice: %r" % r.stderr)
+    if os.path.exists(os.path.join(work, "st")):
+        raise AssertionError("a client that failed to start left a state folder behind")
     r = subprocess.run([c, "--version"], capture_output=True, text=True, timeout=10)
     if r.returncode != 0 or "mtorrent client" not in r.stdout:
         raise AssertionError("--version broke")

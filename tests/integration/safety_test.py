@@ -15,8 +15,10 @@ destination DEST:
   - Ctrl-C (one-shot) or `remove --keep` (prompt) keep DEST.part, and the
     same get again resumes into it; a plain `remove` deletes it;
   - a destination ending in '/' is a folder, made if missing;
-  - `get <name>` picks the one file of that name that has live seeders, and
-    answers FAILURE:AMBIGUOUS (listing every info_hash) only while several do.
+  - `get <name>` never chooses between files of one name (FAILURE:AMBIGUOUS,
+    listing every info_hash, whatever the seeder counts say), and a share
+    that is removed, or changed and shared again by `watch`, is withdrawn
+    from the trackers by its publisher, so its name leads to the live file.
 
 Seeders are one-shot `client seed` processes; a slow one
 (--max-upload-rate 256 KiB/s) keeps a 3 MiB download in progress for
@@ -618,6 +620,56 @@ def name_lookup_never_guesses(suite, w):
     ck.done()
 
 
+def stale_share_is_withdrawn(suite, w):
+    """A watched file changed: the watch shares the new contents and takes
+    the old entry back from both trackers (its publisher's proof), so
+    another client's `get <name>` fetches the new file, not a dead one.
+    `remove` of a share withdraws it too."""
+    ck = Checks("stale_share_is_withdrawn")
+    name = "two.dat"
+    a = Client(suite, w.tag("withdraw-a-"), w.t1, w.t2)
+    c = Client(suite, w.tag("withdraw-c-"), w.t1, w.t2)
+    try:
+        folder = os.path.join(a.dir, "watched")
+        write_random(os.path.join(folder, name), 1 * MIB + 7)
+        r = a.cmd("watch %s" % folder)
+        if not r.ok:
+            raise AssertionError("watch answered %r" % r)
+
+        def listed(t):
+            return [h for h, _ in search(t, name)]
+        if not wait_until(lambda: len(listed(w.t1)) == 1 and len(listed(w.t2)) == 1, 15, 0.1):
+            raise AssertionError("the watched file was never published: %s" % listed(w.t1))
+        old = listed(w.t1)[0]
+        time.sleep(1.1)  # a new mtime, whatever the file system's granularity
+        write_random(os.path.join(folder, name), 1 * MIB + 7)
+        want = sha1_file(os.path.join(folder, name))
+        ok = wait_until(lambda: all(len(listed(t)) == 1 and listed(t)[0] != old for t in (w.t1, w.t2)), 20, 0.1)
+        ck.expect(ok, "after the change each tracker should list only the new file, not %s: t1 %s, t2 %s"
+                  % (old, listed(w.t1), listed(w.t2)))
+        dest = os.path.join(c.dir, "got.dat")
+        r = c.cmd("get %s %s" % (name, dest))
+        if ck.expect(r.ok, "get by name after the change answered %r" % r):
+            ck.expect(completes(c, name + ".mtorrent"), "get by name never completed: %r" % c.transfers())
+            landed(ck, dest, want, "the changed file")
+        r = a.cmd("unwatch %s" % folder)
+        ck.expect(r.ok, "unwatch answered %r" % r)
+        ck.expect(wait_until(lambda: not listed(w.t1) and not listed(w.t2), 10, 0.1),
+                  "unwatched: still listed: t1 %s, t2 %s" % (listed(w.t1), listed(w.t2)))
+        # remove of a share made with `share`
+        src = os.path.join(a.dir, "solo.dat")
+        write_random(src, 600 * KIB)
+        r = a.cmd("share %s solo.mtorrent" % src)
+        ck.expect(r.ok, "share answered %r" % r)
+        ck.expect(wait_until(lambda: len(search(w.t1, "solo.dat")) == 1, 10, 0.1), "solo.dat never published")
+        a.cmd("remove solo.mtorrent")
+        ck.expect(wait_until(lambda: not search(w.t1, "solo.dat") and not search(w.t2, "solo.dat"), 10, 0.1),
+                  "removed share still listed: %s" % search(w.t1, "solo.dat"))
+    finally:
+        stopped([a, c])
+    ck.done()
+
+
 def search(t, text):
     """[(info_hash, seeders)] of the files named exactly `text` on tracker t."""
     try:
@@ -629,7 +681,7 @@ def search(t, text):
 
 CASES = [one_shot_refuses_other_content, one_shot_complete_copy_is_done, one_shot_writes_part_then_renames,
          trailing_slash_makes_a_folder, prompt_remove_deletes_part, prompt_existing_destination,
-         prompt_folder_part, name_lookup_never_guesses]
+         prompt_folder_part, name_lookup_never_guesses, stale_share_is_withdrawn]
 
 if __name__ == "__main__":
     sys.exit(Suite().run(CASES, setup=World))

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/hex.h"
+
 namespace mt::tracker {
 namespace {
 
@@ -80,6 +82,35 @@ TEST(Change, RoundTripsEveryKind) {
         ASSERT_TRUE(back.ok()) << back.error().message;
         EXPECT_EQ(*back, c) << change_kind_name(kind);
     }
+}
+
+// A metainfo_put with its publisher's owner mark: kind 7 on the wire, owner
+// before the length; read back as a metainfo_put with the owner.
+TEST(Change, OwnedMetainfoPut) {
+    Change c = sample(Change::Kind::metainfo_put);
+    c.owner = std::string(32, 'o');
+    const std::string bytes = encode_change(c);
+    ASSERT_EQ(bytes.size(), 38u + 32u + 4u + c.metainfo.size());
+    EXPECT_EQ(bytes[0], '\x07');
+    EXPECT_EQ(bytes.substr(38, 32), c.owner);
+    auto back = decode_change(bytes);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, c);
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+        EXPECT_FALSE(decode_change(bytes.substr(0, n)).ok()) << "prefix " << n;
+    std::string huge = bytes;
+    huge[70] = '\x7f';
+    EXPECT_NE(decode_change(huge).error().message.find("over the limit"), std::string::npos);
+}
+
+// The owner of a proof, as the client computes it too
+// (client/trackers/tracker_query.h publisher_owner; Python's hmac gives the same).
+TEST(Change, OwnerOfProofGolden) {
+    std::string proof;
+    for (int i = 0; i < 32; ++i)
+        proof.push_back(static_cast<char>(i));
+    EXPECT_EQ(common::to_hex(owner_of_proof(proof)),
+              "122c82d6a98a77e10ea2c7d63e774e715898a4a7db1c88a38cd99aac9441cd78");
 }
 
 TEST(Change, RejectsMalformed) {

@@ -325,6 +325,36 @@ TEST_F(TrackerServiceTest, PublishThenSearchThenFetchWithThePairsTrackers) {
     EXPECT_EQ(parse_response(http(get("/metainfo?info_hash=" + hash(3).hex()))).status, 404);
 }
 
+// POST /publish?owner= marks the publisher; POST /withdraw with the proof
+// behind the mark takes the file back, nothing else does.
+TEST_F(TrackerServiceTest, ItsPublisherWithdrawsAFile) {
+    const std::string proof(32, 'p');
+    const std::string bytes = sample_mtorrent("two.dat");
+    const auto ih = common::parse_metainfo(bytes)->info_hash;
+    EXPECT_NE(parse_response(http(post("/publish?owner=abc", bytes))).body.find("64 hex"),
+              std::string::npos);
+    ASSERT_EQ(
+        parse_response(http(post("/publish?owner=" + common::to_hex(owner_of_proof(proof)), bytes)))
+            .status,
+        200);
+    auto withdraw = [&](const std::string& target) {
+        return parse_response(http(post(target, ""))).body;
+    };
+    const std::string target = "/withdraw?info_hash=" + ih.hex() + "&proof=";
+    EXPECT_NE(withdraw(target + common::to_hex(std::string(32, 'q'))).find("only its publisher"),
+              std::string::npos);
+    EXPECT_NE(withdraw(target + "00").find("64 hex"), std::string::npos);
+    EXPECT_NE(withdraw("/withdraw?proof=" + common::to_hex(proof)).find("info_hash"),
+              std::string::npos);
+    EXPECT_NE(parse_response(http(get(target + common::to_hex(proof)))).body.find("POST"),
+              std::string::npos);
+    EXPECT_EQ(parse_response(http(get("/metainfo?info_hash=" + ih.hex()))).status, 200);
+    EXPECT_NE(withdraw(target + common::to_hex(proof)).find("9:withdrawn"), std::string::npos);
+    EXPECT_EQ(parse_response(http(get("/metainfo?info_hash=" + ih.hex()))).status, 404);
+    EXPECT_NE(withdraw(target + common::to_hex(proof)).find("nothing is published"),
+              std::string::npos);
+}
+
 TEST_F(TrackerServiceTest, PublishRefusesGarbageAndTheQuotaHolds) {
     ServiceOptions so;
     so.publish_quota.max_count = 2;

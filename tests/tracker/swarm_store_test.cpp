@@ -356,6 +356,35 @@ TEST_F(Store, PublishSearchAndWithdraw) {
     EXPECT_EQ(seq.log.back().kind, Change::Kind::metainfo_remove);
 }
 
+// Only the owner mark given at publish takes a file back; the mark travels
+// with the change (journal, replication, snapshot).
+TEST_F(Store, WithdrawOwnedNeedsTheOwner) {
+    const std::string owner(32, 'o');
+    EXPECT_TRUE(store.publish(hash(5), "bytes", "two.dat", 5, 1000, owner).stored);
+    EXPECT_TRUE(store.publish(hash(6), "other", "three.dat", 5, 1000).stored);  // no owner
+    EXPECT_EQ(seq.log.back().owner, "");
+    EXPECT_EQ(seq.log[seq.log.size() - 2].owner, owner);
+    EXPECT_EQ(store.withdraw_owned(hash(5), std::string(32, 'x'), 2000).status,
+              WithdrawResult::Status::not_owner);
+    EXPECT_EQ(store.withdraw_owned(hash(6), std::string(32, 'x'), 2000).status,
+              WithdrawResult::Status::not_owner)
+        << "a file published without an owner cannot be withdrawn";
+    EXPECT_EQ(store.withdraw_owned(hash(7), owner, 2000).status,
+              WithdrawResult::Status::not_published);
+    RecordingSequencer s2;
+    SwarmStore replica(2, StoreLimits{}, s2);
+    store.dump([&](const Change& c) { replica.apply(c, 2000); });
+    EXPECT_EQ(replica.digest_hex(), store.digest_hex());
+    auto w = store.withdraw_owned(hash(5), owner, 3000);
+    EXPECT_EQ(w.status, WithdrawResult::Status::withdrawn);
+    EXPECT_NE(w.ticket, 0u);
+    EXPECT_FALSE(store.metainfo(hash(5)).has_value());
+    EXPECT_TRUE(store.search("two.dat", 10).empty());
+    // The replica holds the owner too: its own withdraw works the same.
+    EXPECT_EQ(replica.withdraw_owned(hash(5), owner, 3000).status,
+              WithdrawResult::Status::withdrawn);
+}
+
 // The property replication rests on: two stores that apply the same changes
 // in different orders, with duplicates, end in the same state.
 TEST_F(Store, ConvergesWhateverTheOrder) {

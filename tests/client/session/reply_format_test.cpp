@@ -99,18 +99,31 @@ TEST(TrackerStatus, MergesSourcesByTracker) {
     EXPECT_TRUE(m[0].live);  // the latest attempt (the search) succeeded
     EXPECT_EQ(m[0].failures, 2u);
     EXPECT_EQ(m[0].last_announce_ms, 1000);  // searches are not announces
+    EXPECT_TRUE(m[0].in_use);                // it answered last
     EXPECT_EQ(m[1].url, "http://127.0.0.1:2");
     EXPECT_TRUE(m[1].live);
-    EXPECT_TRUE(m[1].in_use);
+    EXPECT_FALSE(m[1].in_use) << "one tracker in use at a time";
     EXPECT_EQ(m[1].last_announce_ms, 2000);
     EXPECT_EQ(m[2].url, "udp://10.0.0.1:80");
     EXPECT_FALSE(m[2].live);
+    EXPECT_FALSE(m[2].in_use);
     const std::string line = format_tracker_line(0, m[0], 5000);
-    EXPECT_EQ(line.rfind("tracker 1  http://127.0.0.1:1  live  in use  last announce 4s ago  "
-                         "failures 2",
+    EXPECT_EQ(line.rfind("tracker 1  http://127.0.0.1:1  live  in use  last answer 2s ago  "
+                         "last announce 4s ago  failures 2",
                          0),
               0u)
         << line;
+    // A tracker that is down is never the one in use, even if a torrent's
+    // client still points at it.
+    const auto d1 = ts("http://127.0.0.1:1/announce", false, true, 1000, 1, 4000, "refused");
+    const auto d2 = ts("http://127.0.0.1:2/announce", true, true, 3500, 0, 3500);
+    const auto m2 = merge_tracker_status(
+        {"http://127.0.0.1:1/announce", "http://127.0.0.1:2/announce"}, {{d1}, {d2}}, 2);
+    EXPECT_FALSE(m2[0].in_use);
+    EXPECT_TRUE(m2[1].in_use);
+    EXPECT_NE(format_tracker_line(0, m2[0], 5000).find("DOWN  last answer 4s ago"),
+              std::string::npos)
+        << format_tracker_line(0, m2[0], 5000);
     TrackerLine never;
     never.url = "http://x:1";
     EXPECT_NE(format_tracker_line(1, never, 0).find("not contacted yet"), std::string::npos);

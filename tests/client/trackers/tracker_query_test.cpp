@@ -66,6 +66,11 @@ TEST(TrackerQuery, FailsOverAndStays) {
     auto down = q.search("x");
     ASSERT_FALSE(down.ok());
     EXPECT_EQ(down.error().code, common::Errc::io_error);  // refused: only the tracker's no
+    // Both down: both trackers' errors, not just the last one's.
+    EXPECT_NE(down.error().message.find("tracker 1 (127.0.0.1:1): refused"), std::string::npos)
+        << down.error().message;
+    EXPECT_NE(down.error().message.find("tracker 2 (127.0.0.1:2): refused"), std::string::npos)
+        << down.error().message;
 }
 
 TEST(TrackerQuery, MetainfoAsksBothBeforeNotFound) {
@@ -106,6 +111,42 @@ TEST(TrackerQuery, PublishPostsTheBytes) {
     auto bad = q.publish("x");
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().code, common::Errc::refused);
+}
+
+// The publisher's mark goes with the publish; its proof takes the file back.
+// Golden values: Python's hmac.new(key, msg, hashlib.sha256) gives the same,
+// and tracker/change.h owner_of_proof agrees (tests/tracker/change_test.cpp).
+TEST(TrackerQuery, PublishWithAnOwnerAndWithdraw) {
+    const std::string secret(32, 'S');
+    const auto ih = common::InfoHash::from_bytes(std::string(20, 'A'));
+    const std::string proof = publisher_proof(secret, ih);
+    EXPECT_EQ(common::to_hex(proof),
+              "c1b18b9dd617e53dc28585c384afd7072c39c21ef1472f840897b4808bc92558");
+    std::string golden_proof;
+    for (int i = 0; i < 32; ++i)
+        golden_proof.push_back(static_cast<char>(i));
+    EXPECT_EQ(common::to_hex(publisher_owner(golden_proof)),
+              "122c82d6a98a77e10ea2c7d63e774e715898a4a7db1c88a38cd99aac9441cd78");
+
+    common::Logger log = common::Logger::null();
+    FakeTrackers f;
+    f.up = {{1, true}};
+    f.answer[1] = ok("d9:info_hash20:" + std::string(20, 'h') + "4:name1:ae");
+    TrackerQuery q({{"127.0.0.1", 1}}, 500, log, f.exchange());
+    ASSERT_TRUE(q.publish("d4:infod4:name1:aee", publisher_owner(proof)).ok());
+    EXPECT_EQ(f.calls.at(0).second.rfind(
+                  "POST /publish?owner=" + common::to_hex(publisher_owner(proof)) + " HTTP/1.1", 0),
+              0u);
+    f.answer[1] = ok("d9:withdrawn20:AAAAAAAAAAAAAAAAAAAAe");
+    ASSERT_TRUE(q.withdraw(ih, proof).ok());
+    EXPECT_EQ(f.calls.at(1).second.rfind("POST /withdraw?info_hash=" + ih.hex() +
+                                             "&proof=" + common::to_hex(proof) + " HTTP/1.1",
+                                         0),
+              0u);
+    f.answer[1] = ok("d14:failure reason34:only its publisher can withdraw ite");
+    auto no = q.withdraw(ih, proof);
+    ASSERT_FALSE(no.ok());
+    EXPECT_EQ(no.error().code, common::Errc::refused);
 }
 
 }  // namespace
