@@ -648,6 +648,74 @@ def trackers_come_back(suite):
         raise AssertionError("quit failed")
 
 
+def honest_answers(suite):
+    """What the prompt says is true (issue 15, items 7-10): a finished
+    download's rate drops to 0; watch says what it leaves out; status lists
+    the watched folders, at most one tracker in use, never a DOWN one, how
+    old live/DOWN is, and still knows the last announce once the transfers
+    are gone; with both trackers down, share says the file is shared but not
+    announced (and status counts it), and search names both trackers'
+    errors."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "honest-a", t1, t2)
+    b = Client(suite, "honest-b", t1, t2)
+    # A seeder capped at 2 MiB/s: the download takes seconds, and shows a rate.
+    src = write_random(os.path.join(a.dir, "r.bin"), 6 * MIB)
+    mt = os.path.join(a.dir, "r.mtorrent")
+    subprocess.run([os.path.join(BIN, "client"), "create", src, mt, "--tracker", t1.url("/announce"),
+                    "--tracker", t2.url("/announce")], check=True, capture_output=True, timeout=20)
+    seeder = subprocess.Popen([os.path.join(BIN, "client"), "seed", mt, src, "--max-upload-rate", "2048"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        b.expect("get %s ." % mt)
+        if not wait_until(lambda: any(re.search(r"down [1-9]", x) for x in b.transfers()), 15, 0.2):
+            raise AssertionError("no download rate shown: %r" % b.transfers())
+        if not wait_until(lambda: any("[S] r.mtorrent  100.0%" in x for x in b.transfers()), 30, 0.1):
+            raise AssertionError("the download did not finish: %r" % b.transfers())
+        if not wait_until(lambda: any("down 0 B/s" in x for x in b.transfers()), 4, 0.2):
+            raise AssertionError("a finished download still shows a rate: %r" % b.transfers())
+    finally:
+        stop_process(seeder)
+
+    w = os.path.join(a.dir, "w")
+    os.makedirs(w)
+    write_random(os.path.join(w, "x.bin"), 1000)
+    open(os.path.join(w, "empty.bin"), "wb").close()
+    os.symlink(os.path.join(a.dir, "r.bin"), os.path.join(w, "link.bin"))
+    r = a.expect("watch %s" % w)
+    if "1 empty file or folder" not in r.detail or "1 symbolic link" not in r.detail:
+        raise AssertionError("watch does not say what it skips: %r" % r)
+    st = a.expect("status")
+    if not any(x.strip().startswith("watching " + os.path.realpath(w)) for x in st.lines):
+        raise AssertionError("status does not list the watched folder: %r" % st)
+
+    b.expect("remove r.mtorrent")
+    st = b.expect("status")
+    trackers = [x for x in st.lines if x.strip().startswith("tracker ")]
+    if len(trackers) != 2 or all("last announce never" in x for x in trackers):
+        raise AssertionError("status forgot the last announce with the transfer: %r" % st)
+    t1.stop()
+    b.cmd("search r.bin")  # tracker 1 is refused, tracker 2 answers
+    st = b.expect("status")
+    trackers = [x for x in st.lines if x.strip().startswith("tracker ")]
+    in_use = [x for x in trackers if "in use" in x]
+    if len(in_use) != 1 or "DOWN" in in_use[0] or "tracker 2" not in in_use[0]:
+        raise AssertionError("status: want tracker 2 alone in use, got %r" % st)
+    if "DOWN" not in trackers[0] or "last answer" not in trackers[0]:
+        raise AssertionError("status: tracker 1 should be DOWN with the age of its last answer: %r" % st)
+
+    t2.stop()
+    write_random(os.path.join(a.dir, "s.bin"), 100 * 1024)
+    r = a.expect("share s.bin s.mtorrent")
+    if "NOT announced" not in r.detail:
+        raise AssertionError("share with both trackers down answered %r" % r)
+    if "1 share not announced yet" not in a.expect("status").text:
+        raise AssertionError("status does not count the unannounced share: %r" % a.cmd("status"))
+    r = a.cmd("search s.bin")
+    if r.ok or "tracker 1 (" not in r.text or "tracker 2 (" not in r.text:
+        raise AssertionError("search with both trackers down: want both errors, got %r" % r)
+
+
 def bad_startup(suite):
     """Wrong arguments: usage, exit 2; a port in use: exit 1; one-shot commands still work."""
     c = os.path.join(BIN, "client")
@@ -769,7 +837,8 @@ def folders(suite):
 def main():
     suite = Suite()
     cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
-             watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders]
+             watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders,
+             honest_answers]
     return suite.run(cases)
 
 
