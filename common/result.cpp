@@ -24,6 +24,8 @@ const char* errc_name(Errc c) {
             return "refused";
         case Errc::unsupported:
             return "unsupported";
+        case Errc::changed:
+            return "changed";
     }
     return "unknown error";
 }

@@ -24,6 +24,7 @@ enum class Errc {
     closed,            // the other end closed the connection
     refused,           // the other side said no
     unsupported,       // valid but not something we handle
+    changed,           // data changed under us (a shared file edited since it was checked)
 };
 
 const char* errc_name(Errc c);

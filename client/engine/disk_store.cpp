@@ -17,6 +17,14 @@ namespace mt::client {
 using common::Errc;
 using common::make_error;
 
+namespace {
+// Modification time (ns) and size: what an edit changes.
+std::pair<std::int64_t, std::uint64_t> sig_of(const struct stat& st) {
+    return {std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec,
+            static_cast<std::uint64_t>(st.st_size)};
+}
+}  // namespace
+
 common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t total_length,
                                           std::uint64_t piece_length, Mode mode) {
     common::Fd fd;
@@ -56,7 +64,9 @@ common::Result<DiskStore> DiskStore::open(const std::string& path, std::uint64_t
                                dst.st_dev != st.st_dev))
             direct.reset();
     }
-    return DiskStore(std::move(fd), std::move(direct), path, total_length, piece_length);
+    DiskStore store(std::move(fd), std::move(direct), path, total_length, piece_length);
+    if (mode == Mode::open_existing) store.sig_ = sig_of(st);
+    return store;
 }
 
 PieceMemory::PieceMemory(std::size_t capacity) : capacity_(capacity) {
@@ -107,9 +117,15 @@ common::Status DiskStore::read(std::uint64_t offset, std::size_t length, char* o
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return common::errno_error("cannot read " + path_, errno);
         if (r == 0)
-            return make_error(Errc::io_error,
-                              path_ + " is shorter than expected (changed on disk?)");
+            return make_error(Errc::changed, path_ + " is shorter than it was when checked");
         done += static_cast<std::size_t>(r);
+    }
+    if (sig_) {
+        // After the read: a write that raced with it has moved the times.
+        struct stat st {};
+        if (::fstat(fd_.get(), &st) != 0) return common::errno_error("cannot stat " + path_, errno);
+        if (sig_of(st) != *sig_)
+            return make_error(Errc::changed, path_ + " changed on disk since it was checked");
     }
     return {};
 }

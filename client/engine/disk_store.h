@@ -33,8 +33,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "client/engine/storage.h"
@@ -100,6 +102,12 @@ class DiskStore final : public Storage {
           total_(total),
           piece_length_(piece_length) {}
     static int pwrite_all(int fd, std::uint64_t offset, std::string_view data);
+
+    // Seeding (open_existing): the file as it was when opened (modification
+    // time and size); every read checks it still is (an fstat), so bytes of
+    // a file edited since it was checked are never served as the torrent's
+    // (Errc::changed).
+    std::optional<std::pair<std::int64_t, std::uint64_t>> sig_;
 
     common::Fd fd_;
     common::Fd direct_fd_;  // O_DIRECT, or invalid

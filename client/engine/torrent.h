@@ -115,6 +115,9 @@ class Torrent final : public TorrentLink {
     // Makes what has been written durable (before a finished download takes
     // its name: client/engine/partial.h).
     common::Status flush();
+    // Stops the torrent with `why` as its error: every peer dropped, nothing
+    // served or fetched any more (a seeded file edited on disk).
+    void stop_serving(const std::string& why) { fail(why); }
     const common::Metainfo& meta() const override { return meta_; }
     const common::PeerId& peer_id() const override { return opt_.peer_id; }
     std::vector<TrackerStatus> trackers() const { return trackers_.status(); }
@@ -136,7 +139,7 @@ class Torrent final : public TorrentLink {
     void cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>& cancel) override;
     bool have_piece(std::uint32_t piece) const override;
     common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
-                              char* out) const override;
+                              char* out) override;
     void count_upload(std::uint64_t bytes) override;
     // A peer became interested or not: rechoke soon rather than at the next
     // 10 s round, so a free slot is never left idle.

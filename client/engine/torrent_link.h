@@ -70,8 +70,10 @@ class TorrentLink {
 
     // Uploading.
     virtual bool have_piece(std::uint32_t piece) const = 0;
+    // Errc::changed: the data changed on disk since it was checked; the
+    // torrent then stops (nothing of it is served any more).
     virtual common::Status read_block(std::uint32_t piece, std::uint32_t offset,
-                                      std::uint32_t length, char* out) const = 0;
+                                      std::uint32_t length, char* out) = 0;
     virtual void count_upload(std::uint64_t bytes) = 0;
 };
 

@@ -103,8 +103,11 @@ bool Torrent::have_piece(std::uint32_t piece) const {
 }
 
 common::Status Torrent::read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
-                                   char* out) const {
-    return disk_->read(std::uint64_t{piece} * meta_.piece_length + offset, length, out);
+                                   char* out) {
+    auto s = disk_->read(std::uint64_t{piece} * meta_.piece_length + offset, length, out);
+    if (!s && s.error().code == common::Errc::changed)
+        fail(s.error().message + "; no longer served (its pieces would fail every check)");
+    return s;
 }
 
 void Torrent::count_upload(std::uint64_t bytes) {
@@ -410,7 +413,7 @@ void Torrent::fail(const std::string& why) {
         for (auto& [k, p] : peers_)
             p.conn->close();
     }
-    log_.error(cat(meta_.name, ": download stopped: ", why));
+    log_.error(cat(meta_.name, ": stopped: ", why));
     cv_.notify_all();
     space_cv_.notify_all();
 }

@@ -58,7 +58,9 @@ std::string progress_text(const TorrentStats& s) {
 
 std::string format_transfer(const TransferView& t, bool bar) {
     std::string out = std::string("[") + t.state + "] " + t.label + "  ";
-    if (t.state == 'M' || t.state == '!') return out + t.note;
+    // A lookup (finding metainfo, or failed to): its note is all there is.
+    // A transfer that failed shows its progress and its error.
+    if (t.state == 'M' || (t.state == '!' && !t.note.empty())) return out + t.note;
     const auto& s = t.stats;
     if (bar)
         out +=

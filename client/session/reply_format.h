@@ -53,7 +53,8 @@ struct TransferView {
     char state = 'D';  // D downloading, S seeding, M finding metainfo, ! failed
     std::string label;
     TorrentStats stats;
-    std::string note;  // [M]: what is being looked up; [!]: FAILURE:<CODE> detail
+    std::string note;  // [M]: what is being looked up; [!] of a lookup: FAILURE:<CODE> detail
+                       // (a failed transfer has no note: its stats.error is shown)
 };
 std::string format_transfer(const TransferView& t, bool bar);
 

@@ -34,6 +34,7 @@ std::string lookup_failure_code(Errc e) {
             return "METAINFO_NOT_FOUND";
         case Errc::parse_error:
         case Errc::unsupported:
+        case Errc::changed:
         case Errc::invalid_argument:
             return "INVALID_MTORRENT";
         default:
@@ -667,7 +668,62 @@ void Session::watcher_loop() {
         }
         scan_watched();
         check_transfers();
+        check_shared_files();
         retry_publishing();
+    }
+}
+
+void Session::check_shared_files() {
+    std::vector<std::shared_ptr<Transfer>> ts;
+    {
+        common::MutexLock lock(mu_);
+        for (const auto& t : transfers_)
+            if (t->saved.complete && t->saved.watch_dir.empty() && !t->partial &&
+                t->saved.selected.empty())
+                ts.push_back(t);
+    }
+    for (const auto& t : ts) {
+        FileSig saved_sig;
+        {
+            common::MutexLock lock(mu_);
+            saved_sig = FileSig{t->saved.size, t->saved.mtime_ns};
+        }
+        auto sig = file_sig(t->saved.data_path);
+        const bool engine_saw =
+            t->torrent->stats().error.find("changed on disk") != std::string::npos;
+        if (sig && *sig == saved_sig && !engine_saw) {
+            t->changed_to.reset();
+            continue;
+        }
+        // Wait until the edit is over: the same signature (or none: gone)
+        // twice in a row.
+        const FileSig now = sig ? *sig : FileSig{};
+        if (!t->changed_to || !(*t->changed_to == now)) {
+            t->changed_to = now;
+            continue;
+        }
+        const std::string what = t->saved.data_path;
+        if (t->saved.kind == SavedTransfer::Kind::download) {
+            t->torrent->stop_serving(what +
+                                     " changed on disk since it was verified; no longer "
+                                     "served (get it again to repair it)");
+            continue;
+        }
+        // A share: its new contents are shared instead (the .mtorrent rewritten).
+        const SavedTransfer old = t->saved;
+        retire(t, true);
+        if (!sig) {
+            log_.warn(cat(old.label, ": ", what, " is gone; no longer shared"));
+            continue;
+        }
+        auto r = share_file(old.data_path, old.mtorrent_path, old.label, "");
+        if (auto* f = std::get_if<Failure>(&r))
+            log_.warn(cat(old.label, ": ", what, " changed and cannot be shared again: FAILURE:",
+                          f->code, " ", f->detail));
+        else
+            log_.info(cat(old.label, ": ", what, " changed; shared again as ",
+                          std::get<std::shared_ptr<Transfer>>(r)->saved.info_hash.hex(),
+                          " (the old ", old.info_hash.hex(), " withdrawn)"));
     }
 }
 

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -91,6 +92,9 @@ class Session {
         // (client/engine/partial.h); changes under mu_.
         bool partial = false;
         std::string finish_error;  // verified, but the rename was refused
+        // A seeded file seen changed on disk, waiting one more look to be
+        // sure the edit is over (check_shared_files); watcher thread only.
+        std::optional<FileSig> changed_to;
         // Held across Torrent::start() and stop(), so that a transfer removed
         // while it starts is stopped only once it has started.
         common::Mutex run_mu;
@@ -180,6 +184,11 @@ class Session {
     // state. From the watcher, and before show/files answer (so a transfer
     // shown complete is under its name); one call at a time.
     void check_transfers() EXCLUDES(check_mu_);
+    // Notices a seeded file edited on disk (its signature moved, or the
+    // engine found it changed when serving): a share made with `share` is
+    // hashed and shared again (the old one withdrawn); a finished download
+    // stops being served and says why. Watched folders have their own scan.
+    void check_shared_files();
     void run_lookup(SavedLookup lookup);
     // POST /publish (with our owner mark); a failure is kept and tried again
     // by retry_publishing() every kPublishRetryMs while the transfer is shared.

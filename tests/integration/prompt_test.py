@@ -716,6 +716,47 @@ def honest_answers(suite):
         raise AssertionError("search with both trackers down: want both errors, got %r" % r)
 
 
+def edited_while_seeding(suite):
+    """Issue 15, item 6: a shared file edited in place is noticed, its stale
+    pieces are no longer served, and it is hashed and shared again (the old
+    entry withdrawn): another client's get by name fetches the new bytes. A
+    finished download edited in place stops being served and says why."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "edit-a", t1, t2)
+    b = Client(suite, "edit-b", t1, t2)
+    path = write_random(os.path.join(a.dir, "notes.bin"), 2 * MIB)
+    a.expect("share notes.bin notes.mtorrent")
+    old = info_hash_of(os.path.join(a.dir, "notes.mtorrent"))
+    if not wait_until(both(lambda i: seeded((t1, t2)[i], "notes.bin") == {old}), 10, 0.1):
+        raise AssertionError("the share was never listed")
+    time.sleep(1.1)
+    with open(path, "r+b") as f:  # an edit in place: same size, other bytes
+        f.seek(MIB)
+        f.write(os.urandom(4096))
+    want = sha1_file(path)
+    if not wait_until(lambda: info_hash_of(os.path.join(a.dir, "notes.mtorrent")) != old, 10, 0.2):
+        raise AssertionError("the edit was not noticed: %r" % a.transfers())
+    new = info_hash_of(os.path.join(a.dir, "notes.mtorrent"))
+    if not wait_until(both(lambda i: seeded((t1, t2)[i], "notes.bin") == {new}), 10, 0.1):
+        raise AssertionError("trackers after the edit: %s %s (old %s, new %s)" % (
+            tracker_search(t1, "notes.bin"), tracker_search(t2, "notes.bin"), old, new))
+    if "changed; shared again as " + new not in a.logtext():
+        raise AssertionError("the log does not say so: %r" % a.logtext()[-500:])
+    r = b.expect("get notes.bin .")
+    if not wait_until(lambda: any("[S] notes.bin.mtorrent  100.0%" in x for x in b.transfers()), 30, 0.1):
+        raise AssertionError("get by name after the edit: %r" % b.transfers())
+    got = os.path.join(b.dir, "notes.bin")
+    if sha1_file(got) != want:
+        raise AssertionError("bob got the stale bytes")
+    # Bob edits his finished download: he stops serving it, and says why.
+    time.sleep(1.1)
+    with open(got, "r+b") as f:
+        f.write(b"scribble")
+    if not wait_until(lambda: any("[!] notes.bin.mtorrent" in x and "changed on disk" in x
+                                  for x in b.transfers()), 10, 0.2):
+        raise AssertionError("an edited download is still served: %r" % b.transfers())
+
+
 def bad_startup(suite):
     """Wrong arguments: usage, exit 2; a port in use: exit 1; one-shot commands still work."""
     c = os.path.join(BIN, "client")
@@ -838,7 +879,7 @@ def main():
     suite = Suite()
     cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
              watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders,
-             honest_answers]
+             honest_answers, edited_while_seeding]
     return suite.run(cases)
 
 

@@ -1,5 +1,6 @@
 #include "client/engine/disk_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,6 +76,29 @@ TEST(DiskStore, OpenExistingChecksTheSize) {
     EXPECT_EQ(
         DiskStore::open(path + ".missing", 5, 16384, DiskStore::Mode::open_existing).error().code,
         common::Errc::not_found);
+    ::unlink(path.c_str());
+}
+
+// Seeding never serves bytes of a file edited since it was checked.
+TEST(DiskStore, SeedingNoticesAnEditedFile) {
+    const auto path = tmp("edited");
+    ASSERT_TRUE(common::write_file_atomic(path, "12345").ok());
+    auto d = DiskStore::open(path, 5, 16384, DiskStore::Mode::open_existing);
+    ASSERT_TRUE(d.ok());
+    char buf[5];
+    ASSERT_TRUE(d->read(0, 5, buf).ok());
+    // The same size, a new modification time (an editor saving in place).
+    {
+        common::Fd w(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        ASSERT_TRUE(w.valid());
+        ASSERT_EQ(::pwrite(w.get(), "X", 1, 2), 1);
+        struct timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};  // a clearly different mtime
+        ASSERT_EQ(::futimens(w.get(), times), 0);
+    }
+    auto r = d->read(0, 5, buf);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, common::Errc::changed);
+    EXPECT_NE(r.error().message.find("changed on disk"), std::string::npos);
     ::unlink(path.c_str());
 }
 

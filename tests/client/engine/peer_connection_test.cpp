@@ -138,7 +138,7 @@ class FakeLink final : public TorrentLink {
         return have_.get(piece);
     }
     common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
-                              char* out) const override {
+                              char* out) override {
         for (std::uint32_t i = 0; i < length; ++i)
             out[i] = static_cast<char>((piece * 7 + offset + i) & 0xff);
         return {};

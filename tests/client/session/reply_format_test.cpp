@@ -58,6 +58,11 @@ TEST(FormatTransfer, DownloadingSeedingAndLookups) {
     m.label = "name.iso";
     m.note = "finding";
     EXPECT_EQ(format_transfer(m, true), "[M] name.iso  finding");
+    // A transfer that failed says why.
+    v.state = '!';
+    v.stats.error = "x.bin changed on disk since it was verified";
+    EXPECT_NE(format_transfer(v, false).find("error: x.bin changed on disk"), std::string::npos)
+        << format_transfer(v, false);
 }
 
 TEST(FormatSearchHit, NameSizeHashSeeders) {
