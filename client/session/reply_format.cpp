@@ -15,6 +15,12 @@ Reply Reply::list(std::vector<std::string> lines, const std::string& what) {
     return r;
 }
 
+Reply Reply::list(std::vector<std::string> lines, const std::string& one, const std::string& many,
+                  const std::string& rest) {
+    const std::string what = (lines.size() == 1 ? one : many) + rest;
+    return list(std::move(lines), what);
+}
+
 std::string quote_token(std::string_view s) {
     if (s.find_first_of(" \t\"'\\") == std::string_view::npos) return std::string(s);
     std::string out = "\"";
@@ -50,9 +56,10 @@ std::string progress_text(const TorrentStats& s) {
     const double eta =
         s.down_rate > 1 ? static_cast<double>(s.total - s.verified_bytes) / s.down_rate : -1;
     char buf[200];
-    std::snprintf(buf, sizeof buf, "%5.1f%%  down %s  up %s  %zu peers  ETA %s", pct,
+    std::snprintf(buf, sizeof buf, "%5.1f%%  down %s  up %s  %zu peer%s  ETA %s", pct,
                   common::human_rate(s.down_rate).c_str(), common::human_rate(s.up_rate).c_str(),
-                  s.peers, s.complete ? "done" : common::human_duration(eta).c_str());
+                  s.peers, s.peers == 1 ? "" : "s",
+                  s.complete ? "done" : common::human_duration(eta).c_str());
     return buf;
 }
 
@@ -76,7 +83,7 @@ std::string format_transfer(const TransferView& t, bool bar) {
 
 std::string format_search_hit(const common::wire::SearchHit& h) {
     return h.name + "  " + common::human_bytes(h.size) + "  " + h.info_hash.hex() + "  " +
-           std::to_string(h.seeders) + " seeders, " + std::to_string(h.leechers) + " leechers";
+           common::plural(h.seeders, "seeder") + ", " + common::plural(h.leechers, "leecher");
 }
 
 std::string tracker_key(const std::string& url) {

@@ -33,6 +33,10 @@ struct Reply {
     }
     // SUCCESS:<lines.size()> <what>, then the lines.
     static Reply list(std::vector<std::string> lines, const std::string& what);
+    // The same with the noun agreeing: `one` for one line, else `many`
+    // ("1 transfer", "2 transfers"), then `rest`.
+    static Reply list(std::vector<std::string> lines, const std::string& one,
+                      const std::string& many, const std::string& rest);
 
     // The text to print, newline-terminated.
     std::string render() const;

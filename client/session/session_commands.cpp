@@ -151,7 +151,16 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                                   ") in the background; see show downloads"));
     }
     // An info_hash or a file name: the metainfo comes from the trackers, in
-    // the background.
+    // the background. A destination ending in '/' names a folder (made if
+    // missing), as for a .mtorrent.
+    if (!dest.empty() && dest.back() == '/') {
+        if (!path_exists(dest)) {
+            if (auto s = make_dirs(dest); !s)
+                return Reply::failure("INVALID_ARGUMENTS", s.error().message);
+        } else if (!is_dir(dest)) {
+            return Reply::failure("INVALID_ARGUMENTS", dest + " is not a folder");
+        }
+    }
     std::string abs = absolute_path(dest);
     const bool by_hash = common::looks_like_info_hash(source);
     if (!by_hash) {
@@ -235,7 +244,7 @@ Reply Session::cmd_show(bool tty) {
         v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
         lines.push_back(format_transfer(v, tty));
     }
-    return Reply::list(std::move(lines), "transfers");
+    return Reply::list(std::move(lines), "transfer", "transfers", "");
 }
 
 Reply Session::cmd_remove(const std::string& name, bool keep) {
@@ -298,8 +307,8 @@ Reply Session::cmd_search(const std::string& text) {
     std::vector<std::string> lines;
     for (const auto& h : *hits)
         lines.push_back(format_search_hit(h));
-    return Reply::list(std::move(lines),
-                       "files match '" + text + "' (name  size  info_hash  seeders)");
+    return Reply::list(std::move(lines), "file matches", "files match",
+                       " '" + text + "' (name  size  info_hash  seeders)");
 }
 
 Reply Session::cmd_watch(const std::string& dir) {
@@ -377,9 +386,9 @@ Reply Session::cmd_status() {
         lines.push_back(cat("watching ", dir, "  ", common::plural(n, "share")));
     return Reply::list(
         std::move(lines),
-        cat("about ", common::plural(merged.size(), "tracker"), " and ",
-            common::plural(watched.size(), "watched folder"), "; peers on ", config_.self.host, ":",
-            port_, "; ", common::plural(ts.size(), "transfer"),
+        cat("trackers and watched folders (", common::plural(merged.size(), "tracker"), ", ",
+            common::plural(watched.size(), "watched folder"), ")", "; peers on ", config_.self.host,
+            ":", port_, "; ", common::plural(ts.size(), "transfer"),
             unpublished ? cat("; ", common::plural(unpublished, "share"),
                               " not announced yet (trackers unreachable; trying every ",
                               kPublishRetryMs / 1000, " s)")
@@ -400,10 +409,10 @@ Reply Session::cmd_peers(const std::string& name) {
     for (const auto& p : hits[0]->torrent->peer_views())
         lines.push_back(format_peer(p));
     std::sort(lines.begin(), lines.end());
-    std::string what = "peers of " + hits[0]->saved.label;
+    std::string what = " of " + hits[0]->saved.label;
     if (auto ended = format_drop_counts(hits[0]->torrent->drop_counts()); !ended.empty())
         what += "; " + ended;
-    return Reply::list(std::move(lines), what);
+    return Reply::list(std::move(lines), "peer", "peers", what);
 }
 
 // The one transfer `name` names, or the failure to reply.
@@ -447,7 +456,7 @@ Reply Session::cmd_files(const std::string& name) {
                             on ? "selected" : "skipped", "  ",
                             f.path.substr(f.path.find('/') + 1)));
     }
-    return Reply::list(std::move(lines), "files of " + t->saved.label);
+    return Reply::list(std::move(lines), "file", "files", " of " + t->saved.label);
 }
 
 Reply Session::cmd_select(const std::string& name, const std::vector<std::string>& which, bool on) {

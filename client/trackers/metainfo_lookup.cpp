@@ -81,7 +81,7 @@ std::string ambiguous_text(std::string_view name, const std::vector<SearchHit>& 
     for (std::size_t i = 0; i < matches.size(); ++i) {
         const auto& h = matches[i];
         out += cat(i ? ", " : " ", h.info_hash.hex(), " (", common::human_bytes(h.size), ", ",
-                   h.seeders, " seeders as announced)");
+                   common::plural(h.seeders, "seeder"), " as announced)");
     }
     return out;
 }

@@ -251,7 +251,7 @@ def commands_through_a_pipe(suite):
         raise AssertionError("a local file shadowed the name lookup: %r" % a.transfers())
     a.expect("remove other.bin")
 
-    if not wait_until(lambda: any(ih in x and " 1 seeders" in x for x in a.expect("search space").lines), 10, 0.1):
+    if not wait_until(lambda: any(ih in x and " 1 seeder," in x for x in a.expect("search space").lines), 10, 0.1):
         raise AssertionError("search does not find the share: %r" % a.cmd("search space"))
     if a.expect("search nothing-matches-this").value != "0":
         raise AssertionError("search for nothing found something")
@@ -393,7 +393,7 @@ def two_clients(suite):
     if not wait_until(both(lambda i: scrape(trackers[i], ih) == (1, 0)), 5, 0.05):
         raise AssertionError("trackers after share: %s %s" % (scrape(t1, ih), scrape(t2, ih)))
     hits = [x for x in b.expect("search holiday").lines if ih in x]
-    if not hits or "1 seeders" not in hits[0]:
+    if not hits or "1 seeder," not in hits[0]:
         raise AssertionError("bob's search: %r" % hits)
     r = b.expect("get holiday.mp4 .")
     dest = os.path.join(b.dir, "holiday.mp4")

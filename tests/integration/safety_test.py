@@ -442,6 +442,19 @@ def trailing_slash_makes_a_folder(suite, w):
             ck.expect(completes(c, tor.label), "prompt: never complete: %r" % c.transfers())
             ck.expect(os.path.isdir(newdir2), "prompt: newdir2 is %s, want a folder" % what_is(newdir2))
             landed(ck, os.path.join(newdir2, tor.name), tor.sha1, "prompt: newdir2/" + tor.name)
+        # By name (the metainfo from the trackers): the same.
+        p = Client(suite, w.tag("slash-sharer-"), w.t1, w.t2)
+        procs.append(p)
+        src = os.path.join(p.dir, "byname.bin")
+        write_random(src, 700 * KIB)
+        ck.expect(p.cmd("share %s byname.mtorrent" % src).ok, "the sharer's share failed")
+        newdir3 = os.path.join(tor.dir, "newdir3")
+        wait_until(lambda: search(w.t1, "byname.bin"), 10, 0.1)
+        r = c.cmd("get byname.bin %s/" % newdir3)
+        if ck.expect(r.ok, "prompt: get by name into newdir3/ answered %r" % r):
+            ck.expect(completes(c, "byname.bin.mtorrent"), "prompt: by name never complete: %r" % c.transfers())
+            ck.expect(os.path.isdir(newdir3), "prompt: newdir3 is %s, want a folder" % what_is(newdir3))
+            landed(ck, os.path.join(newdir3, "byname.bin"), sha1_file(src), "prompt: newdir3/byname.bin")
     finally:
         stopped(procs + [c])
     ck.done()
