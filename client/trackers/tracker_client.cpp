@@ -6,6 +6,7 @@
 
 #include "client/trackers/tracker_transport.h"
 #include "common/clock.h"
+#include "common/net/socket.h"
 
 namespace mt::client {
 
@@ -53,6 +54,9 @@ TrackerClient::TrackerClient(FromUsable, Usable usable, int timeout_ms, common::
       hedge_ms_(hedge_ms) {}
 
 TrackerClient::~TrackerClient() {
+    // Attempts still running (a silent tracker's) end now, not at their
+    // timeout: a finished download's process exits promptly.
+    cancel_.store(true);
     std::vector<Worker> workers;
     {
         common::MutexLock lock(workers_mu_);
@@ -95,6 +99,8 @@ void TrackerClient::launch(const std::shared_ptr<Round>& round, std::size_t k, s
     auto done = std::make_shared<std::atomic<bool>>(false);
     workers_.push_back({std::thread([this, round, k, i, req, done] {
                             const std::int64_t began = common::mono_ms();
+                            // Ended early (cancelled) when the client goes.
+                            const common::CancelScope scope(&cancel_);
                             auto r = transport_(parsed_[i], req, timeout_ms_);
                             record(i, r, common::mono_ms() - began);
                             {

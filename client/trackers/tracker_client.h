@@ -9,8 +9,8 @@
 // on to its timeout (2 s by default, not BEP 15's 15 s) in the background and
 // only updates the status. So a dead tracker never pauses a download and
 // costs at most hedge_ms. It switches again only on failure. Thread-safe; no
-// lock is held while talking to a tracker; the destructor waits for attempts
-// still running (at most the timeout).
+// lock is held while talking to a tracker; the destructor cancels attempts
+// still running (common::CancelScope: within 50 ms) and waits for them.
 #pragma once
 
 #include <atomic>
@@ -74,6 +74,7 @@ class TrackerClient {
     Transport transport_;
     TrackerRotation rotation_;
     int hedge_ms_;
+    std::atomic<bool> cancel_{false};  // set by the destructor: attempts end (CancelScope)
     common::Mutex workers_mu_;
     struct Worker {
         std::thread thread;

@@ -151,19 +151,38 @@ Status set_nonblocking(int fd, bool on) {
 }
 
 namespace {
+thread_local const std::atomic<bool>* tl_cancel = nullptr;
+
 Status wait_for(int fd, short events, int timeout_ms) {
     pollfd p{fd, events, 0};
+    constexpr int kSliceMs = 50;  // how soon a cancelled wait notices
+    int left = timeout_ms;
     while (true) {
-        const int rc = ::poll(&p, 1, timeout_ms);
+        const bool sliced = tl_cancel != nullptr;
+        if (sliced && tl_cancel->load()) return make_error(Errc::timeout, "cancelled");
+        const int wait = sliced && (left < 0 || left > kSliceMs) ? kSliceMs : left;
+        const int rc = ::poll(&p, 1, wait);
         if (rc > 0) return {};
-        if (rc == 0)
-            return make_error(Errc::timeout,
-                              "timed out after " + std::to_string(timeout_ms) + " ms");
+        if (rc == 0) {
+            if (left >= 0) left -= wait;
+            if (left == 0)
+                return make_error(Errc::timeout,
+                                  "timed out after " + std::to_string(timeout_ms) + " ms");
+            continue;  // a slice of a longer wait
+        }
         if (errno != EINTR) return errno_error("poll", errno);
         // EINTR: wait again (the deadline restarts; callers use short timeouts)
     }
 }
 }  // namespace
+
+CancelScope::CancelScope(const std::atomic<bool>* flag) : previous_(tl_cancel) {
+    tl_cancel = flag;
+}
+
+CancelScope::~CancelScope() {
+    tl_cancel = previous_;
+}
 
 Status wait_readable(int fd, int timeout_ms) {
     return wait_for(fd, POLLIN, timeout_ms);

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,6 +50,21 @@ Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, sockaddr_in* peer 
 Result<std::uint16_t> local_port(int fd);
 Status set_nodelay(int fd);
 Status set_nonblocking(int fd, bool on);
+
+// While one is alive on a thread, every wait of that thread (connect, read,
+// write: wait_readable/wait_writable) also ends, within 50 ms, once `*flag`
+// is true (Errc::timeout, "cancelled"): the owner of an exchange running on
+// another thread can end it without waiting out its deadline. Scopes nest.
+class CancelScope {
+  public:
+    explicit CancelScope(const std::atomic<bool>* flag);
+    ~CancelScope();
+    CancelScope(const CancelScope&) = delete;
+    CancelScope& operator=(const CancelScope&) = delete;
+
+  private:
+    const std::atomic<bool>* previous_;
+};
 
 // Waits until fd is readable (POLLIN) or writable; Errc::timeout on expiry.
 Status wait_readable(int fd, int timeout_ms);

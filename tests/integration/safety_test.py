@@ -683,6 +683,45 @@ def stale_share_is_withdrawn(suite, w):
     ck.done()
 
 
+def one_shot_exits_promptly(suite, w):
+    """Issue 15, item 11: a one-shot get whose first tracker accepts
+    connections and never answers (hung) exits within 0.5 s of completing:
+    the final announces do not wait out the silent tracker's timeout (2 s;
+    it was 1.5 s after completion before)."""
+    import socket
+    ck = Checks("one_shot_exits_promptly")
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(64)  # the kernel completes the handshakes; nobody ever reads
+    d = os.path.join(w.suite.work, w.tag("hung"))
+    src = write_random(os.path.join(d, "h.bin"), 2 * MIB)
+    tor = os.path.join(d, "h.mtorrent")
+    r = client_run(["create", src, tor, "--tracker", "http://127.0.0.1:%d/announce" % hung.getsockname()[1],
+                    "--tracker", w.t2.url("/announce")])
+    if r.returncode != 0:
+        raise RuntimeError("create: %s" % r.stderr)
+    seeder = Proc(suite, w.tag("hung-seed-"), ["seed", tor, src, "--bind", "127.0.0.1"])
+    try:
+        wait_until(lambda: (w.t2.scrape(bytes.fromhex(re.search(r"info_hash:\s*([0-9a-f]{40})",
+                   client_run(["info", tor]).stdout).group(1))) or [0])[0] >= 1, 10, 0.1)
+        p = subprocess.Popen([os.path.join(BIN, "client"), "get", tor, os.path.join(d, "out.bin"),
+                              "--progress-ms", "100", "--timeout", "30"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
+        done = None
+        for line in p.stdout:
+            if "complete and verified" in line and done is None:
+                done = time.monotonic()
+        rc = p.wait(30)
+        after = time.monotonic() - done if done else None
+        ck.expect(rc == 0 and done is not None, "the get failed: exit %s" % rc)
+        ck.expect(after is not None and after < 0.5,
+                  "exited %.2f s after completing (a silent tracker held it)" % (after or -1))
+    finally:
+        seeder.stop()
+        hung.close()
+    ck.done()
+
+
 def search(t, text):
     """[(info_hash, seeders)] of the files named exactly `text` on tracker t."""
     try:
@@ -694,7 +733,7 @@ def search(t, text):
 
 CASES = [one_shot_refuses_other_content, one_shot_complete_copy_is_done, one_shot_writes_part_then_renames,
          trailing_slash_makes_a_folder, prompt_remove_deletes_part, prompt_existing_destination,
-         prompt_folder_part, name_lookup_never_guesses, stale_share_is_withdrawn]
+         prompt_folder_part, name_lookup_never_guesses, stale_share_is_withdrawn, one_shot_exits_promptly]
 
 if __name__ == "__main__":
     sys.exit(Suite().run(CASES, setup=World))

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace mt::common {
@@ -70,6 +72,47 @@ TEST(Socket, ReadTimesOut) {
     auto l = tcp_listen({"127.0.0.1", 0});
     auto acc = accept_with_timeout(l->get(), 50);
     EXPECT_EQ(acc.error().code, Errc::timeout);
+}
+
+// A wait under a CancelScope ends soon after its flag is set, long before
+// its own timeout; without the flag set it still times out as asked.
+TEST(Socket, CancelScopeEndsAWaitEarly) {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    Fd a(sv[0]), b(sv[1]);
+    std::atomic<bool> cancel{false};
+    {
+        const CancelScope scope(&cancel);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto s = wait_readable(a.get(), 120);
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+        ASSERT_FALSE(s.ok());
+        EXPECT_NE(s.error().message.find("timed out after 120 ms"), std::string::npos);
+        EXPECT_GE(ms, 110);
+        EXPECT_LT(ms, 1000);
+    }
+    std::thread setter([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        cancel.store(true);
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s;
+    {
+        const CancelScope scope(&cancel);
+        s = wait_readable(a.get(), 10000);
+    }
+    setter.join();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, "cancelled");
+    EXPECT_LT(ms, 2000) << "the 10 s wait ended soon after the flag was set";
+    // Once the scope is gone, the flag no longer ends waits.
+    ASSERT_EQ(::write(b.get(), "x", 1), 1);
+    EXPECT_TRUE(wait_readable(a.get(), 1000).ok());
 }
 
 TEST(Socket, WriteToClosedPeerIsAnErrorNotASignal) {
