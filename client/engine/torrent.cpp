@@ -96,7 +96,11 @@ common::Status Torrent::start() {
                 ++n;
             }
     }
-    log_.info(cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
+    if (opt_.assume_complete)  // hashed by the caller just now (share, seed, adopted data)
+        log_.info(cat(meta_.name, ": all ", meta_.piece_count(), " pieces hashed; seeding"));
+    else
+        log_.info(
+            cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
     writer_ = std::thread([this] { writer_loop(); });
     announcer_ = std::thread([this] { announcer_loop(); });
     housekeeper_ = std::thread([this] { housekeeper_loop(); });

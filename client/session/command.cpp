@@ -81,8 +81,8 @@ const Spec kSpecs[] = {
     {"remove", CommandKind::remove, 1, 2, "remove <name> [--keep]",
      "stop a transfer, tell the trackers, forget it (a finished file stays; an unfinished "
      "download's partial data is deleted unless --keep)"},
-    {"search", CommandKind::search, 1, -1, "search <text>",
-     "ask the trackers which files have <text> in their name"},
+    {"search", CommandKind::search, 1, -1, "search [--all] <text>",
+     "ask the trackers which files have <text> in their name (--all: with no peers too)"},
     {"watch", CommandKind::watch, 1, 1, "watch <dir>",
      "share every file in a folder and follow it (new, changed, deleted files)"},
     {"unwatch", CommandKind::unwatch, 1, 1, "unwatch <dir>",

@@ -296,7 +296,13 @@ Reply Session::cmd_remove(const std::string& name, bool keep) {
             "; telling the trackers; ", t->saved.data_path, " stays"));
 }
 
-Reply Session::cmd_search(const std::string& text) {
+Reply Session::cmd_search(const std::string& words) {
+    // search [--all] <text>: files nobody seeds or fetches are left out
+    // unless --all (counted at the end of the first line).
+    const bool all = words.rfind("--all ", 0) == 0;
+    const std::string text = all ? words.substr(6) : words;
+    if (text.empty() || text == "--all")
+        return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::search));
     if (text.size() > 256)
         return Reply::failure("INVALID_ARGUMENTS", "search text is longer than 256 bytes");
     auto hits = query_.search(text);
@@ -305,10 +311,19 @@ Reply Session::cmd_search(const std::string& text) {
             hits.error().code == Errc::refused ? "TRACKER_ERROR" : "TRACKERS_UNREACHABLE",
             hits.error().message);
     std::vector<std::string> lines;
-    for (const auto& h : *hits)
+    std::size_t dead = 0;
+    for (const auto& h : *hits) {
+        if (!all && h.seeders == 0 && h.leechers == 0) {
+            ++dead;
+            continue;
+        }
         lines.push_back(format_search_hit(h));
+    }
     return Reply::list(std::move(lines), "file matches", "files match",
-                       " '" + text + "' (name  size  info_hash  seeders)");
+                       " '" + text + "' (name  size  info_hash  seeders)" +
+                           (dead ? "; " + common::plural(dead, "more has", "more have") +
+                                       " no peers now (search --all lists them)"
+                                 : std::string()));
 }
 
 Reply Session::cmd_watch(const std::string& dir) {

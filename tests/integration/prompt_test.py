@@ -689,6 +689,21 @@ def honest_answers(suite):
     if not any(x.strip().startswith("watching " + os.path.realpath(w)) for x in st.lines):
         raise AssertionError("status does not list the watched folder: %r" % st)
 
+    # A file whose only sharer quit: search leaves it out unless --all.
+    c = Client(suite, "honest-c", t1, t2)
+    write_random(os.path.join(c.dir, "gone.bin"), 300 * 1024)
+    c.expect("share gone.bin gone.mtorrent")
+    if c.quit() != 0:
+        raise AssertionError("the sharer's quit failed")
+    if not wait_until(lambda: tracker_search(t1, "gone.bin").get("gone.bin", [(0, 1)])[0][1] == 0, 10, 0.1):
+        raise AssertionError("the quit sharer is still counted: %s" % tracker_search(t1, "gone.bin"))
+    r = b.expect("search gone.bin")
+    if r.value != "0" or "1 more has no peers now" not in r.detail:
+        raise AssertionError("search lists a file nobody has: %r" % r)
+    r = b.expect("search --all gone.bin")
+    if r.value != "1" or "gone.bin" not in r.lines[0]:
+        raise AssertionError("search --all: %r" % r)
+
     b.expect("remove r.mtorrent")
     st = b.expect("status")
     trackers = [x for x in st.lines if x.strip().startswith("tracker ")]
