@@ -76,6 +76,11 @@ std::string format_transfer(const TransferView& t, bool bar) {
                 20) +
             " ";
     out += progress_text(s) + "  size " + common::human_bytes(s.total);
+    // What this client gave back since it started, and against the size.
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2f",
+                  s.total ? static_cast<double>(s.uploaded) / static_cast<double>(s.total) : 0.0);
+    out += "  sent " + common::human_bytes(s.uploaded) + " (ratio " + ratio + ")";
     if (!s.error.empty()) out += "  error: " + s.error;
     if (!t.note.empty()) out += "  " + t.note;
     return out;

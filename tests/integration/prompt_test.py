@@ -674,6 +674,8 @@ def honest_answers(suite):
             raise AssertionError("the download did not finish: %r" % b.transfers())
         if not wait_until(lambda: any("down 0 B/s" in x for x in b.transfers()), 4, 0.2):
             raise AssertionError("a finished download still shows a rate: %r" % b.transfers())
+        if not any(re.search(r"sent \S+ \S+ \(ratio \d+\.\d\d\)", x) for x in b.transfers()):
+            raise AssertionError("no upload total and ratio: %r" % b.transfers())
     finally:
         stop_process(seeder)
 

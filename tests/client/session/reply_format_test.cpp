@@ -53,6 +53,9 @@ TEST(FormatTransfer, DownloadingSeedingAndLookups) {
     v.stats.complete = true;
     EXPECT_NE(format_transfer(v, false).find("100.0%"), std::string::npos);
     EXPECT_NE(format_transfer(v, false).find("ETA done"), std::string::npos);
+    v.stats.uploaded = 2500;  // 2.5 times the size sent
+    EXPECT_NE(format_transfer(v, false).find("sent 2.44 KiB (ratio 2.50)"), std::string::npos)
+        << format_transfer(v, false);
     TransferView m;
     m.state = 'M';
     m.label = "name.iso";
