@@ -1,7 +1,6 @@
 #include "tracker/change.h"
 
 #include "common/byte_io.h"
-#include "common/hmac_sha256.h"
 
 namespace mt::tracker {
 
@@ -36,11 +35,6 @@ const char* change_kind_name(Change::Kind k) {
             return "metainfo_remove";
     }
     return "unknown";
-}
-
-std::string owner_of_proof(std::string_view proof) {
-    const auto d = common::HmacSha256::mac(proof, "mtorrent publisher");
-    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
 void encode_change(const Change& c, std::string& out) {

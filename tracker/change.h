@@ -49,6 +49,7 @@
 #include <string_view>
 
 #include "common/ids.h"
+#include "common/publisher_mark.h"
 #include "common/result.h"
 
 namespace mt::tracker {
@@ -103,10 +104,8 @@ struct Change {
     friend bool operator==(const Change& a, const Change& b);
 };
 
-// What a metainfo_put stores for a withdraw proof: HMAC-SHA256 keyed by the
-// proof over "mtorrent publisher" (one-way: the stored owner, replicated and
-// journaled, never lets anyone withdraw).
-std::string owner_of_proof(std::string_view proof);
+// What a metainfo_put stores for a withdraw proof (common/publisher_mark.h).
+using common::owner_of_proof;
 
 void encode_change(const Change& c, std::string& out);
 std::string encode_change(const Change& c);

@@ -183,22 +183,17 @@ bool watch_download(Torrent& t, const std::string& name, const TransferArgs& a,
 std::optional<TorrentOptions> download_options(const TransferArgs& a, const Loaded& loaded,
                                                std::string* final_path) {
     std::string dest = a.positional[1];
-    const bool folder_named = !dest.empty() && dest.back() == '/';
-    struct stat st {};
-    if (folder_named && ::stat(dest.c_str(), &st) != 0) {
-        if (auto s = make_dirs(dest); !s) {
-            std::cerr << "client: " << escape_text(s.error().message) << "\n";
-            return std::nullopt;
-        }
-        std::cerr << "client: made the folder " << escape_text(dest) << "\n";
+    bool made = false;
+    if (auto s = make_named_folder(dest, &made); !s) {
+        std::cerr << "client: " << escape_text(s.error().message) << "\n";
+        return std::nullopt;
     }
+    if (made) std::cerr << "client: made the folder " << escape_text(dest) << "\n";
+    struct stat st {};
     if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
         while (dest.size() > 1 && dest.back() == '/')
             dest.pop_back();
         dest += "/" + loaded.layout.top;
-    } else if (folder_named) {
-        std::cerr << "client: " << escape_text(a.positional[1]) << " is not a folder\n";
-        return std::nullopt;
     }
     TorrentOptions opt;
     if (!a.only.empty()) {

@@ -65,6 +65,19 @@ common::Status make_dirs(const std::string& path, unsigned mode) {
     return {};
 }
 
+common::Status make_named_folder(const std::string& dest, bool* made) {
+    if (made) *made = false;
+    if (dest.empty() || dest.back() != '/') return {};
+    if (path_exists(dest)) {
+        if (!is_dir(dest))
+            return common::make_error(common::Errc::invalid_argument, dest + " is not a folder");
+        return {};
+    }
+    if (auto s = make_dirs(dest); !s) return s;
+    if (made) *made = true;
+    return {};
+}
+
 common::Status check_private_dir(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return common::errno_error("cannot open " + path, errno);

@@ -21,6 +21,10 @@ bool path_exists(const std::string& path);  // anything, even a dangling link
 // mkdir -p (new folders get `mode`); invalid_argument if something that is
 // not a folder is in the way.
 common::Status make_dirs(const std::string& path, unsigned mode = 0755);
+// A download destination that ends in '/' names a folder: made (make_dirs)
+// if missing, invalid_argument if something else is there; `*made` tells
+// whether it was made. Any other destination: nothing done.
+common::Status make_named_folder(const std::string& dest, bool* made = nullptr);
 // For a folder whose files we trust (the state folder): Errc::refused unless
 // `path` is a folder that this user owns and that neither group nor others
 // can write (whoever can write there could plant a state file that shares

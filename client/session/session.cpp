@@ -416,11 +416,8 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
             return Failure{"INVALID_ARGUMENTS", "no file of " + meta.name + " matches --only"};
     }
     // A destination that ends in '/' names a folder: made if missing.
-    if (!dest.empty() && dest.back() == '/' && !path_exists(dest)) {
-        if (auto s = make_dirs(dest); !s) return Failure{"INVALID_ARGUMENTS", s.error().message};
-    } else if (!dest.empty() && dest.back() == '/' && !is_dir(dest)) {
-        return Failure{"INVALID_ARGUMENTS", dest + " is not a folder"};
-    }
+    if (auto s = make_named_folder(dest); !s)
+        return Failure{"INVALID_ARGUMENTS", s.error().message};
     dest = absolute_path(dest);
     // The name made safe is one path segment (file_layout.h), so dest stays
     // in the folder.
@@ -582,7 +579,7 @@ void Session::withdraw(const std::string& label, const common::InfoHash& ih) {
 common::Status Session::publish(const std::string& label, std::string bytes) {
     auto meta = common::parse_metainfo(bytes);
     const std::string owner =
-        meta ? publisher_owner(publisher_proof(publisher_secret_, meta->info_hash)) : "";
+        meta ? owner_of_proof(publisher_proof(publisher_secret_, meta->info_hash)) : "";
     auto r = query_.publish(bytes, owner);
     if (r) {
         log_.info(cat("published ", label, " (", r->hex(), ") to the trackers"));

@@ -153,14 +153,8 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
     // An info_hash or a file name: the metainfo comes from the trackers, in
     // the background. A destination ending in '/' names a folder (made if
     // missing), as for a .mtorrent.
-    if (!dest.empty() && dest.back() == '/') {
-        if (!path_exists(dest)) {
-            if (auto s = make_dirs(dest); !s)
-                return Reply::failure("INVALID_ARGUMENTS", s.error().message);
-        } else if (!is_dir(dest)) {
-            return Reply::failure("INVALID_ARGUMENTS", dest + " is not a folder");
-        }
-    }
+    if (auto s = make_named_folder(dest); !s)
+        return Reply::failure("INVALID_ARGUMENTS", s.error().message);
     std::string abs = absolute_path(dest);
     const bool by_hash = common::looks_like_info_hash(source);
     if (!by_hash) {

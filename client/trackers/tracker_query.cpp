@@ -4,7 +4,6 @@
 #include "common/bencode.h"
 #include "common/clock.h"
 #include "common/hex.h"
-#include "common/hmac_sha256.h"
 #include "common/wire/url.h"
 
 namespace mt::client {
@@ -123,16 +122,6 @@ common::Result<std::string> TrackerQuery::metainfo(const common::InfoHash& info_
                                                       cat("metainfo answered HTTP ", r.status));
                                 return r.body;
                             });
-}
-
-std::string publisher_proof(std::string_view secret, const common::InfoHash& info_hash) {
-    const auto d = common::HmacSha256::mac(secret, "withdraw " + info_hash.hex());
-    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
-
-std::string publisher_owner(std::string_view proof) {
-    const auto d = common::HmacSha256::mac(proof, "mtorrent publisher");
-    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
 common::Result<common::InfoHash> TrackerQuery::publish(std::string_view mtorrent_bytes,

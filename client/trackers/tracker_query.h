@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/mutex.h"
 #include "common/net/socket.h"
+#include "common/publisher_mark.h"
 #include "common/result.h"
 #include "common/wire/http.h"
 #include "common/wire/search.h"
@@ -33,12 +34,9 @@ using SearchHit = common::wire::SearchHit;
 // POST /publish reply: {info_hash (20 bytes), name} or {failure reason}.
 common::Result<common::InfoHash> decode_publish_reply(std::string_view body);
 
-// A publisher's withdraw proof for one file: HMAC-SHA256 under the secret
-// in its state folder (so a proof shown for one file says nothing of the
-// others), and what the trackers keep of it (the owner: HMAC-SHA256 keyed
-// by the proof over "mtorrent publisher"; tracker/change.h).
-std::string publisher_proof(std::string_view secret, const common::InfoHash& info_hash);
-std::string publisher_owner(std::string_view proof);
+// A publisher's withdraw proof and owner mark (common/publisher_mark.h).
+using common::owner_of_proof;
+using common::publisher_proof;
 
 class TrackerQuery {
   public:
@@ -66,7 +64,7 @@ class TrackerQuery {
     // Stores a .mtorrent on the trackers (one suffices: they replicate).
     // Returns the info_hash the tracker computed. `owner` (32 bytes, or
     // empty): what the trackers keep to recognise the publisher's withdraw
-    // proof (publisher_owner()).
+    // proof (owner_of_proof()).
     common::Result<common::InfoHash> publish(std::string_view mtorrent_bytes,
                                              std::string_view owner = {});
     // Takes a published file back with its publisher's proof (32 bytes).

@@ -104,7 +104,7 @@ TEST(Change, OwnedMetainfoPut) {
 }
 
 // The owner of a proof, as the client computes it too
-// (client/trackers/tracker_query.h publisher_owner; Python's hmac gives the same).
+// (common/publisher_mark.h, shared with the client; Python's hmac gives the same).
 TEST(Change, OwnerOfProofGolden) {
     std::string proof;
     for (int i = 0; i < 32; ++i)

@@ -115,7 +115,7 @@ TEST(TrackerQuery, PublishPostsTheBytes) {
 
 // The publisher's mark goes with the publish; its proof takes the file back.
 // Golden values: Python's hmac.new(key, msg, hashlib.sha256) gives the same,
-// and tracker/change.h owner_of_proof agrees (tests/tracker/change_test.cpp).
+// and the tracker checks with the same common::owner_of_proof.
 TEST(TrackerQuery, PublishWithAnOwnerAndWithdraw) {
     const std::string secret(32, 'S');
     const auto ih = common::InfoHash::from_bytes(std::string(20, 'A'));
@@ -125,7 +125,7 @@ TEST(TrackerQuery, PublishWithAnOwnerAndWithdraw) {
     std::string golden_proof;
     for (int i = 0; i < 32; ++i)
         golden_proof.push_back(static_cast<char>(i));
-    EXPECT_EQ(common::to_hex(publisher_owner(golden_proof)),
+    EXPECT_EQ(common::to_hex(owner_of_proof(golden_proof)),
               "122c82d6a98a77e10ea2c7d63e774e715898a4a7db1c88a38cd99aac9441cd78");
 
     common::Logger log = common::Logger::null();
@@ -133,9 +133,9 @@ TEST(TrackerQuery, PublishWithAnOwnerAndWithdraw) {
     f.up = {{1, true}};
     f.answer[1] = ok("d9:info_hash20:" + std::string(20, 'h') + "4:name1:ae");
     TrackerQuery q({{"127.0.0.1", 1}}, 500, log, f.exchange());
-    ASSERT_TRUE(q.publish("d4:infod4:name1:aee", publisher_owner(proof)).ok());
+    ASSERT_TRUE(q.publish("d4:infod4:name1:aee", owner_of_proof(proof)).ok());
     EXPECT_EQ(f.calls.at(0).second.rfind(
-                  "POST /publish?owner=" + common::to_hex(publisher_owner(proof)) + " HTTP/1.1", 0),
+                  "POST /publish?owner=" + common::to_hex(owner_of_proof(proof)) + " HTTP/1.1", 0),
               0u);
     f.answer[1] = ok("d9:withdrawn20:AAAAAAAAAAAAAAAAAAAAe");
     ASSERT_TRUE(q.withdraw(ih, proof).ok());
