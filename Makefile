@@ -141,26 +141,27 @@ TSAN_MAKE := $(MAKE) VARIANT=tsan BIN=build/tsan/bin SAN="-fsanitize=thread $(SA
 TS_MAKE   := $(MAKE) VARIANT=thread-safety CXX=clang++ BIN=build/thread-safety/bin OPT="-O0 -g0" \
     SAN="-Wthread-safety"
 asan:
-	$(ASAN_MAKE) test
+	+$(ASAN_MAKE) test
 ubsan:
 	$(MAKE) VARIANT=ubsan BIN=build/ubsan/bin \
 	    SAN="-fsanitize=undefined -fno-sanitize-recover=all $(SAN_COMMON)" test
 tsan:
-	$(TSAN_MAKE) test
+	+$(TSAN_MAKE) test
 # Clang's thread-safety analysis (common/mutex.h: GUARDED_BY, REQUIRES,
 # EXCLUDES) over the whole tree as errors, then the unit tests as clang built
 # them (a second compiler also catches what one of them accepts wrongly).
 thread-safety:
 	@command -v clang++ >/dev/null || { echo "mtorrent: make thread-safety needs clang; install it with: apt-get install -y clang"; exit 1; }
 	@bash tests/thread_safety_selftest.sh >/dev/null || { bash tests/thread_safety_selftest.sh; exit 1; }
-	$(TS_MAKE) all build/thread-safety/tests/unit_tests
+	+$(TS_MAKE) all build/thread-safety/tests/unit_tests
 	build/thread-safety/tests/unit_tests --gtest_brief=1
 # Only the builds of asan, tsan and thread-safety (CI compiles them at low
 # priority while the release suites, which mostly wait on sockets, run).
+# The `+` hands the jobserver to the sub-makes (without it each one ran -j1).
 variant-builds:
-	$(ASAN_MAKE) all build/asan/tests/unit_tests $(patsubst %,build/asan/fuzz/%_replay,$(FUZZ_NAMES))
-	$(TSAN_MAKE) all build/tsan/tests/unit_tests $(patsubst %,build/tsan/fuzz/%_replay,$(FUZZ_NAMES))
-	$(TS_MAKE) all build/thread-safety/tests/unit_tests
+	+$(ASAN_MAKE) all build/asan/tests/unit_tests $(patsubst %,build/asan/fuzz/%_replay,$(FUZZ_NAMES))
+	+$(TSAN_MAKE) all build/tsan/tests/unit_tests $(patsubst %,build/tsan/fuzz/%_replay,$(FUZZ_NAMES))
+	+$(TS_MAKE) all build/thread-safety/tests/unit_tests
 sanitizers: asan tsan
 
 # ---- Fuzzing with libFuzzer (clang) -----------------------------------------
