@@ -3,16 +3,13 @@
 Starts two trackers (127.0.0.1:6969 and :6970) and bob (a client on a pipe,
 upload capped at 4 MiB/s so the download can be watched) who shares a 40 MiB
 holiday.mp4; then alice's client runs at a pseudo-terminal, as a person
-would use it, and types the commands below. Prints the terminal's text
-(control sequences of the progress line removed) for README.md. Every
+would use it, and types the keys below. Prints the screen as a terminal
+emulator (python3-pyte, tests/pylib/term.py) shows it, for README.md. Every
 process is stopped by PID and the work folder removed.
 
-usage: python3 scripts/prompt_session.py   (BIN: folder of tracker and client)
+usage: /usr/bin/python3 scripts/prompt_session.py   (BIN: folder of tracker and client)
 """
 import os
-import pty
-import re
-import select
 import shutil
 import subprocess
 import sys
@@ -22,45 +19,27 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 BIN = os.environ.get("BIN", os.path.join(REPO, "bin"))
-PROMPT = b"mtorrent> "
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(REPO, "tests", "pylib"))
+from term import Terminal  # noqa: E402  (python3-pyte)
 
-# (command, seconds to wait before typing it)
+# (what is typed, seconds to wait before typing it); "\t" is Tab.
 SESSION = [
-    ("search holiday", 0.5),
-    ("get holiday.mp4 downloads/", 0),
-    ("show downloads", 4),
-    ("status", 0),
-    ("peers holiday.mp4.mtorrent", 0),
-    ("show downloads", 9),
-    ("remove holiday.mp4.mtorrent", 0),
-    ("bogus", 0),
-    ("quit", 0),
+    ("search holiday\r", 0.5),
+    ("get holiday.mp4 downloads/\r", 0),
+    ("show downloads\r", 4),
+    ("stauts\r", 0),
+    ("sta\t\r", 0),
+    ("pause hol\t\r", 0),
+    ("show downloads\r", 1.5),
+    ("resume holiday.mp4.mtorrent\r", 0),
+    ("help limit\r", 0),
+    ("peers holiday.mp4.mtorrent\r", 1.5),
+    ("", 9),  # the download finishes: a notice at the prompt
+    ("show downloads\r", 0),
+    ("remove holiday.mp4.mtorrent\r", 0),
+    ("quit\r", 0),
 ]
-
-
-def read_until(fd, marker, timeout):
-    out = b""
-    end = time.monotonic() + timeout
-    while marker not in out and time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
-
-
-def plain(raw):
-    """The text a person saw: carriage-return redraws resolved, escapes gone."""
-    text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", raw).decode(errors="replace")
-    lines = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        lines.append(line.split("\r")[-1])
-    return lines
 
 
 def main():
@@ -84,18 +63,20 @@ def main():
         bob.stdin.write(b"share holiday.mp4 holiday.mtorrent\n")
         bob.stdin.flush()
         time.sleep(1.5)
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.chdir(work)
-            os.execv(os.path.join(BIN, "client"), [os.path.join(BIN, "client"), "127.0.0.1:6881",
-                                                     "127.0.0.1:6969", "127.0.0.1:6970", "alice.log"])
-        raw = read_until(fd, PROMPT, 10)
-        for cmd, wait in SESSION:
+        term = Terminal([os.path.join(BIN, "client"), "127.0.0.1:6881", "127.0.0.1:6969", "127.0.0.1:6970",
+                         "alice.log"], cwd=work, cols=200, rows=400)
+        term.wait(r"^mtorrent>", 10)
+        for keys, wait in SESSION:
             time.sleep(wait)
-            os.write(fd, cmd.encode() + b"\r")
-            raw += read_until(fd, PROMPT if cmd != "quit" else b"\x00", 20 if cmd == "quit" else 10)
-        os.waitpid(pid, 0)
-        for line in plain(raw):
+            term.pump(0.05)
+            if keys:
+                term.type(keys, 0.5 if keys != "quit\r" else 0.05)
+        term.wait_exit(30)
+        term.close()
+        lines = term.lines()
+        while lines and not lines[-1]:
+            lines.pop()
+        for line in lines:
             print("    " + line.replace(work, "/tmp/prompt-demo").rstrip())
     finally:
         for p in procs:

@@ -168,8 +168,9 @@ DropReason PeerConnection::loop() {
     if (extended_) send_ext_handshake();
 
     std::vector<char> buf(256 * 1024);
-    RateLimiter* down_limit = t_.options().download_limit.get();
     while (!closing_) {
+        // Looked at every round: the session may set or lift a limit any time.
+        RateLimiter* down_limit = active_limit(t_.options().download_limit);
         // Refill the output from the peer's queued requests, then send:
         // a peer that asked for many blocks at once and then waits gets
         // them as fast as its socket takes them.
@@ -248,7 +249,7 @@ DropReason PeerConnection::check_output(std::int64_t now) {
 }
 
 DropReason PeerConnection::read_input(std::vector<char>& buf) {
-    RateLimiter* down_limit = t_.options().download_limit.get();
+    RateLimiter* down_limit = active_limit(t_.options().download_limit);
     // Read what is there (bounded, so notes and uploads get their turn).
     const std::size_t chunk = down_limit ? kBlockSize : buf.size();
     for (int round = 0; round < 4 && !reading_paused_; ++round) {
@@ -372,7 +373,7 @@ void PeerConnection::fill_pipeline() {
 
 void PeerConnection::serve_uploads() {
     std::string block;
-    RateLimiter* limit = t_.options().upload_limit.get();
+    RateLimiter* limit = active_limit(t_.options().upload_limit);
     upload_wait_ms_ = 0;
     while (!uploads_.empty() && queued() < kUploadFillBytes) {
         const wire::Request r = uploads_.front();

@@ -16,6 +16,7 @@ std::uint64_t default_burst(std::uint64_t rate) {
 RateLimiter::RateLimiter(std::uint64_t bytes_per_second, std::uint64_t burst)
     : rate_(bytes_per_second), burst_(burst ? burst : default_burst(bytes_per_second)) {
     tokens_ = static_cast<double>(burst_);
+    limited_ = bytes_per_second != 0;
 }
 
 std::uint64_t RateLimiter::rate() const {
@@ -28,6 +29,7 @@ void RateLimiter::set_rate(std::uint64_t bytes_per_second) {
     rate_ = bytes_per_second;
     burst_ = default_burst(bytes_per_second);
     tokens_ = std::min(tokens_, static_cast<double>(burst_));
+    limited_ = bytes_per_second != 0;
 }
 
 void RateLimiter::refill_locked(std::int64_t now_ms) {

@@ -8,8 +8,11 @@
 // limit. The clock is passed in (milliseconds, monotonic) so tests control it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+
 #include "common/mutex.h"
 
 namespace mt::client {
@@ -25,7 +28,10 @@ class RateLimiter {
     // How long until n bytes could go (0: now).
     std::int64_t wait_ms(std::uint64_t n, std::int64_t now_ms);
     std::uint64_t rate() const EXCLUDES(mu_);
+    // Any time, from any thread (0: no limit); the users see it at their next take.
     void set_rate(std::uint64_t bytes_per_second);
+    // Whether a rate is set (without the lock: asked before every read).
+    bool limited() const { return limited_.load(std::memory_order_relaxed); }
 
   private:
     void refill_locked(std::int64_t now_ms) REQUIRES(mu_);
@@ -35,6 +41,13 @@ class RateLimiter {
     std::uint64_t burst_ GUARDED_BY(mu_);
     double tokens_ GUARDED_BY(mu_) = 0;
     std::int64_t last_ms_ GUARDED_BY(mu_) = -1;
+    std::atomic<bool> limited_{false};
 };
+
+// The limiter if it limits anything, else null (a limiter at rate 0 costs
+// nothing: its users read in big chunks as without one).
+inline RateLimiter* active_limit(const std::shared_ptr<RateLimiter>& l) {
+    return l && l->limited() ? l.get() : nullptr;
+}
 
 }  // namespace mt::client

@@ -8,12 +8,13 @@
 // (a"b c"d is one token `ab cd`). An unterminated quote or a trailing
 // backslash is an error (Errc::parse_error naming the column).
 //
-// Commands and their argument counts:
-//   share <file|folder> <name>.mtorrent   get <x.mtorrent | info_hash | name> <dest> [--only
-//   <glob>]... show downloads                    remove <name> search <text...> watch <dir> unwatch
-//   <dir> status    peers <name>    help    quit | exit files <name>    select <name> <index |
-//   glob>...    deselect <name> <index | glob>...
-// `search` takes the rest of the line as its text (joined with one space).
+// Commands (the table in command.cpp, with their usage and help texts):
+//   share, get, show downloads [--watch], remove, pause, resume, limit, search,
+//   watch, unwatch, status, peers, files, select, deselect, help [command],
+//   quit | exit
+// The command word is case-insensitive (SHOW Downloads); arguments are not.
+// `search` takes the rest of the line as its text (joined with one space);
+// `limit up|down <KiB/s | off>` has its first argument lowered.
 #pragma once
 
 #include <string>
@@ -40,6 +41,9 @@ enum class CommandKind {
     files,
     select,
     deselect,
+    pause,
+    resume,
+    limit,
     help,
     quit,
 };
@@ -72,5 +76,12 @@ std::string command_usage(CommandKind kind);
 std::string usage_line();
 // The help text: one line per command with what it does.
 std::vector<std::string> help_lines();
+// `help <word>`: its usage, what it does and more (empty: not a command).
+std::vector<std::string> help_about(std::string_view word);
+// Every command word, aliases included (for Tab completion).
+std::vector<std::string> command_words();
+// The command a mistyped word most likely meant (at most two edits, or a
+// start of it), "" if none is close.
+std::string nearest_command(std::string_view word);
 
 }  // namespace mt::client

@@ -12,6 +12,7 @@ namespace mt::client {
 Reply Reply::list(std::vector<std::string> lines, const std::string& what) {
     Reply r = success(std::to_string(lines.size()), what);
     r.lines = std::move(lines);
+    r.is_list = true;
     return r;
 }
 
@@ -35,6 +36,23 @@ std::string Reply::render() const {
     using common::escape_text;
     std::string out = (ok ? "SUCCESS:" : "FAILURE:") + quote_token(escape_text(value));
     if (!detail.empty()) out += " " + escape_text(detail);
+    out += "\n";
+    for (const auto& l : lines)
+        out += "  " + escape_text(l) + "\n";
+    return out;
+}
+
+std::string Reply::render_for_person() const {
+    using common::escape_text;
+    std::string out;
+    if (!ok)
+        out = "error: " + (detail.empty() ? escape_text(value)
+                                          : escape_text(detail) + " (" + escape_text(value) + ")");
+    else if (is_list || detail.empty() || value.empty())
+        out =
+            escape_text(value) + (value.empty() || detail.empty() ? "" : " ") + escape_text(detail);
+    else
+        out = escape_text(value) + ": " + escape_text(detail);
     out += "\n";
     for (const auto& l : lines)
         out += "  " + escape_text(l) + "\n";
@@ -75,8 +93,17 @@ std::string format_transfer(const TransferView& t, bool bar) {
                 s.total ? static_cast<double>(s.verified_bytes) / static_cast<double>(s.total) : 0,
                 20) +
             " ";
-    out += progress_text(s) + "  size " + common::human_bytes(s.total);
-    // What this client gave back since it started, and against the size.
+    if (t.state == 'P') {
+        char pct[32];
+        std::snprintf(
+            pct, sizeof pct, "%5.1f%%",
+            s.total ? 100.0 * static_cast<double>(s.verified_bytes) / static_cast<double>(s.total)
+                    : 0.0);
+        out += std::string(pct) + "  paused  size " + common::human_bytes(s.total);
+    } else {
+        out += progress_text(s) + "  size " + common::human_bytes(s.total);
+    }
+    // What this client gave back (in every run), and against the size.
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "%.2f",
                   s.total ? static_cast<double>(s.uploaded) / static_cast<double>(s.total) : 0.0);

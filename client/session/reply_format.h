@@ -23,13 +23,14 @@ struct Reply {
     std::string value;  // SUCCESS:<value> or FAILURE:<value> (the reason code)
     std::string detail;
     std::vector<std::string> lines;
-    bool quit = false;  // the session is over after this reply
+    bool quit = false;     // the session is over after this reply
+    bool is_list = false;  // made by list(): value is the count of lines
 
     static Reply success(std::string value, std::string detail = {}) {
-        return Reply{true, std::move(value), std::move(detail), {}, false};
+        return Reply{true, std::move(value), std::move(detail), {}, false, false};
     }
     static Reply failure(std::string code, std::string detail = {}) {
-        return Reply{false, std::move(code), std::move(detail), {}, false};
+        return Reply{false, std::move(code), std::move(detail), {}, false, false};
     }
     // SUCCESS:<lines.size()> <what>, then the lines.
     static Reply list(std::vector<std::string> lines, const std::string& what);
@@ -38,8 +39,13 @@ struct Reply {
     static Reply list(std::vector<std::string> lines, const std::string& one,
                       const std::string& many, const std::string& rest);
 
-    // The text to print, newline-terminated.
+    // The text to print, newline-terminated: the documented format, for
+    // scripts (a pipe).
     std::string render() const;
+    // The same for a person at a terminal: no SUCCESS:/FAILURE: tokens and
+    // no quoting; `value: detail`, a list's count and noun as its heading
+    // (`2 transfers`), a failure as `error: detail (CODE)`. Escaped alike.
+    std::string render_for_person() const;
 };
 
 // The value as one token for client/session/command.h's tokenize(): as is, or in
@@ -54,7 +60,7 @@ std::string progress_text(const TorrentStats& s);
 
 // One transfer for `show downloads`.
 struct TransferView {
-    char state = 'D';  // D downloading, S seeding, M finding metainfo, ! failed
+    char state = 'D';  // D downloading, S seeding, P paused, M finding metainfo, ! failed
     std::string label;
     TorrentStats stats;
     std::string note;  // [M]: what is being looked up; [!] of a lookup: FAILURE:<CODE> detail

@@ -48,12 +48,9 @@ Session::Session(SessionConfig config, common::Logger& log)
     : config_(std::move(config)),
       log_(log),
       peer_id_(make_peer_id()),
-      query_(config_.trackers, config_.tracker_timeout_ms, log) {
-    if (config_.max_upload_rate)
-        upload_limit_ = std::make_shared<RateLimiter>(config_.max_upload_rate);
-    if (config_.max_download_rate)
-        download_limit_ = std::make_shared<RateLimiter>(config_.max_download_rate);
-}
+      query_(config_.trackers, config_.tracker_timeout_ms, log),
+      upload_limit_(std::make_shared<RateLimiter>(config_.max_upload_rate)),
+      download_limit_(std::make_shared<RateLimiter>(config_.max_download_rate)) {}
 
 Session::~Session() {
     stop();
@@ -116,6 +113,11 @@ common::Status Session::start(std::vector<std::string>& notes) {
         notes.push_back("state file " + state_path_ + " is damaged: " + loaded.problem);
         log_.error(cat("state file ", state_path_, " is damaged: ", loaded.problem));
     }
+    // The limits `limit` set last time, unless the command line gives some.
+    if (!config_.max_upload_rate && !config_.max_download_rate) {
+        upload_limit_->set_rate(loaded.state.limit_up);
+        download_limit_->set_rate(loaded.state.limit_down);
+    }
     restore(loaded.state, notes);
     save();
     std::size_t restored = 0;
@@ -171,10 +173,14 @@ void Session::save() {
     if (state_path_.empty()) return;
     common::MutexLock save_lock(save_mu_);  // snapshots are written in order
     SessionState s;
+    s.limit_up = upload_limit_->rate();
+    s.limit_down = download_limit_->rate();
     {
         common::MutexLock lock(mu_);
-        for (const auto& t : transfers_)
+        for (const auto& t : transfers_) {
             s.transfers.push_back(t->saved);
+            s.transfers.back().uploaded = total_uploaded(*t);
+        }
         for (const auto& l : lookups_)
             if (!l->failed) s.lookups.push_back(l->saved);
         for (const auto& w : watched_)
@@ -650,8 +656,10 @@ void Session::run_lookup(SavedLookup saved) {
         l->detail = failure.detail;
         lookups_.push_back(l);
     }
-    if (!failure.code.empty())
+    if (!failure.code.empty()) {
         log_.warn(cat("get ", saved.query, " failed: FAILURE:", failure.code, " ", failure.detail));
+        notice(cat("get ", saved.query, " failed: ", failure.detail, " (", failure.code, ")"));
+    }
     save();
 }
 
@@ -667,6 +675,12 @@ void Session::watcher_loop() {
         check_transfers();
         check_shared_files();
         retry_publishing();
+        // What was sent counts across restarts, also after a kill -9: saved
+        // once a minute (and at every other change).
+        if (common::mono_ms() - last_save_ms_ >= 60'000) {
+            last_save_ms_ = common::mono_ms();
+            save();
+        }
     }
 }
 
@@ -676,7 +690,7 @@ void Session::check_shared_files() {
         common::MutexLock lock(mu_);
         for (const auto& t : transfers_)
             if (t->saved.complete && t->saved.watch_dir.empty() && !t->partial &&
-                t->saved.selected.empty())
+                t->saved.selected.empty() && !t->saved.paused)
                 ts.push_back(t);
     }
     for (const auto& t : ts) {
@@ -704,6 +718,9 @@ void Session::check_shared_files() {
             t->torrent->stop_serving(what +
                                      " changed on disk since it was verified; no longer "
                                      "served (get it again to repair it)");
+            t->failure_noticed = true;
+            notice(cat(t->saved.label, ": ", what,
+                       " changed on disk; no longer served (get it again to repair it)"));
             continue;
         }
         // A share: its new contents are shared instead (the .mtorrent rewritten).
@@ -714,13 +731,16 @@ void Session::check_shared_files() {
             continue;
         }
         auto r = share_file(old.data_path, old.mtorrent_path, old.label, "");
-        if (auto* f = std::get_if<Failure>(&r))
+        if (auto* f = std::get_if<Failure>(&r)) {
             log_.warn(cat(old.label, ": ", what, " changed and cannot be shared again: FAILURE:",
                           f->code, " ", f->detail));
-        else
-            log_.info(cat(old.label, ": ", what, " changed; shared again as ",
-                          std::get<std::shared_ptr<Transfer>>(r)->saved.info_hash.hex(),
-                          " (the old ", old.info_hash.hex(), " withdrawn)"));
+            notice(cat(old.label, ": ", what, " changed and cannot be shared again: ", f->detail));
+        } else {
+            const std::string ih = std::get<std::shared_ptr<Transfer>>(r)->saved.info_hash.hex();
+            log_.info(cat(old.label, ": ", what, " changed; shared again as ", ih, " (the old ",
+                          old.info_hash.hex(), " withdrawn)"));
+            notice(cat(old.label, ": ", what, " changed; shared again as ", ih));
+        }
     }
 }
 
@@ -783,6 +803,13 @@ void Session::check_transfers() {
     }
     bool changed = false;
     for (const auto& t : ts) {
+        if (!t->failure_noticed) {
+            const std::string error = t->torrent->stats().error;
+            if (!error.empty()) {
+                t->failure_noticed = true;
+                notice(cat(t->saved.label, " failed: ", error));
+            }
+        }
         if (t->saved.kind != SavedTransfer::Kind::download || !t->torrent->complete()) continue;
         {
             common::MutexLock lock(mu_);
@@ -819,114 +846,10 @@ void Session::check_transfers() {
         changed = true;
         log_.info(cat("download complete: ", t->saved.label, ": ", s.downloaded,
                       " bytes received in this run for a ", s.total, "-byte file; now seeding"));
+        notice(cat(t->saved.label, " downloaded (", common::human_bytes(s.total), ") to ",
+                   t->saved.data_path, "; now seeding"));
     }
     if (changed) save();
-}
-
-// ---- Restart ------------------------------------------------------------------------------
-
-void Session::restore(const SessionState& state, std::vector<std::string>& notes) {
-    for (const auto& dir : state.watched) {
-        if (!is_dir(dir)) {
-            notes.push_back("watched folder " + dir + " is gone; no longer watched");
-            continue;
-        }
-        auto w = std::make_shared<Watched>();
-        w->dir = dir;
-        if (auto snap = scan_folder(dir)) w->previous = *snap;
-        common::MutexLock lock(mu_);
-        watched_.push_back(w);
-    }
-    for (const auto& t : state.transfers)
-        restore_transfer(t, notes);
-    for (const auto& l : state.lookups) {
-        auto x = std::make_shared<Lookup>();
-        x->saved = l;
-        {
-            common::MutexLock lock(mu_);
-            lookups_.push_back(x);
-        }
-        post([this, l] { run_lookup(l); }, false);
-    }
-}
-
-void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::string>& notes) {
-    const std::string copy = torrent_copy_path(saved.info_hash);
-    auto meta = common::load_metainfo(copy);
-    if ((!meta || meta->info_hash != saved.info_hash) && !saved.mtorrent_path.empty())
-        meta = common::load_metainfo(saved.mtorrent_path);
-    if (!meta || meta->info_hash != saved.info_hash) {
-        notes.push_back(cat(saved.label, ": its metainfo is lost (",
-                            meta ? "another torrent" : meta.error().message, "); not restored"));
-        return;
-    }
-    auto note_failure = [&](const Outcome<std::shared_ptr<Transfer>>& r) {
-        if (auto* f = std::get_if<Failure>(&r))
-            notes.push_back(cat(saved.label, ": not restored: FAILURE:", f->code, " ", f->detail));
-    };
-    // A finished download of some files of a folder carries on as a
-    // download (it cannot seed files it never fetched).
-    if (saved.kind == SavedTransfer::Kind::share || (saved.complete && saved.selected.empty())) {
-        auto sig = file_sig(saved.data_path);
-        if (!sig) {
-            notes.push_back(cat(saved.label, ": ", saved.data_path, " is gone; no longer shared"));
-            ::unlink(copy.c_str());
-            return;
-        }
-        SavedTransfer s = saved;
-        bool matches = sig->size == saved.size && sig->mtime_ns == saved.mtime_ns;
-        if (!matches && sig->size == meta->length) {
-            auto storage = open_data(*meta, saved.data_path, /*existing=*/true);
-            auto bad = storage ? count_bad_pieces(**storage, *meta)
-                               : common::Result<std::size_t>(storage.error());
-            matches = bad && *bad == 0;
-        }
-        if (matches) {
-            s.size = sig->size;
-            s.mtime_ns = sig->mtime_ns;
-            if (!s.watch_dir.empty()) {
-                common::MutexLock lock(mu_);
-                for (auto& w : watched_)
-                    if (w->dir == s.watch_dir) w->acted[base_name(s.data_path)] = *sig;
-            }
-            const std::string bytes = common::encode_metainfo(*meta);
-            auto r = launch(std::move(s), std::move(meta).value(), true, false, "ALREADY_SHARED");
-            note_failure(r);
-            if (saved.kind == SavedTransfer::Kind::share &&
-                std::holds_alternative<std::shared_ptr<Transfer>>(r))
-                post([this, l = saved.label, bytes] { (void)publish(l, bytes); }, false);
-            return;
-        }
-        ::unlink(copy.c_str());
-        if (saved.kind == SavedTransfer::Kind::share) {
-            if (!saved.watch_dir.empty()) return;  // the watcher shares the new contents
-            auto r = share_file(saved.data_path, saved.mtorrent_path, saved.label, "");
-            note_failure(r);
-            if (auto* t = std::get_if<std::shared_ptr<Transfer>>(&r))
-                notes.push_back(cat(saved.label, ": ", saved.data_path,
-                                    " changed since the last run; shared again as ",
-                                    (*t)->saved.info_hash.hex()));
-            return;
-        }
-        // A finished download that changed: check it piece by piece and fetch
-        // what differs.
-        if (auto s2 = common::write_file_atomic(copy, common::encode_metainfo(*meta)); !s2)
-            log_.warn(s2.error().message);
-        s.complete = false;
-        notes.push_back(cat(saved.label, ": ", saved.data_path,
-                            " changed since the last run; fetching the pieces that differ"));
-        note_failure(launch(std::move(s), std::move(meta).value(), false, true, "ALREADY_EXISTS"));
-        return;
-    }
-    // An unfinished download: the Torrent resumes from its resume file, if
-    // its data is still there (at `.part`, or its final path; see launch).
-    if (!path_exists(saved.data_path) && !path_exists(partial_path(saved.data_path)))
-        ::unlink(resume_path(saved.info_hash).c_str());
-    // (Some files of a folder, finished: no resume state is kept for it, so
-    // what is on disk is checked instead of fetched again.)
-    note_failure(launch(saved, std::move(meta).value(), false,
-                        saved.complete && !path_exists(resume_path(saved.info_hash)),
-                        "ALREADY_EXISTS"));
 }
 
 }  // namespace mt::client

@@ -77,12 +77,20 @@ class Session {
     // joins every thread. Idempotent.
     void stop();
 
+    // What happened in the background since the last call, for a person
+    // (a download finished or failed, a transfer could not resume, a shared
+    // file changed): one line each, oldest first. At most kMaxNotices are
+    // kept; older ones are dropped (they are in the log too).
+    std::vector<std::string> take_notices() EXCLUDES(mu_);
+    static constexpr std::size_t kMaxNotices = 100;
+    // Transfer labels (for Tab completion).
+    std::vector<std::string> transfer_names() const EXCLUDES(mu_);
+
     std::uint16_t port() const { return port_; }
     common::Logger& log() const { return log_; }
     const std::string& state_dir() const { return config_.state_dir; }
 
   private:
-    std::shared_ptr<RateLimiter> upload_limit_, download_limit_;  // null: no limit
     struct Transfer {
         // label, kind, paths and info_hash never change; complete, size and
         // mtime_ns change under mu_.
@@ -95,6 +103,11 @@ class Session {
         // A seeded file seen changed on disk, waiting one more look to be
         // sure the edit is over (check_shared_files); watcher thread only.
         std::optional<FileSig> changed_to;
+        // Paused (saved.paused): what show downloads says once its Torrent
+        // stopped, or, restored paused, what the files on disk hold. Under mu_.
+        std::optional<TorrentStats> frozen;
+        bool resuming = false;                     // a resume is queued; under mu_
+        std::atomic<bool> failure_noticed{false};  // its error was told (take_notices)
         // Held across Torrent::start() and stop(), so that a transfer removed
         // while it starts is stopped only once it has started.
         common::Mutex run_mu;
@@ -134,6 +147,10 @@ class Session {
     Reply cmd_select(const std::string& name, const std::vector<std::string>& which, bool on);
     Outcome<std::shared_ptr<Transfer>> find_one(const std::string& name);
     Reply cmd_peers(const std::string& name);
+    Reply cmd_pause(const std::string& name);
+    Reply cmd_resume(const std::string& name);
+    Reply cmd_limit(const std::vector<std::string>& args);
+    Reply cmd_help(const std::vector<std::string>& args);
 
     // ---- Transfers -----------------------------------------------------------
     // Hashes `data_path`, writes the .mtorrent (to `mtorrent_path`, or only to
@@ -174,6 +191,16 @@ class Session {
     // ---- Restart ---------------------------------------------------------------
     void restore(const SessionState& state, std::vector<std::string>& notes);
     void restore_transfer(const SavedTransfer& saved, std::vector<std::string>& notes);
+    // A transfer saved paused: listed, its Torrent made but not started.
+    void restore_paused(const SavedTransfer& saved, std::vector<std::string>& notes);
+    // The metainfo of a saved transfer: the state's copy, else its .mtorrent.
+    common::Result<common::Metainfo> load_saved_meta(const SavedTransfer& saved) const;
+    // `resume`, on the worker: the paused Torrent is replaced by a new one,
+    // started as a restart would (restore_transfer).
+    void relaunch(const std::shared_ptr<Transfer>& t);
+    // Bytes a transfer sent in every run (the saved total and this Torrent's).
+    std::uint64_t total_uploaded(const Transfer& t) const REQUIRES(mu_);
+    void notice(std::string text) EXCLUDES(mu_);
 
     // ---- Background ------------------------------------------------------------
     void post(std::function<void()> job, bool essential);
@@ -213,6 +240,8 @@ class Session {
     std::string publisher_secret_;
     std::unique_ptr<PeerServer> server_;
     TrackerQuery query_;
+    // Shared by every transfer; rate 0: no limit (`limit` changes them).
+    std::shared_ptr<RateLimiter> upload_limit_, download_limit_;
 
     // Lock order: check_mu_, then a Transfer's run_mu or save_mu_, then mu_,
     // then a Torrent's mutex (stats() is called under mu_); jobs_mu_ is a leaf.
@@ -227,6 +256,8 @@ class Session {
     // status still knows the last announce once they are gone.
     std::vector<TrackerStatus> retired_trackers_ GUARDED_BY(mu_);
     std::int64_t last_publish_retry_ms_ GUARDED_BY(mu_) = 0;
+    std::deque<std::string> notices_ GUARDED_BY(mu_);
+    std::int64_t last_save_ms_ = 0;  // watcher only: saves upload totals once a minute
 
     common::Mutex save_mu_;  // one state write at a time, each from a fresh snapshot
 

@@ -63,15 +63,21 @@ Reply Session::execute(const Command& c, bool tty) {
             return cmd_select(c.args[0], {c.args.begin() + 1, c.args.end()},
                               c.kind == CommandKind::select);
         case CommandKind::help:
-            return Reply::list(help_lines(), "commands");
+            return cmd_help(c.args);
+        case CommandKind::pause:
+            return cmd_pause(c.args[0]);
+        case CommandKind::resume:
+            return cmd_resume(c.args[0]);
+        case CommandKind::limit:
+            return cmd_limit(c.args);
         case CommandKind::quit: {
             std::size_t n;
             {
                 common::MutexLock lock(mu_);
                 n = transfers_.size();
             }
-            Reply r = Reply::success(
-                "quit", cat("stopping ", n, " transfers; state in ", config_.state_dir));
+            Reply r = Reply::success("quit", cat("stopping ", common::plural(n, "transfer"),
+                                                 "; state in ", config_.state_dir));
             r.quit = true;
             return r;
         }
@@ -230,12 +236,15 @@ Reply Session::cmd_show(bool tty) {
         v.stats = t->torrent->stats();
         {
             common::MutexLock lock(mu_);
+            if (t->saved.paused && t->frozen) v.stats = *t->frozen;
+            v.stats.uploaded += t->saved.uploaded;  // earlier runs'
             if (!t->finish_error.empty() && v.stats.error.empty())
                 v.stats.error = "verified, but " + t->finish_error;
             else if (t->partial && v.stats.complete)
                 v.stats.complete = false;  // named a moment from now
+            if (t->saved.paused) v.state = 'P';
         }
-        v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
+        if (v.state != 'P') v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
         lines.push_back(format_transfer(v, tty));
     }
     return Reply::list(std::move(lines), "transfer", "transfers", "");
@@ -444,6 +453,8 @@ Reply Session::cmd_files(const std::string& name) {
     if (auto* f = std::get_if<Failure>(&found)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(found);
     const FileLayout* layout = t->torrent->layout();
+    if (!layout && t->saved.paused)
+        return Reply::failure("PAUSED", t->saved.label + " is paused; resume it first");
     if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
     const std::vector<bool> selected = t->torrent->selected_files();
     const common::Bitfield have = t->torrent->have_bitfield();
@@ -473,6 +484,8 @@ Reply Session::cmd_select(const std::string& name, const std::vector<std::string
     if (auto* f = std::get_if<Failure>(&found)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(found);
     const FileLayout* layout = t->torrent->layout();
+    if (!layout && t->saved.paused)
+        return Reply::failure("PAUSED", t->saved.label + " is paused; resume it first");
     if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
     if (t->saved.kind != SavedTransfer::Kind::download)
         return Reply::failure("NOT_A_DOWNLOAD", t->saved.label + " is shared: it has every file");

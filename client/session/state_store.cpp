@@ -85,6 +85,13 @@ common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size
         for (char ch : files)
             t.selected.push_back(ch == '1');
     }
+    std::int64_t paused = 0, uploaded = 0;
+    if (v.find("paused") != nullptr) MT_TRY(f.integer("paused", paused));
+    if (v.find("uploaded") != nullptr) MT_TRY(f.integer("uploaded", uploaded));
+    if (paused != 0 && paused != 1) return bad(f.what + " 'paused' is not 0 or 1");
+    if (uploaded < 0) return bad(f.what + " has a negative 'uploaded'");
+    t.paused = paused == 1;
+    t.uploaded = static_cast<std::uint64_t>(uploaded);
     if (kind == "share")
         t.kind = SavedTransfer::Kind::share;
     else if (kind == "download")
@@ -117,6 +124,8 @@ std::string encode_state(const SessionState& state) {
         d["mtorrent"] = t.mtorrent_path;
         d["size"] = static_cast<std::int64_t>(t.size);
         d["watch"] = t.watch_dir;
+        if (t.paused) d["paused"] = 1;
+        if (t.uploaded) d["uploaded"] = static_cast<std::int64_t>(t.uploaded);
         if (!t.selected.empty()) {
             std::string files;
             for (bool b : t.selected)
@@ -134,6 +143,12 @@ std::string encode_state(const SessionState& state) {
     for (const auto& w : state.watched)
         watched.emplace_back(w);
     bencode::Item::Dict top;
+    if (state.limit_up || state.limit_down) {
+        bencode::Item::Dict limits;
+        limits["down"] = static_cast<std::int64_t>(state.limit_down);
+        limits["up"] = static_cast<std::int64_t>(state.limit_up);
+        top["limits"] = std::move(limits);
+    }
     top["lookups"] = std::move(lookups);
     top["transfers"] = std::move(transfers);
     top["watched"] = std::move(watched);
@@ -171,6 +186,17 @@ common::Result<SessionState> decode_state(std::string_view bytes) {
         auto t = decode_transfer((*transfers)->items()[i], i);
         if (!t) return t.error();
         s.transfers.push_back(std::move(t).value());
+    }
+    if (top->find("limits") != nullptr) {
+        auto limits = f.get("limits", bencode::Value::Type::dict);
+        if (!limits) return limits.error();
+        Fields lf{**limits, "limits"};
+        std::int64_t up = 0, down = 0;
+        MT_TRY(lf.integer("up", up));
+        MT_TRY(lf.integer("down", down));
+        if (up < 0 || down < 0) return bad("a negative rate limit");
+        s.limit_up = static_cast<std::uint64_t>(up);
+        s.limit_down = static_cast<std::uint64_t>(down);
     }
     auto lookups = f.get("lookups", bencode::Value::Type::list);
     if (!lookups) return lookups.error();

@@ -23,8 +23,12 @@
 //              with files left out, one '0' or '1' per file of the metainfo),
 //              info_hash (20 bytes), kind ("share" | "download"), label,
 //              mtime_ns, mtorrent (the user's .mtorrent path, may be empty),
-//              size, watch (the watched folder that shared it, or empty)}
+//              size, watch (the watched folder that shared it, or empty);
+//              optional: paused (1: paused by the user), uploaded (bytes
+//              sent in earlier runs)}
 //   watched:   list of absolute folder paths
+//   limits:    optional {down, up}: the session's rate limits in bytes/s (0: none),
+//              as `limit` set them
 // Unknown keys are ignored (a later version may add some); a missing key or a
 // value of the wrong type makes the file corrupt.
 #pragma once
@@ -54,6 +58,8 @@ struct SavedTransfer {
     std::string watch_dir;  // shares made by `watch`: the folder
     // A folder download: which of its files are selected (empty: all).
     std::vector<bool> selected;
+    bool paused = false;         // `pause`d: not started until `resume`
+    std::uint64_t uploaded = 0;  // bytes sent in earlier runs
 
     friend bool operator==(const SavedTransfer&, const SavedTransfer&) = default;
 };
@@ -68,6 +74,7 @@ struct SessionState {
     std::vector<SavedTransfer> transfers;
     std::vector<SavedLookup> lookups;
     std::vector<std::string> watched;
+    std::uint64_t limit_up = 0, limit_down = 0;  // bytes/s, 0: none
     friend bool operator==(const SessionState&, const SessionState&) = default;
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The interactive client (bin/client <ip:port> <tracker1> <tracker2> <log>),
-driven as a person or a script would: through a pipe, once through a
-pseudo-terminal, killed with -9 and restarted, following a watched folder,
+driven as a script would: through a pipe (tests/integration/terminal_test.py
+drives it at a terminal), killed with -9 and restarted, following a watched folder,
 and two clients sharing through the tracker pair.
 
 Every reply starts with SUCCESS:<value> or FAILURE:<REASON>; a list reply
@@ -97,7 +97,7 @@ class Client:
         self.proc.stdin.flush()
         first = self.line(timeout)
         r = Reply(first, [])
-        word = text.split()[0] if text.split() else ""
+        word = text.split()[0].lower() if text.split() else ""
         if r.ok and word in LIST_COMMANDS and r.value.isdigit():
             r.lines = [self.line(timeout) for _ in range(int(r.value))]
             for x in r.lines:
@@ -204,10 +204,24 @@ def commands_through_a_pipe(suite):
     if len(h.lines) < 11 or not any("watch <dir>" in x for x in h.lines):
         raise AssertionError("help: %r" % h)
     r = a.expect("frobnicate now", "UNKNOWN_COMMAND")
-    if "share" not in r.detail:
-        raise AssertionError("unknown command without the usage line: %r" % r)
+    if "help lists them" not in r.detail or len(r.text) > 120:
+        raise AssertionError("unknown command: want a short pointer to help, got %r" % r)
+    r = a.expect("shwo downloads", "UNKNOWN_COMMAND")
+    if "did you mean 'show'?" not in r.detail:
+        raise AssertionError("a typo should suggest the nearest command: %r" % r)
+    if a.expect("STATUS").value != "2" or a.expect("Show Downloads").value != "0":
+        raise AssertionError("commands are case-insensitive")
+    r = a.expect("help get")
+    if not r.lines or not r.lines[0].strip().startswith("usage: get ") or len(r.lines) < 4:
+        raise AssertionError("help get: %r" % r)
+    r = a.expect("help")
+    for word in ("share", "get", "show downloads", "remove", "pause", "resume", "limit", "search", "watch",
+                 "unwatch", "status", "peers", "files", "select", "deselect", "help", "quit"):
+        if not any(x.strip().startswith(word) for x in r.lines):
+            raise AssertionError("help does not list %s: %r" % (word, r))
+    a.expect("help frobnicate", "UNKNOWN_COMMAND")
     for bad in ("share", "share only-one", "get x", "show", "show uploads", "remove", "remove a b",
-                "search", "watch", "unwatch a b", "status now", "peers", "help me", "quit now",
+                "search", "watch", "unwatch a b", "status now", "peers", "help me now", "quit now",
                 "share \"unterminated x.mtorrent"):
         a.expect(bad, "INVALID_ARGUMENTS")
     a.expect("share missing.bin m.mtorrent", "FILE_NOT_FOUND")
@@ -315,69 +329,6 @@ def commands_through_a_pipe(suite):
     for want in ("INFO command: share", "WARN reply: FAILURE:FILE_NOT_FOUND", "session stopped"):
         if want not in log:
             raise AssertionError("log lacks %r: %r" % (want, log[-500:]))
-
-
-def controlling_terminal():
-    """In the child: a new session whose controlling terminal is the pty on
-    stdin, so that Ctrl-C there sends SIGINT as in a real terminal."""
-    import fcntl
-    import termios
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
-def prompt_on_a_terminal(suite):
-    """On a pseudo-terminal: the prompt, a progress bar, Ctrl-C quits."""
-    import pty
-    import select
-    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
-    work = os.path.join(suite.work, "tty")
-    os.makedirs(work)
-    write_random(os.path.join(work, "tty.bin"), 2 * MIB)
-    log = os.path.join(work, "client.log")
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([os.path.join(BIN, "client"), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % t1.port,
-                             "127.0.0.1:%d" % t2.port, log, "--state-dir", os.path.join(work, "state")],
-                            cwd=work, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-                            preexec_fn=controlling_terminal)
-    os.close(slave)
-    screen = [b""]
-
-    def read_until(pattern, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if re.search(pattern, screen[0].decode(errors="replace")):
-                return True
-            r, _, _ = select.select([master], [], [], 0.1)
-            if r:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    return False
-                if not chunk:
-                    return False
-                screen[0] += chunk
-        return False
-    try:
-        if not read_until(r"type help.*\n.*mtorrent> "):
-            raise AssertionError("no banner and prompt: %r" % screen[0][-300:])
-        os.write(master, b"share tty.bin tty.mtorrent\n")
-        if not read_until(r"SUCCESS:tty.mtorrent .*\n.*mtorrent> "):
-            raise AssertionError("no share reply and new prompt: %r" % screen[0][-300:])
-        os.write(master, b"show downloads\n")
-        if not read_until(r"\[S\] tty.mtorrent  \[#{20}\] 100.0%.*\n.*mtorrent> "):
-            raise AssertionError("no progress bar: %r" % screen[0][-400:])
-        os.write(master, b"\x03")  # Ctrl-C
-        if not read_until(r"SUCCESS:quit .*signal"):
-            raise AssertionError("Ctrl-C did not quit: %r" % screen[0][-300:])
-        rc = proc.wait(20)
-        if rc != 0:
-            raise AssertionError("exit status %d after Ctrl-C" % rc)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def two_clients(suite):
@@ -891,12 +842,84 @@ def folders(suite):
     b2.quit()
     a.quit()
 
+def pause_resume_limit(suite):
+    """pause stops a transfer's traffic and tells the trackers, resume carries
+    on, both survive a restart; limit changes the rate at run time and is
+    kept; what a share sent (and its ratio) survives a restart."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "pr-alice", t1, t2)
+    b = Client(suite, "pr-bob", t1, t2)
+    size = 6 * MIB
+    src = write_random(os.path.join(a.dir, "big.bin"), size)
+    a.expect("share big.bin big.mtorrent")
+    ih = info_hash_of(os.path.join(a.dir, "big.mtorrent"))
+    r = b.expect("limit down 512")
+    if "down 512 KiB/s" not in r.detail:
+        raise AssertionError("limit down 512 answered %r" % r)
+    b.expect("get %s ." % os.path.join(a.dir, "big.mtorrent"))
+
+    def verified():
+        line = [x for x in b.transfers() if "big.mtorrent" in x][0]
+        return float(re.search(r"(\d+\.\d)%", line).group(1)), line
+    if not wait_until(lambda: verified()[0] > 0, 15, 0.1):
+        raise AssertionError("bob's download never started: %r" % b.transfers())
+    r = b.expect("pause big.mtorrent")
+    b.expect("pause big.mtorrent", "ALREADY_PAUSED")
+    if not wait_until(lambda: "[P] big.mtorrent" in verified()[1] and scrape(t1, ih)[1] == 0, 10, 0.1):
+        raise AssertionError("pause: %r; tracker (seeders, leechers) %s" % (verified()[1], scrape(t1, ih)))
+    before = verified()[0]
+    time.sleep(1.5)
+    after, line = verified()
+    if after != before or "paused" not in line:
+        raise AssertionError("a paused download went on: %.1f%% -> %.1f%% (%r)" % (before, after, line))
+    # Paused across a restart.
+    if b.quit() != 0:
+        raise AssertionError("bob's quit failed")
+    b.start()
+    line = verified()[1]
+    if "[P] big.mtorrent" not in line or abs(verified()[0] - before) > 0.05:
+        raise AssertionError("after a restart the pause or its progress was lost: %r (was %.1f%%)" % (line, before))
+    r = b.expect("limit")
+    if "down 512 KiB/s" not in r.detail:
+        raise AssertionError("the limit was not kept across the restart: %r" % r)
+    b.expect("resume big.mtorrent")
+    again = b.cmd("resume big.mtorrent")  # while it resumes, or once it has
+    if again.ok or again.value not in ("ALREADY_RESUMING", "NOT_PAUSED"):
+        raise AssertionError("a second resume: %r" % again)
+    if not wait_until(lambda: verified()[0] > before, 15, 0.1):
+        raise AssertionError("resume did not carry on: %r" % b.transfers())
+    b.expect("limit down off")
+    if not wait_until(lambda: "[S] big.mtorrent  100.0%" in verified()[1], 30, 0.1):
+        raise AssertionError("bob's download did not finish: %r" % b.transfers())
+    if sha1_file(os.path.join(b.dir, "big.bin")) != sha1_file(src):
+        raise AssertionError("bob's copy differs")
+    # What alice sent, and the ratio, in this run and after a restart (at
+    # least the file: what was in flight when bob paused counts too).
+    def sent():
+        line = [x for x in a.transfers() if "big.mtorrent" in x][0]
+        m = re.search(r"sent (\d+\.\d\d) MiB \(ratio (\d+\.\d\d)\)", line)
+        if not m:
+            raise AssertionError("alice's transfer line has no upload total: %r" % line)
+        return m.group(0), float(m.group(1)), float(m.group(2))
+    before_quit = sent()
+    if before_quit[1] < 6.0 or abs(before_quit[2] - before_quit[1] / 6.0) > 0.01:
+        raise AssertionError("alice's upload total: %r" % (before_quit,))
+    if a.quit() != 0:
+        raise AssertionError("alice's quit failed")
+    a.start()
+    if sent()[0] != before_quit[0]:
+        raise AssertionError("alice's upload total was not kept across the restart: %r, was %r" %
+                             (sent()[0], before_quit[0]))
+    a.expect("pause nothing.mtorrent", "NOT_FOUND")
+    a.quit()
+    b.quit()
+
 
 def main():
     suite = Suite()
-    cases = [commands_through_a_pipe, prompt_on_a_terminal, two_clients, get_by_info_hash_from_peers,
+    cases = [commands_through_a_pipe, two_clients, get_by_info_hash_from_peers,
              watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders,
-             honest_answers, edited_while_seeding]
+             honest_answers, edited_while_seeding, pause_resume_limit]
     return suite.run(cases)
 
 

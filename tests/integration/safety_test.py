@@ -259,7 +259,7 @@ class Client:
         self.proc.stdin.flush()
         first = self.line(timeout)
         r = Reply(first, [])
-        word = text.split()[0] if text.split() else ""
+        word = text.split()[0].lower() if text.split() else ""
         if r.ok and word in LIST_COMMANDS and r.value.isdigit():
             r.lines = [self.line(timeout) for _ in range(int(r.value))]
             r.text = "\n".join([first] + r.lines)

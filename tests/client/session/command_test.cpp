@@ -69,7 +69,7 @@ TEST(ParseCommand, EveryCommandAndItsArgumentCount) {
 TEST(ParseCommand, WrongCountsGetTheUsage) {
     for (const char* line : {"share", "share a", "share a b c", "get x", "show", "show uploads",
                              "show downloads now", "remove", "remove a b c", "search", "watch",
-                             "unwatch a b", "status x", "peers", "help me", "quit now"}) {
+                             "unwatch a b", "status x", "peers", "help me now", "quit now"}) {
         auto p = parse_command(line);
         EXPECT_EQ(p.error.code, "INVALID_ARGUMENTS") << line;
         EXPECT_EQ(p.error.detail.rfind("usage: ", 0), 0u) << line << ": " << p.error.detail;
@@ -80,11 +80,51 @@ TEST(ParseCommand, WrongCountsGetTheUsage) {
 TEST(ParseCommand, UnknownCommands) {
     auto p = parse_command("frobnicate x");
     EXPECT_EQ(p.error.code, "UNKNOWN_COMMAND");
-    EXPECT_NE(p.error.detail.find("share <file> <name>.mtorrent"), std::string::npos);
-    EXPECT_EQ(parse_command("SHARE a b").error.code, "UNKNOWN_COMMAND");  // case matters
+    EXPECT_EQ(p.error.detail, "'frobnicate' is not a command (help lists them)");
+    // A typo names the nearest command; the command word's case does not matter.
+    EXPECT_EQ(parse_command("shwo downloads").error.detail,
+              "'shwo' is not a command; did you mean 'show'? (help lists them)");
+    EXPECT_EQ(parse_command("SHARE a b").command.kind, CommandKind::share);
+    EXPECT_EQ(parse_command("Show DOWNLOADS").command.kind, CommandKind::show_downloads);
+    EXPECT_EQ(parse_command("share A B").command.args, (std::vector<std::string>{"A", "B"}));
     // Control bytes in an unknown word are not echoed raw.
     auto q = parse_command(std::string("\x1b[2J", 4));
     EXPECT_EQ(q.error.detail.find('\x1b'), std::string::npos);
+}
+
+TEST(ParseCommand, NearestCommand) {
+    EXPECT_EQ(nearest_command("stauts"), "status");  // a transposition
+    EXPECT_EQ(nearest_command("remvoe"), "remove");
+    EXPECT_EQ(nearest_command("quti"), "quit");
+    EXPECT_EQ(nearest_command("sear"), "search");  // a start of it
+    EXPECT_EQ(nearest_command("SHAER"), "share");
+    EXPECT_EQ(nearest_command("resum"), "resume");
+    EXPECT_EQ(nearest_command("xyzzy"), "");
+    EXPECT_EQ(nearest_command("q"), "");
+    EXPECT_EQ(nearest_command(std::string(1000, 'a')), "");
+}
+
+TEST(ParseCommand, NewCommandsAndTheirArguments) {
+    EXPECT_EQ(parse_command("pause x.mtorrent").command.kind, CommandKind::pause);
+    EXPECT_EQ(parse_command("resume x.mtorrent").command.kind, CommandKind::resume);
+    EXPECT_EQ(parse_command("limit").command.args.size(), 0u);
+    auto up = parse_command("limit UP 2048");
+    ASSERT_TRUE(up.ok());
+    EXPECT_EQ(up.command.args, (std::vector<std::string>{"up", "2048"}));
+    for (const char* bad : {"limit up", "limit sideways 1", "limit up 1 2", "pause", "resume a b",
+                            "show downloads --wait", "show downloads --watch x"})
+        EXPECT_EQ(parse_command(bad).error.code, "INVALID_ARGUMENTS") << bad;
+    auto watch = parse_command("show downloads --watch");
+    ASSERT_TRUE(watch.ok());
+    EXPECT_EQ(watch.command.args, (std::vector<std::string>{"--watch"}));
+    EXPECT_TRUE(parse_command("help get").ok());
+    EXPECT_TRUE(parse_command("help EXIT").ok());
+    EXPECT_EQ(parse_command("help frob").error.code, "UNKNOWN_COMMAND");
+    auto about = help_about("get");
+    ASSERT_GE(about.size(), 3u);
+    EXPECT_EQ(about[0].rfind("usage: get ", 0), 0u);
+    EXPECT_EQ(help_about("exit")[0], "usage: quit");  // an alias explains what it stands for
+    EXPECT_TRUE(help_about("nothing").empty());
 }
 
 TEST(ParseCommand, HelpAndUsageMentionEveryCommand) {
@@ -93,8 +133,9 @@ TEST(ParseCommand, HelpAndUsageMentionEveryCommand) {
     for (const auto& l : help_lines())
         h += l + "\n";
     for (const char* w : {"share", "get", "show downloads", "remove", "search", "watch", "unwatch",
-                          "status", "peers", "help", "quit"}) {
-        EXPECT_NE(u.find(w), std::string::npos) << w;
+                          "status", "peers", "help", "quit", "pause", "resume", "limit"}) {
+        EXPECT_NE(u.find(std::string(w).substr(0, std::string(w).find(' '))), std::string::npos)
+            << w;
         EXPECT_NE(h.find(w), std::string::npos) << w;
     }
 }

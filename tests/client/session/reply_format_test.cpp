@@ -24,6 +24,20 @@ TEST(Reply, ValuesWithBlanksAreQuotedForTheTokenizer) {
     EXPECT_EQ(quote_token("plain"), "plain");
 }
 
+TEST(Reply, ForAPersonWithoutTokensOrQuotes) {
+    EXPECT_EQ(Reply::success("a b.mtorrent", "seeding a b").render_for_person(),
+              "a b.mtorrent: seeding a b\n");
+    EXPECT_EQ(Reply::success("quit").render_for_person(), "quit\n");
+    EXPECT_EQ(Reply::failure("NOT_FOUND", "no transfer named x").render_for_person(),
+              "error: no transfer named x (NOT_FOUND)\n");
+    EXPECT_EQ(Reply::failure("IO_ERROR").render_for_person(), "error: IO_ERROR\n");
+    EXPECT_EQ(Reply::list({"one", "two"}, "transfer", "transfers", "").render_for_person(),
+              "2 transfers\n  one\n  two\n");
+    EXPECT_EQ(Reply::list({}, "transfer", "transfers", "").render_for_person(), "0 transfers\n");
+    // Escaped as the pipe format is.
+    EXPECT_EQ(Reply::success("x", "a\x1b[2Jb").render_for_person(), "x: a\\x1b[2Jb\n");
+}
+
 TEST(ProgressBar, Cells) {
     EXPECT_EQ(progress_bar(0, 10), "[..........]");
     EXPECT_EQ(progress_bar(0.5, 10), "[#####.....]");

@@ -30,6 +30,8 @@ SessionState sample() {
     b.data_path = "/tmp/song with space.ogg";
     b.info_hash = common::InfoHash::from_bytes(std::string(20, '\xfe'));
     b.watch_dir = "";
+    b.paused = true;
+    b.uploaded = 5'000'000'000;
     SavedTransfer c = a;
     c.label = "w.bin.mtorrent";
     c.mtorrent_path.clear();
@@ -38,6 +40,7 @@ SessionState sample() {
     s.transfers = {a, b, c};
     s.lookups = {{"0123456789abcdef0123456789abcdef01234567", "/tmp/x"}, {"name.iso", "/tmp/n"}};
     s.watched = {"/srv/share", "/srv/other"};
+    s.limit_up = 2048 * 1024;
     return s;
 }
 
@@ -82,6 +85,30 @@ std::string framed(std::string_view payload, std::uint32_t version = kStateVersi
     out += payload;
     common::append_u32(out, common::crc32c(out));
     return out;
+}
+
+// Files written before pause, upload totals and limits existed still load.
+TEST(StateStore, OptionalFieldsOfLaterVersions) {
+    const std::string t =
+        "d8:completei1e4:data2:/d9:info_hash20:hhhhhhhhhhhhhhhhhhhh4:kind5:share5:label1:l8:"
+        "mtime_nsi0e8:mtorrent0:4:sizei1e5:watch0:e";
+    auto old = decode_state(framed("d7:lookupsle9:transfersl" + t + "e7:watchedlee"));
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    EXPECT_FALSE(old->transfers[0].paused);
+    EXPECT_EQ(old->transfers[0].uploaded, 0u);
+    EXPECT_EQ(old->limit_up, 0u);
+    std::string bad_paused = t;
+    bad_paused.insert(bad_paused.find("4:sizei"), "6:pausedi2e");
+    auto r = decode_state(framed("d7:lookupsle9:transfersl" + bad_paused + "e7:watchedlee"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("paused"), std::string::npos);
+    auto neg =
+        decode_state(framed("d6:limitsd4:downi-1e2:upi0ee7:lookupsle9:transfersle7:watchedlee"));
+    ASSERT_FALSE(neg.ok());
+    auto lim =
+        decode_state(framed("d6:limitsd4:downi0e2:upi1024ee7:lookupsle9:transfersle7:watchedlee"));
+    ASSERT_TRUE(lim.ok()) << lim.error().message;
+    EXPECT_EQ(lim->limit_up, 1024u);
 }
 
 TEST(StateStore, SemanticErrorsNameTheField) {
