@@ -214,16 +214,20 @@ def notices_and_live_view(suite):
     if b"\x1b[?1049l" not in t.raw:
         raise AssertionError("the live view did not leave the alternate screen")
     p.run("limit down off", r"^limits: up none, down none")
+    # A get that fails in the background says so too.
+    p.run("get no-such-file.bin .", r"finding the metainfo of no-such-file\.bin")
+    t.wait(r"^\* get no-such-file\.bin failed: .*\(METAINFO_NOT_FOUND\)", 20)
     t.type("stat")  # typing, not finished, when the notice comes
     t.wait(r"^\* film\.mtorrent downloaded \(4\.00 MiB\) to .*film\.bin; now seeding\n" + PROMPT + " stat$", 30)
     t.type("us\r")
     t.wait(r"mtorrent> status\n2 trackers")
     p.run("pause film.mtorrent", r"^film\.mtorrent: paused")
     p.run("show downloads", r"\[P\] film\.mtorrent .*100\.0%  paused")
+    p.run("remove no-such-file.bin", r"^no-such-file\.bin: ")
     p.run("resume film.mtorrent", r"^film\.mtorrent: resuming")
     deadline = time.time() + 10
     while time.time() < deadline:
-        p.run("show downloads", r"transfer\n  \[[SP]\] film")
+        p.run("show downloads", r"transfers?\n(  .*\n)*  \[[SP]\] film")
         if "[S] film.mtorrent" in t.text().split("mtorrent> show downloads")[-1]:
             break
         time.sleep(0.3)
