@@ -207,6 +207,7 @@ TorrentStats Torrent::stats() const {
     s.wasted = wasted_.load();
     s.complete = picker_.complete_wanted();
     s.error = error_;
+    s.data_changed = data_changed_;
     return s;
 }
 

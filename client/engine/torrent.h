@@ -219,7 +219,7 @@ class Torrent final : public TorrentLink {
     void housekeeper_loop();
     void rechoke(std::int64_t now_ms);
     void save_resume_locked_out();
-    void fail(const std::string& why);
+    void fail(const std::string& why, bool data_changed = false);
     common::AnnounceRequest announce_request(common::AnnounceEvent ev) const;
     void reap_finished_threads();
     bool at_capacity_locked(const std::string& address) REQUIRES(mu_);  // logs when the cap is hit
@@ -283,6 +283,7 @@ class Torrent final : public TorrentLink {
     PeerKey next_key_ GUARDED_BY(mu_) = 1;
     std::uint64_t bad_pieces_ GUARDED_BY(mu_) = 0;
     std::string error_ GUARDED_BY(mu_);
+    bool data_changed_ GUARDED_BY(mu_) = false;  // error_ is: the data was edited on disk
     bool stopping_ GUARDED_BY(mu_) = false;
     bool resume_dirty_ GUARDED_BY(mu_) = false;
     bool rechoke_soon_ GUARDED_BY(mu_) = false;

@@ -106,7 +106,7 @@ common::Status Torrent::read_block(std::uint32_t piece, std::uint32_t offset, st
                                    char* out) {
     auto s = disk_->read(std::uint64_t{piece} * meta_.piece_length + offset, length, out);
     if (!s && s.error().code == common::Errc::changed)
-        fail(s.error().message + "; no longer served (its pieces would fail every check)");
+        fail(s.error().message + "; no longer served (its pieces would fail every check)", true);
     return s;
 }
 
@@ -405,11 +405,12 @@ void Torrent::broadcast_have(std::uint32_t piece) {
         p.conn->post_have(piece);
 }
 
-void Torrent::fail(const std::string& why) {
+void Torrent::fail(const std::string& why, bool data_changed) {
     {
         common::MutexLock lock(mu_);
         if (!error_.empty()) return;
         error_ = why;
+        data_changed_ = data_changed;
         for (auto& [k, p] : peers_)
             p.conn->close();
     }

@@ -26,7 +26,8 @@ struct TorrentStats {
     std::uint64_t bad_pieces = 0;
     std::uint64_t wasted = 0;  // payload bytes of blocks we never requested (not stored)
     bool complete = false;
-    std::string error;  // a fatal error (disk full...): the download stopped
+    std::string error;          // a fatal error (disk full...): the download stopped
+    bool data_changed = false;  // the error is that the data changed on disk (seen when serving)
 };
 
 // Why a connection ended: counted by the torrent and logged once.

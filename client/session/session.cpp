@@ -700,8 +700,7 @@ void Session::check_shared_files() {
             saved_sig = FileSig{t->saved.size, t->saved.mtime_ns};
         }
         auto sig = file_sig(t->saved.data_path);
-        const bool engine_saw =
-            t->torrent->stats().error.find("changed on disk") != std::string::npos;
+        const bool engine_saw = t->torrent->stats().data_changed;
         if (sig && *sig == saved_sig && !engine_saw) {
             t->changed_to.reset();
             continue;

@@ -30,6 +30,7 @@ class MemoryStorage final : public Storage {
     common::Status read(std::uint64_t offset, std::size_t length, char* out) const override {
         std::lock_guard lock(mu_);
         if (fail_reads_) return common::make_error(common::Errc::io_error, "memory: I/O error");
+        if (changed_) return common::make_error(common::Errc::changed, "memory: changed on disk");
         if (offset + length > bytes_.size())
             return common::make_error(common::Errc::io_error, "memory: read past the end");
         bytes_.copy(out, length, offset);
@@ -44,6 +45,11 @@ class MemoryStorage final : public Storage {
     void fail_reads(bool on) {
         std::lock_guard lock(mu_);
         fail_reads_ = on;
+    }
+    // Reads fail as DiskStore's do once the file was edited (Errc::changed).
+    void change_under_it(bool on) {
+        std::lock_guard lock(mu_);
+        changed_ = on;
     }
     void fill(const std::string& bytes) {
         std::lock_guard lock(mu_);
@@ -64,6 +70,7 @@ class MemoryStorage final : public Storage {
     std::uint64_t piece_length_;
     bool fail_writes_ = false;
     bool fail_reads_ = false;
+    bool changed_ = false;
     int writes_ = 0;
 };
 

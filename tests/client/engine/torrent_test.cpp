@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "common/sha1.h"
 #include "tests/client/engine/fake_storage.h"
@@ -172,6 +174,23 @@ TEST_F(TorrentTest, SeedsFromItsStorageToAnInterestedPeer) {
     auto rej = peer->expect<wire::Reject>();
     ASSERT_TRUE(rej);
     EXPECT_EQ(rej->index, 2u);
+    EXPECT_FALSE(torrent->stats().data_changed) << "a failed read is not an edit";
+}
+
+TEST_F(TorrentTest, DataEditedOnDiskStopsServingAndSaysSo) {
+    start(/*seeding=*/true);
+    peer = connect("192.0.2.8:6881");
+    ASSERT_TRUE(peer->read_handshake());
+    peer->send(wire::Interested{});
+    ASSERT_TRUE(peer->expect<wire::Unchoke>());
+    storage->change_under_it(true);
+    peer->send(wire::Request{1, 0, kBlockSize});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (torrent->stats().error.empty() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto st = torrent->stats();
+    EXPECT_TRUE(st.data_changed);
+    EXPECT_NE(st.error.find("no longer served"), std::string::npos) << st.error;
 }
 
 }  // namespace
