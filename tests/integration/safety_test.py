@@ -30,12 +30,10 @@ safety_test.py [case...]; every process is stopped by PID.
 """
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
@@ -43,8 +41,9 @@ sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 import mtlib  # noqa: E402
-from mtlib import BIN, Suite, free_port, sha1_file, stop_process, tracker_pair, wait_until  # noqa: E402
+from mtlib import BIN, Suite, sha1_file, tracker_pair, wait_until  # noqa: E402
 from swarm import TRACKER_FLAGS, Proc  # noqa: E402
+from prompt_client import Client  # noqa: E402
 
 KIB = 1024
 MIB = 1 << 20
@@ -197,117 +196,13 @@ def stopped(procs):
             p.stop()
 
 
-# ---- the prompt (a minimal copy of prompt_test.py's driver) ----------------------------
-
-LIST_COMMANDS = ("show", "search", "status", "peers", "help", "files")
-
-
-class Reply:
-    """One reply: SUCCESS:<value> or FAILURE:<REASON>, then the detail."""
-
-    def __init__(self, first, lines):
-        m = re.match(r'(SUCCESS|FAILURE):("(?:[^"\\]|\\.)*"|\S*)(?: (.*))?$', first)
-        if not m:
-            raise AssertionError("reply does not start with SUCCESS:/FAILURE: %r" % first)
-        self.ok = m.group(1) == "SUCCESS"
-        v = m.group(2)
-        self.value = re.sub(r'\\(.)', r'\1', v[1:-1]) if v.startswith('"') else v
-        self.detail = m.group(3) or ""
-        self.lines = lines
-        self.text = "\n".join([first] + lines)
-
-    def __repr__(self):
-        return repr(self.text[:500])
-
-
-class Client:
-    """One interactive bin/client on a pipe (cwd: its own folder); a thread
-    reads its stdout, every read is bounded in time."""
-
-    def __init__(self, suite, name, t1, t2):
-        self.port = free_port()
-        self.dir = os.path.join(suite.work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.log = os.path.join(self.dir, "client.log")
-        self.stderr_path = os.path.join(self.dir, "stderr")
-        suite.procs.append(self)
-        args = [os.path.join(BIN, "client"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % t1.port,
-                "127.0.0.1:%d" % t2.port, self.log, "--state-dir", os.path.join(self.dir, "state")]
-        self.proc = subprocess.Popen(args, cwd=self.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=open(self.stderr_path, "ab"))
-        self.out = queue.Queue()
-        proc = self.proc
-
-        def pump():
-            for raw in proc.stdout:
-                self.out.put(raw.decode(errors="replace").rstrip("\n"))
-            self.out.put(None)
-        self.reader = threading.Thread(target=pump, daemon=True)
-        self.reader.start()
-
-    def line(self, timeout):
-        try:
-            line = self.out.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("no reply within %.0f s; stderr %r" % (timeout, self.err()[-300:]))
-        if line is None:
-            raise AssertionError("the client exited (rc=%s); stderr %r" % (self.proc.poll(), self.err()[-300:]))
-        return line
-
-    def cmd(self, text, timeout=15):
-        self.proc.stdin.write((text + "\n").encode())
-        self.proc.stdin.flush()
-        first = self.line(timeout)
-        r = Reply(first, [])
-        word = text.split()[0].lower() if text.split() else ""
-        if r.ok and word in LIST_COMMANDS and r.value.isdigit():
-            r.lines = [self.line(timeout) for _ in range(int(r.value))]
-            r.text = "\n".join([first] + r.lines)
-        return r
-
-    def transfers(self):
-        r = self.cmd("show downloads")
-        if not r.ok:
-            raise AssertionError("show downloads: %r" % r)
-        return r.lines
-
-    def state(self, label):
-        """(state letter, percent or None) of the transfer labelled so, or None."""
-        for x in self.transfers():
-            m = re.match(r"\s*\[(.)\] (\S+)  (?:\[[#.]*\] )?\s*(?:([\d.]+)%)?", x)
-            if m and m.group(2) == label:
-                return m.group(1), (float(m.group(3)) if m.group(3) else None)
-        return None
-
-    def quit(self, timeout=20):
-        r = self.cmd("quit")
-        if not r.ok:
-            raise AssertionError("quit answered %r" % r)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("the client did not exit within %d s" % timeout)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=20):
-        stop_process(self.proc, sig, timeout)
-
-    def err(self):
-        return open(self.stderr_path, errors="replace").read() if os.path.exists(self.stderr_path) else ""
-
-    def logtext(self):
-        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
-
-
 def downloading(c, label, timeout=20):
     """Waits until the prompt's transfer has verified something but is not
     done; its (state, percent)."""
     seen = []
 
     def pred():
-        s = c.state(label)
+        s = c.transfer_state(label)
         seen.append(s)
         return s is not None and s[0] == "D" and s[1] is not None and 0 < s[1] < 100
     if not wait_until(pred, timeout, 0.1):
@@ -317,7 +212,7 @@ def downloading(c, label, timeout=20):
 
 def completes(c, label, timeout=30):
     """True once the prompt shows the transfer seeding at 100%."""
-    return wait_until(lambda: c.state(label) == ("S", 100.0), timeout, 0.1)
+    return wait_until(lambda: c.transfer_state(label) == ("S", 100.0), timeout, 0.1)
 
 
 # ---- cases --------------------------------------------------------------------------
@@ -496,7 +391,7 @@ def prompt_remove_deletes_part(suite, w):
             c.cmd("remove %s" % tor.label)  # on as after a remove
         time.sleep(1)
         ck.expect(os.path.isfile(dest2 + ".part"), "DEST2.part not kept by remove --keep")
-        ck.expect(c.state(tor.label) is None, "still listed after remove --keep: %r" % c.transfers())
+        ck.expect(c.transfer_state(tor.label) is None, "still listed after remove --keep: %r" % c.transfers())
         procs.append(w.seed(tor, slow=False, want=2))
         r = c.cmd("get %s %s" % (tor.torrent, dest2))
         if ck.expect(r.ok, "get into DEST2 again answered %r" % r):
