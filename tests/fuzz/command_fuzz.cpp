@@ -1,12 +1,15 @@
 // Fuzz target: the prompt's tokenizer and command parser (client/session/command.h)
 // must never crash on any line; every token re-quoted in double quotes must
-// tokenize back to the same tokens.
+// tokenize back to the same tokens. Tab completion (client/session/completion.h)
+// of the same line must never crash, start its word within the line, and offer
+// only candidates that tokenize to exactly one token.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "client/session/command.h"
+#include "client/session/completion.h"
 
 using namespace mt::client;
 
@@ -30,5 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = tokenize(quoted);
     if (!again || *again != *tokens) std::abort();
     if (parsed.ok() && parsed.command.kind == CommandKind::empty && !tokens->empty()) std::abort();
+    CompletionSource src;
+    src.names = {"a b.mtorrent", "x\\y\"z.mtorrent", "plain.mtorrent"};
+    src.list_dir = [](const std::string&) {
+        return std::vector<std::string>{"f i l e", "dir/", ".dot", "q\"uote"};
+    };
+    const auto c = complete_line(in, src);
+    if (c.word_start > in.size()) std::abort();
+    for (const auto& cand : c.candidates) {
+        auto t = tokenize(cand);
+        if (cand.empty() || !t || t->size() != 1) std::abort();
+    }
     return 0;
 }
