@@ -404,9 +404,9 @@ Reply Session::cmd_status() {
         lines.push_back(cat("watching ", dir, "  ", common::plural(n, "share")));
     return Reply::list(
         std::move(lines),
-        cat("trackers and watched folders (", common::plural(merged.size(), "tracker"), ", ",
-            common::plural(watched.size(), "watched folder"), ")", "; peers on ", config_.self.host,
-            ":", port_, "; ", common::plural(ts.size(), "transfer"),
+        cat("status lines: ", common::plural(merged.size(), "tracker"), ", ",
+            common::plural(watched.size(), "watched folder"), "; peers on ", config_.self.host, ":",
+            port_, "; ", common::plural(ts.size(), "transfer"),
             unpublished ? cat("; ", common::plural(unpublished, "share"),
                               " not announced yet (trackers unreachable; trying every ",
                               kPublishRetryMs / 1000, " s)")
