@@ -62,7 +62,8 @@ Split split_words(std::string_view s) {
 std::string escape_word(std::string_view w) {
     std::string out;
     for (char c : w) {
-        if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\') out.push_back('\\');
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\'' || c == '\\')
+            out.push_back('\\');
         out.push_back(c);
     }
     return out;
@@ -125,6 +126,10 @@ LineEditor::Completion complete_line(std::string_view before_cursor, const Compl
     const Split s = split_words(before_cursor);
     LineEditor::Completion c;
     c.word_start = s.word_start;
+    // A word with control bytes was not typed at a terminal: nothing to offer.
+    if (std::any_of(s.word.begin(), s.word.end(),
+                    [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }))
+        return c;
     std::vector<std::string> words;
     const std::string cmd = s.before.empty() ? "" : to_lower(s.before[0]);
     switch (s.before.empty() ? Arg::command : argument_kind(cmd, s.before.size(), words)) {

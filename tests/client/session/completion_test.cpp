@@ -79,6 +79,9 @@ TEST(Completion, Paths) {
     EXPECT_EQ(cands("watch "), V{"music/"});        // folders only, no dot files
     EXPECT_EQ(cands("share ."), V{".hidden"});      // dot files when asked for
     EXPECT_TRUE(cands("share nowhere/x").empty());  // a folder that cannot be read
+    // Control bytes were not typed at a terminal: nothing offered (a
+    // candidate with a newline would split into two tokens; found by fuzzing).
+    EXPECT_TRUE(cands("share mu\nsic/").empty());
 }
 
 TEST(Completion, ListDirectoryMarksFoldersAndSkipsControlBytes) {
