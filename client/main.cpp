@@ -13,6 +13,7 @@
 
 int main(int argc, char** argv) {
     mt::common::ignore_sigpipe();
+    mt::common::raise_fd_limit();  // folders keep files open, swarms sockets
     if (argc < 2) {
         std::cerr << "mtorrent client " << mt::common::kVersion << "\n"
                   << mt::client::client_usage();

@@ -11,6 +11,7 @@
 #include "client/create/piece_hasher.h"
 #include "client/engine/disk_store.h"
 #include "common/file_util.h"
+#include "common/net/socket.h"
 
 namespace mt::client {
 
@@ -18,8 +19,6 @@ using common::Errc;
 using common::make_error;
 
 namespace {
-
-constexpr std::size_t kMaxUnsynced = 128;
 
 // "name/a/b" -> {"a", "b"}: the path below the torrent's folder.
 std::vector<std::string> segments_below(const std::string& path) {
@@ -139,7 +138,13 @@ FolderStore::FolderStore(common::Fd folder, std::string folder_path, FileLayout 
         total_ = std::max(total_, f.offset + f.length);
         entries_.push_back(std::move(e));
     }
-    if (opt_.max_open == 0) opt_.max_open = 1;
+    if (opt_.max_open == 0) {
+        // Two descriptors per open file and as many unsynced, beside the
+        // sockets: a quarter of what is left after 256 for the rest.
+        const std::uint64_t limit = common::fd_limit();
+        opt_.max_open = static_cast<std::size_t>(
+            std::clamp<std::uint64_t>(limit > 512 ? (limit - 256) / 4 : 16, 16, 1024));
+    }
     common::MutexLock lock(mu_);
     in_folder_.assign(entries_.size(), false);
 }
@@ -278,7 +283,7 @@ common::Result<FolderStore::FdPtr> FolderStore::file_fd(std::size_t index) const
             open_index_.erase(open_.back().first);
             open_.pop_back();
         }
-        if (unsynced_.size() > kMaxUnsynced) to_sync.swap(unsynced_);
+        if (unsynced_.size() > opt_.max_open) to_sync.swap(unsynced_);
     }
     for (const auto& f : to_sync)
         if (f->dirty.exchange(false) && ::fdatasync(f->get()) != 0)
@@ -403,7 +408,7 @@ common::Status FolderStore::read_range(std::size_t index, std::uint64_t in_file,
 common::Status FolderStore::write(std::uint64_t offset, std::string_view data) {
     if (offset > total_ || data.size() > total_ - offset)
         return make_error(Errc::invalid_argument, "write past the end of " + folder_path_);
-    common::MutexLock writing(write_mu_);
+    std::shared_lock writing(write_mu_);
     std::size_t done = 0;
     for (std::size_t i = file_at(offset); done < data.size() && i < entries_.size(); ++i) {
         const Entry& e = entries_[i];
@@ -467,7 +472,7 @@ common::Status FolderStore::select_file(std::size_t index) {
     if (opt_.mode != Mode::create_or_open)
         return make_error(Errc::invalid_argument, "a seeded folder has every file");
     // No write may land in the parts file between the copy and the switch.
-    common::MutexLock writing(write_mu_);
+    std::unique_lock writing(write_mu_);
     auto fd = common::open_beneath(folder_.get(), e.segments, true, shown(index));
     if (!fd) return fd.error();
     if (::ftruncate(fd->get(), static_cast<off_t>(e.length)) != 0)

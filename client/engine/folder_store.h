@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,7 +51,9 @@ class FolderStore final : public Storage {
         Mode mode = Mode::create_or_open;
         std::vector<bool> selected;  // per layout file; empty: every file
         std::string parts_path;      // needed when a file is not selected
-        std::size_t max_open = 128;
+        // Files kept open (each may hold two descriptors, plus as many closed
+        // but not yet synced); 0: from the descriptor limit, at most 1024.
+        std::size_t max_open = 0;
     };
 
     // `folder` is the torrent's own folder (`<destination>/<name>` for a
@@ -118,7 +121,9 @@ class FolderStore final : public Storage {
     Options opt_;
     std::atomic<bool> direct_ok_{true};  // false once the file system refused O_DIRECT
 
-    common::Mutex write_mu_;  // write() against select_file(); taken before mu_
+    // Writes (shared: the torrent's writers write pieces side by side)
+    // against select_file() (exclusive); taken before mu_.
+    mutable std::shared_mutex write_mu_;
     mutable common::Mutex mu_;
     // Open files, most recently used at the front.
     mutable std::list<std::pair<std::size_t, FdPtr>> open_ GUARDED_BY(mu_);
@@ -126,7 +131,7 @@ class FolderStore final : public Storage {
         open_index_ GUARDED_BY(mu_);
     mutable FdPtr parts_ GUARDED_BY(mu_);
     // Files closed by the cache while still dirty: kept open until the next
-    // sync (at most kMaxUnsynced, then synced at once), so a sync never has
+    // sync (at most max_open, then synced at once), so a sync never has
     // to open a file again.
     mutable std::vector<FdPtr> unsynced_ GUARDED_BY(mu_);
     bool parts_dirty_ GUARDED_BY(mu_) = false;

@@ -101,7 +101,8 @@ common::Status Torrent::start() {
     else
         log_.info(
             cat(meta_.name, ": ", n, " of ", meta_.piece_count(), " pieces already verified"));
-    writer_ = std::thread([this] { writer_loop(); });
+    for (int i = 0; i < kWriters; ++i)
+        writers_.emplace_back([this] { writer_loop(); });
     announcer_ = std::thread([this] { announcer_loop(); });
     housekeeper_ = std::thread([this] { housekeeper_loop(); });
     return {};
@@ -134,7 +135,8 @@ void Torrent::stop() {
         writer_exit_ = true;
     }
     write_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    for (auto& w : writers_)
+        if (w.joinable()) w.join();
     if (disk_) {
         (void)disk_->sync();
         save_resume_locked_out();

@@ -300,7 +300,10 @@ class Torrent final : public TorrentLink {
 
     std::thread announcer_;
     std::thread housekeeper_;
-    std::thread writer_;
+    // Writers of verified pieces: two, so that the disk has a second write
+    // to work on while one waits (a folder's pieces touch several files).
+    static constexpr int kWriters = 2;
+    std::vector<std::thread> writers_;
 };
 
 }  // namespace mt::client

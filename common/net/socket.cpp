@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -50,6 +51,23 @@ std::string to_string(const sockaddr_in& addr) {
     char buf[INET_ADDRSTRLEN] = {};
     ::inet_ntop(AF_INET, &addr.sin_addr, buf, sizeof buf);
     return std::string(buf) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+std::uint64_t fd_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 1024;
+    return r.rlim_cur == RLIM_INFINITY ? (1u << 20) : static_cast<std::uint64_t>(r.rlim_cur);
+}
+
+std::uint64_t raise_fd_limit(std::uint64_t want) {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 1024;
+    const rlim_t target = r.rlim_max == RLIM_INFINITY ? want : std::min<rlim_t>(r.rlim_max, want);
+    if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < target) {
+        r.rlim_cur = target;
+        (void)::setrlimit(RLIMIT_NOFILE, &r);
+    }
+    return fd_limit();
 }
 
 void ignore_sigpipe() {

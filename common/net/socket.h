@@ -36,6 +36,12 @@ std::string to_string(const sockaddr_in& addr);  // "1.2.3.4:5678"
 // Ignores SIGPIPE for the whole process: a write to a closed socket then fails
 // with EPIPE instead of killing us. Call once from main().
 void ignore_sigpipe();
+// Raises this process's soft limit on open descriptors to min(hard limit,
+// `want`) (never lowers it): a folder torrent keeps many files open, a swarm
+// many sockets. Returns the soft limit in force afterwards.
+std::uint64_t raise_fd_limit(std::uint64_t want = 16384);
+// The soft limit on open descriptors now.
+std::uint64_t fd_limit();
 
 // TCP listener with SO_REUSEADDR; port 0 picks a free port (see local_port).
 Result<Fd> tcp_listen(const Endpoint& ep, int backlog = 128);

@@ -155,3 +155,11 @@ TEST(Fd, MoveOnlyOwnership) {
 
 }  // namespace
 }  // namespace mt::common
+
+TEST(FdLimit, RaisedNeverLowered) {
+    const std::uint64_t before = mt::common::fd_limit();
+    EXPECT_GE(mt::common::raise_fd_limit(16), before) << "asking for less lowers nothing";
+    const std::uint64_t after = mt::common::raise_fd_limit(before + 64);
+    EXPECT_GE(after, before);
+    EXPECT_EQ(after, mt::common::fd_limit());
+}
