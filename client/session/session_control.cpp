@@ -106,8 +106,8 @@ Reply Session::cmd_pause(const std::string& name) {
         true);
     log_.info(cat("paused ", t->saved.label));
     return Reply::success(t->saved.label,
-                          "paused: its connections close and the trackers are "
-                          "told; resume " +
+                          "paused (its connections close, the trackers are "
+                          "told); resume " +
                               quote_token(t->saved.label) + " carries on");
 }
 
