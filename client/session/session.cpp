@@ -169,9 +169,11 @@ void Session::save() {
 
 // ---- Transfers ------------------------------------------------------------------------
 
+// A paused transfer being resumed does not count: its replacement is
+// on its way (relaunch()).
 bool Session::info_hash_active_locked(const common::InfoHash& ih, std::string* label) const {
     for (const auto& t : transfers_)
-        if (t->saved.info_hash == ih) {
+        if (t->saved.info_hash == ih && !t->resuming) {
             if (label) *label = t->saved.label;
             return true;
         }
@@ -180,7 +182,7 @@ bool Session::info_hash_active_locked(const common::InfoHash& ih, std::string* l
 
 bool Session::data_path_active_locked(const std::string& path) const {
     for (const auto& t : transfers_)
-        if (t->saved.data_path == path) return true;
+        if (t->saved.data_path == path && !t->resuming) return true;
     for (const auto& l : lookups_)
         if (!l->failed && l->saved.dest == path) return true;
     return false;
@@ -242,7 +244,14 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
             std::none_of(watched_.begin(), watched_.end(),
                          [&](const auto& w) { return w->dir == t->saved.watch_dir; }))
             return Failure{"NOT_WATCHED", t->saved.watch_dir + " is no longer watched"};
-        transfers_.push_back(t);
+        // A resumed transfer takes the paused one's place in the list.
+        auto old = std::find_if(transfers_.begin(), transfers_.end(), [&](const auto& x) {
+            return x->resuming && x->saved.info_hash == t->saved.info_hash;
+        });
+        if (old != transfers_.end())
+            *old = t;
+        else
+            transfers_.push_back(t);
     }
     if (auto s = t->torrent->start(); !s) {
         {

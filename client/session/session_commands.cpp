@@ -285,6 +285,9 @@ Reply Session::cmd_remove(const std::string& name, bool keep) {
     {
         common::MutexLock lock(mu_);
         partial = t->partial;
+        if (t->resuming)  // its replacement is starting: remove that one
+            return Reply::failure(
+                "BUSY", t->saved.label + " is being resumed; remove it again in a moment");
     }
     retire(t, true, keep);
     if (partial)

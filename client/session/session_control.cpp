@@ -129,6 +129,8 @@ Reply Session::cmd_resume(const std::string& name) {
 }
 
 void Session::relaunch(const std::shared_ptr<Transfer>& t) {
+    // The paused transfer stays listed (resuming) until launch() puts its
+    // replacement in its place, so show downloads never loses it.
     SavedTransfer s;
     {
         common::MutexLock run(t->run_mu);  // its stop is over
@@ -136,24 +138,32 @@ void Session::relaunch(const std::shared_ptr<Transfer>& t) {
         s = t->saved;
         s.paused = false;
         s.uploaded = total_uploaded(*t);
-        transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
     }
     std::vector<std::string> notes;
     restore_transfer(s, notes);
-    bool running = false;
+    bool replaced = false, shared_anew = false;
     {
         common::MutexLock lock(mu_);
-        running = std::any_of(transfers_.begin(), transfers_.end(),
-                              [&](const auto& x) { return x->saved.info_hash == s.info_hash; });
+        replaced = std::find(transfers_.begin(), transfers_.end(), t) == transfers_.end();
+        // A share edited while paused is shared again under a new info_hash.
+        shared_anew =
+            !replaced && std::any_of(transfers_.begin(), transfers_.end(), [&](const auto& x) {
+                return x != t && x->saved.label == s.label;
+            });
+        if (shared_anew)
+            transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t),
+                             transfers_.end());
+        else if (!replaced)
+            t->resuming = false;  // still paused: it could not start
     }
     for (const auto& n : notes) {
         log_.warn(cat("resume: ", n));
         notice(n);
     }
-    if (running)
+    if (replaced || shared_anew)
         log_.info(cat("resumed ", s.label));
     else if (notes.empty())
-        notice(cat(s.label, " could not be resumed; see the log"));
+        notice(cat(s.label, " could not be resumed (still paused); see the log"));
     save();
 }
 

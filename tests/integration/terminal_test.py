@@ -197,7 +197,12 @@ def notices_and_live_view(suite):
     seeder.run("share film.bin film.mtorrent", r"^film\.mtorrent: seeding")
     p = Person(suite, "watcher", t1, t2)
     t = p.term
-    p.run("limit down 1024", r"^limits: up none, down 1\.00 MiB/s")
+    # A get that fails in the background says so.
+    p.run("get no-such-file.bin .", r"finding the metainfo of no-such-file\.bin")
+    t.wait(r"^\* get no-such-file\.bin failed: .*\(METAINFO_NOT_FOUND\)", 20)
+    p.run("remove no-such-file.bin", r"^no-such-file\.bin: ")
+    # Slow enough (8 s) to be unfinished until the limit is lifted below.
+    p.run("limit down 512", r"^limits: up none, down 512 KiB/s")
     p.run("get %s ." % os.path.join(seeder.dir, "film.mtorrent"), r"^.*film\.bin: downloading")
     t.type("show downloads --watch\r")
     t.wait(r"\(any key: back to the prompt\)\s*\n\s*\n  \[D\] film\.mtorrent")
@@ -214,16 +219,12 @@ def notices_and_live_view(suite):
     if b"\x1b[?1049l" not in t.raw:
         raise AssertionError("the live view did not leave the alternate screen")
     p.run("limit down off", r"^limits: up none, down none")
-    # A get that fails in the background says so too.
-    p.run("get no-such-file.bin .", r"finding the metainfo of no-such-file\.bin")
-    t.wait(r"^\* get no-such-file\.bin failed: .*\(METAINFO_NOT_FOUND\)", 20)
     t.type("stat")  # typing, not finished, when the notice comes
     t.wait(r"^\* film\.mtorrent downloaded \(4\.00 MiB\) to .*film\.bin; now seeding\n" + PROMPT + " stat$", 30)
     t.type("us\r")
     t.wait(r"mtorrent> status\n2 status lines: 2 trackers")
     p.run("pause film.mtorrent", r"^film\.mtorrent: paused")
     p.run("show downloads", r"\[P\] film\.mtorrent .*100\.0%  paused")
-    p.run("remove no-such-file.bin", r"^no-such-file\.bin: ")
     p.run("resume film.mtorrent", r"^film\.mtorrent: resuming")
     deadline = time.time() + 10
     while time.time() < deadline:
