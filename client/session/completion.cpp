@@ -59,6 +59,11 @@ Split split_words(std::string_view s) {
     return out;
 }
 
+bool has_control(std::string_view s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+}
+
 std::string escape_word(std::string_view w) {
     std::string out;
     for (char c : w) {
@@ -127,9 +132,7 @@ LineEditor::Completion complete_line(std::string_view before_cursor, const Compl
     LineEditor::Completion c;
     c.word_start = s.word_start;
     // A word with control bytes was not typed at a terminal: nothing to offer.
-    if (std::any_of(s.word.begin(), s.word.end(),
-                    [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }))
-        return c;
+    if (has_control(s.word)) return c;
     std::vector<std::string> words;
     const std::string cmd = s.before.empty() ? "" : to_lower(s.before[0]);
     switch (s.before.empty() ? Arg::command : argument_kind(cmd, s.before.size(), words)) {
@@ -163,10 +166,7 @@ std::vector<std::string> list_directory(const std::string& dir, std::size_t max)
     while (const dirent* e = ::readdir(d.get())) {
         std::string name = e->d_name;
         if (name == "." || name == "..") continue;
-        if (std::any_of(name.begin(), name.end(), [](char ch) {
-                return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-            }))
-            continue;
+        if (has_control(name)) continue;
         if (is_dir(path + "/" + name)) name += '/';
         out.push_back(std::move(name));
         if (out.size() >= max) break;

@@ -325,11 +325,12 @@ class TerminalPrompt {
             r = session_.execute(show, true);
             const int cols = terminal_columns(out_);
             std::string screen = "\x1b[H\x1b[2J";
-            screen += fit(cat("mtorrent ", session_.state_dir(), "  ",
-                              r.render_for_person().substr(0, r.render_for_person().find('\n')),
-                              "  (any key: back to the prompt)"),
-                          cols) +
-                      "\r\n\r\n";
+            const std::string heading = r.render_for_person();
+            screen +=
+                fit(cat("mtorrent ", session_.state_dir(), "  ",
+                        heading.substr(0, heading.find('\n')), "  (any key: back to the prompt)"),
+                    cols) +
+                "\r\n\r\n";
             for (const auto& l : r.lines)
                 screen += fit("  " + common::escape_text(l), cols) + "\r\n";
             write_out(out_, screen);
