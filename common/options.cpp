@@ -125,8 +125,11 @@ Result<std::vector<std::string>> Options::parse(const std::vector<std::string>& 
 Result<Endpoint> parse_endpoint_arg(const std::string& arg, std::string_view what,
                                     bool allow_port_zero) {
     auto e = parse_endpoint(arg);
+    if (!e && arg.find(':') != arg.rfind(':') && arg.front() != '[')
+        return bad(
+            cat("bad ", what, " '", arg, "': an IPv6 address needs brackets, as in [::1]:6969"));
     if (!e || (!allow_port_zero && e->port == 0))
-        return bad(cat("bad ", what, " '", arg, "': not ip:port"));
+        return bad(cat("bad ", what, " '", arg, "': not ip:port (or [ipv6]:port)"));
     return e;
 }
 

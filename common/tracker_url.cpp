@@ -1,6 +1,9 @@
 #include "common/tracker_url.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "common/ip_addr.h"
 
 namespace mt::common {
 
@@ -32,6 +35,19 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
     for (char c : url)
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
             return bad("contains a space or control character");
+    // "[2001:db8::1]:6969": the host is the address inside the brackets.
+    std::string_view bracketed;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return bad("has a '[' without its ']'");
+        bracketed = authority.substr(1, close - 1);
+        if (bracketed.find(':') == std::string_view::npos || !IpAddr::parse(bracketed))
+            return bad("has '[" + std::string(bracketed) + "]', which is not an IPv6 address");
+        authority.remove_prefix(close + 1);
+        if (!authority.empty() && authority.front() != ':') return bad("has junk after ']'");
+    } else if (std::count(authority.begin(), authority.end(), ':') > 1) {
+        return bad("has an IPv6 address without brackets (write http://[::1]:6969/announce)");
+    }
     const auto colon = authority.rfind(':');
     if (colon == std::string_view::npos) {
         if (out.scheme == TrackerUrl::Scheme::udp) return bad("has no port");
@@ -47,6 +63,7 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
             return bad("has an invalid port");
         out.port = static_cast<std::uint16_t>(port);
     }
+    if (!bracketed.empty()) out.host = std::string(bracketed);
     if (out.host.empty()) return bad("has no host");
     if (out.scheme == TrackerUrl::Scheme::http && out.path.empty()) out.path = "/";
     return out;

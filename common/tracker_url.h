@@ -1,7 +1,8 @@
 // Tracker URLs as mtorrent uses them:
 //   http://host:port/path   (HTTP tracker, BEP 3; path usually /announce)
 //   udp://host:port[/...]   (UDP tracker, BEP 15)
-// The port is required for udp and defaults to 80 for http.
+// The port is required for udp and defaults to 80 for http. An IPv6 host is
+// written in brackets (http://[::1]:6969/announce) and kept without them.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace mt::common {
 struct TrackerUrl {
     enum class Scheme { http, udp };
     Scheme scheme = Scheme::http;
-    std::string host;
+    std::string host;  // a name, dotted IPv4 or IPv6 text (no brackets)
     std::uint16_t port = 0;
     std::string path;  // "/announce" for http; as given (or empty) for udp
 

@@ -9,8 +9,9 @@ bool AddressQuota::fits(const Usage& u, std::uint64_t bytes, std::int64_t now_ms
     return true;
 }
 
-AddressQuota::Usage* AddressQuota::slot(std::uint32_t ip, std::int64_t now_ms) {
-    if (auto it = usage_.find(ip); it != usage_.end()) return &it->second;
+AddressQuota::Usage* AddressQuota::slot(const common::IpAddr& addr, std::int64_t now_ms) {
+    const common::IpAddr ip = addr.quota_key();
+    if (auto it = usage_.find(ip.quota_key()); it != usage_.end()) return &it->second;
     if (usage_.size() >= limits_.max_addresses) {
         for (auto it = usage_.begin(); it != usage_.end();)
             it = now_ms - it->second.start_ms >= limits_.window_ms ? usage_.erase(it)
@@ -20,7 +21,7 @@ AddressQuota::Usage* AddressQuota::slot(std::uint32_t ip, std::int64_t now_ms) {
     return &usage_.emplace(ip, Usage{now_ms, 0, 0}).first->second;
 }
 
-bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
+bool AddressQuota::try_spend(const common::IpAddr& ip, std::uint64_t bytes, std::int64_t now_ms) {
     common::MutexLock lock(mu_);
     Usage* u = slot(ip, now_ms);
     if (!u || !fits(*u, bytes, now_ms)) return false;
@@ -30,14 +31,15 @@ bool AddressQuota::try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t
     return true;
 }
 
-bool AddressQuota::allows(std::uint32_t ip, std::int64_t now_ms) {
+bool AddressQuota::allows(const common::IpAddr& ip, std::int64_t now_ms) {
     common::MutexLock lock(mu_);
-    if (auto it = usage_.find(ip); it != usage_.end()) return fits(it->second, 0, now_ms);
+    if (auto it = usage_.find(ip.quota_key()); it != usage_.end())
+        return fits(it->second, 0, now_ms);
     if (usage_.size() < limits_.max_addresses) return true;
     return slot(ip, now_ms) != nullptr;  // room once passed windows are forgotten
 }
 
-void AddressQuota::spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms) {
+void AddressQuota::spend(const common::IpAddr& ip, std::uint64_t bytes, std::int64_t now_ms) {
     common::MutexLock lock(mu_);
     Usage* u = slot(ip, now_ms);
     if (!u) return;

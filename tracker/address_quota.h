@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+#include "common/ip_addr.h"
 #include "common/mutex.h"
 
 namespace mt::tracker {
@@ -29,12 +30,12 @@ class AddressQuota {
     explicit AddressQuota(QuotaLimits limits) : limits_(limits) {}
 
     // True (and charged) when `ip` may spend one more of `bytes` now.
-    bool try_spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms);
+    bool try_spend(const common::IpAddr& ip, std::uint64_t bytes, std::int64_t now_ms);
     // True when a try_spend(ip, 0, now_ms) would succeed; charges nothing
     // (an address is entered only when the table had to be purged for it).
-    bool allows(std::uint32_t ip, std::int64_t now_ms);
+    bool allows(const common::IpAddr& ip, std::int64_t now_ms);
     // Charges unconditionally (the caller checked allows() before the work).
-    void spend(std::uint32_t ip, std::uint64_t bytes, std::int64_t now_ms);
+    void spend(const common::IpAddr& ip, std::uint64_t bytes, std::int64_t now_ms);
 
     const QuotaLimits& limits() const { return limits_; }
     std::size_t tracked() const;
@@ -46,11 +47,12 @@ class AddressQuota {
         std::uint64_t bytes = 0;
     };
     bool fits(const Usage& u, std::uint64_t bytes, std::int64_t now_ms) const;
-    Usage* slot(std::uint32_t ip, std::int64_t now_ms) REQUIRES(mu_);
+    Usage* slot(const common::IpAddr& ip, std::int64_t now_ms) REQUIRES(mu_);
 
     const QuotaLimits limits_;
     mutable common::Mutex mu_;
-    std::unordered_map<std::uint32_t, Usage> usage_ GUARDED_BY(mu_);
+    // By IpAddr::quota_key(): an IPv6 source is limited by its /64.
+    std::unordered_map<common::IpAddr, Usage, common::IpAddrHash> usage_ GUARDED_BY(mu_);
 };
 
 }  // namespace mt::tracker

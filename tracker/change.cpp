@@ -14,6 +14,46 @@ constexpr std::uint8_t kOldPeerPut = 1;
 constexpr std::uint8_t kOldPeerRemove = 2;
 // A metainfo_put with an owner (change.h).
 constexpr std::uint8_t kOwnedMetainfoPut = 7;
+// Peer records of IPv6 peers (change.h).
+constexpr std::uint8_t kPeerPut6 = 8;
+constexpr std::uint8_t kPeerRemove6 = 9;
+constexpr std::uint8_t kLastKind = kPeerRemove6;
+
+void append_ip(std::string& out, const common::IpAddr& ip) {
+    if (ip.is_v4())
+        common::append_u32(out, ip.v4());
+    else
+        out.append(ip.wire_bytes());
+}
+
+bool read_ip(ByteReader& r, bool v6, common::IpAddr& ip) {
+    if (!v6) {
+        std::uint32_t v4 = 0;
+        if (!r.u32(v4)) return false;
+        ip = common::IpAddr(v4);
+        return true;
+    }
+    std::string_view b;
+    if (!r.bytes(16, b)) return false;
+    ip = common::IpAddr::from_v6_bytes(reinterpret_cast<const std::uint8_t*>(b.data()));
+    // A mapped IPv4 address in a v6 record would be a second spelling of a key.
+    return !ip.is_v4();
+}
+
+std::uint8_t wire_kind(const Change& c) {
+    const bool v6 = !c.ip.is_v4();
+    switch (c.kind) {
+        case Change::Kind::peer_put:
+            return v6 ? kPeerPut6 : static_cast<std::uint8_t>(c.kind);
+        case Change::Kind::peer_remove:
+            return v6 ? kPeerRemove6 : static_cast<std::uint8_t>(c.kind);
+        case Change::Kind::metainfo_put:
+            return c.owner.empty() ? static_cast<std::uint8_t>(c.kind) : kOwnedMetainfoPut;
+        case Change::Kind::metainfo_remove:
+            break;
+    }
+    return static_cast<std::uint8_t>(c.kind);
+}
 }  // namespace
 
 bool operator==(const Change& a, const Change& b) {
@@ -39,14 +79,14 @@ const char* change_kind_name(Change::Kind k) {
 
 void encode_change(const Change& c, std::string& out) {
     const bool owned = c.kind == Change::Kind::metainfo_put && !c.owner.empty();
-    common::append_u8(out, owned ? kOwnedMetainfoPut : static_cast<std::uint8_t>(c.kind));
+    common::append_u8(out, wire_kind(c));
     common::append_u8(out, c.origin);
     common::append_u64(out, c.seq);
     common::append_u64(out, static_cast<std::uint64_t>(c.time_ms));
     out.append(c.info_hash.view());
     switch (c.kind) {
         case Change::Kind::peer_put:
-            common::append_u32(out, c.ip);
+            append_ip(out, c.ip);
             common::append_u16(out, c.port);
             common::append_u32(out, c.key);
             common::append_u64(out, c.left);
@@ -54,7 +94,7 @@ void encode_change(const Change& c, std::string& out) {
             common::append_u64(out, c.downloaded);
             break;
         case Change::Kind::peer_remove:
-            common::append_u32(out, c.ip);
+            append_ip(out, c.ip);
             common::append_u16(out, c.port);
             break;
         case Change::Kind::metainfo_put:
@@ -85,7 +125,7 @@ common::Result<Change> decode_change(std::string_view data) {
     std::string_view hash;
     if (!r.u8(kind) || !r.u8(c.origin) || !r.u64(c.seq) || !r.u64(time) || !r.bytes(20, hash))
         return bad("record shorter than its 38-byte header", data.size());
-    if (kind < 1 || kind > kOwnedMetainfoPut) return bad("unknown kind " + std::to_string(kind), 0);
+    if (kind < 1 || kind > kLastKind) return bad("unknown kind " + std::to_string(kind), 0);
     if (c.origin != 1 && c.origin != 2)
         return bad("origin " + std::to_string(c.origin) + " is not 1 or 2", 1);
     if (c.seq == 0) return bad("sequence number 0", 2);
@@ -94,7 +134,7 @@ common::Result<Change> decode_change(std::string_view data) {
     std::string_view peer_id;
     if (kind == kOldPeerPut) {
         c.kind = Change::Kind::peer_put;
-        if (!r.bytes(20, peer_id) || !r.u32(c.ip) || !r.u16(c.port) || !r.u64(c.left) ||
+        if (!r.bytes(20, peer_id) || !read_ip(r, false, c.ip) || !r.u16(c.port) || !r.u64(c.left) ||
             !r.u64(c.uploaded) || !r.u64(c.downloaded))
             return bad("old peer_put record is short", data.size());
         if (r.remaining() != 0) return bad("trailing bytes", r.position());
@@ -112,15 +152,18 @@ common::Result<Change> decode_change(std::string_view data) {
         c.owner = std::string(owner);
         kind = static_cast<std::uint8_t>(Change::Kind::metainfo_put);
     }
+    const bool v6 = kind == kPeerPut6 || kind == kPeerRemove6;
+    if (kind == kPeerPut6) kind = static_cast<std::uint8_t>(Change::Kind::peer_put);
+    if (kind == kPeerRemove6) kind = static_cast<std::uint8_t>(Change::Kind::peer_remove);
     c.kind = static_cast<Change::Kind>(kind);
     switch (c.kind) {
         case Change::Kind::peer_put:
-            if (!r.u32(c.ip) || !r.u16(c.port) || !r.u32(c.key) || !r.u64(c.left) ||
+            if (!read_ip(r, v6, c.ip) || !r.u16(c.port) || !r.u32(c.key) || !r.u64(c.left) ||
                 !r.u64(c.uploaded) || !r.u64(c.downloaded))
                 return bad("peer_put record is short", data.size());
             break;
         case Change::Kind::peer_remove:
-            if (!r.u32(c.ip) || !r.u16(c.port))
+            if (!read_ip(r, v6, c.ip) || !r.u16(c.port))
                 return bad("peer_remove record is short", data.size());
             break;
         case Change::Kind::metainfo_put: {

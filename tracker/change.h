@@ -22,6 +22,9 @@
 //     metainfo_put:    length(4) metainfo bytes (at most kMaxMetainfoBytes)
 //     metainfo_remove: nothing
 //     7 (metainfo_put with an owner): owner(32) length(4) metainfo bytes
+//     8 (peer_put of an IPv6 peer):    ip(16) port(2) key(4) left(8) uploaded(8)
+//                                      downloaded(8)                       = 46
+//     9 (peer_remove of an IPv6 peer): ip(16) port(2)                      = 18
 //     1 (old peer_put):    peer_id(20) ip(4) port(2) left(8) uploaded(8) downloaded(8)
 //     2 (old peer_remove): peer_id(20)
 // Nothing may follow the kind's fields.
@@ -32,7 +35,9 @@
 // folder), and POST /withdraw with that proof removes the metainfo.
 // In memory it is a metainfo_put with `owner` set; on the wire and in the
 // journal, kind 7 (a tracker that predates it refuses the record, so both
-// trackers of a pair are upgraded together).
+// trackers of a pair are upgraded together). IPv6 peers (BEP 7) likewise:
+// in memory a peer_put / peer_remove whose ip is IPv6, on the wire kinds 8
+// and 9; IPv4 peers keep kinds 5 and 6 and their 4-byte address.
 //
 // A peer is keyed by its endpoint (ip, port) within its torrent: the address
 // is the one the announce came from, so a host can write only its own keys.
@@ -49,6 +54,7 @@
 #include <string_view>
 
 #include "common/ids.h"
+#include "common/ip_addr.h"
 #include "common/publisher_mark.h"
 #include "common/result.h"
 
@@ -88,7 +94,7 @@ struct Change {
     std::int64_t time_ms = 0;
     common::InfoHash info_hash;
     // peer_put / peer_remove: the key
-    std::uint32_t ip = 0;  // IPv4, host order
+    common::IpAddr ip;  // IPv4 or IPv6
     std::uint16_t port = 0;
     // peer_put
     std::uint32_t key = 0;  // BEP 7, 0 = none

@@ -21,13 +21,16 @@ const char* tracker_help() {
            "/publish, /metainfo, /stats), UDP (BEP 15) and the replication link to the other "
            "tracker.\n"
            "\n"
-           "  <my_ip:port>        where this tracker listens (TCP and UDP)\n"
+           "  <my_ip:port>        where this tracker listens (TCP and UDP); IPv6 as [addr]:port,\n"
+           "                      [::]:port for both families\n"
            "  <other_ip:port>     the other tracker of the pair\n"
            "  <seederlist_file>   crash-safe state (a snapshot; its journal is <file>.journal)\n"
            "  <log_file>          timestamped log lines\n"
            "\n"
            "options:\n"
            "  --id 1|2               which tracker this is (default: the lower ip:port is 1)\n"
+           "  --listen IP:PORT       listen on this address too, TCP and UDP (repeatable;\n"
+           "                         e.g. [::1]:6969 beside 127.0.0.1:6969 for IPv6 clients)\n"
            "  --secret-file PATH     shared secret of the pair (default ./mtorrent.secret, "
            "created\n"
            "                         mode 0600 if missing; copy it to the other tracker's "
@@ -68,12 +71,14 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
     auto bad = [](const std::string& why) { return make_error(Errc::invalid_argument, why); };
     unsigned id = 0;
     int level = 1;
+    std::vector<std::string> listen;
     common::Options o;
     o.flag("--help|-h", &c.help)
         .flag("--version", &c.version)
         .flag("--trust-ip", &c.trust_ip)
         .number("--id", &id, 1, 2)
         .text("--secret-file", &c.secret_file)
+        .list("--listen", &listen)
         .number("--interval", &c.interval_s, 1, 86400)
         .number("--min-interval", &c.min_interval_s, 0, 86400)
         .number("--peer-timeout", &c.peer_timeout_s, 1, 7 * 86400)
@@ -112,6 +117,11 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
     if (!other) return other.error();
     c.self = *self;
     c.other = *other;
+    for (const auto& l : listen) {
+        auto ep = common::parse_endpoint_arg(l, "--listen address");
+        if (!ep) return ep.error();
+        c.also_listen.push_back(*ep);
+    }
     c.seeder_list = positional[2];
     c.log_file = positional[3];
     if (c.seeder_list.empty() || c.log_file.empty()) return bad("file names must not be empty");
@@ -120,8 +130,8 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
         auto b = common::resolve(c.other);
         if (!a) return a.error();
         if (!b) return b.error();
-        const auto ka = (std::uint64_t{ntohl(a->sin_addr.s_addr)} << 16) | c.self.port;
-        const auto kb = (std::uint64_t{ntohl(b->sin_addr.s_addr)} << 16) | c.other.port;
+        const auto ka = std::make_pair(a->ip(), c.self.port);
+        const auto kb = std::make_pair(b->ip(), c.other.port);
         if (ka == kb) return bad("my address and the other tracker's address are the same");
         c.id = ka < kb ? 1 : 2;
     }

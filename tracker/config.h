@@ -15,6 +15,7 @@ namespace mt::tracker {
 struct Config {
     common::Endpoint self;
     common::Endpoint other;
+    std::vector<common::Endpoint> also_listen;  // --listen: more addresses, TCP and UDP
     std::string seeder_list;
     std::string log_file;
     std::uint8_t id = 0;  // 1 or 2; 0 = derive (the lower ip:port is tracker 1)

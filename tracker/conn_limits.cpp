@@ -4,24 +4,24 @@
 
 namespace mt::tracker {
 
-bool AddressCounter::try_add(std::uint32_t ip) {
+bool AddressCounter::try_add(const common::IpAddr& ip) {
     common::MutexLock lock(mu_);
-    auto& n = counts_[ip];
+    auto& n = counts_[ip.quota_key()];
     if (n >= per_address_) return false;
     ++n;
     return true;
 }
 
-void AddressCounter::remove(std::uint32_t ip) {
+void AddressCounter::remove(const common::IpAddr& ip) {
     common::MutexLock lock(mu_);
-    auto it = counts_.find(ip);
+    auto it = counts_.find(ip.quota_key());
     if (it == counts_.end()) return;
     if (--it->second == 0) counts_.erase(it);
 }
 
-std::size_t AddressCounter::count(std::uint32_t ip) const {
+std::size_t AddressCounter::count(const common::IpAddr& ip) const {
     common::MutexLock lock(mu_);
-    auto it = counts_.find(ip);
+    auto it = counts_.find(ip.quota_key());
     return it == counts_.end() ? 0 : it->second;
 }
 
@@ -32,10 +32,10 @@ std::size_t AddressCounter::addresses() const {
 }
 
 std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
-                               std::uint32_t newcomer_ip, std::size_t newcomer_count) {
+                               const common::IpAddr& newcomer_ip, std::size_t newcomer_count) {
     const VictimCandidate* best = nullptr;
     for (const auto& c : candidates) {
-        if (c.ip == newcomer_ip || c.address_count <= newcomer_count) continue;
+        if (c.ip == newcomer_ip.quota_key() || c.address_count <= newcomer_count) continue;
         if (!best || c.address_count > best->address_count ||
             (c.address_count == best->address_count && c.last_activity < best->last_activity))
             best = &c;
@@ -47,7 +47,7 @@ std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
 namespace {
 // Index of the oldest pending handshake from `ip`.
 std::optional<std::size_t> oldest_from(const std::vector<PendingHandshake>& pending,
-                                       std::uint32_t ip) {
+                                       const common::IpAddr& ip) {
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < pending.size(); ++i)
         if (pending[i].ip == ip && (!best || pending[i].started_ms < pending[*best].started_ms))
@@ -56,19 +56,20 @@ std::optional<std::size_t> oldest_from(const std::vector<PendingHandshake>& pend
 }
 }  // namespace
 
-HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending, std::uint32_t ip,
-                                   std::uint32_t partner_ip, std::size_t per_address,
-                                   std::size_t total) {
-    std::unordered_map<std::uint32_t, std::size_t> per;
+HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending,
+                                   const common::IpAddr& ip,
+                                   const std::optional<common::IpAddr>& partner_ip,
+                                   std::size_t per_address, std::size_t total) {
+    std::unordered_map<common::IpAddr, std::size_t, common::IpAddrHash> per;
     for (const auto& p : pending)
         ++per[p.ip];
-    const bool partner = partner_ip != 0 && ip == partner_ip;
+    const bool partner = partner_ip && ip == *partner_ip;
     const std::size_t mine = per[ip];
     if (mine < per_address && pending.size() < total) return {true, std::nullopt};
     if (!partner) return {false, std::nullopt};
     if (mine >= per_address) return {true, oldest_from(pending, ip)};
     // The total is full: take the place of the address holding the most.
-    std::uint32_t top = 0;
+    common::IpAddr top;
     std::size_t top_n = 0;
     for (const auto& [a, n] : per)
         if (a != ip && (n > top_n || (n == top_n && a < top))) {

@@ -17,31 +17,33 @@
 #include <optional>
 #include <unordered_map>
 #include <vector>
+#include "common/ip_addr.h"
 #include "common/mutex.h"
 
 namespace mt::tracker {
 
 class AddressCounter {
   public:
-    // per_address >= 1; addresses in host byte order.
+    // per_address >= 1. IPv6 addresses count by their /64 (IpAddr::quota_key).
     explicit AddressCounter(std::size_t per_address) : per_address_(per_address) {}
 
     // Counts one more connection from ip; false (and nothing counted) if ip
     // already holds per_address.
-    bool try_add(std::uint32_t ip);
-    void remove(std::uint32_t ip);  // one that try_add counted
-    std::size_t count(std::uint32_t ip) const;
+    bool try_add(const common::IpAddr& ip);
+    void remove(const common::IpAddr& ip);  // one that try_add counted
+    std::size_t count(const common::IpAddr& ip) const;
     std::size_t addresses() const;  // addresses holding at least one
 
   private:
     const std::size_t per_address_;
     mutable common::Mutex mu_;
-    std::unordered_map<std::uint32_t, std::size_t> counts_ GUARDED_BY(mu_);  // no zero entries
+    std::unordered_map<common::IpAddr, std::size_t, common::IpAddrHash> counts_
+        GUARDED_BY(mu_);  // no zero entries
 };
 
 struct VictimCandidate {
-    int key = -1;  // the caller's handle (a descriptor)
-    std::uint32_t ip = 0;
+    int key = -1;                    // the caller's handle (a descriptor)
+    common::IpAddr ip;               // its quota_key()
     std::size_t address_count = 0;   // connections its address holds
     std::int64_t last_activity = 0;  // any clock; smaller = longer ago
 };
@@ -55,10 +57,10 @@ struct VictimCandidate {
 // own. nullopt: none, refuse the newcomer. (Connections that must not be
 // evicted are not candidates.)
 std::optional<int> pick_victim(const std::vector<VictimCandidate>& candidates,
-                               std::uint32_t newcomer_ip, std::size_t newcomer_count);
+                               const common::IpAddr& newcomer_ip, std::size_t newcomer_count);
 
 struct PendingHandshake {
-    std::uint32_t ip = 0;
+    common::IpAddr ip;
     std::int64_t started_ms = 0;
 };
 
@@ -69,11 +71,12 @@ struct HandshakeAdmission {
 
 // `pending`: the replication connections not yet authenticated. A stranger
 // is admitted while its address has fewer than per_address pending and fewer
-// than total are pending. The partner (partner_ip, 0 = none) is always
+// than total are pending. The partner (partner_ip; nullopt = none) is always
 // admitted: at its own address's cap it evicts that address's oldest pending
 // connection, at the total cap the oldest of the address with the most.
-HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending, std::uint32_t ip,
-                                   std::uint32_t partner_ip, std::size_t per_address,
-                                   std::size_t total);
+HandshakeAdmission admit_handshake(const std::vector<PendingHandshake>& pending,
+                                   const common::IpAddr& ip,
+                                   const std::optional<common::IpAddr>& partner_ip,
+                                   std::size_t per_address, std::size_t total);
 
 }  // namespace mt::tracker

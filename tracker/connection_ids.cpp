@@ -1,6 +1,7 @@
 #include "tracker/connection_ids.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/byte_io.h"
 #include "common/hmac_sha256.h"
@@ -21,18 +22,19 @@ common::SipKey ConnectionIds::key_for(std::int64_t epoch) {
     return cached_key_[slot];
 }
 
-std::uint64_t ConnectionIds::mac(std::int64_t epoch, std::uint32_t ip, std::uint16_t port) {
-    char msg[6];
-    common::store_u32(msg, ip);
-    common::store_u16(msg + 4, port);
-    return common::siphash24(key_for(epoch), std::string_view(msg, 6));
+std::uint64_t ConnectionIds::mac(std::int64_t epoch, const common::IpAddr& ip, std::uint16_t port) {
+    char msg[18];
+    std::memcpy(msg, ip.bytes().data(), 16);
+    common::store_u16(msg + 16, port);
+    return common::siphash24(key_for(epoch), std::string_view(msg, sizeof msg));
 }
 
-std::uint64_t ConnectionIds::issue(std::uint32_t ip, std::uint16_t port, std::int64_t now_s) {
+std::uint64_t ConnectionIds::issue(const common::IpAddr& ip, std::uint16_t port,
+                                   std::int64_t now_s) {
     return mac(now_s / 60, ip, port);
 }
 
-bool ConnectionIds::valid(std::uint64_t id, std::uint32_t ip, std::uint16_t port,
+bool ConnectionIds::valid(std::uint64_t id, const common::IpAddr& ip, std::uint16_t port,
                           std::int64_t now_s) {
     const std::int64_t e = now_s / 60;
     return id == mac(e, ip, port) || id == mac(e - 1, ip, port);

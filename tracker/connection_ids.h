@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/ip_addr.h"
 #include "common/mutex.h"
 #include "common/siphash.h"
 
@@ -25,11 +26,11 @@ class ConnectionIds {
   public:
     explicit ConnectionIds(std::string secret) : secret_(std::move(secret)) {}
 
-    std::uint64_t issue(std::uint32_t ip, std::uint16_t port, std::int64_t now_s);
-    bool valid(std::uint64_t id, std::uint32_t ip, std::uint16_t port, std::int64_t now_s);
+    std::uint64_t issue(const common::IpAddr& ip, std::uint16_t port, std::int64_t now_s);
+    bool valid(std::uint64_t id, const common::IpAddr& ip, std::uint16_t port, std::int64_t now_s);
 
   private:
-    std::uint64_t mac(std::int64_t epoch, std::uint32_t ip, std::uint16_t port);
+    std::uint64_t mac(std::int64_t epoch, const common::IpAddr& ip, std::uint16_t port);
     common::SipKey key_for(std::int64_t epoch);
 
     std::string secret_;

@@ -37,7 +37,7 @@ constexpr std::size_t kMaxUnsentBytes = 1u << 20;
 
 struct Conn {
     Fd fd;
-    std::uint32_t peer_ip = 0;
+    common::IpAddr peer_ip;
     std::string peer_text;
     HttpRequestParser parser;
     std::string head;  // first bytes, until we know it is not the replication link
@@ -85,10 +85,18 @@ struct HttpServer::Loop {
     }
 
     void listen(bool on) {
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-        ev.data.fd = s.listener_.get();
-        ::epoll_ctl(ep.get(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s.listener_.get(), &ev);
+        for (const Fd& l : s.listeners_) {
+            epoll_event ev{};
+            ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+            ev.data.fd = l.get();
+            ::epoll_ctl(ep.get(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l.get(), &ev);
+        }
+    }
+
+    bool is_listener(int fd) const {
+        for (const Fd& l : s.listeners_)
+            if (l.get() == fd) return true;
+        return false;
     }
 
     void poke() {
@@ -103,8 +111,8 @@ struct HttpServer::Loop {
             const int n = ::epoll_wait(ep.get(), events, 256, paused_until ? 50 : 200);
             for (int i = 0; i < n; ++i) {
                 const int fd = events[i].data.fd;
-                if (fd == s.listener_.get()) {
-                    accept_all();
+                if (is_listener(fd)) {
+                    accept_all(fd);
                 } else if (fd == wake.get()) {
                     std::uint64_t v;
                     (void)!::read(wake.get(), &v, sizeof v);
@@ -136,18 +144,18 @@ struct HttpServer::Loop {
 
     // Bounded per wake-up so that a flood of connects cannot starve the
     // connections this loop serves (the listener stays readable).
-    void accept_all() {
+    void accept_all(int listener) {
         for (int taken = 0; taken < 128; ++taken) {
-            sockaddr_in addr{};
+            sockaddr_storage addr{};
             socklen_t len = sizeof addr;
-            const int fd = ::accept4(s.listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
+            const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len,
                                      SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd >= 0) {
-                admit(Fd(fd), addr, false);
+                admit(Fd(fd), common::SockAddr::from_raw(addr, len), false);
                 continue;
             }
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno == EMFILE || errno == ENFILE) return out_of_descriptors();
+            if (errno == EMFILE || errno == ENFILE) return out_of_descriptors(listener);
             return;  // EAGAIN: another loop took it, or nothing left
         }
     }
@@ -156,15 +164,15 @@ struct HttpServer::Loop {
     // it and admit it only if a connection can be evicted for it, reopen the
     // spare. Without a spare (another thread took the descriptor) stop
     // accepting for a while: the listener stays readable and would spin us.
-    void out_of_descriptors() {
+    void out_of_descriptors(int listener) {
         limit_log(Limit::descriptors, "out of file descriptors");
         if (spare.valid()) {
             spare.reset();
-            sockaddr_in addr{};
+            sockaddr_storage addr{};
             socklen_t len = sizeof addr;
-            const int fd = ::accept4(s.listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
+            const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len,
                                      SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd >= 0) admit(Fd(fd), addr, true);
+            if (fd >= 0) admit(Fd(fd), common::SockAddr::from_raw(addr, len), true);
             spare = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
             if (spare.valid()) return;  // more waiting: the next epoll_wait says so
         }
@@ -178,8 +186,8 @@ struct HttpServer::Loop {
     // limit (or out of descriptors: `full`) it needs a victim to get in. One
     // from the partner's address that would be refused takes a reserved
     // slot instead, kept only for the replication link (see Conn::reserved).
-    void admit(Fd owned, const sockaddr_in& addr, bool full) {
-        const std::uint32_t ip = ntohl(addr.sin_addr.s_addr);
+    void admit(Fd owned, const common::SockAddr& addr, bool full) {
+        const common::IpAddr ip = addr.ip();
         bool counted = s.per_address_.try_add(ip);
         bool ok = counted;
         if (!counted) {
@@ -192,7 +200,7 @@ struct HttpServer::Loop {
             ok = false;
         }
         bool reserved = false;
-        if (!ok && s.opt_.partner_ip != 0 && ip == s.opt_.partner_ip) {
+        if (!ok && s.opt_.partner_ip && ip == *s.opt_.partner_ip) {
             std::size_t r = s.reserved_.load();
             while (r < kPartnerReserve && !s.reserved_.compare_exchange_weak(r, r + 1)) {
             }
@@ -229,7 +237,7 @@ struct HttpServer::Loop {
     // of descriptors) in one atomic step, since the loops admit concurrently
     // and a check followed by an increment let two of them take the last
     // slot; otherwise in the place of a connection evict_for closes.
-    bool take_slot(std::uint32_t ip, bool full) {
+    bool take_slot(const common::IpAddr& ip, bool full) {
         if (!full) {
             std::size_t n = s.open_.load();
             while (n < s.opt_.max_connections && !s.open_.compare_exchange_weak(n, n + 1)) {
@@ -251,15 +259,16 @@ struct HttpServer::Loop {
 
     // Closes this loop's connection chosen by pick_victim for a newcomer from
     // `ip` (already counted); false if there is none. Reserved ones are kept.
-    bool evict_for(std::uint32_t ip) {
+    bool evict_for(const common::IpAddr& ip) {
         std::vector<VictimCandidate> cands;
         cands.reserve(conns.size());
-        std::unordered_map<std::uint32_t, std::size_t> counts;
+        std::unordered_map<common::IpAddr, std::size_t, common::IpAddrHash> counts;
         for (auto& [fd, c] : conns) {
             if (c->reserved) continue;
-            auto [it, fresh] = counts.try_emplace(c->peer_ip, 0);
-            if (fresh) it->second = s.per_address_.count(c->peer_ip);
-            cands.push_back({fd, c->peer_ip, it->second, c->last_activity});
+            const common::IpAddr key = c->peer_ip.quota_key();
+            auto [it, fresh] = counts.try_emplace(key, 0);
+            if (fresh) it->second = s.per_address_.count(key);
+            cands.push_back({fd, key, it->second, c->last_activity});
         }
         const auto victim = pick_victim(cands, ip, s.per_address_.count(ip));
         if (!victim) return false;
@@ -462,7 +471,7 @@ struct HttpServer::Loop {
         Fd owned = std::move(c.fd);
         std::string head = std::move(c.head);
         std::string peer = c.peer_text;
-        const std::uint32_t ip = c.peer_ip;
+        const common::IpAddr ip = c.peer_ip;
         const std::int64_t accepted = c.accepted;
         conns.erase(fd);
         (void)common::set_nonblocking(owned.get(), false);
@@ -470,16 +479,18 @@ struct HttpServer::Loop {
     }
 };
 
-HttpServer::HttpServer(Fd listener, HttpServerOptions options, TrackerService& service,
-                       ChangeLog& changelog, Replicator& replicator, common::Logger& log)
-    : listener_(std::move(listener)),
+HttpServer::HttpServer(std::vector<Fd> listeners, HttpServerOptions options,
+                       TrackerService& service, ChangeLog& changelog, Replicator& replicator,
+                       common::Logger& log)
+    : listeners_(std::move(listeners)),
       opt_(options),
       service_(service),
       changelog_(changelog),
       replicator_(replicator),
       log_(log),
       per_address_(std::max<std::size_t>(1, options.max_per_address)) {
-    (void)common::set_nonblocking(listener_.get(), true);
+    for (const Fd& l : listeners_)
+        (void)common::set_nonblocking(l.get(), true);
     for (unsigned i = 0; i < std::max(1u, opt_.threads); ++i)
         loops_.push_back(std::make_unique<Loop>(*this));
     changelog_.add_listener([this] {

@@ -11,7 +11,10 @@
 // A connection whose first 8 bytes are the replication magic is handed to the
 // Replicator (it leaves the loop and becomes blocking).
 //
-// Bounds: max_per_address connections from one IPv4 address (a newcomer
+// Listens on one or more sockets (an IPv4 and an IPv6 address, say).
+//
+// Bounds: max_per_address connections from one address (an IPv6 one
+// counted by its /64; a newcomer
 // over it is accepted and closed at once); max_connections open at once: at
 // that limit a newcomer gets in only by evicting the least recently active
 // connection of the address holding the most (if that holds more than the
@@ -31,6 +34,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -47,17 +51,18 @@ struct HttpServerOptions {
     unsigned threads = 2;
     std::size_t max_connections = 4096;
     std::size_t max_per_address = 64;
-    std::uint32_t partner_ip = 0;    // host byte order; 0 = unknown
-    int reserved_timeout_ms = 3000;  // a reserved slot must show the link's magic by then
-    int request_timeout_ms = 5000;   // from the first byte of a request to its end
-    int idle_timeout_ms = 30000;     // keep-alive connections with nothing to do
+    std::optional<common::IpAddr> partner_ip;  // nullopt = unknown
+    int reserved_timeout_ms = 3000;            // a reserved slot must show the link's magic by then
+    int request_timeout_ms = 5000;             // from the first byte of a request to its end
+    int idle_timeout_ms = 30000;               // keep-alive connections with nothing to do
     std::size_t max_body_bytes = kMaxMetainfoBytes;
 };
 
 class HttpServer {
   public:
-    HttpServer(common::Fd listener, HttpServerOptions options, TrackerService& service,
-               ChangeLog& changelog, Replicator& replicator, common::Logger& log);
+    HttpServer(std::vector<common::Fd> listeners, HttpServerOptions options,
+               TrackerService& service, ChangeLog& changelog, Replicator& replicator,
+               common::Logger& log);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -68,7 +73,7 @@ class HttpServer {
 
   private:
     struct Loop;
-    common::Fd listener_;
+    std::vector<common::Fd> listeners_;
     HttpServerOptions opt_;
     TrackerService& service_;
     ChangeLog& changelog_;

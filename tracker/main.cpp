@@ -45,15 +45,36 @@ std::size_t fit_descriptor_limit(std::size_t max_connections, common::Logger& lo
     return room;
 }
 
-// The other tracker's IPv4 address in host byte order, 0 if unknown.
-std::uint32_t partner_address(const common::Endpoint& other, common::Logger& log) {
+// The other tracker's address, nullopt if unknown.
+std::optional<common::IpAddr> partner_address(const common::Endpoint& other, common::Logger& log) {
     auto a = common::resolve(other);
     if (!a) {
         log.warn(cat("cannot resolve the other tracker ", other.to_string(),
                      ": its address gets no reserved way in"));
-        return 0;
+        return std::nullopt;
     }
-    return ntohl(a->sin_addr.s_addr);
+    return a->ip();
+}
+
+// The TCP listeners and UDP sockets of `self` and every --listen address.
+struct Sockets {
+    std::vector<common::Fd> tcp;
+    std::vector<common::Fd> udp;
+};
+
+Sockets open_sockets(const tracker::Config& cfg) {
+    Sockets s;
+    std::vector<common::Endpoint> all{cfg.self};
+    all.insert(all.end(), cfg.also_listen.begin(), cfg.also_listen.end());
+    for (const auto& ep : all) {
+        auto listener = common::tcp_listen(ep, 1024);
+        if (!listener) throw std::runtime_error(listener.error().message);
+        auto udp = common::udp_bind(ep);
+        if (!udp) throw std::runtime_error(udp.error().message);
+        s.tcp.push_back(std::move(listener).value());
+        s.udp.push_back(std::move(udp).value());
+    }
+    return s;
 }
 
 // Lets the store number changes through the ChangeLog built after it.
@@ -70,10 +91,7 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     auto secret = tracker::load_or_create_secret(cfg.secret_file, log);
     if (!secret) throw std::runtime_error(secret.error().message);
 
-    auto listener = common::tcp_listen(cfg.self, 1024);
-    if (!listener) throw std::runtime_error(listener.error().message);
-    auto udp = common::udp_bind(cfg.self);
-    if (!udp) throw std::runtime_error(udp.error().message);
+    Sockets sockets = open_sockets(cfg);
 
     tracker::JournalContents loaded;
     auto journal = tracker::Journal::open(cfg.seeder_list, log, &loaded);
@@ -97,7 +115,7 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     ro.self = cfg.id;
     ro.peer = cfg.other;
     ro.secret = *secret;
-    const std::uint32_t partner_ip = partner_address(cfg.other, log);
+    const auto partner_ip = partner_address(cfg.other, log);
     ro.partner_ip = partner_ip;
     tracker::Replicator replicator(ro, store, changelog, log, wall_ms);
     tracker::ConnectionIds ids(*secret);
@@ -122,22 +140,28 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     ho.reserved_timeout_ms = ro.handshake_timeout_ms;
     ho.request_timeout_ms = cfg.request_timeout_ms;
     ho.idle_timeout_ms = cfg.idle_timeout_ms;
-    tracker::HttpServer http(std::move(listener).value(), ho, service, changelog, replicator, log);
-    tracker::UdpServer udp_server(std::move(udp).value(), service, changelog, log);
+    tracker::HttpServer http(std::move(sockets.tcp), ho, service, changelog, replicator, log);
+    std::vector<std::unique_ptr<tracker::UdpServer>> udp_servers;
+    for (auto& fd : sockets.udp)
+        udp_servers.push_back(
+            std::make_unique<tracker::UdpServer>(std::move(fd), service, changelog, log));
 
+    std::string listening = cfg.self.to_string();
+    for (const auto& ep : cfg.also_listen)
+        listening += " and " + ep.to_string();
     const auto counts = store.counts();
-    log.info(cat("tracker ", int(cfg.id), " ", common::kVersion, " started on ",
-                 cfg.self.to_string(), " (HTTP and UDP), other tracker ", cfg.other.to_string(),
-                 ", seeder list ", cfg.seeder_list, ": ", counts.torrents, " torrents, ",
-                 counts.peers, " peers"));
+    log.info(cat("tracker ", int(cfg.id), " ", common::kVersion, " started on ", listening,
+                 " (HTTP and UDP), other tracker ", cfg.other.to_string(), ", seeder list ",
+                 cfg.seeder_list, ": ", counts.torrents, " torrents, ", counts.peers, " peers"));
     replicator.start();
     http.start();
-    udp_server.start();
+    for (auto& u : udp_servers)
+        u->start();
     // One line on the terminal (the log has the rest); escaped: the paths
     // are the operator's, but may hold anything.
     std::cerr << "mtorrent tracker " << int(cfg.id) << " " << common::kVersion << ": listening on "
-              << cfg.self.to_string() << " (HTTP and UDP), other tracker " << cfg.other.to_string()
-              << ", " << counts.torrents << " torrents, " << counts.peers << " peers loaded from "
+              << listening << " (HTTP and UDP), other tracker " << cfg.other.to_string() << ", "
+              << counts.torrents << " torrents, " << counts.peers << " peers loaded from "
               << common::escape_text(cfg.seeder_list) << "; log in "
               << common::escape_text(cfg.log_file) << "\n";
 
@@ -159,7 +183,8 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     }
     log.info(cat("stopping on signal ", sig));
     http.stop();
-    udp_server.stop();
+    for (auto& u : udp_servers)
+        u->stop();
     replicator.stop();
     changelog.stop();
     log.info("stopped; seeder list saved");

@@ -1,4 +1,4 @@
-// PeerIndex: endpoint (IPv4 address and port, the key of a peer entry) ->
+// PeerIndex: endpoint (IP address and port, the key of a peer entry) ->
 // position in a swarm's array of peers, for swarms too big to scan; KeyIndex
 // the same for the BEP 7 key an entry recorded (0 = none, not indexed).
 //
@@ -22,23 +22,24 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/ip_addr.h"
+
 namespace mt::tracker {
 
-// A peer's IPv4 address (host order) and port as one key: ip << 16 | port.
-using Endpoint = std::uint64_t;
+// A peer's address (IPv4 or IPv6) and port: the key of its entry.
+struct Endpoint {
+    common::IpAddr ip;
+    std::uint16_t port = 0;
 
-constexpr Endpoint make_endpoint(std::uint32_t ip, std::uint16_t port) {
-    return (Endpoint{ip} << 16) | port;
-}
-constexpr std::uint32_t endpoint_ip(Endpoint e) {
-    return static_cast<std::uint32_t>(e >> 16);
-}
-constexpr std::uint16_t endpoint_port(Endpoint e) {
-    return static_cast<std::uint16_t>(e & 0xffff);
+    friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+inline Endpoint make_endpoint(const common::IpAddr& ip, std::uint16_t port) {
+    return {ip, port};
 }
 
 // murmur3's fmix64: every input bit moves about half the output bits.
-inline std::size_t hash_endpoint(Endpoint e) {
+inline std::size_t hash_endpoint(std::uint64_t e) {
     e ^= e >> 33;
     e *= 0xff51afd7ed558ccdULL;
     e ^= e >> 33;
@@ -47,16 +48,26 @@ inline std::size_t hash_endpoint(Endpoint e) {
     return static_cast<std::size_t>(e);
 }
 
+inline std::size_t hash_endpoint(const Endpoint& e) {
+    return hash_endpoint(e.ip.low() ^ (std::uint64_t{e.port} << 48) ^ hash_endpoint(e.ip.high()));
+}
+
+struct EndpointHash {
+    std::size_t operator()(const Endpoint& e) const { return hash_endpoint(e); }
+};
+
 // What an index is keyed by: the endpoint (unique in a swarm), or the BEP 7
 // key (0 = none: not indexed; two entries may share one).
 struct ByEndpoint {
+    using Key = Endpoint;
     static constexpr bool kSkipZero = false;
     template <class Entry>
-    static std::uint64_t of(const Entry& e) {
+    static Endpoint of(const Entry& e) {
         return e.endpoint();
     }
 };
 struct ByKey {
+    using Key = std::uint64_t;
     static constexpr bool kSkipZero = true;
     template <class Entry>
     static std::uint64_t of(const Entry& e) {
@@ -67,6 +78,7 @@ struct ByKey {
 template <class Field>
 class BasicPeerIndex {
   public:
+    using Key = typename Field::Key;
     static constexpr std::uint32_t kNotFound = 0xffffffffu;
 
     // Builds the index of peers[0, n).
@@ -78,14 +90,14 @@ class BasicPeerIndex {
 
     // Position of an entry with `id` (the first found if several), or kNotFound.
     template <class Peers>
-    std::uint32_t find(std::uint64_t id, const Peers& peers) const {
+    std::uint32_t find(const Key& id, const Peers& peers) const {
         const std::size_t i = find_slot(id, peers);
         return i == kNoSlot ? kNotFound : slots_[i] - 1;
     }
 
     // The entry at `pos`, whose field is `id`, was appended or changed its field.
     template <class Peers>
-    void insert(std::uint64_t id, std::uint32_t pos, const Peers& peers) {
+    void insert(const Key& id, std::uint32_t pos, const Peers& peers) {
         if (skipped(id)) return;
         if ((size_ + 1) * 2 > slots_.size())
             rehash(slots_.empty() ? kMinSlots : slots_.size() * 2, peers);
@@ -95,7 +107,7 @@ class BasicPeerIndex {
 
     // Forgets the entry at `pos`, whose field is `id` (and which is still in `peers`).
     template <class Peers>
-    void erase(std::uint64_t id, std::uint32_t pos, const Peers& peers) {
+    void erase(const Key& id, std::uint32_t pos, const Peers& peers) {
         if (skipped(id)) return;
         std::size_t hole = slot_of(id, pos);
         // Backward shift: pull later entries of the run into the hole unless
@@ -118,7 +130,7 @@ class BasicPeerIndex {
     }
 
     // The entry with `id` moved from position `from` to `to`.
-    void move(std::uint64_t id, std::uint32_t from, std::uint32_t to) {
+    void move(const Key& id, std::uint32_t from, std::uint32_t to) {
         if (skipped(id)) return;
         slots_[slot_of(id, from)] = to + 1;
     }
@@ -130,11 +142,16 @@ class BasicPeerIndex {
     static constexpr std::size_t kMinSlots = 16;
     static constexpr std::size_t kNoSlot = ~std::size_t{0};
 
-    static bool skipped(std::uint64_t id) { return Field::kSkipZero && id == 0; }
+    static bool skipped(const Key& id) {
+        if constexpr (Field::kSkipZero)
+            return id == 0;
+        else
+            return false;
+    }
     std::size_t mask() const { return slots_.size() - 1; }
 
     template <class Peers>
-    std::size_t find_slot(std::uint64_t id, const Peers& peers) const {
+    std::size_t find_slot(const Key& id, const Peers& peers) const {
         if (slots_.empty() || skipped(id)) return kNoSlot;
         for (std::size_t i = hash_endpoint(id) & mask();; i = (i + 1) & mask()) {
             const std::uint32_t s = slots_[i];
@@ -144,14 +161,14 @@ class BasicPeerIndex {
     }
 
     // The slot holding position `pos` of `id`.
-    std::size_t slot_of(std::uint64_t id, std::uint32_t pos) const {
+    std::size_t slot_of(const Key& id, std::uint32_t pos) const {
         std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != pos + 1)
             i = (i + 1) & mask();
         return i;
     }
 
-    void place(std::uint64_t id, std::uint32_t pos) {
+    void place(const Key& id, std::uint32_t pos) {
         std::size_t i = hash_endpoint(id) & mask();
         while (slots_[i] != 0)
             i = (i + 1) & mask();

@@ -1,5 +1,6 @@
 #include "tracker/repl_protocol.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/aead.h"
@@ -27,8 +28,10 @@ common::Result<std::pair<std::uint8_t, Nonce>> decode_hello1(std::string_view by
 }
 
 namespace {
-// A touch on the wire: info_hash(20) ip(4) port(2) time_ms(8) left(8).
+// A touch on the wire: info_hash(20) ip(4) port(2) time_ms(8) left(8); in
+// a touches6 message ip(16).
 constexpr std::size_t kTouchBytes = 42;
+constexpr std::size_t kTouch6Bytes = 54;
 
 std::string mac(std::string_view secret, std::string_view label, std::uint8_t id_s,
                 std::uint8_t id_r, const Nonce& ns, const Nonce& nr) {
@@ -99,11 +102,17 @@ struct Encoder {
         out += encode_changes(records);
     }
     void operator()(const Touches& t) const {
-        common::append_u8(out, static_cast<std::uint8_t>(MsgType::touches));
+        const bool v6 = std::any_of(t.touches.begin(), t.touches.end(),
+                                    [](const Touch& x) { return !x.ip.is_v4(); });
+        common::append_u8(out,
+                          static_cast<std::uint8_t>(v6 ? MsgType::touches6 : MsgType::touches));
         common::append_u32(out, static_cast<std::uint32_t>(t.touches.size()));
         for (const auto& x : t.touches) {
             out.append(x.info_hash.view());
-            common::append_u32(out, x.ip);
+            if (v6)
+                out.append(reinterpret_cast<const char*>(x.ip.bytes().data()), 16);
+            else
+                common::append_u32(out, x.ip.v4());
             common::append_u16(out, x.port);
             common::append_u64(out, static_cast<std::uint64_t>(x.time_ms));
             common::append_u64(out, x.left);
@@ -143,6 +152,34 @@ std::string encode_changes(const std::vector<std::string>& records) {
     }
     return out;
 }
+
+namespace {
+// The body of a touches (IPv4 addresses) or touches6 (16-byte ones) message.
+common::Result<Touches> decode_touches(common::ByteReader& r, bool v6) {
+    auto bad = [](const char* why) { return make_error(Errc::parse_error, why); };
+    std::uint32_t n = 0;
+    if (!r.u32(n)) return bad("short touch batch");
+    if (n > r.remaining() / (v6 ? kTouch6Bytes : kTouchBytes))
+        return bad("touch count larger than the frame");
+    Touches t;
+    t.touches.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::string_view h, ip6;
+        std::uint32_t ip4 = 0;
+        std::uint16_t port = 0;
+        std::uint64_t time = 0, left = 0;
+        if (!r.bytes(20, h) || !(v6 ? r.bytes(16, ip6) : r.u32(ip4)) || !r.u16(port) ||
+            !r.u64(time) || !r.u64(left))
+            return bad("short touch");
+        const common::IpAddr ip =
+            v6 ? common::IpAddr::from_v6_bytes(reinterpret_cast<const std::uint8_t*>(ip6.data()))
+               : common::IpAddr(ip4);
+        t.touches.push_back(
+            {common::InfoHash::from_bytes(h), ip, port, static_cast<std::int64_t>(time), left});
+    }
+    return t;
+}
+}  // namespace
 
 common::Result<Message> decode_message(std::string_view bytes) {
     auto bad = [](const std::string& why) {
@@ -195,23 +232,11 @@ common::Result<Message> decode_message(std::string_view bytes) {
             m = std::move(c);
             break;
         }
-        case MsgType::touches: {
-            std::uint32_t n = 0;
-            if (!r.u32(n)) return bad("short touch batch");
-            if (n > r.remaining() / kTouchBytes) return bad("touch count larger than the frame");
-            Touches t;
-            t.touches.reserve(n);
-            for (std::uint32_t i = 0; i < n; ++i) {
-                std::string_view h;
-                std::uint32_t ip = 0;
-                std::uint16_t port = 0;
-                std::uint64_t time = 0, left = 0;
-                if (!r.bytes(20, h) || !r.u32(ip) || !r.u16(port) || !r.u64(time) || !r.u64(left))
-                    return bad("short touch");
-                t.touches.push_back({common::InfoHash::from_bytes(h), ip, port,
-                                     static_cast<std::int64_t>(time), left});
-            }
-            m = std::move(t);
+        case MsgType::touches:
+        case MsgType::touches6: {
+            auto t = decode_touches(r, static_cast<MsgType>(type) == MsgType::touches6);
+            if (!t) return bad(t.error().message);
+            m = std::move(t).value();
             break;
         }
         default:

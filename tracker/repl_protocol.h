@@ -103,7 +103,10 @@ enum class MsgType : std::uint8_t {
     snap_begin = 4,
     snap_end = 5,
     ack = 6,
-    ping = 7
+    ping = 7,
+    // Touches with an IPv6 peer among them: 16-byte addresses (IPv4 ones
+    // mapped). A batch of IPv4 peers only still goes as `touches`.
+    touches6 = 8
 };
 
 struct Hello {

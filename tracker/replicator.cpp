@@ -368,7 +368,7 @@ void Replicator::note_refusal_locked(const std::string& peer, const std::string&
 }
 
 void Replicator::accept(Fd fd, std::string first_bytes, const std::string& peer_address,
-                        std::uint32_t peer_ip, std::int64_t accepted_ms) {
+                        const common::IpAddr& peer_ip, std::int64_t accepted_ms) {
     const std::int64_t now = common::mono_ms();
     if (accepted_ms < 0) accepted_ms = now;
     std::list<std::unique_ptr<Incoming>> finished;

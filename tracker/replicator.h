@@ -52,11 +52,11 @@ struct ReplicatorOptions {
     // bytes do not extend it (slowloris on the link).
     int handshake_timeout_ms = 3000;
     // Unauthenticated connections at once, and of those from one address.
-    // The partner's address (partner_ip, host byte order; 0 = unknown) is
+    // The partner's address (partner_ip; nullopt = unknown) is
     // always admitted: it takes the place of the oldest pending handshake.
     std::size_t max_incoming = 8;
     std::size_t max_incoming_per_address = 2;
-    std::uint32_t partner_ip = 0;
+    std::optional<common::IpAddr> partner_ip;
     int ping_ms = 2000;
     std::size_t batch = 1000;  // changes per frame
 };
@@ -92,7 +92,7 @@ class Replicator {
     // byte order); `accepted_ms` (common::mono_ms) when it was accepted, the
     // start of its handshake deadline (-1: now).
     void accept(common::Fd fd, std::string first_bytes, const std::string& peer_address,
-                std::uint32_t peer_ip = 0, std::int64_t accepted_ms = -1);
+                const common::IpAddr& peer_ip = {}, std::int64_t accepted_ms = -1);
 
     ReplicationStatus status() const;
 
@@ -156,7 +156,7 @@ class Replicator {
         // fd, authenticated, evicted: under Replicator::mu_ (the analysis
         // cannot name an enclosing object's mutex from a nested struct).
         int fd = -1;  // -1 once the session has closed it
-        std::uint32_t ip = 0;
+        common::IpAddr ip;
         std::int64_t started_ms = 0;  // mono_ms at accept
         bool authenticated = false;
         bool evicted = false;  // shut down for the partner

@@ -67,7 +67,7 @@ TrackerService::TrackerService(ServiceOptions options, SwarmStore& store, Change
     pair_.endpoints = opt_.self_id == 2 ? std::array{other, self} : std::array{self, other};
 }
 
-AnnounceResult TrackerService::store_announce(AnnounceInput& in, std::uint32_t source_ip,
+AnnounceResult TrackerService::store_announce(AnnounceInput& in, const common::IpAddr& source_ip,
                                               std::int64_t now) {
     // Charged to the address the request came from, never to a claimed ip=.
     // (A torrent that goes between the two calls is created unchecked, and
@@ -114,7 +114,7 @@ Reply TrackerService::http_error(int status, const std::string& why, const std::
     return {http_response(status, "text/plain", why + "\n", false), 0, true};
 }
 
-Reply TrackerService::handle_http(const HttpRequest& req, std::uint32_t peer_ip,
+Reply TrackerService::handle_http(const HttpRequest& req, const common::IpAddr& peer_ip,
                                   const std::string& peer_text) {
     if (req.method == "HEAD") {
         // The same answer as GET without its body (RFC 9110 9.3.2).
@@ -128,7 +128,7 @@ Reply TrackerService::handle_http(const HttpRequest& req, std::uint32_t peer_ip,
     return route(req, peer_ip, peer_text);
 }
 
-Reply TrackerService::route(const HttpRequest& req, std::uint32_t peer_ip,
+Reply TrackerService::route(const HttpRequest& req, const common::IpAddr& peer_ip,
                             const std::string& peer_text) {
     const bool ka = req.keep_alive();
     if (req.path == "/announce") return announce(req, peer_ip, peer_text);
@@ -154,7 +154,7 @@ Reply TrackerService::route(const HttpRequest& req, std::uint32_t peer_ip,
     return {http_response(404, "text/plain", "no such path: " + req.path + "\n", ka), 0, !ka};
 }
 
-Reply TrackerService::announce(const HttpRequest& req, std::uint32_t peer_ip,
+Reply TrackerService::announce(const HttpRequest& req, const common::IpAddr& peer_ip,
                                const std::string& peer_text) {
     const bool ka = req.keep_alive();
     if (req.method != "GET") return failure("announce must be a GET request", ka, peer_text);
@@ -227,7 +227,7 @@ Reply TrackerService::search(const HttpRequest& req, const std::string& peer_tex
     return bencoded(common::wire::encode_search_reply(hits), ka);
 }
 
-Reply TrackerService::publish(const HttpRequest& req, std::uint32_t peer_ip,
+Reply TrackerService::publish(const HttpRequest& req, const common::IpAddr& peer_ip,
                               const std::string& peer_text) {
     const bool ka = req.keep_alive();
     if (req.method != "POST")
@@ -333,7 +333,8 @@ Reply TrackerService::metainfo(const HttpRequest& req, const std::string& peer_t
     return {http_response(200, "application/x-bittorrent", *bytes, ka), 0, !ka};
 }
 
-Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, std::uint16_t port) {
+Reply TrackerService::handle_udp(std::string_view datagram, const common::IpAddr& ip,
+                                 std::uint16_t port, bool ipv6) {
     // No amplification (the source address of a datagram may be forged): an
     // error reply is cut to the request's length, and a malformed datagram
     // is answered only if it begins with a connection id issued to its
@@ -349,7 +350,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
     const std::int64_t now = now_();
     std::string out;
     if (!req) {
-        log_refusal(cat("malformed UDP request from ", format_ipv4(ip), ":", port, ": ",
+        log_refusal(cat("malformed UDP request from ", ip.to_url_host(), ":", port, ": ",
                         req.error().message));
         if (datagram.size() >= 16 &&
             ids_.valid(common::read_u64(datagram.data()), ip, port, now / 1000))
@@ -362,7 +363,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
     }
     if (auto* a = std::get_if<UdpAnnounceRequest>(&*req)) {
         if (!ids_.valid(a->connection_id, ip, port, now / 1000)) {
-            log_refusal(cat("UDP announce from ", format_ipv4(ip), ":", port,
+            log_refusal(cat("UDP announce from ", ip.to_url_host(), ":", port,
                             " with an unknown connection id"));
             return error(a->transaction_id, "unknown or expired connection id");
         }
@@ -377,20 +378,26 @@ Reply TrackerService::handle_udp(std::string_view datagram, std::uint32_t ip, st
         in.downloaded = a->request.downloaded;
         in.left = a->request.left;
         in.event = to_store_event(a->request.event);
-        // BEP 15 replies must fit a datagram: at most 200 peers (1220 bytes).
-        in.numwant =
-            a->request.numwant < 0
-                ? opt_.default_numwant
-                : std::min<std::uint32_t>(static_cast<std::uint32_t>(a->request.numwant), 200);
+        // BEP 15 replies must fit a datagram: at most 200 IPv4 peers (1220
+        // bytes), 66 IPv6 ones (1208 bytes, within IPv6's minimum MTU), and
+        // only of the datagram's family.
+        const std::uint32_t most = ipv6 ? 66 : 200;
+        in.numwant = std::min<std::uint32_t>(a->request.numwant < 0
+                                                 ? opt_.default_numwant
+                                                 : static_cast<std::uint32_t>(a->request.numwant),
+                                             most);
+        in.want_v4 = !ipv6;
+        in.want_v6 = ipv6;
         auto r = store_announce(in, ip, now);
         if (!r.refused.empty()) {
             log_refusal(
-                cat("UDP announce from ", format_ipv4(ip), ":", port, " refused: ", r.refused));
+                cat("UDP announce from ", ip.to_url_host(), ":", port, " refused: ", r.refused));
             return error(a->transaction_id, r.refused);
         }
         if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
         UdpAnnounceResponse resp;
         resp.transaction_id = a->transaction_id;
+        resp.ipv6 = ipv6;
         resp.response.interval = opt_.interval_s;
         resp.response.complete = r.complete;
         resp.response.incomplete = r.incomplete;

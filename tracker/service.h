@@ -68,12 +68,14 @@ class TrackerService {
                    const Replicator* replicator, ConnectionIds& ids, common::Logger& log,
                    NowFn now);
 
-    Reply handle_http(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+    Reply handle_http(const common::wire::HttpRequest& req, const common::IpAddr& peer_ip,
                       const std::string& peer_text);
     // An HTTP request the parser refused (status 400, 413, 431, ...).
     Reply http_error(int status, const std::string& why, const std::string& peer_text);
-    // Empty bytes: nothing to send (not a tracker datagram).
-    Reply handle_udp(std::string_view datagram, std::uint32_t ip, std::uint16_t port);
+    // Empty bytes: nothing to send (not a tracker datagram). `ipv6`: it came
+    // over IPv6 (the reply carries IPv6 peers only, BEP 15).
+    Reply handle_udp(std::string_view datagram, const common::IpAddr& ip, std::uint16_t port,
+                     bool ipv6 = false);
 
     std::string stats_json(bool with_digest) const;
     std::string stats_html() const;
@@ -83,17 +85,18 @@ class TrackerService {
     void log_refusal(const std::string& what);
 
   private:
-    Reply route(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+    Reply route(const common::wire::HttpRequest& req, const common::IpAddr& peer_ip,
                 const std::string& peer_text);
-    Reply announce(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+    Reply announce(const common::wire::HttpRequest& req, const common::IpAddr& peer_ip,
                    const std::string& peer_text);
     Reply scrape(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply search(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply withdraw(const common::wire::HttpRequest& req, const std::string& peer_text);
-    Reply publish(const common::wire::HttpRequest& req, std::uint32_t peer_ip,
+    Reply publish(const common::wire::HttpRequest& req, const common::IpAddr& peer_ip,
                   const std::string& peer_text);
     // The store's announce, with the source's quota of new torrents applied.
-    AnnounceResult store_announce(AnnounceInput& in, std::uint32_t source_ip, std::int64_t now);
+    AnnounceResult store_announce(AnnounceInput& in, const common::IpAddr& source_ip,
+                                  std::int64_t now);
     Reply metainfo(const common::wire::HttpRequest& req, const std::string& peer_text);
     Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
     Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);

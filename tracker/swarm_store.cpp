@@ -16,10 +16,11 @@ using common::InfoHash;
 
 namespace {
 
-// 64 bytes: the Version's fields are stored apart so that its origin fits in
+// 72 bytes: the Version's fields are stored apart so that its origin fits in
 // the padding after the port. The endpoint is the key; the peer id is not kept.
+// The address takes 16 bytes (IPv4 mapped, see common/ip_addr.h).
 struct PeerEntry {
-    std::uint32_t ip = 0;
+    common::IpAddr ip;
     std::uint16_t port = 0;
     std::uint8_t origin = 0;  // of the version
     std::uint32_t key = 0;    // BEP 7, 0 = none: proves the peer across an address change
@@ -39,7 +40,7 @@ struct PeerEntry {
         seq = v.seq;
     }
 };
-static_assert(sizeof(PeerEntry) == 64);
+static_assert(sizeof(PeerEntry) == 72);
 
 // A peer's entry from what announced it (AnnounceInput) or replicated it
 // (Change): both name these fields alike. Its version is set by the caller.
@@ -94,7 +95,7 @@ std::size_t grown_capacity(std::size_t n) {
 // small swarms with no tombstones and no published metainfo, and each byte here
 // is paid per torrent.
 struct Torrent {
-    using Tombstones = std::unordered_map<Endpoint, Version>;
+    using Tombstones = std::unordered_map<Endpoint, Version, EndpointHash>;
     // Positions by endpoint and by BEP 7 key, kept in step with `peers`.
     struct Indexes {
         PeerIndex by_endpoint;
@@ -117,10 +118,9 @@ struct Torrent {
 
     std::uint32_t position(Endpoint id) const {
         if (index) return index->by_endpoint.find(id, peers);
-        const std::uint32_t ip = endpoint_ip(id);
-        const std::uint16_t port = endpoint_port(id);
         for (std::size_t i = 0; i < peers.size(); ++i)
-            if (peers[i].port == port && peers[i].ip == ip) return static_cast<std::uint32_t>(i);
+            if (peers[i].port == id.port && peers[i].ip == id.ip)
+                return static_cast<std::uint32_t>(i);
         return PeerIndex::kNotFound;
     }
     PeerEntry* find(Endpoint id) {
@@ -248,8 +248,9 @@ void select_peers(const Torrent& t, const AnnounceInput& in, bool asker_is_seede
     const std::size_t start = rng()() % n;
     for (std::size_t i = 0; i < n && out.size() < want; ++i) {
         const PeerEntry& p = t.peers[(start + i) % n];
-        if (p.ip == in.ip && p.port == in.port) continue;  // never the asker
-        if (asker_is_seeder && p.seeder()) continue;       // a seeder only needs leechers
+        if (p.ip == in.ip && p.port == in.port) continue;         // never the asker
+        if (asker_is_seeder && p.seeder()) continue;              // a seeder only needs leechers
+        if (!(p.ip.is_v4() ? in.want_v4 : in.want_v6)) continue;  // no room in the reply
         out.push_back({p.ip, p.port});
     }
 }
@@ -714,8 +715,8 @@ void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
                     c.seq = v.seq;
                     c.time_ms = v.time_ms;
                     c.info_hash = h;
-                    c.ip = endpoint_ip(ep);
-                    c.port = endpoint_port(ep);
+                    c.ip = ep.ip;
+                    c.port = ep.port;
                     visit(c);
                 }
             }
@@ -758,8 +759,9 @@ std::string SwarmStore::digest_hex() const {
         std::lock_guard<std::mutex> lock(stripes_[i].mu);
         for (const auto& [h, t] : stripes_[i].torrents) {
             for (const auto& p : t.peers)
-                lines.push_back(h.hex() + " " + std::to_string(p.ip) + ":" +
-                                std::to_string(p.port) + (p.seeder() ? " S" : " L"));
+                lines.push_back(h.hex() + " " +
+                                (p.ip.is_v4() ? std::to_string(p.ip.v4()) : p.ip.to_string()) +
+                                ":" + std::to_string(p.port) + (p.seeder() ? " S" : " L"));
             if (t.meta && !t.meta->removed)
                 lines.push_back(
                     h.hex() + " M " + common::to_hex(common::Sha1::digest(t.meta->bytes)) +

@@ -62,7 +62,7 @@ enum class AnnounceEvent { none, completed, started, stopped };
 struct AnnounceInput {
     common::InfoHash info_hash;
     common::PeerId peer_id;  // not stored and not part of the key: for the caller's logs
-    std::uint32_t ip = 0;    // IPv4, host order: the address the request came from
+    common::IpAddr ip;       // the address the request came from
     std::uint16_t port = 0;
     std::uint32_t key = 0;  // BEP 7; 0 = none
     std::uint64_t uploaded = 0;
@@ -70,13 +70,17 @@ struct AnnounceInput {
     std::uint64_t left = 0;
     AnnounceEvent event = AnnounceEvent::none;
     std::uint32_t numwant = 50;
+    // The families the reply can carry: HTTP both (peers and peers6), UDP
+    // only its own (BEP 15).
+    bool want_v4 = true;
+    bool want_v6 = true;
     // False: the announce may not create a torrent (the source's quota of new
     // torrents is used up); refused if the torrent is not known.
     bool may_create = true;
 };
 
 struct PeerEndpoint {
-    std::uint32_t ip = 0;
+    common::IpAddr ip;
     std::uint16_t port = 0;
 };
 
@@ -103,7 +107,7 @@ using SearchHit = common::wire::SearchHit;
 // A refresh of a peer that is already known: last seen and its counters.
 struct Touch {
     common::InfoHash info_hash;
-    std::uint32_t ip = 0;  // the peer's endpoint
+    common::IpAddr ip;  // the peer's endpoint
     std::uint16_t port = 0;
     std::int64_t time_ms = 0;
     std::uint64_t left = 0;

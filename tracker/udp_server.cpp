@@ -79,7 +79,7 @@ void UdpServer::receive_batch(std::vector<Out>& ready) {
     for (int round = 0; round < 16; ++round) {
         mmsghdr msgs[kBatch];
         iovec iov[kBatch];
-        sockaddr_in addrs[kBatch];
+        sockaddr_storage addrs[kBatch];
         std::memset(msgs, 0, sizeof msgs);
         for (int i = 0; i < kBatch; ++i) {
             iov[i] = {bufs[i], kMaxDatagram};
@@ -92,9 +92,10 @@ void UdpServer::receive_batch(std::vector<Out>& ready) {
         if (n <= 0) return;
         const std::uint64_t durable = changelog_.durable_ticket();
         for (int i = 0; i < n; ++i) {
-            const sockaddr_in& from = addrs[i];
-            Reply r = service_.handle_udp(std::string_view(bufs[i], msgs[i].msg_len),
-                                          ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
+            const common::SockAddr from =
+                common::SockAddr::from_raw(addrs[i], msgs[i].msg_hdr.msg_namelen);
+            Reply r = service_.handle_udp(std::string_view(bufs[i], msgs[i].msg_len), from.ip(),
+                                          from.port(), from.is_v6_peer());
             if (r.bytes.empty()) continue;
             if (r.ticket <= durable) {
                 ready.push_back({from, std::move(r.bytes), r.ticket});
@@ -121,8 +122,8 @@ void UdpServer::send_all(std::vector<Out>& ready) {
             iov[i] = {o.bytes.data(), o.bytes.size()};
             msgs[i].msg_hdr.msg_iov = &iov[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
-            msgs[i].msg_hdr.msg_name = &o.to;
-            msgs[i].msg_hdr.msg_namelen = sizeof o.to;
+            msgs[i].msg_hdr.msg_name = &o.to.storage;
+            msgs[i].msg_hdr.msg_namelen = o.to.len;
         }
         const int sent = ::sendmmsg(sock_.get(), msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
         if (sent <= 0) {

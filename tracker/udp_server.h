@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/net/fd.h"
+#include "common/net/socket.h"
 #include "tracker/change_log.h"
 #include "tracker/service.h"
 
@@ -34,7 +35,7 @@ class UdpServer {
 
   private:
     struct Out {
-        sockaddr_in to;
+        common::SockAddr to;
         std::string bytes;
         std::uint64_t ticket;
     };

@@ -47,7 +47,7 @@ struct MagnetArgs {
     std::vector<std::string> peers;
     int timeout = 60;
     int port = 0;
-    std::string bind = "0.0.0.0";
+    std::string bind;  // empty: both families (common::tcp_listen)
     std::string log_file;
     bool force = false;
     std::string error;
@@ -99,11 +99,11 @@ common::Result<Sources> gather_sources(const MagnetArgs& a, const common::Magnet
     peer_texts.insert(peer_texts.end(), a.peers.begin(), a.peers.end());
     for (const auto& text : peer_texts) {
         auto ep = common::parse_endpoint(text);
-        auto sa = ep ? common::resolve(*ep) : common::Result<sockaddr_in>(ep.error());
+        auto sa = ep ? common::resolve(*ep) : common::Result<common::SockAddr>(ep.error());
         if (!sa)
             return common::make_error(common::Errc::invalid_argument,
                                       "peer '" + text + "': " + sa.error().message);
-        common::PeerAddress p{ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), std::nullopt};
+        common::PeerAddress p{sa->ip(), sa->port(), std::nullopt};
         if (!contains(direct, p)) direct.push_back(p);
     }
     if (trackers.empty() && direct.empty())

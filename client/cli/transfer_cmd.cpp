@@ -47,7 +47,7 @@ namespace {
 struct TransferArgs {
     std::vector<std::string> positional;
     int port = 0;
-    std::string bind = "0.0.0.0";
+    std::string bind;  // empty: both families (common::tcp_listen)
     int seed_after = 0;
     int progress_ms = 5000;
     int pipeline = 0;      // 0: the default

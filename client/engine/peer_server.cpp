@@ -48,7 +48,7 @@ void PeerServer::stop() {
 
 void PeerServer::accept_loop() {
     while (!stopping_) {
-        sockaddr_in peer{};
+        common::SockAddr peer;
         auto fd = common::accept_with_timeout(listener_.get(), 200, &peer);
         std::list<std::unique_ptr<Pending>> finished;
         common::MutexLock lock(mu_);

@@ -98,7 +98,7 @@ class Torrent final : public TorrentLink {
                       const std::string& address);
     // Starts an outgoing connection (in its own thread) unless we already have
     // one to that address or are at max_peers.
-    void connect_to(std::uint32_t ip, std::uint16_t port);
+    void connect_to(const common::IpAddr& ip, std::uint16_t port);
 
     TorrentStats stats() const;
     // Every wanted piece is verified (every piece, unless files are left out).

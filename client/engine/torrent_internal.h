@@ -3,22 +3,22 @@
 // Internal to client/engine: nothing outside includes it.
 #pragma once
 
-#include <arpa/inet.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "common/ip_addr.h"
+
 namespace mt::client::detail {
 
-inline std::string ip_text(std::uint32_t ip, std::uint16_t port) {
-    in_addr a{htonl(ip)};
-    char buf[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(port);
+// "1.2.3.4:5678" or "[2001:db8::1]:5678", as common::to_string(SockAddr)
+// spells an accepted peer: one spelling per endpoint.
+inline std::string ip_text(const common::IpAddr& ip, std::uint16_t port) {
+    return ip.to_url_host() + ":" + std::to_string(port);
 }
 
-// The IP address of "ip:port" (the whole string if it has no port).
+// The IP address of "ip:port" or "[ipv6]:port" (brackets kept; the whole
+// string if it has no port).
 inline std::string ip_of(const std::string& address) {
     const auto colon = address.rfind(':');
     return colon == std::string::npos ? address : address.substr(0, colon);

@@ -162,7 +162,7 @@ bool Torrent::at_capacity_locked(const std::string& address) {
     return true;
 }
 
-void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
+void Torrent::connect_to(const common::IpAddr& ip, std::uint16_t port) {
     const std::string address = ip_text(ip, port);
     const std::string ip_str = ip_of(address);
     common::MutexLock lock(mu_);
@@ -175,11 +175,7 @@ void Torrent::connect_to(std::uint32_t ip, std::uint16_t port) {
     auto done = std::make_shared<std::atomic<bool>>(false);
     thread_done_.push_back(done);
     threads_.emplace_back([this, ip, port, address, ip_str, done] {
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(ip);
-        sa.sin_port = htons(port);
-        auto fd = common::tcp_connect(sa, 3000);
+        auto fd = common::tcp_connect(common::SockAddr::from(ip, port), 3000);
         {
             common::MutexLock l(mu_);
             connecting_.erase(address);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/net/socket.h"
 #include "common/text_escape.h"
 #include "common/tracker_url.h"
 #include "common/units.h"
@@ -122,7 +123,7 @@ std::string tracker_key(const std::string& url) {
     auto u = common::parse_tracker_url(url);
     if (!u) return url;
     return std::string(u->scheme == common::TrackerUrl::Scheme::udp ? "udp://" : "http://") +
-           u->host + ":" + std::to_string(u->port);
+           common::Endpoint{u->host, u->port}.to_string();
 }
 
 std::vector<TrackerLine> merge_tracker_status(

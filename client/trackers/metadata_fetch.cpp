@@ -32,8 +32,7 @@ using common::mono_ms;
 namespace wire = common::wire;
 
 std::string peer_address_string(const common::PeerAddress& p) {
-    return cat((p.ip >> 24) & 255, ".", (p.ip >> 16) & 255, ".", (p.ip >> 8) & 255, ".", p.ip & 255,
-               ":", p.port);
+    return cat(p.ip.to_url_host(), ":", p.port);
 }
 
 namespace {
@@ -152,13 +151,10 @@ class MetadataPeer {
     }
 
     PeerResult connect() {
-        fd_ = common::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+        const common::SockAddr sa = common::SockAddr::from(addr_.ip, addr_.port);
+        fd_ = common::Fd(::socket(sa.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
         if (!fd_.valid()) return result(Outcome::failed, "socket: " + std::string(strerror(errno)));
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(addr_.ip);
-        sa.sin_port = htons(addr_.port);
-        if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+        if (::connect(fd_.get(), sa.get(), sa.len) != 0) {
             if (errno != EINPROGRESS)
                 return result(Outcome::unreachable, "connect: " + std::string(strerror(errno)));
             const std::int64_t start = mono_ms();

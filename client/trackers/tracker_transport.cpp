@@ -35,7 +35,7 @@ common::Result<HttpResponse> http_exchange(const std::string& host, std::uint16_
                                            std::string_view request, int timeout_ms,
                                            std::size_t max_body) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    const std::string where = "tracker " + host + ":" + std::to_string(port);
+    const std::string where = "tracker " + common::Endpoint{host, port}.to_string();
     auto fd = common::tcp_connect(common::Endpoint{host, port}, timeout_ms);
     if (!fd) return with_context(fd.error(), where);
     if (auto s = common::set_nonblocking(fd->get(), true); !s) return s.error();
@@ -75,7 +75,7 @@ common::Result<common::AnnounceResponse> http_announce(const common::TrackerUrl&
     auto resp =
         http_exchange(url.host, url.port, http_get_request(url.host, target, false), timeout_ms);
     if (!resp) return resp.error();
-    const std::string where = "tracker " + url.host + ":" + std::to_string(url.port);
+    const std::string where = "tracker " + common::Endpoint{url.host, url.port}.to_string();
     if (resp->status != 200)
         return make_error(Errc::refused, where + " answered HTTP " + std::to_string(resp->status));
     auto a = decode_announce_response(resp->body, 2000);
@@ -89,13 +89,12 @@ common::Result<common::AnnounceResponse> udp_announce(const common::TrackerUrl& 
                                                       const common::AnnounceRequest& req,
                                                       int timeout_ms) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    const std::string where = "tracker udp://" + url.host + ":" + std::to_string(url.port);
+    const std::string where = "tracker udp://" + common::Endpoint{url.host, url.port}.to_string();
     auto addr = common::resolve(common::Endpoint{url.host, url.port});
     if (!addr) return with_context(addr.error(), where);
-    common::Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    common::Fd fd(::socket(addr->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return common::errno_error("socket", errno);
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
-        return common::errno_error(where, errno);
+    if (::connect(fd.get(), addr->get(), addr->len) != 0) return common::errno_error(where, errno);
 
     auto exchange = [&](const std::string& pkt, std::uint32_t tx) -> common::Result<UdpResponse> {
         if (::send(fd.get(), pkt.data(), pkt.size(), 0) < 0)
@@ -111,7 +110,7 @@ common::Result<common::AnnounceResponse> udp_announce(const common::TrackerUrl& 
                 // ECONNREFUSED: an ICMP port unreachable, the tracker is down.
                 return with_context(n.error(), where);
             }
-            auto r = decode_udp_response(std::string_view(buf, *n));
+            auto r = decode_udp_response(std::string_view(buf, *n), 2000, addr->is_v6_peer());
             if (!r) continue;  // not for us: keep waiting until the deadline
             const auto rtx = std::visit([](const auto& m) { return m.transaction_id; }, *r);
             if (rtx != tx) continue;

@@ -9,11 +9,17 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
 namespace mt::common {
+
+std::string Endpoint::to_string() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
 
 Result<Endpoint> parse_endpoint(std::string_view text) {
     const auto colon = text.rfind(':');
@@ -27,30 +33,95 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
         return make_error(Errc::invalid_argument, "port '" + std::string(port_text) + "' in '" +
                                                       std::string(text) +
                                                       "' is not a number from 0 to 65535");
-    return Endpoint{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
+    std::string_view host = text.substr(0, colon);
+    if (host.front() == '[') {
+        if (host.size() < 3 || host.back() != ']' || host.find(':') == std::string_view::npos)
+            return make_error(Errc::invalid_argument,
+                              "address '" + std::string(text) + "' is not of the form [ipv6]:port");
+        host = host.substr(1, host.size() - 2);
+        if (!IpAddr::parse(host))
+            return make_error(Errc::invalid_argument, "'" + std::string(host) + "' in '" +
+                                                          std::string(text) +
+                                                          "' is not an IPv6 address");
+    } else if (host.find(':') != std::string_view::npos ||
+               host.find(']') != std::string_view::npos) {
+        return make_error(Errc::invalid_argument,
+                          "address '" + std::string(text) +
+                              "': an IPv6 address needs brackets, as in [::1]:6969");
+    }
+    return Endpoint{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
-Result<sockaddr_in> resolve(const Endpoint& ep) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(ep.port);
-    if (::inet_pton(AF_INET, ep.host.c_str(), &addr.sin_addr) == 1) return addr;
+SockAddr SockAddr::from(const IpAddr& ip, std::uint16_t port, bool v6_socket) {
+    SockAddr a;
+    if (ip.is_v4() && !v6_socket) {
+        auto* in = reinterpret_cast<sockaddr_in*>(&a.storage);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        in->sin_addr.s_addr = htonl(ip.v4());
+        a.len = sizeof(sockaddr_in);
+    } else {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        std::memcpy(&in6->sin6_addr, ip.bytes().data(), 16);
+        a.len = sizeof(sockaddr_in6);
+    }
+    return a;
+}
+
+SockAddr SockAddr::from_raw(const sockaddr_storage& ss, socklen_t len) {
+    SockAddr a;
+    if ((ss.ss_family == AF_INET && len >= sizeof(sockaddr_in)) ||
+        (ss.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6))) {
+        a.storage = ss;
+        a.len = ss.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        return a;
+    }
+    return from(IpAddr(), 0);
+}
+
+IpAddr SockAddr::ip() const {
+    if (storage.ss_family == AF_INET6) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+        return IpAddr::from_v6_bytes(in6->sin6_addr.s6_addr);
+    }
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
+    return IpAddr(ntohl(in->sin_addr.s_addr));
+}
+
+std::uint16_t SockAddr::port() const {
+    if (storage.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+}
+
+Result<SockAddr> resolve(const Endpoint& ep) {
+    if (auto ip = IpAddr::parse(ep.host)) {
+        // An IPv6 literal stays IPv6 even when it is a mapped IPv4 address.
+        return SockAddr::from(*ip, ep.port, ep.host.find(':') != std::string::npos);
+    }
     addrinfo hints{};
-    hints.ai_family = AF_INET;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
     const int rc = ::getaddrinfo(ep.host.c_str(), nullptr, &hints, &res);
     if (rc != 0 || res == nullptr)
         return make_error(Errc::not_found,
                           "cannot resolve '" + ep.host + "': " + ::gai_strerror(rc));
-    addr.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+    sockaddr_storage ss{};
+    std::memcpy(&ss, res->ai_addr, std::min<std::size_t>(res->ai_addrlen, sizeof ss));
+    SockAddr addr = SockAddr::from_raw(ss, res->ai_addrlen);
     ::freeaddrinfo(res);
+    if (addr.storage.ss_family == AF_INET6)
+        reinterpret_cast<sockaddr_in6*>(&addr.storage)->sin6_port = htons(ep.port);
+    else
+        reinterpret_cast<sockaddr_in*>(&addr.storage)->sin_port = htons(ep.port);
     return addr;
 }
 
-std::string to_string(const sockaddr_in& addr) {
-    char buf[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, &addr.sin_addr, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(ntohs(addr.sin_port));
+std::string to_string(const SockAddr& addr) {
+    return addr.ip().to_url_host() + ":" + std::to_string(addr.port());
 }
 
 std::uint64_t fd_limit() {
@@ -77,21 +148,33 @@ void ignore_sigpipe() {
 }
 
 namespace {
-Result<Fd> make_socket(int type) {
-    Fd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+Result<Fd> make_socket(int family, int type) {
+    Fd fd(::socket(family, type | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return errno_error("socket", errno);
     return fd;
+}
+// "[::]" takes IPv4 too (dual stack, whatever the system default); a
+// specific IPv6 address only IPv6.
+void set_v6only(int fd, const SockAddr& addr) {
+    if (addr.family() != AF_INET6) return;
+    const int v6only = addr.ip().is_unspecified() && !addr.ip().is_v4() ? 0 : 1;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
 }
 }  // namespace
 
 Result<Fd> tcp_listen(const Endpoint& ep, int backlog) {
+    if (ep.host.empty()) {
+        const bool has_v6 = Fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)).valid();
+        return tcp_listen(Endpoint{has_v6 ? "::" : "0.0.0.0", ep.port}, backlog);
+    }
     auto addr = resolve(ep);
     if (!addr) return addr.error();
-    auto fd = make_socket(SOCK_STREAM);
+    auto fd = make_socket(addr->family(), SOCK_STREAM);
     if (!fd) return fd.error();
     const int one = 1;
     ::setsockopt(fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
+    set_v6only(fd->get(), *addr);
+    if (::bind(fd->get(), addr->get(), addr->len) != 0)
         return errno_error("cannot listen on " + ep.to_string(), errno);
     if (::listen(fd->get(), backlog) != 0)
         return errno_error("cannot listen on " + ep.to_string(), errno);
@@ -101,9 +184,10 @@ Result<Fd> tcp_listen(const Endpoint& ep, int backlog) {
 Result<Fd> udp_bind(const Endpoint& ep) {
     auto addr = resolve(ep);
     if (!addr) return addr.error();
-    auto fd = make_socket(SOCK_DGRAM);
+    auto fd = make_socket(addr->family(), SOCK_DGRAM);
     if (!fd) return fd.error();
-    if (::bind(fd->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
+    set_v6only(fd->get(), *addr);
+    if (::bind(fd->get(), addr->get(), addr->len) != 0)
         return errno_error("cannot bind UDP " + ep.to_string(), errno);
     return std::move(fd).value();
 }
@@ -114,12 +198,12 @@ Result<Fd> tcp_connect(const Endpoint& ep, int timeout_ms) {
     return tcp_connect(*addr, timeout_ms);
 }
 
-Result<Fd> tcp_connect(const sockaddr_in& addr, int timeout_ms) {
-    auto fd = make_socket(SOCK_STREAM);
+Result<Fd> tcp_connect(const SockAddr& addr, int timeout_ms) {
+    auto fd = make_socket(addr.family(), SOCK_STREAM);
     if (!fd) return fd.error();
     const std::string what = "connect to " + to_string(addr);
     if (auto s = set_nonblocking(fd->get(), true); !s) return s.error();
-    if (::connect(fd->get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    if (::connect(fd->get(), addr.get(), addr.len) != 0) {
         if (errno != EINPROGRESS) return errno_error(what, errno);
         if (auto s = wait_writable(fd->get(), timeout_ms); !s)
             return make_error(s.error().code, what + ": " + s.error().message);
@@ -132,25 +216,25 @@ Result<Fd> tcp_connect(const sockaddr_in& addr, int timeout_ms) {
     return std::move(fd).value();
 }
 
-Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, sockaddr_in* peer) {
+Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, SockAddr* peer) {
     if (auto s = wait_readable(listen_fd, timeout_ms); !s) return s.error();
-    sockaddr_in addr{};
+    sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     int c;
     do {
         c = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
     } while (c < 0 && errno == EINTR);
     if (c < 0) return errno_error("accept", errno);
-    if (peer) *peer = addr;
+    if (peer) *peer = SockAddr::from_raw(addr, len);
     return Fd(c);
 }
 
 Result<std::uint16_t> local_port(int fd) {
-    sockaddr_in addr{};
+    sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
         return errno_error("getsockname", errno);
-    return static_cast<std::uint16_t>(ntohs(addr.sin_port));
+    return SockAddr::from_raw(addr, len).port();
 }
 
 Status set_nodelay(int fd) {

@@ -1,5 +1,6 @@
-// Socket helpers over POSIX sockets (IPv4): endpoints, listen, connect with a
-// timeout, full reads and writes with deadlines. EINTR is retried everywhere.
+// Socket helpers over POSIX sockets (IPv4 and IPv6): endpoints, listen,
+// connect with a timeout, full reads and writes with deadlines. EINTR is
+// retried everywhere.
 //
 // Timeouts are in milliseconds; a negative timeout waits forever. Errors come
 // back as values: Errc::timeout, Errc::closed (peer closed / EPIPE / reset),
@@ -7,31 +8,58 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/ip_addr.h"
 #include "common/net/fd.h"
 #include "common/result.h"
 
 namespace mt::common {
 
 struct Endpoint {
-    std::string host;  // dotted IPv4 or a name resolved with getaddrinfo
+    // Dotted IPv4, IPv6 text without brackets, or a name resolved with
+    // getaddrinfo.
+    std::string host;
     std::uint16_t port = 0;
 
-    std::string to_string() const { return host + ":" + std::to_string(port); }
+    // "1.2.3.4:5678", "[::1]:5678" or "name:5678".
+    std::string to_string() const;
 };
 
-// Parses "host:port" (port 0..65535; host non-empty).
+// Parses "host:port" or "[ipv6]:port" (port 0..65535; host non-empty). An
+// IPv6 address needs its brackets: "::1:80" is refused as ambiguous.
 Result<Endpoint> parse_endpoint(std::string_view text);
 
-// Resolves an endpoint to an IPv4 socket address.
-Result<sockaddr_in> resolve(const Endpoint& ep);
+// A socket address of either family, as the socket calls take it.
+struct SockAddr {
+    sockaddr_storage storage{};
+    socklen_t len = 0;
 
-std::string to_string(const sockaddr_in& addr);  // "1.2.3.4:5678"
+    static SockAddr from(const IpAddr& ip, std::uint16_t port, bool v6_socket = false);
+    // From what accept/recvfrom filled in; len 0 or an unknown family gives
+    // 0.0.0.0:0.
+    static SockAddr from_raw(const sockaddr_storage& ss, socklen_t len);
+
+    int family() const { return storage.ss_family; }
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+    // A v4-mapped address from a dual-stack socket is IPv4 here.
+    IpAddr ip() const;
+    std::uint16_t port() const;
+    // The family of the address on the wire: true for a real IPv6 peer,
+    // false for IPv4 (also when it came mapped through a dual-stack socket).
+    bool is_v6_peer() const { return !ip().is_v4(); }
+};
+
+// Resolves an endpoint (a literal of either family, or a name: the first
+// address getaddrinfo gives).
+Result<SockAddr> resolve(const Endpoint& ep);
+
+std::string to_string(const SockAddr& addr);  // "1.2.3.4:5678" or "[::1]:5678"
 
 // Ignores SIGPIPE for the whole process: a write to a closed socket then fails
 // with EPIPE instead of killing us. Call once from main().
@@ -44,14 +72,17 @@ std::uint64_t raise_fd_limit(std::uint64_t want = 16384);
 std::uint64_t fd_limit();
 
 // TCP listener with SO_REUSEADDR; port 0 picks a free port (see local_port).
+// "[::]" listens on both families (dual stack); another IPv6 address on
+// IPv6 only. An empty host: every address of both families, or of IPv4
+// alone on a system without IPv6.
 Result<Fd> tcp_listen(const Endpoint& ep, int backlog = 128);
 // UDP socket bound to ep.
 Result<Fd> udp_bind(const Endpoint& ep);
 // Connects within timeout_ms; the returned socket is blocking.
 Result<Fd> tcp_connect(const Endpoint& ep, int timeout_ms);
-Result<Fd> tcp_connect(const sockaddr_in& addr, int timeout_ms);
+Result<Fd> tcp_connect(const SockAddr& addr, int timeout_ms);
 // Waits up to timeout_ms for a connection (Errc::timeout if none).
-Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, sockaddr_in* peer = nullptr);
+Result<Fd> accept_with_timeout(int listen_fd, int timeout_ms, SockAddr* peer = nullptr);
 
 Result<std::uint16_t> local_port(int fd);
 Status set_nodelay(int fd);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "common/ip_addr.h"
 
 namespace mt::common {
 
@@ -27,13 +28,13 @@ struct AnnounceRequest {
     std::uint32_t key = 0;
     bool compact = true;
     bool no_peer_id = false;
-    std::optional<std::uint32_t> ip;  // IPv4, host order; only from a trusted ip= / UDP ip field
+    std::optional<IpAddr> ip;  // only from a trusted ip= / UDP ip field
 
     friend bool operator==(const AnnounceRequest&, const AnnounceRequest&) = default;
 };
 
 struct PeerAddress {
-    std::uint32_t ip = 0;  // IPv4, host order
+    IpAddr ip;  // IPv4 or IPv6 (BEP 7)
     std::uint16_t port = 0;
     std::optional<PeerId> peer_id;  // only in the non-compact HTTP form
 
@@ -47,7 +48,7 @@ struct AnnounceResponse {
     std::uint32_t min_interval = 0;  // seconds; 0 = not given
     std::uint32_t complete = 0;      // seeders
     std::uint32_t incomplete = 0;    // leechers
-    std::vector<PeerAddress> peers;
+    std::vector<PeerAddress> peers;  // both families; each encoding carries what it can
 
     friend bool operator==(const AnnounceResponse&, const AnnounceResponse&) = default;
 };

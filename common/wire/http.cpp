@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/ip_addr.h"
+
 namespace mt::common::wire {
 
 namespace {
@@ -461,7 +463,11 @@ std::string http_get_request(std::string_view host, std::string_view target, boo
     std::string out = "GET ";
     out += target;
     out += " HTTP/1.1\r\nHost: ";
+    // An IPv6 literal goes in brackets; "host:port" stays as it is.
+    const bool v6 = host.find(':') != std::string_view::npos && IpAddr::parse(host);
+    if (v6) out += '[';
     out += host;
+    if (v6) out += ']';
     out += "\r\n";
     if (!keep_alive) out += "Connection: close\r\n";
     out += "\r\n";

@@ -114,8 +114,8 @@ Result<PeerAddress> decode_peer_dict(const bencode::Value& p, std::size_t index)
     const bencode::Value* ip = p.find("ip");
     const bencode::Value* port = p.find("port");
     if (!ip || !ip->is_string()) return malformed(where + "missing 'ip'");
-    auto addr = parse_ipv4(ip->as_string());
-    if (!addr) return malformed(where + "ip is not a dotted IPv4 address");
+    auto addr = parse_ip(ip->as_string());
+    if (!addr) return malformed(where + "ip is not a dotted IPv4 or an IPv6 address");
     if (!port || !port->is_int() || port->as_int() < 1 || port->as_int() > 65535)
         return malformed(where + "port is not in 1..65535");
     PeerAddress out{*addr, static_cast<std::uint16_t>(port->as_int()), std::nullopt};
@@ -125,6 +125,29 @@ Result<PeerAddress> decode_peer_dict(const bencode::Value& p, std::size_t index)
         out.peer_id = PeerId::from_bytes(id->as_string());
     }
     return out;
+}
+
+// BEP 23 / BEP 7 compact peers, appended to `out` (which, with them, holds
+// at most max_peers).
+Status decode_compact_peers(std::string_view s, bool v6, std::size_t max_peers,
+                            std::vector<PeerAddress>& out) {
+    const std::size_t unit = v6 ? 18 : 6;
+    const char* name = v6 ? "peers6" : "peers";
+    if (s.size() % unit != 0)
+        return malformed("compact " + std::string(name) + " length " + std::to_string(s.size()) +
+                         " is not a multiple of " + std::to_string(unit));
+    if (s.size() / unit > max_peers - std::min(max_peers, out.size()))
+        return make_error(Errc::limit_exceeded,
+                          "tracker reply: more than " + std::to_string(max_peers) + " peers");
+    for (std::size_t i = 0; i < s.size(); i += unit) {
+        const auto* b = reinterpret_cast<const std::uint8_t*>(s.data() + i);
+        PeerAddress p{v6 ? IpAddr::from_v6_bytes(b) : IpAddr::from_v4_bytes(b),
+                      read_u16(s.data() + i + unit - 2), std::nullopt};
+        if (p.port == 0)
+            return malformed(std::string(name) + " " + std::to_string(i / unit) + ": port 0");
+        out.push_back(p);
+    }
+    return {};
 }
 
 bencode::Limits reply_limits(std::string_view body, std::size_t max_items) {
@@ -161,6 +184,16 @@ Result<std::uint32_t> parse_ipv4(std::string_view text) {
 std::string format_ipv4(std::uint32_t ip) {
     return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
            std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+}
+
+Result<IpAddr> parse_ip(std::string_view text) {
+    if (text.find(':') == std::string_view::npos) {
+        auto v4 = parse_ipv4(text);
+        if (!v4) return v4.error();
+        return IpAddr(*v4);
+    }
+    if (auto v6 = IpAddr::parse(text)) return *v6;
+    return make_error(Errc::parse_error, "not an IPv6 address");
 }
 
 // ---- Announce ----------------------------------------------------------------
@@ -243,8 +276,8 @@ Result<AnnounceRequest> parse_announce_query(const QueryParams& params, bool tru
         auto ip = lookup(params, "ip");
         if (!ip) return ip.error();
         if (*ip) {
-            auto addr = parse_ipv4(**ip);
-            if (!addr) return bad("ip is not a dotted IPv4 address");
+            auto addr = parse_ip(**ip);
+            if (!addr) return bad("ip is not a dotted IPv4 or an IPv6 address");
             req.ip = *addr;
         }
     }
@@ -277,7 +310,7 @@ std::string build_announce_query(const AnnounceRequest& req) {
             break;
     }
     if (req.no_peer_id) q += "&no_peer_id=1";
-    if (req.ip) q += "&ip=" + format_ipv4(*req.ip);
+    if (req.ip) q += "&ip=" + url_encode(req.ip->to_string());
     return q;
 }
 
@@ -288,7 +321,11 @@ namespace {
 // HTTP announce.
 std::string encode_compact_response(const AnnounceResponse& resp) {
     std::string out;
-    out.reserve(96 + resp.peers.size() * 6 + resp.warning_message.size());
+    std::size_t v6 = 0;
+    for (const PeerAddress& p : resp.peers)
+        v6 += p.ip.is_v4() ? 0 : 1;
+    const std::size_t v4 = resp.peers.size() - v6;
+    out.reserve(96 + v4 * 6 + v6 * 18 + resp.warning_message.size());
     out += "d8:complete";
     bencode::append_int(out, resp.complete);
     out += "10:incomplete";
@@ -300,11 +337,22 @@ std::string encode_compact_response(const AnnounceResponse& resp) {
         bencode::append_int(out, resp.min_interval);
     }
     out += "5:peers";
-    out += std::to_string(resp.peers.size() * 6);
+    out += std::to_string(v4 * 6);
     out += ':';
     for (const PeerAddress& p : resp.peers) {
-        append_u32(out, p.ip);
+        if (!p.ip.is_v4()) continue;
+        append_u32(out, p.ip.v4());
         append_u16(out, p.port);
+    }
+    if (v6 != 0) {
+        out += "6:peers6";
+        out += std::to_string(v6 * 18);
+        out += ':';
+        for (const PeerAddress& p : resp.peers) {
+            if (p.ip.is_v4()) continue;
+            out.append(p.ip.wire_bytes());
+            append_u16(out, p.port);
+        }
     }
     if (!resp.warning_message.empty()) {
         out += "15:warning message";
@@ -324,20 +372,12 @@ std::string encode_announce_response(const AnnounceResponse& resp, bool compact,
     d["complete"] = std::int64_t{resp.complete};
     d["incomplete"] = std::int64_t{resp.incomplete};
     if (!resp.warning_message.empty()) d["warning message"] = resp.warning_message;
-    if (compact) {
-        std::string peers;
-        peers.reserve(resp.peers.size() * 6);
-        for (const PeerAddress& p : resp.peers) {
-            append_u32(peers, p.ip);
-            append_u16(peers, p.port);
-        }
-        d["peers"] = std::move(peers);
-    } else {
+    {
         bencode::Item::List list;
         list.reserve(resp.peers.size());
         for (const PeerAddress& p : resp.peers) {
             bencode::Item::Dict pd;
-            pd["ip"] = format_ipv4(p.ip);
+            pd["ip"] = p.ip.to_string();
             pd["port"] = std::int64_t{p.port};
             if (p.peer_id && !no_peer_id) pd["peer id"] = p.peer_id->view();
             list.emplace_back(std::move(pd));
@@ -372,21 +412,10 @@ Result<AnnounceResponse> decode_announce_response(std::string_view body, std::si
     out.incomplete = *incomplete;
 
     const bencode::Value* peers = root->find("peers");
-    if (!peers) return out;
-    if (peers->is_string()) {
-        const std::string_view s = peers->as_string();
-        if (s.size() % 6 != 0)
-            return malformed("compact peers length " + std::to_string(s.size()) +
-                             " is not a multiple of 6");
-        if (s.size() / 6 > max_peers)
-            return make_error(Errc::limit_exceeded,
-                              "tracker reply: more than " + std::to_string(max_peers) + " peers");
-        for (std::size_t i = 0; i < s.size(); i += 6) {
-            PeerAddress p{read_u32(s.data() + i), read_u16(s.data() + i + 4), std::nullopt};
-            if (p.port == 0) return malformed("peer " + std::to_string(i / 6) + ": port 0");
-            out.peers.push_back(p);
-        }
-    } else if (peers->is_list()) {
+    if (peers && peers->is_string()) {
+        if (auto s = decode_compact_peers(peers->as_string(), false, max_peers, out.peers); !s)
+            return s.error();
+    } else if (peers && peers->is_list()) {
         if (peers->items().size() > max_peers)
             return make_error(Errc::limit_exceeded,
                               "tracker reply: more than " + std::to_string(max_peers) + " peers");
@@ -395,8 +424,13 @@ Result<AnnounceResponse> decode_announce_response(std::string_view body, std::si
             if (!p) return p.error();
             out.peers.push_back(*p);
         }
-    } else {
+    } else if (peers) {
         return malformed("'peers' is neither a string nor a list");
+    }
+    if (const bencode::Value* peers6 = root->find("peers6")) {
+        if (!peers6->is_string()) return malformed("'peers6' is not a string");
+        if (auto s = decode_compact_peers(peers6->as_string(), true, max_peers, out.peers); !s)
+            return s.error();
     }
     return out;
 }

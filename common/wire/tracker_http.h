@@ -16,7 +16,7 @@
 //                         else (transmission's [a-z0-9]{8}, aria2c's raw bytes) is hashed
 //   compact     no        0 | 1 (default 1)
 //   no_peer_id  no        any value but "0" sets it
-//   ip          no        dotted IPv4; ignored unless trust_ip
+//   ip          no        dotted IPv4 or IPv6 text; ignored unless trust_ip
 // Unknown keys are ignored; a known key given twice is an error.
 //
 // Announce reply (bencoded dict, keys sorted):
@@ -30,7 +30,13 @@
 //                             | offset | size | field                 |
 //                             |   0    |  4   | IPv4, big-endian      |
 //                             |   4    |  2   | port, big-endian      |
-//                    list     or [{ip: dotted string, peer id: 20 bytes, port: int}]
+//                    list     or [{ip: dotted or IPv6 string, peer id: 20 bytes, port: int}]
+//   peers6           string   compact IPv6 peers (BEP 7): N x 18 bytes
+//                             | offset | size | field                 |
+//                             |   0    |  16  | IPv6, network order   |
+//                             |  16    |  2   | port, big-endian      |
+// The compact form carries IPv4 peers in `peers` and IPv6 peers in `peers6`
+// (present only when there is one); the list form carries both in `peers`.
 //
 // Scrape reply: {files: {<20-byte info_hash>: {complete, downloaded, incomplete}}}.
 #pragma once
@@ -57,7 +63,7 @@ inline constexpr std::size_t kMaxKeyBytes = 64;  // the announce "key" parameter
 Result<AnnounceRequest> parse_announce_query(const QueryParams& params, bool trust_ip);
 
 // "?info_hash=...&peer_id=...&port=...&uploaded=...&downloaded=...&left=...
-//  &compact=0|1&key=XXXXXXXX[&numwant=N][&event=...][&no_peer_id=1][&ip=a.b.c.d]"
+//  &compact=0|1&key=XXXXXXXX[&numwant=N][&event=...][&no_peer_id=1][&ip=a.b.c.d or IPv6]"
 // to append to the announce path; parse_announce_query(parse_query(q), true)
 // gives back the same request.
 std::string build_announce_query(const AnnounceRequest& req);
@@ -70,10 +76,10 @@ std::string encode_announce_response(const AnnounceResponse& resp, bool compact,
 
 // Accepts both peer forms and a bare {failure reason} (returned as a response
 // whose failure_reason is set). Errc::parse_error for bad bencode, a missing
-// interval, a compact string whose length is not a multiple of 6, an ip that
-// is not dotted IPv4, a port outside 1..65535, a peer id not 20 bytes, counts
-// that are negative or above 2^32-1; Errc::limit_exceeded for more than
-// max_peers peers.
+// interval, a compact `peers` whose length is not a multiple of 6 or
+// `peers6` not of 18, an ip that is not dotted IPv4 or IPv6 text, a port outside 1..65535, a peer
+// id not 20 bytes, counts that are negative or above 2^32-1; Errc::limit_exceeded for more than
+// max_peers peers in all.
 Result<AnnounceResponse> decode_announce_response(std::string_view body, std::size_t max_peers);
 
 // Every info_hash value (each exactly 20 bytes), in order. Errc::invalid_argument
@@ -99,5 +105,7 @@ std::string encode_failure(std::string_view reason);
 // a host-order address; Errc::parse_error otherwise.
 Result<std::uint32_t> parse_ipv4(std::string_view text);
 std::string format_ipv4(std::uint32_t ip);
+// Strict dotted-quad IPv4 or IPv6 text (a mapped IPv4 address is IPv4).
+Result<IpAddr> parse_ip(std::string_view text);
 
 }  // namespace mt::common::wire

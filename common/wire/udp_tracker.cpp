@@ -47,7 +47,7 @@ Result<UdpRequest> decode_announce(std::string_view d) {
     if (event > 3)
         return udp_error(Errc::parse_error, "announce event " + std::to_string(event), 80);
     r.event = static_cast<AnnounceEvent>(event);
-    if (const std::uint32_t ip = read_u32(p + 84); ip != 0) r.ip = ip;
+    if (const std::uint32_t ip = read_u32(p + 84); ip != 0) r.ip = IpAddr(ip);
     r.key = read_u32(p + 88);
     r.numwant = static_cast<std::int32_t>(read_u32(p + 92));
     r.port = read_u16(p + 96);
@@ -99,7 +99,7 @@ void encode(const UdpAnnounceRequest& m, std::string& out) {
     append_u64(out, r.left);
     append_u64(out, r.uploaded);
     append_u32(out, static_cast<std::uint32_t>(r.event));
-    append_u32(out, r.ip.value_or(0));
+    append_u32(out, r.ip && r.ip->is_v4() ? r.ip->v4() : 0);
     append_u32(out, r.key);
     append_u32(out, static_cast<std::uint32_t>(r.numwant));
     append_u16(out, r.port);
@@ -111,7 +111,8 @@ void encode(const UdpAnnounceResponse& m, std::string& out) {
     append_u32(out, m.response.incomplete);
     append_u32(out, m.response.complete);
     for (const PeerAddress& p : m.response.peers) {
-        append_u32(out, p.ip);
+        if (p.ip.is_v4() == m.ipv6) continue;  // the other family has no room here
+        out.append(p.ip.wire_bytes());
         append_u16(out, p.port);
     }
 }
@@ -171,7 +172,7 @@ Result<UdpRequest> decode_udp_request(std::string_view d) {
     return udp_error(Errc::unsupported, "unknown request action " + std::to_string(action), 8);
 }
 
-Result<UdpResponse> decode_udp_response(std::string_view d, std::size_t max_peers) {
+Result<UdpResponse> decode_udp_response(std::string_view d, std::size_t max_peers, bool ipv6) {
     if (d.size() < 8) return wrong_size("response", d.size(), d.size());
     const char* p = d.data();
     const std::uint32_t action = read_u32(p);
@@ -181,22 +182,28 @@ Result<UdpResponse> decode_udp_response(std::string_view d, std::size_t max_peer
             if (d.size() != kUdpConnectSize) return wrong_size("connect response", d.size(), 8);
             return UdpResponse(UdpConnectResponse{txid, read_u64(p + 8)});
         case UdpAction::announce: {
-            if (d.size() < kUdpAnnounceResponseHeader || (d.size() - 20) % 6 != 0)
+            const std::size_t unit = ipv6 ? 18 : 6;
+            if (d.size() < kUdpAnnounceResponseHeader || (d.size() - 20) % unit != 0)
                 return wrong_size("announce response", d.size(), 8);
-            const std::size_t n = (d.size() - 20) / 6;
+            const std::size_t n = (d.size() - 20) / unit;
             if (n > max_peers)
                 return udp_error(
                     Errc::limit_exceeded,
                     "announce response with more than " + std::to_string(max_peers) + " peers", 20);
             UdpAnnounceResponse m;
             m.transaction_id = txid;
+            m.ipv6 = ipv6;
             m.response.interval = read_u32(p + 8);
             m.response.incomplete = read_u32(p + 12);
             m.response.complete = read_u32(p + 16);
             m.response.peers.reserve(n);
-            for (std::size_t off = 20; off < d.size(); off += 6)
+            for (std::size_t off = 20; off < d.size(); off += unit) {
+                const auto* b = reinterpret_cast<const std::uint8_t*>(p + off);
                 m.response.peers.push_back(
-                    PeerAddress{read_u32(p + off), read_u16(p + off + 4), {}});
+                    PeerAddress{ipv6 ? IpAddr::from_v6_bytes(b) : IpAddr::from_v4_bytes(b),
+                                read_u16(p + off + unit - 2),
+                                {}});
+            }
             return UdpResponse(std::move(m));
         }
         case UdpAction::scrape: {

@@ -23,6 +23,7 @@
 //  12  u32 leechers                     16  N x 20B info_hash
 //  16  u32 seeders
 //  20  N x (u32 IPv4, u16 port)
+//      over IPv6: 20 + 18N bytes, N x (16B IPv6, u16 port) (BEP 15)
 //
 // scrape response, 8 + 12N bytes       error response, 8 + M bytes
 //   0  u32 action = 2                    0  u32 action = 3
@@ -80,10 +81,13 @@ struct UdpAnnounceRequest {
 
 // Only interval, incomplete (leechers), complete (seeders) and the peers'
 // ip/port travel; failure_reason, warning_message, min_interval and peer ids
-// are not encoded (send a UdpErrorResponse for a failure).
+// are not encoded (send a UdpErrorResponse for a failure). The transport's
+// family decides the entries: over IPv4 only IPv4 peers (6 bytes each) are
+// encoded, over IPv6 only IPv6 peers (18 bytes); the others are skipped.
 struct UdpAnnounceResponse {
     std::uint32_t transaction_id = 0;
     AnnounceResponse response;
+    bool ipv6 = false;  // sent over IPv6
     friend bool operator==(const UdpAnnounceResponse&, const UdpAnnounceResponse&) = default;
 };
 
@@ -137,10 +141,12 @@ Result<UdpRequest> decode_udp_request(std::string_view datagram);
 
 // A datagram received by the client. Errc::parse_error for: fewer than 8
 // bytes; a connect response not exactly 16 bytes; an announce response under
-// 20 bytes or with a peer list not a multiple of 6; a scrape response whose
+// 20 bytes or with a peer list not a multiple of 6 (18 when `ipv6`: the
+// datagram came over IPv6); a scrape response whose
 // body is not a multiple of 12. Errc::limit_exceeded for more than max_peers
 // peers or kUdpMaxScrapeHashes scrape entries (or an error text above
 // kUdpMaxErrorMessage); Errc::unsupported for an unknown action.
-Result<UdpResponse> decode_udp_response(std::string_view datagram, std::size_t max_peers = 2000);
+Result<UdpResponse> decode_udp_response(std::string_view datagram, std::size_t max_peers = 2000,
+                                        bool ipv6 = false);
 
 }  // namespace mt::common::wire

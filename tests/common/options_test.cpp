@@ -90,7 +90,10 @@ TEST(Options, EndpointArguments) {
     ASSERT_TRUE(e.ok());
     EXPECT_EQ(e->port, 6881);
     EXPECT_EQ(parse_endpoint_arg("nope", "tracker address").error().message,
-              "bad tracker address 'nope': not ip:port");
+              "bad tracker address 'nope': not ip:port (or [ipv6]:port)");
+    EXPECT_EQ(parse_endpoint_arg("::1:80", "address").error().message,
+              "bad address '::1:80': an IPv6 address needs brackets, as in [::1]:6969");
+    EXPECT_EQ(parse_endpoint_arg("[::1]:80", "address")->host, "::1");
     EXPECT_FALSE(parse_endpoint_arg("127.0.0.1:0", "tracker address").ok());
     EXPECT_TRUE(parse_endpoint_arg("127.0.0.1:0", "address", true).ok());
     EXPECT_FALSE(parse_endpoint_arg("127.0.0.1:65536", "address").ok());

@@ -37,5 +37,25 @@ TEST(TrackerUrl, Rejects) {
     }
 }
 
+TEST(TrackerUrl, Ipv6InBrackets) {
+    auto u = parse_tracker_url("http://[::1]:6969/announce");
+    ASSERT_TRUE(u.ok()) << u.error().message;
+    EXPECT_EQ(u->host, "::1");
+    EXPECT_EQ(u->port, 6969);
+    EXPECT_EQ(u->path, "/announce");
+    auto d = parse_tracker_url("udp://[2001:db8::1]:80");
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->host, "2001:db8::1");
+    EXPECT_EQ(d->port, 80);
+    auto defport = parse_tracker_url("http://[::1]/announce");
+    ASSERT_TRUE(defport.ok());
+    EXPECT_EQ(defport->port, 80);
+    EXPECT_FALSE(parse_tracker_url("http://::1:6969/announce").ok());
+    EXPECT_FALSE(parse_tracker_url("http://[::1:6969/announce").ok());
+    EXPECT_FALSE(parse_tracker_url("http://[::1]x:6969/announce").ok());
+    EXPECT_FALSE(parse_tracker_url("http://[nothost]:6969/announce").ok());
+    EXPECT_FALSE(parse_tracker_url("http://[]:6969/announce").ok());
+}
+
 }  // namespace
 }  // namespace mt::common

@@ -28,7 +28,10 @@ from real_clients import run_pair_cases, check_our_log, timed, Proc, aria2, libt
 TRANSFER_TIMEOUT = 60.0
 TRACKER_OPTS = ["--interval", "2", "--min-interval", "1"]
 SIZES = {1: 7 * 1024 * 1024 + 4321, 2: 5 * 1024 * 1024 + 777, 3: 9 * 1024 * 1024 + 12345,
-         4: 6 * 1024 * 1024 + 99, 5: 12 * 1024 * 1024 + 54321}
+         4: 6 * 1024 * 1024 + 99, 5: 12 * 1024 * 1024 + 54321, 6: 5 * 1024 * 1024 + 606,
+         7: 6 * 1024 * 1024 + 707}
+# The IPv6 cases: a second tracker pair on [::1], started by the first of them.
+V6_PAIR = []
 
 
 class Case(tct.PayloadTorrent):
@@ -38,20 +41,20 @@ class Case(tct.PayloadTorrent):
         super().__init__(suite, trackers, name, 1000 + n, SIZES[n])
 
 
-def our_seeder(c):
+def our_seeder(c, bind="127.0.0.1"):
     log = os.path.join(c.dir, "our-seed.clientlog")
     p = Proc(c.suite, c.name + "-our-seed",
              [os.path.join(mtlib.BIN, "client"), "seed", c.torrent, c.data, "--port", "0",
-              "--bind", "127.0.0.1", "--log", log])
+              "--bind", bind, "--log", log])
     p.clientlog = log
     return c.add(p)
 
 
-def our_leecher(c, folder):
+def our_leecher(c, folder, bind="127.0.0.1"):
     log = os.path.join(c.dir, "our-get.clientlog")
     p = Proc(c.suite, c.name + "-our-get",
              [os.path.join(mtlib.BIN, "client"), "get", c.torrent, folder, "--port", "0",
-              "--bind", "127.0.0.1", "--timeout", str(int(TRANSFER_TIMEOUT)), "--log", log])
+              "--bind", bind, "--timeout", str(int(TRANSFER_TIMEOUT)), "--log", log])
     p.clientlog = log
 
     def done():
@@ -77,8 +80,8 @@ def aria2_leecher(c, folder):
     return p, done
 
 
-def lt_leecher(c, folder):
-    p, marker = libtorrent(c.suite, c.name + "-lt-leech", c.torrent, folder)
+def lt_leecher(c, folder, host="127.0.0.1"):
+    p, marker = libtorrent(c.suite, c.name + "-lt-leech", c.torrent, folder, host)
     c.add(p)
 
     def done():
@@ -205,6 +208,33 @@ def case_mixed(suite, trackers, name, n):
         c.close()
 
 
+def v6_trackers(suite):
+    if not V6_PAIR:
+        V6_PAIR.extend(mtlib.tracker_pair(suite, extra=TRACKER_OPTS, host="::1", names=("v6t1", "v6t2")))
+    return V6_PAIR
+
+
+def case_our_from_libtorrent_v6(suite, trackers, name, n):
+    """IPv6 end to end: trackers on [::1], libtorrent seeding on [::1]:P,
+    our leecher bound to ::1; the peer comes in peers6."""
+    c = Case(suite, v6_trackers(suite), name, n)
+    try:
+        seeder, _ = libtorrent(suite, name + "-lt-seed", c.torrent, os.path.dirname(c.data), "::1")
+        c.add(seeder)
+        run_transfer(c, seeder, [("our", lambda c, f: our_leecher(c, f, "::1"))])
+    finally:
+        c.close()
+
+
+def case_libtorrent_from_our_v6(suite, trackers, name, n):
+    c = Case(suite, v6_trackers(suite), name, n)
+    try:
+        seeder = our_seeder(c, "::1")
+        run_transfer(c, seeder, [("libtorrent", lambda c, f: lt_leecher(c, f, "::1"))], [seeder.clientlog])
+    finally:
+        c.close()
+
+
 def main():
     suite = Suite()
     cases = [
@@ -213,6 +243,8 @@ def main():
         ("aria2_from_our_seeder", ("aria2c",), case_aria2_from_our),
         ("libtorrent_from_our_seeder", ("libtorrent",), case_libtorrent_from_our),
         ("mixed_aria2_seeder_our_and_libtorrent_leechers", ("aria2c", "libtorrent"), case_mixed),
+        ("ipv6_our_leecher_from_libtorrent_seeder", ("libtorrent",), case_our_from_libtorrent_v6),
+        ("ipv6_libtorrent_from_our_seeder", ("libtorrent",), case_libtorrent_from_our_v6),
     ]
     return run_pair_cases(suite, cases, TRACKER_OPTS)
 

@@ -157,15 +157,16 @@ def stop_process(proc, sig=signal.SIGTERM, timeout=10):
             proc.wait()
 
 
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1."""
+def free_port(host="127.0.0.1"):
+    """A port free for both TCP and UDP on `host` (127.0.0.1, or ::1)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(100):
-        t = socket.socket()
-        t.bind(("127.0.0.1", 0))
+        t = socket.socket(family)
+        t.bind((host, 0))
         port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u = socket.socket(family, socket.SOCK_DGRAM)
         try:
-            u.bind(("127.0.0.1", port))
+            u.bind((host, port))
             return port
         except OSError:
             continue
@@ -238,9 +239,12 @@ class ClientProc:
 class Tracker:
     """One bin/tracker process in its own folder of the suite's work dir."""
 
-    def __init__(self, suite, name, port, other_port, extra=(), secret_dir=None):
+    def __init__(self, suite, name, port, other_port, extra=(), secret_dir=None, host="127.0.0.1",
+                 other_host=None):
         self.suite = suite
         self.name = name
+        self.host = host
+        self.other_host = other_host or host
         self.port = port
         self.other_port = other_port
         self.dir = os.path.join(suite.work, name)
@@ -253,7 +257,8 @@ class Tracker:
         suite.procs.append(self)
 
     def start(self, wait=True):
-        args = [os.path.join(BIN, "tracker"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.other_port,
+        args = [os.path.join(BIN, "tracker"), host_port(self.host, self.port),
+                host_port(self.other_host, self.other_port),
                 self.state, self.log, "--secret-file", os.path.join(self.secret_dir, "mtorrent.secret")] + self.extra
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=open(
@@ -272,8 +277,8 @@ class Tracker:
     def kill9(self):
         self.stop(signal.SIGKILL)
 
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+    def url(self, path, scheme="http"):
+        return "%s://%s%s" % (scheme, host_port(self.host, self.port), path)
 
     def stats(self, digest=False):
         try:
@@ -378,6 +383,14 @@ def compact_peers(blob):
             for i in range(0, len(blob), 6)]
 
 
+def compact_peers6(blob):
+    """BEP 7 peers6: 16-byte address, 2-byte port."""
+    if len(blob) % 18:
+        raise AssertionError("peers6 of %d bytes is not a multiple of 18" % len(blob))
+    return [(socket.inet_ntop(socket.AF_INET6, blob[i:i + 16]), struct.unpack(">H", blob[i + 16:i + 18])[0])
+            for i in range(0, len(blob), 18)]
+
+
 def port_open(port):
     """True if something accepts TCP connections on 127.0.0.1:port."""
     try:
@@ -419,10 +432,12 @@ def announce(tracker, ih, pid, port, **kw):
 class UdpTrackerClient:
     """BEP 15 client for tests."""
 
-    def __init__(self, port, timeout=2.0, source=None):
-        """source: the local address to send from (any 127.0.0.0/8 one)."""
-        self.addr = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    def __init__(self, port, timeout=2.0, source=None, host="127.0.0.1"):
+        """source: the local address to send from (any 127.0.0.0/8 one);
+        host: the tracker's address (::1: BEP 15 over IPv6, 18-byte peers)."""
+        self.addr = (host, port)
+        self.v6 = ":" in host
+        self.sock = socket.socket(socket.AF_INET6 if self.v6 else socket.AF_INET, socket.SOCK_DGRAM)
         if source is not None:
             self.sock.bind((source, 0))
         self.sock.settimeout(timeout)
@@ -453,7 +468,8 @@ class UdpTrackerClient:
             return {"error": r[8:].decode(errors="replace")}
         assert action == 1 and rtx == tx, r
         interval, leechers, seeders = struct.unpack(">III", r[8:20])
-        return {"interval": interval, "leechers": leechers, "seeders": seeders, "peers": compact_peers(r[20:])}
+        peers = compact_peers6(r[20:]) if self.v6 else compact_peers(r[20:])
+        return {"interval": interval, "leechers": leechers, "seeders": seeders, "peers": peers}
 
     def scrape(self, hashes):
         tx = random.getrandbits(32)
@@ -464,12 +480,17 @@ class UdpTrackerClient:
         return [struct.unpack(">III", r[8 + 12 * i:20 + 12 * i]) for i in range(len(hashes))]
 
 
-def tracker_pair(suite, extra=()):
-    p1, p2 = free_port(), free_port()
+def host_port(host, port):
+    """"1.2.3.4:5" or "[::1]:5"."""
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def tracker_pair(suite, extra=(), host="127.0.0.1", names=("t1", "t2")):
+    p1, p2 = free_port(host), free_port(host)
     while p2 == p1:
-        p2 = free_port()
-    t1 = Tracker(suite, "t1", p1, p2, extra=extra)
-    t2 = Tracker(suite, "t2", p2, p1, extra=extra)
+        p2 = free_port(host)
+    t1 = Tracker(suite, names[0], p1, p2, extra=extra, host=host)
+    t2 = Tracker(suite, names[1], p2, p1, extra=extra, host=host)
     t1.start()
     t2.start()
     return t1, t2

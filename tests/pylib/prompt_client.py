@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 
+import mtlib
 from mtlib import BIN, free_port, stop_process
 
 LIST_COMMANDS = ("show", "search", "status", "peers", "help", "files")
@@ -39,10 +40,12 @@ class Reply:
 class Client:
     """One interactive bin/client on a pipe; stdout is read by a thread."""
 
-    def __init__(self, suite, name, t1, t2, state_dir=None, start=True):
+    def __init__(self, suite, name, t1, t2, state_dir=None, start=True, host="127.0.0.1"):
+        """host: the address it serves peers on (::1 for IPv6)."""
         self.suite = suite
         self.t1, self.t2 = t1, t2
-        self.port = free_port()
+        self.host = host
+        self.port = free_port(host)
         self.dir = os.path.join(suite.work, name)
         os.makedirs(self.dir, exist_ok=True)
         self.state = state_dir or os.path.join(self.dir, "state")
@@ -54,8 +57,9 @@ class Client:
             self.start()
 
     def start(self):
-        args = [os.path.join(BIN, "client"), "127.0.0.1:%d" % self.port, "127.0.0.1:%d" % self.t1.port,
-                "127.0.0.1:%d" % self.t2.port, self.log, "--state-dir", self.state]
+        args = [os.path.join(BIN, "client"), mtlib.host_port(self.host, self.port),
+                mtlib.host_port(self.t1.host, self.t1.port), mtlib.host_port(self.t2.host, self.t2.port),
+                self.log, "--state-dir", self.state]
         self.proc = subprocess.Popen(args, cwd=self.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=open(self.stderr_path, "ab"))
         self.out = queue.Queue()

@@ -182,12 +182,12 @@ def transmission(suite, name, torrent, folder, seed):
     return Proc(suite, name, args + [torrent]), port, marker
 
 
-def lt_main(torrent, folder, port, marker):
+def lt_main(torrent, folder, port, marker, host="127.0.0.1"):
     """A libtorrent client in its own process (stopped by PID like the
     others; libtorrent also caches UDP connection ids per tracker IP
     process-wide, which two sessions in one process would share)."""
     settings = {
-        "listen_interfaces": "127.0.0.1:%d" % port,
+        "listen_interfaces": mtlib.host_port(host, port),
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,
@@ -205,11 +205,12 @@ def lt_main(torrent, folder, port, marker):
         ses.wait_for_alert(200)
 
 
-def libtorrent(suite, name, torrent, folder):
+def libtorrent(suite, name, torrent, folder, host="127.0.0.1"):
+    """A libtorrent client listening on host (127.0.0.1, or ::1 for IPv6)."""
     os.makedirs(folder, exist_ok=True)
     marker = os.path.join(suite.work, name + ".done")
     p = Proc(suite, name, [sys.executable, os.path.abspath(__file__), "--libtorrent", torrent, folder,
-                           str(free_port()), marker])
+                           str(free_port(host)), marker, host])
     return p, marker
 
 
@@ -223,10 +224,10 @@ def check_file(path, sha1):
 
 if __name__ == "__main__":
     # The libtorrent child that libtorrent() starts: one client per process.
-    if len(sys.argv) == 6 and sys.argv[1] == "--libtorrent":
-        lt_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    if len(sys.argv) in (6, 7) and sys.argv[1] == "--libtorrent":
+        lt_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], *sys.argv[6:])
         sys.exit(0)
-    sys.exit("usage: real_clients.py --libtorrent TORRENT FOLDER PORT MARKER")
+    sys.exit("usage: real_clients.py --libtorrent TORRENT FOLDER PORT MARKER [HOST]")
 
 
 # ---------------------------------------------------------------- running interop cases

@@ -45,6 +45,31 @@ TEST(Change, GoldenPeerRemoveIsItsEndpoint) {
     EXPECT_EQ(bytes.substr(38), std::string("\x7f\x00\x00\x01\x1a\xe1", 6));
 }
 
+// IPv6 peers: kinds 8 and 9 with a 16-byte address; a mapped IPv4
+// address in them would be a second spelling of an IPv4 key and is refused.
+TEST(Change, GoldenIpv6PeerRecords) {
+    Change put = sample(Change::Kind::peer_put);
+    put.ip = *common::IpAddr::parse("2001:db8::5");
+    const std::string bytes = encode_change(put);
+    ASSERT_EQ(bytes.size(), 38u + 46u);
+    EXPECT_EQ(bytes[0], '\x08');
+    EXPECT_EQ(bytes.substr(38, 18),
+              std::string(
+                  "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x05\x1a\xe1", 18));
+    auto back = decode_change(bytes);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, put);
+    Change rm = sample(Change::Kind::peer_remove);
+    rm.ip = put.ip;
+    const std::string rm_bytes = encode_change(rm);
+    ASSERT_EQ(rm_bytes.size(), 38u + 18u);
+    EXPECT_EQ(rm_bytes[0], '\x09');
+    EXPECT_EQ(decode_change(rm_bytes).value(), rm);
+    std::string mapped = bytes;
+    mapped.replace(38, 16, std::string("\0\0\0\0\0\0\0\0\0\0\xff\xff\x7f\0\0\x01", 16));
+    EXPECT_FALSE(decode_change(mapped).ok());
+}
+
 // Journals and snapshots written when peers were keyed by peer id.
 TEST(Change, ReadsTheOldPeerRecords) {
     std::string head(
@@ -119,8 +144,8 @@ TEST(Change, RejectsMalformed) {
         EXPECT_FALSE(decode_change(good.substr(0, n)).ok()) << "prefix " << n;
     EXPECT_NE(decode_change(good + "x").error().message.find("trailing bytes"), std::string::npos);
     std::string bad_kind = good;
-    bad_kind[0] = 9;
-    EXPECT_NE(decode_change(bad_kind).error().message.find("unknown kind 9"), std::string::npos);
+    bad_kind[0] = 10;
+    EXPECT_NE(decode_change(bad_kind).error().message.find("unknown kind 10"), std::string::npos);
     std::string bad_origin = good;
     bad_origin[1] = 3;
     EXPECT_NE(decode_change(bad_origin).error().message.find("origin 3"), std::string::npos);

@@ -23,7 +23,7 @@ Endpoint client_id(std::uint64_t n) {
                          static_cast<std::uint16_t>(1024 + n));
 }
 std::uint64_t number_of(Endpoint e) {
-    return endpoint_port(e) - 1024u;
+    return e.port - 1024u;
 }
 
 // The array and its index kept in step the way a swarm does: append, and

@@ -115,6 +115,17 @@ TEST(ReplProtocol, MessagesRoundTrip) {
     EXPECT_EQ(tt.touches.at(0).ip, t.ip);
     EXPECT_EQ(tt.touches.at(0).port, t.port);
     EXPECT_EQ(tt.touches.at(0).left, 5u);
+    // A batch with an IPv6 peer goes as touches6, IPv4 ones in it mapped.
+    Touch t6 = t;
+    t6.ip = *common::IpAddr::parse("2001:db8::9");
+    const std::string enc6 = encode_message(Touches{{t, t6}});
+    EXPECT_EQ(enc6[0], static_cast<char>(MsgType::touches6));
+    auto back6 = std::get<Touches>(decode_message(enc6).value());
+    ASSERT_EQ(back6.touches.size(), 2u);
+    EXPECT_EQ(back6.touches[0].ip, t.ip);
+    EXPECT_EQ(back6.touches[1].ip, t6.ip);
+    EXPECT_EQ(back6.touches[1].port, 6882);
+    EXPECT_FALSE(decode_message(enc6.substr(0, enc6.size() - 1)).ok());
 }
 
 TEST(ReplProtocol, MalformedMessages) {

@@ -62,6 +62,51 @@ class Store : public ::testing::Test {
     SwarmStore store{1, StoreLimits{}, seq};
 };
 
+// BEP 7: IPv6 peers live beside IPv4 ones (one key per endpoint, the same
+// port on both families is two peers); a reply holds the families the
+// transport can carry; a snapshot round-trips them; the digest sees them.
+TEST_F(Store, Ipv6PeersBesideIpv4) {
+    const common::IpAddr v6 = *common::IpAddr::parse("2001:db8::1");
+    auto a = ann(1, 1, 100, AnnounceEvent::started);
+    store.announce(a, 1000);
+    auto b = ann(1, 1, 100, AnnounceEvent::started);
+    b.ip = v6;  // same port, other family
+    auto rb = store.announce(b, 1001);
+    ASSERT_EQ(rb.peers.size(), 1u);
+    EXPECT_TRUE(rb.peers[0].ip.is_v4());
+    EXPECT_EQ(store.counts().peers, 2u);
+    auto c = ann(1, 3, 100, AnnounceEvent::started);
+    auto all = store.announce(c, 1002);
+    EXPECT_EQ(all.peers.size(), 2u);
+    c.event = AnnounceEvent::none;
+    c.want_v6 = false;  // UDP over IPv4
+    auto only4 = store.announce(c, 1003);
+    ASSERT_EQ(only4.peers.size(), 1u);
+    EXPECT_TRUE(only4.peers[0].ip.is_v4());
+    c.want_v4 = false;
+    c.want_v6 = true;  // UDP over IPv6
+    auto only6 = store.announce(c, 1004);
+    ASSERT_EQ(only6.peers.size(), 1u);
+    EXPECT_EQ(only6.peers[0].ip, v6);
+    // Its stop removes it alone, as a replicated peer_remove of its endpoint.
+    b.event = AnnounceEvent::stopped;
+    store.announce(b, 1005);
+    EXPECT_EQ(store.counts().peers, 2u);
+    ASSERT_FALSE(seq.log.empty());
+    EXPECT_EQ(seq.log.back().kind, Change::Kind::peer_remove);
+    EXPECT_EQ(seq.log.back().ip, v6);
+    // Everything the dump gives applies to an empty store as the same state.
+    RecordingSequencer seq2;
+    SwarmStore copy{2, StoreLimits{}, seq2};
+    store.dump([&](const Change& ch) { copy.apply(ch, 2000); });
+    EXPECT_EQ(copy.digest_hex(), store.digest_hex());
+    store.announce(b, 1006);  // back (a stop of a gone peer changes nothing)
+    auto b2 = b;
+    b2.event = AnnounceEvent::started;
+    store.announce(b2, 1007);
+    EXPECT_NE(copy.digest_hex(), store.digest_hex());
+}
+
 TEST_F(Store, AnnounceAddsPeersAndNeverReturnsTheAsker) {
     auto r1 = store.announce(ann(1, 1, 100, AnnounceEvent::started), 1000);
     EXPECT_TRUE(r1.changed);

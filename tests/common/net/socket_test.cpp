@@ -25,13 +25,72 @@ TEST(Endpoint, Parses) {
     EXPECT_NE(parse_endpoint("host:x").error().message.find("not a number"), std::string::npos);
 }
 
+TEST(Socket, ParsesBracketedIpv6) {
+    auto e = parse_endpoint("[::1]:6969");
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    EXPECT_EQ(e->host, "::1");
+    EXPECT_EQ(e->port, 6969);
+    EXPECT_EQ(e->to_string(), "[::1]:6969");
+    EXPECT_EQ(parse_endpoint("[2001:db8::7]:0")->to_string(), "[2001:db8::7]:0");
+    EXPECT_EQ(parse_endpoint("1.2.3.4:80")->to_string(), "1.2.3.4:80");
+    // A bare IPv6 address is ambiguous; brackets around what is not IPv6 are refused.
+    auto bare = parse_endpoint("::1:80");
+    ASSERT_FALSE(bare.ok());
+    EXPECT_NE(bare.error().message.find("brackets"), std::string::npos);
+    EXPECT_FALSE(parse_endpoint("[::1]").ok());
+    EXPECT_FALSE(parse_endpoint("[]:80").ok());
+    EXPECT_FALSE(parse_endpoint("[1.2.3.4]:80").ok());
+    EXPECT_FALSE(parse_endpoint("[::1:80").ok());
+    EXPECT_FALSE(parse_endpoint("[::g]:80").ok());
+}
+
+TEST(Socket, ResolvesBothFamilies) {
+    auto a = resolve({"::1", 7});
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->family(), AF_INET6);
+    EXPECT_EQ(to_string(*a), "[::1]:7");
+    auto b = resolve({"10.1.2.3", 8});
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->family(), AF_INET);
+    EXPECT_EQ(to_string(*b), "10.1.2.3:8");
+    EXPECT_TRUE(b->ip().is_v4());
+    EXPECT_FALSE(b->is_v6_peer());
+    // A mapped address through an IPv6 socket is still an IPv4 peer.
+    const SockAddr m = SockAddr::from(IpAddr(0x0a000001), 9, true);
+    EXPECT_EQ(m.family(), AF_INET6);
+    EXPECT_FALSE(m.is_v6_peer());
+    EXPECT_EQ(to_string(m), "10.0.0.1:9");
+}
+
+// Over ::1, and through a dual-stack [::] listener from 127.0.0.1 (which it
+// reports as the IPv4 peer it is).
+TEST(Socket, Ipv6AndDualStack) {
+    for (const char* where : {"::1", "::"}) {
+        auto l = tcp_listen({where, 0});
+        ASSERT_TRUE(l.ok()) << l.error().message;
+        const auto port = local_port(l->get()).value();
+        for (const char* from : {"::1", "127.0.0.1"}) {
+            if (std::string(where) == "::1" && std::string(from) == "127.0.0.1") continue;
+            auto c = tcp_connect(Endpoint{from, port}, 2000);
+            ASSERT_TRUE(c.ok()) << where << " from " << from << ": " << c.error().message;
+            SockAddr peer;
+            auto s = accept_with_timeout(l->get(), 5000, &peer);
+            ASSERT_TRUE(s.ok());
+            EXPECT_EQ(peer.ip().to_string(), from);
+            EXPECT_EQ(peer.is_v6_peer(), std::string(from) == "::1");
+        }
+    }
+    auto u = udp_bind({"::1", 0});
+    ASSERT_TRUE(u.ok()) << u.error().message;
+}
+
 TEST(Socket, ListenConnectExchange) {
     auto l = tcp_listen({"127.0.0.1", 0});
     ASSERT_TRUE(l.ok()) << l.error().message;
     const auto port = local_port(l->get()).value();
     ASSERT_NE(port, 0);
     std::thread server([&] {
-        sockaddr_in peer{};
+        SockAddr peer;
         auto c = accept_with_timeout(l->get(), 5000, &peer);
         ASSERT_TRUE(c.ok());
         char buf[5];

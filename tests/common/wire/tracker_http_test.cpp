@@ -171,7 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadQuery{"EmptyKey", kBase + "&key=", "key must be 1 to 64 bytes"},
         BadQuery{"LongKey", kBase + "&key=" + std::string(65, 'k'), "key must be 1 to 64 bytes"},
         BadQuery{"BadCompact", kBase + "&compact=2", "compact must be 0 or 1"},
-        BadQuery{"BadIp", kBase + "&ip=1.2.3.256", "ip is not a dotted IPv4 address"}),
+        BadQuery{"BadIp6", kBase + "&ip=1::2::3", "ip is not a dotted IPv4 or an IPv6 address"},
+        BadQuery{"BadIp", kBase + "&ip=1.2.3.256", "ip is not a dotted IPv4 or an IPv6 address"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 // ---- Announce replies ----------------------------------------------------------
@@ -189,6 +190,57 @@ TEST(AnnounceResponse, CompactGoldenBytes) {
     auto back = decode_announce_response(want, 100);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(*back, r);
+}
+
+// BEP 7: IPv6 peers go in peers6 (18 bytes each), IPv4 ones stay in peers.
+TEST(AnnounceResponse, CompactIpv6GoldenBytes) {
+    AnnounceResponse r;
+    r.interval = 60;
+    r.peers = {{0x0a000001, 6881, std::nullopt},
+               {*IpAddr::parse("2001:db8::1"), 0x1f90, std::nullopt}};
+    const std::string want =
+        std::string("d8:completei0e10:incompletei0e8:intervali60e5:peers6:") +
+        std::string("\x0a\x00\x00\x01\x1a\xe1", 6) + "6:peers618:" +
+        std::string("\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1f\x90",
+                    18) +
+        "e";
+    EXPECT_EQ(encode_announce_response(r, true, false), want);
+    auto back = decode_announce_response(want, 100);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, r);
+    // Only IPv6 peers: an empty peers string, as trackers send it.
+    AnnounceResponse only6;
+    only6.interval = 60;
+    only6.peers = {{*IpAddr::parse("::1"), 80, std::nullopt}};
+    auto back6 = decode_announce_response(encode_announce_response(only6, true, false), 100);
+    ASSERT_TRUE(back6.ok());
+    EXPECT_EQ(*back6, only6);
+    // The dict form carries IPv6 text.
+    auto dict = decode_announce_response(encode_announce_response(r, false, true), 100);
+    ASSERT_TRUE(dict.ok()) << dict.error().message;
+    EXPECT_EQ(dict->peers, r.peers);
+}
+
+TEST(AnnounceResponse, RejectsBadPeers6) {
+    auto bad_len = decode_announce_response("d8:intervali60e6:peers65:abcdee", 100);
+    ASSERT_FALSE(bad_len.ok());
+    EXPECT_NE(bad_len.error().message.find("multiple of 18"), std::string::npos);
+    EXPECT_FALSE(decode_announce_response("d8:intervali60e6:peers6i5ee", 100).ok());
+    // The limit counts both lists together.
+    const std::string two6 = std::string(16, '\x20') + std::string("\x00\x01", 2) +
+                             std::string(16, '\x21') + std::string("\x00\x02", 2);
+    const std::string body =
+        "d8:intervali60e5:peers6:" + std::string("\x01\x02\x03\x04\x00\x05", 6) +
+        "6:peers636:" + two6 + "e";
+    auto ok3 = decode_announce_response(body, 3);
+    EXPECT_TRUE(ok3.ok()) << ok3.error().message;
+    auto over = decode_announce_response(body, 2);
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.error().code, Errc::limit_exceeded);
+    EXPECT_FALSE(decode_announce_response("d8:intervali60e6:peers618:" + std::string(16, '\x20') +
+                                              std::string("\x00\x00", 2) + "e",
+                                          100)
+                     .ok());  // port 0
 }
 
 TEST(AnnounceResponse, DictGoldenBytes) {

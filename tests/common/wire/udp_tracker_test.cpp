@@ -108,6 +108,34 @@ TEST(UdpTracker, AnnounceResponseGolden) {
     EXPECT_EQ(decoded_response<UdpAnnounceResponse>(want), m);
 }
 
+// BEP 15 over IPv6: 18-byte entries, and only the IPv6 peers.
+TEST(UdpTracker, AnnounceResponseOverIpv6Golden) {
+    UdpAnnounceResponse m;
+    m.transaction_id = 9;
+    m.ipv6 = true;
+    m.response.interval = 1800;
+    m.response.peers = {{0x0a000001, 6881, std::nullopt},
+                        {*IpAddr::parse("2001:db8::2"), 80, std::nullopt}};
+    const std::string want =
+        bytes({0, 0,    0,    1,    0,    0, 0, 9, 0, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0,
+               0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0,    0,    0, 0, 0, 0, 2, 0, 80});
+    EXPECT_EQ(encode_udp_response(m), want);
+    auto back = decode_udp_response(want, 100, true);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    auto& r = std::get<UdpAnnounceResponse>(*back);
+    ASSERT_EQ(r.response.peers.size(), 1u);
+    EXPECT_EQ(r.response.peers[0].ip.to_string(), "2001:db8::2");
+    EXPECT_EQ(r.response.peers[0].port, 80);
+    // Over IPv4 the same peers give only the IPv4 one.
+    m.ipv6 = false;
+    auto v4 = decode_udp_response(encode_udp_response(m), 100, false);
+    ASSERT_TRUE(v4.ok());
+    ASSERT_EQ(std::get<UdpAnnounceResponse>(*v4).response.peers.size(), 1u);
+    EXPECT_TRUE(std::get<UdpAnnounceResponse>(*v4).response.peers[0].ip.is_v4());
+    // 6-byte entries read as IPv6 do not fit 18.
+    EXPECT_FALSE(decode_udp_response(encode_udp_response(m), 100, true).ok());
+}
+
 TEST(UdpTracker, ScrapeGolden) {
     UdpScrapeRequest req{
         0x42,
