@@ -56,6 +56,7 @@ struct TransferArgs {
     int max_up_kib = 0;    // KiB/s; 0: no limit
     int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
+    bool no_initial_seeding = false;
     std::string log_file;
     std::vector<std::string> only;
     std::string error;
@@ -73,6 +74,7 @@ TransferArgs parse(const std::vector<std::string>& args) {
         .number("--pipeline", &t.pipeline, 1, 1024)
         .number("--progress-ms", &t.progress_ms, 50, 3600000)
         .number("--timeout", &t.timeout, 0, 1 << 30)
+        .flag("--no-initial-seeding", &t.no_initial_seeding)
         .text("--bind", &t.bind)
         .text("--log", &t.log_file)
         .list("--only", &t.only);
@@ -216,6 +218,7 @@ std::optional<TorrentOptions> download_options(const TransferArgs& a, const Load
     if (a.pipeline) opt.pipeline_blocks = static_cast<std::size_t>(a.pipeline);
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
+    opt.initial_seeding = !a.no_initial_seeding;
     return opt;
 }
 
@@ -378,6 +381,7 @@ int run_seed(const std::vector<std::string>& args) {
     };
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
+    opt.initial_seeding = !a.no_initial_seeding;
     const std::string name = escape_text(meta->name);  // only ever shown
     auto run = open_transfer(a, std::move(*meta), opt);
     if (!run) {

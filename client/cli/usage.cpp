@@ -24,6 +24,7 @@ const char* client_usage() {
            "                  [--only GLOB]...  (a folder torrent: only the files matched)\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
+           "                  [--no-initial-seeding]  (show every peer every piece at once)\n"
            "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"
            "                  [--peer IP:PORT]... [--timeout SECONDS] [--port P] [--bind IP]\n"
            "                  [--log FILE] [--force]\n"

@@ -157,7 +157,7 @@ DropReason PeerConnection::loop() {
     last_recv_ms_ = last_send_ms_ = last_block_ms_ = last_write_progress_ms_ = start;
 
     // What we have: BEP 6 shortcuts when both speak it.
-    const common::Bitfield have = t_.have_bitfield();
+    const common::Bitfield have = t_.advertised_bitfield(key_);
     if (fast_ && have.all()) {
         send(wire::HaveAll{});
     } else if (fast_ && have.none()) {

@@ -95,6 +95,10 @@ common::Status Torrent::start() {
                 have_.set(i);
                 ++n;
             }
+        if (opt_.initial_seeding && n == meta_.piece_count())
+            seeder_ = std::make_unique<InitialSeeder>(
+                meta_.piece_count(), static_cast<std::uint32_t>(meta_.piece_length),
+                std::random_device{}(), opt_.initial_seeding_window);
     }
     if (opt_.assume_complete)  // hashed by the caller just now (share, seed, adopted data)
         log_.info(cat(meta_.name, ": all ", meta_.piece_count(), " pieces hashed; seeding"));

@@ -56,6 +56,7 @@
 #include "client/engine/choker.h"
 #include "client/engine/disk_store.h"
 #include "client/engine/folder_store.h"
+#include "client/engine/initial_seeder.h"
 #include "client/engine/piece_picker.h"
 #include "client/engine/rate_limiter.h"
 #include "client/engine/rate_window.h"
@@ -127,6 +128,7 @@ class Torrent final : public TorrentLink {
                    const common::PeerId& id) override;
     void detach(PeerKey key) override;
     common::Bitfield have_bitfield() const override;
+    common::Bitfield advertised_bitfield(PeerKey key) override;
     bool on_bitfield(PeerKey key, const common::Bitfield& bits) override;
     bool on_have(PeerKey key, std::uint32_t piece) override;
     bool on_have_all(PeerKey key) override;
@@ -215,6 +217,8 @@ class Torrent final : public TorrentLink {
     // received of any more.
     void release_idle_buffers_locked() REQUIRES(mu_);
     void broadcast_have(std::uint32_t piece);
+    // Under mu_: sends `have`s of the pieces the InitialSeeder chose for a peer.
+    void show_locked(PeerKey key, const std::vector<std::uint32_t>& pieces) REQUIRES(mu_);
     void announcer_loop();
     void housekeeper_loop();
     void rechoke(std::int64_t now_ms);
@@ -253,6 +257,8 @@ class Torrent final : public TorrentLink {
     mutable common::Mutex mu_;
     std::condition_variable cv_;
     PiecePicker picker_ GUARDED_BY(mu_);
+    // Set when the torrent starts complete and options.initial_seeding.
+    std::unique_ptr<InitialSeeder> seeder_ GUARDED_BY(mu_);
     Choker choker_ GUARDED_BY(mu_);
     common::Bitfield have_ GUARDED_BY(mu_);
     std::vector<bool> selected_ GUARDED_BY(mu_);  // empty: every file

@@ -46,8 +46,13 @@ class TorrentLink {
     virtual void peer_dropped(const std::string& address, DropReason why,
                               const std::string& detail) = 0;
 
-    // What the peer has; each returns whether we are now interested in it.
+    // What we have.
     virtual common::Bitfield have_bitfield() const = 0;
+    // What we show this peer when the connection starts: what we have, or,
+    // for a seeder doing initial seeding (InitialSeeder), the few pieces
+    // chosen for it; more follow as `have`s (post_have).
+    virtual common::Bitfield advertised_bitfield(PeerKey key) = 0;
+    // What the peer has; each returns whether we are now interested in it.
     virtual bool on_bitfield(PeerKey key, const common::Bitfield& bits) = 0;
     virtual bool on_have(PeerKey key, std::uint32_t piece) = 0;
     virtual bool on_have_all(PeerKey key) = 0;

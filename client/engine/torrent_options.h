@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client/engine/initial_seeder.h"
 #include "client/engine/rate_limiter.h"
 #include "client/engine/storage.h"
 #include "common/ids.h"
@@ -34,6 +35,11 @@ struct TorrentOptions {
     int tracker_timeout_ms = 2000;
     bool verify_existing = false;  // hash an existing file to find the pieces we have
     bool assume_complete = false;  // the caller has verified the whole file (seeding)
+    // A torrent that starts complete shows each peer a few pieces at a time
+    // so that it uploads every piece once before any twice (InitialSeeder,
+    // BEP 16 super-seeding). False: every peer sees everything at once.
+    bool initial_seeding = true;
+    std::uint64_t initial_seeding_window = InitialSeeder::kWindowBytes;
     // A folder torrent: which of its files to download (by index in the
     // metainfo; empty: all). Only the pieces that hold bytes of selected
     // files are fetched; the bytes of other files in those pieces go to

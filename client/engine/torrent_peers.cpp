@@ -210,6 +210,7 @@ void Torrent::detach(PeerKey key) {
     common::MutexLock lock(mu_);
     peers_.erase(key);
     picker_.peer_gone(key);
+    if (seeder_) seeder_->remove_peer(key);
     release_idle_buffers_locked();
 }
 

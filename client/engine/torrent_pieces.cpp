@@ -34,6 +34,23 @@ common::Bitfield Torrent::have_bitfield() const {
     return have_;
 }
 
+common::Bitfield Torrent::advertised_bitfield(PeerKey key) {
+    common::MutexLock lock(mu_);
+    if (!seeder_) return have_;
+    common::Bitfield shown(meta_.piece_count());
+    for (const std::uint32_t q : seeder_->add_peer(key))
+        shown.set(q);
+    return shown;
+}
+
+void Torrent::show_locked(PeerKey key, const std::vector<std::uint32_t>& pieces) {
+    if (pieces.empty()) return;
+    const auto it = peers_.find(key);
+    if (it == peers_.end()) return;
+    for (const std::uint32_t q : pieces)
+        it->second.conn->post_have(q);
+}
+
 bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
     std::vector<bool> v(bits.size());
     for (std::size_t i = 0; i < bits.size(); ++i)
@@ -44,18 +61,21 @@ bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {
     } else {
         picker_.peer_bitfield(key, v);
     }
+    if (seeder_) show_locked(key, seeder_->peer_has_bitfield(key, v));
     return picker_.is_interesting(key);
 }
 
 bool Torrent::on_have(PeerKey key, std::uint32_t piece) {
     common::MutexLock lock(mu_);
     picker_.peer_has(key, piece);
+    if (seeder_) show_locked(key, seeder_->peer_has(key, piece));
     return picker_.is_interesting(key);
 }
 
 bool Torrent::on_have_all(PeerKey key) {
     common::MutexLock lock(mu_);
     picker_.peer_has_all(key);
+    if (seeder_) show_locked(key, seeder_->peer_has_all(key));
     return picker_.is_interesting(key);
 }
 

@@ -74,6 +74,7 @@ class FakeLink final : public TorrentLink {
         std::lock_guard lock(mu_);
         return have_;
     }
+    common::Bitfield advertised_bitfield(PeerKey) override { return have_bitfield(); }
     bool on_bitfield(PeerKey, const common::Bitfield& bits) override {
         std::lock_guard lock(mu_);
         theirs_ = bits;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/sha1.h"
@@ -47,8 +48,9 @@ class TorrentTest : public ::testing::Test {
         if (!storage_taken) delete storage;
     }
 
-    void start(bool seeding = false) {
+    void start(bool seeding = false, std::uint64_t initial_seeding_window = 8u << 20) {
         TorrentOptions opt;
+        opt.initial_seeding_window = initial_seeding_window;
         opt.data_path = "/nonexistent/not-used";
         opt.peer_id = make_peer_id();
         opt.assume_complete = seeding;
@@ -175,6 +177,37 @@ TEST_F(TorrentTest, SeedsFromItsStorageToAnInterestedPeer) {
     ASSERT_TRUE(rej);
     EXPECT_EQ(rej->index, 2u);
     EXPECT_FALSE(torrent->stats().data_changed) << "a failed read is not an edit";
+}
+
+// Initial seeding: the peer is shown two pieces (a bitfield, not have-all);
+// its `have` of one brings the next, never one it was shown or holds; it
+// may still ask for any piece.
+TEST_F(TorrentTest, InitialSeedingShowsAFewPiecesAtATime) {
+    start(/*seeding=*/true, /*window=*/2 * kPieceLength);
+    peer = connect("192.0.2.8:6881");
+    ASSERT_TRUE(peer->read_handshake());
+    auto bits = peer->expect<wire::BitfieldMsg>();
+    ASSERT_TRUE(bits) << "a bitfield of the pieces shown, not have-all";
+    auto decoded = common::Bitfield::from_wire(bits->bits, kPieces);
+    ASSERT_TRUE(decoded);
+    const common::Bitfield& shown = *decoded;
+    ASSERT_EQ(shown.count(), 2u);
+    std::set<std::uint32_t> seen;
+    for (std::uint32_t i = 0; i < kPieces; ++i)
+        if (shown.get(i)) seen.insert(i);
+    // It holds one of them now: one new piece is shown.
+    const std::uint32_t got = *seen.begin();
+    peer->send(wire::Have{got});
+    auto next = peer->expect<wire::Have>();
+    ASSERT_TRUE(next);
+    EXPECT_FALSE(seen.count(next->piece)) << "shown twice: " << next->piece;
+    peer->send(wire::Interested{});
+    ASSERT_TRUE(peer->expect<wire::Unchoke>());
+    const std::uint32_t other = (next->piece + 1) % kPieces;  // not shown, still served
+    peer->send(wire::Request{other, 0, kBlockSize});
+    auto piece = peer->expect<wire::Piece>();
+    ASSERT_TRUE(piece);
+    EXPECT_EQ(piece->block, data.substr(std::size_t{other} * kPieceLength, kBlockSize));
 }
 
 TEST_F(TorrentTest, DataEditedOnDiskStopsServingAndSaysSo) {
