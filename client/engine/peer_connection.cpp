@@ -38,6 +38,9 @@ constexpr int kMaxBadRequests = 20;
 constexpr std::size_t kUploadFillBytes = 1u << 20;
 constexpr std::size_t kReadPauseBytes = 2u << 20;
 constexpr std::size_t kReadResumeBytes = 3u << 19;
+// The read buffer: starts small, grows while reads fill it.
+constexpr std::size_t kMinReadChunk = 16u << 10;
+constexpr std::size_t kMaxReadChunk = 256u << 10;
 constexpr std::int64_t kDrainDeadlineMs = 15000;
 // Unrequested blocks: waste allowed before the peer is dropped, and how long
 // and how many cancelled or timed-out requests may still be answered.
@@ -167,7 +170,9 @@ DropReason PeerConnection::loop() {
     }
     if (extended_) send_ext_handshake();
 
-    std::vector<char> buf(256 * 1024);
+    // 16 KiB, doubled up to kMaxReadChunk while reads fill it: a peer that
+    // only sends requests (most of a seeder's) costs 16 KiB, not 256.
+    std::vector<char> buf(kMinReadChunk);
     while (!closing_) {
         // Looked at every round: the session may set or lift a limit any time.
         RateLimiter* down_limit = active_limit(t_.options().download_limit);
@@ -266,6 +271,10 @@ DropReason PeerConnection::read_input(std::vector<char>& buf) {
         decoder_.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         if (auto r = decode_pending(); r != DropReason::none) return r;
         if (static_cast<std::size_t>(n) < chunk) break;
+        if (!down_limit && buf.size() < kMaxReadChunk) {
+            buf.resize(std::min(buf.size() * 2, kMaxReadChunk));
+            break;  // the next round reads with the bigger buffer
+        }
     }
     return DropReason::none;
 }

@@ -27,7 +27,8 @@
 // of the pause, counted once from the pause (a trickle of bytes does not
 // restart it), or the peer is dropped (DropReason::output_not_drained).
 // Memory per connection is therefore bounded by about 2 MiB of output plus
-// one read chunk (256 KiB) of decoded input.
+// one read chunk of decoded input: 16 KiB, doubled up to 256 KiB while reads
+// fill it (a peer that sends us data fast).
 //
 // Blocks: a `piece` message is taken only if we requested that block from
 // this peer and it is outstanding, or we cancelled/abandoned the request
