@@ -237,6 +237,11 @@ bench-get: all
 bench-seed: all
 	BIN=$(CURDIR)/$(BIN) bench/seed.sh
 
+# Swarms over an emulated WAN, one network namespace per peer (root; ~25 min).
+.PHONY: bench-wan
+bench-wan: all
+	BIN=$(CURDIR)/$(BIN) bench/wan.sh
+
 # Every benchmark (bench/run_all.sh), by hand, on a quiet machine (~15 min).
 bench: all bench-tools
 	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/run_all.sh
