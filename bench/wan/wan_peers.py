@@ -73,7 +73,7 @@ class Peer:
             log = ["--log", os.path.join(folder, "client.log")]
             if self.seeder:
                 return [client, "seed", self.torrent, os.path.join(self.dest, self.name), "--port", str(port),
-                        "--bind", ip] + log
+                        "--bind", ip] + log + os.environ.get("WAN_OUR_SEED_ARGS", "").split()
             return [client, "get", self.torrent, self.dest, "--port", str(port), "--bind", ip,
                     "--seed-after", str(SEED_FOREVER), "--timeout", str(int(self.timeout) + 60),
                     "--progress-ms", "1000"] + log

@@ -57,6 +57,7 @@ struct TransferArgs {
     int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
     bool no_initial_seeding = false;
+    int seed_window_mib = 0;  // 0: the default (InitialSeeder::kWindowBytes)
     std::string log_file;
     std::vector<std::string> only;
     std::string error;
@@ -75,6 +76,7 @@ TransferArgs parse(const std::vector<std::string>& args) {
         .number("--progress-ms", &t.progress_ms, 50, 3600000)
         .number("--timeout", &t.timeout, 0, 1 << 30)
         .flag("--no-initial-seeding", &t.no_initial_seeding)
+        .number("--seed-window", &t.seed_window_mib, 1, 1024)
         .text("--bind", &t.bind)
         .text("--log", &t.log_file)
         .list("--only", &t.only);
@@ -382,6 +384,7 @@ int run_seed(const std::vector<std::string>& args) {
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     opt.initial_seeding = !a.no_initial_seeding;
+    if (a.seed_window_mib) opt.initial_seeding_window = std::uint64_t(a.seed_window_mib) << 20;
     const std::string name = escape_text(meta->name);  // only ever shown
     auto run = open_transfer(a, std::move(*meta), opt);
     if (!run) {

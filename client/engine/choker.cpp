@@ -56,10 +56,11 @@ ChokeDecision Choker::rechoke(std::int64_t now_ms, bool seeding,
     std::shuffle(ranked.begin(), ranked.end(), rng_);
     std::stable_sort(ranked.begin(), ranked.end(), [seeding](const auto* a, const auto* b) {
         if (a->idle_unchoked != b->idle_unchoked) return b->idle_unchoked;
-        return seeding ? a->upload_rate > b->upload_rate : a->download_rate > b->download_rate;
+        return seeding ? a->uploaded < b->uploaded : a->download_rate > b->download_rate;
     });
     ChokeDecision d;
-    for (std::size_t i = 0; i < ranked.size() && i < config_.regular_slots; ++i) {
+    const std::size_t slots = seeding ? config_.seeding_slots : config_.regular_slots;
+    for (std::size_t i = 0; i < ranked.size() && i < slots; ++i) {
         d.regular.push_back(ranked[i]->key);
     }
     auto is_regular = [&](PeerKey k) {

@@ -4,10 +4,15 @@
 // The caller runs a round every 10 s: rechoke(now, seeding, peers) with one
 // PeerStats per connected peer, unchokes what the decision names and chokes
 // everyone else. Rules:
-//   - regular slots (4): the interested, non-snubbed peers with the best rate:
-//     their upload rate to us while we download (tit for tat), our upload rate
-//     to them while we seed (the peers that can take data fastest); equal rates
-//     are ordered at random;
+//   - regular slots (4 while we download): the interested, non-snubbed peers
+//     with the best upload rate to us (tit for tat); equal rates are ordered
+//     at random;
+//   - while we seed, round robin instead (libtorrent's default for seeds):
+//     `seeding_slots` (8) regular slots go to the interested peers we have
+//     sent the least so far, so that over the rounds every peer gets its
+//     share of the seeder (measured in bench/wan: ranking by our upload rate
+//     left one leecher of eight with nothing from the seeder, and the
+//     seeder's share of an aria2c leecher at 0.08 of a fair one);
 //   - optimistic slot (1): an interested peer without a regular slot, chosen at
 //     random and kept for `optimistic_rounds` rounds (30 s); peers connected
 //     less than `new_peer_ms` ago are `new_peer_weight` times as likely to be
@@ -47,10 +52,12 @@ struct PeerStats {
     std::int64_t connected_at_ms = 0;
     std::optional<std::int64_t> last_block_ms;  // last block received from it; none yet
     bool idle_unchoked = false;  // unchoked a while ago and has requested nothing since
+    std::uint64_t uploaded = 0;  // bytes we have sent it over the connection
 };
 
 struct ChokerConfig {
     std::size_t regular_slots = 4;
+    std::size_t seeding_slots = 8;
     std::size_t optimistic_rounds = 3;  // a rechoke is every 10 s: rotate every 30 s
     std::int64_t new_peer_ms = 60'000;  // "new connection" for the optimistic draw
     unsigned new_peer_weight = 3;

@@ -119,6 +119,21 @@ std::vector<std::uint32_t> InitialSeeder::peer_has_all(PeerKey key) {
     return peer_has_bitfield(key, std::vector<bool>(n_, true));
 }
 
+std::size_t InitialSeeder::pending(PeerKey key) const {
+    const auto it = peers_.find(key);
+    return it == peers_.end() ? 0 : it->second.pending.size();
+}
+
+std::vector<std::uint32_t> InitialSeeder::show_everything(PeerKey key) {
+    const auto it = peers_.find(key);
+    if (it == peers_.end()) return {};
+    std::vector<std::uint32_t> rest;
+    for (std::uint32_t q = 0; q < n_; ++q)
+        if (!it->second.has[q] && !it->second.shown[q]) rest.push_back(q);
+    remove_peer(key);
+    return rest;
+}
+
 void InitialSeeder::remove_peer(PeerKey key) {
     const auto it = peers_.find(key);
     if (it == peers_.end()) return;

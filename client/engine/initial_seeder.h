@@ -43,6 +43,14 @@ class InitialSeeder {
     std::vector<std::uint32_t> peer_has_bitfield(PeerKey key, const std::vector<bool>& has);
     std::vector<std::uint32_t> peer_has_all(PeerKey key);
     void remove_peer(PeerKey key);
+    // Gives up on choosing for this peer: it leaves the accounting (as
+    // remove_peer) and the result is every piece it does not hold and was
+    // not shown, to announce now. For a peer that does not take what it is
+    // shown (transmission 3.00 re-evaluates its interest on a timer, not on
+    // a `have`, and sat idle with two pieces shown).
+    std::vector<std::uint32_t> show_everything(PeerKey key);
+    // Pieces shown to the peer that it does not hold yet.
+    std::size_t pending(PeerKey key) const;
 
     // Whether the peer was shown this piece (it may ask for any piece; a
     // caller may use this to prefer what it showed).

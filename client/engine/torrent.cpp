@@ -333,6 +333,7 @@ void Torrent::housekeeper_loop() {
             common::MutexLock lock(mu_);
             soon = rechoke_soon_;
             rechoke_soon_ = false;
+            check_idle_offers_locked(now);
         }
         // An unchoked peer that asks for nothing holds a slot: rechoke early
         // (the choker ranks it last) rather than at the next 10 s round.
@@ -364,6 +365,7 @@ void Torrent::rechoke(std::int64_t now_ms) {
         s.interested = p.conn->peer_interested();
         s.download_rate = p.down_rate;
         s.upload_rate = p.up_rate;
+        s.uploaded = p.conn->bytes_up();
         s.connected_at_ms = p.connected_ms;
         if (p.last_block_ms >= 0) s.last_block_ms = p.last_block_ms;
         const std::int64_t idle = p.conn->idle_unchoked_since_ms();

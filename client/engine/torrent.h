@@ -203,6 +203,9 @@ class Torrent final : public TorrentLink {
         bool evicted = false;  // closed to make room; its thread has not detached yet
         std::uint64_t down_bytes = 0, up_bytes = 0;  // sampled by the housekeeper
         double down_rate = 0, up_rate = 0;
+        // Initial seeding: since when it has been shown pieces and is not
+        // interested (-1: it is, or has nothing pending).
+        std::int64_t idle_offers_since_ms = -1;
     };
 
     void finish_piece(std::uint32_t piece, PieceBuffer buf);
@@ -219,6 +222,9 @@ class Torrent final : public TorrentLink {
     void broadcast_have(std::uint32_t piece);
     // Under mu_: sends `have`s of the pieces the InitialSeeder chose for a peer.
     void show_locked(PeerKey key, const std::vector<std::uint32_t>& pieces) REQUIRES(mu_);
+    // Under mu_: peers that sat on what they were shown for kIdleOffersMs
+    // are shown everything (InitialSeeder::show_everything).
+    void check_idle_offers_locked(std::int64_t now_ms) REQUIRES(mu_);
     void announcer_loop();
     void housekeeper_loop();
     void rechoke(std::int64_t now_ms);

@@ -30,5 +30,8 @@ inline constexpr std::size_t kMaxSpareBuffers = 16;
 // An unchoked peer that has requested nothing for this long loses its
 // priority for a slot (see Choker).
 inline constexpr std::int64_t kIdleUnchokeMs = 5000;
+// Initial seeding: a peer not interested in the pieces it was shown for this
+// long is shown everything instead (Torrent::check_idle_offers_locked).
+inline constexpr std::int64_t kIdleOffersMs = 3000;
 
 }  // namespace mt::client::detail

@@ -12,6 +12,7 @@ namespace mt::client {
 
 using common::cat;
 using detail::ip_of;
+using detail::kIdleOffersMs;
 using detail::kMaxQueuedWrites;
 using detail::kMaxSpareBuffers;
 using detail::kMaxStrikes;
@@ -49,6 +50,24 @@ void Torrent::show_locked(PeerKey key, const std::vector<std::uint32_t>& pieces)
     if (it == peers_.end()) return;
     for (const std::uint32_t q : pieces)
         it->second.conn->post_have(q);
+}
+
+void Torrent::check_idle_offers_locked(std::int64_t now_ms) {
+    if (!seeder_) return;
+    for (auto& [k, p] : peers_) {
+        if (p.conn->peer_interested() || seeder_->pending(k) == 0) {
+            p.idle_offers_since_ms = -1;
+            continue;
+        }
+        if (p.idle_offers_since_ms < 0) {
+            p.idle_offers_since_ms = now_ms;
+        } else if (now_ms - p.idle_offers_since_ms >= kIdleOffersMs) {
+            log_.info(cat("peer ", p.address, " took none of the pieces it was shown for ",
+                          kIdleOffersMs / 1000, " s: shown everything"));
+            show_locked(k, seeder_->show_everything(k));
+            p.idle_offers_since_ms = -1;
+        }
+    }
 }
 
 bool Torrent::on_bitfield(PeerKey key, const common::Bitfield& bits) {

@@ -153,21 +153,33 @@ TEST(Choker, OptimisticReplacedEarlyWhenItLeavesOrLosesInterest) {
     EXPECT_NE(*d.optimistic, *second);
 }
 
-TEST(Choker, SeedingRanksByUploadRate) {
+// Seeding: eight regular slots for the peers we sent the least (round
+// robin), whatever their rates.
+TEST(Choker, SeedingIsRoundRobinByBytesSent) {
     Choker c(seeded(7));
     std::vector<PeerStats> peers;
-    // Download rates ascending, upload rates descending.
-    for (PeerKey k = 0; k < 8; ++k)
-        peers.push_back(peer(k, k * 100.0, (8 - k) * 100.0));
+    // Download rates ascending, upload rates descending, bytes sent
+    // descending from peer 0 (most) to peer 11 (least).
+    for (PeerKey k = 0; k < 12; ++k) {
+        peers.push_back(peer(k, k * 100.0, (12 - k) * 100.0));
+        peers.back().uploaded = (12 - k) * 1000;
+    }
     // Nothing ever came from any of them (we are a seed): no snubbing.
     for (auto& p : peers)
         p.last_block_ms.reset();
     auto d = c.rechoke(kStart, true, peers);
-    EXPECT_EQ(d.regular, (std::vector<PeerKey>{0, 1, 2, 3}));
+    EXPECT_EQ(d.regular, (std::vector<PeerKey>{11, 10, 9, 8, 7, 6, 5, 4}));
+    // The next round, those eight got more: the four others come first.
+    for (PeerKey k = 4; k < 12; ++k)
+        peers[k].uploaded += 100'000;
+    auto d2 = c.rechoke(kStart + kRound, true, peers);
+    EXPECT_EQ(std::vector<PeerKey>(d2.regular.begin(), d2.regular.begin() + 4),
+              (std::vector<PeerKey>{3, 2, 1, 0}));
     Choker leech(seeded(7));
     for (auto& p : peers)
         p.last_block_ms = kStart;
-    EXPECT_EQ(leech.rechoke(kStart, false, peers).regular, (std::vector<PeerKey>{7, 6, 5, 4}));
+    EXPECT_EQ(leech.rechoke(kStart, false, peers).regular, (std::vector<PeerKey>{11, 10, 9, 8}))
+        << "downloading: the fastest uploaders to us, as before";
 }
 
 TEST(Choker, NewPeersAreFavouredForTheOptimisticSlot) {
@@ -249,7 +261,7 @@ TEST(Choker, IdleSlotHoldersRankAfterEveryoneElse) {
             p.idle_unchoked = k < 8;
             peers.push_back(p);
         }
-        const auto d = c.rechoke(kStart, true, peers);
+        const auto d = c.rechoke(kStart, false, active_at(peers, kStart));
         ASSERT_EQ(d.regular.size(), 4u);
         EXPECT_EQ(d.regular.front(), 8u) << "seed " << seed;
     }

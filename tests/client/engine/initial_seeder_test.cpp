@@ -102,5 +102,22 @@ TEST(InitialSeeder, ShownIsPerPeer) {
     EXPECT_FALSE(s.shown(1, 1000));
 }
 
+// A peer that sits on its offers is shown the rest at once and leaves the
+// accounting: its offers no longer count as copies on their way.
+TEST(InitialSeeder, ShowEverythingReleasesThePeer) {
+    InitialSeeder s(6, 4u << 20, 3);
+    auto a = s.add_peer(1);
+    ASSERT_EQ(a.size(), 2u);
+    EXPECT_EQ(s.pending(1), 2u);
+    s.peer_has(1, a[0]);  // one arrived; a new one is shown
+    auto rest = s.show_everything(1);
+    // Six pieces: one held, two shown and pending: three left to show.
+    EXPECT_EQ(rest.size(), 3u);
+    EXPECT_EQ(s.pending(1), 0u);
+    for (std::uint32_t q = 0; q < 6; ++q)
+        EXPECT_EQ(s.copies(q), 0u) << q;
+    EXPECT_TRUE(s.peer_has(1, rest[0]).empty()) << "no longer chosen for";
+}
+
 }  // namespace
 }  // namespace mt::client

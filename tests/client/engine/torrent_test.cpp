@@ -210,6 +210,28 @@ TEST_F(TorrentTest, InitialSeedingShowsAFewPiecesAtATime) {
     EXPECT_EQ(piece->block, data.substr(std::size_t{other} * kPieceLength, kBlockSize));
 }
 
+// A peer that never says it is interested in what it was shown (as
+// transmission 3.00 does for seconds) is shown the rest after 3 s.
+TEST_F(TorrentTest, InitialSeedingShowsEverythingToAPeerThatSitsOnItsOffers) {
+    start(/*seeding=*/true, /*window=*/2 * kPieceLength);
+    peer = connect("192.0.2.9:6881");
+    ASSERT_TRUE(peer->read_handshake());
+    auto bits = peer->expect<wire::BitfieldMsg>();
+    ASSERT_TRUE(bits);
+    auto shown = common::Bitfield::from_wire(bits->bits, kPieces);
+    ASSERT_TRUE(shown);
+    ASSERT_EQ(shown->count(), 2u);
+    const auto t0 = common::mono_ms();
+    std::set<std::uint32_t> rest;
+    while (rest.size() < kPieces - 2) {
+        auto h = peer->expect<wire::Have>(6000);
+        ASSERT_TRUE(h) << "the rest was never shown";
+        EXPECT_FALSE(shown->get(h->piece));
+        rest.insert(h->piece);
+    }
+    EXPECT_GE(common::mono_ms() - t0, 2500) << "shown before the 3 s grace";
+}
+
 TEST_F(TorrentTest, DataEditedOnDiskStopsServingAndSaysSo) {
     start(/*seeding=*/true);
     peer = connect("192.0.2.8:6881");
