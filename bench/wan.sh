@@ -9,7 +9,7 @@
 # usage: bench/wan.sh [--quick] [--n LIST] [--runs R] [--kinds LIST]
 #          [--size MIB] [--rtt MS] [--up MBIT] [--leecher-up MBIT]
 #          [--leecher-down MBIT] [--loss PCT] [--timeout S] [--mtu BYTES]
-#          [--cc NAME] [--figure PNG] [--logs DIR]
+#          [--cc NAME] [--figure PNG] [--logs DIR] [--section NAME]
 #   defaults (the issue's reference): --n 8 --runs 3 --size 64 --rtt 40
 #   --up 20 (every peer; --leecher-up/--leecher-down override the leechers',
 #   downlinks uncapped), --loss 0, --timeout 300 s per swarm, MTU 1500, the
@@ -23,6 +23,10 @@
 #   --figure: where the PNG goes (default bench/out/wan.png, which git
 #   ignores; a path elsewhere in the repo is embedded in BENCHMARKS.md).
 #   --logs DIR: keep every swarm's logs (clients, trackers) there.
+#   --section NAME: write to a section of its own, "## WAN swarms
+#   (bench/wan): NAME" (one per configuration: asymmetric links, loss, ...).
+#   WAN_OUR_SEED_ARGS (environment): more arguments for our seeder
+#   (e.g. "--no-initial-seeding" or "--seed-window 16", to compare).
 #   A full default run takes about 25 minutes (7 kinds x 3 runs).
 #   Examples: bench/wan.sh --n 8,16,32 --runs 3
 #             bench/wan.sh --leecher-up 5 --leecher-down 50 --loss 0.5

@@ -60,6 +60,8 @@ def parse_args(argv):
     p.add_argument("--figure", default=os.path.join(REPO, "bench", "out", "wan.png"))
     p.add_argument("--command", default="bench/wan.sh")
     p.add_argument("--logs", default=None, help="copy every swarm's logs into this folder")
+    p.add_argument("--section", default=None,
+                   help="a section of its own in BENCHMARKS.md: '%s: SECTION'" % TITLE)
     a = p.parse_args(argv)
     a.runs = a.runs or (1 if a.quick else 3)
     a.size = a.size or (16 if a.quick else 64)
@@ -341,7 +343,7 @@ def main(argv):
     print("written to %s" % cfg.out)
     if cfg.bench_md and not cfg.quick:
         from get_helper import replace_section
-        replace_section(cfg.bench_md, TITLE, body)
+        replace_section(cfg.bench_md, TITLE + (": " + cfg.section if cfg.section else ""), body)
     return 1 if b.failures else 0
 
 

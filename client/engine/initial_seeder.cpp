@@ -53,8 +53,8 @@ void InitialSeeder::mark_has(Peer& p, std::uint32_t piece) {
     ++p.has_count;
     const auto it = std::find(p.pending.begin(), p.pending.end(), piece);
     if (it != p.pending.end()) {
-        p.pending.erase(it);  // the offer arrived: its copy was counted already
-        return;
+        p.pending.erase(it);
+        if (p.active) return;  // the offer arrived: its copy was counted already
     }
     rescore(piece, score_[piece] + 1);
 }
@@ -62,7 +62,7 @@ void InitialSeeder::mark_has(Peer& p, std::uint32_t piece) {
 std::vector<std::uint32_t> InitialSeeder::top_up(Peer& p) {
     std::vector<std::uint32_t> out;
     const std::size_t want = offers_per_peer();
-    if (p.has_count == n_) return out;
+    if (p.has_count == n_ || !p.active) return out;
     while (p.pending.size() < want) {
         std::uint32_t pick = 0;
         bool found = false;
@@ -124,6 +124,26 @@ std::size_t InitialSeeder::pending(PeerKey key) const {
     return it == peers_.end() ? 0 : it->second.pending.size();
 }
 
+void InitialSeeder::suspend(PeerKey key) {
+    const auto it = peers_.find(key);
+    if (it == peers_.end() || !it->second.active) return;
+    it->second.active = false;
+    for (const std::uint32_t q : it->second.pending)
+        rescore(q, score_[q] - 1);
+}
+
+std::vector<std::uint32_t> InitialSeeder::resume(PeerKey key) {
+    const auto it = peers_.find(key);
+    if (it == peers_.end()) return {};
+    Peer& p = it->second;
+    if (!p.active) {
+        p.active = true;
+        for (const std::uint32_t q : p.pending)
+            rescore(q, score_[q] + 1);
+    }
+    return top_up(p);
+}
+
 std::vector<std::uint32_t> InitialSeeder::show_everything(PeerKey key) {
     const auto it = peers_.find(key);
     if (it == peers_.end()) return {};
@@ -138,8 +158,9 @@ void InitialSeeder::remove_peer(PeerKey key) {
     const auto it = peers_.find(key);
     if (it == peers_.end()) return;
     const Peer& p = it->second;
-    for (const std::uint32_t q : p.pending)
-        rescore(q, score_[q] - 1);
+    if (p.active)
+        for (const std::uint32_t q : p.pending)
+            rescore(q, score_[q] - 1);
     for (std::uint32_t q = 0; q < n_; ++q)
         if (p.has[q]) rescore(q, score_[q] - 1);
     peers_.erase(it);

@@ -51,6 +51,12 @@ class InitialSeeder {
     std::vector<std::uint32_t> show_everything(PeerKey key);
     // Pieces shown to the peer that it does not hold yet.
     std::size_t pending(PeerKey key) const;
+    // The peer was choked / unchoked. A choked peer's pending offers stop
+    // counting as copies on their way (nothing moves to it) and it is shown
+    // nothing new; unchoked, they count again and it is topped up (the
+    // result: pieces to announce). Peers start unchoked.
+    void suspend(PeerKey key);
+    std::vector<std::uint32_t> resume(PeerKey key);
 
     // Whether the peer was shown this piece (it may ask for any piece; a
     // caller may use this to prefer what it showed).
@@ -66,6 +72,7 @@ class InitialSeeder {
         std::vector<bool> shown;
         std::vector<std::uint32_t> pending;  // shown, not yet held
         std::size_t has_count = 0;
+        bool active = true;  // unchoked: its pending offers count
     };
     void mark_has(Peer& p, std::uint32_t piece);
     std::vector<std::uint32_t> top_up(Peer& p);

@@ -344,7 +344,10 @@ void Torrent::housekeeper_loop() {
                 if (idle >= 0 && now - idle >= kIdleUnchokeMs) soon = true;
             }
         }
-        if (now - last_rechoke >= 10000 || last_rechoke == 0 || soon) {
+        // Seeding rounds are shorter: round robin (Choker) serves every peer
+        // within a few rounds even in a swarm of 32.
+        const std::int64_t round_ms = complete() ? 5000 : 10000;
+        if (now - last_rechoke >= round_ms || last_rechoke == 0 || soon) {
             rechoke(now);
             last_rechoke = now;
         }
@@ -374,8 +377,14 @@ void Torrent::rechoke(std::int64_t now_ms) {
     }
     const auto decision = choker_.rechoke(now_ms, have_.all(), stats);
     const auto unchoked = decision.unchoked();
-    for (auto& [k, p] : peers_)
-        p.conn->set_choked(std::find(unchoked.begin(), unchoked.end(), k) == unchoked.end());
+    for (auto& [k, p] : peers_) {
+        const bool choked = std::find(unchoked.begin(), unchoked.end(), k) == unchoked.end();
+        p.conn->set_choked(choked);
+        // Initial seeding: what a choked peer was shown moves nowhere; it
+        // must not hold back those pieces from the unchoked ones.
+        if (seeder_ && choked) seeder_->suspend(k);
+        if (seeder_ && !choked) show_locked(k, seeder_->resume(k));
+    }
 }
 
 // ---- Read-only views -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -117,6 +118,27 @@ TEST(InitialSeeder, ShowEverythingReleasesThePeer) {
     for (std::uint32_t q = 0; q < 6; ++q)
         EXPECT_EQ(s.copies(q), 0u) << q;
     EXPECT_TRUE(s.peer_has(1, rest[0]).empty()) << "no longer chosen for";
+}
+
+// A choked peer's offers stop counting (the unchoked get those pieces
+// too) and it is shown nothing new until it is unchoked.
+TEST(InitialSeeder, ChokedPeersOffersStopCounting) {
+    InitialSeeder s(4, 4u << 20, 5);  // 2 offers per peer
+    auto a = s.add_peer(1);
+    ASSERT_EQ(a.size(), 2u);
+    s.suspend(1);
+    for (std::uint32_t q : a)
+        EXPECT_EQ(s.copies(q), 0u);
+    EXPECT_TRUE(s.peer_has(1, a[0]).empty()) << "choked: nothing new";
+    EXPECT_EQ(s.copies(a[0]), 1u) << "what it holds still counts";
+    auto b = s.add_peer(2);
+    ASSERT_EQ(b.size(), 2u);
+    for (std::uint32_t q : b)
+        EXPECT_NE(q, a[0]);
+    auto more = s.resume(1);
+    EXPECT_EQ(s.pending(1), 2u);
+    EXPECT_EQ(more.size(), 1u);
+    EXPECT_EQ(s.copies(a[1]), 1u + (std::find(b.begin(), b.end(), a[1]) != b.end() ? 1u : 0u));
 }
 
 }  // namespace
