@@ -11,6 +11,8 @@ InitialSeeder::InitialSeeder(std::size_t piece_count, std::uint32_t piece_length
       window_bytes_(window_bytes),
       score_(piece_count, 0),
       ever_shown_(piece_count, false),
+      held_(piece_count, 0),
+      pieces_not_held_(piece_count),
       buckets_(1),
       pos_(piece_count, 0),
       rng_(seed) {
@@ -51,6 +53,7 @@ void InitialSeeder::mark_has(Peer& p, std::uint32_t piece) {
     if (piece >= n_ || p.has[piece]) return;
     p.has[piece] = true;
     ++p.has_count;
+    if (held_[piece]++ == 0) --pieces_not_held_;
     const auto it = std::find(p.pending.begin(), p.pending.end(), piece);
     if (it != p.pending.end()) {
         p.pending.erase(it);
@@ -161,8 +164,11 @@ void InitialSeeder::remove_peer(PeerKey key) {
     if (p.active)
         for (const std::uint32_t q : p.pending)
             rescore(q, score_[q] - 1);
-    for (std::uint32_t q = 0; q < n_; ++q)
-        if (p.has[q]) rescore(q, score_[q] - 1);
+    for (std::uint32_t q = 0; q < n_; ++q) {
+        if (!p.has[q]) continue;
+        rescore(q, score_[q] - 1);
+        if (--held_[q] == 0) ++pieces_not_held_;
+    }
     peers_.erase(it);
 }
 

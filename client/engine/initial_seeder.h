@@ -12,6 +12,9 @@
 // announces it holds a piece it was shown, that offer is done and the next
 // is chosen; a peer that leaves gives its unfinished offers back.
 //
+// Its job ends with the first full copy (every_piece_held()): the Torrent
+// then shows everyone everything.
+//
 // A peer is shown `offers_per_peer()` pieces at once: enough bytes in flight
 // to keep one fast peer busy (a window of 8 MiB shared among the peers), at
 // least 2.
@@ -65,6 +68,10 @@ class InitialSeeder {
     // Copies held or on their way, for tests and stats.
     std::uint32_t copies(std::uint32_t piece) const { return score_[piece]; }
     std::size_t pieces_never_shown() const;
+    // Every piece is held by some peer: the first full copy is out, and the
+    // seeder's job is done (the Torrent then shows everyone everything, so
+    // its upload keeps going where leechers' uplinks are the bottleneck).
+    bool every_piece_held() const { return pieces_not_held_ == 0; }
 
   private:
     struct Peer {
@@ -84,6 +91,8 @@ class InitialSeeder {
     std::uint64_t window_bytes_;
     std::vector<std::uint32_t> score_;  // copies held by peers + offers pending
     std::vector<bool> ever_shown_;
+    std::vector<std::uint32_t> held_;  // peers holding each piece
+    std::size_t pieces_not_held_;
     // buckets_[s]: the pieces whose score is s; pos_[piece]: its index there.
     std::vector<std::vector<std::uint32_t>> buckets_;
     std::vector<std::uint32_t> pos_;

@@ -45,16 +45,24 @@ common::Bitfield Torrent::advertised_bitfield(PeerKey key) {
 }
 
 void Torrent::show_locked(PeerKey key, const std::vector<std::uint32_t>& pieces) {
-    if (pieces.empty()) return;
-    const auto it = peers_.find(key);
-    if (it == peers_.end()) return;
-    for (const std::uint32_t q : pieces)
-        it->second.conn->post_have(q);
+    if (const auto it = peers_.find(key); it != peers_.end())
+        for (const std::uint32_t q : pieces)
+            it->second.conn->post_have(q);
+    if (seeder_ && seeder_->every_piece_held()) {
+        // The first full copy is out: from now on a plain seeder, showing
+        // every peer everything, so that its uplink stays busy where the
+        // leechers' uplinks are the bottleneck (bench/wan, asymmetric links).
+        log_.info(cat(meta_.name, ": every piece is out; initial seeding done"));
+        const auto seeder = std::move(seeder_);
+        for (auto& [k, p] : peers_)
+            for (const std::uint32_t q : seeder->show_everything(k))
+                p.conn->post_have(q);
+    }
 }
 
 void Torrent::check_idle_offers_locked(std::int64_t now_ms) {
-    if (!seeder_) return;
     for (auto& [k, p] : peers_) {
+        if (!seeder_) return;  // initial seeding ended (show_locked)
         if (p.conn->peer_interested() || seeder_->pending(k) == 0) {
             p.idle_offers_since_ms = -1;
             continue;

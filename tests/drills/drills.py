@@ -15,6 +15,9 @@ under the faults a deployment meets, each asserting its outcome.
   disk_full            the download's file system fills up
   idle_connections     500 idle connections to a client's peer port and to a
                        tracker's HTTP port
+  ipv6_namespaces      IPv6 only, one namespace per program on a bridge:
+                       the pair replicates over IPv6, our seeder serves our
+                       leecher and a libtorrent leecher
 
 Real seeders sit behind a rate-limited link (a network namespace with a veth
 pair and a tbf qdisc, see netlab.py), so a download lasts long enough for the
@@ -734,8 +737,114 @@ def serve_burst(t, tag):
     return worst
 
 
+def in_ns(ns, code, timeout=10):
+    """Runs Python `code` inside namespace `ns`; its stdout."""
+    r = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", code], capture_output=True,
+                       text=True, timeout=timeout)
+    return r.stdout.strip()
+
+
+def ns_stats(ns, host, port):
+    """A tracker's /stats?digest=1 from inside a namespace, or None."""
+    import json
+    out = in_ns(ns, "import urllib.request as u\ntry:\n print(u.urlopen('http://[%s]:%d/stats?digest=1', "
+                    "timeout=2).read().decode())\nexcept Exception:\n pass" % (host, port))
+    try:
+        return json.loads(out)
+    except ValueError:
+        return None
+
+
+def ipv6_namespaces(suite):
+    """Five namespaces on one bridge (in a sixth), IPv6 addresses only
+    (2001:db8::/32, nodad): tracker 1 and tracker 2 apart, so replication
+    crosses the bridge over IPv6; our seeder; our leecher; a libtorrent
+    leecher. Both downloads complete with the right SHA-1, and both trackers
+    end with the same state digest and three seeders."""
+    from netlab import sh
+    lab = NetLab("v6")
+    procs = []  # Client objects
+    raw = []  # Popen objects (trackers, libtorrent)
+    prefix = "2001:db8:%x:%x::" % (os.getpid() & 0xffff, int(time.time()) & 0xffff)
+    try:
+        hub = lab.add_ns("h")
+        sh("ip", "-n", hub, "link", "add", "br0", "type", "bridge")
+        sh("ip", "-n", hub, "link", "set", "br0", "up")
+        nodes = {}
+        for i, short in enumerate(["t1", "t2", "s", "c", "l"], 1):
+            ns = lab.add_ns(short)
+            a, b = "h%s%s" % (lab.tag, short), "e%s%s" % (lab.tag, short)
+            sh("ip", "link", "add", a, "netns", hub, "type", "veth", "peer", "name", b, "netns", ns)
+            sh("ip", "-n", hub, "link", "set", a, "master", "br0")
+            sh("ip", "-n", hub, "link", "set", a, "up")
+            sh("ip", "-n", ns, "addr", "add", "%s%d/64" % (prefix, i), "dev", b, "nodad")
+            sh("ip", "-n", ns, "link", "set", b, "up")
+            nodes[short] = (ns, "%s%d" % (prefix, i))
+        work = os.path.join(suite.work, "v6drill")
+        os.makedirs(work, exist_ok=True)
+        (t1ns, t1ip), (t2ns, t2ip) = nodes["t1"], nodes["t2"]
+        p1, p2 = 7001, 7002
+        for name, (ns, ip), port, other in (("t1", nodes["t1"], p1, "[%s]:%d" % (t2ip, p2)),
+                                            ("t2", nodes["t2"], p2, "[%s]:%d" % (t1ip, p1))):
+            d = os.path.join(work, name)
+            os.makedirs(d, exist_ok=True)
+            raw.append(subprocess.Popen(
+                ["ip", "netns", "exec", ns, os.path.join(BIN, "tracker"), "[%s]:%d" % (ip, port), other,
+                 os.path.join(d, "state"), os.path.join(d, "log"), "--secret-file",
+                 os.path.join(work, "mtorrent.secret")] + FLAGS,
+                cwd=d, stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "stderr"), "wb")))
+        for ns, ip, port in ((t1ns, t1ip, p1), (t2ns, t2ip, p2)):
+            need(wait_until(lambda: ns_stats(ns, ip, port) is not None, 15, 0.2),
+                 "tracker on [%s]:%d did not come up" % (ip, port))
+        data = os.path.join(work, "seed", "v6.bin")
+        os.makedirs(os.path.dirname(data))
+        with open(data, "wb") as f:
+            f.write(os.urandom(6 * MIB + 123))
+        want = hashlib.sha1(open(data, "rb").read()).hexdigest()
+        tor = os.path.join(work, "v6.mtorrent")
+        r = run_client(["create", data, tor, "--tracker", "http://[%s]:%d/announce" % (t1ip, p1),
+                        "--tracker", "http://[%s]:%d/announce" % (t2ip, p2)])
+        need(r.returncode == 0, "create: %s" % r.stderr)
+        sns, sip = nodes["s"]
+        procs.append(Client(suite, "v6-seed", ["seed", tor, data, "--bind", sip, "--port", "6881"],
+                            prefix=["ip", "netns", "exec", sns]))
+        cns, cip = nodes["c"]
+        ours = os.path.join(work, "ours")
+        g = Client(suite, "v6-get", ["get", tor, ours, "--bind", cip, "--port", "6881", "--timeout", "60",
+                                     "--seed-after", "60"], prefix=["ip", "netns", "exec", cns])
+        procs.append(g)
+        lns, lip = nodes["l"]
+        lt_dir = os.path.join(work, "lt")
+        os.makedirs(lt_dir)
+        marker = os.path.join(work, "lt.done")
+        raw.append(subprocess.Popen(
+            ["ip", "netns", "exec", lns, "/usr/bin/python3",
+             os.path.join(HERE, "..", "pylib", "real_clients.py"), "--libtorrent", tor, lt_dir, "6881", marker, lip],
+            stdout=open(os.path.join(work, "lt.log"), "wb"), stderr=subprocess.STDOUT))
+        done = wait_until(lambda: os.path.exists(marker) and os.path.exists(ours) and
+                          "complete and verified" in g.out(), 60, 0.2)
+        need(done, "IPv6 downloads not done in 60 s: ours %r; libtorrent %r" % (
+            g.out()[-200:], open(os.path.join(work, "lt.log"), errors="replace").read()[-300:]))
+        for path in (ours, os.path.join(lt_dir, "v6.bin")):
+            need(hashlib.sha1(open(path, "rb").read()).hexdigest() == want, "%s differs" % path)
+
+        def settled():
+            a, b = ns_stats(t1ns, t1ip, p1), ns_stats(t2ns, t2ip, p2)
+            return a and b and a.get("state_digest") == b.get("state_digest") and a.get("seeders", 0) >= 3
+        need(wait_until(settled, 15, 0.5), "the trackers did not converge over IPv6: %s / %s" % (
+            ns_stats(t1ns, t1ip, p1), ns_stats(t2ns, t2ip, p2)))
+        print("  ipv6_namespaces: our leecher and libtorrent got 6 MiB over IPv6 from our seeder; the pair "
+              "replicated across namespaces", flush=True)
+    finally:
+        stop_all(procs)
+        for p in raw:
+            mtlib.stop_process(p, timeout=10)
+        left = lab.close()
+        need(not left, "not removed: %s" % left)
+
+
 DRILLS = [tracker_restarts, tracker_partition, seeder_dies, corrupt_peer, silent_peer, client_kill9_resume,
-          disk_full, idle_connections]
+          disk_full, idle_connections, ipv6_namespaces]
 
 
 def main():

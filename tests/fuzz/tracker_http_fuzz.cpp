@@ -49,5 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto ip = parse_ipv4(in)) {
         if (format_ipv4(*ip) != in) std::abort();  // strict dotted quad: one spelling
     }
+    if (auto ip = mt::common::IpAddr::parse(in)) {  // IPv6 text too: canonical round trip
+        auto back = mt::common::IpAddr::parse(ip->to_string());
+        if (!back || *back != *ip) std::abort();
+        if (ip->is_v4() != (ip->wire_bytes().size() == 4)) std::abort();
+    }
     return 0;
 }

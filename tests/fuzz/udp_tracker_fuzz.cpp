@@ -15,9 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto back = decode_udp_request(encode_udp_request(*req));
         if (!back || !(*back == *req)) std::abort();
     }
-    if (auto resp = decode_udp_response(in)) {
-        auto back = decode_udp_response(encode_udp_response(*resp));
-        if (!back || !(*back == *resp)) std::abort();
+    for (const bool v6 : {false, true}) {  // BEP 15 over IPv4 and over IPv6
+        if (auto resp = decode_udp_response(in, 2000, v6)) {
+            auto back = decode_udp_response(encode_udp_response(*resp), 2000, v6);
+            if (!back || !(*back == *resp)) std::abort();
+        }
     }
     return 0;
 }

@@ -141,5 +141,23 @@ TEST(InitialSeeder, ChokedPeersOffersStopCounting) {
     EXPECT_EQ(s.copies(a[1]), 1u + (std::find(b.begin(), b.end(), a[1]) != b.end() ? 1u : 0u));
 }
 
+// The first full copy is out once every piece is held by some peer; a peer
+// leaving with the only copy of one takes that back.
+TEST(InitialSeeder, EveryPieceHeldMarksTheFirstFullCopy) {
+    InitialSeeder s(3, 4u << 20, 1);
+    s.add_peer(1);
+    s.add_peer(2);
+    EXPECT_FALSE(s.every_piece_held());
+    s.peer_has(1, 0);
+    s.peer_has(1, 1);
+    EXPECT_FALSE(s.every_piece_held());
+    s.peer_has(2, 2);
+    EXPECT_TRUE(s.every_piece_held());
+    s.remove_peer(2);
+    EXPECT_FALSE(s.every_piece_held());
+    s.peer_has_all(1);
+    EXPECT_TRUE(s.every_piece_held());
+}
+
 }  // namespace
 }  // namespace mt::client
