@@ -22,11 +22,17 @@ cd "$(dirname "$0")/.."
 status=0
 if [ "${1:-}" = "--quick" ]; then
     export BENCH_TR_TIMEOUT=${BENCH_TR_TIMEOUT:-90}
-    for b in hash hash_folder tracker get get_folder seed flash failover; do
+    for b in hash hash_folder tracker get get_folder seed flash failover conns; do
         echo
         echo "=== bench smoke: bench/$b.sh --quick"
         bash "bench/$b.sh" --quick || { echo "=== bench smoke: bench/$b.sh --quick FAILED"; status=1; }
     done
+    # The WAN harness (root: namespaces, TUN), at its smallest: 4 MiB, two
+    # leechers, our swarm and an aria2c seeder with ours.
+    echo
+    echo "=== bench smoke: bench/wan.sh --quick --size 4 --n 2 --kinds ours,aria2c/ours"
+    bash bench/wan.sh --quick --size 4 --n 2 --kinds ours,aria2c/ours ||
+        { echo "=== bench smoke: bench/wan.sh FAILED"; status=1; }
     exit $status
 fi
 run() {
@@ -42,4 +48,6 @@ run bench/get_folder.sh 1024 1000 3
 run bench/seed.sh 1024 3
 run bench/flash.sh 256 16 3
 run bench/failover.sh 96 3
+run bench/conns.sh
+run bench/wan.sh
 exit $status

@@ -175,15 +175,15 @@ bool udp_connect_id(int fd, std::uint64_t& cid, int timeout_ms) {
     return false;
 }
 
-void run_udp(const Options& o, const sockaddr_in& addr, Stats& st, Clock::time_point deadline) {
+void run_udp(const Options& o, const SockAddr& addr, Stats& st, Clock::time_point deadline) {
     const std::uint32_t per_socket = 8;
     const std::uint32_t nsock = (o.concurrency + per_socket - 1) / per_socket;
     std::vector<Fd> socks;
     std::vector<std::uint64_t> cids(nsock);
     Fd ep(epoll_create1(0));
     for (std::uint32_t s = 0; s < nsock; ++s) {
-        Fd fd(socket(AF_INET, SOCK_DGRAM, 0));
-        if (!fd.valid() || connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr))
+        Fd fd(socket(addr.family(), SOCK_DGRAM, 0));
+        if (!fd.valid() || connect(fd.get(), addr.get(), addr.len))
             return st.fail("udp socket/connect failed");
         if (!udp_connect_id(fd.get(), cids[s], o.timeout_ms))
             return st.fail("udp connect: no reply");
@@ -309,14 +309,14 @@ std::string_view header_value(std::string_view head, std::string_view name) {
     return {};
 }
 
-void run_http(const Options& o, const sockaddr_in& addr, Stats& st, Clock::time_point deadline) {
+void run_http(const Options& o, const SockAddr& addr, Stats& st, Clock::time_point deadline) {
     const bool close_mode = o.mode == Mode::http_close;
     Fd ep(epoll_create1(0));
     std::vector<HttpConn> conns(o.concurrency);
     Picker picker(o);
     std::uint32_t in_flight = 0;
     char host[64];
-    std::snprintf(host, sizeof host, "%s:%u", inet_ntoa(addr.sin_addr), ntohs(addr.sin_port));
+    std::snprintf(host, sizeof host, "%s", mt::common::to_string(addr).c_str());
 
     auto arm = [&](std::uint32_t k, std::uint32_t events, int op) {
         epoll_event ev{};
@@ -326,10 +326,10 @@ void run_http(const Options& o, const sockaddr_in& addr, Stats& st, Clock::time_
     };
     auto open = [&](std::uint32_t k) -> bool {
         HttpConn& c = conns[k];
-        c.fd = Fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+        c.fd = Fd(socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK, 0));
         const int one = 1;
         setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        const int rc = connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+        const int rc = connect(c.fd.get(), addr.get(), addr.len);
         if (rc < 0 && errno != EINPROGRESS) {
             st.fail(std::string("connect: ") + std::strerror(errno));
             c.fd = Fd();
