@@ -78,9 +78,9 @@ class Timeout(RuntimeError):
     """A download not complete by its time limit (recorded, not fatal)."""
 
 
-def lt_settings(port):
+def lt_settings(port, ip="127.0.0.1"):
     return {
-        "listen_interfaces": "127.0.0.1:%d" % port,
+        "listen_interfaces": "%s:%d" % (ip, port),
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,

@@ -62,6 +62,14 @@ struct Sockets {
     std::vector<common::Fd> udp;
 };
 
+// "127.0.0.1:6969 and [::1]:6969": where it listens, for the log and terminal.
+std::string listen_text(const tracker::Config& cfg) {
+    std::string text = cfg.self.to_string();
+    for (const auto& ep : cfg.also_listen)
+        text += " and " + ep.to_string();
+    return text;
+}
+
 Sockets open_sockets(const tracker::Config& cfg) {
     Sockets s;
     std::vector<common::Endpoint> all{cfg.self};
@@ -146,9 +154,7 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
         udp_servers.push_back(
             std::make_unique<tracker::UdpServer>(std::move(fd), service, changelog, log));
 
-    std::string listening = cfg.self.to_string();
-    for (const auto& ep : cfg.also_listen)
-        listening += " and " + ep.to_string();
+    const std::string listening = listen_text(cfg);
     const auto counts = store.counts();
     log.info(cat("tracker ", int(cfg.id), " ", common::kVersion, " started on ", listening,
                  " (HTTP and UDP), other tracker ", cfg.other.to_string(), ", seeder list ",

@@ -3,7 +3,7 @@ and network namespace: Debian's /usr/bin/python3 with python3-libtorrent.
 
 usage: lt_peer.py TORRENT SAVE_PATH BIND_IP PORT MARKER
 
-Settings as bench/get_helper.py's lt_settings, bound to the namespace's
+Settings: bench/get_helper.py's lt_settings, bound to the namespace's
 address: DHT, LSD, UPnP, NAT-PMP and uTP off, no default plugins (so no
 ut_pex), min_announce_interval 1 (follow the tracker's short interval).
 Writes {"t": time, "cpu": user+sys} to MARKER (atomically) once it seeds
@@ -18,17 +18,13 @@ import time
 
 import libtorrent as lt
 
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from get_helper import lt_settings  # noqa: E402
+
 
 def main(torrent, save_path, ip, port, marker):
-    settings = {
-        "listen_interfaces": "%s:%d" % (ip, port),
-        "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-        "enable_outgoing_utp": False, "enable_incoming_utp": False,
-        "allow_multiple_connections_per_ip": True,
-        "min_announce_interval": 1,
-        "alert_mask": lt.alert.category_t.error_notification,
-    }
-    ses = lt.session(settings, 0)  # flags=0: no ut_pex, no DHT/LSD/UPnP/NAT-PMP start-up
+    ses = lt.session(lt_settings(port, ip), 0)  # flags=0: no ut_pex, no DHT/LSD/UPnP/NAT-PMP
     handle = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_path})
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     done = False
