@@ -127,15 +127,16 @@ struct Torrent {
         const std::uint32_t pos = position(id);
         return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
     }
-    // An entry that recorded BEP 7 key `key` (not 0). Asked only for an
-    // announce from an endpoint the swarm does not hold.
-    const PeerEntry* find_key(std::uint32_t key) const {
+    // An entry of the family of `ip` that recorded BEP 7 key `key` (not 0).
+    // Asked only for an announce from an endpoint the swarm does not hold.
+    const PeerEntry* find_key(std::uint32_t key, const common::IpAddr& ip) const {
+        const std::uint64_t wanted = family_key(key, ip);
         if (index) {
-            const std::uint32_t pos = index->by_key.find(key, peers);
+            const std::uint32_t pos = index->by_key.find(wanted, peers);
             return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
         }
         for (const auto& p : peers)
-            if (p.key == key) return &p;
+            if (ByKey::of(p) == wanted) return &p;
         return nullptr;
     }
     // The version a key currently holds: live entry or tombstone.
@@ -156,7 +157,7 @@ struct Torrent {
         const auto pos = static_cast<std::uint32_t>(peers.size() - 1);
         if (index) {
             index->by_endpoint.insert(e.endpoint(), pos, peers);
-            index->by_key.insert(e.key, pos, peers);
+            index->by_key.insert(ByKey::of(e), pos, peers);
         } else if (peers.size() > kIndexFrom) {
             index = std::make_unique<Indexes>(peers, static_cast<std::uint32_t>(peers.size()));
         }
@@ -165,12 +166,12 @@ struct Torrent {
     void update(PeerEntry& e, const PeerEntry& from) {
         if (e.seeder()) --seeders;
         const std::int64_t seen = std::max(e.last_seen, from.last_seen);
-        const std::uint32_t old_key = e.key;
+        const std::uint64_t old_key = ByKey::of(e);  // `from` has the same endpoint, so family
         const auto pos = static_cast<std::uint32_t>(&e - peers.data());
-        if (index && old_key != from.key) index->by_key.erase(old_key, pos, peers);
+        if (index && old_key != ByKey::of(from)) index->by_key.erase(old_key, pos, peers);
         e = from;
         e.last_seen = seen;
-        if (index && old_key != e.key) index->by_key.insert(e.key, pos, peers);
+        if (index && old_key != ByKey::of(e)) index->by_key.insert(ByKey::of(e), pos, peers);
         if (e.seeder()) ++seeders;
     }
     void remove(Endpoint id, const Version& v) {
@@ -179,13 +180,13 @@ struct Torrent {
             const auto last = static_cast<std::uint32_t>(peers.size() - 1);
             if (index) {
                 index->by_endpoint.erase(id, pos, peers);
-                index->by_key.erase(peers[pos].key, pos, peers);
+                index->by_key.erase(ByKey::of(peers[pos]), pos, peers);
             }
             if (pos != last) {
                 peers[pos] = peers[last];
                 if (index) {
                     index->by_endpoint.move(peers[pos].endpoint(), last, pos);
-                    index->by_key.move(peers[pos].key, last, pos);
+                    index->by_key.move(ByKey::of(peers[pos]), last, pos);
                 }
             }
             peers.pop_back();
@@ -288,8 +289,9 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
     t.last_active = now_ms;
     const Endpoint ep = make_endpoint(in.ip, in.port);
     PeerEntry* existing = t.find(ep);
-    // BEP 7: no entry here, but the key of one elsewhere: that peer's new address.
-    const PeerEntry* holder = !existing && in.key != 0 ? t.find_key(in.key) : nullptr;
+    // BEP 7: no entry here, but the key of one elsewhere in this address family:
+    // that peer's new address.
+    const PeerEntry* holder = !existing && in.key != 0 ? t.find_key(in.key, in.ip) : nullptr;
 
     if (in.event == AnnounceEvent::stopped) {
         // A peer unknown here still gets a tombstone: the other tracker may

@@ -150,6 +150,7 @@ int run_magnet(const std::vector<std::string>& args) {
     req.direct = direct;
     req.peer_id = make_peer_id();
     req.listen_port = *port;
+    req.listen_families = common::listen_families(listener->get());
     req.timeout_ms = a.timeout * 1000;
     const std::int64_t start = mono_ms();
     auto got = fetch_metadata_from_swarm(req, *log);

@@ -130,6 +130,7 @@ common::Result<OneTransfer> open_transfer(const TransferArgs& a, common::Metainf
     if (!port) return port.error();
     s.port = *port;
     opt.listen_port = *port;
+    opt.listen_families = common::listen_families(listener->get());
     opt.peer_id = make_peer_id();
     if (a.max_up_kib > 0)
         opt.upload_limit = std::make_shared<RateLimiter>(std::uint64_t{1024} * a.max_up_kib);

@@ -31,7 +31,7 @@ Torrent::Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& 
     : meta_(std::move(meta)),
       opt_(std::move(options)),
       log_(log),
-      trackers_(meta_.trackers(), opt_.tracker_timeout_ms, log),
+      trackers_(meta_.trackers(), opt_.tracker_timeout_ms, log, {}, 500, opt_.listen_families),
       picker_(meta_.piece_count(), meta_.piece_length, meta_.length,
               PickerConfig{4, 2, std::hash<std::string>{}(std::string(opt_.peer_id.view()))}),
       have_(meta_.piece_count()) {}

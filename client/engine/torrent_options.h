@@ -15,6 +15,7 @@
 #include "client/engine/storage.h"
 #include "common/ids.h"
 #include "common/metainfo.h"
+#include "common/net/socket.h"
 #include "common/result.h"
 
 namespace mt::client {
@@ -24,6 +25,9 @@ struct TorrentOptions {
     std::string data_path;
     std::string resume_path;  // verified pieces; empty: none (seeding a complete file)
     std::uint16_t listen_port = 0;
+    // The families our listener takes connections over: the trackers are
+    // announced to over each of them (common::listen_families).
+    common::Families listen_families;
     common::PeerId peer_id;
     std::size_t max_peers = 60;
     // Connections from or to one IP address. 8: a few clients behind one

@@ -81,6 +81,7 @@ common::Status Session::start(std::vector<std::string>& notes) {
     state_path_ = config_.state_dir + "/session.state";
     load_publisher_secret(notes);
     port_ = *port;
+    families_ = common::listen_families(listener->get());
     server_ = std::make_unique<PeerServer>(std::move(listener).value(), log_);
     server_->start();  // serves peers from the first moment
     started_ = true;
@@ -219,6 +220,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.parts_path = parts_path(meta.info_hash);
     if (!seeding) opt.selected_files = saved.selected;
     opt.listen_port = port_;
+    opt.listen_families = families_;
     opt.peer_id = peer_id_;
     opt.tracker_timeout_ms = config_.tracker_timeout_ms;
     opt.assume_complete = seeding;

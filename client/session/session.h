@@ -234,6 +234,7 @@ class Session {
     common::Logger& log_;
     common::PeerId peer_id_;
     std::uint16_t port_ = 0;
+    common::Families families_;  // of the listener: announced over
     std::string state_path_;
     // The secret behind this client's withdraw proofs (publisher_proof()):
     // state folder/publisher.secret, 32 random bytes made at the first start.

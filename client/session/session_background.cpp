@@ -136,6 +136,7 @@ void Session::run_lookup(SavedLookup saved) {
     swarm.trackers = tracker_urls();
     swarm.peer_id = peer_id_;
     swarm.listen_port = port_;
+    swarm.listen_families = families_;
     swarm.cancel = &stopping_;
     swarm.log = &log_;
     std::vector<SearchHit> ambiguous;

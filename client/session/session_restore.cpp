@@ -79,6 +79,7 @@ void Session::restore_paused(const SavedTransfer& saved, std::vector<std::string
     TorrentOptions opt;
     opt.data_path = saved.data_path;
     opt.listen_port = port_;
+    opt.listen_families = families_;
     opt.peer_id = peer_id_;
     auto t = std::make_shared<Transfer>();
     t->saved = saved;

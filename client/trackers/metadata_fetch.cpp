@@ -437,7 +437,7 @@ common::Result<SwarmMetadataResult> fetch_metadata_from_swarm(const SwarmMetadat
         return std::any_of(v.begin(), v.end(),
                            [&](const auto& q) { return q.ip == p.ip && q.port == p.port; });
     };
-    TrackerClient tc(in.trackers, in.tracker_timeout_ms, log);
+    TrackerClient tc(in.trackers, in.tracker_timeout_ms, log, {}, 500, in.listen_families);
     common::AnnounceRequest req;
     req.info_hash = in.info_hash;
     req.peer_id = in.peer_id;

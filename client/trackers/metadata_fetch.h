@@ -29,6 +29,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/net/socket.h"
 #include "common/result.h"
 #include "common/wire/announce.h"
 
@@ -79,7 +80,8 @@ struct SwarmMetadataRequest {
     std::vector<std::string> trackers;        // announce URLs (may be empty)
     std::vector<common::PeerAddress> direct;  // peers to try first
     common::PeerId peer_id;
-    std::uint16_t listen_port = 0;  // told to the trackers and the peers
+    std::uint16_t listen_port = 0;     // told to the trackers and the peers
+    common::Families listen_families;  // announced over (common::listen_families)
     int timeout_ms = 30000;
     int tracker_timeout_ms = 2000;
     const std::atomic<bool>* cancel = nullptr;  // set to true: give up soon

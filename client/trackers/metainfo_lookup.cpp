@@ -43,6 +43,7 @@ common::Result<common::Metainfo> from_trackers_or_swarm(const common::InfoHash& 
     req.trackers = swarm->trackers;
     req.peer_id = swarm->peer_id;
     req.listen_port = swarm->listen_port;
+    req.listen_families = swarm->listen_families;
     req.timeout_ms = swarm->timeout_ms;
     req.cancel = swarm->cancel;
     auto got = fetch_metadata_from_swarm(req, *swarm->log);

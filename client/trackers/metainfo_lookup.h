@@ -10,6 +10,7 @@
 
 #include "client/trackers/tracker_query.h"
 #include "common/metainfo.h"
+#include "common/net/socket.h"
 #include "common/result.h"
 
 namespace mt::client {
@@ -40,6 +41,7 @@ struct SwarmFallback {
     std::vector<std::string> trackers;  // announce URLs
     common::PeerId peer_id;
     std::uint16_t listen_port = 0;
+    common::Families listen_families;
     int timeout_ms = 20000;
     const std::atomic<bool>* cancel = nullptr;
     common::Logger* log = nullptr;

@@ -29,12 +29,13 @@ TrackerClient::Usable TrackerClient::usable(const std::vector<std::string>& urls
 }
 
 TrackerClient::TrackerClient(const std::vector<std::string>& urls, int timeout_ms,
-                             common::Logger& log, Transport transport, int hedge_ms)
+                             common::Logger& log, Transport transport, int hedge_ms,
+                             common::Families families)
     : TrackerClient(FromUsable{}, usable(urls, log), timeout_ms, log, std::move(transport),
-                    hedge_ms) {}
+                    hedge_ms, families) {}
 
 TrackerClient::TrackerClient(FromUsable, Usable usable, int timeout_ms, common::Logger& log,
-                             Transport transport, int hedge_ms)
+                             Transport transport, int hedge_ms, common::Families families)
     : parsed_([&] {
           std::vector<common::TrackerUrl> p;
           for (auto& [url, text] : usable)
@@ -49,7 +50,11 @@ TrackerClient::TrackerClient(FromUsable, Usable usable, int timeout_ms, common::
       }()),
       timeout_ms_(timeout_ms),
       log_(log),
-      transport_(transport ? std::move(transport) : Transport(announce_once)),
+      transport_(transport ? std::move(transport)
+                           : Transport([families](const common::TrackerUrl& url,
+                                                  const common::AnnounceRequest& req, int t) {
+                                 return announce_once(url, req, t, families);
+                             })),
       rotation_(urls_, log),
       hedge_ms_(hedge_ms) {}
 

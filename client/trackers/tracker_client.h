@@ -27,6 +27,7 @@
 #include "client/trackers/tracker_status.h"
 #include "common/log.h"
 #include "common/mutex.h"
+#include "common/net/socket.h"
 #include "common/result.h"
 #include "common/tracker_url.h"
 #include "common/wire/announce.h"
@@ -39,9 +40,10 @@ class TrackerClient {
         const common::TrackerUrl&, const common::AnnounceRequest&, int timeout_ms)>;
 
     // URLs that do not parse are left out with a log line. `transport` is
-    // announce_once by default (tests pass a fake).
+    // announce_once over `families` (those we listen on) by default (tests
+    // pass a fake).
     TrackerClient(const std::vector<std::string>& urls, int timeout_ms, common::Logger& log,
-                  Transport transport = {}, int hedge_ms = 500);
+                  Transport transport = {}, int hedge_ms = 500, common::Families families = {});
     ~TrackerClient();
     TrackerClient(const TrackerClient&) = delete;
     TrackerClient& operator=(const TrackerClient&) = delete;
@@ -57,7 +59,7 @@ class TrackerClient {
     using Usable = std::vector<std::pair<common::TrackerUrl, std::string>>;
     struct FromUsable {};
     TrackerClient(FromUsable, Usable usable, int timeout_ms, common::Logger& log,
-                  Transport transport, int hedge_ms);
+                  Transport transport, int hedge_ms, common::Families families);
     static Usable usable(const std::vector<std::string>& urls, common::Logger& log);
     struct Round;
     // Runs one attempt on its own thread; its result goes to `round` slot k.

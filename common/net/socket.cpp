@@ -120,6 +120,56 @@ Result<SockAddr> resolve(const Endpoint& ep) {
     return addr;
 }
 
+Families listen_families(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0 || ss.ss_family != AF_INET6)
+        return {true, false};
+    int v6only = 0;
+    socklen_t olen = sizeof v6only;
+    ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+    const auto& a = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr;
+    return {v6only == 0 && IN6_IS_ADDR_UNSPECIFIED(&a), true};
+}
+
+Result<std::vector<SockAddr>> resolve_per_family(const Endpoint& ep, Families families) {
+    if (IpAddr::parse(ep.host)) {
+        auto one = resolve(ep);
+        if (!one) return one.error();
+        return std::vector<SockAddr>{*one};
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    const int rc = ::getaddrinfo(ep.host.c_str(), nullptr, &hints, &res);
+    if (rc != 0 || res == nullptr)
+        return make_error(Errc::not_found,
+                          "cannot resolve '" + ep.host + "': " + ::gai_strerror(rc));
+    std::vector<SockAddr> out;
+    bool have4 = false, have6 = false;
+    for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+        const bool is6 = ai->ai_family == AF_INET6;
+        if ((ai->ai_family != AF_INET && !is6) || (is6 ? have6 : have4) ||
+            !(is6 ? families.v6 : families.v4))
+            continue;
+        (is6 ? have6 : have4) = true;
+        sockaddr_storage ss{};
+        std::memcpy(&ss, ai->ai_addr, std::min<std::size_t>(ai->ai_addrlen, sizeof ss));
+        SockAddr addr = SockAddr::from_raw(ss, ai->ai_addrlen);
+        if (is6)
+            reinterpret_cast<sockaddr_in6*>(&addr.storage)->sin6_port = htons(ep.port);
+        else
+            reinterpret_cast<sockaddr_in*>(&addr.storage)->sin_port = htons(ep.port);
+        out.push_back(addr);
+    }
+    ::freeaddrinfo(res);
+    if (out.empty())
+        return make_error(Errc::not_found,
+                          "'" + ep.host + "' has no address of a family we listen on");
+    return out;
+}
+
 std::string to_string(const SockAddr& addr) {
     return addr.ip().to_url_host() + ":" + std::to_string(addr.port());
 }
@@ -284,6 +334,10 @@ CancelScope::CancelScope(const std::atomic<bool>* flag) : previous_(tl_cancel) {
 
 CancelScope::~CancelScope() {
     tl_cancel = previous_;
+}
+
+const std::atomic<bool>* current_cancel_flag() {
+    return tl_cancel;
 }
 
 Status wait_readable(int fd, int timeout_ms) {

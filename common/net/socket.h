@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/ip_addr.h"
 #include "common/net/fd.h"
@@ -59,6 +60,20 @@ struct SockAddr {
 // address getaddrinfo gives).
 Result<SockAddr> resolve(const Endpoint& ep);
 
+// The address families a listening socket can be reached over.
+struct Families {
+    bool v4 = true;
+    bool v6 = true;
+};
+// An IPv4 socket: v4; an IPv6 socket bound to "::" without IPV6_V6ONLY
+// (dual stack): both; any other IPv6 socket: v6.
+Families listen_families(int fd);
+
+// The addresses of a name to try in turn, at most one per family in
+// `families` (the first getaddrinfo gives of each, in its order). A literal
+// gives itself whatever `families` says.
+Result<std::vector<SockAddr>> resolve_per_family(const Endpoint& ep, Families families);
+
 std::string to_string(const SockAddr& addr);  // "1.2.3.4:5678" or "[::1]:5678"
 
 // Ignores SIGPIPE for the whole process: a write to a closed socket then fails
@@ -102,6 +117,10 @@ class CancelScope {
   private:
     const std::atomic<bool>* previous_;
 };
+
+// The flag of this thread's innermost CancelScope (null: none), for work
+// that hands part of an exchange to another thread.
+const std::atomic<bool>* current_cancel_flag();
 
 // Waits until fd is readable (POLLIN) or writable; Errc::timeout on expiry.
 Status wait_readable(int fd, int timeout_ms);

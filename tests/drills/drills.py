@@ -18,6 +18,9 @@ under the faults a deployment meets, each asserting its outcome.
   ipv6_namespaces      IPv6 only, one namespace per program on a bridge:
                        the pair replicates over IPv6, our seeder serves our
                        leecher and a libtorrent leecher
+  dual_stack_names     the trackers' name has both families; our seeder
+                       announces over each, so an IPv4-only and an IPv6-only
+                       leecher both reach it
 
 Real seeders sit behind a rate-limited link (a network namespace with a veth
 pair and a tbf qdisc, see netlab.py), so a download lasts long enough for the
@@ -843,8 +846,89 @@ def ipv6_namespaces(suite):
         need(not left, "not removed: %s" % left)
 
 
+def dual_stack_names(suite):
+    """The trackers' name has an IPv4 and an IPv6 address (each namespace's own
+    /etc/hosts), the trackers listen on both families, and so does our seeder.
+    One leecher has IPv4 only, the other IPv6 only: both get the file from the
+    seeder, so the seeder announced over each family (BEP 7), and the tracker
+    kept both entries though they carry one key."""
+    from netlab import sh
+    lab = NetLab("ds")
+    procs, raw = [], []
+    v6 = "2001:db8:%x:%x::" % (os.getpid() & 0xffff, (int(time.time()) + 1) & 0xffff)
+    try:
+        hub = lab.add_ns("h")
+        sh("ip", "-n", hub, "link", "add", "br0", "type", "bridge")
+        sh("ip", "-n", hub, "link", "set", "br0", "up")
+        nodes = {}
+        for i, (short, fams) in enumerate([("t", "46"), ("s", "46"), ("a", "4"), ("b", "6")], 1):
+            ns = lab.add_ns(short)
+            x, y = "h%s%s" % (lab.tag, short), "e%s%s" % (lab.tag, short)
+            sh("ip", "link", "add", x, "netns", hub, "type", "veth", "peer", "name", y, "netns", ns)
+            sh("ip", "-n", hub, "link", "set", x, "master", "br0")
+            sh("ip", "-n", hub, "link", "set", x, "up")
+            if "4" in fams:
+                sh("ip", "-n", ns, "addr", "add", "%s/24" % lab.addr(i), "dev", y)
+            if "6" in fams:
+                sh("ip", "-n", ns, "addr", "add", "%s%d/64" % (v6, i), "dev", y, "nodad")
+            sh("ip", "-n", ns, "link", "set", y, "up")
+            nodes[short] = ns
+            lab.hosts(ns, "%s tracker.test\n%s1 tracker.test\n" % (lab.addr(1), v6))
+        work = os.path.join(suite.work, "dsdrill")
+        os.makedirs(work, exist_ok=True)
+        tns = nodes["t"]
+        for name, port, other in (("t1", 7001, "[::1]:7002"), ("t2", 7002, "[::1]:7001")):
+            d = os.path.join(work, name)
+            os.makedirs(d, exist_ok=True)
+            raw.append(subprocess.Popen(
+                ["ip", "netns", "exec", tns, os.path.join(BIN, "tracker"), "[::]:%d" % port, other,
+                 os.path.join(d, "state"), os.path.join(d, "log"), "--secret-file",
+                 os.path.join(work, "mtorrent.secret"), "--interval", "120", "--min-interval", "60"],
+                cwd=d, stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "stderr"), "wb")))
+        for port in (7001, 7002):
+            need(wait_until(lambda: ns_stats(tns, "::1", port) is not None, 15, 0.2),
+                 "tracker on [::]:%d did not come up" % port)
+        data = os.path.join(work, "seed", "ds.bin")
+        os.makedirs(os.path.dirname(data))
+        with open(data, "wb") as f:
+            f.write(os.urandom(3 * MIB + 77))
+        want = hashlib.sha1(open(data, "rb").read()).hexdigest()
+        tor = os.path.join(work, "ds.mtorrent")
+        r = run_client(["create", data, tor, "--tracker", "http://tracker.test:7001/announce",
+                        "--tracker", "udp://tracker.test:7002"])
+        need(r.returncode == 0, "create: %s" % r.stderr)
+        procs.append(Client(suite, "ds-seed", ["seed", tor, data, "--port", "6881"],
+                            prefix=["ip", "netns", "exec", nodes["s"]]))
+        # Two entries of the seeder, one per family. The leechers come after,
+        # and the long interval keeps the seeder from announcing again (and
+        # from dialling them) while they download: each finds it through its
+        # own family's entry alone.
+        need(wait_until(lambda: (ns_stats(tns, "::1", 7001) or {}).get("seeders", 0) >= 2, 10, 0.2),
+             "the seeder did not announce over both families: %s" % ns_stats(tns, "::1", 7001))
+        outs = {}
+        for short in ("a", "b"):
+            outs[short] = os.path.join(work, "got-" + short)
+            procs.append(Client(suite, "ds-get-" + short,
+                                ["get", tor, outs[short], "--port", "6881", "--timeout", "60"],
+                                prefix=["ip", "netns", "exec", nodes[short]]))
+        getters = procs[1:]
+        done = wait_until(lambda: all("complete and verified" in g.out() for g in getters), 30, 0.2)
+        need(done, "not both done in 30 s: IPv4 leecher %s; IPv6 leecher %s" % (
+            getters[0].describe(), getters[1].describe()))
+        for short in ("a", "b"):
+            need(hashlib.sha1(open(outs[short], "rb").read()).hexdigest() == want, "%s differs" % outs[short])
+        print("  dual_stack_names: an IPv4-only and an IPv6-only leecher both got the file from a seeder "
+              "that announced over both families to tracker.test", flush=True)
+    finally:
+        stop_all(procs)
+        for p in raw:
+            mtlib.stop_process(p, timeout=10)
+        left = lab.close()
+        need(not left, "not removed: %s" % left)
+
+
 DRILLS = [tracker_restarts, tracker_partition, seeder_dies, corrupt_peer, silent_peer, client_kill9_resume,
-          disk_full, idle_connections, ipv6_namespaces]
+          disk_full, idle_connections, ipv6_namespaces, dual_stack_names]
 
 
 def main():

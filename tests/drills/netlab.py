@@ -52,6 +52,7 @@ class NetLab:
         self.tag = "%s%d" % (tag, os.getpid() % 100000)  # short: interface names are <= 15 chars
         self.namespaces = []
         self.root_links = []
+        self.etc_dirs = []  # /etc/netns/NS folders hosts() made
         used = _used_subnets()
         rnd = random.Random()
         for _ in range(200):
@@ -110,6 +111,15 @@ class NetLab:
     def exec_prefix(self, ns):
         return ["ip", "netns", "exec", ns]
 
+    def hosts(self, ns, text):
+        """Gives ns its own /etc/hosts (`ip netns exec` mounts /etc/netns/NS/hosts
+        over /etc/hosts for what it runs): names for tests that resolve them."""
+        d = os.path.join("/etc/netns", ns)
+        os.makedirs(d, exist_ok=True)
+        self.etc_dirs.append(d)
+        with open(os.path.join(d, "hosts"), "w") as f:
+            f.write("127.0.0.1 localhost\n::1 localhost\n" + text)
+
     def close(self):
         """Removes everything; returns a list of what could not be removed."""
         left = []
@@ -121,5 +131,14 @@ class NetLab:
             r = sh("ip", "netns", "del", ns, check=False)
             if r.returncode != 0:
                 left.append("netns %s: %s" % (ns, r.stderr.strip()))
-        self.root_links, self.namespaces = [], []
+        for d in self.etc_dirs:
+            try:
+                for name in os.listdir(d):
+                    os.unlink(os.path.join(d, name))
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                left.append("%s: %s" % (d, e))
+        self.root_links, self.namespaces, self.etc_dirs = [], [], []
         return left

@@ -189,6 +189,50 @@ TEST_F(Store, TheKeyMovesItsEntryToANewAddress) {
     EXPECT_EQ(other.digest_hex(), store.digest_hex());
 }
 
+// BEP 7: a peer that listens on both families announces over each with one
+// key. Its IPv6 entry and its IPv4 entry are two ways to reach it, not a
+// move: the key moves an entry within its own family only, in small swarms
+// (a scan) and big ones (the KeyIndex).
+TEST_F(Store, TheKeyMovesAnEntryWithinItsFamilyOnly) {
+    const auto v6 = [](const char* text) { return *common::IpAddr::parse(text); };
+    for (const int n : {1, 200}) {
+        const int t = 50 + n;
+        for (int p = 2; p <= n; ++p)
+            store.announce(ann(t, p, 100, AnnounceEvent::started), 1000);
+        auto in = ann(t, 1, 0, AnnounceEvent::started);
+        in.key = 0x5eed;
+        EXPECT_FALSE(store.announce(in, 1001).moved);
+        auto in6 = in;
+        in6.ip = v6("2001:db8::1");
+        EXPECT_FALSE(store.announce(in6, 1002).moved) << n;
+        in6.event = AnnounceEvent::none;
+        EXPECT_FALSE(store.announce(in6, 1003).moved) << n;
+        in.event = AnnounceEvent::none;
+        EXPECT_FALSE(store.announce(in, 1004).moved) << n;
+        EXPECT_EQ(store.scrape(hash(t)).complete, 2u) << n;
+        // Within a family the key still moves its entry.
+        in6.ip = v6("2001:db8::2");
+        EXPECT_TRUE(store.announce(in6, 1005).moved) << n;
+        in.ip = 0x7f000002;
+        EXPECT_TRUE(store.announce(in, 1006).moved) << n;
+        EXPECT_EQ(store.scrape(hash(t)).complete, 2u) << n;
+        if (n == 1) {  // a reply holds a sample of a big swarm
+            auto asker = ann(t, 999, 100);
+            asker.want_v6 = true;
+            const auto r = store.announce(asker, 1007);
+            std::set<std::string> seen;
+            for (const auto& pa : r.peers)
+                if (pa.port == 10001) seen.insert(pa.ip.to_string());
+            EXPECT_EQ(seen, (std::set<std::string>{"127.0.0.2", "2001:db8::2"}));
+        }
+        // A stop over IPv6 takes the IPv6 entry only.
+        in6.ip = v6("2001:db8::3");
+        in6.event = AnnounceEvent::stopped;
+        store.announce(in6, 1008);
+        EXPECT_EQ(store.scrape(hash(t)).complete, 1u) << n;
+    }
+}
+
 // Moves by key in small swarms (a scan) and big ones (the KeyIndex), with
 // keys changed, entries moved around the array by removals, and the swarm
 // shrinking back below the index.
