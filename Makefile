@@ -223,6 +223,11 @@ $(BUILD)/bench/%: $(call obj,bench/%.cpp) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The tracker's store on its own (bench/tracker_store_mem) also needs tracker/.
+$(BUILD)/bench/tracker_store_mem: $(call obj,bench/tracker_store_mem.cpp) $(TRACKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 bench-tools: $(BENCH_TOOLS)
 
 bench-hash: all bench-tools

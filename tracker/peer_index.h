@@ -1,7 +1,8 @@
 // PeerIndex: endpoint (IP address and port, the key of a peer entry) ->
 // position in a swarm's array of peers, for swarms too big to scan; KeyIndex
-// the same for the BEP 7 key an entry recorded with its address family
-// (key 0 = none, not indexed).
+// the same for the BEP 7 key an entry recorded (0 = none, not indexed). A
+// torrent keeps its IPv4 and IPv6 peers apart, each family with its own
+// indexes, so a key moves an entry within its family only.
 //
 // Open addressing with linear probing: a slot holds position + 1 (0 = empty)
 // and the ids stay in the caller's array, so the index costs 8 to 16 bytes per
@@ -67,18 +68,12 @@ struct ByEndpoint {
         return e.endpoint();
     }
 };
-// The key with the entry's address family above it: a peer listening on both
-// families announces over each with one key (BEP 7), and those are two
-// entries, so a key moves an entry within its family only.
-inline std::uint64_t family_key(std::uint32_t key, const common::IpAddr& ip) {
-    return key == 0 ? 0 : (std::uint64_t{ip.is_v4() ? 0u : 1u} << 32) | key;
-}
 struct ByKey {
     using Key = std::uint64_t;
     static constexpr bool kSkipZero = true;
     template <class Entry>
     static std::uint64_t of(const Entry& e) {
-        return family_key(e.key, e.ip);
+        return e.key;
     }
 };
 

@@ -16,44 +16,65 @@ using common::InfoHash;
 
 namespace {
 
-// 72 bytes: the Version's fields are stored apart so that its origin fits in
-// the padding after the port. The endpoint is the key; the peer id is not kept.
-// The address takes 16 bytes (IPv4 mapped, see common/ip_addr.h).
-struct PeerEntry {
-    common::IpAddr ip;
+// The address of an entry, by family: 4 bytes for IPv4, 16 for IPv6. Most
+// peers are IPv4, and the address is the largest field of an entry.
+struct V4 {
+    std::uint32_t a = 0;
+    static V4 of(const common::IpAddr& ip) { return {ip.v4()}; }
+    common::IpAddr ip() const { return common::IpAddr(a); }
+};
+struct V6 {
+    common::IpAddr a;
+    static V6 of(const common::IpAddr& ip) { return {ip}; }
+    common::IpAddr ip() const { return a; }
+};
+
+// A peer of one family: 32 bytes for IPv4, 48 for IPv6. The endpoint is the
+// key; the peer id is not kept, nor are its byte counters (nothing reads
+// them: replies and scrapes need only whether it is a seeder). Last seen is
+// kept in seconds, rounded up, so expiry may be up to a second late and is
+// never early. The version (time, origin, sequence) orders replicated
+// changes and is kept whole.
+template <class Addr>
+struct Peer {
+    Addr addr;
+    std::uint32_t key = 0;          // BEP 7, 0 = none: proves the peer across an address change
+    std::uint32_t last_seen_s = 0;  // wall clock seconds
     std::uint16_t port = 0;
     std::uint8_t origin = 0;  // of the version
-    std::uint32_t key = 0;    // BEP 7, 0 = none: proves the peer across an address change
-    std::uint64_t left = 0;
-    std::uint64_t uploaded = 0;
-    std::uint64_t downloaded = 0;
-    std::int64_t last_seen = 0;
+    bool is_seeder = false;
     std::int64_t time_ms = 0;  // of the version
     std::uint64_t seq = 0;     // of the version
 
-    bool seeder() const { return left == 0; }
-    Endpoint endpoint() const { return make_endpoint(ip, port); }
+    bool seeder() const { return is_seeder; }
+    common::IpAddr ip() const { return addr.ip(); }
+    Endpoint endpoint() const { return make_endpoint(addr.ip(), port); }
     Version version() const { return {time_ms, origin, seq}; }
     void set_version(const Version& v) {
         time_ms = v.time_ms;
         origin = v.origin;
         seq = v.seq;
     }
+    std::int64_t last_seen_ms() const { return std::int64_t{last_seen_s} * 1000; }
+    void seen(std::int64_t now_ms) {
+        last_seen_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_ms + 999) / 1000);
+    }
 };
-static_assert(sizeof(PeerEntry) == 72);
+using Peer4 = Peer<V4>;
+using Peer6 = Peer<V6>;
+static_assert(sizeof(Peer4) == 32);
+static_assert(sizeof(Peer6) == 48);
 
 // A peer's entry from what announced it (AnnounceInput) or replicated it
 // (Change): both name these fields alike. Its version is set by the caller.
-template <class Source>
-PeerEntry entry_from(const Source& s, std::int64_t now_ms) {
-    PeerEntry e;
-    e.ip = s.ip;
+template <class P, class Source>
+P entry_from(const Source& s, std::int64_t now_ms) {
+    P e;
+    e.addr = decltype(e.addr)::of(s.ip);
     e.port = s.port;
     e.key = s.key;
-    e.left = s.left;
-    e.uploaded = s.uploaded;
-    e.downloaded = s.downloaded;
-    e.last_seen = now_ms;
+    e.is_seeder = s.left == 0;
+    e.seen(now_ms);
     return e;
 }
 
@@ -89,123 +110,192 @@ std::size_t grown_capacity(std::size_t n) {
     return n + n / 4 + 1;
 }
 
-}  // namespace
-
-// Everything but the peer array is allocated only when used: most torrents are
-// small swarms with no tombstones and no published metainfo, and each byte here
-// is paid per torrent.
-struct Torrent {
-    using Tombstones = std::unordered_map<Endpoint, Version, EndpointHash>;
+// The peers of one address family of a torrent, with their indexes once
+// the swarm is big. Counts (seeders) are the torrent's business.
+template <class P>
+struct Family {
     // Positions by endpoint and by BEP 7 key, kept in step with `peers`.
     struct Indexes {
         PeerIndex by_endpoint;
         KeyIndex by_key;
-        Indexes(const std::vector<PeerEntry>& p, std::uint32_t n)
-            : by_endpoint(p, n), by_key(p, n) {}
+        Indexes(const std::vector<P>& p, std::uint32_t n) : by_endpoint(p, n), by_key(p, n) {}
     };
 
-    std::vector<PeerEntry> peers;
-    std::unique_ptr<Indexes> index;          // past kIndexFrom peers only
-    std::unique_ptr<Tombstones> tombstones;  // null when there are none
-    std::unique_ptr<MetaEntry> meta;
-    std::uint32_t seeders = 0;
-    std::uint32_t completed = 0;
-    std::int64_t last_active = 0;  // last announce, refresh or publish: what eviction goes by
+    std::vector<P> peers;
+    std::unique_ptr<Indexes> index;  // past kIndexFrom peers only
 
-    bool empty() const { return peers.empty() && !tombstones && !meta; }
-    bool published() const { return meta && !meta->removed; }
-    std::size_t tombstone_count() const { return tombstones ? tombstones->size() : 0; }
-
-    std::uint32_t position(Endpoint id) const {
+    std::uint32_t position(const Endpoint& id) const {
         if (index) return index->by_endpoint.find(id, peers);
+        const auto a = decltype(P::addr)::of(id.ip);
         for (std::size_t i = 0; i < peers.size(); ++i)
-            if (peers[i].port == id.port && peers[i].ip == id.ip)
+            if (peers[i].port == id.port && peers[i].addr.a == a.a)
                 return static_cast<std::uint32_t>(i);
         return PeerIndex::kNotFound;
     }
-    PeerEntry* find(Endpoint id) {
+    P* find(const Endpoint& id) {
         const std::uint32_t pos = position(id);
         return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
     }
-    // An entry of the family of `ip` that recorded BEP 7 key `key` (not 0).
-    // Asked only for an announce from an endpoint the swarm does not hold.
-    const PeerEntry* find_key(std::uint32_t key, const common::IpAddr& ip) const {
-        const std::uint64_t wanted = family_key(key, ip);
+    // An entry that recorded BEP 7 key `key` (not 0). Asked only for an
+    // announce from an endpoint the swarm does not hold.
+    const P* find_key(std::uint32_t key) const {
         if (index) {
-            const std::uint32_t pos = index->by_key.find(wanted, peers);
+            const std::uint32_t pos = index->by_key.find(key, peers);
             return pos == PeerIndex::kNotFound ? nullptr : &peers[pos];
         }
         for (const auto& p : peers)
-            if (ByKey::of(p) == wanted) return &p;
+            if (p.key == key) return &p;
         return nullptr;
     }
-    // The version a key currently holds: live entry or tombstone.
-    std::optional<Version> version_of(Endpoint id) const {
-        if (const std::uint32_t pos = position(id); pos != PeerIndex::kNotFound)
-            return peers[pos].version();
-        if (tombstones) {
-            if (auto it = tombstones->find(id); it != tombstones->end()) return it->second;
-        }
-        return std::nullopt;
-    }
-    void insert(const PeerEntry& e) {
-        if (tombstones && tombstones->erase(e.endpoint()) && tombstones->empty())
-            tombstones.reset();
-        if (e.seeder()) ++seeders;
+    void insert(const P& e) {
         if (peers.size() == peers.capacity()) peers.reserve(grown_capacity(peers.size()));
         peers.push_back(e);
         const auto pos = static_cast<std::uint32_t>(peers.size() - 1);
         if (index) {
             index->by_endpoint.insert(e.endpoint(), pos, peers);
-            index->by_key.insert(ByKey::of(e), pos, peers);
+            index->by_key.insert(e.key, pos, peers);
         } else if (peers.size() > kIndexFrom) {
             index = std::make_unique<Indexes>(peers, static_cast<std::uint32_t>(peers.size()));
         }
     }
     // `e`, an entry of `peers`, takes the state of `from` (same endpoint).
-    void update(PeerEntry& e, const PeerEntry& from) {
-        if (e.seeder()) --seeders;
-        const std::int64_t seen = std::max(e.last_seen, from.last_seen);
-        const std::uint64_t old_key = ByKey::of(e);  // `from` has the same endpoint, so family
+    void update(P& e, const P& from) {
+        const std::uint32_t seen = std::max(e.last_seen_s, from.last_seen_s);
+        const std::uint32_t old_key = e.key;
         const auto pos = static_cast<std::uint32_t>(&e - peers.data());
-        if (index && old_key != ByKey::of(from)) index->by_key.erase(old_key, pos, peers);
+        if (index && old_key != from.key) index->by_key.erase(old_key, pos, peers);
         e = from;
-        e.last_seen = seen;
-        if (index && old_key != ByKey::of(e)) index->by_key.insert(ByKey::of(e), pos, peers);
-        if (e.seeder()) ++seeders;
+        e.last_seen_s = seen;
+        if (index && old_key != e.key) index->by_key.insert(e.key, pos, peers);
     }
-    void remove(Endpoint id, const Version& v) {
-        if (const std::uint32_t pos = position(id); pos != PeerIndex::kNotFound) {
-            if (peers[pos].seeder()) --seeders;
-            const auto last = static_cast<std::uint32_t>(peers.size() - 1);
-            if (index) {
-                index->by_endpoint.erase(id, pos, peers);
-                index->by_key.erase(ByKey::of(peers[pos]), pos, peers);
-            }
-            if (pos != last) {
-                peers[pos] = peers[last];
-                if (index) {
-                    index->by_endpoint.move(peers[pos].endpoint(), last, pos);
-                    index->by_key.move(ByKey::of(peers[pos]), last, pos);
-                }
-            }
-            peers.pop_back();
-            if (index && peers.size() < kIndexFrom / 2) index.reset();
-            shrink();
+    // Takes out the entry at `id`; false if there was none.
+    bool erase(const Endpoint& id, bool* was_seeder) {
+        const std::uint32_t pos = position(id);
+        if (pos == PeerIndex::kNotFound) return false;
+        *was_seeder = peers[pos].seeder();
+        const auto last = static_cast<std::uint32_t>(peers.size() - 1);
+        if (index) {
+            index->by_endpoint.erase(id, pos, peers);
+            index->by_key.erase(peers[pos].key, pos, peers);
         }
-        if (!tombstones) tombstones = std::make_unique<Tombstones>();
-        (*tombstones)[id] = v;
+        if (pos != last) {
+            peers[pos] = peers[last];
+            if (index) {
+                index->by_endpoint.move(peers[pos].endpoint(), last, pos);
+                index->by_key.move(peers[pos].key, last, pos);
+            }
+        }
+        peers.pop_back();
+        if (index && peers.size() < kIndexFrom / 2) index.reset();
+        shrink();
+        return true;
     }
     // Gives back memory once a swarm has lost half its peers.
     void shrink() {
         if (peers.empty()) {
-            std::vector<PeerEntry>().swap(peers);
+            std::vector<P>().swap(peers);
         } else if (peers.capacity() >= 2 * peers.size() + 8) {
-            std::vector<PeerEntry> fit;
+            std::vector<P> fit;
             fit.reserve(grown_capacity(peers.size()));
             fit.assign(peers.begin(), peers.end());
             peers.swap(fit);
         }
+    }
+};
+
+// What few torrents have: IPv6 peers, tombstones, a published metainfo. One
+// pointer in every torrent instead of one per part.
+struct Extras {
+    using Tombstones = std::unordered_map<Endpoint, Version, EndpointHash>;
+    Family<Peer6> v6;
+    std::unique_ptr<Tombstones> tombstones;  // null when there are none
+    std::unique_ptr<MetaEntry> meta;
+
+    bool empty() const { return v6.peers.empty() && !tombstones && !meta; }
+};
+
+}  // namespace
+
+// 56 bytes, and its map node 96: most torrents are small swarms of IPv4 peers
+// with no tombstones and no published metainfo, and each byte here is paid
+// per torrent.
+struct Torrent {
+    Family<Peer4> v4;
+    std::unique_ptr<Extras> extras;  // null when it would be empty
+    std::uint32_t seeders = 0;
+    std::uint32_t completed = 0;
+    std::int64_t last_active = 0;  // last announce, refresh or publish: what eviction goes by
+
+    std::size_t peer_count() const {
+        return v4.peers.size() + (extras ? extras->v6.peers.size() : 0);
+    }
+    bool no_peers() const { return peer_count() == 0; }
+    bool empty() const { return v4.peers.empty() && !extras; }
+    MetaEntry* meta() const { return extras ? extras->meta.get() : nullptr; }
+    bool published() const { return meta() && !meta()->removed; }
+    std::size_t tombstone_count() const {
+        return extras && extras->tombstones ? extras->tombstones->size() : 0;
+    }
+    Extras& ensure_extras() {
+        if (!extras) extras = std::make_unique<Extras>();
+        return *extras;
+    }
+    // Frees the extras once nothing is in them.
+    void tidy() {
+        if (extras && extras->empty()) extras.reset();
+    }
+    void set_meta(MetaEntry m) { ensure_extras().meta = std::make_unique<MetaEntry>(std::move(m)); }
+    void drop_meta() {
+        if (extras) extras->meta.reset();
+        tidy();
+    }
+
+    // The version a key currently holds: live entry or tombstone.
+    std::optional<Version> version_of(const Endpoint& id) const {
+        if (id.ip.is_v4()) {
+            if (const std::uint32_t pos = v4.position(id); pos != PeerIndex::kNotFound)
+                return v4.peers[pos].version();
+        } else if (extras) {
+            if (const std::uint32_t pos = extras->v6.position(id); pos != PeerIndex::kNotFound)
+                return extras->v6.peers[pos].version();
+        }
+        if (extras && extras->tombstones) {
+            if (auto it = extras->tombstones->find(id); it != extras->tombstones->end())
+                return it->second;
+        }
+        return std::nullopt;
+    }
+    template <class P>
+    void insert(Family<P>& f, const P& e) {
+        if (extras && extras->tombstones && extras->tombstones->erase(e.endpoint()) &&
+            extras->tombstones->empty())
+            extras->tombstones.reset();
+        if (e.seeder()) ++seeders;
+        f.insert(e);
+    }
+    template <class P>
+    void update(Family<P>& f, P& e, const P& from) {
+        if (e.seeder()) --seeders;
+        f.update(e, from);
+        if (e.seeder()) ++seeders;
+    }
+    // Removes the entry at `id` (if any) and leaves a tombstone of version v;
+    // true if there was an entry.
+    bool remove(const Endpoint& id, const Version& v) {
+        bool seeder = false;
+        const bool had =
+            id.ip.is_v4() ? v4.erase(id, &seeder) : extras && extras->v6.erase(id, &seeder);
+        if (had && seeder) --seeders;
+        auto& x = ensure_extras();
+        if (!x.tombstones) x.tombstones = std::make_unique<Extras::Tombstones>();
+        (*x.tombstones)[id] = v;
+        return had;
+    }
+    // Calls f(family) for the IPv4 peers and, if any, the IPv6 ones.
+    template <class F>
+    void each_family(F&& f) const {
+        f(v4);
+        if (extras) f(extras->v6);
     }
 };
 
@@ -225,44 +315,120 @@ SwarmStore::Stripe& SwarmStore::stripe_for(const InfoHash& h) const {
 
 namespace {
 
-Change peer_change(Change::Kind kind, const InfoHash& h, const PeerEntry& e, std::uint8_t origin,
+// A change of a peer's entry. An entry keeps no byte counters: `left` says
+// only seeder (0) or not (1); the announce path puts the request's own
+// counters in instead.
+template <class P>
+Change peer_change(Change::Kind kind, const InfoHash& h, const P& e, std::uint8_t origin,
                    std::int64_t now) {
     Change c;
     c.kind = kind;
     c.origin = origin;
     c.time_ms = now;
     c.info_hash = h;
-    c.ip = e.ip;
+    c.ip = e.ip();
     c.port = e.port;
     c.key = e.key;
-    c.left = e.left;
-    c.uploaded = e.uploaded;
-    c.downloaded = e.downloaded;
+    c.left = e.seeder() ? 0 : 1;
     return c;
 }
 
+// Up to `want` peers of the families the reply can carry, from a random
+// place on (IPv4 then IPv6, wrapping around), never the asker, and no
+// seeders for a seeder.
 void select_peers(const Torrent& t, const AnnounceInput& in, bool asker_is_seeder,
                   std::uint32_t want, std::vector<PeerEndpoint>& out) {
-    const std::size_t n = t.peers.size();
+    const std::size_t n4 = in.want_v4 ? t.v4.peers.size() : 0;
+    const std::size_t n6 = in.want_v6 && t.extras ? t.extras->v6.peers.size() : 0;
+    const std::size_t n = n4 + n6;
     if (n == 0 || want == 0) return;
     out.reserve(std::min<std::size_t>(want, n));
     const std::size_t start = rng()() % n;
+    auto take = [&](const auto& p) {
+        if (p.port == in.port && p.ip() == in.ip) return;  // never the asker
+        if (asker_is_seeder && p.seeder()) return;         // a seeder only needs leechers
+        out.push_back({p.ip(), p.port});
+    };
     for (std::size_t i = 0; i < n && out.size() < want; ++i) {
-        const PeerEntry& p = t.peers[(start + i) % n];
-        if (p.ip == in.ip && p.port == in.port) continue;         // never the asker
-        if (asker_is_seeder && p.seeder()) continue;              // a seeder only needs leechers
-        if (!(p.ip.is_v4() ? in.want_v4 : in.want_v6)) continue;  // no room in the reply
-        out.push_back({p.ip, p.port});
+        const std::size_t k = (start + i) % n;
+        if (k < n4)
+            take(t.v4.peers[k]);
+        else
+            take(t.extras->v6.peers[k - n4]);
     }
 }
 
 }  // namespace
 
-// Long (about 100 lines) for a reason: it is the hot path, and every step
-// (find or create the torrent, insert, update or remove the peer, count,
-// sample the reply, record the change) happens under one stripe lock that
-// is taken once; split into functions, each would need the lock passed in
-// and the reader would have to reassemble the one critical section.
+// The announce's part in the peer's family (under the stripe lock that
+// announce() holds): insert, update, move or remove the entry, record the
+// change, sample the reply.
+template <class F>
+void SwarmStore::announce_in(Torrent& t, F& f, const AnnounceInput& in, std::int64_t now_ms,
+                             AnnounceResult& r) {
+    using P = typename decltype(f.peers)::value_type;
+    const Endpoint ep = make_endpoint(in.ip, in.port);
+    P* existing = f.find(ep);
+    // BEP 7: no entry here, but the key of one elsewhere in this address family:
+    // that peer's new address.
+    const P* holder = !existing && in.key != 0 ? f.find_key(in.key) : nullptr;
+
+    if (in.event == AnnounceEvent::stopped) {
+        // A peer unknown here still gets a tombstone: the other tracker may
+        // hold an older put of it that has not reached us yet (one of us was
+        // down), and only a newer remove outranks it there.
+        P gone;
+        gone.addr = decltype(gone.addr)::of(in.ip);
+        gone.port = in.port;
+        const P& target = existing ? *existing : holder ? *holder : gone;
+        Change c = peer_change(Change::Kind::peer_remove, in.info_hash, target, self_, now_ms);
+        r.ticket = sequencer_.sequence(c);
+        if (t.remove(target.endpoint(), c.version())) --peers_;
+        r.changed = true;
+        return;
+    }
+    P e = entry_from<P>(in, now_ms);
+    if (in.event == AnnounceEvent::completed) ++t.completed;
+    // An event (started, completed) is a membership statement and always
+    // gets a new version: the other tracker may still hold a remove of
+    // this peer, newer than the entry here, that has not reached us yet.
+    if (existing && in.event == AnnounceEvent::none && existing->key == e.key &&
+        existing->seeder() == e.seeder()) {
+        // Only a refresh: nothing any other peer would see differently.
+        e.set_version(existing->version());
+        t.update(f, *existing, e);
+        r.refreshed = true;
+    } else if (!existing && !holder && peers_.load() >= limits_.max_peers) {
+        r.refused =
+            "tracker is full: peer limit of " + std::to_string(limits_.max_peers) + " reached";
+        return;
+    } else {
+        if (holder) {
+            // The move: the old endpoint's remove, then the new one's put.
+            Change gone =
+                peer_change(Change::Kind::peer_remove, in.info_hash, *holder, self_, now_ms);
+            sequencer_.sequence(gone);
+            t.remove(holder->endpoint(), gone.version());
+            --peers_;
+            r.moved = true;
+        }
+        Change c = peer_change(Change::Kind::peer_put, in.info_hash, e, self_, now_ms);
+        c.left = in.left;
+        c.uploaded = in.uploaded;
+        c.downloaded = in.downloaded;
+        r.ticket = sequencer_.sequence(c);
+        e.set_version(c.version());
+        if (existing) {
+            t.update(f, *existing, e);
+        } else {
+            t.insert(f, e);
+            ++peers_;
+        }
+        r.changed = true;
+    }
+    select_peers(t, in, e.seeder(), std::min(in.numwant, limits_.max_numwant), r.peers);
+}
+
 AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms) {
     AnnounceResult r;
     Stripe& s = stripe_for(in.info_hash);
@@ -287,75 +453,19 @@ AnnounceResult SwarmStore::announce(const AnnounceInput& in, std::int64_t now_ms
     }
     Torrent& t = it->second;
     t.last_active = now_ms;
-    const Endpoint ep = make_endpoint(in.ip, in.port);
-    PeerEntry* existing = t.find(ep);
-    // BEP 7: no entry here, but the key of one elsewhere in this address family:
-    // that peer's new address.
-    const PeerEntry* holder = !existing && in.key != 0 ? t.find_key(in.key, in.ip) : nullptr;
-
-    if (in.event == AnnounceEvent::stopped) {
-        // A peer unknown here still gets a tombstone: the other tracker may
-        // hold an older put of it that has not reached us yet (one of us was
-        // down), and only a newer remove outranks it there.
-        PeerEntry gone;
-        gone.ip = in.ip;
-        gone.port = in.port;
-        const PeerEntry& target = existing ? *existing : holder ? *holder : gone;
-        Change c = peer_change(Change::Kind::peer_remove, in.info_hash, target, self_, now_ms);
-        r.ticket = sequencer_.sequence(c);
-        if (existing || holder) --peers_;
-        t.remove(target.endpoint(), c.version());
-        r.changed = true;
-    } else {
-        PeerEntry e = entry_from(in, now_ms);
-        if (in.event == AnnounceEvent::completed) ++t.completed;
-        // An event (started, completed) is a membership statement and always
-        // gets a new version: the other tracker may still hold a remove of
-        // this peer, newer than the entry here, that has not reached us yet.
-        if (existing && in.event == AnnounceEvent::none && existing->key == e.key &&
-            existing->seeder() == e.seeder()) {
-            // Only a refresh: nothing any other peer would see differently.
-            e.set_version(existing->version());
-            t.update(*existing, e);
-            r.refreshed = true;
-        } else if (!existing && !holder && peers_.load() >= limits_.max_peers) {
-            r.refused =
-                "tracker is full: peer limit of " + std::to_string(limits_.max_peers) + " reached";
-        } else {
-            if (holder) {
-                // The move: the old endpoint's remove, then the new one's put.
-                Change gone =
-                    peer_change(Change::Kind::peer_remove, in.info_hash, *holder, self_, now_ms);
-                sequencer_.sequence(gone);
-                t.remove(holder->endpoint(), gone.version());
-                --peers_;
-                r.moved = true;
-            }
-            Change c = peer_change(Change::Kind::peer_put, in.info_hash, e, self_, now_ms);
-            r.ticket = sequencer_.sequence(c);
-            e.set_version(c.version());
-            if (existing) {
-                t.update(*existing, e);
-            } else {
-                t.insert(e);
-                ++peers_;
-            }
-            r.changed = true;
-        }
-        if (r.refused.empty()) {
-            const std::uint32_t want = std::min(in.numwant, limits_.max_numwant);
-            select_peers(t, in, e.seeder(), want, r.peers);
-        }
-    }
+    if (in.ip.is_v4())
+        announce_in(t, t.v4, in, now_ms, r);
+    else
+        announce_in(t, t.ensure_extras().v6, in, now_ms, r);
+    t.tidy();
     r.complete = t.seeders;
-    r.incomplete = static_cast<std::uint32_t>(t.peers.size()) - t.seeders;
+    r.incomplete = static_cast<std::uint32_t>(t.peer_count()) - t.seeders;
     if (t.empty()) {
         s.torrents.erase(it);
         --torrents_;
     }
     return r;
 }
-
 bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
     Stripe& s = stripe_for(c.info_hash);
     std::lock_guard<std::mutex> lock(s.mu);
@@ -376,23 +486,29 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
             if (held && !(*held < v)) break;  // not newer: already applied or superseded
             changed = true;
             if (c.kind == Change::Kind::peer_remove) {
-                if (t.find(ep)) --peers_;
-                t.remove(ep, v);
+                if (t.remove(ep, v)) --peers_;
                 break;
             }
-            PeerEntry e = entry_from(c, now_ms);
-            e.set_version(v);
-            if (PeerEntry* existing = t.find(ep)) {
-                t.update(*existing, e);
-            } else {
-                t.insert(e);
-                ++peers_;
-            }
+            auto put = [&](auto& f) {
+                using P = typename std::decay_t<decltype(f.peers)>::value_type;
+                P e = entry_from<P>(c, now_ms);
+                e.set_version(v);
+                if (P* existing = f.find(ep)) {
+                    t.update(f, *existing, e);
+                } else {
+                    t.insert(f, e);
+                    ++peers_;
+                }
+            };
+            if (c.ip.is_v4())
+                put(t.v4);
+            else
+                put(t.ensure_extras().v6);
             break;
         }
         case Change::Kind::metainfo_put:
         case Change::Kind::metainfo_remove: {
-            if (t.meta && !(t.meta->version < v)) break;
+            if (t.meta() && !(t.meta()->version < v)) break;
             changed = true;
             MetaEntry m;
             m.version = v;
@@ -410,10 +526,11 @@ bool SwarmStore::apply(const Change& c, std::int64_t now_ms) {
             } else {
                 index_erase(c.info_hash);
             }
-            t.meta = std::make_unique<MetaEntry>(std::move(m));
+            t.set_meta(std::move(m));
             break;
         }
     }
+    t.tidy();
     if (t.empty()) {
         s.torrents.erase(it);
         --torrents_;
@@ -426,14 +543,20 @@ void SwarmStore::touch(const Touch& tc) {
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(tc.info_hash);
     if (it == s.torrents.end()) return;
-    it->second.last_active = std::max(it->second.last_active, tc.time_ms);
-    if (PeerEntry* e = it->second.find(make_endpoint(tc.ip, tc.port))) {
-        if (tc.time_ms > e->last_seen) {
-            e->last_seen = tc.time_ms;
-            // left may move within leecher (or stay within seeder) state only.
-            if ((tc.left == 0) == e->seeder()) e->left = tc.left;
+    Torrent& t = it->second;
+    t.last_active = std::max(t.last_active, tc.time_ms);
+    const Endpoint ep = make_endpoint(tc.ip, tc.port);
+    auto refresh = [&](auto& f) {
+        if (auto* e = f.find(ep)) {
+            const std::uint32_t before = e->last_seen_s;
+            e->seen(tc.time_ms);
+            e->last_seen_s = std::max(before, e->last_seen_s);
         }
-    }
+    };
+    if (tc.ip.is_v4())
+        refresh(t.v4);
+    else if (t.extras)
+        refresh(t.extras->v6);
 }
 
 bool SwarmStore::has_torrent(const InfoHash& h) const {
@@ -448,7 +571,7 @@ ScrapeCounts SwarmStore::scrape(const InfoHash& h) const {
     auto it = s.torrents.find(h);
     if (it == s.torrents.end()) return {};
     const Torrent& t = it->second;
-    return {t.seeders, t.completed, static_cast<std::uint32_t>(t.peers.size()) - t.seeders};
+    return {t.seeders, t.completed, static_cast<std::uint32_t>(t.peer_count()) - t.seeders};
 }
 
 PublishResult SwarmStore::publish(const InfoHash& h, std::string metainfo, std::string name,
@@ -479,8 +602,8 @@ PublishResult SwarmStore::publish(const InfoHash& h, std::string metainfo, std::
     r.ticket = sequencer_.sequence(c);
     r.stored = true;
     index_put(h, name, length);
-    t.meta = std::make_unique<MetaEntry>(MetaEntry{std::move(metainfo), std::move(name), length,
-                                                   c.version(), false, now_ms, std::move(owner)});
+    t.set_meta(MetaEntry{std::move(metainfo), std::move(name), length, c.version(), false, now_ms,
+                         std::move(owner)});
     return r;
 }
 
@@ -495,7 +618,7 @@ WithdrawResult SwarmStore::withdraw_owned(const InfoHash& h, std::string_view ow
             r.status = WithdrawResult::Status::not_published;
             return r;
         }
-        const std::string& held = it->second.meta->owner;
+        const std::string& held = it->second.meta()->owner;
         if (held.empty() || !common::constant_time_equal(held, owner)) {
             r.status = WithdrawResult::Status::not_owner;
             return r;
@@ -512,15 +635,14 @@ std::uint64_t SwarmStore::withdraw(const InfoHash& h, std::int64_t now_ms) {
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(h);
-    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return 0;
+    if (it == s.torrents.end() || !it->second.published()) return 0;
     Change c;
     c.kind = Change::Kind::metainfo_remove;
     c.origin = self_;
     c.time_ms = now_ms;
     c.info_hash = h;
     const std::uint64_t ticket = sequencer_.sequence(c);
-    it->second.meta =
-        std::make_unique<MetaEntry>(MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
+    it->second.set_meta(MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
     index_erase(h);
     return ticket;
 }
@@ -529,8 +651,8 @@ std::optional<std::string> SwarmStore::metainfo(const InfoHash& h) const {
     Stripe& s = stripe_for(h);
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.torrents.find(h);
-    if (it == s.torrents.end() || !it->second.meta || it->second.meta->removed) return std::nullopt;
-    return it->second.meta->bytes;
+    if (it == s.torrents.end() || !it->second.published()) return std::nullopt;
+    return it->second.meta()->bytes;
 }
 
 std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t max_hits,
@@ -551,7 +673,7 @@ std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t ma
         std::lock_guard<std::mutex> lock(s.mu);
         if (auto it = s.torrents.find(h.info_hash); it != s.torrents.end()) {
             h.seeders = it->second.seeders;
-            h.leechers = it->second.peers.size() - it->second.seeders;
+            h.leechers = it->second.peer_count() - it->second.seeders;
         }
         hits.push_back(std::move(h));
     }
@@ -572,7 +694,7 @@ namespace {
 
 // Eviction prefers a torrent without live peers, then the least recently active.
 bool better_victim(const Torrent& a, const Torrent& b) {
-    if (a.peers.empty() != b.peers.empty()) return a.peers.empty();
+    if (a.no_peers() != b.no_peers()) return a.no_peers();
     return a.last_active < b.last_active;
 }
 
@@ -626,11 +748,13 @@ bool SwarmStore::evict_one(Stripe& held, std::int64_t now_ms) {
     const InfoHash& h = victim->first;
     Torrent& t = victim->second;
     // Sequenced removes, so that the other tracker drops the same entries.
-    for (const auto& p : t.peers) {
-        Change c = peer_change(Change::Kind::peer_remove, h, p, self_, now_ms);
-        sequencer_.sequence(c);
-        --peers_;
-    }
+    t.each_family([&](const auto& f) {
+        for (const auto& p : f.peers) {
+            Change c = peer_change(Change::Kind::peer_remove, h, p, self_, now_ms);
+            sequencer_.sequence(c);
+            --peers_;
+        }
+    });
     if (t.published()) {
         Change c;
         c.kind = Change::Kind::metainfo_remove;
@@ -654,41 +778,45 @@ std::size_t SwarmStore::expire(std::int64_t now_ms, std::int64_t timeout_ms,
         std::lock_guard<std::mutex> lock(s.mu);
         for (auto it = s.torrents.begin(); it != s.torrents.end();) {
             Torrent& t = it->second;
-            std::vector<PeerEntry> stale;
-            for (const auto& p : t.peers)
-                if (now_ms - p.last_seen > timeout_ms) stale.push_back(p);
-            for (const auto& p : stale) {
-                Change c = peer_change(Change::Kind::peer_remove, it->first, p, self_, now_ms);
+            std::vector<Change> stale;
+            t.each_family([&](const auto& f) {
+                for (const auto& p : f.peers)
+                    if (now_ms - p.last_seen_ms() > timeout_ms)
+                        stale.push_back(
+                            peer_change(Change::Kind::peer_remove, it->first, p, self_, now_ms));
+            });
+            for (auto& c : stale) {
                 sequencer_.sequence(c);
-                t.remove(p.endpoint(), c.version());
+                t.remove(make_endpoint(c.ip, c.port), c.version());
                 --peers_;
                 ++removed;
             }
-            if (t.tombstones) {
-                auto& tombs = *t.tombstones;
+            if (t.extras && t.extras->tombstones) {
+                auto& tombs = *t.extras->tombstones;
                 for (auto tb = tombs.begin(); tb != tombs.end();)
                     tb = now_ms - tb->second.time_ms > tombstone_ttl_ms ? tombs.erase(tb)
                                                                         : std::next(tb);
-                if (tombs.empty()) t.tombstones.reset();
+                if (tombs.empty()) t.extras->tombstones.reset();
             }
             if (t.published()) {
-                if (!t.peers.empty()) {
-                    t.meta->last_alive = now_ms;
-                } else if (now_ms - t.meta->last_alive > limits_.metainfo_ttl_ms) {
+                if (!t.no_peers()) {
+                    t.meta()->last_alive = now_ms;
+                } else if (now_ms - t.meta()->last_alive > limits_.metainfo_ttl_ms) {
                     Change c;
                     c.kind = Change::Kind::metainfo_remove;
                     c.origin = self_;
                     c.time_ms = now_ms;
                     c.info_hash = it->first;
                     sequencer_.sequence(c);
-                    t.meta = std::make_unique<MetaEntry>(
-                        MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
+                    t.set_meta(MetaEntry{{}, {}, 0, c.version(), true, now_ms, {}});
                     index_erase(it->first);
                     ++meta_expired_;
                 }
             }
-            if (t.meta && t.meta->removed && now_ms - t.meta->version.time_ms > tombstone_ttl_ms)
-                t.meta.reset();
+            if (t.meta() && t.meta()->removed &&
+                now_ms - t.meta()->version.time_ms > tombstone_ttl_ms)
+                t.drop_meta();
+            t.tidy();
             if (t.empty()) {
                 it = s.torrents.erase(it);
                 --torrents_;
@@ -704,13 +832,15 @@ void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
     for (std::size_t i = 0; i < kStripes; ++i) {
         std::lock_guard<std::mutex> lock(stripes_[i].mu);
         for (const auto& [h, t] : stripes_[i].torrents) {
-            for (const auto& p : t.peers) {
-                Change c = peer_change(Change::Kind::peer_put, h, p, p.origin, p.time_ms);
-                c.seq = p.seq;
-                visit(c);
-            }
-            if (t.tombstones) {
-                for (const auto& [ep, v] : *t.tombstones) {
+            t.each_family([&, &h = h](const auto& f) {
+                for (const auto& p : f.peers) {
+                    Change c = peer_change(Change::Kind::peer_put, h, p, p.origin, p.time_ms);
+                    c.seq = p.seq;
+                    visit(c);
+                }
+            });
+            if (t.tombstone_count() != 0) {
+                for (const auto& [ep, v] : *t.extras->tombstones) {
                     Change c;
                     c.kind = Change::Kind::peer_remove;
                     c.origin = v.origin;
@@ -722,16 +852,15 @@ void SwarmStore::dump(const std::function<void(const Change&)>& visit) const {
                     visit(c);
                 }
             }
-            if (t.meta) {
+            if (const MetaEntry* m = t.meta()) {
                 Change c;
-                c.kind =
-                    t.meta->removed ? Change::Kind::metainfo_remove : Change::Kind::metainfo_put;
-                c.origin = t.meta->version.origin;
-                c.seq = t.meta->version.seq;
-                c.time_ms = t.meta->version.time_ms;
+                c.kind = m->removed ? Change::Kind::metainfo_remove : Change::Kind::metainfo_put;
+                c.origin = m->version.origin;
+                c.seq = m->version.seq;
+                c.time_ms = m->version.time_ms;
                 c.info_hash = h;
-                c.metainfo = t.meta->bytes;
-                c.owner = t.meta->owner;
+                c.metainfo = m->bytes;
+                c.owner = m->owner;
                 visit(c);
             }
         }
@@ -743,11 +872,11 @@ StoreCounts SwarmStore::counts() const {
     for (std::size_t i = 0; i < kStripes; ++i) {
         std::lock_guard<std::mutex> lock(stripes_[i].mu);
         for (const auto& [h, t] : stripes_[i].torrents) {
-            if (!t.peers.empty() || (t.meta && !t.meta->removed)) ++c.torrents;
-            c.peers += t.peers.size();
+            if (!t.no_peers() || t.published()) ++c.torrents;
+            c.peers += t.peer_count();
             c.seeders += t.seeders;
             c.tombstones += t.tombstone_count();
-            if (t.meta && !t.meta->removed) ++c.metainfos;
+            if (t.published()) ++c.metainfos;
         }
     }
     c.evicted = evicted_.load();
@@ -760,14 +889,18 @@ std::string SwarmStore::digest_hex() const {
     for (std::size_t i = 0; i < kStripes; ++i) {
         std::lock_guard<std::mutex> lock(stripes_[i].mu);
         for (const auto& [h, t] : stripes_[i].torrents) {
-            for (const auto& p : t.peers)
-                lines.push_back(h.hex() + " " +
-                                (p.ip.is_v4() ? std::to_string(p.ip.v4()) : p.ip.to_string()) +
-                                ":" + std::to_string(p.port) + (p.seeder() ? " S" : " L"));
-            if (t.meta && !t.meta->removed)
+            t.each_family([&, &h = h](const auto& f) {
+                for (const auto& p : f.peers) {
+                    const common::IpAddr ip = p.ip();
+                    lines.push_back(h.hex() + " " +
+                                    (ip.is_v4() ? std::to_string(ip.v4()) : ip.to_string()) + ":" +
+                                    std::to_string(p.port) + (p.seeder() ? " S" : " L"));
+                }
+            });
+            if (t.published())
                 lines.push_back(
-                    h.hex() + " M " + common::to_hex(common::Sha1::digest(t.meta->bytes)) +
-                    (t.meta->owner.empty() ? "" : " O " + common::to_hex(t.meta->owner)));
+                    h.hex() + " M " + common::to_hex(common::Sha1::digest(t.meta()->bytes)) +
+                    (t.meta()->owner.empty() ? "" : " O " + common::to_hex(t.meta()->owner)));
         }
     }
     std::sort(lines.begin(), lines.end());

@@ -48,6 +48,8 @@
 
 namespace mt::tracker {
 
+struct Torrent;  // a torrent's swarm and metainfo (swarm_store.cpp)
+
 // Numbers a local change (sets seq) and queues it for journaling; returns the
 // ticket to wait on for its durability. Called with a stripe lock held: must
 // not call back into the store or block on I/O.
@@ -110,7 +112,7 @@ struct Touch {
     common::IpAddr ip;  // the peer's endpoint
     std::uint16_t port = 0;
     std::int64_t time_ms = 0;
-    std::uint64_t left = 0;
+    std::uint64_t left = 0;  // on the wire; not kept (a seeder flag changes by versioned puts)
 };
 
 struct StoreLimits {
@@ -208,6 +210,11 @@ class SwarmStore {
   private:
     struct Stripe;
     Stripe& stripe_for(const common::InfoHash& h) const;
+    // announce() in the family (`f`: the torrent's IPv4 or IPv6 peers) of the
+    // announcing address, with the stripe locked.
+    template <class F>
+    void announce_in(Torrent& t, F& f, const AnnounceInput& in, std::int64_t now_ms,
+                     AnnounceResult& r);
     // Makes room for one torrent in stripe `held` (locked by the caller).
     bool evict_one(Stripe& held, std::int64_t now_ms);
     void index_put(const common::InfoHash& h, const std::string& name, std::uint64_t length);

@@ -618,6 +618,59 @@ TEST_F(Store, ApplyFindsPeersOnBothSidesOfTheIndex) {
     EXPECT_EQ(store.counts().tombstones, 0u);
 }
 
+// A torrent keeps its IPv6 peers apart (with their own index once there are
+// many): a big swarm of each family, refreshed, half of the IPv6 peers
+// stopped, then rebuilt from a dump.
+TEST_F(Store, BigSwarmsOfBothFamilies) {
+    auto v6 = [](int p) { return *common::IpAddr::parse("2001:db8::" + std::to_string(p)); };
+    for (int p = 0; p < 100; ++p) {
+        store.announce(ann(1, p, p % 2 ? 0 : 10, AnnounceEvent::started), 1000);
+        auto in = ann(1, p, p % 2 ? 0 : 10, AnnounceEvent::started);
+        in.ip = v6(p);
+        in.key = static_cast<std::uint32_t>(700 + p);
+        store.announce(in, 1000);
+    }
+    EXPECT_EQ(store.scrape(hash(1)).complete, 100u);
+    EXPECT_EQ(store.scrape(hash(1)).incomplete, 100u);
+    for (int p = 0; p < 100; ++p) {
+        auto in = ann(1, p, p % 2 ? 0 : 10);
+        in.ip = v6(p);
+        in.key = static_cast<std::uint32_t>(700 + p);
+        EXPECT_TRUE(store.announce(in, 2000).refreshed) << p;
+        EXPECT_TRUE(store.announce(ann(1, p, p % 2 ? 0 : 10), 2000).refreshed) << p;
+    }
+    for (int p = 0; p < 100; p += 2) {
+        auto in = ann(1, p, 10, AnnounceEvent::stopped);
+        in.ip = v6(p);
+        store.announce(in, 3000);
+    }
+    EXPECT_EQ(store.counts().peers, 150u);
+    EXPECT_EQ(store.scrape(hash(1)).incomplete, 50u);  // the IPv4 leechers
+    // An IPv6 peer moves by its key within IPv6.
+    auto moved = ann(1, 1, 0);
+    moved.ip = v6(1000);
+    moved.key = 701;
+    EXPECT_TRUE(store.announce(moved, 3500).moved);
+    EXPECT_EQ(store.counts().peers, 150u);
+    RecordingSequencer s2;
+    SwarmStore copy(2, StoreLimits{}, s2);
+    store.dump([&](const Change& c) { copy.apply(c, 4000); });
+    EXPECT_EQ(copy.digest_hex(), store.digest_hex());
+    EXPECT_EQ(copy.counts().peers, 150u);
+    EXPECT_EQ(copy.counts().tombstones, store.counts().tombstones);
+}
+
+// Last seen is kept in whole seconds, rounded up: a peer expires up to a
+// second late, never early.
+TEST_F(Store, ExpiryIsNeverEarly) {
+    store.announce(ann(1, 1, 10), 1999);
+    EXPECT_EQ(store.expire(5000, 3000, 100000), 0u);  // 3001 ms since: late is allowed
+    EXPECT_EQ(store.expire(5001, 3000, 100000), 1u);
+    store.announce(ann(1, 2, 10), 2000);
+    EXPECT_EQ(store.expire(5000, 3000, 100000), 0u);  // exactly the timeout: kept
+    EXPECT_EQ(store.expire(5001, 3000, 100000), 1u);
+}
+
 TEST_F(Store, ExpiryOfHalfABigSwarm) {
     for (int p = 0; p < 100; ++p)
         store.announce(ann(1, p, 10, AnnounceEvent::started), p % 2 ? 5000 : 1000);
