@@ -2,13 +2,16 @@
 // and how fast it loads, without sockets or disk.
 //
 //   tracker_store_mem [--torrents 1000000] [--peers 10] [--v6-percent 0]
-//                     [--heavy-tail] [--seed 1]
+//                     [--heavy-tail] [--seed 1] [--write-state PATH]
 //
 // Fills a store through apply() with put changes, as a tracker does when it
 // loads its snapshot and journal at start (uniform: every torrent gets
 // --peers peers; --heavy-tail: sizes from a Pareto draw with four swarms of
 // 10,000, about 89% of swarms of 10 or fewer, --peers the mean). Then measures
 // dump() (what a snapshot walks) and a round of announces (refreshes).
+// --write-state PATH: also writes the store as a tracker's seeder list file
+// (the snapshot a compaction writes, with an empty journal), for measuring a
+// tracker's start-up from it (bench/tracker_scale.sh).
 // Prints one JSON line: peers, torrents, heap_bytes_per_peer (malloc's
 // in-use bytes after - before, / peers), rss_bytes_per_peer, load_s,
 // load_per_s, dump_s, refresh_us.
@@ -24,6 +27,9 @@
 #include <string>
 #include <vector>
 
+#include "common/file_util.h"
+#include "tracker/change_log.h"
+#include "tracker/journal.h"
 #include "tracker/swarm_store.h"
 
 namespace {
@@ -73,6 +79,7 @@ struct Options {
     std::uint32_t v6_percent = 0;
     bool heavy_tail = false;
     std::uint64_t seed = 1;
+    std::string write_state;
 };
 
 std::vector<std::uint32_t> swarm_sizes(const Options& o) {
@@ -115,6 +122,8 @@ int main(int argc, char** argv) {
             o.heavy_tail = true;
         else if (a == "--seed")
             o.seed = next();
+        else if (a == "--write-state" && i + 1 < argc)
+            o.write_state = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: tracker_store_mem [--torrents N] [--peers N] [--v6-percent P] "
@@ -160,6 +169,25 @@ int main(int argc, char** argv) {
     std::size_t dumped = 0;
     store->dump([&](const tracker::Change&) { ++dumped; });
     const double dump_s = seconds_since(t1);
+    double write_s = 0;
+    if (!o.write_state.empty()) {
+        const auto tw = Clock::now();
+        tracker::Clock clock;
+        clock.seq[2] = peers;
+        std::vector<std::string> changes;
+        changes.reserve(peers);
+        store->dump(
+            [&](const tracker::Change& c) { changes.push_back(tracker::encode_change(c)); });
+        const std::string file =
+            tracker::encode_snapshot(tracker::encode_state_snapshot(clock, changes));
+        changes.clear();
+        changes.shrink_to_fit();
+        if (auto st = common::write_file_atomic(o.write_state, file); !st) {
+            std::fprintf(stderr, "tracker_store_mem: %s\n", st.error().message.c_str());
+            return 1;
+        }
+        write_s = seconds_since(tw);
+    }
     // Refresh announces of random peers of the first 10,000 torrents.
     const std::uint32_t rounds = 200000;
     const auto t2 = Clock::now();
@@ -179,10 +207,10 @@ int main(int argc, char** argv) {
         "{\"peers\":%llu,\"torrents\":%u,\"v6_percent\":%u,\"heavy_tail\":%s,"
         "\"heap_bytes_per_peer\":%.1f,\"rss_bytes_per_peer\":%.1f,\"load_s\":%.2f,"
         "\"load_per_s\":%.0f,\"dump_s\":%.2f,\"dumped\":%zu,\"announce_us\":%.2f,"
-        "\"peers_per_reply\":%.1f}\n",
+        "\"peers_per_reply\":%.1f,\"write_s\":%.2f}\n",
         static_cast<unsigned long long>(peers), o.torrents, o.v6_percent,
         o.heavy_tail ? "true" : "false", double(heap1 - heap0) / double(peers),
         double(rss1 - rss0) / double(peers), load_s, double(peers) / load_s, dump_s, dumped,
-        refresh_s * 1e6 / rounds, double(found) / rounds);
+        refresh_s * 1e6 / rounds, double(found) / rounds, write_s);
     return 0;
 }

@@ -25,31 +25,54 @@ std::string encode_state_snapshot(const Clock& clock, const std::vector<std::str
     return out;
 }
 
-common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(
-    std::string_view payload) {
+common::Result<Clock> for_each_snapshot_record(
+    std::string_view payload, const std::function<void(std::uint64_t, std::string_view)>& visit) {
     auto bad = [](const std::string& why) {
         return common::make_error(common::Errc::parse_error, "snapshot: " + why);
     };
-    common::ByteReader r(payload);
-    std::string_view magic;
-    Clock clock;
-    std::uint64_t count = 0;
-    if (!r.bytes(4, magic) || magic != std::string_view(kSnapMagic, 4)) return bad("bad magic");
-    if (!r.u64(clock.seq[1]) || !r.u64(clock.seq[2]) || !r.u64(count)) return bad("short header");
-    if (count > payload.size()) return bad("count larger than the payload");
+    auto walk = [&](bool visiting) -> common::Result<Clock> {
+        common::ByteReader r(payload);
+        std::string_view magic;
+        Clock clock;
+        std::uint64_t count = 0;
+        if (!r.bytes(4, magic) || magic != std::string_view(kSnapMagic, 4)) return bad("bad magic");
+        if (!r.u64(clock.seq[1]) || !r.u64(clock.seq[2]) || !r.u64(count))
+            return bad("short header");
+        if (count > payload.size()) return bad("count larger than the payload");
+        for (std::uint64_t i = 0; i < count; ++i) {
+            std::uint32_t len = 0;
+            std::string_view rec;
+            if (!r.u32(len) || !r.bytes(len, rec))
+                return bad("record " + std::to_string(i) + " is short");
+            if (visiting) visit(i, rec);
+        }
+        if (r.remaining() != 0) return bad("trailing bytes");
+        return clock;
+    };
+    if (auto framed = walk(false); !framed) return framed;
+    return walk(true);
+}
+
+common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(
+    std::string_view payload) {
     std::vector<Change> changes;
-    changes.reserve(count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        std::uint32_t len = 0;
-        std::string_view rec;
-        if (!r.u32(len) || !r.bytes(len, rec))
-            return bad("record " + std::to_string(i) + " is short");
+    common::Error first;
+    bool failed = false;
+    auto clock = for_each_snapshot_record(payload, [&](std::uint64_t i, std::string_view rec) {
+        if (failed) return;
         auto c = decode_change(rec);
-        if (!c) return bad("record " + std::to_string(i) + ": " + c.error().message);
+        if (!c) {
+            failed = true;
+            first = common::make_error(
+                common::Errc::parse_error,
+                "snapshot: record " + std::to_string(i) + ": " + c.error().message);
+            return;
+        }
         changes.push_back(std::move(c).value());
-    }
-    if (r.remaining() != 0) return bad("trailing bytes");
-    return std::make_pair(clock, std::move(changes));
+    });
+    if (!clock) return clock.error();
+    if (failed) return first;
+    return std::make_pair(*clock, std::move(changes));
 }
 
 ChangeLog::ChangeLog(std::uint8_t self, Journal journal, SwarmStore* store, common::Logger& log,
@@ -67,20 +90,31 @@ std::size_t ChangeLog::load(const JournalContents& contents, std::int64_t now_ms
     Clock clock;
     std::size_t bad = 0, applied = 0;
     if (contents.has_snapshot) {
-        auto snap = decode_state_snapshot(contents.snapshot);
+        // Record by record as they decode (a snapshot of 10 M peers would be
+        // gigabytes as a vector of Changes); a broken frame, found before any
+        // record is applied, discards the whole snapshot, and a record that
+        // does not decode only itself.
+        std::uint64_t own_max = 0;
+        auto snap =
+            for_each_snapshot_record(contents.snapshot, [&](std::uint64_t, std::string_view rec) {
+                auto c = decode_change(rec);
+                if (!c) {
+                    ++bad;
+                    return;
+                }
+                store_->apply(*c, now_ms);
+                // A compaction may catch our own changes applied but not yet
+                // journaled: being in the snapshot makes them durable, so the
+                // clock covers them and their numbers are never handed out again.
+                if (c->origin == self_) own_max = std::max(own_max, c->seq);
+                ++applied;
+            });
         if (!snap) {
             log_.error(cat("seeder list snapshot unreadable, ignoring it: ", snap.error().message));
             ++bad;
         } else {
-            clock = snap->first;
-            for (const auto& c : snap->second) {
-                store_->apply(c, now_ms);
-                // A compaction may catch our own changes applied but not yet
-                // journaled: being in the snapshot makes them durable, so the
-                // clock covers them and their numbers are never handed out again.
-                if (c.origin == self_) clock.seq[self_] = std::max(clock.seq[self_], c.seq);
-                ++applied;
-            }
+            clock = *snap;
+            clock.seq[self_] = std::max(clock.seq[self_], own_max);
         }
     }
     std::size_t records = 0;

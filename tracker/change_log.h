@@ -46,6 +46,11 @@ struct Clock {
 std::string encode_state_snapshot(const Clock& clock, const std::vector<std::string>& changes);
 common::Result<std::pair<Clock, std::vector<Change>>> decode_state_snapshot(
     std::string_view payload);
+// The same without holding every change: checks the framing of the whole
+// payload first (nothing is visited if it is broken), then hands each
+// record's bytes (a change to decode) to `visit` with its index.
+common::Result<Clock> for_each_snapshot_record(
+    std::string_view payload, const std::function<void(std::uint64_t, std::string_view)>& visit);
 
 class ChangeLog final : public Sequencer {
   public:
