@@ -221,7 +221,11 @@ BENCH_TOOLS := $(patsubst bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 $(BUILD)/bench/%: $(call obj,bench/%.cpp) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
+
+# A tool too big for one file keeps the rest in a folder of its own
+# (bench/tracker_load: bench/tracker_mix/), linked before libcommon.
+$(BUILD)/bench/tracker_load: $(call obj,$(sort $(wildcard bench/tracker_mix/*.cpp)))
 
 bench-tools: $(BENCH_TOOLS)
 
