@@ -40,7 +40,7 @@ TEST_DEPS_OK := $(BUILD)/.test-deps-ok
 
 .SECONDARY:
 .PHONY: all test unit fuzz-replay integration security asan ubsan tsan sanitizers fuzz fuzz-build check-layers thread-safety variant-builds \
-        format format-check clean bench-hash example demo interop drills bench-tools bench-tracker \
+        format format-check clean bench-hash example demo interop drills bench-tools bench-tracker bench-tracker-real \
         bench-get bench-seed bench bench-smoke
 
 all: $(BIN)/tracker $(BIN)/client
@@ -234,6 +234,11 @@ bench-hash: all bench-tools
 
 bench-tracker: all bench-tools
 	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/tracker.sh
+
+# The realistic tracker load (issue 17): heavy-tailed swarms, 4,096 source
+# addresses, joins/leaves/completions, open-loop latency; ~12 min (estimate), quiet machine.
+bench-tracker-real: all bench-tools
+	BIN=$(CURDIR)/$(BIN) BENCH_BIN=$(CURDIR)/$(BUILD)/bench bench/tracker_real.sh
 
 bench-get: all
 	BIN=$(CURDIR)/$(BIN) bench/get.sh
