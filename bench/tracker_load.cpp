@@ -6,6 +6,12 @@
 //                [--count N] [--concurrency C] [--time-limit S] [--timeout-ms MS]
 //                [--seed S]
 //   tracker_load --print-hashes [--torrents N]   (40 hex digits a line, for whitelists)
+//   tracker_load --mode M --target HOST:PORT [--target HOST:PORT ...] --phase join|mix
+//                [--torrents 20000] [--total-peers 300000] [--big-swarms 4]
+//                [--big-size 10000] [--addresses 4096] [--model-seed 17]
+//                [--state FILE] [--rate R] [--count N] [--concurrency C]
+//                [--keepalive-requests 100] [--time-limit S] [--timeout-ms MS] [--seed S]
+//   tracker_load --print-hashes --phase mix [--torrents N]   (the join/mix info hashes)
 //
 // The swarm is fixed by --torrents and --peers: peer i belongs to torrent
 // i / peers, has a 20-byte peer id and port derived from i, and the info hashes
@@ -27,6 +33,17 @@
 // connection errors), timeouts, reconnects, wall_s, rate (answered / s),
 // p50_us, p99_us, max_us, swarm_avg (mean seeders + leechers in the replies).
 // Exit status 0 only when every announce was answered and none failed.
+//
+// join and mix (bench/tracker_mix/): a realistic load. The swarm model
+// (swarm_model.h) has heavy-tailed swarm sizes and peers at many source
+// addresses; join announces every initial member once with event=started,
+// mix sends 5% started, 5% stopped, 5% completed and 85% refreshes and keeps
+// the membership in --state FILE from one invocation to the next. Several
+// --target: a peer talks to target (its index % targets). --rate: open loop
+// at R announces/s, latency from the time each was due (mix.h). Their JSON
+// line adds rate_target, udp_connects, gen_cpu_s (this process's CPU during
+// the run), the events sent, the members and leechers after the run and the
+// model's summary (sizes p50/p90/max, swarms of 10 peers or fewer).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -46,6 +63,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/tracker_mix/http_reply.h"
+#include "bench/tracker_mix/mix_main.h"
 #include "common/hex.h"
 #include "common/net/fd.h"
 #include "common/net/socket.h"
@@ -57,6 +76,7 @@ namespace {
 using namespace mt::common;
 using namespace mt::common::wire;
 using Clock = std::chrono::steady_clock;
+using mt::bench::header_value;
 
 enum class Mode { udp, http_keepalive, http_close };
 
@@ -72,6 +92,8 @@ struct Options {
     int timeout_ms = 5000;
     std::uint64_t seed = 1;
     bool print_hashes = false;
+    bool mix = false;  // --phase join or mix: everything is in mix_cmd
+    mt::bench::MixCommand mix_cmd;
 };
 
 std::uint64_t splitmix64(std::uint64_t& s) {
@@ -291,24 +313,6 @@ struct HttpConn {
     Clock::time_point sent;
 };
 
-std::string_view header_value(std::string_view head, std::string_view name) {
-    std::size_t p = 0;
-    while ((p = head.find("\r\n", p)) != std::string_view::npos) {
-        p += 2;
-        if (head.size() - p < name.size() + 1) break;
-        bool match = true;
-        for (std::size_t i = 0; i < name.size() && match; ++i)
-            match = std::tolower(static_cast<unsigned char>(head[p + i])) == name[i];
-        if (!match || head[p + name.size()] != ':') continue;
-        std::size_t v = p + name.size() + 1;
-        const std::size_t end = head.find("\r\n", v);
-        while (v < end && head[v] == ' ')
-            ++v;
-        return head.substr(v, end - v);
-    }
-    return {};
-}
-
 void run_http(const Options& o, const SockAddr& addr, Stats& st, Clock::time_point deadline) {
     const bool close_mode = o.mode == Mode::http_close;
     Fd ep(epoll_create1(0));
@@ -515,9 +519,53 @@ void run_http(const Options& o, const SockAddr& addr, Stats& st, Clock::time_poi
 
 // ---- main --------------------------------------------------------------------
 
+// The options only the join and mix phases take; false if `a` is none of them
+// (or its value is bad: then `ok` is false too).
+template <class Num>
+bool parse_mix_option(const std::string& a, const std::string& v, Num num, Options& o, bool& ok) {
+    mt::bench::MixCommand& m = o.mix_cmd;
+    if (a == "--total-peers")
+        ok = num(m.model.total_peers) && m.model.total_peers > 0;
+    else if (a == "--big-swarms")
+        ok = num(m.model.big_swarms);
+    else if (a == "--big-size")
+        ok = num(m.model.big_size) && m.model.big_size > 0;
+    else if (a == "--addresses")
+        ok = num(m.model.addresses) && m.model.addresses > 0;
+    else if (a == "--model-seed")
+        ok = num(m.model.seed);
+    else if (a == "--rate")
+        ok = num(m.run.rate) && m.run.rate > 0;
+    else if (a == "--keepalive-requests")
+        ok = num(m.run.keepalive_requests) && m.run.keepalive_requests > 0;
+    else if (a == "--state")
+        m.state_file = v;
+    else
+        return false;
+    return true;
+}
+
+// The join and mix phases' command from the options common to all phases.
+bool finish_mix_command(Options& o, const std::string& mode, bool torrents_given) {
+    mt::bench::MixCommand& m = o.mix_cmd;
+    m.model.torrents = torrents_given ? o.torrents : 20000;
+    m.mode_name = mode;
+    m.run.http = o.mode != Mode::udp;
+    m.run.http_close = o.mode == Mode::http_close;
+    m.run.count = o.count;
+    m.count_given = o.count != 0;
+    m.run.concurrency = o.concurrency;
+    m.run.time_limit_s = o.time_limit_s;
+    m.run.timeout_ms = o.timeout_ms;
+    m.run.seed = o.seed;
+    return o.print_hashes || !m.targets.empty();
+}
+
 bool parse_args(int argc, char** argv, Options& o) {
     std::string phase = "refresh";
     std::string mode = "udp";
+    bool torrents_given = false;
+    bool mix_options = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--print-hashes") {
@@ -531,28 +579,34 @@ bool parse_args(int argc, char** argv, Options& o) {
             return ec == std::errc() && p == v.data() + v.size();
         };
         bool ok = true;
-        if (a == "--mode")
+        if (a == "--mode") {
             mode = v;
-        else if (a == "--target")
-            o.target = v;
-        else if (a == "--phase")
+        } else if (a == "--target") {
+            if (o.target.empty()) o.target = v;
+            o.mix_cmd.targets.push_back(v);
+        } else if (a == "--phase") {
             phase = v;
-        else if (a == "--torrents")
+        } else if (a == "--torrents") {
             ok = num(o.torrents) && o.torrents > 0;
-        else if (a == "--peers")
+            torrents_given = true;
+        } else if (a == "--peers") {
             ok = num(o.peers) && o.peers > 0;
-        else if (a == "--count")
+        } else if (a == "--count") {
             ok = num(o.count);
-        else if (a == "--concurrency")
-            ok = num(o.concurrency) && o.concurrency > 0 && o.concurrency <= 4096;
-        else if (a == "--time-limit")
+        } else if (a == "--concurrency") {
+            ok = num(o.concurrency) && o.concurrency > 0;
+            o.mix_cmd.concurrency_given = true;
+        } else if (a == "--time-limit") {
             ok = num(o.time_limit_s) && o.time_limit_s > 0;
-        else if (a == "--timeout-ms")
+        } else if (a == "--timeout-ms") {
             ok = num(o.timeout_ms) && o.timeout_ms > 0;
-        else if (a == "--seed")
+        } else if (a == "--seed") {
             ok = num(o.seed);
-        else
+        } else if (parse_mix_option(a, v, num, o, ok)) {
+            mix_options = true;
+        } else {
             ok = false;
+        }
         if (!ok) {
             std::fprintf(stderr, "tracker_load: bad option %s %s\n", a.c_str(), v.c_str());
             return false;
@@ -566,7 +620,19 @@ bool parse_args(int argc, char** argv, Options& o) {
         o.mode = Mode::http_close;
     else
         return false;
+    if (phase == "join" || phase == "mix") {
+        o.mix = true;
+        o.mix_cmd.run.join = phase == "join";
+        return finish_mix_command(o, mode, torrents_given);
+    }
     if (phase != "preload" && phase != "refresh") return false;
+    if (mix_options || o.mix_cmd.targets.size() > 1 || o.concurrency > 4096) {
+        std::fprintf(stderr,
+                     "tracker_load: preload and refresh take one --target, "
+                     "--concurrency up to 4096 and none of the join/mix options\n");
+        return false;
+    }
+    o.mix = false;
     o.preload = phase == "preload";
     if (o.count == 0) o.count = o.preload ? std::uint64_t{o.torrents} * o.peers : 100000;
     return o.print_hashes || !o.target.empty();
@@ -588,8 +654,21 @@ int main(int argc, char** argv) {
                      "usage: tracker_load --mode udp|http-keepalive|http-close --target HOST:PORT "
                      "[--phase preload|refresh] [--torrents N] [--peers N] [--count N] "
                      "[--concurrency N] [--time-limit S] [--timeout-ms MS] [--seed S]\n"
-                     "       tracker_load --print-hashes [--torrents N]\n");
+                     "       tracker_load --mode M --target HOST:PORT [--target ...] "
+                     "--phase join|mix [--torrents N] [--total-peers N] [--big-swarms N] "
+                     "[--big-size N] [--addresses N] [--model-seed S] [--state FILE] [--rate R] "
+                     "[--count N] [--concurrency N] [--keepalive-requests N] [--time-limit S] "
+                     "[--timeout-ms MS] [--seed S]\n"
+                     "       tracker_load --print-hashes [--phase mix] [--torrents N]\n");
         return 2;
+    }
+    if (o.print_hashes && o.mix) {
+        mt::bench::print_mix_hashes(o.mix_cmd.model.torrents);
+        return 0;
+    }
+    if (o.mix) {
+        ignore_sigpipe();
+        return mt::bench::mix_main(o.mix_cmd);
     }
     if (o.print_hashes) {
         for (std::uint32_t t = 0; t < o.torrents; ++t)
