@@ -79,6 +79,10 @@ Result<Fd> open_beneath(int root, const std::vector<std::string>& segments, bool
 // regenerate, where an fsync would cost more than the work).
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644,
                          bool durable = true);
+// The same for a file written in parts (their concatenation), so that a
+// large file need not be assembled in memory first.
+Status write_file_atomic_parts(const std::string& path, const std::vector<std::string_view>& parts,
+                               unsigned mode = 0644, bool durable = true);
 
 // write_file_atomic(); unless `overwrite`, fails with Errc::invalid_argument
 // if anything is at `path` (even a dangling link), checked by the rename

@@ -1,5 +1,8 @@
 #include "tracker/change_log.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -149,6 +152,7 @@ void ChangeLog::stop() {
     }
     work_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    join_compactor();  // (the writer's last compact() joined it already)
 }
 
 std::uint64_t ChangeLog::sequence(Change& change) {
@@ -225,11 +229,13 @@ void ChangeLog::writer_loop() {
             requested = compact_requested_;
             done = compact_done_;
         }
-        if (requested > done || journal_.journal_bytes() > options_.compact_bytes) {
+        if (requested > done) {
             compact();
             common::MutexLock lock(mu_);
             compact_done_ = requested;
             durable_cv_.notify_all();
+        } else if (journal_.journal_bytes() > options_.compact_bytes) {
+            compact_in_background();
         }
     }
     compact();  // a clean stop leaves a compact seeder list
@@ -276,6 +282,30 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         l();
 }
 
+std::vector<std::string> ChangeLog::snapshot_parts() const {
+    constexpr std::size_t kPartBytes = 4u << 20;
+    const Clock c = clock();
+    std::vector<std::string> parts(1);  // [0]: the header, once the count is known
+    std::uint64_t count = 0;
+    std::string change;
+    store_->dump([&](const Change& ch) {
+        if (parts.size() == 1 || parts.back().size() >= kPartBytes) {
+            parts.emplace_back();
+            parts.back().reserve(kPartBytes + 256);
+        }
+        change.clear();
+        encode_change(ch, change);
+        common::append_u32(parts.back(), static_cast<std::uint32_t>(change.size()));
+        parts.back() += change;
+        ++count;
+    });
+    parts[0] = encode_state_snapshot(c, {});
+    // The header's count is its last 8 bytes: put the real one there.
+    parts[0].resize(parts[0].size() - 8);
+    common::append_u64(parts[0], count);
+    return parts;
+}
+
 std::string ChangeLog::snapshot_payload() const {
     const Clock c = clock();
     std::vector<std::string> changes;
@@ -283,9 +313,56 @@ std::string ChangeLog::snapshot_payload() const {
     return encode_state_snapshot(c, changes);
 }
 
-void ChangeLog::compact() {
+void ChangeLog::join_compactor() {
+    if (compactor_.joinable()) compactor_.join();
+}
+
+void ChangeLog::compact_in_background() {
+    if (compacting_.load()) return;
+    join_compactor();  // the last one, finished
     const std::uint64_t before = journal_.journal_bytes();
-    auto s = journal_.compact(snapshot_payload());
+    if (auto s = journal_.begin_compaction(); !s) {
+        if (s.error().code == common::Errc::changed) {
+            compact();  // the journal aside is a crash's: compact the old way
+        } else {
+            common::MutexLock lock(mu_);
+            ++write_failures_;
+            log_.error(cat("cannot start compacting the seeder list: ", s.error().message));
+        }
+        return;
+    }
+    {
+        common::MutexLock lock(mu_);
+        journal_bytes_ = journal_.journal_bytes();
+    }
+    compacting_.store(true);
+    compactor_ = std::thread([this, before] {
+        // Below the threads that answer: on a busy host the snapshot waits,
+        // not the announces (Linux: a thread's nice value is its own).
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+        auto s = journal_.finish_compaction(snapshot_parts());
+        {
+            common::MutexLock lock(mu_);
+            if (s) {
+                ++compactions_;
+            } else {
+                ++write_failures_;
+            }
+        }
+        if (s)
+            log_.debug(cat("compacted the seeder list in the background (journal was ", before,
+                           " bytes)"));
+        else
+            log_.error(cat("cannot compact the seeder list: ", s.error().message,
+                           " (the journal aside stays until a compaction succeeds)"));
+        compacting_.store(false);
+    });
+}
+
+void ChangeLog::compact() {
+    join_compactor();  // never two snapshots at once, nor an older one last
+    const std::uint64_t before = journal_.journal_bytes();
+    auto s = journal_.compact(snapshot_parts());
     common::MutexLock lock(mu_);
     if (!s) {
         ++write_failures_;

@@ -10,9 +10,15 @@
 // (eventfd writers) hear of each flush.
 //
 // Compaction: when the journal grows past Options::compact_bytes the writer
-// thread writes a snapshot (clock + SwarmStore::dump) and truncates the
-// journal. Nothing can be lost in between: changes reach the store before the
-// journal, and only the writer thread appends.
+// thread moves it aside (Journal::begin_compaction, a rename and a fresh
+// file) and goes on appending at once, while a compactor thread writes a
+// snapshot (clock + SwarmStore::dump, which holds one stripe's lock at a
+// time) and then removes the old journal. Nothing can be lost in between:
+// changes reach the store before the journal, so the snapshot holds every
+// record of the old journal, and the new journal every change after it
+// (some may be in both: replaying is idempotent). A compaction asked for
+// (compact_now, a clean stop) or one a crash interrupted is done the old way,
+// on the writer thread, after any background one has finished.
 //
 // Outbox: this tracker's own durable changes, kept until the other tracker
 // acknowledges them (bounded by Options::max_outbox; past it the oldest are
@@ -114,6 +120,9 @@ class ChangeLog final : public Sequencer {
     std::vector<Touch> take_touches();
     // A snapshot of the whole state, as sent to a peer that fell too far behind.
     std::string snapshot_payload() const;
+    // The same payload in parts of about 4 MB (their concatenation), so that
+    // writing a snapshot of millions of peers never assembles one string.
+    std::vector<std::string> snapshot_parts() const;
 
     Stats stats() const;
 
@@ -122,6 +131,10 @@ class ChangeLog final : public Sequencer {
     struct Pending;
     void flush(std::vector<Pending>& batch);
     void compact();
+    // Starts a background compaction if none runs (else does nothing).
+    void compact_in_background();
+    // Waits for a background compaction to end.
+    void join_compactor();
 
     const std::uint8_t self_;
     Journal journal_;
@@ -156,6 +169,8 @@ class ChangeLog final : public Sequencer {
 
     std::atomic<std::uint64_t> durable_{0};
     std::thread writer_;
+    std::thread compactor_;                // owned by the writer thread
+    std::atomic<bool> compacting_{false};  // the compactor is at work
 };
 
 }  // namespace mt::tracker

@@ -34,6 +34,21 @@ std::string encode_snapshot(std::string_view payload) {
     return out;
 }
 
+SnapshotFrame frame_snapshot(const std::vector<std::string_view>& payload_parts) {
+    std::uint64_t n = 0;
+    for (const auto& p : payload_parts)
+        n += p.size();
+    SnapshotFrame f;
+    f.header.append(kSnapshotMagic);
+    common::append_u32(f.header, kSnapshotVersion);
+    common::append_u64(f.header, n);
+    std::uint32_t crc = common::crc32c(f.header);
+    for (const auto& p : payload_parts)
+        crc = common::crc32c(p, crc);
+    common::append_u32(f.trailer, crc);
+    return f;
+}
+
 Result<std::string> decode_snapshot(std::string_view file) {
     if (file.size() < kSnapshotOverhead)
         return make_error(Errc::parse_error,
@@ -212,6 +227,7 @@ Result<Journal> Journal::open(const std::string& base_path, common::Logger& log,
     Journal j(base_path, log);
     JournalContents contents;
     if (auto s = j.load_snapshot(contents); !s) return s.error();
+    if (auto s = j.load_prev(contents); !s) return s.error();
     if (auto s = j.load_journal(contents); !s) return s.error();
     const std::string snap = contents.has_snapshot
                                  ? cat("a snapshot of ", contents.snapshot.size(), " bytes")
@@ -254,6 +270,33 @@ Status Journal::load_snapshot(JournalContents& out) {
     return {};
 }
 
+Status Journal::load_prev(JournalContents& out) {
+    const std::string prev = prev_path();
+    auto size = regular_file_size(prev);
+    if (!size) return size.error();
+    if (*size < 0) return {};
+    if (static_cast<std::uint64_t>(*size) > kMaxJournalBytes) {
+        auto aside = move_aside(prev);
+        if (!aside) return aside.error();
+        log_->error(cat("journal: ", prev, " is over the ", kMaxJournalBytes,
+                        "-byte limit; moved it to ", *aside));
+        out.set_aside.push_back(*aside);
+        return {};
+    }
+    auto data = common::read_file(prev, kMaxJournalBytes);
+    if (!data) return data.error();
+    JournalScan scan = scan_journal(*data);
+    if (scan.damage != JournalScan::Damage::none)
+        log_->warn(cat("journal: ", prev, " (a compaction a stop interrupted): ", scan.reason,
+                       " at offset ", scan.valid_end, "; kept the ", scan.records.size(),
+                       " records before it"));
+    log_->info(cat("journal: ", prev, " holds ", scan.records.size(),
+                   " records of an unfinished compaction"));
+    for (auto& r : scan.records)
+        out.records.push_back(std::move(r));
+    return {};
+}
+
 Status Journal::create_fresh_journal() {
     if (auto s = common::write_file_atomic(journal_path_, kJournalMagic); !s) return s;
     fd_ = common::Fd(::open(journal_path_.c_str(), O_RDWR | O_CLOEXEC));
@@ -278,7 +321,9 @@ Status Journal::load_journal(JournalContents& out) {
     auto data = common::read_file(journal_path_, kMaxJournalBytes);
     if (!data) return data.error();
     JournalScan scan = scan_journal(*data);
-    out.records = std::move(scan.records);
+    const std::size_t kept = scan.records.size();
+    for (auto& r : scan.records)
+        out.records.push_back(std::move(r));
     const std::uint64_t dropped = data->size() - scan.valid_end;
 
     if (scan.damage == JournalScan::Damage::bad_magic) {
@@ -309,13 +354,12 @@ Status Journal::load_journal(JournalContents& out) {
         if (auto s = common::write_file_atomic(aside, *data); !s) return s;
         log_->error(cat("journal: ", journal_path_, " has a damaged record at offset ", end_, " (",
                         scan.reason, ") followed by valid records; copied the file to ", aside,
-                        ", kept the ", out.records.size(),
-                        " records before the damage and dropped ", dropped, " bytes"));
+                        ", kept the ", kept, " records before the damage and dropped ", dropped,
+                        " bytes"));
         out.set_aside.push_back(aside);
     } else {
         log_->warn(cat("journal: ", journal_path_, ": torn tail (", scan.reason, "), dropped ",
-                       dropped, " bytes at offset ", end_, ", kept ", out.records.size(),
-                       " records"));
+                       dropped, " bytes at offset ", end_, ", kept ", kept, " records"));
         out.torn_tail = true;
     }
     out.dropped_bytes = dropped;
@@ -376,16 +420,71 @@ Status Journal::append(const std::vector<std::string>& records) {
     return {};
 }
 
+namespace {
+
+std::vector<std::string_view> views_of(const std::vector<std::string>& parts) {
+    return std::vector<std::string_view>(parts.begin(), parts.end());
+}
+
+}  // namespace
+
+Status Journal::write_snapshot(const std::vector<std::string_view>& payload_parts) const {
+    std::uint64_t n = 0;
+    for (const auto& p : payload_parts)
+        n += p.size();
+    if (n > kMaxSnapshotBytes - kSnapshotOverhead)
+        return make_error(Errc::limit_exceeded,
+                          cat("journal: snapshot of ", n, " bytes is over the ", kMaxSnapshotBytes,
+                              "-byte limit"));
+    const SnapshotFrame f = frame_snapshot(payload_parts);
+    std::vector<std::string_view> parts{f.header};
+    for (const auto& p : payload_parts)
+        parts.emplace_back(p);
+    parts.emplace_back(f.trailer);
+    return common::write_file_atomic_parts(snapshot_path_, parts);
+}
+
 Status Journal::compact(std::string_view snapshot_payload) {
     if (!fd_.valid()) return make_error(Errc::invalid_argument, "journal: not open");
-    if (snapshot_payload.size() > kMaxSnapshotBytes - kSnapshotOverhead)
-        return make_error(Errc::limit_exceeded,
-                          cat("journal: snapshot of ", snapshot_payload.size(),
-                              " bytes is over the ", kMaxSnapshotBytes, "-byte limit"));
-    if (auto s = common::write_file_atomic(snapshot_path_, encode_snapshot(snapshot_payload)); !s)
-        return s;
+    if (auto s = write_snapshot({snapshot_payload}); !s) return s;
+    const std::string prev = prev_path();
+    if (::unlink(prev.c_str()) == 0) (void)fsync_parent_dir(prev);
     end_ = kJournalMagic.size();
     return cut_back();
+}
+
+Status Journal::compact(const std::vector<std::string>& payload_parts) {
+    if (!fd_.valid()) return make_error(Errc::invalid_argument, "journal: not open");
+    if (auto s = write_snapshot(views_of(payload_parts)); !s) return s;
+    const std::string prev = prev_path();
+    if (::unlink(prev.c_str()) == 0) (void)fsync_parent_dir(prev);
+    end_ = kJournalMagic.size();
+    return cut_back();
+}
+
+Status Journal::begin_compaction() {
+    if (!fd_.valid()) return make_error(Errc::invalid_argument, "journal: not open");
+    const std::string prev = prev_path();
+    struct stat st {};
+    if (::lstat(prev.c_str(), &st) == 0)
+        return make_error(Errc::changed, prev + " is there: a compaction is under way");
+    if (needs_cut_)
+        if (auto s = cut_back(); !s) return s;
+    if (::rename(journal_path_.c_str(), prev.c_str()) != 0)
+        return errno_error("cannot move " + journal_path_ + " to " + prev, errno);
+    if (auto s = fsync_parent_dir(prev); !s) return s;
+    // Should this fail, appends fail too (no journal open) until a retry
+    // creates it; nothing is lost: P.journal.prev holds every record.
+    fd_.reset();
+    return create_fresh_journal();
+}
+
+Status Journal::finish_compaction(const std::vector<std::string>& payload_parts) const {
+    if (auto s = write_snapshot(views_of(payload_parts)); !s) return s;
+    const std::string prev = prev_path();
+    if (::unlink(prev.c_str()) != 0 && errno != ENOENT)
+        return errno_error("cannot remove " + prev, errno);
+    return fsync_parent_dir(prev);
 }
 
 }  // namespace mt::tracker

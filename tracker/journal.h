@@ -16,6 +16,11 @@
 //
 // P + ".journal", the append-only log of records since that snapshot.
 //
+// P + ".journal.prev", only while a compaction runs in the background (or
+// after a crash during one): the journal as it was when the compaction
+// began, moved aside so that appends go on in a fresh P.journal while the
+// snapshot is written. It goes once the new snapshot is durable. Same format.
+//
 //   offset  size  field
 //   0       8     magic "MTJRNL01"
 //   8       ...   records, back to back, each:
@@ -50,8 +55,10 @@
 // A copy that would collide with an existing name gets a ".1", ".2"... suffix.
 //
 // Threads: not internally locked. One owner thread (the tracker's persistence
-// thread, which batches changes for group commit) calls append(), compact()
-// and journal_bytes(); other threads hand it their records.
+// thread, which batches changes for group commit) calls append(), compact(),
+// begin_compaction() and journal_bytes(); other threads hand it their
+// records. finish_compaction() may run on another thread: it touches only
+// the snapshot and P.journal.prev, never the live journal.
 #pragma once
 
 #include <cstdint>
@@ -82,7 +89,9 @@ inline constexpr std::uint64_t kMaxSnapshotBytes = std::uint64_t{1} << 30;
 struct JournalContents {
     std::string snapshot;  // the snapshot's payload; empty if has_snapshot is false
     bool has_snapshot = false;
-    std::vector<std::string> records;    // journal records after the snapshot, in order
+    // Records after the snapshot, in order: P.journal.prev's (if a compaction
+    // was under way), then P.journal's.
+    std::vector<std::string> records;
     std::uint64_t dropped_bytes = 0;     // bytes cut off the journal's end
     bool torn_tail = false;              // the cut was a torn tail (warn), not damage (error)
     std::vector<std::string> set_aside;  // damaged files copied or moved aside
@@ -92,6 +101,13 @@ struct JournalContents {
 
 // The complete snapshot file for `payload`.
 std::string encode_snapshot(std::string_view payload);
+// The same file as parts to write one after the other (the payload is the
+// concatenation of `payload_parts`): a header, the parts, the CRC.
+struct SnapshotFrame {
+    std::string header;
+    std::string trailer;
+};
+SnapshotFrame frame_snapshot(const std::vector<std::string_view>& payload_parts);
 
 // The payload of a snapshot file. Errc::parse_error (with the byte offset) for
 // a short file, bad magic, a length that does not match the file size or a CRC
@@ -152,6 +168,19 @@ class Journal {
     // kMaxSnapshotBytes; Errc::io_error (if the snapshot could not be written
     // the old one and the journal are untouched).
     common::Status compact(std::string_view snapshot_payload);
+    // The same with the payload in parts (see frame_snapshot); also removes a
+    // P.journal.prev left by a compaction that did not finish.
+    common::Status compact(const std::vector<std::string>& payload_parts);
+
+    // Background compaction, step 1 (owner thread): moves the journal aside
+    // to P.journal.prev and starts a fresh one, so appends go on at once.
+    // Errc::changed if a P.journal.prev is there already (a compaction
+    // under way, or one a crash interrupted: compact() then).
+    common::Status begin_compaction();
+    // Step 2 (any thread, once the caller has the state as of at least the
+    // moment of step 1): writes the snapshot, then removes P.journal.prev.
+    // On failure P.journal.prev stays, and open() still reads it.
+    common::Status finish_compaction(const std::vector<std::string>& payload_parts) const;
 
     // The journal file's size in bytes (header included), for the caller's
     // "compact when over N bytes" policy.
@@ -159,11 +188,17 @@ class Journal {
 
     const std::string& snapshot_path() const { return snapshot_path_; }
     const std::string& journal_path() const { return journal_path_; }
+    std::string prev_path() const { return journal_path_ + ".prev"; }
 
   private:
     Journal(std::string base_path, common::Logger& log);
     common::Status load_snapshot(JournalContents& out);
     common::Status load_journal(JournalContents& out);
+    // P.journal.prev's valid records, if there is one (damage past them is
+    // logged and dropped; the file stays until a compaction removes it).
+    common::Status load_prev(JournalContents& out);
+    // Writes the snapshot file from parts; unless the payload is too big.
+    common::Status write_snapshot(const std::vector<std::string_view>& payload_parts) const;
     common::Status create_fresh_journal();
     // ftruncate(end_) + fsync; on failure the next append() retries it first.
     common::Status cut_back();

@@ -310,7 +310,7 @@ SwarmStore::SwarmStore(std::uint8_t self_origin, StoreLimits limits, Sequencer& 
 SwarmStore::~SwarmStore() = default;
 
 SwarmStore::Stripe& SwarmStore::stripe_for(const InfoHash& h) const {
-    return stripes_[h.bytes[19] % kStripes];
+    return stripes_[((std::size_t{h.bytes[18]} << 8) | h.bytes[19]) % kStripes];
 }
 
 namespace {

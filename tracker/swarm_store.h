@@ -149,7 +149,9 @@ struct StoreCounts {
 
 class SwarmStore {
   public:
-    static constexpr std::size_t kStripes = 64;
+    // Many, so that a walk of the whole store (a snapshot's dump, expiry)
+    // holds each lock briefly: at 10 M peers a stripe holds about 10,000.
+    static constexpr std::size_t kStripes = 1024;
 
     SwarmStore(std::uint8_t self_origin, StoreLimits limits, Sequencer& sequencer);
     ~SwarmStore();

@@ -221,6 +221,65 @@ TEST_F(JournalTest, CompactThenAppendThenReopen) {
     EXPECT_TRUE(c.records.empty());
 }
 
+// The snapshot in parts is the same file as in one piece.
+TEST(JournalFormat, SnapshotInParts) {
+    const std::vector<std::string_view> parts{"MTST", "", std::string_view("a\0b", 3), "tail"};
+    const SnapshotFrame f = frame_snapshot(parts);
+    std::string whole = f.header;
+    for (auto p : parts)
+        whole += p;
+    whole += f.trailer;
+    EXPECT_EQ(whole, encode_snapshot(std::string("MTST") + std::string("a\0b", 3) + "tail"));
+}
+
+// A background compaction: the journal goes aside and appends go on in a
+// fresh one; a crash before the snapshot loads both journals; the snapshot
+// then replaces the one aside.
+TEST_F(JournalTest, BackgroundCompactionKeepsAppending) {
+    JournalContents c;
+    Journal j = open_ok(c);
+    ASSERT_TRUE(j.append({"a", "b"}).ok());
+    ASSERT_TRUE(j.begin_compaction().ok());
+    EXPECT_TRUE(exists(j.prev_path()));
+    EXPECT_EQ(read_all(jpath()), "MTJRNL01");
+    EXPECT_EQ(j.journal_bytes(), 8u);
+    ASSERT_TRUE(j.append({"c"}).ok());
+    // A crash now: the old snapshot (none), the journal aside, the new one.
+    c = load();
+    EXPECT_FALSE(c.has_snapshot);
+    EXPECT_EQ(c.records, (std::vector<std::string>{"a", "b", "c"}));
+    // One compaction at a time.
+    EXPECT_EQ(j.begin_compaction().error().code, common::Errc::changed);
+    ASSERT_TRUE(j.finish_compaction({"state with ", "a and b"}).ok());
+    EXPECT_FALSE(exists(j.prev_path()));
+    ASSERT_TRUE(j.append({"d"}).ok());
+    c = load();
+    EXPECT_EQ(c.snapshot, "state with a and b");
+    EXPECT_EQ(c.records, (std::vector<std::string>{"c", "d"}));
+    EXPECT_TRUE(j.begin_compaction().ok());  // the next one may start
+}
+
+// A journal aside that a crash left (the snapshot never came) is read at
+// open and removed by the next compaction, which is then a whole one.
+TEST_F(JournalTest, AJournalAsideFromACrashIsReadThenCompactedAway) {
+    {
+        JournalContents c;
+        Journal j = open_ok(c);
+        ASSERT_TRUE(j.append({"a"}).ok());
+        ASSERT_TRUE(j.begin_compaction().ok());
+        ASSERT_TRUE(j.append({"b"}).ok());
+    }
+    JournalContents c;
+    Journal j = open_ok(c);
+    EXPECT_EQ(c.records, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(j.begin_compaction().error().code, common::Errc::changed);
+    ASSERT_TRUE(j.compact(std::vector<std::string>{"S", "1"}).ok());
+    EXPECT_FALSE(exists(j.prev_path()));
+    c = load();
+    EXPECT_EQ(c.snapshot, "S1");
+    EXPECT_TRUE(c.records.empty());
+}
+
 TEST_F(JournalTest, CrashBetweenSnapshotAndTruncationLoadsBoth) {
     JournalContents c;
     {
