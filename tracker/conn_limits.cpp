@@ -8,6 +8,7 @@ bool AddressCounter::try_add(const common::IpAddr& ip) {
     common::MutexLock lock(mu_);
     auto& n = counts_[ip.quota_key()];
     if (n >= per_address_) return false;
+    move_holder(n, n + 1);
     ++n;
     return true;
 }
@@ -16,7 +17,21 @@ void AddressCounter::remove(const common::IpAddr& ip) {
     common::MutexLock lock(mu_);
     auto it = counts_.find(ip.quota_key());
     if (it == counts_.end()) return;
+    move_holder(it->second, it->second - 1);
     if (--it->second == 0) counts_.erase(it);
+}
+
+void AddressCounter::move_holder(std::size_t from, std::size_t to) {
+    if (from > 0) {
+        auto h = holders_.find(from);
+        if (h != holders_.end() && --h->second == 0) holders_.erase(h);
+    }
+    if (to > 0) ++holders_[to];
+}
+
+std::size_t AddressCounter::max_count() const {
+    common::MutexLock lock(mu_);
+    return holders_.empty() ? 0 : holders_.rbegin()->first;
 }
 
 std::size_t AddressCounter::count(const common::IpAddr& ip) const {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -33,12 +34,19 @@ class AddressCounter {
     void remove(const common::IpAddr& ip);  // one that try_add counted
     std::size_t count(const common::IpAddr& ip) const;
     std::size_t addresses() const;  // addresses holding at least one
+    // The most connections any one address holds (0: none). O(1): a flood
+    // of newcomers from the top address is refused without a scan.
+    std::size_t max_count() const;
 
   private:
+    void move_holder(std::size_t from, std::size_t to) REQUIRES(mu_);
+
     const std::size_t per_address_;
     mutable common::Mutex mu_;
     std::unordered_map<common::IpAddr, std::size_t, common::IpAddrHash> counts_
         GUARDED_BY(mu_);  // no zero entries
+    // count -> addresses holding that many (no zero entries, no count 0).
+    std::map<std::size_t, std::size_t> holders_ GUARDED_BY(mu_);
 };
 
 struct VictimCandidate {

@@ -260,6 +260,10 @@ struct HttpServer::Loop {
     // Closes this loop's connection chosen by pick_victim for a newcomer from
     // `ip` (already counted); false if there is none. Reserved ones are kept.
     bool evict_for(const common::IpAddr& ip) {
+        // Only an address holding more than the newcomer's can give up a
+        // connection: a flood from the top address is refused without a
+        // scan of every connection (which made a newcomer cost O(n)).
+        if (s.per_address_.max_count() <= s.per_address_.count(ip)) return false;
         std::vector<VictimCandidate> cands;
         cands.reserve(conns.size());
         std::unordered_map<common::IpAddr, std::size_t, common::IpAddrHash> counts;

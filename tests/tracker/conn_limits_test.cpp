@@ -23,6 +23,26 @@ TEST(AddressCounter, CapsEachAddress) {
     EXPECT_EQ(c.addresses(), 1u);
 }
 
+TEST(AddressCounter, KnowsTheMostAnyAddressHolds) {
+    AddressCounter c(3);
+    EXPECT_EQ(c.max_count(), 0u);
+    c.try_add(kA);
+    c.try_add(kA);
+    c.try_add(kB);
+    EXPECT_EQ(c.max_count(), 2u);
+    c.try_add(kA);
+    c.try_add(kA);  // refused at the cap: the maximum stays 3
+    EXPECT_EQ(c.max_count(), 3u);
+    c.remove(kA);
+    c.remove(kA);
+    EXPECT_EQ(c.max_count(), 1u);  // kA and kB hold one each
+    c.remove(kA);
+    EXPECT_EQ(c.max_count(), 1u);
+    c.remove(kB);
+    c.remove(kB);  // an extra remove changes nothing
+    EXPECT_EQ(c.max_count(), 0u);
+}
+
 TEST(PickVictim, TakesFromTheAddressHoldingTheMostLeastRecentlyActiveFirst) {
     const std::vector<VictimCandidate> cs = {
         {10, kA, 5, 300}, {11, kA, 5, 100}, {12, kB, 3, 50}, {13, kB, 3, 0}};
