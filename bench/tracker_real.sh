@@ -127,7 +127,7 @@ stats_field() { # stats_field PORT KEY: a value from our /stats JSON
 # ---- start the trackers --------------------------------------------------------
 
 for i in 1 2; do mkdir -p "$work/t$i"; done
-limits="--new-torrent-quota 1000000000"
+limits="--new-torrent-quota 1000000000 ${OURS_ARGS:-}" # OURS_ARGS: extra flags for an A/B run
 (cd "$work/t1" && exec "$BIN/tracker" "127.0.0.1:$p1" "127.0.0.1:$p2" seeders.state tracker.log \
     --id 1 --secret-file "$work/mtorrent.secret" --log-level warn $limits 2>stderr) &
 t1=$!

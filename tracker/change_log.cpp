@@ -155,18 +155,24 @@ void ChangeLog::stop() {
     join_compactor();  // (the writer's last compact() joined it already)
 }
 
+void ChangeLog::wake_writer() {
+    // The writer waits for the first change, then (group commit) for a full
+    // batch or the delay: other changes need not wake it.
+    if (pending_.size() == 1 || pending_.size() == kFullBatch) work_cv_.notify_one();
+}
+
 std::uint64_t ChangeLog::sequence(Change& change) {
     common::MutexLock lock(mu_);
     change.seq = ++own_seq_;
     pending_.push_back({++next_ticket_, change, true, true});
-    work_cv_.notify_one();
+    wake_writer();
     return next_ticket_;
 }
 
 std::uint64_t ChangeLog::enqueue_remote(const Change& change) {
     common::MutexLock lock(mu_);
     pending_.push_back({++next_ticket_, change, false, true});
-    work_cv_.notify_one();
+    wake_writer();
     return next_ticket_;
 }
 
@@ -219,6 +225,15 @@ void ChangeLog::writer_loop() {
                 return stopping_ || !pending_.empty() || compact_requested_ > compact_done_;
             });
             if (pending_.empty() && stopping_) break;
+            if (options_.commit_delay_us > 0 && !pending_.empty()) {
+                // Group commit: let more changes join this sync.
+                work_cv_.wait_for(lock.native(),
+                                  std::chrono::microseconds(options_.commit_delay_us), [&] {
+                                      mu_.assert_held();
+                                      return stopping_ || pending_.size() >= kFullBatch ||
+                                             compact_requested_ > compact_done_;
+                                  });
+            }
             batch.swap(pending_);
         }
         if (!batch.empty()) flush(batch);
@@ -275,6 +290,7 @@ void ChangeLog::flush(std::vector<Pending>& batch) {
         }
         durable_.store(batch.back().ticket, std::memory_order_release);
         journal_bytes_ = journal_.journal_bytes();
+        ++syncs_;
         listeners = listeners_;
     }
     durable_cv_.notify_all();
@@ -412,6 +428,7 @@ ChangeLog::Stats ChangeLog::stats() const {
     s.pending = pending_.size();
     s.journal_bytes = journal_bytes_;
     s.compactions = compactions_;
+    s.syncs = syncs_;
     s.outbox = outbox_.size();
     s.acked_seq = acked_seq_;
     s.own_seq = own_seq_;

@@ -60,8 +60,13 @@ common::Result<Clock> for_each_snapshot_record(
 
 class ChangeLog final : public Sequencer {
   public:
+    static constexpr std::size_t kFullBatch = 256;
     struct Options {
         std::uint64_t compact_bytes = 64ull << 20;
+        // Group commit: once a change is pending, wait up to this long for
+        // more before the write and fdatasync (0: at once). A batch of
+        // kFullBatch goes at once.
+        std::uint32_t commit_delay_us = 0;
         std::size_t max_outbox = 1'000'000;
         std::size_t max_touches = 200'000;
     };
@@ -70,6 +75,7 @@ class ChangeLog final : public Sequencer {
         std::uint64_t pending = 0;
         std::uint64_t journal_bytes = 0;
         std::uint64_t compactions = 0;
+        std::uint64_t syncs = 0;  // journal writes + fdatasync (batches)
         std::uint64_t outbox = 0;
         std::uint64_t acked_seq = 0;
         std::uint64_t own_seq = 0;
@@ -128,6 +134,7 @@ class ChangeLog final : public Sequencer {
 
   private:
     void writer_loop();
+    void wake_writer() REQUIRES(mu_);
     struct Pending;
     void flush(std::vector<Pending>& batch);
     void compact();
@@ -161,6 +168,7 @@ class ChangeLog final : public Sequencer {
     std::vector<std::function<void()>> listeners_ GUARDED_BY(mu_);
     bool stopping_ GUARDED_BY(mu_) = false;
     std::uint64_t compactions_ GUARDED_BY(mu_) = 0;
+    std::uint64_t syncs_ GUARDED_BY(mu_) = 0;
     std::uint64_t write_failures_ GUARDED_BY(mu_) = 0;
     std::uint64_t journal_bytes_ GUARDED_BY(mu_) = 0;
     std::uint64_t compact_requested_ GUARDED_BY(mu_) = 0;

@@ -50,6 +50,8 @@ const char* tracker_help() {
            "  --request-timeout MS   time for a whole HTTP request to arrive (default 5000)\n"
            "  --idle-timeout MS      keep-alive connections with nothing to do (default 30000)\n"
            "  --compact-bytes N      compact the journal past this size (default 67108864)\n"
+           "  --commit-delay US      wait this long for more changes before a journal sync\n"
+           "                         (group commit; default 2000, 0: sync at once)\n"
            "  --max-outbox N         own changes kept for the other tracker while it is away;\n"
            "                         a longer absence is caught up by snapshot (default 1000000)\n"
            "  --metainfo-ttl SEC     withdraw a published file that had no live peer this long\n"
@@ -90,6 +92,7 @@ common::Result<Config> parse_config(const std::vector<std::string>& args) {
         .number("--request-timeout", &c.request_timeout_ms, 100, 600000)
         .number("--idle-timeout", &c.idle_timeout_ms, 100, 3600000)
         .number("--compact-bytes", &c.compact_bytes, 4096, 1ull << 40)
+        .number("--commit-delay", &c.commit_delay_us, 0, 1'000'000)
         .number("--max-outbox", &c.max_outbox, 1, 100'000'000)
         .number("--metainfo-ttl", &c.metainfo_ttl_s, 1, 365 * 86400)
         .number("--publish-quota", &c.publish_quota, 1, 1'000'000'000)

@@ -34,6 +34,10 @@ struct Config {
     // (the other tracker's address is exempt). Loopback tests may raise it.
     std::size_t max_connections_per_ip = 64;
     std::uint64_t compact_bytes = 64ull << 20;
+    // Group commit: how long the journal writer waits for more changes
+    // before it syncs a batch (a change's answer waits that much longer; an
+    // fsync per change is what a lightly loaded tracker pays otherwise).
+    std::uint32_t commit_delay_us = 2000;
     std::size_t max_outbox = 1'000'000;               // own changes kept for a reconnecting peer
     std::uint32_t metainfo_ttl_s = 86400;             // published file with no live peer
     std::uint64_t publish_quota = 200;                // publishes per address per window

@@ -123,6 +123,7 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     tracker::SwarmStore store(cfg.id, limits, fwd);
     tracker::ChangeLog::Options clo;
     clo.compact_bytes = cfg.compact_bytes;
+    clo.commit_delay_us = cfg.commit_delay_us;
     clo.max_outbox = cfg.max_outbox;
     tracker::ChangeLog changelog(cfg.id, std::move(journal).value(), &store, log, clo);
     fwd.target = &changelog;

@@ -454,7 +454,8 @@ std::string TrackerService::stats_json(bool with_digest) const {
             ",\"new_torrents_refused\":", new_torrents_refused_.load(),
             ",\"evicted\":", counts.evicted, ",\"metainfos_expired\":", counts.metainfos_expired);
     j += cat(",\"journal\":{\"bytes\":", cl.journal_bytes, ",\"compactions\":", cl.compactions,
-             ",\"pending\":", cl.pending, ",\"write_failures\":", cl.write_failures, "}");
+             ",\"syncs\":", cl.syncs, ",\"pending\":", cl.pending,
+             ",\"write_failures\":", cl.write_failures, "}");
     j += cat(",\"replication\":{\"clock\":[", clock.seq[1], ",", clock.seq[2],
              "],\"own_seq\":", clock.seq[opt_.self_id], ",\"acked_seq\":", cl.acked_seq,
              ",\"lag\":", clock.seq[opt_.self_id] - std::min(cl.acked_seq, clock.seq[opt_.self_id]),

@@ -143,6 +143,27 @@ TEST(ChangeLog, SnapshotPartsAreThePayload) {
     EXPECT_EQ(back->second.size(), 90000u);
 }
 
+// Group commit: changes that come within the delay share one sync; without
+// a delay a lone change is synced at once.
+TEST(ChangeLog, CommitDelayGathersChangesIntoOneSync) {
+    Dir dir("delay");
+    ChangeLog::Options opt;
+    opt.commit_delay_us = 200000;  // 200 ms: the 20 changes below come well within it
+    Core core(dir.base, 1, opt);
+    std::uint64_t last = 0;
+    for (int p = 0; p < 20; ++p)
+        last = core.store->announce(ann(1, p, 5, AnnounceEvent::started), 1000 + p).ticket;
+    core.changelog->wait_durable(last);
+    EXPECT_EQ(core.changelog->stats().syncs, 1u);
+
+    Dir dir0("nodelay");
+    Core at_once(dir0.base, 1);
+    for (int p = 0; p < 5; ++p)
+        at_once.changelog->wait_durable(
+            at_once.store->announce(ann(1, p, 5, AnnounceEvent::started), 1000 + p).ticket);
+    EXPECT_EQ(at_once.changelog->stats().syncs, 5u);
+}
+
 TEST(ChangeLog, OutboxServesTheTailUntilAcked) {
     Dir dir("outbox");
     ChangeLog::Options opt;
