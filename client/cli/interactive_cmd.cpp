@@ -56,8 +56,12 @@ int run_interactive(const std::vector<std::string>& args) {
     std::string state_dir;
     std::uint64_t rates[2] = {0, 0};  // upload, download, KiB/s
     std::size_t per_ip = 0;           // 0: the default
+    bool no_dht = false;
+    std::vector<std::string> dht_nodes;
     common::Options o;
     o.text("--state-dir", &state_dir)
+        .flag("--no-dht", &no_dht)
+        .list("--dht-bootstrap", &dht_nodes)
         .number("--max-peers-per-ip", &per_ip, 1, 10000)
         .number("--max-upload-rate", &rates[0], 0, 1ull << 30)
         .number("--max-download-rate", &rates[1], 0, 1ull << 30);
@@ -80,6 +84,12 @@ int run_interactive(const std::vector<std::string>& args) {
     cfg.max_upload_rate = rates[0];
     cfg.max_download_rate = rates[1];
     cfg.max_peers_per_ip = per_ip;
+    cfg.dht = !no_dht;
+    for (const auto& n : dht_nodes) {
+        auto ep = common::parse_endpoint_arg(n, "DHT bootstrap node");
+        if (!ep) return usage_error(ep.error().message);
+        cfg.dht_bootstrap.push_back(*ep);
+    }
     cfg.state_dir = state_dir.empty()
                         ? "mtorrent-state-" + cfg.self.host + "-" + std::to_string(cfg.self.port)
                         : state_dir;

@@ -10,7 +10,7 @@ const char* client_usage() {
     return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
            "[--state-dir DIR]\n"
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
-           "                  [--max-peers-per-ip N]\n"
+           "                  [--max-peers-per-ip N] [--no-dht] [--dht-bootstrap IP:PORT]...\n"
            "                  (the interactive client: a prompt; type help)\n"
            "       client create <file|folder> <out.mtorrent> --tracker URL [--tracker URL] "
            "[--force] "

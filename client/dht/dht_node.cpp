@@ -106,15 +106,25 @@ void DhtNode::remove_own(const common::InfoHash& ih) {
 }
 
 LookupResult DhtNode::get_peers(const common::InfoHash& ih, bool announce, std::uint16_t port,
-                                int timeout_ms) {
+                                int timeout_ms, const std::atomic<bool>* cancel) {
     auto w = std::make_shared<Waiter>();
+    w->info_hash = ih;
     post([this, w, ih, announce, port](std::int64_t now, std::vector<Outgoing>& out) {
         waiters_.emplace_back(engine_.get_peers(ih, announce, port, false, now, out), w);
     });
+    const std::int64_t end = common::mono_ms() + timeout_ms;
     std::unique_lock<std::mutex> lock(w->mu);
-    w->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                   [&] { return w->done || stopping_.load(); });
+    while (!w->done && !stopping_.load() && !(cancel && cancel->load())) {
+        const std::int64_t left = end - common::mono_ms();
+        if (left <= 0) break;
+        w->cv.wait_for(lock, std::chrono::milliseconds(std::min<std::int64_t>(left, 100)));
+    }
     return w->result;
+}
+
+DhtNode::LastLookup DhtNode::last_lookup() const {
+    common::MutexLock lock(mu_);
+    return last_;
 }
 
 EngineStatus DhtNode::status() const {
@@ -194,6 +204,10 @@ void DhtNode::update_waiters() {
             w.done = !r || r->done;
         }
         if (w.done) {
+            if (r) {
+                common::MutexLock lock(mu_);
+                last_ = {true, w.info_hash, r->peers.size(), r->queried, common::mono_ms()};
+            }
             w.cv.notify_all();
             it = waiters_.erase(it);
         } else {

@@ -50,12 +50,22 @@ class DhtNode {
     void remove_own(const common::InfoHash& ih);
     // Looks `ih` up (and announces `port` when `announce`); returns when the
     // lookup ends or after timeout_ms with what was found so far.
+    // `cancel`, when set, ends the wait early (checked every 100 ms).
     LookupResult get_peers(const common::InfoHash& ih, bool announce, std::uint16_t port,
-                           int timeout_ms);
+                           int timeout_ms, const std::atomic<bool>* cancel = nullptr);
     EngineStatus status() const;
+    struct LastLookup {
+        bool any = false;
+        common::InfoHash info_hash;
+        std::size_t peers = 0;
+        std::size_t queried = 0;
+        std::int64_t at_ms = 0;  // common::mono_ms
+    };
+    LastLookup last_lookup() const;
 
   private:
     struct Waiter {
+        common::InfoHash info_hash;
         std::mutex mu;
         std::condition_variable cv;
         bool done = false;
@@ -82,6 +92,7 @@ class DhtNode {
     mutable common::Mutex mu_;
     std::deque<std::function<void(std::int64_t, std::vector<Outgoing>&)>> commands_ GUARDED_BY(mu_);
     EngineStatus status_ GUARDED_BY(mu_);
+    LastLookup last_ GUARDED_BY(mu_);
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };

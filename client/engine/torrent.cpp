@@ -108,6 +108,7 @@ common::Status Torrent::start() {
     for (int i = 0; i < kWriters; ++i)
         writers_.emplace_back([this] { writer_loop(); });
     announcer_ = std::thread([this] { announcer_loop(); });
+    if (opt_.dht && !meta_.is_private) dht_thread_ = std::thread([this] { dht_loop(); });
     housekeeper_ = std::thread([this] { housekeeper_loop(); });
     return {};
 }
@@ -120,8 +121,10 @@ void Torrent::stop() {
         for (auto* c : live_)
             c->close();
     }
+    dht_stop_ = true;
     cv_.notify_all();
     if (announcer_.joinable()) announcer_.join();
+    if (dht_thread_.joinable()) dht_thread_.join();
     if (housekeeper_.joinable()) housekeeper_.join();
     std::vector<std::thread> threads;
     {
@@ -294,6 +297,27 @@ void Torrent::announcer_loop() {
     }
     // Tell the trackers we are leaving (best effort, short deadline).
     (void)trackers_.announce(announce_request(common::AnnounceEvent::stopped));
+}
+
+// Peers from the DHT (BEP 5): a lookup that also announces us, again every
+// 5 s while downloading with few peers, else every 5 minutes. Private
+// torrents never get here.
+void Torrent::dht_loop() {
+    opt_.dht->add_own(meta_.info_hash, opt_.listen_port);
+    while (!dht_stop_.load()) {
+        const auto r =
+            opt_.dht->get_peers(meta_.info_hash, true, opt_.listen_port, 20000, &dht_stop_);
+        for (const auto& p : r.peers)
+            connect_to(p.ip, p.port);
+        common::MutexLock lock(mu_);
+        const bool hungry = !picker_.complete_wanted() && peers_.size() < 4;
+        cv_.wait_for(lock.native(), std::chrono::milliseconds(hungry ? 5000 : 300000), [&] {
+            mu_.assert_held();
+            return stopping_;
+        });
+        if (stopping_) break;
+    }
+    opt_.dht->remove_own(meta_.info_hash);
 }
 
 // ---- Housekeeping: rates, choking, resume state --------------------------------

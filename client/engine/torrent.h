@@ -226,6 +226,7 @@ class Torrent final : public TorrentLink {
     // are shown everything (InitialSeeder::show_everything).
     void check_idle_offers_locked(std::int64_t now_ms) REQUIRES(mu_);
     void announcer_loop();
+    void dht_loop();
     void housekeeper_loop();
     void rechoke(std::int64_t now_ms);
     void save_resume_locked_out();
@@ -311,6 +312,8 @@ class Torrent final : public TorrentLink {
     RateWindow up_rate_ GUARDED_BY(mu_);
 
     std::thread announcer_;
+    std::thread dht_thread_;
+    std::atomic<bool> dht_stop_{false};
     std::thread housekeeper_;
     // Writers of verified pieces: two, so that the disk has a second write
     // to work on while one waits (a folder's pieces touch several files).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client/dht/dht_node.h"
 #include "client/engine/initial_seeder.h"
 #include "client/engine/rate_limiter.h"
 #include "client/engine/storage.h"
@@ -50,6 +51,10 @@ struct TorrentOptions {
     // parts_path, never into the folder. Torrent::select_files() changes it.
     std::vector<bool> selected_files;
     std::string parts_path;
+    // The session's DHT node (null: none; it outlives the torrent). A torrent
+    // that is not private counts itself among the DHT's peers of its
+    // info_hash, announces there and takes the peers a lookup finds.
+    dht::DhtNode* dht = nullptr;
     // Rate limits (null: none); one limiter may be shared by several torrents.
     std::shared_ptr<RateLimiter> upload_limit;
     std::shared_ptr<RateLimiter> download_limit;

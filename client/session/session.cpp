@@ -85,6 +85,7 @@ common::Status Session::start(std::vector<std::string>& notes) {
     server_ = std::make_unique<PeerServer>(std::move(listener).value(), log_);
     server_->start();  // serves peers from the first moment
     started_ = true;
+    start_dht(notes);
 
     LoadedState loaded = load_state(state_path_);
     if (!loaded.problem.empty()) {
@@ -141,8 +142,28 @@ void Session::stop() {
     for (auto& t : all)
         if (t->saved.kind == SavedTransfer::Kind::download && t->saved.complete)
             ::unlink(resume_path(t->saved.info_hash).c_str());
+    if (dht_) dht_->stop();  // after the torrents: they use it until they stop
     save();
     log_.info(cat("session stopped: ", all.size(), " transfers saved in ", state_path_));
+}
+
+// The DHT node on UDP at our TCP address and port, its table in the state
+// folder. A client that cannot start it runs on without (with a note).
+void Session::start_dht(std::vector<std::string>& notes) {
+    if (!config_.dht) return;
+    dht::DhtNode::Options o;
+    o.bind = common::Endpoint{config_.self.host.empty() ? "0.0.0.0" : config_.self.host, port_};
+    o.bootstrap = config_.dht_bootstrap;
+    o.state_file = config_.state_dir + "/dht.dat";
+    auto node = dht::DhtNode::start(o);
+    if (!node) {
+        notes.push_back("DHT off: " + node.error().message);
+        log_.warn(cat("DHT off: ", node.error().message));
+        return;
+    }
+    dht_ = std::move(node).value();
+    log_.info(cat("DHT node on UDP port ", dht_->port(), ", ",
+                  common::plural(config_.dht_bootstrap.size(), "bootstrap node")));
 }
 
 // ---- State ------------------------------------------------------------------------------
@@ -228,6 +249,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.upload_limit = upload_limit_;
     opt.download_limit = download_limit_;
     if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
+    opt.dht = dht_.get();
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->partial = partial;

@@ -53,6 +53,10 @@ struct SessionConfig {
     std::uint64_t max_upload_rate = 0;
     std::uint64_t max_download_rate = 0;
     std::size_t max_peers_per_ip = 0;  // per transfer; 0: TorrentOptions' default
+    // The Mainline DHT (BEP 5) on UDP at our address and port: on unless
+    // false; its bootstrap nodes (literal addresses) besides the saved table.
+    bool dht = true;
+    std::vector<common::Endpoint> dht_bootstrap;
 };
 
 class Session {
@@ -240,6 +244,9 @@ class Session {
     // state folder/publisher.secret, 32 random bytes made at the first start.
     std::string publisher_secret_;
     std::unique_ptr<PeerServer> server_;
+    std::unique_ptr<dht::DhtNode> dht_;  // null: DHT off or not startable
+    void start_dht(std::vector<std::string>& notes);
+    std::string dht_line() const;
     TrackerQuery query_;
     // Shared by every transfer; rate 0: no limit (`limit` changes them).
     std::shared_ptr<RateLimiter> upload_limit_, download_limit_;

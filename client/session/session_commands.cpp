@@ -405,6 +405,7 @@ Reply Session::cmd_status() {
         lines.push_back(format_tracker_line(i, merged[i], now));
     for (const auto& [dir, n] : watched)
         lines.push_back(cat("watching ", dir, "  ", common::plural(n, "share")));
+    lines.push_back(dht_line());
     return Reply::list(
         std::move(lines),
         cat("status lines: ", common::plural(merged.size(), "tracker"), ", ",
@@ -414,6 +415,23 @@ Reply Session::cmd_status() {
                               " not announced yet (trackers unreachable; trying every ",
                               kPublishRetryMs / 1000, " s)")
                         : std::string()));
+}
+
+std::string Session::dht_line() const {
+    if (!dht_)
+        return config_.dht ? "dht: off (could not start; see the log)" : "dht: off (--no-dht)";
+    const auto s = dht_->status();
+    const auto last = dht_->last_lookup();
+    return cat("dht: ", common::plural(s.nodes, "node"), " known (", s.good_nodes,
+               " good), UDP port ", dht_->port(),
+               s.stored_peers
+                   ? cat("; holding ", common::plural(s.stored_peers, "peer"), " for others")
+                   : std::string(),
+               last.any ? cat("; last lookup ", last.info_hash.hex().substr(0, 8), ": ",
+                              common::plural(last.peers, "peer"), " from ",
+                              common::plural(last.queried, "node"), ", ",
+                              (common::mono_ms() - last.at_ms) / 1000, " s ago")
+                        : std::string("; no lookup yet"));
 }
 
 Reply Session::cmd_peers(const std::string& name) {

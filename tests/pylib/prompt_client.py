@@ -40,8 +40,10 @@ class Reply:
 class Client:
     """One interactive bin/client on a pipe; stdout is read by a thread."""
 
-    def __init__(self, suite, name, t1, t2, state_dir=None, start=True, host="127.0.0.1"):
-        """host: the address it serves peers on (::1 for IPv6)."""
+    def __init__(self, suite, name, t1, t2, state_dir=None, start=True, host="127.0.0.1", extra=()):
+        """host: the address it serves peers on (::1 for IPv6); extra: more
+        command-line options."""
+        self.extra = list(extra)
         self.suite = suite
         self.t1, self.t2 = t1, t2
         self.host = host
@@ -59,7 +61,7 @@ class Client:
     def start(self):
         args = [os.path.join(BIN, "client"), mtlib.host_port(self.host, self.port),
                 mtlib.host_port(self.t1.host, self.t1.port), mtlib.host_port(self.t2.host, self.t2.port),
-                self.log, "--state-dir", self.state]
+                self.log, "--state-dir", self.state] + self.extra
         self.proc = subprocess.Popen(args, cwd=self.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=open(self.stderr_path, "ab"))
         self.out = queue.Queue()

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""The Mainline DHT (BEP 5) through the real program, with both trackers down
+(nothing listens on their ports): every peer is found through the DHT.
+
+- trackerless_download: alice shares a file; bob, who knows only alice's
+  address as a DHT bootstrap node, downloads it; his `status` shows the DHT
+  node he knows and his last lookup; his routing table is saved in his
+  state folder (mode 0600).
+- no_dht: with --no-dht nothing is found and `status` says the DHT is off.
+- private_torrent_stays_off_the_dht: a private torrent (mktorrent -p) seeded
+  by alice is never found through the DHT.
+No traffic leaves 127.0.0.1: every address involved is a loopback one.
+"""
+import os
+import stat
+import subprocess
+import sys
+import time
+import types
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mtlib import Suite, free_port, sha1_file, wait_until  # noqa: E402
+from prompt_client import Client  # noqa: E402
+
+MIB = 1 << 20
+
+
+def dead_trackers():
+    """Two tracker addresses where nothing listens."""
+    return (types.SimpleNamespace(host="127.0.0.1", port=free_port()),
+            types.SimpleNamespace(host="127.0.0.1", port=free_port()))
+
+
+def write_random(path, size):
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+def dht_line(client):
+    lines = [x for x in client.expect("status").lines if x.strip().startswith("dht:")]
+    return lines[0].strip() if lines else ""
+
+
+def done(client, label):
+    return any(label in x and "100.0%" in x for x in client.transfers())
+
+
+def trackerless_download(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice", t1, t2)
+    src = write_random(os.path.join(alice.dir, "movie.bin"), 3 * MIB + 77)
+    alice.expect("share movie.bin movie.mtorrent")
+    bob = Client(suite, "bob", t1, t2, extra=["--dht-bootstrap", "127.0.0.1:%d" % alice.port])
+    mt = os.path.join(alice.dir, "movie.mtorrent")
+    bob.expect("get %s ." % mt)
+    if not wait_until(lambda: done(bob, "movie"), 60, 0.2):
+        raise AssertionError("bob's download did not finish through the DHT: %r; %s" %
+                             (bob.transfers(), dht_line(bob)))
+    if sha1_file(os.path.join(bob.dir, "movie.bin")) != sha1_file(src):
+        raise AssertionError("bob's copy differs")
+    line = dht_line(bob)
+    if "1 node known" not in line or "last lookup" not in line or "1 peer from" not in line:
+        raise AssertionError("bob's status: %r" % line)
+    if "holding" not in dht_line(alice) and "1 node known" not in dht_line(alice):
+        raise AssertionError("alice's status: %r" % dht_line(alice))
+    if bob.quit() != 0 or alice.quit() != 0:
+        raise AssertionError("quit failed")
+    saved = os.path.join(bob.state, "dht.dat")
+    if not os.path.exists(saved) or os.path.getsize(saved) == 0:
+        raise AssertionError("bob's routing table was not saved")
+    if stat.S_IMODE(os.stat(saved).st_mode) != 0o600:
+        raise AssertionError("dht.dat mode %o" % stat.S_IMODE(os.stat(saved).st_mode))
+    print("  trackerless_download: %s" % line, flush=True)
+
+
+def no_dht(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice2", t1, t2)
+    write_random(os.path.join(alice.dir, "a.bin"), MIB)
+    alice.expect("share a.bin a.mtorrent")
+    carol = Client(suite, "carol", t1, t2, extra=["--no-dht", "--dht-bootstrap", "127.0.0.1:%d" % alice.port])
+    if dht_line(carol) != "dht: off (--no-dht)":
+        raise AssertionError("carol's status: %r" % dht_line(carol))
+    carol.expect("get %s ." % os.path.join(alice.dir, "a.mtorrent"))
+    time.sleep(4)  # a window in which a DHT lookup would have found alice
+    if done(carol, "a.bin"):
+        raise AssertionError("carol downloaded without trackers and without the DHT")
+    carol.quit()
+    alice.quit()
+
+
+def private_torrent_stays_off_the_dht(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice3", t1, t2)
+    src = write_random(os.path.join(alice.dir, "secret.bin"), MIB + 5)
+    mt = os.path.join(suite.work, "secret.mtorrent")
+    subprocess.run(["mktorrent", "-p", "-l", "19", "-a", "http://127.0.0.1:%d/announce" % t1.port,
+                    "-o", mt, src], check=True, capture_output=True, timeout=30)
+    alice.expect("get %s ." % mt)  # the file is there: verified, then seeded
+    if not wait_until(lambda: done(alice, "secret"), 20, 0.2):
+        raise AssertionError("alice does not seed the private torrent: %r" % alice.transfers())
+    dave = Client(suite, "dave", t1, t2, extra=["--dht-bootstrap", "127.0.0.1:%d" % alice.port])
+    dave.expect("get %s ." % mt)
+    time.sleep(6)
+    if done(dave, "secret") or "last lookup" in dht_line(dave):
+        raise AssertionError("a private torrent went through the DHT: %r %r" % (dave.transfers(), dht_line(dave)))
+    dave.quit()
+    alice.quit()
+
+
+def main():
+    suite = Suite()
+    suite.case("trackerless_download", lambda: trackerless_download(suite))
+    suite.case("no_dht", lambda: no_dht(suite))
+    if subprocess.run(["sh", "-c", "command -v mktorrent"], capture_output=True).returncode == 0:
+        suite.case("private_torrent_stays_off_the_dht", lambda: private_torrent_stays_off_the_dht(suite))
+    else:
+        suite.fail("private_torrent_stays_off_the_dht", "mktorrent is missing (apt-get install -y mktorrent)")
+    return suite.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
