@@ -224,6 +224,9 @@ Engine::LookupId Engine::get_peers(const common::InfoHash& ih, bool announce, st
     l.announce = announce;
     l.port = port;
     l.seed = seed;
+    // What others announced to us counts too (a small DHT may have told
+    // only us).
+    l.peers = store_.get(ih, options_.v4, kMaxLookupPeers, now_ms, 0);
     return start_lookup(std::move(l), now_ms, out);
 }
 

@@ -409,8 +409,8 @@ Reply Session::cmd_status() {
     return Reply::list(
         std::move(lines),
         cat("status lines: ", common::plural(merged.size(), "tracker"), ", ",
-            common::plural(watched.size(), "watched folder"), "; peers on ", config_.self.host, ":",
-            port_, "; ", common::plural(ts.size(), "transfer"),
+            common::plural(watched.size(), "watched folder"), ", the DHT; peers on ",
+            config_.self.host, ":", port_, "; ", common::plural(ts.size(), "transfer"),
             unpublished ? cat("; ", common::plural(unpublished, "share"),
                               " not announced yet (trackers unreachable; trying every ",
                               kPublishRetryMs / 1000, " s)")

@@ -1,2 +1,2 @@
 #!/bin/sh
-exec python3 "$(dirname "$0")/dht_test.py"
+exec /usr/bin/python3 "$(dirname "$0")/dht_test.py"

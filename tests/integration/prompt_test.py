@@ -86,7 +86,7 @@ def commands_through_a_pipe(suite):
     r = a.expect("shwo downloads", "UNKNOWN_COMMAND")
     if "did you mean 'show'?" not in r.detail:
         raise AssertionError("a typo should suggest the nearest command: %r" % r)
-    if a.expect("STATUS").value != "2" or a.expect("Show Downloads").value != "0":
+    if a.expect("STATUS").value != "3" or a.expect("Show Downloads").value != "0":
         raise AssertionError("commands are case-insensitive")
     r = a.expect("help get")
     if not r.lines or not r.lines[0].strip().startswith("usage: get ") or len(r.lines) < 4:
@@ -147,7 +147,9 @@ def commands_through_a_pipe(suite):
     if a.expect("search nothing-matches-this").value != "0":
         raise AssertionError("search for nothing found something")
     st = a.expect("status")
-    if len(st.lines) != 2 or not all(" live" in x for x in st.lines) or "in use" not in st.text:
+    tracker_lines = [x for x in st.lines if x.strip().startswith("tracker ")]
+    if (len(st.lines) != 3 or len(tracker_lines) != 2 or not all(" live" in x for x in tracker_lines)
+            or "in use" not in st.text or not st.lines[2].strip().startswith("dht: ")):
         raise AssertionError("status: %r" % st)
     if a.expect("peers \"sp ace.mtorrent\"").value != "0":
         raise AssertionError("peers of a lone seeder")

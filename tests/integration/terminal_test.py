@@ -98,7 +98,7 @@ def line_editing(suite):
     t.type("\r")
     t.wait(r"show downloads\n0 transfers\n" + PROMPT)
     t.type("xxstatus" + HOME + DEL + DEL + END + "\r")  # Home, Delete twice, End, Enter
-    t.wait(r"mtorrent> status\n2 status lines: 2 trackers")
+    t.wait(r"mtorrent> status\n3 status lines: 2 trackers")
     t.type("garbage words here\x17\x17")  # ^W twice
     t.wait(r"^mtorrent> garbage $", where="line")
     t.type("\x15")  # ^U
@@ -132,7 +132,7 @@ def history(suite):
     t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
     p = Person(suite, "history", t1, t2)
     t = p.term
-    p.run("status", r"2 status lines: 2 trackers")
+    p.run("status", r"3 status lines: 2 trackers")
     p.run("help share", r"usage: share")
     p.run("show downloads", r"0 transfers\n" + PROMPT)
     t.type("half typed")
@@ -222,7 +222,7 @@ def notices_and_live_view(suite):
     t.type("stat")  # typing, not finished, when the notice comes
     t.wait(r"^\* film\.mtorrent downloaded \(4\.00 MiB\) to .*film\.bin; now seeding\n" + PROMPT + " stat$", 30)
     t.type("us\r")
-    t.wait(r"mtorrent> status\n2 status lines: 2 trackers")
+    t.wait(r"mtorrent> status\n3 status lines: 2 trackers")
     p.run("pause film.mtorrent", r"^film\.mtorrent: paused")
     p.run("show downloads", r"\[P\] film\.mtorrent .*100\.0%  paused")
     p.run("resume film.mtorrent", r"^film\.mtorrent: resuming")

@@ -167,6 +167,13 @@ TEST(DhtEngine, AnswersCarryTheQueriersAddressAndRefuseBadTokensAndUnknownMethod
     unknown.method_name = "vote";
     auto u = ask(e, unknown, from, 1000);
     EXPECT_EQ(u.error_code, krpc::kMethodUnknown);
+    // Its own lookup counts what was announced to it, even with nobody to ask.
+    std::vector<Outgoing> out;
+    const auto id = e.get_peers(hash_of(1), false, 0, false, 1000, out);
+    auto res = e.result(id);  // (still asking the querier it heard from)
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->peers.size(), 1u);
+    EXPECT_EQ(res->peers[0], (Endpoint{from.ip, 6000}));
 }
 
 TEST(DhtEngine, AFloodFromOneSourceIsCutOff) {
