@@ -30,11 +30,7 @@ UdpServer::UdpServer(common::Fd socket, TrackerService& service, ChangeLog& chan
       max_parked_(max_parked) {
     (void)common::set_nonblocking(sock_.get(), true);
     const int wfd = wake_.get();
-    changelog_.add_listener([this, wfd] {
-        // Pairs with the fence in run(): either the thread sees the new
-        // durable ticket before it sleeps, or this sees awaiting_ set.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (!awaiting_.load(std::memory_order_relaxed)) return;
+    changelog_.add_listener([wfd] {
         const std::uint64_t one = 1;
         (void)!::write(wfd, &one, sizeof one);
     });
@@ -69,14 +65,11 @@ void UdpServer::run() {
             (void)!::read(wake_.get(), &v, sizeof v);
         }
         if (fds[0].revents & POLLIN) receive_batch(ready);
-        if (!parked_.empty()) awaiting_.store(true, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
         const std::uint64_t durable = changelog_.durable_ticket();
         while (!parked_.empty() && parked_.front().ticket <= durable) {
             ready.push_back(std::move(parked_.front()));
             parked_.pop_front();
         }
-        if (parked_.empty()) awaiting_.store(false, std::memory_order_relaxed);
         send_all(ready);
     }
 }

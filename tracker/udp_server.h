@@ -1,8 +1,7 @@
 // UdpServer: the BEP 15 front end. One thread drains the socket with
 // recvmmsg() in batches, answers through TrackerService and sends the replies
 // with sendmmsg(). A reply that reports a membership change waits (bounded)
-// until the change is durable; the ChangeLog wakes the thread after a flush
-// while replies are parked.
+// until the change is durable; the ChangeLog wakes the thread after a flush.
 // It sends exactly what TrackerService::handle_udp returns, nothing of its
 // own: that function keeps every reply to a source that has not proved its
 // address (no valid connection id) at most as long as the request.
@@ -51,9 +50,6 @@ class UdpServer {
     common::Logger& log_;
     const std::size_t max_parked_;
     std::deque<Out> parked_;
-    // True while replies are parked: only then does a flush wake the thread
-    // (an eventfd write and a context switch per flush otherwise).
-    std::atomic<bool> awaiting_{false};
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };
