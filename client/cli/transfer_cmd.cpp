@@ -57,7 +57,9 @@ struct TransferArgs {
     int max_down_kib = 0;  // KiB/s; 0: no limit
     int timeout = 0;
     bool no_initial_seeding = false;
-    int seed_window_mib = 0;  // 0: the default (InitialSeeder::kWindowBytes)
+    bool no_pex = false;
+    std::vector<std::string> peers;  // --peer IP:PORT: connect to these too
+    int seed_window_mib = 0;         // 0: the default (InitialSeeder::kWindowBytes)
     std::string log_file;
     std::vector<std::string> only;
     std::string error;
@@ -76,6 +78,8 @@ TransferArgs parse(const std::vector<std::string>& args) {
         .number("--progress-ms", &t.progress_ms, 50, 3600000)
         .number("--timeout", &t.timeout, 0, 1 << 30)
         .flag("--no-initial-seeding", &t.no_initial_seeding)
+        .flag("--no-pex", &t.no_pex)
+        .list("--peer", &t.peers)
         .number("--seed-window", &t.seed_window_mib, 1, 1024)
         .text("--bind", &t.bind)
         .text("--log", &t.log_file)
@@ -85,6 +89,11 @@ TransferArgs parse(const std::vector<std::string>& args) {
         t.error = pos.error().message;
     else
         t.positional = std::move(pos).value();
+    for (const auto& p : t.peers) {
+        const auto ep = common::parse_endpoint(p);
+        if (!ep || !common::IpAddr::parse(ep->host) || ep->port == 0)
+            t.error = "--peer wants a literal IP:PORT (or [IPv6]:PORT), not '" + p + "'";
+    }
     return t;
 }
 
@@ -201,6 +210,7 @@ std::optional<TorrentOptions> download_options(const TransferArgs& a, const Load
         dest += "/" + loaded.layout.top;
     }
     TorrentOptions opt;
+    opt.pex = !a.no_pex;
     if (!a.only.empty()) {
         if (!loaded.meta.multi_file()) {
             usage_error("--only chooses files of a folder torrent");
@@ -222,6 +232,7 @@ std::optional<TorrentOptions> download_options(const TransferArgs& a, const Load
     if (a.max_peers) opt.max_peers = static_cast<std::size_t>(a.max_peers);
     if (a.max_per_ip) opt.max_peers_per_ip = static_cast<std::size_t>(a.max_per_ip);
     opt.initial_seeding = !a.no_initial_seeding;
+    opt.pex = !a.no_pex;
     return opt;
 }
 
@@ -302,6 +313,10 @@ int run_get(const std::vector<std::string>& args) {
         return 1;
     }
     run->server->start();
+    for (const auto& p : a.peers) {  // checked by parse()
+        const auto ep = common::parse_endpoint(p);
+        t.connect_to(*common::IpAddr::parse(ep->host), ep->port);
+    }
     const auto started = std::chrono::steady_clock::now();
     const bool interrupted = watch_download(t, name, a, signals);
     const bool tty = ::isatty(STDOUT_FILENO);

@@ -22,6 +22,7 @@ const char* client_usage() {
            "                  [--pipeline BLOCKS] [--max-peers N] [--max-peers-per-ip N]\n"
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
            "                  [--only GLOB]...  (a folder torrent: only the files matched)\n"
+           "                  [--peer IP:PORT]... [--no-pex]\n"
            "       client seed <x.mtorrent> <path> [--port P] [--bind IP] [--log FILE]\n"
            "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
            "                  [--no-initial-seeding]  (show every peer every piece at once)\n"

@@ -27,6 +27,9 @@ constexpr std::int64_t kRequestTimeoutMs = 15000;
 constexpr std::int64_t kIdleTimeoutMs = 150000;
 constexpr std::int64_t kKeepAliveMs = 90000;
 constexpr std::int64_t kWriteTimeoutMs = 30000;
+constexpr std::int64_t kFirstPexDelayMs = 1000;  // after the extension handshake
+constexpr std::int64_t kPexIntervalMs = 60000;   // BEP 11: at most one a minute
+constexpr std::int64_t kMinPexGapMs = 30000;     // theirs: extras within this are ignored
 // Requests a peer may have queued with us (advertised as reqq; libtorrent
 // allows 2000). A peer that paces its requests by reqq, as transmission does,
 // gets at most reqq blocks per round trip of its request loop.
@@ -180,6 +183,7 @@ DropReason PeerConnection::loop() {
         // a peer that asked for many blocks at once and then waits gets
         // them as fast as its socket takes them.
         serve_uploads();
+        maybe_send_pex(t_.now_ms());
         if (!flush_output()) return drop(DropReason::io_error, "");
         if (auto r = check_output(t_.now_ms()); r != DropReason::none) return r;
         // Input decoded before a pause is handled once the output drains.
@@ -558,6 +562,7 @@ void PeerConnection::send_ext_handshake() {
         h.m[std::string(wire::kUtMetadata)] = wire::kUtMetadataId;
         h.metadata_size = static_cast<std::uint32_t>(size);
     }
+    if (pex_allowed()) h.m[std::string(wire::kUtPex)] = wire::kUtPexId;
     if (t_.options().listen_port) h.port = t_.options().listen_port;
     h.client = common::kCreatedBy;
     h.reqq = static_cast<std::uint32_t>(kMaxQueuedUploads);
@@ -574,8 +579,13 @@ DropReason PeerConnection::handle_extended(const wire::Extended& x) {
             return DropReason::none;
         }
         peer_ut_metadata_ = h->ut_metadata();
+        const auto pex = h->m.find(std::string(wire::kUtPex));
+        peer_ut_pex_ = pex_allowed() && pex != h->m.end() ? pex->second : 0;
+        next_pex_ms_ = t_.now_ms() + kFirstPexDelayMs;
+        if (!outgoing_ && h->port) t_.set_listen_port(key_, *h->port);
         return DropReason::none;
     }
+    if (x.ext_id == wire::kUtPexId) return handle_pex(x);
     if (x.ext_id != wire::kUtMetadataId) return DropReason::none;  // not an id we offered
     auto m = wire::decode_metadata_msg(x.payload);
     if (!m) {
@@ -602,6 +612,57 @@ DropReason PeerConnection::handle_extended(const wire::Extended& x) {
     wire::Extended out{peer_ut_metadata_, {}};
     wire::encode(reply, out.payload);
     send(out);
+    return DropReason::none;
+}
+
+// ---- Peer exchange (BEP 11) -----------------------------------------------------
+
+bool PeerConnection::pex_allowed() const {
+    return t_.options().pex && !t_.meta().is_private;
+}
+
+void PeerConnection::maybe_send_pex(std::int64_t now) {
+    if (peer_ut_pex_ == 0 || now < next_pex_ms_) return;
+    next_pex_ms_ = now + kPexIntervalMs;
+    const std::vector<wire::PexPeer> current = t_.pex_candidates(key_);
+    const auto same = [](const wire::PexPeer& a, const wire::PexPeer& b) {
+        return a.ip == b.ip && a.port == b.port;
+    };
+    const auto in = [&](const std::vector<wire::PexPeer>& v, const wire::PexPeer& p) {
+        return std::any_of(v.begin(), v.end(), [&](const wire::PexPeer& q) { return same(p, q); });
+    };
+    wire::PexMessage m;
+    for (const auto& p : current)
+        if (m.added.size() < wire::kPexPerMessage && !in(pex_sent_, p)) m.added.push_back(p);
+    for (const auto& p : pex_sent_)
+        if (m.dropped.size() < wire::kPexPerMessage && !in(current, p))
+            m.dropped.push_back({p.ip, p.port, 0});
+    if (m.added.empty() && m.dropped.empty()) return;
+    for (const auto& d : m.dropped)
+        pex_sent_.erase(std::remove_if(pex_sent_.begin(), pex_sent_.end(),
+                                       [&](const wire::PexPeer& q) { return same(d, q); }),
+                        pex_sent_.end());
+    pex_sent_.insert(pex_sent_.end(), m.added.begin(), m.added.end());
+    wire::Extended out{peer_ut_pex_, {}};
+    wire::encode(m, out.payload);
+    send(out);
+}
+
+// A PEX message counts at most once every kMinPexGapMs (BEP 11 allows one
+// a minute; a peer that sends more gets the extras ignored, not a drop), and
+// brings at most kPexPerMessage peers. A malformed one is ignored.
+DropReason PeerConnection::handle_pex(const wire::Extended& x) {
+    if (!pex_allowed()) return DropReason::none;
+    const std::int64_t now = t_.now_ms();
+    if (last_pex_in_ms_ >= 0 && now - last_pex_in_ms_ < kMinPexGapMs) return DropReason::none;
+    auto m = wire::decode_pex(x.payload);
+    if (!m) {
+        t_.log().debug(cat("peer ", address_, ": ignored its ", m.error().message));
+        return DropReason::none;
+    }
+    last_pex_in_ms_ = now;
+    if (m->added.size() > wire::kPexPerMessage) m->added.resize(wire::kPexPerMessage);
+    if (!m->added.empty()) t_.on_pex(key_, m->added);
     return DropReason::none;
 }
 

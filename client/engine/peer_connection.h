@@ -79,6 +79,7 @@ class PeerConnection {
     std::uint64_t bytes_down() const { return bytes_down_.load(); }
     std::uint64_t bytes_up() const { return bytes_up_.load(); }
     bool peer_interested() const { return peer_interested_.load(); }
+    bool outgoing() const { return outgoing_; }
     // When we first unchoked it, if it has never asked for anything; -1 otherwise.
     std::int64_t idle_unchoked_since_ms() const { return idle_unchoked_since_ms_.load(); }
 
@@ -96,6 +97,11 @@ class PeerConnection {
     DropReason handle_piece(common::wire::Piece& p);
     DropReason handle_request(const common::wire::Request& r);
     void send_ext_handshake();
+    bool pex_allowed() const;
+    // Sends the changes to the peers we listed to this peer, at most every
+    // kPexIntervalMs (the first one soon after the extension handshake).
+    void maybe_send_pex(std::int64_t now);
+    DropReason handle_pex(const common::wire::Extended& x);
     DropReason handle_extended(const common::wire::Extended& x);
     // A request we no longer expect an answer to; a block that answers it
     // soon is still taken.
@@ -119,8 +125,12 @@ class PeerConnection {
     bool outgoing_;
     PeerKey key_ = 0;
     bool fast_ = false;
-    bool extended_ = false;              // both set the BEP 10 bit
-    std::uint8_t peer_ut_metadata_ = 0;  // its id for ut_metadata; 0: none
+    bool extended_ = false;                        // both set the BEP 10 bit
+    std::uint8_t peer_ut_metadata_ = 0;            // its id for ut_metadata; 0: none
+    std::uint8_t peer_ut_pex_ = 0;                 // its id for ut_pex; 0: none
+    std::int64_t next_pex_ms_ = 0;                 // when we may send the next PEX message
+    std::int64_t last_pex_in_ms_ = -1;             // when its last PEX message counted
+    std::vector<common::wire::PexPeer> pex_sent_;  // what this peer has from us
 
     common::wire::MessageDecoder decoder_;
     std::string out_;

@@ -143,6 +143,9 @@ class Torrent final : public TorrentLink {
     common::Status read_block(std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
                               char* out) override;
     void count_upload(std::uint64_t bytes) override;
+    std::vector<common::wire::PexPeer> pex_candidates(PeerKey self) override;
+    void on_pex(PeerKey from, const std::vector<common::wire::PexPeer>& added) override;
+    void set_listen_port(PeerKey key, std::uint16_t port) override;
     // A peer became interested or not: rechoke soon rather than at the next
     // 10 s round, so a free slot is never left idle.
     void interest_changed() override;
@@ -201,6 +204,8 @@ class Torrent final : public TorrentLink {
         std::int64_t connected_ms = 0;
         std::int64_t last_block_ms = -1;
         bool evicted = false;  // closed to make room; its thread has not detached yet
+        bool outgoing = false;
+        std::uint16_t listen_port = 0;               // where it takes connections (0: unknown)
         std::uint64_t down_bytes = 0, up_bytes = 0;  // sampled by the housekeeper
         double down_rate = 0, up_rate = 0;
         // Initial seeding: since when it has been shown pieces and is not

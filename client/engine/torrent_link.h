@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/metainfo.h"
 #include "common/result.h"
+#include "common/wire/pex.h"
 
 namespace mt::client {
 
@@ -80,6 +81,14 @@ class TorrentLink {
     virtual common::Status read_block(std::uint32_t piece, std::uint32_t offset,
                                       std::uint32_t length, char* out) = 0;
     virtual void count_upload(std::uint64_t bytes) = 0;
+
+    // Peer exchange (BEP 11). What a PEX message to `self` may list: the
+    // listen addresses of the torrent's other peers; peers a PEX message
+    // brought (the torrent connects to them within its limits); the listen
+    // port an incoming peer gave in its extension handshake (`p`).
+    virtual std::vector<common::wire::PexPeer> pex_candidates(PeerKey self) = 0;
+    virtual void on_pex(PeerKey from, const std::vector<common::wire::PexPeer>& added) = 0;
+    virtual void set_listen_port(PeerKey key, std::uint16_t port) = 0;
 };
 
 }  // namespace mt::client

@@ -55,6 +55,9 @@ struct TorrentOptions {
     // that is not private counts itself among the DHT's peers of its
     // info_hash, announces there and takes the peers a lookup finds.
     dht::DhtNode* dht = nullptr;
+    // Peer exchange (BEP 11, ut_pex) with peers that speak it; never for a
+    // private torrent.
+    bool pex = true;
     // Rate limits (null: none); one limiter may be shared by several torrents.
     std::shared_ptr<RateLimiter> upload_limit;
     std::shared_ptr<RateLimiter> download_limit;

@@ -202,6 +202,13 @@ PeerKey Torrent::attach(PeerConnection* c, const std::string& address, const com
     e.address = address;
     e.id = id;
     e.connected_ms = now_ms();
+    e.outgoing = c->outgoing();
+    if (e.outgoing) {  // we dialled its listen port
+        const auto colon = address.rfind(':');
+        if (colon != std::string::npos)
+            e.listen_port =
+                static_cast<std::uint16_t>(std::strtoul(address.c_str() + colon + 1, nullptr, 10));
+    }
     peers_.emplace(key, e);
     return key;
 }
@@ -250,6 +257,35 @@ std::vector<std::uint64_t> Torrent::drop_counts() const {
 
 void Torrent::count_waste(std::uint64_t bytes) {
     wasted_ += bytes;
+}
+
+// ---- Peer exchange (BEP 11) -----------------------------------------------------
+
+std::vector<common::wire::PexPeer> Torrent::pex_candidates(PeerKey self) {
+    std::vector<common::wire::PexPeer> out;
+    common::MutexLock lock(mu_);
+    for (const auto& [k, p] : peers_) {
+        if (k == self || p.listen_port == 0 || p.evicted || out.size() >= 200) continue;
+        std::string ip = ip_of(p.address);
+        if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+        const auto parsed = common::IpAddr::parse(ip);
+        if (!parsed) continue;
+        out.push_back({*parsed, p.listen_port,
+                       static_cast<std::uint8_t>(p.outgoing ? common::wire::kPexReachable : 0)});
+    }
+    return out;
+}
+
+void Torrent::on_pex(PeerKey from, const std::vector<common::wire::PexPeer>& added) {
+    if (!opt_.pex || meta_.is_private) return;
+    log_.info(cat("peer exchange: ", added.size(), " peers from connection ", from));
+    for (const auto& p : added)
+        connect_to(p.ip, p.port);  // within the torrent's limits; known ones are skipped
+}
+
+void Torrent::set_listen_port(PeerKey key, std::uint16_t port) {
+    common::MutexLock lock(mu_);
+    if (auto it = peers_.find(key); it != peers_.end()) it->second.listen_port = port;
 }
 
 }  // namespace mt::client

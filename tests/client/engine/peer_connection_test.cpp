@@ -131,6 +131,14 @@ class FakeLink final : public TorrentLink {
         return ok;
     }
     void cancel_elsewhere(const std::vector<std::pair<PeerKey, Block>>&) override {}
+    std::vector<common::wire::PexPeer> pex_candidates(PeerKey) override { return pex_list; }
+    void on_pex(PeerKey, const std::vector<common::wire::PexPeer>& added) override {
+        pex_received.insert(pex_received.end(), added.begin(), added.end());
+    }
+    void set_listen_port(PeerKey, std::uint16_t port) override { listen_port = port; }
+    std::vector<common::wire::PexPeer> pex_list;
+    std::vector<common::wire::PexPeer> pex_received;
+    std::atomic<std::uint16_t> listen_port{0};
     void count_waste(std::uint64_t bytes) override {
         note([&] { wasted += bytes; });
     }

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Peer exchange (BEP 11, ut_pex) through the real program.
+
+- leecher_learns_the_swarm: a seeder and 8 leechers (bin/client seed/get,
+  download rates capped so that the swarm is still trading) meet through the
+  tracker pair; then both trackers are stopped. A new leecher that knows only
+  one of them (--peer) and no tracker connects to most of the swarm: the
+  others' addresses came through PEX.
+- no_pex: the same newcomer with --no-pex meets only the one peer it knows.
+Every address is on 127.0.0.1.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mtlib import BIN, ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
+
+MIB = 1 << 20
+TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
+PER_IP = ["--max-peers-per-ip", "100"]
+
+
+def most_peers(out):
+    """The most peers a get's status lines (one a second) showed."""
+    return max([int(n) for n in re.findall(r"(\d+) peers?  ETA", out)] or [0])
+
+
+def swarm(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    src = os.path.join(suite.work, "pex.bin")
+    with open(src, "wb") as f:
+        f.write(os.urandom(24 * MIB + 17))
+    mt = os.path.join(suite.work, "pex.mtorrent")
+    subprocess.run([os.path.join(BIN, "client"), "create", src, mt, "--tracker", t1.url("/announce"),
+                    "--tracker", t2.url("/announce"), "--force"], check=True, capture_output=True, timeout=60)
+    members = []
+    seeder_port = free_port()
+    members.append((ClientProc(suite, "seeder", ["seed", mt, src, "--port", str(seeder_port),
+                                                 "--bind", "127.0.0.1", "--max-upload-rate", "400"] + PER_IP),
+                    seeder_port))
+    for i in range(8):
+        port = free_port()
+        members.append((ClientProc(suite, "member%d" % i,
+                                   ["get", mt, os.path.join(suite.work, "m%d" % i), "--port", str(port),
+                                    "--bind", "127.0.0.1", "--max-download-rate", "200", "--timeout", "300"] + PER_IP),
+                        port))
+    # The members meet through the trackers (a 2 s interval), then the
+    # trackers go: whatever the newcomer learns now comes from its peer.
+    time.sleep(8)
+    t1.stop()
+    t2.stop()
+    return mt, members
+
+
+def newcomer(suite, name, mt, first_port, extra=()):
+    port = free_port()
+    p = ClientProc(suite, name, ["get", mt, os.path.join(suite.work, name), "--port", str(port), "--bind",
+                                 "127.0.0.1", "--max-download-rate", "200", "--timeout", "300",
+                                 "--progress-ms", "1000", "--peer", "127.0.0.1:%d" % first_port] + PER_IP + list(extra))
+    time.sleep(10)
+    p.stop()
+    return p
+
+
+def leecher_learns_the_swarm(suite):
+    mt, members = swarm(suite)
+    first = members[3][1]
+    p = newcomer(suite, "newcomer", mt, first)
+    log = p.logtext()
+    met = most_peers(p.out())
+    if "peer exchange: " not in log:
+        raise AssertionError("no PEX message reached the newcomer: %s" % p.describe())
+    if met < 6:
+        raise AssertionError("the newcomer had at most %d peers, want 6 or more of 9: %s" % (met, p.out()[-600:]))
+    q = newcomer(suite, "newcomer-no-pex", mt, first, ["--no-pex"])
+    met_alone = most_peers(q.out())
+    if met_alone > 1 or "peer exchange: " in q.logtext():
+        raise AssertionError("with --no-pex the newcomer had %d peers" % met_alone)
+    for m, _ in members:
+        m.stop()
+    print("  leecher_learns_the_swarm: met %d of 9 peers through one; %d with --no-pex" %
+          (met, met_alone), flush=True)
+
+
+def main():
+    suite = Suite()
+    suite.case("leecher_learns_the_swarm", lambda: leecher_learns_the_swarm(suite))
+    return suite.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
