@@ -64,7 +64,7 @@ const char kStyle[] =
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"
     ".up{color:#176f2c;font-weight:700}.down{color:#b3261e;font-weight:700}"
     ".half{color:#a05a00;font-weight:700}"
-    "svg{max-width:100%;height:auto}polyline{fill:none;stroke-width:2}"
+    "svg{width:100%;height:auto}polyline{fill:none;stroke-width:2}"
     "polyline.http{stroke:#1f63c6}polyline.udp{stroke:#d9730d}"
     ".axis{stroke:#bbb;stroke-width:1}svg text{font-size:11px;fill:#555}"
     ".key-http{color:#1f63c6}.key-udp{color:#d9730d}"
@@ -84,6 +84,12 @@ std::string row(const std::string& k, const std::string& v, const std::string& i
     return cat("<tr><th>", k, "</th><td", id.empty() ? "" : cat(" id=", id), ">", v, "</td></tr>");
 }
 
+std::string catch_up_words(const PairHealth& p) {
+    if (p.last_catch_up_snapshot) return " (sent a snapshot)";
+    if (p.last_catch_up_changes == 0) return " (it missed nothing)";
+    return cat(" (sent the ", common::plural(p.last_catch_up_changes, "change"), " it missed)");
+}
+
 std::string pair_section(const PairHealth& p) {
     const std::string state = partner_state(p);
     const char* cls = state == "up" ? "up" : state == "down" ? "down" : "half";
@@ -96,11 +102,7 @@ std::string pair_section(const PairHealth& p) {
                  cat(common::plural(p.lag, "change"), " not yet acknowledged by the partner"),
                  "lag");
         std::string last = ago(p.last_catch_up_ago_s);
-        if (p.last_catch_up_ago_s >= 0)
-            last += p.last_catch_up_snapshot
-                        ? " (sent a snapshot)"
-                        : cat(" (sent the ", common::plural(p.last_catch_up_changes, "change"),
-                              " it missed)");
+        if (p.last_catch_up_ago_s >= 0) last += catch_up_words(p);
         h += row("Last catch-up of the partner", last, "catch-up");
         h += row("Last snapshot from the partner", ago(p.last_snapshot_in_ago_s));
     }
