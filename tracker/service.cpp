@@ -165,7 +165,6 @@ Reply TrackerService::announce(const HttpRequest& req, const common::IpAddr& pee
     auto a = parse_announce_query(*params, opt_.trust_ip);
     if (!a) return failure(a.error().message, ka, peer_text);
     ++http_announces_;
-    http_rate_.add(now_() / 1000);
     AnnounceInput in;
     in.info_hash = a->info_hash;
     in.peer_id = a->peer_id;
@@ -178,6 +177,7 @@ Reply TrackerService::announce(const HttpRequest& req, const common::IpAddr& pee
     in.event = to_store_event(a->event);
     in.numwant = a->numwant < 0 ? opt_.default_numwant : static_cast<std::uint32_t>(a->numwant);
     const std::int64_t now = now_();
+    http_rate_.add(now / 1000);
     auto r = store_announce(in, peer_ip, now);
     if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
     if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
@@ -481,10 +481,15 @@ std::string TrackerService::stats_json(bool with_digest) const {
 
 Reply TrackerService::page(const HttpRequest& req) {
     const bool ka = req.keep_alive();
-    std::string query;
-    if (auto params = parse_query(req.query))
-        if (const std::string* q = param(*params, "q")) query = *q;
-    return {http_response(200, "text/html; charset=utf-8", stats_html(query), ka,
+    auto params = parse_query(req.query);
+    FileList files;
+    if (!params) {
+        files.query_error = "The search text is not valid URL encoding: " + params.error().message;
+    } else {
+        const std::string* q = param(*params, "q");
+        files = file_list(q ? *q : std::string());
+    }
+    return {http_response(200, "text/html; charset=utf-8", render_page(std::move(files)), ka,
                           status_page_headers()),
             0, !ka};
 }
@@ -540,6 +545,10 @@ FileList TrackerService::file_list(const std::string& query) const {
 }
 
 std::string TrackerService::stats_html(const std::string& query) const {
+    return render_page(file_list(query));
+}
+
+std::string TrackerService::render_page(FileList files) const {
     const std::int64_t now = now_();
     const auto counts = store_.counts();
     PageFigures f;
@@ -551,7 +560,7 @@ std::string TrackerService::stats_html(const std::string& query) const {
     f.rates = announce_rates(now);
     f.swarms = {counts.torrents, counts.peers, counts.seeders, counts.peers - counts.seeders,
                 counts.metainfos};
-    f.files = file_list(query);
+    f.files = std::move(files);
     f.limits = opt_.page_limits;
     return render_status_page(f);
 }

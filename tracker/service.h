@@ -112,6 +112,7 @@ class TrackerService {
     PairHealth pair_health(std::int64_t now) const;
     AnnounceRates announce_rates(std::int64_t now) const;
     FileList file_list(const std::string& query) const;
+    std::string render_page(FileList files) const;
     Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
     Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);
 

@@ -423,6 +423,12 @@ TEST_F(TrackerServiceTest, PageIsSafeAndSearchesPublishedFiles) {
     EXPECT_NE(found.body.find("value=\"holiday\""), std::string::npos);
     const auto head = parse_response(http(get("/?q=" + std::string(300, 'a'))));
     EXPECT_NE(head.body.find("longer than 256 bytes"), std::string::npos);
+    const auto bad = parse_response(http(get("/?q=%zz")));
+    EXPECT_EQ(bad.status, 200);
+    EXPECT_NE(bad.body.find("not valid URL encoding"), std::string::npos);
+    const auto via_stats = parse_response(http(get("/stats?format=html&q=other")));
+    EXPECT_NE(via_stats.body.find("other.iso"), std::string::npos);
+    EXPECT_EQ(via_stats.body.find("Holiday"), std::string::npos);
 }
 
 TEST_F(TrackerServiceTest, PageGraphCountsAnnouncesOfLastSeconds) {
