@@ -95,6 +95,23 @@ Sockets open_sockets(const tracker::Config& cfg) {
     return s;
 }
 
+// The limits main and the front ends enforce, for the tracker's page (the
+// service adds its own).
+tracker::PageLimits page_limits(const tracker::Config& cfg, std::size_t max_connections,
+                                const tracker::StoreLimits& store) {
+    tracker::PageLimits l;
+    l.max_connections = max_connections;
+    l.max_connections_per_ip = cfg.max_connections_per_ip;
+    l.request_timeout_ms = cfg.request_timeout_ms;
+    l.idle_timeout_ms = cfg.idle_timeout_ms;
+    l.peer_timeout_s = cfg.peer_timeout_s;
+    l.max_numwant = store.max_numwant;
+    l.max_torrents = store.max_torrents;
+    l.max_peers = store.max_peers;
+    l.metainfo_ttl_s = cfg.metainfo_ttl_s;
+    return l;
+}
+
 // Lets the store number changes through the ChangeLog built after it.
 struct ForwardSequencer : tracker::Sequencer {
     tracker::ChangeLog* target = nullptr;
@@ -155,10 +172,12 @@ int run(const tracker::Config& cfg, const common::StopSignals& signals) {
     so.publish_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
     so.new_torrent_quota.max_count = cfg.new_torrent_quota;
     so.new_torrent_quota.window_ms = std::int64_t{cfg.quota_window_s} * 1000;
+    const std::size_t max_connections = fit_descriptor_limit(cfg.max_connections, log);
+    so.page_limits = page_limits(cfg, max_connections, limits);
     tracker::TrackerService service(so, store, changelog, &replicator, ids, log, wall_ms);
     tracker::HttpServerOptions ho;
     ho.threads = cfg.http_threads;
-    ho.max_connections = fit_descriptor_limit(cfg.max_connections, log);
+    ho.max_connections = max_connections;
     ho.max_per_address = cfg.max_connections_per_ip;
     ho.partner_ip = partner_ip;
     ho.reserved_timeout_ms = ro.handshake_timeout_ms;

@@ -218,6 +218,12 @@ std::optional<std::uint64_t> Replicator::catch_up(int fd, repl::FrameCipher& cip
     in.state_entries = c.peers + c.tombstones + c.metainfos;
     const auto plan = repl::plan_catch_up(in);
     if (plan.kind == repl::CatchUpPlan::Kind::tail) {
+        {
+            common::MutexLock lock(mu_);
+            status_.last_catch_up_ms = now_();
+            status_.last_catch_up_snapshot = false;
+            status_.last_catch_up_changes = plan.missing;
+        }
         log_.info(cat("replication: connected to ", peer, "; sending the ", plan.missing,
                       " changes it missed"));
         return plan.their_view_of_us;
@@ -227,6 +233,9 @@ std::optional<std::uint64_t> Replicator::catch_up(int fd, repl::FrameCipher& cip
     if (!send_snapshot(fd, cipher, clk, entries)) return std::nullopt;
     common::MutexLock lock(mu_);
     ++status_.snapshots_sent;
+    status_.last_catch_up_ms = now_();
+    status_.last_catch_up_snapshot = true;
+    status_.last_catch_up_changes = 0;
     log_.info(cat("replication: connected to ", peer, "; sent a snapshot of ", entries,
                   " entries (", plan.why, "; it has ", plan.their_view_of_us, " of our ",
                   in.mine.seq[opt_.self], " changes)"));
@@ -556,6 +565,7 @@ repl::Message Replicator::finish_snapshot(const repl::SnapEnd& end, std::uint8_t
     {
         common::MutexLock lock(mu_);
         ++status_.snapshots_received;
+        status_.last_snapshot_received_ms = now_();
     }
     changelog_.compact_now();
     changelog_.raise_clock(1, end.clock1);

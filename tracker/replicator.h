@@ -72,6 +72,13 @@ struct ReplicationStatus {
     std::uint64_t snapshots_received = 0;
     std::uint64_t refused = 0;  // handshakes or frames that failed authentication
     std::uint64_t connects = 0;
+    // The last catch-up of the other tracker by our outgoing link (wall ms
+    // when it was planned; 0: none since start): a snapshot, or the tail of
+    // `last_catch_up_changes` changes it missed.
+    std::int64_t last_catch_up_ms = 0;
+    bool last_catch_up_snapshot = false;
+    std::uint64_t last_catch_up_changes = 0;
+    std::int64_t last_snapshot_received_ms = 0;  // wall ms; 0: none since start
 };
 
 class Replicator {

@@ -148,4 +148,17 @@ std::vector<SearchIndex::Entry> SearchIndex::find(std::string_view query, std::s
     return out;
 }
 
+std::vector<SearchIndex::Entry> SearchIndex::some(std::size_t n) const {
+    std::vector<Entry> out;
+    for (const auto& [h, id] : by_hash_) {
+        if (out.size() >= n) break;
+        const Doc& d = docs_[id];
+        out.push_back({d.info_hash, d.name, d.length});
+    }
+    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+        return a.name != b.name ? a.name < b.name : a.info_hash < b.info_hash;
+    });
+    return out;
+}
+
 }  // namespace mt::tracker

@@ -44,6 +44,10 @@ class SearchIndex {
     std::vector<Entry> find(std::string_view query, std::size_t max_hits,
                             std::size_t* examined = nullptr) const;
 
+    // Up to `n` names, whichever come first (no order; the tracker's page
+    // lists them when nobody searched), sorted by name. Looks at n names.
+    std::vector<Entry> some(std::size_t n) const;
+
     std::size_t size() const { return by_hash_.size(); }
 
   private:

@@ -59,6 +59,14 @@ TrackerService::TrackerService(ServiceOptions options, SwarmStore& store, Change
       started_ms_(now_()),
       publish_quota_(opt_.publish_quota),
       new_torrent_quota_(opt_.new_torrent_quota) {
+    PageLimits& shown = opt_.page_limits;
+    shown.interval_s = opt_.interval_s;
+    shown.min_interval_s = opt_.min_interval_s;
+    shown.default_numwant = opt_.default_numwant;
+    shown.publish_quota = opt_.publish_quota.max_count;
+    shown.publish_bytes_quota = opt_.publish_quota.max_bytes;
+    shown.new_torrent_quota = opt_.new_torrent_quota.max_count;
+    shown.quota_window_s = static_cast<std::uint32_t>(opt_.publish_quota.window_ms / 1000);
     // Tracker 1's URL first on both trackers, so that both write the same bytes.
     common::Endpoint self{opt_.self_address, 0};
     common::Endpoint other{opt_.other_address, 0};
@@ -141,16 +149,10 @@ Reply TrackerService::route(const HttpRequest& req, const common::IpAddr& peer_i
         auto params = parse_query(req.query);
         const bool html = params && param(*params, "format") && *param(*params, "format") == "html";
         const bool digest = params && param(*params, "digest") && *param(*params, "digest") == "1";
-        if (html) return {http_response(200, "text/html; charset=utf-8", stats_html(), ka), 0, !ka};
+        if (html) return page(req);
         return {http_response(200, "application/json", stats_json(digest), ka), 0, !ka};
     }
-    if (req.path == "/") {
-        return {http_response(200, "text/html; charset=utf-8",
-                              "<!doctype html><title>mtorrent tracker</title><p>mtorrent tracker. "
-                              "See <a href=\"/stats?format=html\">/stats</a>.</p>\n",
-                              ka),
-                0, !ka};
-    }
+    if (req.path == "/") return page(req);
     return {http_response(404, "text/plain", "no such path: " + req.path + "\n", ka), 0, !ka};
 }
 
@@ -175,6 +177,7 @@ Reply TrackerService::announce(const HttpRequest& req, const common::IpAddr& pee
     in.event = to_store_event(a->event);
     in.numwant = a->numwant < 0 ? opt_.default_numwant : static_cast<std::uint32_t>(a->numwant);
     const std::int64_t now = now_();
+    http_rate_.add(now / 1000);
     auto r = store_announce(in, peer_ip, now);
     if (!r.refused.empty()) return failure(r.refused, ka, peer_text);
     if (r.refreshed) changelog_.add_touch({in.info_hash, in.ip, in.port, now, in.left});
@@ -368,6 +371,7 @@ Reply TrackerService::handle_udp(std::string_view datagram, const common::IpAddr
             return error(a->transaction_id, "unknown or expired connection id");
         }
         ++udp_announces_;
+        udp_rate_.add(now / 1000);
         AnnounceInput in;
         in.info_hash = a->request.info_hash;
         in.peer_id = a->request.peer_id;
@@ -466,7 +470,8 @@ std::string TrackerService::stats_json(bool with_digest) const {
                  ",\"incoming_connected\":", r.incoming_connected ? "true" : "false",
                  ",\"received\":", r.received, ",\"snapshots_sent\":", r.snapshots_sent,
                  ",\"snapshots_received\":", r.snapshots_received, ",\"refused\":", r.refused,
-                 ",\"connects\":", r.connects);
+                 ",\"connects\":", r.connects, ",\"last_catch_up_ms\":", r.last_catch_up_ms,
+                 ",\"last_snapshot_received_ms\":", r.last_snapshot_received_ms);
     }
     j += "}";
     if (with_digest) j += cat(",\"state_digest\":\"", store_.digest_hex(), "\"");
@@ -474,41 +479,90 @@ std::string TrackerService::stats_json(bool with_digest) const {
     return j;
 }
 
-std::string TrackerService::stats_html() const {
-    const auto counts = store_.counts();
-    const auto clock = changelog_.clock();
-    const auto cl = changelog_.stats();
-    std::string h =
-        "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=5>"
-        "<title>mtorrent tracker " +
-        std::to_string(opt_.self_id) +
-        "</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 12px}</style>"
-        "<h1>mtorrent tracker " +
-        std::to_string(opt_.self_id) + "</h1><table>";
-    auto row = [&](const std::string& k, const std::string& v) {
-        h += "<tr><td>" + common::html_escape(k) + "</td><td>" + common::html_escape(v) +
-             "</td></tr>";
-    };
-    row("address", opt_.self_address);
-    row("other tracker", opt_.other_address);
-    row("uptime", common::human_duration(static_cast<double>(now_() - started_ms_) / 1000.0));
-    row("torrents", std::to_string(counts.torrents));
-    row("peers", cat(counts.peers, " (", counts.seeders, " seeders)"));
-    row("published files", std::to_string(counts.metainfos));
-    row("announces", cat(http_announces_.load(), " HTTP, ", udp_announces_.load(), " UDP"));
-    row("refused requests", std::to_string(refused_.load()));
-    row("replication clock", cat(clock.seq[1], " / ", clock.seq[2]));
-    row("changes not yet acknowledged", std::to_string(cl.outbox));
-    if (replicator_) {
-        const auto r = replicator_->status();
-        row("link to other tracker", r.outgoing_connected ? "connected" : "down");
-        row("link from other tracker", r.incoming_connected ? "connected" : "down");
+Reply TrackerService::page(const HttpRequest& req) {
+    const bool ka = req.keep_alive();
+    auto params = parse_query(req.query);
+    FileList files;
+    if (!params) {
+        files.query_error = "The search text is not valid URL encoding: " + params.error().message;
+    } else {
+        const std::string* q = param(*params, "q");
+        files = file_list(q ? *q : std::string());
     }
-    row("journal",
-        cat(common::human_bytes(cl.journal_bytes), ", ", cl.compactions, " compactions"));
-    h += "</table><p><a href=\"/stats\">JSON</a></p>\n";
-    return h;
+    return {http_response(200, "text/html; charset=utf-8", render_page(std::move(files)), ka,
+                          status_page_headers()),
+            0, !ka};
+}
+
+PairHealth TrackerService::pair_health(std::int64_t now) const {
+    PairHealth p;
+    const auto cl = changelog_.stats();
+    const auto own = changelog_.clock().seq[opt_.self_id];
+    p.lag = own - std::min(cl.acked_seq, own);
+    if (!replicator_) return p;
+    const auto r = replicator_->status();
+    p.known = true;
+    p.link_out = r.outgoing_connected;
+    p.link_in = r.incoming_connected;
+    if (r.last_catch_up_ms)
+        p.last_catch_up_ago_s = std::max<std::int64_t>(0, now - r.last_catch_up_ms) / 1000;
+    p.last_catch_up_snapshot = r.last_catch_up_snapshot;
+    p.last_catch_up_changes = r.last_catch_up_changes;
+    if (r.last_snapshot_received_ms)
+        p.last_snapshot_in_ago_s =
+            std::max<std::int64_t>(0, now - r.last_snapshot_received_ms) / 1000;
+    return p;
+}
+
+AnnounceRates TrackerService::announce_rates(std::int64_t now) const {
+    // The last five minutes of whole seconds, in points of 5 s.
+    constexpr std::size_t kWindow = 300;
+    AnnounceRates a;
+    a.bucket_s = 5;
+    const std::int64_t last = now / 1000 - 1;
+    a.http = per_second(http_rate_.counts(last, kWindow), a.bucket_s);
+    a.udp = per_second(udp_rate_.counts(last, kWindow), a.bucket_s);
+    a.http_total = http_announces_.load();
+    a.udp_total = udp_announces_.load();
+    return a;
+}
+
+FileList TrackerService::file_list(const std::string& query) const {
+    FileList l;
+    l.query = query;
+    if (query.empty()) {
+        l.files = store_.some_published(kMaxFiles);
+        return l;
+    }
+    if (query.size() > 256) {
+        l.query_error = "The search text is longer than 256 bytes.";
+        return l;
+    }
+    l.files = store_.search(query, kMaxFiles + 1);
+    l.more = l.files.size() > kMaxFiles;
+    if (l.more) l.files.resize(kMaxFiles);
+    return l;
+}
+
+std::string TrackerService::stats_html(const std::string& query) const {
+    return render_page(file_list(query));
+}
+
+std::string TrackerService::render_page(FileList files) const {
+    const std::int64_t now = now_();
+    const auto counts = store_.counts();
+    PageFigures f;
+    f.tracker_id = opt_.self_id;
+    f.address = opt_.self_address;
+    f.other_address = opt_.other_address;
+    f.uptime_s = (now - started_ms_) / 1000;
+    f.pair = pair_health(now);
+    f.rates = announce_rates(now);
+    f.swarms = {counts.torrents, counts.peers, counts.seeders, counts.peers - counts.seeders,
+                counts.metainfos};
+    f.files = std::move(files);
+    f.limits = opt_.page_limits;
+    return render_status_page(f);
 }
 
 }  // namespace mt::tracker

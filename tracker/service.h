@@ -18,7 +18,9 @@
 //   /withdraw   POST ?info_hash=(40 hex)&proof=(64 hex): its publisher takes
 //               a published file back (a replicated metainfo_remove)
 //   /metainfo   ?info_hash=(20 bytes URL-escaped, or 40 hex digits): the .mtorrent
-//   /stats      JSON; ?format=html for a page; &digest=1 adds the state digest
+//   /stats      JSON; &digest=1 adds the state digest; ?format=html: the page
+//   /           the tracker's page (tracker/status_page.h); ?q=TEXT searches
+//               the published files
 #pragma once
 
 #include <atomic>
@@ -36,7 +38,9 @@
 #include "tracker/change_log.h"
 #include "tracker/connection_ids.h"
 #include "tracker/pair_metainfo.h"
+#include "tracker/rate_ring.h"
 #include "tracker/replicator.h"
+#include "tracker/status_page.h"
 #include "tracker/swarm_store.h"
 
 namespace mt::tracker {
@@ -52,6 +56,9 @@ struct ServiceOptions {
     QuotaLimits publish_quota{200, 32ull << 20, 600'000, 262'144};
     // Announces (HTTP and UDP) that create a torrent, per source address.
     QuotaLimits new_torrent_quota{2000, 0, 600'000, 262'144};
+    // Shown on the page: the limits the front ends, the store and main
+    // enforce (the service fills in its own: intervals, numwant, quotas).
+    PageLimits page_limits;
 };
 
 struct Reply {
@@ -78,7 +85,10 @@ class TrackerService {
                      bool ipv6 = false);
 
     std::string stats_json(bool with_digest) const;
-    std::string stats_html() const;
+    // The page (tracker/status_page.h); `query`: the search text, raw bytes
+    // (empty: a sample of the published files). Bounded: the store's counts
+    // (what /stats costs) and at most kMaxFiles + 1 files.
+    std::string stats_html(const std::string& query = {}) const;
 
     // A bound was hit or a request refused: logged at most a few times per
     // second, with a count of what was left out.
@@ -98,6 +108,11 @@ class TrackerService {
     AnnounceResult store_announce(AnnounceInput& in, const common::IpAddr& source_ip,
                                   std::int64_t now);
     Reply metainfo(const common::wire::HttpRequest& req, const std::string& peer_text);
+    Reply page(const common::wire::HttpRequest& req);
+    PairHealth pair_health(std::int64_t now) const;
+    AnnounceRates announce_rates(std::int64_t now) const;
+    FileList file_list(const std::string& query) const;
+    std::string render_page(FileList files) const;
     Reply bencoded(std::string body, bool keep_alive, std::uint64_t ticket = 0);
     Reply failure(const std::string& reason, bool keep_alive, const std::string& peer_text);
 
@@ -115,6 +130,8 @@ class TrackerService {
 
     std::atomic<std::uint64_t> http_announces_{0};
     std::atomic<std::uint64_t> udp_announces_{0};
+    RateRing http_rate_;  // announces per second, for the page's graph
+    RateRing udp_rate_;
     std::atomic<std::uint64_t> scrapes_{0};
     std::atomic<std::uint64_t> refused_{0};
     std::atomic<std::uint64_t> publishes_refused_{0};     // over quota

@@ -662,6 +662,19 @@ std::vector<SearchHit> SwarmStore::search(std::string_view query, std::size_t ma
         common::MutexLock lock(index_mu_);
         found = index_.find(query, max_hits, examined);
     }
+    return with_counts(std::move(found));
+}
+
+std::vector<SearchHit> SwarmStore::some_published(std::size_t n) const {
+    std::vector<SearchIndex::Entry> found;
+    {
+        common::MutexLock lock(index_mu_);
+        found = index_.some(n);
+    }
+    return with_counts(std::move(found));
+}
+
+std::vector<SearchHit> SwarmStore::with_counts(std::vector<SearchIndex::Entry> found) const {
     std::vector<SearchHit> hits;
     hits.reserve(found.size());
     for (auto& f : found) {

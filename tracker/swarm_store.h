@@ -194,6 +194,9 @@ class SwarmStore {
     // exact names first (see SearchIndex); `examined` counts names compared.
     std::vector<SearchHit> search(std::string_view query, std::size_t max_hits,
                                   std::size_t* examined = nullptr) const;
+    // Up to `n` published files, any of them (SearchIndex::some), with
+    // their counts: what the tracker's page lists when nobody searched.
+    std::vector<SearchHit> some_published(std::size_t n) const;
 
     // Removes (as sequenced changes) peers not seen for timeout_ms and
     // metainfo without a live peer for limits.metainfo_ttl_ms; forgets
@@ -219,6 +222,9 @@ class SwarmStore {
                      AnnounceResult& r);
     // Makes room for one torrent in stripe `held` (locked by the caller).
     bool evict_one(Stripe& held, std::int64_t now_ms);
+    // Index entries with their torrents' seeders and leechers (one stripe
+    // lock at a time; index_mu_ must not be held).
+    std::vector<SearchHit> with_counts(std::vector<SearchIndex::Entry> found) const;
     void index_put(const common::InfoHash& h, const std::string& name, std::uint64_t length);
     void index_erase(const common::InfoHash& h);
 

@@ -16,6 +16,7 @@ import time
 import hashlib
 import json
 import random
+import re
 import urllib.parse
 import urllib.request
 
@@ -94,7 +95,7 @@ class Suite:
                     world = setup(self)
                 except Exception as e:
                     self.fail("setup", "%s: %s" % (type(e).__name__, e))
-                    return None
+                    cases = []  # none runs; finish() below reports the failure
             args = () if setup is None else (world,)
             for fn in cases:
                 if names and fn.__name__ not in names:
@@ -427,6 +428,33 @@ def announce(tracker, ih, pid, port, **kw):
     """HTTP announce; returns the decoded reply dict."""
     _, body = http_get(tracker.url("/announce?" + announce_query(ih, pid, port, **kw)))
     return bdecode(body)
+
+
+def make_mtorrent(work, name, size, trackers):
+    """A file `name` of `size` seeded-random bytes in `work`, made into a
+    .mtorrent by bin/client create; returns (metainfo bytes, info_hash)."""
+    path = os.path.join(work, name)
+    with open(path, "wb") as f:
+        f.write(random.Random(size).randbytes(size))
+    out = path + ".mtorrent"
+    cmd = [os.path.join(BIN, "client"), "create", path, out]
+    for t in trackers:
+        cmd += ["--tracker", t.url("/announce")]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    info = subprocess.run([os.path.join(BIN, "client"), "info", out], check=True, capture_output=True,
+                          text=True).stdout
+    m = re.search(r"info_hash:\s*([0-9a-f]{40})", info)
+    if not m:
+        raise RuntimeError("no info_hash in: " + info)
+    with open(out, "rb") as f:
+        return f.read(), bytes.fromhex(m.group(1))
+
+
+def publish(tracker, data, timeout=5):
+    """POSTs a .mtorrent to /publish; returns the decoded reply dict."""
+    req = urllib.request.Request(tracker.url("/publish"), data=data, method="POST")
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return bdecode(r.read())
 
 
 class UdpTrackerClient:

@@ -53,6 +53,18 @@ TEST(SearchIndex, ExactNamesComeFirstThenPrefixes) {
     EXPECT_EQ(hits[1].info_hash, hash(2));
 }
 
+TEST(SearchIndex, SomeGivesAtMostNNamesSortedByName) {
+    SearchIndex ix;
+    for (std::uint32_t i = 0; i < 50; ++i)
+        ix.put(hash(i), "name" + std::to_string(1000 - i), 1);
+    const auto few = ix.some(10);
+    ASSERT_EQ(few.size(), 10u);
+    for (std::size_t i = 1; i < few.size(); ++i)
+        EXPECT_LT(few[i - 1].name, few[i].name);
+    EXPECT_EQ(ix.some(500).size(), 50u);
+    EXPECT_TRUE(SearchIndex().some(5).empty());
+}
+
 TEST(SearchIndex, PutReplacesAndEraseForgets) {
     SearchIndex ix;
     ix.put(hash(1), "old-name.bin", 1);

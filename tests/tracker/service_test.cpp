@@ -399,6 +399,49 @@ TEST_F(TrackerServiceTest, StatsCountWhatWasServed) {
     EXPECT_NE(page.body.find("<table"), std::string::npos) << page.body.substr(0, 300);
 }
 
+TEST_F(TrackerServiceTest, PageIsSafeAndSearchesPublishedFiles) {
+    http(post("/publish", sample_mtorrent("Holiday<b>&.mkv")));
+    http(post("/publish", sample_mtorrent("other.iso")));
+    announce(1, 1, 0);
+    for (const char* target : {"/", "/stats?format=html"}) {
+        const auto page = parse_response(http(get(target)));
+        EXPECT_EQ(page.status, 200);
+        ASSERT_NE(page.find("content-type"), nullptr);
+        EXPECT_EQ(*page.find("content-type"), "text/html; charset=utf-8");
+        ASSERT_NE(page.find("content-security-policy"), nullptr);
+        EXPECT_NE(page.find("content-security-policy")->find("default-src 'none'"),
+                  std::string::npos);
+        ASSERT_NE(page.find("x-content-type-options"), nullptr);
+        ASSERT_NE(page.find("x-frame-options"), nullptr);
+        EXPECT_NE(page.body.find("Holiday&lt;b&gt;&amp;.mkv"), std::string::npos) << target;
+        EXPECT_NE(page.body.find("other.iso"), std::string::npos) << target;
+        EXPECT_NE(page.body.find("id=announce-graph"), std::string::npos) << target;
+    }
+    const auto found = parse_response(http(get("/?q=holiday")));
+    EXPECT_NE(found.body.find("Holiday&lt;b&gt;&amp;.mkv"), std::string::npos);
+    EXPECT_EQ(found.body.find("other.iso"), std::string::npos);
+    EXPECT_NE(found.body.find("value=\"holiday\""), std::string::npos);
+    const auto head = parse_response(http(get("/?q=" + std::string(300, 'a'))));
+    EXPECT_NE(head.body.find("longer than 256 bytes"), std::string::npos);
+    const auto bad = parse_response(http(get("/?q=%zz")));
+    EXPECT_EQ(bad.status, 200);
+    EXPECT_NE(bad.body.find("not valid URL encoding"), std::string::npos);
+    const auto via_stats = parse_response(http(get("/stats?format=html&q=other")));
+    EXPECT_NE(via_stats.body.find("other.iso"), std::string::npos);
+    EXPECT_EQ(via_stats.body.find("Holiday"), std::string::npos);
+}
+
+TEST_F(TrackerServiceTest, PageGraphCountsAnnouncesOfLastSeconds) {
+    announce(1, 1, 0);
+    announce(1, 2, 0);
+    now += 1000;  // the graph shows whole seconds only
+    const auto page = parse_response(http(get("/")));
+    EXPECT_NE(page.body.find("2 since start"), std::string::npos);
+    // Two announces in the last 5 s: 0.4/s, the scale's top is 1/s: y = 130 - 48.
+    EXPECT_NE(page.body.find("590.0,82.0\"/><polyline class=\"udp\""), std::string::npos)
+        << page.body;
+}
+
 TEST_F(TrackerServiceTest, SearchEscapesJson) {
     http(post("/publish", sample_mtorrent("quote\"and<tag>")));
     const auto resp = parse_response(http(get("/search?q=quote&format=json")));
