@@ -65,6 +65,8 @@ struct TransferView {
     TorrentStats stats;
     std::string note;  // [M]: what is being looked up; [!] of a lookup: FAILURE:<CODE> detail
                        // (a failed transfer has no note: its stats.error is shown)
+    std::string info_hash;  // 40 hex digits; empty for a lookup
+    std::string name;       // the metainfo's name (a lookup: its query)
 };
 std::string format_transfer(const TransferView& t, bool bar);
 
