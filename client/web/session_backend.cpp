@@ -7,7 +7,9 @@
 
 namespace mt::client::web {
 
-std::string SessionBackend::web_dir() const { return session_.state_dir() + "/web"; }
+std::string SessionBackend::web_dir() const {
+    return session_.state_dir() + "/web";
+}
 
 Reply SessionBackend::run(CommandKind kind, std::vector<std::string> args) {
     return session_.execute(Command{kind, std::move(args)}, false);

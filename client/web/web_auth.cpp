@@ -21,8 +21,10 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -32,15 +34,17 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string cookie_name(const WebSecurity& sec) { return "mtorrent_" + std::to_string(sec.port); }
+std::string cookie_name(const WebSecurity& sec) {
+    return "mtorrent_" + std::to_string(sec.port);
+}
 
 bool host_allowed(std::string_view host_header, const WebSecurity& sec) {
     const std::string h = lower(trim(host_header));
     const std::string port = ":" + std::to_string(sec.port);
-    const std::string bound = sec.host.find(':') != std::string::npos ? "[" + sec.host + "]"
-                                                                        : sec.host;
-    for (const std::string& name : {lower(bound), std::string("localhost"),
-                                    std::string("127.0.0.1"), std::string("[::1]")})
+    const std::string bound =
+        sec.host.find(':') != std::string::npos ? "[" + sec.host + "]" : sec.host;
+    for (const std::string& name :
+         {lower(bound), std::string("localhost"), std::string("127.0.0.1"), std::string("[::1]")})
         if (h == name + port) return true;
     return false;
 }

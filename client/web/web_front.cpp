@@ -33,13 +33,12 @@ common::Result<std::string> WebFront::start(const WebOptions& o) {
     auto port = server_->listen(*where);
     if (!port)
         return make_error(port.error().code, "cannot listen for the web interface on " +
-                                                 where->to_string() + ": " +
-                                                 port.error().message);
+                                                 where->to_string() + ": " + port.error().message);
     const std::string dir = absolute_path(o.download_dir.empty() ? "." : o.download_dir);
     if (auto s = make_dirs(dir, 0755); !s) return s.error();
     backend_ = std::make_unique<SessionBackend>(session_, dir);
-    router_ = std::make_unique<WebRouter>(WebSecurity{*token, o.password, where->host, *port},
-                                          *backend_);
+    router_ =
+        std::make_unique<WebRouter>(WebSecurity{*token, o.password, where->host, *port}, *backend_);
     if (auto s = server_->start(*router_); !s) return s.error();
     const bool v6 = where->host.find(':') != std::string::npos;
     const std::string host = v6 ? "[" + where->host + "]" : where->host;

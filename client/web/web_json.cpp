@@ -16,11 +16,16 @@ std::string number(double v, int decimals) {
 
 const char* state_name(char s) {
     switch (s) {
-        case 'D': return "downloading";
-        case 'S': return "seeding";
-        case 'P': return "paused";
-        case 'M': return "metainfo";
-        default: return "error";
+        case 'D':
+            return "downloading";
+        case 'S':
+            return "seeding";
+        case 'P':
+            return "paused";
+        case 'M':
+            return "metainfo";
+        default:
+            return "error";
     }
 }
 

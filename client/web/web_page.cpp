@@ -109,15 +109,13 @@ function makeRow(id) {
   const actions = el('td', 'actions');
   cells.pause = el('button', 'pause', 'Pause');
   cells.resume = el('button', 'resume', 'Resume');
-  const verify = el('button', 'verify', 'Verify');
   const remove = el('button', 'remove', 'Remove');
   const removeData = el('button', 'remove-data', 'Remove + data');
   cells.pause.onclick = () => act('pause', id);
   cells.resume.onclick = () => act('resume', id);
-  verify.onclick = () => act('verify', id);
   remove.onclick = () => act('remove', id);
   removeData.onclick = () => act('remove', id, '&delete_data=1');
-  actions.append(cells.pause, cells.resume, verify, remove, removeData);
+  actions.append(cells.pause, cells.resume, remove, removeData);
   for (const k of ['name', 'size', 'progress', 'state', 'down', 'up', 'peers', 'eta', 'ratio'])
     tr.append(cells[k]);
   tr.append(actions);

@@ -29,7 +29,8 @@ bool is_hex40(std::string_view s) {
 std::string trimmed(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
         s.remove_suffix(1);
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\n'))
+        s.remove_prefix(1);
     return std::string(s);
 }
 
@@ -71,14 +72,13 @@ WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer,
     return r;
 }
 
-WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer,
-                             std::int64_t now_ms) {
+WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms) {
     const std::string* host = req.find("host");
     if (!host || !host_allowed(*host, sec_))
-        return denied(403, "BAD_HOST",
-                      "the Host header must name this client (127.0.0.1:" +
-                          std::to_string(sec_.port) + " or localhost:" +
-                          std::to_string(sec_.port) + ")");
+        return denied(
+            403, "BAD_HOST",
+            "the Host header must name this client (127.0.0.1:" + std::to_string(sec_.port) +
+                " or localhost:" + std::to_string(sec_.port) + ")");
     if (const std::string* origin = req.find("origin"); origin && !origin_allowed(*origin, *host))
         return denied(403, "BAD_ORIGIN", "requests from other sites are refused");
     if (req.method != "GET" && req.method != "POST")

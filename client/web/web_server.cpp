@@ -46,9 +46,9 @@ void answer(WebServer::Conn& c, WebRouter& router) {
         auto step = c.parser.next();
         if (std::holds_alternative<common::wire::NeedMore>(step)) return;
         if (auto* e = std::get_if<common::wire::HttpError>(&step)) {
-            c.out += common::wire::http_response(
-                e->status, "application/json", error_json("BAD_REQUEST", e->error.message), false,
-                {{"X-Content-Type-Options", "nosniff"}});
+            c.out += common::wire::http_response(e->status, "application/json",
+                                                 error_json("BAD_REQUEST", e->error.message), false,
+                                                 {{"X-Content-Type-Options", "nosniff"}});
             c.closing = true;
             return;
         }

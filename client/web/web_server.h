@@ -10,8 +10,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <string>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 

@@ -50,7 +50,8 @@ common::Result<std::string> read_token(const std::string& path) {
         if (n == 0) break;
         s.append(buf, static_cast<std::size_t>(n));
     }
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.pop_back();
     bool hex = s.size() >= 32 && s.size() <= 128;
     for (char c : s)
         hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));

@@ -7,7 +7,9 @@ namespace {
 
 using common::wire::HttpRequest;
 
-WebSecurity sec() { return WebSecurity{std::string(64, 'a'), "", "127.0.0.1", 8080}; }
+WebSecurity sec() {
+    return WebSecurity{std::string(64, 'a'), "", "127.0.0.1", 8080};
+}
 
 HttpRequest with(std::string name, std::string value) {
     HttpRequest r;
@@ -20,9 +22,9 @@ TEST(WebAuth, HostMustNameUs) {
     EXPECT_TRUE(host_allowed("localhost:8080", sec()));
     EXPECT_TRUE(host_allowed("LOCALHOST:8080", sec()));
     EXPECT_TRUE(host_allowed("[::1]:8080", sec()));
-    EXPECT_FALSE(host_allowed("evil.example:8080", sec()));   // DNS rebinding
-    EXPECT_FALSE(host_allowed("127.0.0.1:8081", sec()));      // another port
-    EXPECT_FALSE(host_allowed("127.0.0.1", sec()));           // no port
+    EXPECT_FALSE(host_allowed("evil.example:8080", sec()));  // DNS rebinding
+    EXPECT_FALSE(host_allowed("127.0.0.1:8081", sec()));     // another port
+    EXPECT_FALSE(host_allowed("127.0.0.1", sec()));          // no port
     EXPECT_FALSE(host_allowed("127.0.0.1:8080.evil", sec()));
     EXPECT_FALSE(host_allowed("", sec()));
     WebSecurity lan = sec();

@@ -24,7 +24,7 @@ TEST(WebJson, HostileNamesAreEscaped) {
               "\"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\"");
     // Controls are escaped by escape_text first, then the backslash by JSON.
     EXPECT_EQ(json_str("a\nb"), "\"a\\\\x0ab\"");
-    EXPECT_EQ(json_str("\xff"), "\"\\\\xff\"");   // invalid UTF-8
+    EXPECT_EQ(json_str("\xff"), "\"\\\\xff\"");             // invalid UTF-8
     EXPECT_EQ(json_str("caf\xc3\xa9"), "\"caf\xc3\xa9\"");  // valid UTF-8 kept
     EXPECT_EQ(json_str("&'"), "\"\\u0026\\u0027\"");
 }
@@ -47,7 +47,8 @@ TEST(WebJson, TransferFields) {
 }
 
 TEST(WebJson, Replies) {
-    EXPECT_EQ(reply_json(Reply::success("a", "b")), "{\"ok\":true,\"value\":\"a\",\"detail\":\"b\"}");
+    EXPECT_EQ(reply_json(Reply::success("a", "b")),
+              "{\"ok\":true,\"value\":\"a\",\"detail\":\"b\"}");
     EXPECT_EQ(reply_json(Reply::failure("NOT_FOUND", "x")),
               "{\"ok\":false,\"error\":\"NOT_FOUND\",\"detail\":\"x\"}");
 }
@@ -55,20 +56,23 @@ TEST(WebJson, Replies) {
 TEST(SyncHistory, FullThenOnlyChanges) {
     SyncHistory h;
     SyncHistory::State s1{{"a", "{1}"}, {"b", "{2}"}};
-    EXPECT_EQ(h.sync(0, s1),
-              "{\"rid\":1,\"full_update\":true,\"transfers\":{\"a\":{1},\"b\":{2}},\"removed\":[]}");
+    EXPECT_EQ(
+        h.sync(0, s1),
+        "{\"rid\":1,\"full_update\":true,\"transfers\":{\"a\":{1},\"b\":{2}},\"removed\":[]}");
     // Nothing changed: the same rid, nothing sent.
-    EXPECT_EQ(h.sync(1, s1),
-              "{\"rid\":1,\"full_update\":false,\"transfers\":{},\"removed\":[]}");
+    EXPECT_EQ(h.sync(1, s1), "{\"rid\":1,\"full_update\":false,\"transfers\":{},\"removed\":[]}");
     SyncHistory::State s2{{"a", "{1b}"}, {"c", "{3}"}};
-    EXPECT_EQ(h.sync(1, s2), "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
-                             "\"c\":{3}},\"removed\":[\"b\"]}");
+    EXPECT_EQ(h.sync(1, s2),
+              "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
+              "\"c\":{3}},\"removed\":[\"b\"]}");
     // An unknown rid (or 0): everything.
-    EXPECT_EQ(h.sync(77, s2),
-              "{\"rid\":2,\"full_update\":true,\"transfers\":{\"a\":{1b},\"c\":{3}},\"removed\":[]}");
+    EXPECT_EQ(
+        h.sync(77, s2),
+        "{\"rid\":2,\"full_update\":true,\"transfers\":{\"a\":{1b},\"c\":{3}},\"removed\":[]}");
     // Still answers from an older rid it remembers.
-    EXPECT_EQ(h.sync(1, s2), "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
-                             "\"c\":{3}},\"removed\":[\"b\"]}");
+    EXPECT_EQ(h.sync(1, s2),
+              "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
+              "\"c\":{3}},\"removed\":[\"b\"]}");
 }
 
 TEST(SyncHistory, ForgetsOldStates) {

@@ -73,7 +73,8 @@ struct Fixture : ::testing::Test {
 TEST_F(Fixture, EveryResponseCarriesTheSecurityHeaders) {
     for (const auto& r : {go(req("GET", "/")), go(authed("GET", "/")), go(req("GET", "/app.js")),
                           go(authed("GET", "/api/nope"))}) {
-        EXPECT_NE(header(r, "Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+        EXPECT_NE(header(r, "Content-Security-Policy").find("default-src 'self'"),
+                  std::string::npos);
         EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
         EXPECT_EQ(header(r, "X-Frame-Options"), "DENY");
     }
