@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     try {
         if (mt::client::looks_like_endpoint(cmd))
             return mt::client::run_interactive(std::vector<std::string>(argv + 1, argv + argc));
+        if (cmd == "daemon") return mt::client::run_daemon(args);
         if (cmd == "create") return mt::client::run_create(args);
         if (cmd == "info") return mt::client::run_info(args);
         if (cmd == "get") return mt::client::run_get(args);

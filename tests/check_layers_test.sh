@@ -31,6 +31,9 @@ expect 1 client_includes_tracker client/engine/torrent.cpp '#include "tracker/se
 expect 1 engine_includes_session client/engine/torrent.cpp '#include "client/session/session.h"'
 expect 1 engine_includes_cli client/engine/torrent.cpp '#include "client/cli/get.h"'
 expect 1 session_includes_cli client/session/session.cpp '#include "client/cli/get.h"'
+expect 1 session_includes_web client/session/session.cpp '#include "client/web/web_server.h"'
+expect 1 web_includes_cli client/web/web_server.cpp '#include "client/cli/get.h"'
+expect 0 cli_includes_web client/cli/get.cpp '#include "client/web/web_server.h"'
 expect 1 module_outside_subsystem client/loose.cpp '#include "common/a.h"'
 expect 1 unknown_subsystem client/misc/x.cpp '#include "common/a.h"'
 exit $fails

@@ -63,8 +63,10 @@ struct TransferView {
     char state = 'D';  // D downloading, S seeding, P paused, M finding metainfo, ! failed
     std::string label;
     TorrentStats stats;
-    std::string note;  // [M]: what is being looked up; [!] of a lookup: FAILURE:<CODE> detail
-                       // (a failed transfer has no note: its stats.error is shown)
+    std::string note;       // [M]: what is being looked up; [!] of a lookup: FAILURE:<CODE> detail
+                            // (a failed transfer has no note: its stats.error is shown)
+    std::string info_hash;  // 40 hex digits; empty for a lookup
+    std::string name;       // the metainfo's name (a lookup: its query)
 };
 std::string format_transfer(const TransferView& t, bool bar);
 

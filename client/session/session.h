@@ -74,8 +74,14 @@ class Session {
     // state folder cannot be created.
     common::Status start(std::vector<std::string>& notes);
 
-    // Carries out one parsed command. `tty`: draw progress bars.
-    Reply execute(const Command& command, bool tty);
+    // Carries out one parsed command. `tty`: draw progress bars. Callers on
+    // several threads (the prompt and the web server) take turns: one
+    // command at a time.
+    Reply execute(const Command& command, bool tty) EXCLUDES(exec_mu_);
+
+    // Every transfer and pending lookup as `show downloads` sees them (a
+    // lookup has an empty info_hash), in the list's order.
+    std::vector<TransferView> transfer_views() EXCLUDES(mu_);
 
     // Announces `stopped` for every transfer (in parallel), saves the state,
     // joins every thread. Idempotent.
@@ -251,8 +257,9 @@ class Session {
     // Shared by every transfer; rate 0: no limit (`limit` changes them).
     std::shared_ptr<RateLimiter> upload_limit_, download_limit_;
 
-    // Lock order: check_mu_, then a Transfer's run_mu or save_mu_, then mu_,
+    // Lock order: exec_mu_, then check_mu_, then a Transfer's run_mu or save_mu_, then mu_,
     // then a Torrent's mutex (stats() is called under mu_); jobs_mu_ is a leaf.
+    common::Mutex exec_mu_;  // one command at a time (execute)
     common::Mutex check_mu_;
     mutable common::Mutex mu_;
     std::vector<std::shared_ptr<Transfer>> transfers_ GUARDED_BY(mu_);

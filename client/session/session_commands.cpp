@@ -22,6 +22,7 @@ using common::Errc;
 // ---- Commands -----------------------------------------------------------------------------
 
 Reply Session::execute(const Command& c, bool tty) {
+    common::MutexLock turn(exec_mu_);
     switch (c.kind) {
         case CommandKind::empty:
             return Reply::success("");
@@ -211,15 +212,22 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
 }
 
 Reply Session::cmd_show(bool tty) {
+    std::vector<std::string> lines;
+    for (const auto& v : transfer_views())
+        lines.push_back(format_transfer(v, tty));
+    return Reply::list(std::move(lines), "transfer", "transfers", "");
+}
+
+std::vector<TransferView> Session::transfer_views() {
     check_transfers();  // a download finished just now is shown under its name
     std::vector<std::shared_ptr<Transfer>> ts;
-    std::vector<std::string> lines;
+    std::vector<TransferView> out;
     {
         common::MutexLock lock(mu_);
         ts = transfers_;
         for (const auto& l : lookups_) {  // their fields change under mu_
             TransferView v;
-            v.label = l->saved.query;
+            v.label = v.name = l->saved.query;
             if (l->failed) {
                 v.state = '!';
                 v.note = "FAILURE:" + l->code + " " + l->detail;
@@ -227,12 +235,14 @@ Reply Session::cmd_show(bool tty) {
                 v.state = 'M';
                 v.note = "finding the metainfo on the trackers for " + l->saved.dest;
             }
-            lines.push_back(format_transfer(v, tty));
+            out.push_back(std::move(v));
         }
     }
     for (const auto& t : ts) {
         TransferView v;
         v.label = t->saved.label;
+        v.info_hash = t->saved.info_hash.hex();
+        v.name = t->torrent->meta().name;
         v.stats = t->torrent->stats();
         {
             common::MutexLock lock(mu_);
@@ -245,9 +255,9 @@ Reply Session::cmd_show(bool tty) {
             if (t->saved.paused) v.state = 'P';
         }
         if (v.state != 'P') v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
-        lines.push_back(format_transfer(v, tty));
+        out.push_back(std::move(v));
     }
-    return Reply::list(std::move(lines), "transfer", "transfers", "");
+    return out;
 }
 
 Reply Session::cmd_remove(const std::string& name, bool keep) {

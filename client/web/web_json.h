@@ -1,0 +1,57 @@
+// JSON for the web interface, pure: transfers as objects, API replies, and
+// the sync history behind GET /api/sync?rid=N (only what changed since N,
+// like qBittorrent's sync/maindata).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/session/reply_format.h"
+
+namespace mt::client::web {
+
+// `s` as a JSON string literal, quotes included. Text from a torrent or a
+// peer goes through common::escape_text first (so it is valid UTF-8 without
+// controls), then ", \ and the bytes below 0x20 are escaped, and <, >, &
+// and ' are written as \u003c... so that no reply can be read as markup.
+std::string json_str(std::string_view s);
+
+// One transfer:
+//   {"id","name","label","state","size","done","progress","down_rate",
+//    "up_rate","peers","eta","ratio","uploaded","error"}
+// state: downloading, seeding, paused, metainfo (a lookup), error;
+// eta: seconds, -1 when unknown (nothing coming in) or done;
+// ratio: uploaded / size (0 for an empty torrent).
+std::string transfer_json(const TransferView& v);
+// The transfer's key in the sync map: its info_hash, or "lookup:<query>".
+std::string transfer_id(const TransferView& v);
+
+// {"ok":true,"value":...,"detail":...} or {"ok":false,"error":CODE,"detail":...}.
+std::string reply_json(const Reply& r);
+std::string error_json(std::string_view code, std::string_view detail);
+
+// The snapshots behind /api/sync: each distinct state gets the next rid; a
+// request names the rid it has and gets the difference to now. The last
+// kKeep states are remembered; an older or unknown rid (or 0) gets the full
+// state. Not thread-safe (the web server's one thread owns it).
+class SyncHistory {
+  public:
+    static constexpr std::size_t kKeep = 32;
+    using State = std::map<std::string, std::string>;  // id -> transfer_json
+
+    // {"rid":R,"full_update":bool,"transfers":{id:object,...},"removed":[id,...]}
+    // `transfers` has every transfer on a full update, else those added or
+    // changed since `since`; `removed` those gone since `since`.
+    std::string sync(std::uint64_t since, State now);
+    std::uint64_t last_rid() const { return states_.empty() ? 0 : states_.back().first; }
+
+  private:
+    std::deque<std::pair<std::uint64_t, State>> states_;
+    std::uint64_t next_rid_ = 1;
+};
+
+}  // namespace mt::client::web

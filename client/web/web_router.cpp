@@ -1,0 +1,190 @@
+#include "client/web/web_router.h"
+
+#include "client/web/web_page.h"
+#include "common/metainfo.h"
+#include "common/wire/url.h"
+
+namespace mt::client::web {
+
+using common::wire::HttpRequest;
+
+namespace {
+
+WebResponse json(int status, std::string body) {
+    return WebResponse{status, "application/json", std::move(body), {}};
+}
+
+WebResponse denied(int status, std::string_view code, std::string_view detail) {
+    return json(status, error_json(code, detail));
+}
+
+bool is_hex40(std::string_view s) {
+    if (s.size() != 40) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    return true;
+}
+
+std::string trimmed(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\n'))
+        s.remove_prefix(1);
+    return std::string(s);
+}
+
+// The parameters of the query and (form-encoded) body; the first value wins.
+std::string param(const HttpRequest& req, std::string_view name) {
+    for (const std::string_view text : {std::string_view(req.query), std::string_view(req.body)}) {
+        auto params = common::wire::parse_query(text, 64);
+        if (!params) continue;
+        for (const auto& [k, v] : *params)
+            if (k == name) return v;
+    }
+    return {};
+}
+
+void secure_headers(WebResponse& r) {
+    r.headers.push_back({"Content-Security-Policy",
+                         "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                         "base-uri 'none'; object-src 'none'"});
+    r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    r.headers.push_back({"X-Frame-Options", "DENY"});
+    r.headers.push_back({"Referrer-Policy", "no-referrer"});
+    r.headers.push_back({"Cache-Control", "no-store"});
+}
+
+}  // namespace
+
+AddKind classify_add(std::string_view body) {
+    const std::string t = trimmed(body);
+    if (!body.empty() && body.front() == 'd') return AddKind::metainfo;
+    if (t.rfind("magnet:", 0) == 0 || is_hex40(t)) return AddKind::source;
+    if (!t.empty() && t.front() == '/') return AddKind::path;
+    return AddKind::invalid;
+}
+
+WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer,
+                              std::int64_t now_ms) {
+    WebResponse r = route(req, peer, now_ms);
+    secure_headers(r);
+    return r;
+}
+
+WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms) {
+    const std::string* host = req.find("host");
+    if (!host || !host_allowed(*host, sec_))
+        return denied(
+            403, "BAD_HOST",
+            "the Host header must name this client (127.0.0.1:" + std::to_string(sec_.port) +
+                " or localhost:" + std::to_string(sec_.port) + ")");
+    if (const std::string* origin = req.find("origin"); origin && !origin_allowed(*origin, *host))
+        return denied(403, "BAD_ORIGIN", "requests from other sites are refused");
+    if (req.method != "GET" && req.method != "POST")
+        return denied(405, "METHOD_NOT_ALLOWED", "only GET and POST");
+    if (req.method == "GET" && req.path == "/app.js")
+        return WebResponse{200, "text/javascript; charset=utf-8", std::string(kAppJs), {}};
+    if (req.method == "GET" && req.path == "/app.css")
+        return WebResponse{200, "text/css; charset=utf-8", std::string(kAppCss), {}};
+    if (!throttle_.allowed(peer, now_ms))
+        return denied(429, "TOO_MANY_FAILURES",
+                      "too many failed logins from this address; wait a minute");
+    if (req.method == "GET" && req.path == "/") {
+        const std::string token = param(req, "token");
+        if (!token.empty()) return page_login(token, peer, now_ms);
+    }
+    const auto cred = presented_credential(req, sec_);
+    if (!cred || !credential_ok(*cred, sec_)) {
+        if (cred) throttle_.failed(peer, now_ms);
+        if (req.path == "/")
+            return WebResponse{401, "text/html; charset=utf-8", std::string(kLoginPage), {}};
+        WebResponse r = denied(401, "UNAUTHORIZED",
+                               "open the URL the client printed at start (it holds the token), "
+                               "or send Authorization: Bearer <token>");
+        r.headers.push_back({"WWW-Authenticate", "Basic realm=\"mtorrent\""});
+        return r;
+    }
+    if (req.method == "POST") {
+        const std::string* csrf = req.find("x-mtorrent-csrf");
+        if (!csrf || *csrf != "1")
+            return denied(403, "CSRF_HEADER_MISSING",
+                          "a state-changing request needs the header X-MTorrent-CSRF: 1");
+    }
+    if (req.method == "GET" && req.path == "/")
+        return WebResponse{200, "text/html; charset=utf-8", std::string(kIndexPage), {}};
+    if (req.path.rfind("/api/", 0) == 0) return api(req);
+    return denied(404, "NOT_FOUND", "no such page");
+}
+
+WebResponse WebRouter::page_login(const std::string& token, const std::string& peer,
+                                  std::int64_t now_ms) {
+    if (!credential_ok(token, sec_)) {
+        throttle_.failed(peer, now_ms);
+        return WebResponse{401, "text/html; charset=utf-8", std::string(kLoginPage), {}};
+    }
+    WebResponse r{303, "text/plain", "logged in\n", {}};
+    r.headers.push_back({"Location", "/"});
+    r.headers.push_back(
+        {"Set-Cookie", cookie_name(sec_) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict"});
+    return r;
+}
+
+WebResponse WebRouter::api(const HttpRequest& req) {
+    const std::string& p = req.path;
+    if (p == "/api/sync" && req.method == "GET") {
+        const std::string rid = param(req, "rid");
+        std::uint64_t since = 0;
+        for (char c : rid) {
+            if (c < '0' || c > '9' || since > (1ull << 50)) {
+                since = 0;
+                break;
+            }
+            since = since * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        SyncHistory::State now;
+        for (const auto& v : backend_.views())
+            now.emplace(transfer_id(v), transfer_json(v));
+        return json(200, history_.sync(since, std::move(now)));
+    }
+    if (req.method != "POST")
+        return denied(405, "METHOD_NOT_ALLOWED", p + " is not a GET resource, or unknown");
+    if (p == "/api/add") return add(req.body);
+    const std::string id = param(req, "id");
+    if (p == "/api/pause" || p == "/api/resume" || p == "/api/remove" || p == "/api/verify") {
+        if (id.empty()) return denied(400, "INVALID_ARGUMENTS", "id=<info_hash> is missing");
+        if (p == "/api/verify")
+            return denied(501, "NOT_SUPPORTED",
+                          "verify is not a session command yet; pause and resume re-check a "
+                          "download's pieces on disk");
+        if (p == "/api/pause") return json(200, reply_json(backend_.run(CommandKind::pause, {id})));
+        if (p == "/api/resume")
+            return json(200, reply_json(backend_.run(CommandKind::resume, {id})));
+        const std::string del = param(req, "delete_data");
+        std::vector<std::string> args{id};
+        if (del != "1" && del != "true") args.push_back("--keep");
+        return json(200, reply_json(backend_.run(CommandKind::remove, args)));
+    }
+    return denied(404, "NOT_FOUND", "no API " + p);
+}
+
+WebResponse WebRouter::add(const std::string& body) {
+    switch (classify_add(body)) {
+        case AddKind::metainfo: {
+            auto m = common::parse_metainfo(body);
+            if (!m) return denied(400, "INVALID_MTORRENT", m.error().message);
+            return json(200, reply_json(backend_.add_metainfo(body)));
+        }
+        case AddKind::source:
+            return json(200, reply_json(backend_.add_source(trimmed(body))));
+        case AddKind::path:
+            return json(200, reply_json(backend_.share(trimmed(body))));
+        case AddKind::invalid:
+            break;
+    }
+    return denied(400, "INVALID_ARGUMENTS",
+                  "the body must be a .mtorrent file, a magnet link or info_hash, or an absolute "
+                  "path to share");
+}
+
+}  // namespace mt::client::web

@@ -1,0 +1,87 @@
+#include "client/web/web_json.h"
+
+#include <gtest/gtest.h>
+
+namespace mt::client::web {
+namespace {
+
+TransferView view(std::string ih, std::string name, std::uint64_t done) {
+    TransferView v;
+    v.state = 'D';
+    v.info_hash = std::move(ih);
+    v.label = v.name = std::move(name);
+    v.stats.total = 1000;
+    v.stats.verified_bytes = done;
+    v.stats.down_rate = 100;
+    v.stats.uploaded = 500;
+    v.stats.peers = 2;
+    return v;
+}
+
+TEST(WebJson, HostileNamesAreEscaped) {
+    EXPECT_EQ(json_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(json_str("<script>alert(1)</script>"),
+              "\"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\"");
+    // Controls are escaped by escape_text first, then the backslash by JSON.
+    EXPECT_EQ(json_str("a\nb"), "\"a\\\\x0ab\"");
+    EXPECT_EQ(json_str("\xff"), "\"\\\\xff\"");             // invalid UTF-8
+    EXPECT_EQ(json_str("caf\xc3\xa9"), "\"caf\xc3\xa9\"");  // valid UTF-8 kept
+    EXPECT_EQ(json_str("&'"), "\"\\u0026\\u0027\"");
+}
+
+TEST(WebJson, TransferFields) {
+    const std::string j = transfer_json(view(std::string(40, 'a'), "<b>x</b>", 250));
+    EXPECT_NE(j.find("\"id\":\"" + std::string(40, 'a') + "\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"name\":\"\\u003cb\\u003ex\\u003c/b\\u003e\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"state\":\"downloading\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"progress\":0.2500"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"eta\":8"), std::string::npos) << j;  // 750 B at 100 B/s
+    EXPECT_NE(j.find("\"ratio\":0.500"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"peers\":2"), std::string::npos) << j;
+    EXPECT_EQ(j.find('<'), std::string::npos);
+    TransferView lookup;
+    lookup.state = 'M';
+    lookup.label = "some name";
+    EXPECT_EQ(transfer_id(lookup), "lookup:some name");
+    EXPECT_NE(transfer_json(lookup).find("\"state\":\"metainfo\""), std::string::npos);
+}
+
+TEST(WebJson, Replies) {
+    EXPECT_EQ(reply_json(Reply::success("a", "b")),
+              "{\"ok\":true,\"value\":\"a\",\"detail\":\"b\"}");
+    EXPECT_EQ(reply_json(Reply::failure("NOT_FOUND", "x")),
+              "{\"ok\":false,\"error\":\"NOT_FOUND\",\"detail\":\"x\"}");
+}
+
+TEST(SyncHistory, FullThenOnlyChanges) {
+    SyncHistory h;
+    SyncHistory::State s1{{"a", "{1}"}, {"b", "{2}"}};
+    EXPECT_EQ(
+        h.sync(0, s1),
+        "{\"rid\":1,\"full_update\":true,\"transfers\":{\"a\":{1},\"b\":{2}},\"removed\":[]}");
+    // Nothing changed: the same rid, nothing sent.
+    EXPECT_EQ(h.sync(1, s1), "{\"rid\":1,\"full_update\":false,\"transfers\":{},\"removed\":[]}");
+    SyncHistory::State s2{{"a", "{1b}"}, {"c", "{3}"}};
+    EXPECT_EQ(h.sync(1, s2),
+              "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
+              "\"c\":{3}},\"removed\":[\"b\"]}");
+    // An unknown rid (or 0): everything.
+    EXPECT_EQ(
+        h.sync(77, s2),
+        "{\"rid\":2,\"full_update\":true,\"transfers\":{\"a\":{1b},\"c\":{3}},\"removed\":[]}");
+    // Still answers from an older rid it remembers.
+    EXPECT_EQ(h.sync(1, s2),
+              "{\"rid\":2,\"full_update\":false,\"transfers\":{\"a\":{1b},"
+              "\"c\":{3}},\"removed\":[\"b\"]}");
+}
+
+TEST(SyncHistory, ForgetsOldStates) {
+    SyncHistory h;
+    for (int i = 0; i < static_cast<int>(SyncHistory::kKeep) + 5; ++i)
+        h.sync(0, {{"a", std::to_string(i)}});
+    EXPECT_NE(h.sync(1, {{"a", "x"}}).find("\"full_update\":true"), std::string::npos);
+    EXPECT_EQ(h.last_rid(), SyncHistory::kKeep + 6);
+}
+
+}  // namespace
+}  // namespace mt::client::web

@@ -1,0 +1,198 @@
+#include "client/web/web_router.h"
+
+#include <gtest/gtest.h>
+
+#include "common/hex.h"
+
+namespace mt::client::web {
+namespace {
+
+using common::wire::HttpRequest;
+
+const std::string kToken(64, 'f');
+
+struct FakeBackend : WebBackend {
+    std::vector<TransferView> list;
+    std::vector<std::string> calls;
+    std::vector<TransferView> views() override { return list; }
+    Reply add_metainfo(const std::string& bytes) override {
+        calls.push_back("metainfo:" + std::to_string(bytes.size()));
+        return Reply::success("x.mtorrent", "downloading");
+    }
+    Reply add_source(const std::string& s) override {
+        calls.push_back("source:" + s);
+        return Reply::success(s);
+    }
+    Reply share(const std::string& p) override {
+        calls.push_back("share:" + p);
+        return Reply::failure("FILE_NOT_FOUND", "no " + p);
+    }
+    Reply run(CommandKind kind, std::vector<std::string> args) override {
+        std::string c = kind == CommandKind::pause    ? "pause"
+                        : kind == CommandKind::resume ? "resume"
+                        : kind == CommandKind::remove ? "remove"
+                                                      : "other";
+        for (const auto& a : args)
+            c += " " + a;
+        calls.push_back(c);
+        return Reply::success(args[0], "done");
+    }
+};
+
+struct Fixture : ::testing::Test {
+    FakeBackend backend;
+    WebRouter router{WebSecurity{kToken, "", "127.0.0.1", 8080}, backend};
+
+    static HttpRequest req(std::string method, std::string target, std::string body = {}) {
+        HttpRequest r;
+        r.method = std::move(method);
+        r.target = target;
+        const auto q = target.find('?');
+        r.path = target.substr(0, q);
+        r.query = q == std::string::npos ? "" : target.substr(q + 1);
+        r.body = std::move(body);
+        r.headers = {{"host", "127.0.0.1:8080"}};
+        return r;
+    }
+    static HttpRequest authed(std::string method, std::string target, std::string body = {}) {
+        HttpRequest r = req(std::move(method), std::move(target), std::move(body));
+        r.headers.push_back({"authorization", "Bearer " + kToken});
+        if (r.method == "POST") r.headers.push_back({"x-mtorrent-csrf", "1"});
+        return r;
+    }
+    WebResponse go(const HttpRequest& r, std::int64_t now = 0) {
+        return router.handle(r, "127.0.0.1", now);
+    }
+    static std::string header(const WebResponse& r, const std::string& name) {
+        for (const auto& [k, v] : r.headers)
+            if (k == name) return v;
+        return "";
+    }
+};
+
+TEST_F(Fixture, EveryResponseCarriesTheSecurityHeaders) {
+    for (const auto& r : {go(req("GET", "/")), go(authed("GET", "/")), go(req("GET", "/app.js")),
+                          go(authed("GET", "/api/nope"))}) {
+        EXPECT_NE(header(r, "Content-Security-Policy").find("default-src 'self'"),
+                  std::string::npos);
+        EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
+        EXPECT_EQ(header(r, "X-Frame-Options"), "DENY");
+    }
+}
+
+TEST_F(Fixture, NoCredentialIs401) {
+    EXPECT_EQ(go(req("GET", "/api/sync")).status, 401);
+    EXPECT_EQ(go(req("GET", "/")).status, 401);
+    EXPECT_EQ(go(authed("GET", "/api/sync")).status, 200);
+    EXPECT_EQ(go(authed("GET", "/")).status, 200);
+    EXPECT_EQ(go(req("GET", "/app.css")).status, 200);  // nothing secret
+}
+
+TEST_F(Fixture, ForeignHostIs403EvenWithTheToken) {
+    HttpRequest r = authed("GET", "/api/sync");
+    r.headers[0].second = "evil.example:8080";
+    const WebResponse w = go(r);
+    EXPECT_EQ(w.status, 403);
+    EXPECT_NE(w.body.find("BAD_HOST"), std::string::npos);
+    r.headers.erase(r.headers.begin());  // no Host at all
+    EXPECT_EQ(go(r).status, 403);
+}
+
+TEST_F(Fixture, CrossOriginIs403) {
+    HttpRequest r = authed("POST", "/api/pause", "id=ab");
+    r.headers.push_back({"origin", "http://evil.example"});
+    const WebResponse w = go(r);
+    EXPECT_EQ(w.status, 403);
+    EXPECT_NE(w.body.find("BAD_ORIGIN"), std::string::npos);
+    EXPECT_TRUE(backend.calls.empty());
+    r.headers.back().second = "http://127.0.0.1:8080";
+    EXPECT_EQ(go(r).status, 200);
+}
+
+TEST_F(Fixture, PostWithoutCsrfHeaderIs403) {
+    HttpRequest r = req("POST", "/api/pause", "id=ab");
+    r.headers.push_back({"authorization", "Bearer " + kToken});
+    const WebResponse w = go(r);
+    EXPECT_EQ(w.status, 403);
+    EXPECT_NE(w.body.find("CSRF_HEADER_MISSING"), std::string::npos);
+    EXPECT_TRUE(backend.calls.empty());
+}
+
+TEST_F(Fixture, TokenUrlSetsAStrictHttpOnlyCookie) {
+    const WebResponse w = go(req("GET", "/?token=" + kToken));
+    EXPECT_EQ(w.status, 303);
+    EXPECT_EQ(header(w, "Location"), "/");
+    const std::string c = header(w, "Set-Cookie");
+    EXPECT_EQ(c.rfind("mtorrent_8080=" + kToken, 0), 0u) << c;
+    EXPECT_NE(c.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(c.find("SameSite=Strict"), std::string::npos);
+    HttpRequest r = req("GET", "/api/sync");
+    r.headers.push_back({"cookie", "mtorrent_8080=" + kToken});
+    EXPECT_EQ(go(r).status, 200);
+    EXPECT_EQ(go(req("GET", "/?token=wrong")).status, 401);
+}
+
+TEST_F(Fixture, FailedLoginsAreThrottledPerAddress) {
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(go(req("GET", "/?token=wrong" + std::to_string(i))).status, 401);
+    EXPECT_EQ(go(authed("GET", "/api/sync")).status, 429);  // even the right one, for now
+    EXPECT_EQ(router.handle(authed("GET", "/api/sync"), "10.0.0.9", 0).status, 200);
+    EXPECT_EQ(go(authed("GET", "/api/sync"), 5 * LoginThrottle::kHalfLifeMs).status, 200);
+}
+
+TEST_F(Fixture, SyncSendsChangesSinceRid) {
+    TransferView v;
+    v.state = 'D';
+    v.info_hash = std::string(40, '1');
+    v.name = v.label = "<script>alert(1)</script>";
+    v.stats.total = 10;
+    backend.list = {v};
+    WebResponse w = go(authed("GET", "/api/sync?rid=0"));
+    EXPECT_EQ(w.content_type, "application/json");
+    EXPECT_NE(w.body.find("\"rid\":1,\"full_update\":true"), std::string::npos) << w.body;
+    EXPECT_EQ(w.body.find("<script>"), std::string::npos);
+    w = go(authed("GET", "/api/sync?rid=1"));
+    EXPECT_EQ(w.body, "{\"rid\":1,\"full_update\":false,\"transfers\":{},\"removed\":[]}");
+    backend.list.clear();
+    w = go(authed("GET", "/api/sync?rid=1"));
+    EXPECT_NE(w.body.find("\"removed\":[\"" + std::string(40, '1') + "\"]"), std::string::npos);
+    EXPECT_NE(go(authed("GET", "/api/sync?rid=x9")).body.find("full_update\":true"),
+              std::string::npos);
+}
+
+TEST_F(Fixture, ControlCommandsGoThroughTheSessionCommands) {
+    EXPECT_EQ(go(authed("POST", "/api/pause", "id=abc")).status, 200);
+    EXPECT_EQ(go(authed("POST", "/api/resume?id=abc")).status, 200);
+    EXPECT_EQ(go(authed("POST", "/api/remove", "id=abc")).status, 200);
+    EXPECT_EQ(go(authed("POST", "/api/remove", "id=abc&delete_data=1")).status, 200);
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"pause abc", "resume abc",
+                                                       "remove abc --keep", "remove abc"}));
+    WebResponse w = go(authed("POST", "/api/pause", ""));
+    EXPECT_EQ(w.status, 400);
+    EXPECT_NE(w.body.find("\"ok\":false"), std::string::npos);
+    EXPECT_EQ(go(authed("POST", "/api/verify", "id=abc")).status, 501);
+    EXPECT_EQ(go(authed("GET", "/api/pause?id=abc")).status, 405);
+    EXPECT_EQ(go(authed("POST", "/api/nope", "")).status, 404);
+    EXPECT_EQ(go(authed("DELETE", "/api/sync")).status, 405);
+}
+
+TEST_F(Fixture, AddTellsItsKindsApart) {
+    EXPECT_EQ(classify_add("d8:announce"), AddKind::metainfo);
+    EXPECT_EQ(classify_add("magnet:?xt=urn:btih:abc"), AddKind::source);
+    EXPECT_EQ(classify_add(std::string(40, 'a') + "\n"), AddKind::source);
+    EXPECT_EQ(classify_add("/home/me/file"), AddKind::path);
+    EXPECT_EQ(classify_add("relative/file"), AddKind::invalid);
+    EXPECT_EQ(classify_add(""), AddKind::invalid);
+    // A broken .mtorrent is refused before the session sees it.
+    WebResponse w = go(authed("POST", "/api/add", "d3:foo3:bare"));
+    EXPECT_EQ(w.status, 400);
+    EXPECT_NE(w.body.find("INVALID_MTORRENT"), std::string::npos);
+    EXPECT_TRUE(backend.calls.empty());
+    w = go(authed("POST", "/api/add", "/no/such"));
+    EXPECT_NE(w.body.find("\"error\":\"FILE_NOT_FOUND\""), std::string::npos);
+    EXPECT_EQ(go(authed("POST", "/api/add", "hello")).status, 400);
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"share:/no/such"}));
+}
+
+}  // namespace
+}  // namespace mt::client::web

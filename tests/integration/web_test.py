@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""`bin/client daemon ... --web`: the session without a terminal, driven
+through its web interface's JSON API (tests/pylib/web_client.py) against a
+seeder on the prompt (tests/pylib/prompt_client.py) and a tracker pair:
+adding a .mtorrent, progress to 100% through /api/sync, pause, resume,
+remove; the security checks refusing what they must; the token file; a
+clean stop on SIGTERM."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mtlib import BIN, Suite, sha1_file, tracker_pair, wait_until  # noqa: E402
+from prompt_client import Client  # noqa: E402
+from web_client import WebDaemon  # noqa: E402
+
+MIB = 1 << 20
+TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
+
+
+def seeder_with_file(suite, t1, t2, size=3 * MIB, name="web data.bin"):
+    s = Client(suite, "seeder", t1, t2)
+    data = os.path.join(s.dir, name)
+    with open(data, "wb") as f:
+        f.write(os.urandom(size))
+    mt = os.path.join(s.dir, "web.mtorrent")
+    s.expect('share "%s" "%s"' % (data, mt))
+    return s, data, mt
+
+
+def one(d, pred=lambda t: True):
+    ts = [t for t in d.transfers().values() if pred(t)]
+    return ts[0] if len(ts) == 1 else None
+
+
+def download_pause_resume_remove(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    seeder, data, mt = seeder_with_file(suite, t1, t2)
+    d = WebDaemon(suite, "daemon", t1, t2)
+    assert d.url in d.logtext(), "the URL is not in the log"
+    with open(mt, "rb") as f:
+        status, j = d.api("POST", "/api/add", f.read())
+    assert status == 200 and j["ok"], (status, j)
+    # Progress reaches 100% as /api/sync tells it, incrementally after rid 0.
+    status, first = d.api("GET", "/api/sync?rid=0")
+    assert status == 200 and first["full_update"] and len(first["transfers"]) == 1, first
+    tid = next(iter(first["transfers"]))
+    seen = {"rid": first["rid"], "t": first["transfers"][tid], "incremental": 0}
+
+    def done():
+        s, j = d.api("GET", "/api/sync?rid=%d" % seen["rid"])
+        if not j["full_update"]:
+            seen["incremental"] += 1
+        seen["rid"] = j["rid"]
+        if tid in j["transfers"]:
+            seen["t"] = j["transfers"][tid]
+        return seen["t"]["progress"] == 1 and seen["t"]["state"] == "seeding"
+    assert wait_until(done, 60, 0.2), "no 100%%: %r" % seen
+    assert seen["incremental"] > 0, "every sync was a full update"
+    t = seen["t"]
+    assert t["name"] == "web data.bin" and t["size"] == 3 * MIB, t
+    for k in ("down_rate", "up_rate", "peers", "eta", "ratio"):
+        assert k in t, k
+    got = os.path.join(d.downloads, "web data.bin")
+    assert sha1_file(got) == sha1_file(data), "the downloaded file differs"
+    # The same command underneath as the prompt: its failure codes come back as JSON.
+    status, j = d.api("POST", "/api/resume", "id=" + tid)
+    assert status == 200 and not j["ok"] and j["error"] == "NOT_PAUSED", j
+    status, j = d.api("POST", "/api/pause", "id=" + tid)
+    assert j["ok"], j
+    assert wait_until(lambda: one(d)["state"] == "paused", 20, 0.1), d.transfers()
+    status, j = d.api("POST", "/api/resume", "id=" + tid)
+    assert j["ok"], j
+    assert wait_until(lambda: one(d)["state"] == "seeding", 30, 0.1), d.transfers()
+    status, j = d.api("POST", "/api/remove", "id=" + tid)
+    assert j["ok"], j
+    s, j = d.api("GET", "/api/sync?rid=%d" % seen["rid"])
+    assert j["removed"] == [tid] and not j["transfers"], j
+    assert os.path.exists(got), "remove without delete_data kept the finished file"
+    status, j = d.api("POST", "/api/remove", "id=" + tid)
+    assert not j["ok"] and j["error"] == "NOT_FOUND", j
+    # SIGTERM: a clean stop (exit 0), the state saved.
+    d.stop(signal.SIGTERM)
+    assert d.proc.returncode == 0, (d.proc.returncode, d.err()[-400:])
+    assert os.path.exists(os.path.join(d.state, "session.state"))
+    seeder.stop()
+
+
+def refusals(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    d = WebDaemon(suite, "guarded", t1, t2)
+    port = d.web_port
+    st, _, body = d.request("GET", "/api/sync", auth=False)
+    assert st == 401 and b"UNAUTHORIZED" in body, (st, body)
+    st, _, _ = d.request("GET", "/api/sync", headers={"Authorization": "Bearer " + "0" * 64})
+    assert st == 401, st
+    st, _, body = d.request("GET", "/api/sync", headers={"Host": "evil.example:%d" % port})
+    assert st == 403 and b"BAD_HOST" in body, (st, body)
+    st, _, body = d.request("POST", "/api/pause", "id=x", headers={"Origin": "http://evil.example"})
+    assert st == 403 and b"BAD_ORIGIN" in body, (st, body)
+    st, _, body = d.request("POST", "/api/pause", "id=x", csrf=False)
+    assert st == 403 and b"CSRF_HEADER_MISSING" in body, (st, body)
+    # The page: the token URL sets the cookie and sends the browser to /.
+    st, h, _ = d.request("GET", "/?token=" + d.token, auth=False)
+    assert st == 303 and h["location"] == "/", (st, h)
+    cookie = h["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie
+    st, h, body = d.request("GET", "/", auth=False, headers={"Cookie": cookie.split(";")[0]})
+    assert st == 200 and b"/app.js" in body, st
+    assert "default-src 'self'" in h["content-security-policy"], h
+    assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", h
+    # A bad request is an error, not a crash; the server still answers.
+    st, _, body = d.request("POST", "/api/add", b"x" * 100)
+    assert st == 400 and b"INVALID_ARGUMENTS" in body, (st, body)
+    st, _, body = d.request("POST", "/api/add", b"d4:infoe")
+    assert st == 400 and b"INVALID_MTORRENT" in body, (st, body)
+    # Failed logins are slowed: after a few, even the token waits.
+    for i in range(6):
+        d.request("GET", "/api/sync", headers={"Authorization": "Bearer wrong%d" % i})
+    st, _, body = d.request("GET", "/api/sync")
+    assert st == 429, (st, body)
+    d.stop()
+    assert d.proc.returncode == 0
+
+
+def token_file(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    d = WebDaemon(suite, "tokened", t1, t2)
+    path = os.path.join(d.state, "web.token")
+    assert os.stat(path).st_mode & 0o777 == 0o600, oct(os.stat(path).st_mode)
+    token = d.token
+    d.stop()
+    d.start()  # kept across restarts
+    assert d.token == token
+    d.stop()
+    os.chmod(path, 0o644)
+    d.start(wait=False)
+    rc = d.wait(20)
+    assert rc == 1 and "chmod 600" in d.err(), (rc, d.err()[-400:])
+    os.chmod(path, 0o600)
+
+
+def public_bind_needs_password(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    d = WebDaemon(suite, "public", t1, t2, start=False, web="0.0.0.0:0")
+    d.start(wait=False)
+    rc = d.wait(20)
+    assert rc == 1 and "--web-password" in d.err(), (rc, d.err()[-400:])
+    r = subprocess.run([os.path.join(BIN, "client"), "daemon", "127.0.0.1:0", "127.0.0.1:1",
+                        "127.0.0.1:2", os.path.join(suite.work, "x.log")],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "--web" in r.stderr, (r.returncode, r.stderr)
+
+
+def main():
+    suite = Suite()
+    return suite.run([download_pause_resume_remove, refusals, token_file, public_bind_needs_password])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
