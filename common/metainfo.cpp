@@ -403,4 +403,38 @@ Metainfo make_multi_file_metainfo(std::string name, std::vector<MetainfoFile> fi
     return m;
 }
 
+std::vector<DhtNode> dht_nodes(const Metainfo& m) {
+    std::vector<DhtNode> out;
+    auto it = m.extra.find("nodes");
+    if (it == m.extra.end()) return out;
+    bencode::Limits limits;
+    limits.max_depth = 3;
+    limits.max_tokens = 1000;
+    limits.canonical = false;
+    auto v = bencode::decode(it->second, limits);
+    if (!v || !v->is_list()) return out;
+    for (const auto& e : v->items()) {
+        if (out.size() >= 64) break;
+        if (!e.is_list() || e.items().size() != 2 || !e.items()[0].is_string() ||
+            !e.items()[1].is_int())
+            continue;
+        const std::string_view host = e.items()[0].as_string();
+        const std::int64_t port = e.items()[1].as_int();
+        if (host.empty() || host.size() > 255 || port < 1 || port > 65535) continue;
+        out.push_back({std::string(host), static_cast<std::uint16_t>(port)});
+    }
+    return out;
+}
+
+void set_dht_nodes(Metainfo& m, const std::vector<DhtNode>& nodes) {
+    if (nodes.empty()) {
+        m.extra.erase("nodes");
+        return;
+    }
+    bencode::Item::List list;
+    for (const auto& n : nodes)
+        list.emplace_back(bencode::Item::List{n.host, std::int64_t{n.port}});
+    m.extra["nodes"] = bencode::encode(bencode::Item(std::move(list)));
+}
+
 }  // namespace mt::common

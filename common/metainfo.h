@@ -149,6 +149,19 @@ Result<Metainfo> metainfo_from_info(std::string_view info_bytes,
 // cannot be an absolute path.) `what` names it in the error message.
 Status check_path_segment(std::string_view segment, std::string_view what);
 
+// BEP 5's `nodes`: DHT nodes to bootstrap from, a top-level list of
+// [host, port] pairs (kept in Metainfo::extra). dht_nodes() reads at most
+// 64 and skips malformed entries (a host that is not a string of 1..255
+// bytes, a port outside 1..65535); set_dht_nodes() writes them (none: the
+// key goes).
+struct DhtNode {
+    std::string host;
+    std::uint16_t port = 0;
+    friend bool operator==(const DhtNode&, const DhtNode&) = default;
+};
+std::vector<DhtNode> dht_nodes(const Metainfo& m);
+void set_dht_nodes(Metainfo& m, const std::vector<DhtNode>& nodes);
+
 // Number of pieces for a total length: ceil(length / piece_length).
 std::uint64_t piece_count_for(std::uint64_t length, std::uint64_t piece_length);
 

@@ -15,6 +15,7 @@
 #include "common/file_util.h"
 #include "common/hex.h"
 #include "common/metainfo.h"
+#include "common/net/socket.h"
 #include "common/options.h"
 #include "common/text_escape.h"
 #include "common/units.h"
@@ -27,8 +28,10 @@ int run_create(const std::vector<std::string>& args) {
     CreateOptions options;
     bool force = false;
     unsigned threads = 0;
+    std::vector<std::string> dht_node_args;
     common::Options o;
     o.list("--tracker|-t", &options.trackers)
+        .list("--dht-node", &dht_node_args)
         .flag("--force", &force)
         .number("--threads", &threads, 1, 256);
     auto parsed = o.parse(args);
@@ -38,6 +41,12 @@ int run_create(const std::vector<std::string>& args) {
     if (positional.size() != 2)
         return usage_error("create takes a file or folder and an output path");
     if (options.trackers.empty()) return usage_error("create needs at least one --tracker URL");
+    std::vector<common::DhtNode> nodes;
+    for (const auto& n : dht_node_args) {
+        auto ep = common::parse_endpoint(n);
+        if (!ep || ep->port == 0) return usage_error("--dht-node wants HOST:PORT, not '" + n + "'");
+        nodes.push_back({ep->host, ep->port});
+    }
     const std::string& file = positional[0];
     const std::string& out = positional[1];
 
@@ -68,6 +77,7 @@ int run_create(const std::vector<std::string>& args) {
         std::cerr << "client: create failed: " << escape_text(m.error().message) << "\n";
         return 1;
     }
+    common::set_dht_nodes(*m, nodes);  // top level: the info_hash stays
     if (auto s = common::write_file_atomic_new(out, common::encode_metainfo(*m), force,
                                                /*durable=*/false);
         !s) {
@@ -119,6 +129,8 @@ int run_info(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < trackers.size(); ++i)
         std::printf("tracker %zu:     %s\n", i + 1, escape_text(trackers[i]).c_str());
     if (trackers.empty()) std::printf("trackers:      none\n");
+    for (const auto& n : common::dht_nodes(*m))
+        std::printf("dht node:      %s:%u\n", escape_text(n.host).c_str(), unsigned{n.port});
     if (!m->created_by.empty())
         std::printf("created by:    %s\n", escape_text(m->created_by).c_str());
     if (m->creation_date)

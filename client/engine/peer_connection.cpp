@@ -115,6 +115,7 @@ void PeerConnection::run(std::optional<wire::Handshake> theirs) {
     }
     fast_ = theirs->fast();
     extended_ = theirs->extended();
+    peer_dht_ = theirs->dht();
     DropReason why = loop();
     if (closing_) why = DropReason::stopping;  // evicted, banned, or shutting down
     drop_outstanding();
@@ -128,6 +129,7 @@ bool PeerConnection::handshake(std::optional<wire::Handshake>& theirs) {
     mine.peer_id = t_.peer_id();
     mine.set_fast(true);
     mine.set_extended(true);
+    mine.set_dht(dht_allowed());
     std::string out;
     wire::encode(mine, out);
     if (!common::write_all(fd_.get(), out, kHandshakeTimeoutMs)) return false;
@@ -172,6 +174,8 @@ DropReason PeerConnection::loop() {
         send(wire::BitfieldMsg{have.wire()});
     }
     if (extended_) send_ext_handshake();
+    // BEP 5: both run a DHT node: ours is at this UDP port.
+    if (peer_dht_ && dht_allowed()) send(wire::PortMsg{t_.options().dht->port()});
 
     // 16 KiB, doubled up to kMaxReadChunk while reads fill it: a peer that
     // only sends requests (most of a seeder's) costs 16 KiB, not 256.
@@ -552,6 +556,16 @@ DropReason PeerConnection::handle(wire::Message& msg) {
         return DropReason::none;
     }
     if (auto* x = std::get_if<wire::Extended>(&msg)) return handle_extended(*x);
+    if (auto* pm = std::get_if<wire::PortMsg>(&msg)) {
+        // Its DHT node: worth a ping (the node decides what to keep).
+        if (dht_allowed() && pm->port != 0 && ++port_msgs_ <= 2) {
+            std::string ip = address_.substr(0, address_.rfind(':'));
+            if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+            if (const auto addr = common::IpAddr::parse(ip))
+                t_.options().dht->add_node(dht::Endpoint{*addr, pm->port});
+        }
+        return DropReason::none;
+    }
     return DropReason::none;  // keep-alive, suggest, allowed fast, unknown: nothing to do
 }
 
@@ -616,6 +630,10 @@ DropReason PeerConnection::handle_extended(const wire::Extended& x) {
 }
 
 // ---- Peer exchange (BEP 11) -----------------------------------------------------
+
+bool PeerConnection::dht_allowed() const {
+    return t_.options().dht != nullptr && !t_.meta().is_private;
+}
 
 bool PeerConnection::pex_allowed() const {
     return t_.options().pex && !t_.meta().is_private;

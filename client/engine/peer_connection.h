@@ -98,6 +98,7 @@ class PeerConnection {
     DropReason handle_request(const common::wire::Request& r);
     void send_ext_handshake();
     bool pex_allowed() const;
+    bool dht_allowed() const;
     // Sends the changes to the peers we listed to this peer, at most every
     // kPexIntervalMs (the first one soon after the extension handshake).
     void maybe_send_pex(std::int64_t now);
@@ -128,6 +129,8 @@ class PeerConnection {
     bool extended_ = false;                        // both set the BEP 10 bit
     std::uint8_t peer_ut_metadata_ = 0;            // its id for ut_metadata; 0: none
     std::uint8_t peer_ut_pex_ = 0;                 // its id for ut_pex; 0: none
+    bool peer_dht_ = false;                        // it set the BEP 5 bit
+    int port_msgs_ = 0;                            // PORT messages it sent (two count)
     std::int64_t next_pex_ms_ = 0;                 // when we may send the next PEX message
     std::int64_t last_pex_in_ms_ = -1;             // when its last PEX message counted
     std::vector<common::wire::PexPeer> pex_sent_;  // what this peer has from us

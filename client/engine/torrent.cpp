@@ -304,6 +304,15 @@ void Torrent::announcer_loop() {
 // torrents never get here.
 void Torrent::dht_loop() {
     opt_.dht->add_own(meta_.info_hash, opt_.listen_port);
+    // The .mtorrent's own bootstrap nodes (BEP 5 `nodes`); a name is
+    // resolved here, off every other thread.
+    for (const auto& n : common::dht_nodes(meta_)) {
+        if (const auto ip = common::IpAddr::parse(n.host)) {
+            opt_.dht->add_node({*ip, n.port});
+        } else if (auto addr = common::resolve(common::Endpoint{n.host, n.port})) {
+            opt_.dht->add_node({addr->ip(), n.port});
+        }
+    }
     while (!dht_stop_.load()) {
         const auto r =
             opt_.dht->get_peers(meta_.info_hash, true, opt_.listen_port, 20000, &dht_stop_);

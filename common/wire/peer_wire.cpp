@@ -32,6 +32,8 @@ int fixed_payload(std::uint8_t id) {
         case MessageId::have_all:
         case MessageId::have_none:
             return 0;
+        case MessageId::port:
+            return 2;
         case MessageId::have:
         case MessageId::suggest:
         case MessageId::allowed_fast:
@@ -140,6 +142,8 @@ const char* message_name(std::uint8_t id) {
             return "reject request";
         case MessageId::allowed_fast:
             return "allowed fast";
+        case MessageId::port:
+            return "port";
         case MessageId::extended:
             return "extended";
     }
@@ -147,8 +151,8 @@ const char* message_name(std::uint8_t id) {
 }
 
 const char* message_name(const Message& m) {
-    constexpr std::uint8_t kIds[] = {0xff, 0,    1,    2,    3,    4,    5,  6,   7,
-                                     8,    0x0D, 0x0E, 0x0F, 0x10, 0x11, 20, 0xff};
+    constexpr std::uint8_t kIds[] = {0xff, 0,    1,    2,    3,    4,    5, 6,  7,
+                                     8,    0x0D, 0x0E, 0x0F, 0x10, 0x11, 9, 20, 0xff};
     static_assert(std::size(kIds) == std::variant_size_v<Message>);
     if (std::holds_alternative<KeepAlive>(m)) return "keep-alive";
     return message_name(kIds[m.index()]);
@@ -193,6 +197,11 @@ void encode(const Message& m, std::string& out) {
                 put_triple(out, MessageId::reject, x.index, x.begin, x.length);
             },
             [&](const AllowedFast& x) { put_u32_message(out, MessageId::allowed_fast, x.piece); },
+            [&](const PortMsg& x) {
+                put_header(out, 3, MessageId::port);
+                append_u8(out, static_cast<std::uint8_t>(x.port >> 8));
+                append_u8(out, static_cast<std::uint8_t>(x.port & 0xff));
+            },
             [&](const Extended& x) {
                 put_header(out, static_cast<std::uint32_t>(2 + x.payload.size()),
                            MessageId::extended);
@@ -369,6 +378,8 @@ void MessageDecoder::finish_fixed() {
             return emit(Suggest{read_u32(p)});
         case MessageId::allowed_fast:
             return emit(AllowedFast{read_u32(p)});
+        case MessageId::port:
+            return emit(PortMsg{static_cast<std::uint16_t>((p[0] << 8) | p[1])});
         case MessageId::request:
             return emit(Request{read_u32(p), read_u32(p + 4), read_u32(p + 8)});
         case MessageId::cancel:

@@ -65,6 +65,7 @@ struct HandshakeHead {
 
     bool fast() const { return (reserved[7] & 0x04) != 0; }      // BEP 6
     bool extended() const { return (reserved[5] & 0x10) != 0; }  // BEP 10
+    bool dht() const { return (reserved[7] & 0x01) != 0; }       // BEP 5
     friend bool operator==(const HandshakeHead&, const HandshakeHead&) = default;
 };
 
@@ -75,8 +76,10 @@ struct Handshake {
 
     bool fast() const { return (reserved[7] & 0x04) != 0; }      // BEP 6
     bool extended() const { return (reserved[5] & 0x10) != 0; }  // BEP 10
+    bool dht() const { return (reserved[7] & 0x01) != 0; }       // BEP 5
     void set_fast(bool on) { set_bit(7, 0x04, on); }
     void set_extended(bool on) { set_bit(5, 0x10, on); }
+    void set_dht(bool on) { set_bit(7, 0x01, on); }
     friend bool operator==(const Handshake&, const Handshake&) = default;
 
   private:
@@ -108,6 +111,7 @@ enum class MessageId : std::uint8_t {
     request = 6,          // BEP 3
     piece = 7,            // BEP 3
     cancel = 8,           // BEP 3
+    port = 9,             // BEP 5: the sender's DHT port
     suggest = 0x0D,       // BEP 6
     have_all = 0x0E,      // BEP 6
     have_none = 0x0F,     // BEP 6
@@ -175,6 +179,11 @@ struct AllowedFast {
     std::uint32_t piece = 0;
     friend bool operator==(const AllowedFast&, const AllowedFast&) = default;
 };
+// BEP 5: the UDP port of the sender's DHT node (its reserved[7] & 0x01).
+struct PortMsg {
+    std::uint16_t port = 0;
+    friend bool operator==(const PortMsg&, const PortMsg&) = default;
+};
 struct Extended {
     std::uint8_t ext_id = 0;  // 0: the BEP 10 handshake
     std::string payload;      // opaque here (bencoded dict, maybe followed by data)
@@ -188,9 +197,9 @@ struct Unknown {
     friend bool operator==(const Unknown&, const Unknown&) = default;
 };
 
-using Message =
-    std::variant<KeepAlive, Choke, Unchoke, Interested, NotInterested, Have, BitfieldMsg, Request,
-                 Piece, Cancel, Suggest, HaveAll, HaveNone, Reject, AllowedFast, Extended, Unknown>;
+using Message = std::variant<KeepAlive, Choke, Unchoke, Interested, NotInterested, Have,
+                             BitfieldMsg, Request, Piece, Cancel, Suggest, HaveAll, HaveNone,
+                             Reject, AllowedFast, PortMsg, Extended, Unknown>;
 
 // "keep-alive", "piece", ... for logs.
 const char* message_name(const Message& m);

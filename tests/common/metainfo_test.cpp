@@ -110,6 +110,35 @@ TEST(Metainfo, FieldsOfAnMtorrent) {
     EXPECT_FALSE(m->is_private);
 }
 
+// BEP 5's `nodes`: written at the top level (the info_hash stays), read
+// back bounded, malformed entries skipped.
+TEST(Metainfo, DhtNodesRoundTripAndMalformedOnesAreSkipped) {
+    auto m = load_metainfo(kDataDir + "good_short_tail.mtorrent");
+    ASSERT_TRUE(m.ok());
+    const auto hash = m->info_hash;
+    EXPECT_TRUE(dht_nodes(*m).empty());
+    set_dht_nodes(*m, {{"127.0.0.1", 6881}, {"router.example", 6882}});
+    auto back = parse_metainfo(encode_metainfo(*m));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->info_hash, hash);
+    EXPECT_EQ(dht_nodes(*back),
+              (std::vector<DhtNode>{{"127.0.0.1", 6881}, {"router.example", 6882}}));
+    m->extra["nodes"] =
+        "l"
+        "l9:127.0.0.1i0ee"
+        "l1:ai70000ee"
+        "li1ei2ee"
+        "l0:i5ee"
+        "l1:bi7ee"
+        "i3e"
+        "e";
+    EXPECT_EQ(dht_nodes(*m), (std::vector<DhtNode>{{"b", 7}}));
+    m->extra["nodes"] = "not bencode";
+    EXPECT_TRUE(dht_nodes(*m).empty());
+    set_dht_nodes(*m, {});
+    EXPECT_EQ(m->extra.count("nodes"), 0u);
+}
+
 TEST(Metainfo, InfoHashIsOverTheExactInfoBytes) {
     const std::string bytes =
         read_file(kDataDir + "good_unknown_keys.mtorrent", kMaxMetainfoSize).value();

@@ -9,6 +9,11 @@
 - no_dht: with --no-dht nothing is found and `status` says the DHT is off.
 - private_torrent_stays_off_the_dht: a private torrent (mktorrent -p) seeded
   by alice is never found through the DHT.
+- nodes_in_the_mtorrent: a .mtorrent made with `create --dht-node` names
+  alice's node; erin, with no bootstrap node of her own, downloads through it.
+- port_message_feeds_the_dht: with the trackers up, bob meets alice as a
+  peer; her BEP 5 PORT message puts her DHT node in his table (he was given
+  no bootstrap node).
 No traffic leaves 127.0.0.1: every address involved is a loopback one.
 """
 import os
@@ -20,7 +25,7 @@ import types
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from mtlib import Suite, free_port, sha1_file, wait_until  # noqa: E402
+from mtlib import BIN, Suite, free_port, sha1_file, tracker_pair, wait_until  # noqa: E402
 from prompt_client import Client  # noqa: E402
 
 MIB = 1 << 20
@@ -110,6 +115,46 @@ def private_torrent_stays_off_the_dht(suite):
     alice.quit()
 
 
+def nodes_in_the_mtorrent(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice4", t1, t2)
+    src = write_random(os.path.join(alice.dir, "n.bin"), MIB + 3)
+    alice.expect("share n.bin n.mtorrent")
+    mt = os.path.join(suite.work, "n-nodes.mtorrent")
+    r = subprocess.run([os.path.join(BIN, "client"), "create", src, mt, "--tracker",
+                        "http://127.0.0.1:%d/announce" % t1.port, "--dht-node", "127.0.0.1:%d" % alice.port],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("create --dht-node failed: %s" % r.stderr)
+    info = subprocess.run([os.path.join(BIN, "client"), "info", mt], capture_output=True, text=True, timeout=20)
+    if "dht node:      127.0.0.1:%d" % alice.port not in info.stdout:
+        raise AssertionError("info does not show the node: %s" % info.stdout)
+    erin = Client(suite, "erin", t1, t2)
+    erin.expect("get %s ." % mt)
+    if not wait_until(lambda: done(erin, "n-nodes"), 60, 0.2):
+        raise AssertionError("erin did not download through the .mtorrent's node: %r; %s" %
+                             (erin.transfers(), dht_line(erin)))
+    if sha1_file(os.path.join(erin.dir, "n.bin")) != sha1_file(src):
+        raise AssertionError("erin's copy differs")
+    erin.quit()
+    alice.quit()
+
+
+def port_message_feeds_the_dht(suite):
+    t1, t2 = tracker_pair(suite, extra=["--interval", "2", "--min-interval", "1"])
+    alice = Client(suite, "alice5", t1, t2)
+    write_random(os.path.join(alice.dir, "p.bin"), MIB + 9)
+    alice.expect("share p.bin p.mtorrent")
+    bob = Client(suite, "bob5", t1, t2)
+    if "0 nodes known" not in dht_line(bob):
+        raise AssertionError("bob knows DHT nodes before meeting anyone: %r" % dht_line(bob))
+    bob.expect("get %s ." % os.path.join(alice.dir, "p.mtorrent"))
+    if not wait_until(lambda: "1 node known" in dht_line(bob), 20, 0.3):
+        raise AssertionError("alice's PORT message did not reach bob's DHT: %r" % dht_line(bob))
+    bob.quit()
+    alice.quit()
+
+
 def main():
     suite = Suite()
     suite.case("trackerless_download", lambda: trackerless_download(suite))
@@ -118,6 +163,8 @@ def main():
         suite.case("private_torrent_stays_off_the_dht", lambda: private_torrent_stays_off_the_dht(suite))
     else:
         suite.fail("private_torrent_stays_off_the_dht", "mktorrent is missing (apt-get install -y mktorrent)")
+    suite.case("nodes_in_the_mtorrent", lambda: nodes_in_the_mtorrent(suite))
+    suite.case("port_message_feeds_the_dht", lambda: port_message_feeds_the_dht(suite))
     return suite.finish()
 
 

@@ -372,7 +372,32 @@ TEST(PeerWire, MessageNames) {
     EXPECT_STREQ(message_name(Message(Extended{})), "extended");
     EXPECT_STREQ(message_name(Message(Unknown{})), "unknown");
     EXPECT_STREQ(message_name(std::uint8_t{0x11}), "allowed fast");
-    EXPECT_STREQ(message_name(std::uint8_t{9}), "unknown");
+    EXPECT_STREQ(message_name(std::uint8_t{9}), "port");
+    EXPECT_STREQ(message_name(Message(PortMsg{})), "port");
+    EXPECT_STREQ(message_name(std::uint8_t{0x12}), "unknown");
+}
+
+// BEP 5's PORT: length 3, id 9, the port big-endian.
+TEST(PeerWire, PortMessageGoldenBytes) {
+    std::string out;
+    encode(Message(PortMsg{6881}), out);
+    EXPECT_EQ(out, std::string("\0\0\0\x03\x09\x1a\xe1", 7));
+    MessageDecoder d(std::uint32_t{10});
+    d.feed(out);
+    auto step = d.next();
+    auto* m = std::get_if<Message>(&step);
+    ASSERT_NE(m, nullptr);
+    ASSERT_TRUE(std::holds_alternative<PortMsg>(*m));
+    EXPECT_EQ(std::get<PortMsg>(*m).port, 6881);
+    // Any other length is an error.
+    MessageDecoder bad(std::uint32_t{10});
+    bad.feed(std::string("\0\0\0\x04\x09\x1a\xe1\x00", 8));
+    EXPECT_TRUE(std::holds_alternative<common::Error>(bad.next()));
+    Handshake h;
+    EXPECT_FALSE(h.dht());
+    h.set_dht(true);
+    EXPECT_EQ(h.reserved[7], 0x01);
+    EXPECT_TRUE(h.dht());
 }
 
 // ---- Handshake ---------------------------------------------------------------
