@@ -21,6 +21,10 @@ under the faults a deployment meets, each asserting its outcome.
   dual_stack_names     the trackers' name has both families; our seeder
                        announces over each, so an IPv4-only and an IPv6-only
                        leecher both reach it
+  trackers_gone        both trackers killed while three downloads run and a
+                       fourth starts: all four finish through the DHT and
+                       PEX, in a namespace with lo alone (nothing leaves
+                       127.0.0.0/8)
 
 Real seeders sit behind a rate-limited link (a network namespace with a veth
 pair and a tbf qdisc, see netlab.py), so a download lasts long enough for the
@@ -927,8 +931,46 @@ def dual_stack_names(suite):
         need(not left, "not removed: %s" % left)
 
 
+def snmp_counter(text, group, name):
+    """A counter of /proc/net/snmp (`group` Ip, Udp, Tcp; `name` OutNoRoutes...)."""
+    rows = [line.split() for line in text.splitlines() if line.startswith(group + ":")]
+    if len(rows) < 2:
+        return None
+    return int(rows[1][rows[0].index(name)]) if name in rows[0] else None
+
+
+def trackers_gone(suite):
+    """Both trackers killed while three downloads run and a fourth starts:
+    all four finish through the DHT and PEX (tests/drills/dht_drill.py), in a
+    namespace whose only interface is lo, so nothing can leave 127.0.0.0/8;
+    its IP counters then show no packet was even tried elsewhere."""
+    why = netns_available()
+    if why:
+        raise DrillFailed(why)
+    ns = "mtdht%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True, timeout=20)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True, capture_output=True, timeout=20)
+        env = dict(os.environ, BIN=BIN)
+        r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "dht_drill.py")],
+                           capture_output=True, text=True, timeout=400, env=env)
+        print(r.stdout.rstrip(), flush=True)
+        need(r.returncode == 0, "the drill inside %s failed: %s %s" % (ns, r.stdout[-1500:], r.stderr[-800:]))
+        snmp = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"], capture_output=True,
+                              text=True, timeout=20).stdout
+        links = subprocess.run(["ip", "-n", ns, "-o", "link"], capture_output=True, text=True, timeout=20).stdout
+        no_route = snmp_counter(snmp, "Ip", "OutNoRoutes")
+        udp_out = snmp_counter(snmp, "Udp", "OutDatagrams")
+        need(no_route == 0, "packets tried to leave 127.0.0.0/8: Ip OutNoRoutes %s" % no_route)
+        need([line.split(":")[1].strip() for line in links.splitlines()] == ["lo"],
+             "interfaces other than lo: %s" % links)
+        print("  %s: only lo; %s UDP datagrams (DHT and trackers), Ip OutNoRoutes 0" % (ns, udp_out), flush=True)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
+
+
 DRILLS = [tracker_restarts, tracker_partition, seeder_dies, corrupt_peer, silent_peer, client_kill9_resume,
-          disk_full, idle_connections, ipv6_namespaces, dual_stack_names]
+          disk_full, idle_connections, ipv6_namespaces, dual_stack_names, trackers_gone]
 
 
 def main():
