@@ -69,10 +69,12 @@ int parse_setup(const std::vector<std::string>& args, const char* what, Setup& o
     std::uint64_t rates[2] = {0, 0};  // upload, download, KiB/s
     std::size_t per_ip = 0;           // 0: the default
     bool no_dht = false;
+    bool no_pex = false;
     std::vector<std::string> dht_nodes;
     common::Options o;
     o.text("--state-dir", &state_dir)
         .flag("--no-dht", &no_dht)
+        .flag("--no-pex", &no_pex)
         .list("--dht-bootstrap", &dht_nodes)
         .number("--max-peers-per-ip", &per_ip, 1, 10000)
         .number("--max-upload-rate", &rates[0], 0, 1ull << 30)
@@ -98,6 +100,7 @@ int parse_setup(const std::vector<std::string>& args, const char* what, Setup& o
     cfg.max_download_rate = rates[1] * 1024;
     cfg.max_peers_per_ip = per_ip;
     cfg.dht = !no_dht;
+    cfg.pex = !no_pex;
     for (const auto& n : dht_nodes) {
         auto ep = common::parse_endpoint_arg(n, "DHT bootstrap node");
         if (!ep) return usage_error(ep.error().message);

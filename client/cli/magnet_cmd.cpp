@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "client/cli/usage.h"
+#include "client/dht/dht_node.h"
 #include "client/engine/torrent.h"
 #include "client/trackers/metadata_fetch.h"
 #include "client/trackers/tracker_client.h"
@@ -45,6 +46,7 @@ struct MagnetArgs {
     std::vector<std::string> positional;
     std::vector<std::string> trackers;
     std::vector<std::string> peers;
+    std::vector<std::string> dht_nodes;  // --dht-bootstrap IP:PORT
     int timeout = 60;
     int port = 0;
     std::string bind;  // empty: both families (common::tcp_listen)
@@ -58,6 +60,7 @@ MagnetArgs parse(const std::vector<std::string>& args) {
     common::Options o;
     o.list("--tracker|-t", &m.trackers)
         .list("--peer", &m.peers)
+        .list("--dht-bootstrap", &m.dht_nodes)
         .text("--bind", &m.bind)
         .text("--log", &m.log_file)
         .number("--timeout", &m.timeout, 1, 1 << 20)
@@ -68,6 +71,11 @@ MagnetArgs parse(const std::vector<std::string>& args) {
         m.error = pos.error().message;
     else
         m.positional = std::move(pos).value();
+    for (const auto& n : m.dht_nodes) {
+        const auto ep = common::parse_endpoint(n);
+        if (!ep || !common::IpAddr::parse(ep->host) || ep->port == 0)
+            m.error = "--dht-bootstrap wants a literal IP:PORT, not '" + n + "'";
+    }
     return m;
 }
 
@@ -106,14 +114,38 @@ common::Result<Sources> gather_sources(const MagnetArgs& a, const common::Magnet
         common::PeerAddress p{sa->ip(), sa->port(), std::nullopt};
         if (!contains(direct, p)) direct.push_back(p);
     }
-    if (trackers.empty() && direct.empty())
-        return common::make_error(
-            common::Errc::invalid_argument,
-            "magnet needs a tracker (tr= in the link or --tracker URL) or a peer");
+    if (trackers.empty() && direct.empty() && a.dht_nodes.empty())
+        return common::make_error(common::Errc::invalid_argument,
+                                  "magnet needs a tracker (tr= in the link or --tracker URL), a "
+                                  "peer (--peer) or a DHT node (--dht-bootstrap)");
     return Sources{std::move(trackers), std::move(direct)};
 }
 
 }  // namespace
+
+// Peers of `ih` through a DHT node started for this command, bootstrapped
+// from --dht-bootstrap (a private torrent's metadata is not known yet: the
+// user chose the DHT by naming nodes).
+std::vector<common::PeerAddress> dht_peers(const MagnetArgs& a, const common::InfoHash& ih,
+                                           common::Logger& log) {
+    dht::DhtNode::Options o;
+    o.bind = common::Endpoint{a.bind.empty() ? "0.0.0.0" : a.bind, 0};
+    for (const auto& n : a.dht_nodes)
+        o.bootstrap.push_back(*common::parse_endpoint(n));
+    std::vector<common::PeerAddress> out;
+    auto node = dht::DhtNode::start(o);
+    if (!node) {
+        log.warn(cat("DHT node not started: ", node.error().message));
+        return out;
+    }
+    // Wait for the bootstrap answers before the lookup (at most 3 s).
+    for (int i = 0; i < 30 && (*node)->status().nodes == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (const auto& p : (*node)->get_peers(ih, false, 0, 15000).peers)
+        out.push_back({p.ip, p.port, std::nullopt});
+    log.info(cat("DHT: ", out.size(), " peers of ", ih.hex()));
+    return out;
+}
 
 int run_magnet(const std::vector<std::string>& args) {
     auto a = parse(args);
@@ -148,6 +180,10 @@ int run_magnet(const std::vector<std::string>& args) {
     req.info_hash = ih;
     req.trackers = trackers;
     req.direct = direct;
+    if (!a.dht_nodes.empty()) {  // checked by parse(): literal addresses
+        for (const auto& p : dht_peers(a, ih, *log))
+            if (!contains(req.direct, p)) req.direct.push_back(p);
+    }
     req.peer_id = make_peer_id();
     req.listen_port = *port;
     req.listen_families = common::listen_families(listener->get());

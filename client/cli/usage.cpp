@@ -10,7 +10,8 @@ const char* client_usage() {
     return "usage: client <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file> "
            "[--state-dir DIR]\n"
            "                  [--max-upload-rate KIB/S] [--max-download-rate KIB/S]\n"
-           "                  [--max-peers-per-ip N] [--no-dht] [--dht-bootstrap IP:PORT]...\n"
+           "                  [--max-peers-per-ip N] [--no-dht] [--no-pex]\n"
+           "                  [--dht-bootstrap IP:PORT]...\n"
            "                  [--web 127.0.0.1:PORT [--web-password PW] [--download-dir DIR]]\n"
            "                  (the interactive client: a prompt; type help)\n"
            "       client daemon <my_ip:port> <tracker1_ip:port> <tracker2_ip:port> <log_file>\n"
@@ -32,7 +33,9 @@ const char* client_usage() {
            "                  [--max-upload-rate KIB/S] [--max-peers N] [--max-peers-per-ip N]\n"
            "                  [--no-initial-seeding]  (show every peer every piece at once)\n"
            "       client magnet <magnet-URI | info_hash> <out.mtorrent> [--tracker URL]...\n"
-           "                  [--peer IP:PORT]... [--timeout SECONDS] [--port P] [--bind IP]\n"
+           "                  [--peer IP:PORT]... [--dht-bootstrap IP:PORT]... [--timeout "
+           "SECONDS]\n"
+           "                  [--port P] [--bind IP]\n"
            "                  [--log FILE] [--force]\n"
            "Tracker URLs are http://host:port/announce or udp://host:port.\n";
 }

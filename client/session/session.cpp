@@ -250,6 +250,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.download_limit = download_limit_;
     if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
     opt.dht = dht_.get();
+    opt.pex = config_.pex;
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->partial = partial;

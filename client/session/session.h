@@ -57,6 +57,7 @@ struct SessionConfig {
     // false; its bootstrap nodes (literal addresses) besides the saved table.
     bool dht = true;
     std::vector<common::Endpoint> dht_bootstrap;
+    bool pex = true;  // peer exchange (BEP 11) for every transfer
 };
 
 class Session {

@@ -139,6 +139,13 @@ void Session::run_lookup(SavedLookup saved) {
     swarm.listen_families = families_;
     swarm.cancel = &stopping_;
     swarm.log = &log_;
+    if (dht_)
+        swarm.find_peers = [this](const common::InfoHash& ih) {
+            std::vector<common::PeerAddress> out;
+            for (const auto& p : dht_->get_peers(ih, false, 0, 10000, &stopping_).peers)
+                out.push_back({p.ip, p.port, std::nullopt});
+            return out;
+        };
     std::vector<SearchHit> ambiguous;
     auto m = lookup_metainfo(saved.query, query_, &swarm, &ambiguous);
     std::shared_ptr<Lookup> l;

@@ -82,6 +82,7 @@ void Session::restore_paused(const SavedTransfer& saved, std::vector<std::string
     opt.listen_families = families_;
     opt.peer_id = peer_id_;
     opt.dht = dht_.get();
+    opt.pex = config_.pex;
     auto t = std::make_shared<Transfer>();
     t->saved = saved;
     t->partial = !saved.complete && !path_exists(saved.data_path);

@@ -33,13 +33,20 @@ common::Result<common::Metainfo> from_trackers_or_swarm(const common::InfoHash& 
                                                         TrackerQuery& trackers,
                                                         const SwarmFallback* swarm) {
     auto m = from_trackers(ih, trackers);
-    // Only when the trackers answered that they have none: unreachable
-    // trackers would not name any peer either.
-    if (m || !swarm || !swarm->log || m.error().code != Errc::not_found) return m;
+    // When the trackers answered that they have none, or are unreachable
+    // and another source (the DHT) names peers: unreachable trackers alone
+    // would not name any peer either.
+    if (m || !swarm || !swarm->log) return m;
+    const bool trackers_have_none = m.error().code == Errc::not_found;
+    std::vector<common::PeerAddress> direct;
+    if (swarm->find_peers) direct = swarm->find_peers(ih);
+    if (!trackers_have_none && direct.empty()) return m;
     swarm->log->info(cat("no tracker has the metainfo of ", ih.hex(), " (", m.error().message,
-                         "); asking its peers (ut_metadata)"));
+                         "); asking its peers (ut_metadata)",
+                         direct.empty() ? "" : cat(", ", direct.size(), " from the DHT")));
     SwarmMetadataRequest req;
     req.info_hash = ih;
+    req.direct = std::move(direct);
     req.trackers = swarm->trackers;
     req.peer_id = swarm->peer_id;
     req.listen_port = swarm->listen_port;

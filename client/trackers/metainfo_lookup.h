@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ struct SwarmFallback {
     int timeout_ms = 20000;
     const std::atomic<bool>* cancel = nullptr;
     common::Logger* log = nullptr;
+    // More peers to ask (the session's DHT lookup); null: the trackers' only.
+    std::function<std::vector<common::PeerAddress>(const common::InfoHash&)> find_peers;
 };
 common::Result<common::Metainfo> lookup_metainfo(std::string_view query, TrackerQuery& trackers,
                                                  const SwarmFallback* swarm = nullptr,

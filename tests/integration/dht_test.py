@@ -11,12 +11,17 @@
   by alice is never found through the DHT.
 - nodes_in_the_mtorrent: a .mtorrent made with `create --dht-node` names
   alice's node; erin, with no bootstrap node of her own, downloads through it.
+- get_by_info_hash_without_trackers: `get <info_hash>` with both trackers
+  down: the DHT names alice, her metadata (BEP 9) and then the file come from
+  her; then `client magnet <info_hash> --dht-bootstrap` (no tracker
+  anywhere) writes the .mtorrent from her metadata.
 - port_message_feeds_the_dht: with the trackers up, bob meets alice as a
   peer; her BEP 5 PORT message puts her DHT node in his table (he was given
   no bootstrap node).
 No traffic leaves 127.0.0.1: every address involved is a loopback one.
 """
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -140,6 +145,34 @@ def nodes_in_the_mtorrent(suite):
     alice.quit()
 
 
+def get_by_info_hash_without_trackers(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice6", t1, t2)
+    src = write_random(os.path.join(alice.dir, "q.bin"), 2 * MIB + 1)
+    alice.expect("share q.bin q.mtorrent")
+    info = subprocess.run([os.path.join(BIN, "client"), "info", os.path.join(alice.dir, "q.mtorrent")],
+                          capture_output=True, text=True, timeout=20).stdout
+    ih = re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1)
+    fred = Client(suite, "fred", t1, t2, extra=["--dht-bootstrap", "127.0.0.1:%d" % alice.port])
+    fred.cmd("get %s ." % ih)
+    if not wait_until(lambda: done(fred, "q.bin"), 90, 0.3):
+        raise AssertionError("get <info_hash> without trackers did not finish: %r; %s; log: %s" %
+                             (fred.transfers(), dht_line(fred), fred.logtext()[-800:]))
+    if sha1_file(os.path.join(fred.dir, "q.bin")) != sha1_file(src):
+        raise AssertionError("fred's copy differs")
+    fred.quit()
+    # The one-shot magnet command, with no tracker either.
+    out = os.path.join(suite.work, "from-magnet.mtorrent")
+    r = subprocess.run([os.path.join(BIN, "client"), "magnet", ih, out, "--dht-bootstrap",
+                        "127.0.0.1:%d" % alice.port, "--bind", "127.0.0.1", "--timeout", "30"],
+                       capture_output=True, text=True, timeout=90)
+    got = subprocess.run([os.path.join(BIN, "client"), "info", out], capture_output=True, text=True,
+                         timeout=20).stdout if r.returncode == 0 else ""
+    if ih not in got:
+        raise AssertionError("magnet through the DHT failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
+    alice.quit()
+
+
 def port_message_feeds_the_dht(suite):
     t1, t2 = tracker_pair(suite, extra=["--interval", "2", "--min-interval", "1"])
     alice = Client(suite, "alice5", t1, t2)
@@ -164,6 +197,7 @@ def main():
     else:
         suite.fail("private_torrent_stays_off_the_dht", "mktorrent is missing (apt-get install -y mktorrent)")
     suite.case("nodes_in_the_mtorrent", lambda: nodes_in_the_mtorrent(suite))
+    suite.case("get_by_info_hash_without_trackers", lambda: get_by_info_hash_without_trackers(suite))
     suite.case("port_message_feeds_the_dht", lambda: port_message_feeds_the_dht(suite))
     return suite.finish()
 
