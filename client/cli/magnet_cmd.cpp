@@ -128,6 +128,7 @@ common::Result<Sources> gather_sources(const MagnetArgs& a, const common::Magnet
 // user chose the DHT by naming nodes).
 std::vector<common::PeerAddress> dht_peers(const MagnetArgs& a, const common::InfoHash& ih,
                                            common::Logger& log) {
+    if (a.dht_nodes.empty()) return {};  // checked by parse(): literal addresses
     dht::DhtNode::Options o;
     o.bind = common::Endpoint{a.bind.empty() ? "0.0.0.0" : a.bind, 0};
     for (const auto& n : a.dht_nodes)
@@ -180,10 +181,8 @@ int run_magnet(const std::vector<std::string>& args) {
     req.info_hash = ih;
     req.trackers = trackers;
     req.direct = direct;
-    if (!a.dht_nodes.empty()) {  // checked by parse(): literal addresses
-        for (const auto& p : dht_peers(a, ih, *log))
-            if (!contains(req.direct, p)) req.direct.push_back(p);
-    }
+    for (const auto& p : dht_peers(a, ih, *log))  // none without --dht-bootstrap
+        if (!contains(req.direct, p)) req.direct.push_back(p);
     req.peer_id = make_peer_id();
     req.listen_port = *port;
     req.listen_families = common::listen_families(listener->get());
