@@ -17,7 +17,7 @@ import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from mtlib import BIN, ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
+from mtlib import BIN, VARIANT, ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
 
 MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -50,7 +50,9 @@ def swarm(suite):
                         port))
     # The members meet through the trackers (a 2 s interval), then the
     # trackers go: whatever the newcomer learns now comes from its peer.
-    time.sleep(8)
+    if not wait_until(lambda: (t1.stats() or {}).get("peers", 0) >= 9, 60, 0.2):
+        raise AssertionError("the swarm did not form: %r" % t1.stats())
+    time.sleep(5)  # two more announce rounds: every member has met the others
     t1.stop()
     t2.stop()
     return mt, members
@@ -61,7 +63,9 @@ def newcomer(suite, name, mt, first_port, extra=()):
     p = ClientProc(suite, name, ["get", mt, os.path.join(suite.work, name), "--port", str(port), "--bind",
                                  "127.0.0.1", "--max-download-rate", "200", "--timeout", "300",
                                  "--progress-ms", "1000", "--peer", "127.0.0.1:%d" % first_port] + PER_IP + list(extra))
-    time.sleep(10)
+    # Until it has met most of the swarm (PEX), or 10 s (20 s for a
+    # sanitizer build) have passed.
+    wait_until(lambda: most_peers(p.out()) >= 8, 10 if VARIANT == "release" else 20, 0.5)
     p.stop()
     return p
 
