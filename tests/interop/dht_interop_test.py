@@ -9,11 +9,15 @@ each other (see /work/shared/REAL-CLIENTS.md, "DHT on loopback").
   through force_dht_announce: session.dht_announce() is broken in 2.0.8);
   our client, bootstrapped from libtorrent's node, finds it and downloads.
 - aria2_finds_our_seeder: aria2c with --dht-entry-point at our node.
+- pex_from_libtorrent: a swarm of our clients and libtorrent leechers meets
+  through the tracker pair, which then stops; our newcomer, told of one
+  libtorrent peer, meets the others through libtorrent's ut_pex.
 transmission-cli drops DHT traffic from 127.0.0.0/8 by design: not tested.
 Every real client binds 127.0.0.1, LSD/UPnP/NAT-PMP off; nothing leaves
 127.0.0.1 (the bootstrap nodes are ours or theirs, on loopback).
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -40,6 +44,66 @@ def write_random(path, size):
     with open(path, "wb") as f:
         f.write(os.urandom(size))
     return path
+
+
+def lt_pex_child(torrent, folder, port, marker):
+    """A libtorrent leecher with ut_pex (its default plugins), no DHT, its
+    download capped so the swarm keeps trading."""
+    import libtorrent as lt
+    settings = {
+        "listen_interfaces": "127.0.0.1:%d" % port,
+        "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+        "enable_outgoing_utp": False, "enable_incoming_utp": False,
+        "allow_multiple_connections_per_ip": True, "download_rate_limit": 200000,
+        "alert_mask": lt.alert.category_t.error_notification,
+    }
+    ses = lt.session(settings)
+    handle = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": folder})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        for a in ses.pop_alerts():
+            print(a.message(), flush=True)
+        if handle.status().is_seeding and not os.path.exists(marker):
+            open(marker, "w").close()
+        ses.wait_for_alert(200)
+
+
+def pex_from_libtorrent(suite):
+    """A leecher that knows one libtorrent peer learns the rest of a swarm
+    (libtorrent and ours) from libtorrent's ut_pex, after the trackers stop."""
+    t1, t2 = mtlib.tracker_pair(suite, extra=["--interval", "2", "--min-interval", "1"])
+    src = write_random(os.path.join(suite.work, "pexlt.bin"), 16 * MIB + 3)
+    mt = os.path.join(suite.work, "pexlt.mtorrent")
+    subprocess.run([os.path.join(mtlib.BIN, "client"), "create", src, mt, "--tracker", t1.url("/announce"),
+                    "--tracker", t2.url("/announce")], check=True, capture_output=True, timeout=60)
+    per_ip = ["--max-peers-per-ip", "100", "--bind", "127.0.0.1"]
+    mtlib.ClientProc(suite, "pexlt-seed", ["seed", mt, src, "--port", str(free_port()), "--max-upload-rate",
+                                           "400"] + per_ip)
+    lt_ports = []
+    for i in range(3):
+        port = free_port()
+        lt_ports.append(port)
+        Proc(suite, "pexlt-lt%d" % i, [sys.executable, os.path.abspath(__file__), "--lt-pex", mt,
+                                       os.path.join(suite.work, "lt%d" % i), str(port),
+                                       os.path.join(suite.work, "lt%d.done" % i)])
+    for i in range(3):
+        mtlib.ClientProc(suite, "pexlt-ours%d" % i, ["get", mt, os.path.join(suite.work, "o%d" % i), "--port",
+                                                     str(free_port()), "--max-download-rate", "200"] + per_ip)
+    if not wait_until(lambda: (t1.stats() or {}).get("peers", 0) >= 7, 60, 0.2):
+        raise AssertionError("the swarm did not form: %r" % t1.stats())
+    time.sleep(5)
+    t1.stop()
+    t2.stop()
+    p = mtlib.ClientProc(suite, "pexlt-new", ["get", mt, os.path.join(suite.work, "new"), "--port",
+                                              str(free_port()), "--max-download-rate", "200", "--progress-ms",
+                                              "1000", "--peer", "127.0.0.1:%d" % lt_ports[0]] + per_ip)
+    most = lambda: max([int(n) for n in re.findall(r"(\d+) peers?  ETA", p.out())] or [0])  # noqa: E731
+    wait_until(lambda: most() >= 5, 75, 0.5)
+    met = most()
+    p.stop()
+    if met < 5 or "peer exchange: " not in p.logtext():
+        raise AssertionError("the newcomer had at most %d peers through libtorrent's PEX: %s" % (met, p.describe()))
+    print("  pex_from_libtorrent: the newcomer met %d of 7 peers through one libtorrent peer" % met, flush=True)
 
 
 def lt_child(torrent, folder, port, marker, bootstrap):
@@ -166,10 +230,14 @@ def main():
     suite.case("libtorrent_finds_our_seeder", lambda: libtorrent_finds_our_seeder(suite))
     suite.case("we_find_libtorrents_seeder", lambda: we_find_libtorrents_seeder(suite))
     suite.case("aria2_finds_our_seeder", lambda: aria2_finds_our_seeder(suite))
+    suite.case("pex_from_libtorrent", lambda: pex_from_libtorrent(suite))
     return suite.finish()
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--lt-pex":
+        lt_pex_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        sys.exit(0)
     if len(sys.argv) == 7 and sys.argv[1] == "--lt":
         lt_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
         sys.exit(0)
