@@ -19,7 +19,7 @@ TEST(Pex, GoldenBytes) {
                                "7:added.f1:\x12"
                                "7:dropped6:\x0a\x00\x00\x02\x1a\x2b"
                                "e",
-                               48));
+                               46));
     auto back = decode_pex(out);
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(*back, m);
