@@ -22,6 +22,11 @@ constexpr const char* kVerifyRefused =
     "torrent-verify is not supported: mtorrent has no verify command yet (stopping and starting "
     "a transfer re-checks its pieces on disk)";
 
+// The session's remove deletes only an unfinished download's partial data.
+constexpr const char* kKeepsFinished =
+    "not removed: delete-local-data cannot delete a finished transfer's files (mtorrent "
+    "keeps them); remove it without deleting data, then delete the files yourself";
+
 bool is_hex40(std::string_view s) {
     if (s.size() != 40) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
@@ -290,6 +295,11 @@ std::string TransmissionRpc::run_each(CommandKind kind, const JsonValue& args,
     std::string failures;
     for (const auto& it : select(args.find("ids"), now_ms)) {
         const std::string target = it.view.info_hash.empty() ? it.view.label : it.view.info_hash;
+        if (kind == CommandKind::remove && delete_data && it.view.stats.complete) {
+            failures +=
+                (failures.empty() ? "" : "; ") + std::to_string(it.id) + ": " + kKeepsFinished;
+            continue;
+        }
         std::vector<std::string> cmd_args{target};
         if (kind == CommandKind::remove && !delete_data) cmd_args.push_back("--keep");
         const Reply r = backend_.run(kind, cmd_args);

@@ -26,7 +26,10 @@
 //                   link or info_hash) -> torrent-added | torrent-duplicate
 //                   {id,name,hashString}; other filenames are refused
 //   torrent-start, torrent-start-now, torrent-stop   (resume, pause)
-//   torrent-remove  delete-local-data (default false: the data is kept)
+//   torrent-remove  delete-local-data (default false: the data is kept;
+//                   true deletes a download's partial data, and is refused
+//                   for a finished transfer: the session never deletes
+//                   finished files)
 //   torrent-verify  refused: the session has no verify command
 // ids: absent (every transfer), an integer, a 40-hex info_hash, an array of
 // those, or "recently-active" (transfers not paused, plus the ids removed in

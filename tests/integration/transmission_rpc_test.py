@@ -6,6 +6,7 @@ password refused (401); the X-Transmission-Session-Id handshake (409) as a
 raw request sees it. Skipped without transmission-remote (failed with
 CI=true, see mtlib.Suite.skip)."""
 import base64
+import hashlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ import sys
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from mtlib import Suite, sha1_file, tracker_pair, wait_until  # noqa: E402
+from mtlib import Suite, bdecode, bencode, sha1_file, tracker_pair, wait_until  # noqa: E402
 from prompt_client import Client  # noqa: E402
 from web_client import WebDaemon  # noqa: E402
 
@@ -30,6 +31,12 @@ def remote(d, *args, password=None):
            "mtorrent:" + (d.token if password is None else password)] + list(args)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     return r.returncode, r.stdout + r.stderr
+
+
+def info_hash_of(mt):
+    with open(mt, "rb") as f:
+        meta = bdecode(f.read())
+    return hashlib.sha1(bencode(meta[b"info"])).hexdigest()
 
 
 def listed(d):
@@ -86,6 +93,20 @@ def add_list_stop_start_remove(suite):
     assert rc == 0 and '"success"' in out, out
     assert wait_until(lambda: listed(d) == [], 20, 0.2), listed(d)
     assert os.path.exists(got), "-r (without --remove-and-delete) kept the data"
+    # Again as a magnet link: the same id (kept by info_hash for the run),
+    # the metainfo found through the trackers, the data already there.
+    ih = info_hash_of(mt)
+    rc, out = remote(d, "-a", "magnet:?xt=urn:btih:" + ih)
+    assert rc == 0 and '"success"' in out, out
+    assert wait_until(lambda: re.search(r"^\s*1\s+100%.*\bDone\b.*rpc data\.bin$", row()), 60, 0.3), \
+        "the magnet never reached 100%%/Done: %r" % listed(d)
+    # Finished files are never deleted: --remove-and-delete is refused.
+    rc, out = remote(d, "-t", ih, "--remove-and-delete")
+    assert rc != 0 and "not removed" in out, (rc, out)
+    assert len(listed(d)) == 1 and os.path.exists(got), listed(d)
+    rc, out = remote(d, "-t", ih, "-r")
+    assert rc == 0 and '"success"' in out, out
+    assert wait_until(lambda: listed(d) == [], 20, 0.2), listed(d)
     d.stop()
     assert d.proc.returncode == 0, d.err()[-400:]
     seeder.stop()
