@@ -295,6 +295,15 @@ TEST_F(Rpc, StartStopRemoveRunTheSessionCommands) {
               "1: IO_ERROR cannot delete");
 }
 
+TEST_F(Rpc, DeleteLocalDataIsRefusedForAFinishedTransfer) {
+    backend.list = {transfer(kHashA, "a", 'D', 10, 4), transfer(kHashB, "b", 'S', 10, 10)};
+    const std::string r = result(
+        "{\"method\":\"torrent-remove\",\"arguments\":{\"ids\":[1,2],\"delete-local-data\":true}}");
+    EXPECT_EQ(r.rfind("2: not removed", 0), 0u) << r;
+    // The unfinished one is removed with its partial data; the finished one stays.
+    EXPECT_EQ(backend.calls, std::vector<std::string>{"remove " + kHashA});
+}
+
 TEST_F(Rpc, VerifyIsRefusedNotPretended) {
     backend.list = {transfer(kHashA, "a", 'S', 10, 10)};
     const std::string r = result("{\"method\":\"torrent-verify\",\"arguments\":{\"ids\":1}}");
