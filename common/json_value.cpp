@@ -5,7 +5,19 @@
 
 namespace mt::common {
 
-bool JsonValue::operator==(const JsonValue& other) const = default;
+// Written out: clang 14 crashes on a defaulted == for this recursive type.
+bool JsonValue::operator==(const JsonValue& o) const {
+    if (type != o.type || boolean != o.boolean || number != o.number || integral != o.integral ||
+        integer != o.integer || string != o.string || items.size() != o.items.size() ||
+        members.size() != o.members.size())
+        return false;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (!(items[i] == o.items[i])) return false;
+    for (std::size_t i = 0; i < members.size(); ++i)
+        if (members[i].key != o.members[i].key || !(members[i].value == o.members[i].value))
+            return false;
+    return true;
+}
 
 const JsonValue* JsonValue::find(std::string_view key) const {
     if (type != Type::object) return nullptr;

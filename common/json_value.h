@@ -47,7 +47,6 @@ struct JsonValue {
 struct JsonMember {
     std::string key;
     JsonValue value;
-    bool operator==(const JsonMember& other) const = default;
 };
 
 struct JsonLimits {
