@@ -22,6 +22,7 @@ class SessionBackend : public WebBackend {
     // `share <path> <state>/web/<file name>.mtorrent`.
     Reply share(const std::string& path) override;
     Reply run(CommandKind kind, std::vector<std::string> args) override;
+    std::string download_dir() const override { return download_dir_; }
 
   private:
     std::string web_dir() const;

@@ -24,6 +24,9 @@ struct WebSecurity {
     std::string password;  // --web-password; "" for none
     std::string host;      // the bound address as given ("127.0.0.1")
     std::uint16_t port = 0;
+    // The Transmission RPC's X-Transmission-Session-Id (random per run);
+    // "" turns that endpoint off (every request gets 409).
+    std::string rpc_session_id;
 };
 
 // The name of the cookie carrying the token: per port, since browsers share

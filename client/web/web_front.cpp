@@ -2,6 +2,8 @@
 
 #include "client/session/path_util.h"
 #include "client/web/web_token.h"
+#include "common/hex.h"
+#include "common/random.h"
 
 namespace mt::client::web {
 
@@ -37,8 +39,10 @@ common::Result<std::string> WebFront::start(const WebOptions& o) {
     const std::string dir = absolute_path(o.download_dir.empty() ? "." : o.download_dir);
     if (auto s = make_dirs(dir, 0755); !s) return s.error();
     backend_ = std::make_unique<SessionBackend>(session_, dir);
-    router_ =
-        std::make_unique<WebRouter>(WebSecurity{*token, o.password, where->host, *port}, *backend_);
+    // Per run: a client that held an old one learns the new one from a 409.
+    const std::string rpc_session_id = common::to_hex(common::random_bytes(24));
+    router_ = std::make_unique<WebRouter>(
+        WebSecurity{*token, o.password, where->host, *port, rpc_session_id}, *backend_);
     if (auto s = server_->start(*router_); !s) return s.error();
     const bool v6 = where->host.find(':') != std::string::npos;
     const std::string host = v6 ? "[" + where->host + "]" : where->host;

@@ -105,6 +105,7 @@ WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, st
         r.headers.push_back({"WWW-Authenticate", "Basic realm=\"mtorrent\""});
         return r;
     }
+    if (TransmissionRpc::is_rpc_path(req.path)) return rpc_.handle(req, now_ms);
     if (req.method == "POST") {
         const std::string* csrf = req.find("x-mtorrent-csrf");
         if (!csrf || *csrf != "1")

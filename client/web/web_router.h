@@ -7,6 +7,8 @@
 //   401  /api/* or the page without a credential  -> UNAUTHORIZED (a wrong one
 //        counts as a failure)
 //   403  a POST without X-MTorrent-CSRF: 1        -> CSRF_HEADER_MISSING
+//        (except /transmission/rpc, whose CSRF protection is its
+//        X-Transmission-Session-Id handshake: transmission_rpc.h)
 // Routes:
 //   GET  /?token=T       right token: 303 to / with the cookie set
 //   GET  /               the page (web_page.h); /app.js, /app.css (no auth:
@@ -16,6 +18,7 @@
 //                        an absolute path to share (told apart by content)
 //   POST /api/pause|resume|verify|remove   form or query: id=<info_hash>
 //                        [&delete_data=1]
+//   POST /transmission/rpc[/]  the Transmission RPC subset (transmission_rpc.h)
 // Every response carries Content-Security-Policy (default-src 'self'),
 // X-Content-Type-Options: nosniff, X-Frame-Options: DENY,
 // Referrer-Policy: no-referrer and Cache-Control: no-store. Errors are JSON.
@@ -26,45 +29,23 @@
 #include <string_view>
 #include <vector>
 
-#include "client/session/command.h"
-#include "client/session/reply_format.h"
+#include "client/web/transmission_rpc.h"
 #include "client/web/web_auth.h"
+#include "client/web/web_backend.h"
 #include "client/web/web_json.h"
 #include "common/wire/http.h"
 
 namespace mt::client::web {
-
-// What the router needs of the session (client/web/session_backend.h for
-// the real one; tests script a fake).
-class WebBackend {
-  public:
-    virtual ~WebBackend() = default;
-    virtual std::vector<TransferView> views() = 0;
-    // Starts downloading the metainfo in `bytes` (already checked to parse).
-    virtual Reply add_metainfo(const std::string& bytes) = 0;
-    // `get <magnet or info_hash>` into the download folder.
-    virtual Reply add_source(const std::string& magnet_or_hash) = 0;
-    // `share <path>`, the .mtorrent kept in the state folder.
-    virtual Reply share(const std::string& path) = 0;
-    // pause, resume, remove (args as the prompt takes them).
-    virtual Reply run(CommandKind kind, std::vector<std::string> args) = 0;
-};
 
 enum class AddKind { metainfo, source, path, invalid };
 // What a POST /api/add body is: bencode ('d'...) a metainfo, "magnet:" or
 // 40 hex digits a source, "/..." a path; anything else invalid.
 AddKind classify_add(std::string_view body);
 
-struct WebResponse {
-    int status = 200;
-    std::string content_type;
-    std::string body;
-    common::wire::HttpHeaders headers;
-};
-
 class WebRouter {
   public:
-    WebRouter(WebSecurity sec, WebBackend& backend) : sec_(std::move(sec)), backend_(backend) {}
+    WebRouter(WebSecurity sec, WebBackend& backend)
+        : sec_(std::move(sec)), backend_(backend), rpc_(sec_.rpc_session_id, backend) {}
 
     // `peer`: the client's address (for the login throttle).
     WebResponse handle(const common::wire::HttpRequest& req, const std::string& peer,
@@ -82,6 +63,7 @@ class WebRouter {
     WebBackend& backend_;
     LoginThrottle throttle_;
     SyncHistory history_;
+    TransmissionRpc rpc_;
 };
 
 }  // namespace mt::client::web

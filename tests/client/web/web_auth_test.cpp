@@ -8,7 +8,7 @@ namespace {
 using common::wire::HttpRequest;
 
 WebSecurity sec() {
-    return WebSecurity{std::string(64, 'a'), "", "127.0.0.1", 8080};
+    return WebSecurity{std::string(64, 'a'), "", "127.0.0.1", 8080, ""};
 }
 
 HttpRequest with(std::string name, std::string value) {

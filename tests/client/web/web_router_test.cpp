@@ -41,7 +41,7 @@ struct FakeBackend : WebBackend {
 
 struct Fixture : ::testing::Test {
     FakeBackend backend;
-    WebRouter router{WebSecurity{kToken, "", "127.0.0.1", 8080}, backend};
+    WebRouter router{WebSecurity{kToken, "", "127.0.0.1", 8080, ""}, backend};
 
     static HttpRequest req(std::string method, std::string target, std::string body = {}) {
         HttpRequest r;
