@@ -894,7 +894,10 @@ def case_pipelined_flood(t1):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         sent = flood_until_blocked(s)
         grown = rss_kib(t1) - before
-        assert grown < 64 * 1024, "tracker grew by %d MiB for %d MiB of requests" % (grown >> 10, sent >> 20)
+        # A sanitizer's allocator keeps freed memory in quarantine (ASan: up
+        # to 256 MiB), so RSS bounds hold for the product's build only.
+        if mtlib.CHECK_RSS:
+            assert grown < 64 * 1024, "tracker grew by %d MiB for %d MiB of requests" % (grown >> 10, sent >> 20)
         assert serves(t1), "others not served during the flood"
         # Once we read, the tracker goes on answering, in order.
         s.settimeout(5.0)
