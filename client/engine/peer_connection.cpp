@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "client/engine/torrent_internal.h"
 #include "common/clock.h"
 #include "common/net/socket.h"
 #include "common/version.h"
@@ -559,9 +560,7 @@ DropReason PeerConnection::handle(wire::Message& msg) {
     if (auto* pm = std::get_if<wire::PortMsg>(&msg)) {
         // Its DHT node: worth a ping (the node decides what to keep).
         if (dht_allowed() && pm->port != 0 && ++port_msgs_ <= 2) {
-            std::string ip = address_.substr(0, address_.rfind(':'));
-            if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
-            if (const auto addr = common::IpAddr::parse(ip))
+            if (const auto addr = detail::ip_addr_of(address_))
                 t_.options().dht->add_node(dht::Endpoint{*addr, pm->port});
         }
         return DropReason::none;

@@ -1,10 +1,11 @@
 // What the parts of Torrent (torrent.cpp, torrent_peers.cpp,
-// torrent_pieces.cpp) share: address helpers and the engine's limits.
+// torrent_pieces.cpp) and its connections share: address helpers and the engine's limits.
 // Internal to client/engine: nothing outside includes it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/ip_addr.h"
@@ -22,6 +23,14 @@ inline std::string ip_text(const common::IpAddr& ip, std::uint16_t port) {
 inline std::string ip_of(const std::string& address) {
     const auto colon = address.rfind(':');
     return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+// The address of "ip:port" or "[ipv6]:port" as an IpAddr (nullopt if it
+// does not parse).
+inline std::optional<common::IpAddr> ip_addr_of(const std::string& address) {
+    std::string ip = ip_of(address);
+    if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+    return common::IpAddr::parse(ip);
 }
 
 inline constexpr int kMaxStrikes = 2;               // strikes before an IP address is banned

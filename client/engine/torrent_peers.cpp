@@ -266,9 +266,7 @@ std::vector<common::wire::PexPeer> Torrent::pex_candidates(PeerKey self) {
     common::MutexLock lock(mu_);
     for (const auto& [k, p] : peers_) {
         if (k == self || p.listen_port == 0 || p.evicted || out.size() >= 200) continue;
-        std::string ip = ip_of(p.address);
-        if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
-        const auto parsed = common::IpAddr::parse(ip);
+        const auto parsed = detail::ip_addr_of(p.address);
         if (!parsed) continue;
         out.push_back({*parsed, p.listen_port,
                        static_cast<std::uint8_t>(p.outgoing ? common::wire::kPexReachable : 0)});
