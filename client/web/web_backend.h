@@ -2,6 +2,7 @@
 // transmission_rpc.h) need of the session, and what they answer. Pure.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct WebResponse {
     std::string content_type;
     std::string body;
     common::wire::HttpHeaders headers;
+    // An event stream (GET /api/events, web_events.h): the server writes the
+    // head without Content-Length, then `body` (the first event), keeps the
+    // connection and asks WebRouter::stream_update for more from stream_rid.
+    bool stream = false;
+    std::uint64_t stream_rid = 0;
 };
 
 }  // namespace mt::client::web

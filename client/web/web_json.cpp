@@ -88,7 +88,7 @@ std::string error_json(std::string_view code, std::string_view detail) {
     return "{\"ok\":false,\"error\":" + json_str(code) + ",\"detail\":" + json_str(detail) + "}";
 }
 
-std::string SyncHistory::sync(std::uint64_t since, State now) {
+SyncHistory::Diff SyncHistory::diff(std::uint64_t since, State now) {
     if (states_.empty() || states_.back().second != now) {
         states_.emplace_back(next_rid_++, std::move(now));
         if (states_.size() > kKeep) states_.pop_front();
@@ -100,6 +100,7 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
     std::string out = "{\"rid\":" + std::to_string(rid) +
                       ",\"full_update\":" + (old ? "false" : "true") + ",\"transfers\":{";
     bool first = true;
+    bool changed = !old;
     for (const auto& [id, obj] : cur) {
         if (old) {
             const auto it = old->find(id);
@@ -107,6 +108,7 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
         }
         out += (first ? "" : ",") + json_str(id) + ":" + obj;
         first = false;
+        changed = true;
     }
     out += "},\"removed\":[";
     first = true;
@@ -115,8 +117,9 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
             if (!cur.count(id)) {
                 out += (first ? "" : ",") + json_str(id);
                 first = false;
+                changed = true;
             }
-    return out + "]}";
+    return Diff{rid, changed, out + "]}"};
 }
 
 }  // namespace mt::client::web

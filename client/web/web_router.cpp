@@ -45,6 +45,16 @@ std::string param(const HttpRequest& req, std::string_view name) {
     return {};
 }
 
+// The rid a client names (?rid=N); 0 (a full update) for anything else.
+std::uint64_t parse_rid(std::string_view rid) {
+    std::uint64_t since = 0;
+    for (char c : rid) {
+        if (c < '0' || c > '9' || since > (1ull << 50)) return 0;
+        since = since * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return since;
+}
+
 void secure_headers(WebResponse& r) {
     r.headers.push_back({"Content-Security-Policy",
                          "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -65,14 +75,15 @@ AddKind classify_add(std::string_view body) {
     return AddKind::invalid;
 }
 
-WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer,
-                              std::int64_t now_ms) {
-    WebResponse r = route(req, peer, now_ms);
+WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer, std::int64_t now_ms,
+                              bool stream_room) {
+    WebResponse r = route(req, peer, now_ms, stream_room);
     secure_headers(r);
     return r;
 }
 
-WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms) {
+WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms,
+                             bool stream_room) {
     const std::string* host = req.find("host");
     if (!host || !host_allowed(*host, sec_))
         return denied(
@@ -114,8 +125,35 @@ WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, st
     }
     if (req.method == "GET" && req.path == "/")
         return WebResponse{200, "text/html; charset=utf-8", std::string(kIndexPage), {}};
+    if (req.path == "/api/events") return events(req, stream_room);
     if (req.path.rfind("/api/", 0) == 0) return api(req);
     return denied(404, "NOT_FOUND", "no such page");
+}
+
+WebResponse WebRouter::events(const HttpRequest& req, bool stream_room) {
+    if (req.method != "GET")
+        return denied(405, "METHOD_NOT_ALLOWED", "/api/events is a GET resource");
+    if (!stream_room)
+        return denied(503, "TOO_MANY_STREAMS",
+                      "too many event streams are open; poll GET /api/sync?rid=N instead");
+    const StreamUpdate first = stream_update(parse_rid(param(req, "rid")));
+    WebResponse r{
+        200, "text/event-stream", first.json.empty() ? "" : sse_event("sync", first.json), {}};
+    r.stream = true;
+    r.stream_rid = first.rid;
+    return r;
+}
+
+SyncHistory::State WebRouter::current_state() {
+    SyncHistory::State now;
+    for (const auto& v : backend_.views())
+        now.emplace(transfer_id(v), transfer_json(v));
+    return now;
+}
+
+StreamUpdate WebRouter::stream_update(std::uint64_t since) {
+    SyncHistory::Diff d = history_.diff(since, current_state());
+    return StreamUpdate{d.rid, d.changed ? std::move(d.json) : std::string()};
 }
 
 WebResponse WebRouter::page_login(const std::string& token, const std::string& peer,
@@ -133,21 +171,8 @@ WebResponse WebRouter::page_login(const std::string& token, const std::string& p
 
 WebResponse WebRouter::api(const HttpRequest& req) {
     const std::string& p = req.path;
-    if (p == "/api/sync" && req.method == "GET") {
-        const std::string rid = param(req, "rid");
-        std::uint64_t since = 0;
-        for (char c : rid) {
-            if (c < '0' || c > '9' || since > (1ull << 50)) {
-                since = 0;
-                break;
-            }
-            since = since * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        SyncHistory::State now;
-        for (const auto& v : backend_.views())
-            now.emplace(transfer_id(v), transfer_json(v));
-        return json(200, history_.sync(since, std::move(now)));
-    }
+    if (p == "/api/sync" && req.method == "GET")
+        return json(200, history_.sync(parse_rid(param(req, "rid")), current_state()));
     if (req.method != "POST")
         return denied(405, "METHOD_NOT_ALLOWED", p + " is not a GET resource, or unknown");
     if (p == "/api/add") return add(req.body);
