@@ -59,7 +59,7 @@ const std::string_view kIndexPage = R"HTML(<!DOCTYPE html>
 </section>
 <div id="bottom">
   <section id="graph" class="box">
-    <h2>Rates, last 10 minutes</h2>
+    <h2>Total rates</h2>
     <canvas id="rates" width="600" height="150"></canvas>
     <div class="legend"><span class="down">down</span> <span class="up">up</span>
       <span id="rates-now"></span></div>

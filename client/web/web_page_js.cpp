@@ -139,7 +139,8 @@ function applySync(j) {
   for (const id of j.removed) transfers.delete(id);
   rid = j.rid;
   render(j.full_update ? undefined : Object.keys(j.transfers));
-  if (detailId && j.transfers[detailId]) $('d-name').textContent = j.transfers[detailId].name;
+  if (detailId && !transfers.has(detailId)) closeDetail();  // removed
+  else if (detailId && j.transfers[detailId]) $('d-name').textContent = j.transfers[detailId].name;
 }
 
 // ---- live updates: events, else polling
@@ -298,8 +299,11 @@ function renderDetail(d) {
   $('d-peers').tBodies[0].replaceChildren(...peers);
   const trackers = [];
   for (const k of d.trackers || []) {
+    // Not live and never failed: not asked yet (the other one is in use).
+    const down = !k.live && (k.failures > 0 || k.last_error);
     trackers.push(cellsRow([['url', k.url], [k.in_use ? 'in-use yes' : 'in-use', k.in_use ? 'in use' : ''],
-                            [k.live ? 'live yes' : 'live no', k.live ? 'live' : 'down'],
+                            [k.live ? 'live yes' : (down ? 'live no' : 'live'),
+                             k.live ? 'live' : (down ? 'down' : 'not asked yet')],
                             ['announce', ago(k.last_announce_ms)], ['num', String(k.failures || 0)],
                             ['err', k.last_error || '']]));
   }
@@ -350,7 +354,8 @@ async function refreshRates() {
   if (r.status !== 200 || !r.j) return;
   drawRates($('rates'), r.j.samples || [], r.j.interval_ms || 1000);
 }
-// Down and up as two lines over the last 10 minutes, the newest at the right.
+// Down and up as two lines, the newest at the right, over the samples
+// there are (up to 10 minutes; at least a minute wide).
 function drawRates(canvas, samples, interval) {
   const w = canvas.width, h = canvas.height, top = 14;
   const ctx = canvas.getContext('2d');
@@ -365,10 +370,11 @@ function drawRates(canvas, samples, interval) {
     ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke();
     ctx.fillText(rate(max * f), 4, y - 2);
   }
-  ctx.fillText('10 min ago', 4, h - 3);
+  const span = Math.max(samples.length, 60000 / interval);
+  const secs = Math.round(span * interval / 1000);
+  ctx.fillText(secs >= 120 ? Math.round(secs / 60) + ' min ago' : secs + ' s ago', 4, h - 3);
   ctx.fillText('now', w - 24, h - 3);
-  const span = 600000 / interval;  // samples in 10 minutes
-  const x = (i) => w - (samples.length - 1 - i) * (w / span);
+  const x = (i) => w - 1 - (samples.length - 1 - i) * ((w - 1) / (span - 1));
   for (const [k, color] of [[0, '#2a7'], [1, '#37c']]) {
     ctx.strokeStyle = color;
     ctx.lineWidth = 2;
@@ -381,6 +387,7 @@ function drawRates(canvas, samples, interval) {
   }
   ctx.lineWidth = 1;
   canvas.dataset.samples = String(samples.length);
+  canvas.dataset.max = String(max);
   const last = samples.length ? samples[samples.length - 1] : [0, 0];
   $('rates-now').textContent = 'now: down ' + rate(last[0]) + ', up ' + rate(last[1]);
 }
