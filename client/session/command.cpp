@@ -72,19 +72,21 @@ struct Spec {
 };
 
 const Spec kSpecs[] = {
-    {"share", CommandKind::share, 2, 2, "share <file|folder> <name>.mtorrent",
+    {"share", CommandKind::share, 2, 4, "share <file|folder> <name>.mtorrent [--no-dht] [--no-pex]",
      "hash a file or folder, write its .mtorrent, publish it and seed it",
      "Hashes the data in 512 KiB pieces, writes <name>.mtorrent (both trackers in it),\n"
      "publishes it to the trackers so others can get it by name, and seeds it.\n"
      "If no tracker answers, it is shared but not announced; publishing is retried.\n"
+     "--no-dht, --no-pex: this transfer stays off the DHT, or exchanges no peers.\n"
      "example: share ~/holiday.mp4 holiday.mtorrent"},
     {"get", CommandKind::get, 2, -1,
-     "get <x.mtorrent | info_hash | name> <destination> [--only <glob>]...",
+     "get <x.mtorrent | info_hash | name> <destination> [--only <glob>]... [--no-dht] [--no-pex]",
      "download in the background (a name or info_hash is looked up on the trackers)",
      "The data goes to <destination>.part until every piece is verified, then takes\n"
      "its name. A destination ending in '/' is a folder (made if missing). Complete\n"
      "data already there is checked and seeded; anything else there is never touched.\n"
      "--only <glob>: only those files of a folder torrent (repeatable).\n"
+     "--no-dht: find peers through the trackers (and PEX) only; --no-pex: no peer exchange.\n"
      "examples: get holiday.mtorrent downloads/\n"
      "          get holiday.mp4 downloads/      (by name, from the trackers)"},
     {"show", CommandKind::show_downloads, 1, 2, "show downloads [--watch]",

@@ -228,6 +228,11 @@ std::vector<std::shared_ptr<Session::Transfer>> Session::find_locked(
     return out;
 }
 
+void Session::set_peer_sources(TorrentOptions& opt, const PeerSources& sources) const {
+    opt.dht = sources.dht ? dht_.get() : nullptr;
+    opt.pex = config_.pex && sources.pex;
+}
+
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
     const std::string& duplicate_code) {
@@ -249,8 +254,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.upload_limit = upload_limit_;
     opt.download_limit = download_limit_;
     if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
-    opt.dht = dht_.get();
-    opt.pex = config_.pex;
+    set_peer_sources(opt, saved.sources);
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->partial = partial;
@@ -356,7 +360,7 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool
 
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
-    const std::string& watch_dir, std::string* published) {
+    const std::string& watch_dir, const PeerSources& sources, std::string* published) {
     const std::string abs = absolute_path(data_path);
     struct stat st {};
     if (::stat(abs.c_str(), &st) != 0)
@@ -403,6 +407,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     saved.mtime_ns = after->mtime_ns;
     saved.complete = true;
     saved.watch_dir = watch_dir;
+    saved.sources = sources;
     auto t = launch(std::move(saved), std::move(m).value(), true, false, "ALREADY_SHARED");
     if (auto* f = std::get_if<Failure>(&t)) {
         if (f->code != "ALREADY_SHARED") ::unlink(torrent_copy_path(m->info_hash).c_str());
@@ -421,7 +426,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
 
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
-    const std::string& label, const std::vector<std::string>& only) {
+    const std::string& label, const std::vector<std::string>& only, const PeerSources& sources) {
     auto layout = make_file_layout(meta);
     if (!layout) return Failure{"INVALID_MTORRENT", layout.error().message};
     std::vector<bool> selected;
@@ -512,6 +517,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     saved.data_path = dest;
     saved.info_hash = meta.info_hash;
     saved.selected = selected;
+    saved.sources = sources;
     if (adopt) {
         auto sig = file_sig(dest);
         saved.complete = true;

@@ -145,9 +145,10 @@ class Session {
     using Outcome = std::variant<T, Failure>;
 
     // ---- Commands ------------------------------------------------------------
-    Reply cmd_share(const std::string& file, const std::string& mtorrent);
+    Reply cmd_share(const std::string& file, const std::string& mtorrent,
+                    const PeerSources& sources);
     Reply cmd_get(const std::string& source, const std::string& dest,
-                  const std::vector<std::string>& only);
+                  const std::vector<std::string>& only, const PeerSources& sources);
     Reply cmd_show(bool tty);
     Reply cmd_remove(const std::string& name, bool keep);
     Reply cmd_search(const std::string& text);
@@ -168,18 +169,20 @@ class Session {
     // the state folder when empty), starts seeding it and queues the publish
     // (unless `published` is given: then it publishes at once and says how
     // that went there, "" for success).
-    Outcome<std::shared_ptr<Transfer>> share_file(const std::string& data_path,
-                                                  const std::string& mtorrent_path,
-                                                  const std::string& label,
-                                                  const std::string& watch_dir,
-                                                  std::string* published = nullptr);
+    Outcome<std::shared_ptr<Transfer>> share_file(
+        const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
+        const std::string& watch_dir, const PeerSources& sources, std::string* published = nullptr);
     // Starts downloading `meta` to `dest` (a file path, or a folder to put
     // meta.name in).
     // `only`: globs choosing files of a folder torrent (get --only).
     Outcome<std::shared_ptr<Transfer>> start_download(common::Metainfo meta, std::string dest,
                                                       const std::string& mtorrent_path,
                                                       const std::string& label,
-                                                      const std::vector<std::string>& only = {});
+                                                      const std::vector<std::string>& only = {},
+                                                      const PeerSources& sources = {});
+    // The DHT node and PEX switch of a transfer's Torrent: the session's,
+    // unless the transfer turned them off.
+    void set_peer_sources(TorrentOptions& opt, const PeerSources& sources) const;
     // Creates, starts and registers the Torrent of a transfer.
     // `duplicate_code`: the failure when the info_hash or data file is
     // already in use (ALREADY_SHARED, ALREADY_EXISTS).

@@ -139,7 +139,7 @@ void Session::run_lookup(SavedLookup saved) {
     swarm.listen_families = families_;
     swarm.cancel = &stopping_;
     swarm.log = &log_;
-    if (dht_)
+    if (dht_ && saved.sources.dht)
         swarm.find_peers = [this](const common::InfoHash& ih) {
             std::vector<common::PeerAddress> out;
             for (const auto& p : dht_->get_peers(ih, false, 0, 10000, &stopping_).peers)
@@ -164,7 +164,7 @@ void Session::run_lookup(SavedLookup saved) {
     Failure failure;
     if (m) {
         const std::string label = m->name + ".mtorrent";
-        auto r = start_download(std::move(m).value(), saved.dest, "", label);
+        auto r = start_download(std::move(m).value(), saved.dest, "", label, {}, saved.sources);
         if (auto* f = std::get_if<Failure>(&r)) failure = *f;
     } else {
         failure = {ambiguous.empty() ? lookup_failure_code(m.error().code) : "AMBIGUOUS",
@@ -250,7 +250,7 @@ void Session::check_shared_files() {
             log_.warn(cat(old.label, ": ", what, " is gone; no longer shared"));
             continue;
         }
-        auto r = share_file(old.data_path, old.mtorrent_path, old.label, "");
+        auto r = share_file(old.data_path, old.mtorrent_path, old.label, "", old.sources);
         if (auto* f = std::get_if<Failure>(&r)) {
             log_.warn(cat(old.label, ": ", what, " changed and cannot be shared again: FAILURE:",
                           f->code, " ", f->detail));
@@ -287,7 +287,7 @@ void Session::scan_watched() {
             return out;
         };
         auto share = [&](const std::string& name, const char* why) {
-            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir);
+            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir, {});
             w->acted[name] = current.at(name);  // failed too: retried once it changes
             if (auto* f = std::get_if<Failure>(&r))
                 log_.warn(cat("watch: cannot share ", w->dir, "/", name, ": FAILURE:", f->code, " ",

@@ -21,22 +21,51 @@ using common::Errc;
 
 // ---- Commands -----------------------------------------------------------------------------
 
+namespace {
+
+// The options after share's and get's two arguments: --no-dht, --no-pex,
+// and (get only) --only <glob>. False: something else is there.
+bool parse_transfer_options(const Command& c, std::vector<std::string>& only,
+                            PeerSources& sources) {
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+        const std::string& a = c.args[i];
+        if (a == "--no-dht") {
+            sources.dht = false;
+        } else if (a == "--no-pex") {
+            sources.pex = false;
+        } else if (a == "--only" && c.kind == CommandKind::get && i + 1 < c.args.size()) {
+            only.push_back(c.args[++i]);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// " (no DHT, no PEX)" for a transfer that turned them off; "" otherwise.
+std::string sources_note(const PeerSources& s) {
+    if (s.dht && s.pex) return "";
+    if (!s.dht && !s.pex) return " (no DHT, no PEX)";
+    return s.dht ? " (no PEX)" : " (no DHT)";
+}
+
+}  // namespace
+
 Reply Session::execute(const Command& c, bool tty) {
     common::MutexLock turn(exec_mu_);
     switch (c.kind) {
         case CommandKind::empty:
             return Reply::success("");
         case CommandKind::share:
-            return cmd_share(c.args[0], c.args[1]);
         case CommandKind::get: {
-            // get <source> <dest> [--only <glob>]...
+            // share <data> <name>.mtorrent [--no-dht] [--no-pex]
+            // get <source> <dest> [--only <glob>]... [--no-dht] [--no-pex]
             std::vector<std::string> only;
-            for (std::size_t i = 2; i < c.args.size(); i += 2) {
-                if (c.args[i] != "--only" || i + 1 >= c.args.size())
-                    return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::get));
-                only.push_back(c.args[i + 1]);
-            }
-            return cmd_get(c.args[0], c.args[1], only);
+            PeerSources sources;
+            if (!parse_transfer_options(c, only, sources))
+                return Reply::failure("INVALID_ARGUMENTS", command_usage(c.kind));
+            if (c.kind == CommandKind::share) return cmd_share(c.args[0], c.args[1], sources);
+            return cmd_get(c.args[0], c.args[1], only, sources);
         }
         case CommandKind::show_downloads:
             return cmd_show(tty);
@@ -86,7 +115,8 @@ Reply Session::execute(const Command& c, bool tty) {
     return Reply::failure("UNKNOWN_COMMAND", usage_line());
 }
 
-Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
+Reply Session::cmd_share(const std::string& file, const std::string& mtorrent,
+                         const PeerSources& sources) {
     const std::string label = base_name(mtorrent);
     if (!ends_with(mtorrent, ".mtorrent") || label == ".mtorrent")
         return Reply::failure("INVALID_ARGUMENTS",
@@ -104,7 +134,7 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
                                                             t->saved.data_path);
     }
     std::string unpublished;
-    auto r = share_file(file, mtorrent, label, "", &unpublished);
+    auto r = share_file(file, mtorrent, label, "", sources, &unpublished);
     if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(r);
     const auto& m = t->torrent->meta();
@@ -112,7 +142,8 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
     return Reply::success(
         label,
         cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ",
-            common::plural(m.piece_count(), "piece"), ", info_hash ", m.info_hash.hex(), "); ",
+            common::plural(m.piece_count(), "piece"), ", info_hash ", m.info_hash.hex(), ")",
+            sources_note(sources), "; ",
             unpublished.empty()
                 ? "published to the trackers"
                 : "shared here but NOT announced (" + unpublished + "); trying again every " +
@@ -120,7 +151,7 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
 }
 
 Reply Session::cmd_get(const std::string& source, const std::string& dest,
-                       const std::vector<std::string>& only) {
+                       const std::vector<std::string>& only, const PeerSources& sources) {
     // A path (it ends in .mtorrent or has a '/') is a .mtorrent to open; so
     // is any other existing file that parses as one (a .torrent). Anything
     // else is an info_hash or a name from a search, even if a file of that
@@ -144,7 +175,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                               "with deselect once its metainfo is found");
     if (m) {
         auto r = start_download(std::move(m).value(), dest, absolute_path(source),
-                                base_name(source), only);
+                                base_name(source), only, sources);
         if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
         const auto& t = std::get<std::shared_ptr<Transfer>>(r);
         if (t->saved.complete)
@@ -154,8 +185,8 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                     t->torrent->meta().piece_count(), " pieces checked; seeding it"));
         return Reply::success(t->saved.data_path,
                               cat("downloading ", t->torrent->meta().name, " (",
-                                  common::human_bytes(t->torrent->meta().length),
-                                  ") in the background; see show downloads"));
+                                  common::human_bytes(t->torrent->meta().length), ")",
+                                  sources_note(sources), " in the background; see show downloads"));
     }
     // An info_hash or a file name: the metainfo comes from the trackers, in
     // the background. A destination ending in '/' names a folder (made if
@@ -188,6 +219,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
     auto l = std::make_shared<Lookup>();
     l->saved.query = by_hash ? to_lower(source) : source;
     l->saved.dest = abs;
+    l->saved.sources = sources;
     {
         common::MutexLock lock(mu_);
         if (by_hash) {

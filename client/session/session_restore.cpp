@@ -81,8 +81,7 @@ void Session::restore_paused(const SavedTransfer& saved, std::vector<std::string
     opt.listen_port = port_;
     opt.listen_families = families_;
     opt.peer_id = peer_id_;
-    opt.dht = dht_.get();
-    opt.pex = config_.pex;
+    set_peer_sources(opt, saved.sources);
     auto t = std::make_shared<Transfer>();
     t->saved = saved;
     t->partial = !saved.complete && !path_exists(saved.data_path);
@@ -140,7 +139,8 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
         ::unlink(copy.c_str());
         if (saved.kind == SavedTransfer::Kind::share) {
             if (!saved.watch_dir.empty()) return;  // the watcher shares the new contents
-            auto r = share_file(saved.data_path, saved.mtorrent_path, saved.label, "");
+            auto r =
+                share_file(saved.data_path, saved.mtorrent_path, saved.label, "", saved.sources);
             note_failure(r);
             if (auto* t = std::get_if<std::shared_ptr<Transfer>>(&r))
                 notes.push_back(cat(saved.label, ": ", saved.data_path,

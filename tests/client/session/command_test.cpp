@@ -67,7 +67,7 @@ TEST(ParseCommand, EveryCommandAndItsArgumentCount) {
 }
 
 TEST(ParseCommand, WrongCountsGetTheUsage) {
-    for (const char* line : {"share", "share a", "share a b c", "get x", "show", "show uploads",
+    for (const char* line : {"share", "share a", "share a b c d e", "get x", "show", "show uploads",
                              "show downloads now", "remove", "remove a b c", "search", "watch",
                              "unwatch a b", "status x", "peers", "help me now", "quit now"}) {
         auto p = parse_command(line);

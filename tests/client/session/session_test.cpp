@@ -134,6 +134,37 @@ TEST_F(SessionTest, GetFromAMtorrentStartsADownloadIntoAFolder) {
     EXPECT_EQ(read_all(data), original);
 }
 
+TEST_F(SessionTest, PerTransferDhtAndPexSwitchesAreKeptAcrossRestarts) {
+    start();
+    // Another torrent to download: its .mtorrent kept, the share removed.
+    std::ofstream(dir + "/other.bin", std::ios::binary) << std::string(70000, 'o');
+    ASSERT_TRUE(run("share " + dir + "/other.bin " + dir + "/o.mtorrent").ok);
+    auto mt = common::read_file(dir + "/o.mtorrent", 1 << 20);
+    ASSERT_TRUE(mt.ok());
+    std::ofstream(dir + "/copy.mtorrent", std::ios::binary) << *mt;
+    ASSERT_TRUE(run("remove o.mtorrent").ok);
+    EXPECT_EQ(run("share " + data + " " + dir + "/d.mtorrent --dht").value, "INVALID_ARGUMENTS");
+    EXPECT_EQ(run("share " + data + " " + dir + "/d.mtorrent --only x").value, "INVALID_ARGUMENTS");
+    const Reply r = run("share " + data + " " + dir + "/d.mtorrent --no-dht --no-pex");
+    ASSERT_TRUE(r.ok) << r.value << " " << r.detail;
+    EXPECT_NE(r.detail.find("(no DHT, no PEX)"), std::string::npos) << r.detail;
+    const Reply g = run("get " + dir + "/copy.mtorrent " + dir + "/copy.bin --no-pex");
+    ASSERT_TRUE(g.ok) << g.value << " " << g.detail;
+    EXPECT_NE(g.detail.find("(no PEX)"), std::string::npos) << g.detail;
+    auto sources = [&] {
+        auto loaded = load_state(dir + "/state/session.state");
+        EXPECT_EQ(loaded.state.transfers.size(), 2u);
+        std::string out;
+        for (const auto& t : loaded.state.transfers)
+            out += t.label + (t.sources.dht ? "+dht" : "") + (t.sources.pex ? "+pex " : " ");
+        return out;
+    };
+    EXPECT_EQ(sources(), "d.mtorrent copy.mtorrent+dht ");
+    start();  // restored with them
+    session->stop();
+    EXPECT_EQ(sources(), "d.mtorrent copy.mtorrent+dht ");
+}
+
 TEST_F(SessionTest, ADamagedStateFileIsSetAsideNotTrusted) {
     start();
     ASSERT_TRUE(run("share " + data + " " + dir + "/data.mtorrent").ok);
