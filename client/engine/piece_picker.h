@@ -148,6 +148,8 @@ class PiecePicker {
     bool piece_downloaded(PieceIndex piece) const;
     // Blocks currently requested from `peer`.
     std::size_t outstanding(PeerKey peer) const;
+    // Pieces `peer` has (a have-all peer: every one; unknown peer: 0).
+    std::size_t peer_piece_count(PeerKey peer) const;
     // Some block of the piece is requested or received (and it is not yet
     // verified): the caller keeps a buffer for it exactly while this holds.
     bool started(PieceIndex piece) const { return partial_.count(piece) > 0; }

@@ -102,12 +102,15 @@ common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size
             t.selected.push_back(ch == '1');
     }
     MT_TRY(decode_sources(f, t.sources));
-    std::int64_t paused = 0, uploaded = 0;
+    std::int64_t paused = 0, uploaded = 0, adopted = 0;
     if (v.find("paused") != nullptr) MT_TRY(f.integer("paused", paused));
     if (v.find("uploaded") != nullptr) MT_TRY(f.integer("uploaded", uploaded));
+    if (v.find("adopted") != nullptr) MT_TRY(f.integer("adopted", adopted));
     if (paused != 0 && paused != 1) return bad(f.what + " 'paused' is not 0 or 1");
+    if (adopted != 0 && adopted != 1) return bad(f.what + " 'adopted' is not 0 or 1");
     if (uploaded < 0) return bad(f.what + " has a negative 'uploaded'");
     t.paused = paused == 1;
+    t.adopted = adopted == 1;
     t.uploaded = static_cast<std::uint64_t>(uploaded);
     if (kind == "share")
         t.kind = SavedTransfer::Kind::share;
@@ -142,6 +145,7 @@ std::string encode_state(const SessionState& state) {
         d["size"] = static_cast<std::int64_t>(t.size);
         d["watch"] = t.watch_dir;
         if (t.paused) d["paused"] = 1;
+        if (t.adopted) d["adopted"] = 1;
         if (t.uploaded) d["uploaded"] = static_cast<std::int64_t>(t.uploaded);
         encode_sources(t.sources, d);
         if (!t.selected.empty()) {

@@ -24,9 +24,11 @@
 //              info_hash (20 bytes), kind ("share" | "download"), label,
 //              mtime_ns, mtorrent (the user's .mtorrent path, may be empty),
 //              size, watch (the watched folder that shared it, or empty);
-//              optional: paused (1: paused by the user), uploaded (bytes
-//              sent in earlier runs), no_dht, no_pex (1: get/share --no-dht,
-//              --no-pex)}
+//              optional: adopted (1: a download whose complete data was
+//              at its destination already: never deleted by remove
+//              --delete-data), paused (1: paused by the user), uploaded
+//              (bytes sent in earlier runs), no_dht, no_pex (1: get/share
+//              --no-dht, --no-pex)}
 //   watched:   list of absolute folder paths
 //   limits:    optional {down, up}: the session's rate limits in bytes/s (0: none),
 //              as `limit` set them
@@ -67,7 +69,10 @@ struct SavedTransfer {
     std::string watch_dir;  // shares made by `watch`: the folder
     // A folder download: which of its files are selected (empty: all).
     std::vector<bool> selected;
-    bool paused = false;         // `pause`d: not started until `resume`
+    bool paused = false;  // `pause`d: not started until `resume`
+    // A download whose complete data was at its destination already (get
+    // adopted it, checked piece by piece): the person's, never deleted.
+    bool adopted = false;
     std::uint64_t uploaded = 0;  // bytes sent in earlier runs
     PeerSources sources;
 

@@ -33,6 +33,7 @@ SessionState sample() {
     b.paused = true;
     b.uploaded = 5'000'000'000;
     b.sources.dht = false;
+    b.adopted = true;
     SavedTransfer c = a;
     c.label = "w.bin.mtorrent";
     c.mtorrent_path.clear();
@@ -98,6 +99,7 @@ TEST(StateStore, OptionalFieldsOfLaterVersions) {
     auto old = decode_state(framed("d7:lookupsle9:transfersl" + t + "e7:watchedlee"));
     ASSERT_TRUE(old.ok()) << old.error().message;
     EXPECT_FALSE(old->transfers[0].paused);
+    EXPECT_FALSE(old->transfers[0].adopted);
     EXPECT_EQ(old->transfers[0].uploaded, 0u);
     EXPECT_EQ(old->transfers[0].sources, PeerSources{});  // DHT and PEX on
     std::string no_dht = t;
@@ -118,6 +120,11 @@ TEST(StateStore, OptionalFieldsOfLaterVersions) {
     auto r = decode_state(framed("d7:lookupsle9:transfersl" + bad_paused + "e7:watchedlee"));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("paused"), std::string::npos);
+    std::string bad_adopted = t;
+    bad_adopted.insert(bad_adopted.find("8:completei"), "7:adoptedi5e");
+    r = decode_state(framed("d7:lookupsle9:transfersl" + bad_adopted + "e7:watchedlee"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("adopted"), std::string::npos);
     auto neg =
         decode_state(framed("d6:limitsd4:downi-1e2:upi0ee7:lookupsle9:transfersle7:watchedlee"));
     ASSERT_FALSE(neg.ok());
