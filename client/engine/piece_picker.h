@@ -35,6 +35,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/random.h"
+
 namespace mt::client {
 
 using PieceIndex = std::uint32_t;
@@ -210,7 +212,7 @@ class PiecePicker {
     // claims the piece for it when nobody owns it.
     bool may_take(PeerKey peer, PieceIndex piece, Partial& part) const;
     void drop_ownership(PeerKey peer);
-    std::mt19937_64 rng_;
+    common::SmallRng rng_;
 };
 
 }  // namespace mt::client
