@@ -15,6 +15,8 @@
 #   bench/seed.sh            a libtorrent leecher from our seeder vs from a libtorrent seeder
 #   bench/flash.sh           1 seeder + 16 leechers, all ours vs all libtorrent
 #   bench/failover.sh        tracker 1 killed or hung while our get runs
+#   bench/conns.sh           200 connected peers on one seeder vs libtorrent
+#   bench/web_scale.sh       the web front with 5,000 transfers vs transmission-daemon
 #
 # bench/run_all.sh --quick (make bench-smoke, run by CI): every benchmark in
 # its --quick form (small sizes, one run, BENCHMARKS.md left alone), about
@@ -24,7 +26,7 @@ cd "$(dirname "$0")/.."
 status=0
 if [ "${1:-}" = "--quick" ]; then
     export BENCH_TR_TIMEOUT=${BENCH_TR_TIMEOUT:-90}
-    for b in hash hash_folder tracker tracker_real get get_folder seed flash failover conns; do
+    for b in hash hash_folder tracker tracker_real get get_folder seed flash failover conns web_scale; do
         echo
         echo "=== bench smoke: bench/$b.sh --quick"
         bash "bench/$b.sh" --quick || { echo "=== bench smoke: bench/$b.sh --quick FAILED"; status=1; }
@@ -52,5 +54,6 @@ run bench/seed.sh 1024 3
 run bench/flash.sh 256 16 3
 run bench/failover.sh 96 3
 run bench/conns.sh
+run bench/web_scale.sh
 run bench/wan.sh
 exit $status

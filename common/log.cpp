@@ -3,6 +3,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -60,9 +61,18 @@ void Logger::log(LogLevel level, std::string_view message) {
     // One event, one line, and nothing in it that steers a terminal showing
     // the log: names, comments, URLs and peer messages land here.
     append_escaped(line, message);
+    std::string kept = line.substr(0, kMaxTailLineBytes);
     line += '\n';
     common::MutexLock lock(mu_);
     (void)write_all(fd_.get(), line);  // a failing log must not take the process down
+    if (tail_.size() == kTailLines) tail_.pop_front();
+    tail_.push_back(std::move(kept));
+}
+
+std::vector<std::string> Logger::tail(std::size_t n) const {
+    common::MutexLock lock(mu_);
+    n = std::min(n, tail_.size());
+    return std::vector<std::string>(tail_.end() - static_cast<std::ptrdiff_t>(n), tail_.end());
 }
 
 }  // namespace mt::common

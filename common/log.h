@@ -8,10 +8,13 @@
 // no global logger.
 #pragma once
 
+#include <cstddef>
+#include <deque>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/mutex.h"
 #include "common/net/fd.h"
@@ -39,13 +42,21 @@ class Logger {
     void warn(std::string_view m) { log(LogLevel::warn, m); }
     void error(std::string_view m) { log(LogLevel::error, m); }
 
+    static constexpr std::size_t kTailLines = 500;
+    // A longer line is kept cut there (the file gets it whole).
+    static constexpr std::size_t kMaxTailLineBytes = 4096;
+    // The last min(n, kTailLines) lines written, oldest first (escaped, no
+    // newline). A logger that discards everything keeps none.
+    std::vector<std::string> tail(std::size_t n) const EXCLUDES(mu_);
+
     bool enabled(LogLevel level) const { return fd_.valid() && level >= min_level_; }
     void set_level(LogLevel level) { min_level_ = level; }
 
   private:
     Logger() = default;
-    common::Mutex mu_;
+    mutable common::Mutex mu_;
     Fd fd_;  // set once, by the constructor; mu_ keeps lines whole
+    std::deque<std::string> tail_ GUARDED_BY(mu_);  // at most kTailLines
     LogLevel min_level_ = LogLevel::info;
 };
 

@@ -40,6 +40,8 @@
 #include <random>
 #include <vector>
 
+#include "common/random.h"
+
 namespace mt::client {
 
 using PeerKey = std::uint32_t;  // the same key the piece picker uses
@@ -90,7 +92,7 @@ class Choker {
                                            const std::vector<const PeerStats*>& candidates);
 
     ChokerConfig config_;
-    std::mt19937_64 rng_;
+    common::SmallRng rng_;
     std::optional<PeerKey> optimistic_;
     std::size_t rounds_since_draw_ = 0;
 };

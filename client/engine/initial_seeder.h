@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "client/engine/piece_picker.h"
+#include "common/random.h"
 
 namespace mt::client {
 
@@ -97,7 +98,7 @@ class InitialSeeder {
     std::vector<std::vector<std::uint32_t>> buckets_;
     std::vector<std::uint32_t> pos_;
     std::unordered_map<PeerKey, Peer> peers_;
-    std::mt19937_64 rng_;
+    common::SmallRng rng_;
 };
 
 }  // namespace mt::client

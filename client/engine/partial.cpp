@@ -124,39 +124,79 @@ common::Status finish_partial(const std::string& dest) {
 
 common::Status discard_partial(const std::string& dest, const FileLayout& layout) {
     const std::string part = partial_path(dest);
-    struct stat st {};
-    if (::lstat(part.c_str(), &st) != 0)
-        return errno == ENOENT ? common::Status{}
-                               : common::errno_error("cannot remove " + part, errno);
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlink(part.c_str()) != 0) return common::errno_error("cannot remove " + part, errno);
-        return {};
-    }
-    common::Fd root(::open(part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!root.valid()) return common::errno_error("cannot open " + part, errno);
-    // Each file's path is "<name>/<inside>": the part after the top.
+    auto r = delete_torrent_data(part, layout);
+    if (!r) return r.error();
+    if (r->folder_kept)
+        return make_error(Errc::invalid_argument, part + " is not empty; left as it is");
+    if (r->left)
+        return make_error(Errc::invalid_argument,
+                          part + " is not what the download wrote (a link?); left as it is");
+    return {};
+}
+
+namespace {
+
+// In the folder `root`, the layout's files ("<name>/<inside>": the part
+// after the top), then its folders left empty.
+common::Status delete_listed(int root, const std::string& path, const FileLayout& layout,
+                             DataRemoval& out) {
     std::set<std::vector<std::string>> dirs;
     for (const auto& f : layout.files) {
         if (f.padding || f.path.empty()) continue;
         auto segs = split_path(f.path);
         if (segs.size() < 2) continue;
         segs.erase(segs.begin());
-        common::Fd parent = open_dir_beneath(root.get(), segs, segs.size() - 1);
-        if (parent.valid()) ::unlinkat(parent.get(), segs.back().c_str(), 0);
         for (std::size_t n = 1; n < segs.size(); ++n)
             dirs.insert(std::vector<std::string>(segs.begin(), segs.begin() + n));
+        common::Fd parent = open_dir_beneath(root, segs, segs.size() - 1);
+        struct stat st {};
+        if (!parent.valid() ||
+            ::fstatat(parent.get(), segs.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;  // not there
+        if (!S_ISREG(st.st_mode)) {
+            ++out.left;
+            continue;
+        }
+        if (::unlinkat(parent.get(), segs.back().c_str(), 0) != 0)
+            return common::errno_error("cannot delete " + path + "/" + f.path, errno);
+        ++out.files;
     }
     // The deepest folders first; one still holding something stays.
     std::vector<std::vector<std::string>> order(dirs.begin(), dirs.end());
     std::sort(order.begin(), order.end(),
               [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& d : order) {
-        common::Fd parent = open_dir_beneath(root.get(), d, d.size() - 1);
+        common::Fd parent = open_dir_beneath(root, d, d.size() - 1);
         if (parent.valid()) ::unlinkat(parent.get(), d.back().c_str(), AT_REMOVEDIR);
     }
-    if (::rmdir(part.c_str()) != 0)
-        return common::errno_error(part + " is not empty; left as it is", errno);
     return {};
+}
+
+}  // namespace
+
+common::Result<DataRemoval> delete_torrent_data(const std::string& path, const FileLayout& layout) {
+    DataRemoval out;
+    const bool folder = std::any_of(layout.files.begin(), layout.files.end(), [](const auto& f) {
+        return f.path.find('/') != std::string::npos;
+    });
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0)
+        return errno == ENOENT ? common::Result<DataRemoval>(out)
+                               : common::errno_error("cannot look at " + path, errno);
+    if (folder != S_ISDIR(st.st_mode) || (!folder && !S_ISREG(st.st_mode))) {
+        out.left = 1;  // not what the torrent made there: never deleted
+        return out;
+    }
+    if (!folder) {
+        if (::unlink(path.c_str()) != 0) return common::errno_error("cannot delete " + path, errno);
+        out.files = 1;
+        return out;
+    }
+    common::Fd root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!root.valid()) return common::errno_error("cannot open " + path, errno);
+    if (auto s = delete_listed(root.get(), path, layout, out); !s) return s.error();
+    if (::rmdir(path.c_str()) != 0) out.folder_kept = true;
+    return out;
 }
 
 }  // namespace mt::client

@@ -46,7 +46,24 @@ common::Status finish_partial(const std::string& dest);
 
 // Deletes a cancelled download's partial data: the `.part` file, or in the
 // `.part` folder the layout's files and then the folders left empty
-// (nothing else in it is touched, no link followed). Nothing there: success.
+// (nothing else in it is touched, no link followed). Nothing there: success;
+// the folder still holding something else: an error naming it (it stays).
 common::Status discard_partial(const std::string& dest, const FileLayout& layout);
+
+// What delete_torrent_data did.
+struct DataRemoval {
+    std::size_t files = 0;     // regular files deleted
+    std::size_t left = 0;      // listed paths holding something else (a link, a folder): kept
+    bool folder_kept = false;  // the folder holds what the torrent does not list: it stays
+};
+
+// Deletes a torrent's data at `path`: for a single-file torrent the file
+// (only if it is a regular file); for a folder torrent exactly the files
+// `layout` lists below the folder (regular files only; no link followed on
+// the way, so nothing outside the folder is reached), then the layout's
+// folders left empty (deepest first), then the folder itself if empty.
+// Nothing else is touched. Nothing at `path`: success, nothing deleted.
+// Errors: `path` cannot be looked at or opened, a file cannot be deleted.
+common::Result<DataRemoval> delete_torrent_data(const std::string& path, const FileLayout& layout);
 
 }  // namespace mt::client

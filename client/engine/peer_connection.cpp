@@ -596,6 +596,7 @@ DropReason PeerConnection::handle_extended(const wire::Extended& x) {
         peer_ut_pex_ = pex_allowed() && pex != h->m.end() ? pex->second : 0;
         next_pex_ms_ = t_.now_ms() + kFirstPexDelayMs;
         if (!outgoing_ && h->port) t_.set_listen_port(key_, *h->port);
+        if (!h->client.empty()) t_.set_peer_client(key_, h->client);
         return DropReason::none;
     }
     if (x.ext_id == wire::kUtPexId) return handle_pex(x);

@@ -425,4 +425,10 @@ std::size_t PiecePicker::outstanding(PeerKey peer) const {
     return it == peers_.end() ? 0 : it->second.outstanding;
 }
 
+std::size_t PiecePicker::peer_piece_count(PeerKey peer) const {
+    auto it = peers_.find(peer);
+    if (it == peers_.end()) return 0;
+    return it->second.seed ? num_pieces() : it->second.has_count;
+}
+
 }  // namespace mt::client

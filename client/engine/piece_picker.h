@@ -35,6 +35,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/random.h"
+
 namespace mt::client {
 
 using PieceIndex = std::uint32_t;
@@ -148,6 +150,8 @@ class PiecePicker {
     bool piece_downloaded(PieceIndex piece) const;
     // Blocks currently requested from `peer`.
     std::size_t outstanding(PeerKey peer) const;
+    // Pieces `peer` has (a have-all peer: every one; unknown peer: 0).
+    std::size_t peer_piece_count(PeerKey peer) const;
     // Some block of the piece is requested or received (and it is not yet
     // verified): the caller keeps a buffer for it exactly while this holds.
     bool started(PieceIndex piece) const { return partial_.count(piece) > 0; }
@@ -208,7 +212,7 @@ class PiecePicker {
     // claims the piece for it when nobody owns it.
     bool may_take(PeerKey peer, PieceIndex piece, Partial& part) const;
     void drop_ownership(PeerKey peer);
-    std::mt19937_64 rng_;
+    common::SmallRng rng_;
 };
 
 }  // namespace mt::client

@@ -44,17 +44,28 @@ Torrent::~Torrent() {
     stop();
 }
 
+namespace {
+
+// The storage a torrent with these options reads and writes.
+common::Result<std::unique_ptr<Storage>> open_storage(const common::Metainfo& meta,
+                                                      const TorrentOptions& opt) {
+    if (opt.open_storage) return opt.open_storage(meta);
+    return open_data(meta, opt.data_path, opt.assume_complete, opt.selected_files, opt.parts_path);
+}
+
+}  // namespace
+
+common::Result<std::vector<bool>> check_pieces(const common::Metainfo& meta,
+                                               const TorrentOptions& options) {
+    auto storage = open_storage(meta, options);
+    if (!storage) return storage.error();
+    return good_pieces(**storage, meta);
+}
+
 common::Status Torrent::start() {
-    if (opt_.open_storage) {
-        auto storage = opt_.open_storage(meta_);
-        if (!storage) return storage.error();
-        disk_ = std::move(storage).value();
-    } else {
-        auto storage = open_data(meta_, opt_.data_path, opt_.assume_complete, opt_.selected_files,
-                                 opt_.parts_path);
-        if (!storage) return storage.error();
-        disk_ = std::move(storage).value();
-    }
+    auto storage = open_storage(meta_, opt_);
+    if (!storage) return storage.error();
+    disk_ = std::move(storage).value();
     folder_ = dynamic_cast<FolderStore*>(disk_.get());
     std::vector<bool> wanted;
     if (folder_ && !opt_.selected_files.empty())
@@ -63,7 +74,8 @@ common::Status Torrent::start() {
 
     std::vector<bool> verified(meta_.piece_count(), opt_.assume_complete);
     bool restored = false;
-    if (!opt_.resume_path.empty() && !opt_.assume_complete) {
+    // verify_existing: what is on disk counts, whatever the resume state says.
+    if (!opt_.resume_path.empty() && !opt_.assume_complete && !opt_.verify_existing) {
         auto r = load_resume(opt_.resume_path, meta_.info_hash, meta_.piece_count());
         if (r) {
             verified = r->verified;
@@ -79,7 +91,8 @@ common::Status Torrent::start() {
             opt_.verify_existing = true;
         }
     }
-    if (opt_.verify_existing && !restored) {
+    const bool hashed = opt_.verify_existing && !restored;
+    if (hashed) {
         auto good = good_pieces(*disk_, meta_);
         if (!good) return good.error();
         verified = std::move(good).value();
@@ -87,6 +100,7 @@ common::Status Torrent::start() {
     std::size_t n = 0;
     {
         common::MutexLock lock(mu_);  // no other thread yet: for the analysis
+        resume_dirty_ = hashed;       // what hashing found replaces the resume state
         if (!wanted.empty()) picker_.set_wanted(wanted);
         selected_ = folder_ ? opt_.selected_files : std::vector<bool>();
         for (std::size_t i = 0; i < verified.size(); ++i)
@@ -413,6 +427,7 @@ void Torrent::rechoke(std::int64_t now_ms) {
     for (auto& [k, p] : peers_) {
         const bool choked = std::find(unchoked.begin(), unchoked.end(), k) == unchoked.end();
         p.conn->set_choked(choked);
+        p.choked = choked;
         // Initial seeding: what a choked peer was shown moves nowhere; it
         // must not hold back those pieces from the unchoked ones.
         if (seeder_ && choked) seeder_->suspend(k);
@@ -435,6 +450,12 @@ std::vector<Torrent::PeerView> Torrent::peer_views() const {
         v.downloaded = p.conn->bytes_down();
         v.uploaded = p.conn->bytes_up();
         v.interested = p.conn->peer_interested();
+        v.client = p.client.empty() ? client_from_peer_id(p.id) : p.client;
+        v.progress = meta_.piece_count() ? static_cast<double>(picker_.peer_piece_count(k)) /
+                                               static_cast<double>(meta_.piece_count())
+                                         : 0;
+        v.incoming = !p.outgoing;
+        v.choked = p.choked;
         out.push_back(std::move(v));
     }
     return out;

@@ -80,6 +80,14 @@ class PeerConnection;
 // Generates "-MT0100-" followed by 12 random characters.
 common::PeerId make_peer_id();
 
+// Opens the storage a Torrent with `options` would (open_storage, else
+// open_data: created or reused, or read-only with assume_complete) and hashes
+// every piece through it: which pieces are good. For a torrent that is not
+// running (`verify` of a paused transfer); Torrent::start() with
+// verify_existing does the same before it starts. Errors: the storage's.
+common::Result<std::vector<bool>> check_pieces(const common::Metainfo& meta,
+                                               const TorrentOptions& options);
+
 class Torrent final : public TorrentLink {
   public:
     Torrent(common::Metainfo meta, TorrentOptions options, common::Logger& log);
@@ -88,7 +96,8 @@ class Torrent final : public TorrentLink {
     Torrent& operator=(const Torrent&) = delete;
 
     // Opens (or creates) the file, restores verified pieces from the resume
-    // state (or by hashing with verify_existing), then starts announcing.
+    // state (or by hashing, with verify_existing or without a usable resume
+    // state), then starts announcing.
     common::Status start();
     // Announces stopped, closes every connection, joins every thread, saves
     // the resume state.
@@ -146,6 +155,7 @@ class Torrent final : public TorrentLink {
     std::vector<common::wire::PexPeer> pex_candidates(PeerKey self) override;
     void on_pex(PeerKey from, const std::vector<common::wire::PexPeer>& added) override;
     void set_listen_port(PeerKey key, std::uint16_t port) override;
+    void set_peer_client(PeerKey key, const std::string& client) override;
     // A peer became interested or not: rechoke soon rather than at the next
     // 10 s round, so a free slot is never left idle.
     void interest_changed() override;
@@ -206,6 +216,8 @@ class Torrent final : public TorrentLink {
         bool evicted = false;  // closed to make room; its thread has not detached yet
         bool outgoing = false;
         std::uint16_t listen_port = 0;               // where it takes connections (0: unknown)
+        std::string client;                          // its BEP 10 `v` ("" : none sent)
+        bool choked = true;                          // as the last rechoke left it
         std::uint64_t down_bytes = 0, up_bytes = 0;  // sampled by the housekeeper
         double down_rate = 0, up_rate = 0;
         // Initial seeding: since when it has been shown pieces and is not

@@ -89,6 +89,9 @@ class TorrentLink {
     virtual std::vector<common::wire::PexPeer> pex_candidates(PeerKey self) = 0;
     virtual void on_pex(PeerKey from, const std::vector<common::wire::PexPeer>& added) = 0;
     virtual void set_listen_port(PeerKey key, std::uint16_t port) = 0;
+    // The client name and version its extension handshake gave (`v`, at
+    // most 64 bytes: the peer's words, shown escaped in `peers` views).
+    virtual void set_peer_client(PeerKey key, const std::string& client) = 0;
 };
 
 }  // namespace mt::client

@@ -38,7 +38,9 @@ struct TorrentOptions {
     std::size_t max_peers_per_ip = 8;
     std::size_t pipeline_blocks = 96;  // requests in flight per peer (96 x 16 KiB = 1.5 MiB)
     int tracker_timeout_ms = 2000;
-    bool verify_existing = false;  // hash an existing file to find the pieces we have
+    // Hash what the storage holds to find the pieces we have; the resume
+    // state is not read (it is rewritten from what the hashing found).
+    bool verify_existing = false;
     bool assume_complete = false;  // the caller has verified the whole file (seeding)
     // A torrent that starts complete shows each peer a few pieces at a time
     // so that it uploads every piece once before any twice (InitialSeeder,

@@ -286,4 +286,9 @@ void Torrent::set_listen_port(PeerKey key, std::uint16_t port) {
     if (auto it = peers_.find(key); it != peers_.end()) it->second.listen_port = port;
 }
 
+void Torrent::set_peer_client(PeerKey key, const std::string& client) {
+    common::MutexLock lock(mu_);
+    if (auto it = peers_.find(key); it != peers_.end()) it->second.client = client.substr(0, 64);
+}
+
 }  // namespace mt::client

@@ -1,8 +1,31 @@
 #include "client/engine/views.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mt::client {
+
+std::string client_from_peer_id(const common::PeerId& id) {
+    const std::string_view v = id.view();
+    auto alnum = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    };
+    if (v.size() < 8 || v[0] != '-' || v[7] != '-' ||
+        !std::all_of(v.begin() + 1, v.begin() + 7, alnum))
+        return "";
+    static const std::pair<const char*, const char*> kKnown[] = {
+        {"AZ", "Vuze"},     {"BT", "BitTorrent"},   {"DE", "Deluge"},
+        {"KT", "KTorrent"}, {"LT", "libtorrent"},   {"lt", "libTorrent (rakshasa)"},
+        {"MT", "mtorrent"}, {"qB", "qBittorrent"},  {"TR", "Transmission"},
+        {"UT", "uTorrent"}, {"UM", "uTorrent Mac"}, {"WW", "WebTorrent"}};
+    const std::string code(v.substr(1, 2));
+    std::string name = code;
+    for (const auto& [c, n] : kKnown)
+        if (code == c) name = n;
+    std::string version{v[3], '.', v[4], '.', v[5]};
+    if (v[6] != '0') version += std::string(".") + v[6];
+    return name + " " + version;
+}
 
 const char* to_string(DropReason r) {
     switch (r) {

@@ -63,6 +63,19 @@ struct PeerView {
     std::uint64_t downloaded = 0;  // payload bytes from / to this peer
     std::uint64_t uploaded = 0;
     bool interested = false;  // the peer wants pieces from us
+    // Its program: the "v" of its BEP 10 handshake, else what its peer id
+    // tells (client_from_peer_id); "" when neither says. The peer's bytes:
+    // escape them before they are shown.
+    std::string client;
+    double progress = 0;    // the fraction of the pieces it has, 0..1
+    bool incoming = false;  // it connected to us
+    bool choked = true;     // we choke it: it gets no uploads from us
 };
+
+// "libtorrent 2.0.8" for "-LT2080-...": the program of an Azureus-style
+// peer id (a few known two-letter codes by name, others as the code), the
+// first three version characters joined by dots and a fourth if it is not
+// '0'; "" for any other style.
+std::string client_from_peer_id(const common::PeerId& id);
 
 }  // namespace mt::client

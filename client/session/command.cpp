@@ -72,19 +72,21 @@ struct Spec {
 };
 
 const Spec kSpecs[] = {
-    {"share", CommandKind::share, 2, 2, "share <file|folder> <name>.mtorrent",
+    {"share", CommandKind::share, 2, 4, "share <file|folder> <name>.mtorrent [--no-dht] [--no-pex]",
      "hash a file or folder, write its .mtorrent, publish it and seed it",
      "Hashes the data in 512 KiB pieces, writes <name>.mtorrent (both trackers in it),\n"
      "publishes it to the trackers so others can get it by name, and seeds it.\n"
      "If no tracker answers, it is shared but not announced; publishing is retried.\n"
+     "--no-dht, --no-pex: this transfer stays off the DHT, or exchanges no peers.\n"
      "example: share ~/holiday.mp4 holiday.mtorrent"},
     {"get", CommandKind::get, 2, -1,
-     "get <x.mtorrent | info_hash | name> <destination> [--only <glob>]...",
+     "get <x.mtorrent | info_hash | name> <destination> [--only <glob>]... [--no-dht] [--no-pex]",
      "download in the background (a name or info_hash is looked up on the trackers)",
      "The data goes to <destination>.part until every piece is verified, then takes\n"
      "its name. A destination ending in '/' is a folder (made if missing). Complete\n"
      "data already there is checked and seeded; anything else there is never touched.\n"
      "--only <glob>: only those files of a folder torrent (repeatable).\n"
+     "--no-dht: find peers through the trackers (and PEX) only; --no-pex: no peer exchange.\n"
      "examples: get holiday.mtorrent downloads/\n"
      "          get holiday.mp4 downloads/      (by name, from the trackers)"},
     {"show", CommandKind::show_downloads, 1, 2, "show downloads [--watch]",
@@ -93,10 +95,14 @@ const Spec kSpecs[] = {
      "[M] finding metainfo, [!] failed; with progress, rates, peers, ETA, and what\n"
      "was sent with the ratio. --watch redraws every second until a key is pressed\n"
      "(at a terminal; on a pipe it answers once)."},
-    {"remove", CommandKind::remove, 1, 2, "remove <name> [--keep]",
+    {"remove", CommandKind::remove, 1, 2, "remove <name> [--keep | --delete-data]",
      "stop a transfer, tell the trackers, forget it",
      "A finished file stays on disk. An unfinished download's partial data is\n"
      "deleted unless --keep. A share is withdrawn from the trackers.\n"
+     "--delete-data also deletes a download's data: the finished file, or exactly\n"
+     "the files its .mtorrent lists (then their folders left empty); never\n"
+     "anything else. What you shared, or data that was there before its\n"
+     "download, is never deleted (NOT_OUR_DATA).\n"
      "<name> is the label (x.mtorrent), the file name or the info_hash."},
     {"pause", CommandKind::pause, 1, 1, "pause <name>",
      "stop a transfer's traffic, keeping it (resume carries on)",
@@ -105,6 +111,14 @@ const Spec kSpecs[] = {
     {"resume", CommandKind::resume, 1, 1, "resume <name>", "carry on a paused transfer",
      "Starts the transfer again from where it stopped (the data on disk is\n"
      "checked again if it changed meanwhile)."},
+    {"verify", CommandKind::verify, 1, 1, "verify <name>",
+     "hash a transfer's data on disk again; missing or damaged pieces are fetched again",
+     "Runs in the background ([V] in show downloads; a notice says how many\n"
+     "pieces are good). A download (finished or not) stops, is checked and\n"
+     "carries on, fetching from peers what is missing or damaged. A paused one\n"
+     "stays paused, its progress updated. A share is checked while it seeds; if\n"
+     "its file no longer matches, it is no longer served (your file is never\n"
+     "written: share it again to publish its new contents)."},
     {"limit", CommandKind::limit, 0, 2, "limit [up|down <KiB/s | off>]",
      "show or change the rate limits of every transfer",
      "limit             shows both limits\n"
@@ -293,6 +307,11 @@ ParsedCommand parse_command(std::string_view line) {
             return p;
         }
         args[0] = dir;
+    }
+    if (spec->kind == CommandKind::remove && args.size() == 2 && args[1] != "--keep" &&
+        args[1] != "--delete-data") {
+        p.error = {"INVALID_ARGUMENTS", std::string("usage: ") + spec->usage};
+        return p;
     }
     if (spec->kind == CommandKind::help && !args.empty() && help_about(args[0]).empty()) {
         const std::string near = nearest_command(args[0]);

@@ -9,12 +9,13 @@
 // backslash is an error (Errc::parse_error naming the column).
 //
 // Commands (the table in command.cpp, with their usage and help texts):
-//   share, get, show downloads [--watch], remove, pause, resume, limit, search,
-//   watch, unwatch, status, peers, files, select, deselect, help [command],
-//   quit | exit
+//   share, get, show downloads [--watch], remove [--keep | --delete-data],
+//   pause, resume, verify, limit, search, watch, unwatch, status, peers,
+//   files, select, deselect, help [command], quit | exit
 // The command word is case-insensitive (SHOW Downloads); arguments are not.
 // `search` takes the rest of the line as its text (joined with one space);
-// `limit up|down <KiB/s | off>` has its first argument lowered.
+// `limit up|down <KiB/s | off>` has its first argument lowered; `remove`'s
+// second argument, if any, is --keep or --delete-data.
 #pragma once
 
 #include <string>
@@ -43,6 +44,7 @@ enum class CommandKind {
     deselect,
     pause,
     resume,
+    verify,
     limit,
     help,
     quit,

@@ -228,17 +228,21 @@ std::vector<std::shared_ptr<Session::Transfer>> Session::find_locked(
     return out;
 }
 
-Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
-    SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
-    const std::string& duplicate_code) {
+void Session::set_peer_sources(TorrentOptions& opt, const PeerSources& sources) const {
+    opt.dht = sources.dht ? dht_.get() : nullptr;
+    opt.pex = config_.pex && sources.pex;
+}
+
+TorrentOptions Session::torrent_options(const SavedTransfer& saved, bool seeding,
+                                        bool verify_existing, bool& partial) const {
     TorrentOptions opt;
     // An unfinished download writes to `<data_path>.part`, unless its final
     // path is there already (renamed just before a crash, or a download
     // begun by a version without .part files).
-    const bool partial = !seeding && !saved.complete && !path_exists(saved.data_path);
+    partial = !seeding && !saved.complete && !path_exists(saved.data_path);
     opt.data_path = partial ? partial_path(saved.data_path) : saved.data_path;
-    opt.resume_path = seeding ? "" : resume_path(meta.info_hash);
-    opt.parts_path = parts_path(meta.info_hash);
+    opt.resume_path = seeding ? "" : resume_path(saved.info_hash);
+    opt.parts_path = parts_path(saved.info_hash);
     if (!seeding) opt.selected_files = saved.selected;
     opt.listen_port = port_;
     opt.listen_families = families_;
@@ -249,12 +253,20 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     opt.upload_limit = upload_limit_;
     opt.download_limit = download_limit_;
     if (config_.max_peers_per_ip) opt.max_peers_per_ip = config_.max_peers_per_ip;
-    opt.dht = dht_.get();
-    opt.pex = config_.pex;
+    set_peer_sources(opt, saved.sources);
+    return opt;
+}
+
+Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
+    SavedTransfer saved, common::Metainfo meta, bool seeding, bool verify_existing,
+    const std::string& duplicate_code) {
+    bool partial = false;
+    const TorrentOptions opt = torrent_options(saved, seeding, verify_existing, partial);
     auto t = std::make_shared<Transfer>();
     t->saved = std::move(saved);
     t->partial = partial;
     t->torrent = std::make_unique<Torrent>(std::move(meta), opt, log_);
+    std::shared_ptr<Transfer> replaced;     // the paused (or verified) one it replaces
     common::MutexLock run_lock(t->run_mu);  // held until started: see retire()
     {
         common::MutexLock lock(mu_);
@@ -269,20 +281,29 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
             std::none_of(watched_.begin(), watched_.end(),
                          [&](const auto& w) { return w->dir == t->saved.watch_dir; }))
             return Failure{"NOT_WATCHED", t->saved.watch_dir + " is no longer watched"};
-        // A resumed transfer takes the paused one's place in the list.
+        // A resumed transfer takes the paused one's place in the list (and
+        // a verified one is shown verifying while its Torrent hashes).
         auto old = std::find_if(transfers_.begin(), transfers_.end(), [&](const auto& x) {
             return x->resuming && x->saved.info_hash == t->saved.info_hash;
         });
-        if (old != transfers_.end())
+        if (old != transfers_.end()) {
+            replaced = *old;
+            t->verifying = replaced->verifying;
+            if (t->verifying) t->frozen = replaced->frozen;
             *old = t;
-        else
+        } else {
             transfers_.push_back(t);
+        }
     }
     if (auto s = t->torrent->start(); !s) {
         {
+            // The one it was to replace comes back: a transfer is never lost.
             common::MutexLock lock(mu_);
-            transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t),
-                             transfers_.end());
+            auto it = std::find(transfers_.begin(), transfers_.end(), t);
+            if (it != transfers_.end() && replaced)
+                *it = replaced;
+            else if (it != transfers_.end())
+                transfers_.erase(it);
         }
         t->torrent->stop();
         return Failure{"IO_ERROR", "cannot start " + t->saved.label + ": " + s.error().message};
@@ -293,12 +314,15 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::launch(
     return t;
 }
 
-void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool keep_partial) {
-    bool discard = false;
+void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, DataPolicy data) {
+    bool discard = false, erase = false;
     {
         common::MutexLock lock(mu_);
         transfers_.erase(std::remove(transfers_.begin(), transfers_.end(), t), transfers_.end());
-        discard = delete_files && !keep_partial && t->partial;
+        discard = delete_files && data != DataPolicy::keep && t->partial;
+        // (cmd_remove refuses --delete-data for a share or adopted data.)
+        erase = delete_files && data == DataPolicy::delete_all && !t->partial &&
+                t->saved.kind == SavedTransfer::Kind::download && !t->saved.adopted;
     }
     server_->remove(t->torrent.get());
     {
@@ -333,7 +357,7 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool
     }
     // Stopping announces `stopped` (a network wait): the worker does it.
     post(
-        [this, t, delete_files, discard] {
+        [this, t, delete_files, discard, erase] {
             {
                 common::MutexLock lock(t->run_mu);  // never before start() returned
                 t->torrent->stop();
@@ -343,20 +367,39 @@ void Session::retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool
                 ::unlink(resume_path(t->saved.info_hash).c_str());
                 ::unlink(parts_path(t->saved.info_hash).c_str());
             }
-            if (discard) {
-                auto layout = make_file_layout(t->torrent->meta());
-                auto s = layout ? discard_partial(t->saved.data_path, *layout)
-                                : common::Status(layout.error());
-                if (!s) log_.warn(cat("removing the partial data: ", s.error().message));
-            }
+            if (discard || erase) delete_data(*t, discard);
             log_.info(cat("stopped ", t->saved.label, " (", t->saved.info_hash.hex(), ")"));
         },
         true);
 }
 
+void Session::delete_data(const Transfer& t, bool partial) {
+    auto layout = make_file_layout(t.torrent->meta());
+    if (partial) {
+        auto s =
+            layout ? discard_partial(t.saved.data_path, *layout) : common::Status(layout.error());
+        if (!s) log_.warn(cat("removing the partial data: ", s.error().message));
+        return;
+    }
+    auto r = layout ? delete_torrent_data(t.saved.data_path, *layout)
+                    : common::Result<DataRemoval>(layout.error());
+    if (!r) {
+        log_.warn(cat("remove --delete-data ", t.saved.label, ": ", r.error().message));
+        notice(cat(t.saved.label, ": its data could not all be deleted: ", r.error().message));
+        return;
+    }
+    log_.info(cat("remove --delete-data ", t.saved.label, ": deleted ",
+                  common::plural(r->files, "file"), " of ", t.saved.data_path));
+    if (r->left || r->folder_kept)
+        notice(cat(t.saved.label, ": ", common::plural(r->files, "file"), " deleted; ",
+                   t.saved.data_path, " stays: it holds ",
+                   r->left ? common::plural(r->left, "path") + " that the torrent did not write"
+                           : std::string("files the torrent does not list")));
+}
+
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
-    const std::string& watch_dir, std::string* published) {
+    const std::string& watch_dir, const PeerSources& sources, std::string* published) {
     const std::string abs = absolute_path(data_path);
     struct stat st {};
     if (::stat(abs.c_str(), &st) != 0)
@@ -403,6 +446,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     saved.mtime_ns = after->mtime_ns;
     saved.complete = true;
     saved.watch_dir = watch_dir;
+    saved.sources = sources;
     auto t = launch(std::move(saved), std::move(m).value(), true, false, "ALREADY_SHARED");
     if (auto* f = std::get_if<Failure>(&t)) {
         if (f->code != "ALREADY_SHARED") ::unlink(torrent_copy_path(m->info_hash).c_str());
@@ -421,7 +465,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
 
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
-    const std::string& label, const std::vector<std::string>& only) {
+    const std::string& label, const std::vector<std::string>& only, const PeerSources& sources) {
     auto layout = make_file_layout(meta);
     if (!layout) return Failure{"INVALID_MTORRENT", layout.error().message};
     std::vector<bool> selected;
@@ -512,9 +556,11 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     saved.data_path = dest;
     saved.info_hash = meta.info_hash;
     saved.selected = selected;
+    saved.sources = sources;
     if (adopt) {
         auto sig = file_sig(dest);
         saved.complete = true;
+        saved.adopted = true;    // the person's: remove --delete-data never deletes it
         saved.selected.clear();  // all of it is there
         if (sig) {
             saved.size = sig->size;

@@ -8,7 +8,8 @@
 //            never does (except `search`, whose answer is the reply: at most
 //            one timeout per tracker)
 //   watcher  once a second: watched folders (client/session/folder_watch.h), finished
-//            downloads (recorded as such), publishes to try again
+//            downloads (recorded as such), publishes to try again, a sample
+//            of the session's total rates (rate_samples)
 //
 // Threads: execute() runs on the prompt's thread; the watcher and worker
 // change the transfer list too. The list is guarded by mu_ and holds
@@ -34,8 +35,10 @@
 #include "client/engine/torrent.h"
 #include "client/session/command.h"
 #include "client/session/folder_watch.h"
+#include "client/session/rate_history.h"
 #include "client/session/reply_format.h"
 #include "client/session/state_store.h"
+#include "client/session/transfer_detail.h"
 #include "client/trackers/tracker_query.h"
 #include "common/log.h"
 #include "common/mutex.h"
@@ -83,6 +86,19 @@ class Session {
     // Every transfer and pending lookup as `show downloads` sees them (a
     // lookup has an empty info_hash), in the list's order.
     std::vector<TransferView> transfer_views() EXCLUDES(mu_);
+    // The one transfer `name` names (as the prompt's commands take names:
+    // label, .mtorrent path, file name, info_hash) in detail: its files with
+    // their progress (as `files`), its peers (as `peers`), its trackers (as
+    // `status` merges them), its pieces. nullopt: no transfer, or several.
+    std::optional<TransferDetail> transfer_detail(const std::string& name) EXCLUDES(mu_);
+    // What the trackers know of files whose name holds `text` (every one,
+    // with peers or not): success("") with `hits` filled, or the failure
+    // `search` would reply (INVALID_ARGUMENTS, TRACKER_ERROR,
+    // TRACKERS_UNREACHABLE). Waits on the trackers (one timeout each at most).
+    Reply search(const std::string& text, std::vector<common::wire::SearchHit>& hits);
+    // The session's total rates, sampled by the watcher once per tick
+    // (watch_interval_ms), the last RateHistory::kMaxSamples, oldest first.
+    RateSamples rate_samples() const EXCLUDES(mu_);
 
     // Announces `stopped` for every transfer (in parallel), saves the state,
     // joins every thread. Idempotent.
@@ -117,7 +133,12 @@ class Session {
         // Paused (saved.paused): what show downloads says once its Torrent
         // stopped, or, restored paused, what the files on disk hold. Under mu_.
         std::optional<TorrentStats> frozen;
-        bool resuming = false;                     // a resume is queued; under mu_
+        bool resuming = false;  // a resume is queued; under mu_
+        // `verify` is hashing its data (shown [V]); under mu_. A running
+        // download is also `resuming`: a new Torrent takes its place.
+        bool verifying = false;
+        // Paused: the pieces `frozen` counts (size 0: not known); under mu_.
+        common::Bitfield frozen_have;
         std::atomic<bool> failure_noticed{false};  // its error was told (take_notices)
         // Held across Torrent::start() and stop(), so that a transfer removed
         // while it starts is stopped only once it has started.
@@ -145,11 +166,18 @@ class Session {
     using Outcome = std::variant<T, Failure>;
 
     // ---- Commands ------------------------------------------------------------
-    Reply cmd_share(const std::string& file, const std::string& mtorrent);
+    Reply cmd_share(const std::string& file, const std::string& mtorrent,
+                    const PeerSources& sources);
     Reply cmd_get(const std::string& source, const std::string& dest,
-                  const std::vector<std::string>& only);
+                  const std::vector<std::string>& only, const PeerSources& sources);
     Reply cmd_show(bool tty);
-    Reply cmd_remove(const std::string& name, bool keep);
+    // What remove does with the data (remove [--keep | --delete-data]).
+    enum class DataPolicy {
+        partial_deleted,  // an unfinished download's partial data goes, the rest stays
+        keep,             // everything stays (--keep)
+        delete_all,       // a download's data goes, finished or not (--delete-data)
+    };
+    Reply cmd_remove(const std::string& name, DataPolicy data);
     Reply cmd_search(const std::string& text);
     Reply cmd_watch(const std::string& dir);
     Reply cmd_unwatch(const std::string& dir);
@@ -160,6 +188,19 @@ class Session {
     Reply cmd_peers(const std::string& name);
     Reply cmd_pause(const std::string& name);
     Reply cmd_resume(const std::string& name);
+    Reply cmd_verify(const std::string& name);
+    // `verify` on the worker. A running download: stopped, then a new
+    // Torrent started over the same data with verify_existing, in its place
+    // (as relaunch does), carrying on with what is good. A share (running or
+    // not) or a paused download: hashed where it is (check_pieces), the
+    // share still seeding; what is found is kept (the paused transfer's
+    // progress and resume state; a share that no longer matches is no
+    // longer served).
+    void verify_by_relaunch(const std::shared_ptr<Transfer>& t);
+    void verify_in_place(const std::shared_ptr<Transfer>& t);
+    // The outcome of in-place verification, kept and told (verify_in_place).
+    void record_verified(const std::shared_ptr<Transfer>& t, const std::vector<bool>& good);
+    void verify_done(const std::string& text, bool ok);  // logged and a notice
     Reply cmd_limit(const std::vector<std::string>& args);
     Reply cmd_help(const std::vector<std::string>& args);
 
@@ -168,28 +209,40 @@ class Session {
     // the state folder when empty), starts seeding it and queues the publish
     // (unless `published` is given: then it publishes at once and says how
     // that went there, "" for success).
-    Outcome<std::shared_ptr<Transfer>> share_file(const std::string& data_path,
-                                                  const std::string& mtorrent_path,
-                                                  const std::string& label,
-                                                  const std::string& watch_dir,
-                                                  std::string* published = nullptr);
+    Outcome<std::shared_ptr<Transfer>> share_file(
+        const std::string& data_path, const std::string& mtorrent_path, const std::string& label,
+        const std::string& watch_dir, const PeerSources& sources, std::string* published = nullptr);
     // Starts downloading `meta` to `dest` (a file path, or a folder to put
     // meta.name in).
     // `only`: globs choosing files of a folder torrent (get --only).
     Outcome<std::shared_ptr<Transfer>> start_download(common::Metainfo meta, std::string dest,
                                                       const std::string& mtorrent_path,
                                                       const std::string& label,
-                                                      const std::vector<std::string>& only = {});
+                                                      const std::vector<std::string>& only = {},
+                                                      const PeerSources& sources = {});
+    // The DHT node and PEX switch of a transfer's Torrent: the session's,
+    // unless the transfer turned them off.
+    void set_peer_sources(TorrentOptions& opt, const PeerSources& sources) const;
     // Creates, starts and registers the Torrent of a transfer.
     // `duplicate_code`: the failure when the info_hash or data file is
     // already in use (ALREADY_SHARED, ALREADY_EXISTS).
     Outcome<std::shared_ptr<Transfer>> launch(SavedTransfer saved, common::Metainfo meta,
                                               bool seeding, bool verify_existing,
                                               const std::string& duplicate_code);
+    // How launch() would run a transfer's Torrent; `partial`: its data is at
+    // `<data_path>.part` (an unfinished download not yet renamed).
+    TorrentOptions torrent_options(const SavedTransfer& saved, bool seeding, bool verify_existing,
+                                   bool& partial) const;
     // Takes a transfer off the list and the peer server; the worker stops it.
-    // delete_files: the state's copies; and an unfinished download's partial
-    // data unless keep_partial.
-    void retire(const std::shared_ptr<Transfer>& t, bool delete_files, bool keep_partial = false);
+    // delete_files: the state's copies, and the data as `data` says (only
+    // with delete_files).
+    void retire(const std::shared_ptr<Transfer>& t, bool delete_files,
+                DataPolicy data = DataPolicy::partial_deleted);
+    // On the worker, once the Torrent stopped: deletes a retired download's
+    // data (its `.part` data when `partial`, else its data under its name).
+    void delete_data(const Transfer& t, bool partial);
+    // show downloads' view of one transfer (stats copied under mu_).
+    TransferView view_of(const Transfer& t) const EXCLUDES(mu_);
     std::vector<std::shared_ptr<Transfer>> find_locked(const std::string& name) const REQUIRES(mu_);
     bool info_hash_active_locked(const common::InfoHash& ih, std::string* label) const
         REQUIRES(mu_);
@@ -218,6 +271,7 @@ class Session {
     void worker_loop();
     void watcher_loop();
     void scan_watched();
+    void sample_rates() EXCLUDES(mu_);
     // Notices finished downloads: gives the data its name, records the
     // state. From the watcher, and before show/files answer (so a transfer
     // shown complete is under its name); one call at a time.
@@ -273,7 +327,8 @@ class Session {
     std::vector<TrackerStatus> retired_trackers_ GUARDED_BY(mu_);
     std::int64_t last_publish_retry_ms_ GUARDED_BY(mu_) = 0;
     std::deque<std::string> notices_ GUARDED_BY(mu_);
-    std::int64_t last_save_ms_ = 0;  // watcher only: saves upload totals once a minute
+    RateHistory rates_ GUARDED_BY(mu_);  // sampled by the watcher
+    std::int64_t last_save_ms_ = 0;      // watcher only: saves upload totals once a minute
 
     common::Mutex save_mu_;  // one state write at a time, each from a fresh snapshot
 

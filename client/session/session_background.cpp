@@ -139,7 +139,7 @@ void Session::run_lookup(SavedLookup saved) {
     swarm.listen_families = families_;
     swarm.cancel = &stopping_;
     swarm.log = &log_;
-    if (dht_)
+    if (dht_ && saved.sources.dht)
         swarm.find_peers = [this](const common::InfoHash& ih) {
             std::vector<common::PeerAddress> out;
             for (const auto& p : dht_->get_peers(ih, false, 0, 10000, &stopping_).peers)
@@ -164,7 +164,7 @@ void Session::run_lookup(SavedLookup saved) {
     Failure failure;
     if (m) {
         const std::string label = m->name + ".mtorrent";
-        auto r = start_download(std::move(m).value(), saved.dest, "", label);
+        auto r = start_download(std::move(m).value(), saved.dest, "", label, {}, saved.sources);
         if (auto* f = std::get_if<Failure>(&r)) failure = *f;
     } else {
         failure = {ambiguous.empty() ? lookup_failure_code(m.error().code) : "AMBIGUOUS",
@@ -192,6 +192,7 @@ void Session::watcher_loop() {
                               [&] { return stopping_.load(); });
             if (stopping_) return;
         }
+        sample_rates();  // first: the steps below may take a while (hashing)
         scan_watched();
         check_transfers();
         check_shared_files();
@@ -211,7 +212,7 @@ void Session::check_shared_files() {
         common::MutexLock lock(mu_);
         for (const auto& t : transfers_)
             if (t->saved.complete && t->saved.watch_dir.empty() && !t->partial &&
-                t->saved.selected.empty() && !t->saved.paused)
+                t->saved.selected.empty() && !t->saved.paused && !t->verifying)
                 ts.push_back(t);
     }
     for (const auto& t : ts) {
@@ -220,8 +221,12 @@ void Session::check_shared_files() {
             common::MutexLock lock(mu_);
             saved_sig = FileSig{t->saved.size, t->saved.mtime_ns};
         }
+        // Stopped already for a reason of its own (told once): nothing is
+        // served that could be stale.
+        const TorrentStats st = t->torrent->stats();
+        if (!st.error.empty() && !st.data_changed) continue;
         auto sig = file_sig(t->saved.data_path);
-        const bool engine_saw = t->torrent->stats().data_changed;
+        const bool engine_saw = st.data_changed;
         if (sig && *sig == saved_sig && !engine_saw) {
             t->changed_to.reset();
             continue;
@@ -237,10 +242,11 @@ void Session::check_shared_files() {
         if (t->saved.kind == SavedTransfer::Kind::download) {
             t->torrent->stop_serving(what +
                                      " changed on disk since it was verified; no longer "
-                                     "served (get it again to repair it)");
+                                     "served (verify repairs it)");
             t->failure_noticed = true;
             notice(cat(t->saved.label, ": ", what,
-                       " changed on disk; no longer served (get it again to repair it)"));
+                       " changed on disk; no longer served (verify repairs it: verify ",
+                       quote_token(t->saved.label), ")"));
             continue;
         }
         // A share: its new contents are shared instead (the .mtorrent rewritten).
@@ -250,7 +256,7 @@ void Session::check_shared_files() {
             log_.warn(cat(old.label, ": ", what, " is gone; no longer shared"));
             continue;
         }
-        auto r = share_file(old.data_path, old.mtorrent_path, old.label, "");
+        auto r = share_file(old.data_path, old.mtorrent_path, old.label, "", old.sources);
         if (auto* f = std::get_if<Failure>(&r)) {
             log_.warn(cat(old.label, ": ", what, " changed and cannot be shared again: FAILURE:",
                           f->code, " ", f->detail));
@@ -287,7 +293,7 @@ void Session::scan_watched() {
             return out;
         };
         auto share = [&](const std::string& name, const char* why) {
-            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir);
+            auto r = share_file(w->dir + "/" + name, "", name + ".mtorrent", w->dir, {});
             w->acted[name] = current.at(name);  // failed too: retried once it changes
             if (auto* f = std::get_if<Failure>(&r))
                 log_.warn(cat("watch: cannot share ", w->dir, "/", name, ": FAILURE:", f->code, " ",
@@ -332,8 +338,11 @@ void Session::check_transfers() {
         }
         if (t->saved.kind != SavedTransfer::Kind::download || !t->torrent->complete()) continue;
         {
+            // A paused (or verified) transfer's Torrent is stopped: what it
+            // had then is not what is on disk now (verify may have found
+            // less). It finishes once running again.
             common::MutexLock lock(mu_);
-            if (t->saved.complete) continue;
+            if (t->saved.complete || t->saved.paused || t->verifying) continue;
         }
         const TorrentStats s = t->torrent->stats();
         bool partial;

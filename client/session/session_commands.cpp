@@ -19,7 +19,55 @@ namespace mt::client {
 using common::cat;
 using common::Errc;
 
+namespace {
+
+// Why remove --delete-data must not delete a transfer's data ("": it may).
+// What a person shared, or had before a download adopted it, is theirs.
+std::string not_ours_to_delete(const SavedTransfer& s) {
+    if (s.kind == SavedTransfer::Kind::share)
+        return s.label + " shares your own " + s.data_path +
+               ": mtorrent never deletes what you shared; nothing was removed (remove it "
+               "without --delete-data: the data stays)";
+    if (s.adopted)
+        return s.label + ": " + s.data_path +
+               " was there before its download (checked and seeded, never written): mtorrent "
+               "never deletes it; nothing was removed (remove it without --delete-data)";
+    return "";
+}
+
+}  // namespace
+
 // ---- Commands -----------------------------------------------------------------------------
+
+namespace {
+
+// The options after share's and get's two arguments: --no-dht, --no-pex,
+// and (get only) --only <glob>. False: something else is there.
+bool parse_transfer_options(const Command& c, std::vector<std::string>& only,
+                            PeerSources& sources) {
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+        const std::string& a = c.args[i];
+        if (a == "--no-dht") {
+            sources.dht = false;
+        } else if (a == "--no-pex") {
+            sources.pex = false;
+        } else if (a == "--only" && c.kind == CommandKind::get && i + 1 < c.args.size()) {
+            only.push_back(c.args[++i]);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// " (no DHT, no PEX)" for a transfer that turned them off; "" otherwise.
+std::string sources_note(const PeerSources& s) {
+    if (s.dht && s.pex) return "";
+    if (!s.dht && !s.pex) return " (no DHT, no PEX)";
+    return s.dht ? " (no PEX)" : " (no DHT)";
+}
+
+}  // namespace
 
 Reply Session::execute(const Command& c, bool tty) {
     common::MutexLock turn(exec_mu_);
@@ -27,25 +75,28 @@ Reply Session::execute(const Command& c, bool tty) {
         case CommandKind::empty:
             return Reply::success("");
         case CommandKind::share:
-            return cmd_share(c.args[0], c.args[1]);
         case CommandKind::get: {
-            // get <source> <dest> [--only <glob>]...
+            // share <data> <name>.mtorrent [--no-dht] [--no-pex]
+            // get <source> <dest> [--only <glob>]... [--no-dht] [--no-pex]
             std::vector<std::string> only;
-            for (std::size_t i = 2; i < c.args.size(); i += 2) {
-                if (c.args[i] != "--only" || i + 1 >= c.args.size())
-                    return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::get));
-                only.push_back(c.args[i + 1]);
-            }
-            return cmd_get(c.args[0], c.args[1], only);
+            PeerSources sources;
+            if (!parse_transfer_options(c, only, sources))
+                return Reply::failure("INVALID_ARGUMENTS", command_usage(c.kind));
+            if (c.kind == CommandKind::share) return cmd_share(c.args[0], c.args[1], sources);
+            return cmd_get(c.args[0], c.args[1], only, sources);
         }
         case CommandKind::show_downloads:
             return cmd_show(tty);
         case CommandKind::remove: {
-            // remove <name> [--keep]
-            const bool keep = c.args.size() == 2 && c.args[1] == "--keep";
-            if (c.args.size() == 2 && !keep)
+            // remove <name> [--keep | --delete-data]
+            DataPolicy data = DataPolicy::partial_deleted;
+            if (c.args.size() == 2 && c.args[1] == "--keep")
+                data = DataPolicy::keep;
+            else if (c.args.size() == 2 && c.args[1] == "--delete-data")
+                data = DataPolicy::delete_all;
+            else if (c.args.size() == 2)
                 return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::remove));
-            return cmd_remove(c.args[0], keep);
+            return cmd_remove(c.args[0], data);
         }
         case CommandKind::search:
             return cmd_search(c.args[0]);
@@ -69,6 +120,8 @@ Reply Session::execute(const Command& c, bool tty) {
             return cmd_pause(c.args[0]);
         case CommandKind::resume:
             return cmd_resume(c.args[0]);
+        case CommandKind::verify:
+            return cmd_verify(c.args[0]);
         case CommandKind::limit:
             return cmd_limit(c.args);
         case CommandKind::quit: {
@@ -86,7 +139,8 @@ Reply Session::execute(const Command& c, bool tty) {
     return Reply::failure("UNKNOWN_COMMAND", usage_line());
 }
 
-Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
+Reply Session::cmd_share(const std::string& file, const std::string& mtorrent,
+                         const PeerSources& sources) {
     const std::string label = base_name(mtorrent);
     if (!ends_with(mtorrent, ".mtorrent") || label == ".mtorrent")
         return Reply::failure("INVALID_ARGUMENTS",
@@ -104,7 +158,7 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
                                                             t->saved.data_path);
     }
     std::string unpublished;
-    auto r = share_file(file, mtorrent, label, "", &unpublished);
+    auto r = share_file(file, mtorrent, label, "", sources, &unpublished);
     if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
     const auto& t = std::get<std::shared_ptr<Transfer>>(r);
     const auto& m = t->torrent->meta();
@@ -112,7 +166,8 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
     return Reply::success(
         label,
         cat("seeding ", m.name, " (", common::human_bytes(m.length), ", ",
-            common::plural(m.piece_count(), "piece"), ", info_hash ", m.info_hash.hex(), "); ",
+            common::plural(m.piece_count(), "piece"), ", info_hash ", m.info_hash.hex(), ")",
+            sources_note(sources), "; ",
             unpublished.empty()
                 ? "published to the trackers"
                 : "shared here but NOT announced (" + unpublished + "); trying again every " +
@@ -120,7 +175,7 @@ Reply Session::cmd_share(const std::string& file, const std::string& mtorrent) {
 }
 
 Reply Session::cmd_get(const std::string& source, const std::string& dest,
-                       const std::vector<std::string>& only) {
+                       const std::vector<std::string>& only, const PeerSources& sources) {
     // A path (it ends in .mtorrent or has a '/') is a .mtorrent to open; so
     // is any other existing file that parses as one (a .torrent). Anything
     // else is an info_hash or a name from a search, even if a file of that
@@ -144,7 +199,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                               "with deselect once its metainfo is found");
     if (m) {
         auto r = start_download(std::move(m).value(), dest, absolute_path(source),
-                                base_name(source), only);
+                                base_name(source), only, sources);
         if (auto* f = std::get_if<Failure>(&r)) return Reply::failure(f->code, f->detail);
         const auto& t = std::get<std::shared_ptr<Transfer>>(r);
         if (t->saved.complete)
@@ -154,8 +209,8 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
                     t->torrent->meta().piece_count(), " pieces checked; seeding it"));
         return Reply::success(t->saved.data_path,
                               cat("downloading ", t->torrent->meta().name, " (",
-                                  common::human_bytes(t->torrent->meta().length),
-                                  ") in the background; see show downloads"));
+                                  common::human_bytes(t->torrent->meta().length), ")",
+                                  sources_note(sources), " in the background; see show downloads"));
     }
     // An info_hash or a file name: the metainfo comes from the trackers, in
     // the background. A destination ending in '/' names a folder (made if
@@ -188,6 +243,7 @@ Reply Session::cmd_get(const std::string& source, const std::string& dest,
     auto l = std::make_shared<Lookup>();
     l->saved.query = by_hash ? to_lower(source) : source;
     l->saved.dest = abs;
+    l->saved.sources = sources;
     {
         common::MutexLock lock(mu_);
         if (by_hash) {
@@ -238,29 +294,36 @@ std::vector<TransferView> Session::transfer_views() {
             out.push_back(std::move(v));
         }
     }
-    for (const auto& t : ts) {
-        TransferView v;
-        v.label = t->saved.label;
-        v.info_hash = t->saved.info_hash.hex();
-        v.name = t->torrent->meta().name;
-        v.stats = t->torrent->stats();
-        {
-            common::MutexLock lock(mu_);
-            if (t->saved.paused && t->frozen) v.stats = *t->frozen;
-            v.stats.uploaded += t->saved.uploaded;  // earlier runs'
-            if (!t->finish_error.empty() && v.stats.error.empty())
-                v.stats.error = "verified, but " + t->finish_error;
-            else if (t->partial && v.stats.complete)
-                v.stats.complete = false;  // named a moment from now
-            if (t->saved.paused) v.state = 'P';
-        }
-        if (v.state != 'P') v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
-        out.push_back(std::move(v));
-    }
+    for (const auto& t : ts)
+        out.push_back(view_of(*t));
     return out;
 }
 
-Reply Session::cmd_remove(const std::string& name, bool keep) {
+TransferView Session::view_of(const Transfer& t) const {
+    TransferView v;
+    v.label = t.saved.label;
+    v.info_hash = t.saved.info_hash.hex();
+    v.name = t.torrent->meta().name;
+    v.stats = t.torrent->stats();
+    common::MutexLock lock(mu_);
+    if ((t.saved.paused || t.verifying) && t.frozen) v.stats = *t.frozen;
+    v.stats.uploaded += t.saved.uploaded;  // earlier runs'
+    if (!t.finish_error.empty() && v.stats.error.empty())
+        v.stats.error = "verified, but " + t.finish_error;
+    else if (t.partial && v.stats.complete)
+        v.stats.complete = false;  // named a moment from now
+    if (t.verifying) {
+        v.state = 'V';
+        v.note = "verifying: its data on disk is being hashed";
+    } else if (t.saved.paused) {
+        v.state = 'P';
+    } else {
+        v.state = !v.stats.error.empty() ? '!' : (v.stats.complete ? 'S' : 'D');
+    }
+    return v;
+}
+
+Reply Session::cmd_remove(const std::string& name, DataPolicy data) {
     std::vector<std::shared_ptr<Transfer>> hits;
     std::shared_ptr<Lookup> lookup;
     {
@@ -295,21 +358,30 @@ Reply Session::cmd_remove(const std::string& name, bool keep) {
     {
         common::MutexLock lock(mu_);
         partial = t->partial;
-        if (t->resuming)  // its replacement is starting: remove that one
-            return Reply::failure(
-                "BUSY", t->saved.label + " is being resumed; remove it again in a moment");
+        if (t->resuming || t->verifying)  // its replacement is starting: remove that one
+            return Reply::failure("BUSY", t->saved.label +
+                                              " is being resumed or verified; remove it again in a "
+                                              "moment");
     }
-    retire(t, true, keep);
-    if (partial)
-        return Reply::success(t->saved.label,
-                              cat("download cancelled; telling the trackers; its partial data ",
-                                  partial_path(t->saved.data_path),
-                                  keep ? " stays (get it again to resume)" : " is deleted"));
+    if (data == DataPolicy::delete_all) {
+        if (auto why = not_ours_to_delete(t->saved); !why.empty())
+            return Reply::failure("NOT_OUR_DATA", why);
+    }
+    retire(t, true, data);
     const bool download = t->saved.kind == SavedTransfer::Kind::download;
-    return Reply::success(
-        t->saved.label,
-        cat(download && !t->torrent->complete() ? "download cancelled" : "no longer shared",
-            "; telling the trackers; ", t->saved.data_path, " stays"));
+    const std::string done =
+        download && !t->torrent->complete() ? "download cancelled" : "no longer shared";
+    if (partial)
+        return Reply::success(
+            t->saved.label,
+            cat(done, "; telling the trackers; its partial data ", partial_path(t->saved.data_path),
+                data == DataPolicy::keep ? " stays (get it again to resume)" : " is deleted"));
+    if (data == DataPolicy::delete_all)
+        return Reply::success(t->saved.label,
+                              cat(done, "; telling the trackers; deleting its data ",
+                                  t->saved.data_path, " (only what its .mtorrent lists)"));
+    return Reply::success(t->saved.label,
+                          cat(done, "; telling the trackers; ", t->saved.data_path, " stays"));
 }
 
 Reply Session::cmd_search(const std::string& words) {
@@ -317,18 +389,13 @@ Reply Session::cmd_search(const std::string& words) {
     // unless --all (counted at the end of the first line).
     const bool all = words.rfind("--all ", 0) == 0;
     const std::string text = all ? words.substr(6) : words;
-    if (text.empty() || text == "--all")
+    if (text == "--all")
         return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::search));
-    if (text.size() > 256)
-        return Reply::failure("INVALID_ARGUMENTS", "search text is longer than 256 bytes");
-    auto hits = query_.search(text);
-    if (!hits)
-        return Reply::failure(
-            hits.error().code == Errc::refused ? "TRACKER_ERROR" : "TRACKERS_UNREACHABLE",
-            hits.error().message);
+    std::vector<SearchHit> hits;
+    if (Reply r = search(text, hits); !r.ok) return r;
     std::vector<std::string> lines;
     std::size_t dead = 0;
-    for (const auto& h : *hits) {
+    for (const auto& h : hits) {
         if (!all && h.seeders == 0 && h.leechers == 0) {
             ++dead;
             continue;
@@ -464,6 +531,20 @@ Reply Session::cmd_peers(const std::string& name) {
     return Reply::list(std::move(lines), "peer", "peers", what);
 }
 
+Reply Session::search(const std::string& text, std::vector<SearchHit>& hits) {
+    if (text.empty())
+        return Reply::failure("INVALID_ARGUMENTS", command_usage(CommandKind::search));
+    if (text.size() > 256)
+        return Reply::failure("INVALID_ARGUMENTS", "search text is longer than 256 bytes");
+    auto found = query_.search(text);
+    if (!found)
+        return Reply::failure(
+            found.error().code == Errc::refused ? "TRACKER_ERROR" : "TRACKERS_UNREACHABLE",
+            found.error().message);
+    hits = std::move(found).value();
+    return Reply::success("");
+}
+
 // The one transfer `name` names, or the failure to reply.
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::find_one(const std::string& name) {
     std::vector<std::shared_ptr<Transfer>> hits;
@@ -487,25 +568,13 @@ Reply Session::cmd_files(const std::string& name) {
     if (!layout && t->saved.paused)
         return Reply::failure("PAUSED", t->saved.label + " is paused; resume it first");
     if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
-    const std::vector<bool> selected = t->torrent->selected_files();
-    const common::Bitfield have = t->torrent->have_bitfield();
-    const std::uint64_t plen = t->torrent->meta().piece_length;
     std::vector<std::string> lines;
-    for (std::size_t i = 0; i < layout->files.size(); ++i) {
-        const LayoutFile& f = layout->files[i];
-        if (f.padding) continue;
-        // Verified bytes: the file's share of each piece we have.
-        std::uint64_t done = 0;
-        if (f.length > 0)
-            for (std::uint64_t p = f.offset / plen; p <= (f.offset + f.length - 1) / plen; ++p)
-                if (have.get(p))
-                    done += std::min(f.offset + f.length, (p + 1) * plen) -
-                            std::max(f.offset, p * plen);
-        const int pct = f.length == 0 ? 100 : static_cast<int>(done * 100 / f.length);
-        const bool on = selected.empty() || selected[i];
-        lines.push_back(cat(i, "  ", common::human_bytes(f.length), "  ", pct, "%  ",
-                            on ? "selected" : "skipped", "  ",
-                            f.path.substr(f.path.find('/') + 1)));
+    for (const auto& f :
+         file_progress(*layout, t->torrent->have_bitfield(), t->torrent->meta().piece_length,
+                       t->torrent->selected_files(), layout->files.size())) {
+        const int pct = f.size == 0 ? 100 : static_cast<int>(f.done * 100 / f.size);
+        lines.push_back(cat(f.index, "  ", common::human_bytes(f.size), "  ", pct, "%  ",
+                            f.selected ? "selected" : "skipped", "  ", f.path));
     }
     return Reply::list(std::move(lines), "file", "files", " of " + t->saved.label);
 }
@@ -520,6 +589,13 @@ Reply Session::cmd_select(const std::string& name, const std::vector<std::string
     if (!layout) return Reply::failure("NOT_A_FOLDER", t->saved.label + " is a single file");
     if (t->saved.kind != SavedTransfer::Kind::download)
         return Reply::failure("NOT_A_DOWNLOAD", t->saved.label + " is shared: it has every file");
+    {
+        common::MutexLock lock(mu_);
+        if (t->resuming || t->verifying)
+            return Reply::failure("BUSY", t->saved.label +
+                                              " is being resumed or verified; try again in a "
+                                              "moment");
+    }
     const std::size_t n = layout->files.size();
     std::vector<bool> chosen(n, false);
     std::vector<std::string> globs;

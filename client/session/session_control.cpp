@@ -85,6 +85,10 @@ Reply Session::cmd_pause(const std::string& name) {
         common::MutexLock lock(mu_);
         if (t->saved.paused)
             return Reply::failure("ALREADY_PAUSED", t->saved.label + " is paused already");
+        if (t->verifying)
+            return Reply::failure("BUSY", t->saved.label +
+                                              " is being verified; pause it once "
+                                              "that is over (a notice tells)");
         t->saved.paused = true;
     }
     server_->remove(t->torrent.get());
@@ -100,8 +104,12 @@ Reply Session::cmd_pause(const std::string& name) {
             TorrentStats s = t->torrent->stats();
             s.down_rate = s.up_rate = 0;
             s.peers = 0;
+            common::Bitfield have = t->torrent->have_bitfield();
             common::MutexLock lock(mu_);
-            if (t->saved.paused) t->frozen = s;
+            if (t->saved.paused) {
+                t->frozen = s;
+                t->frozen_have = std::move(have);
+            }
         },
         true);
     log_.info(cat("paused ", t->saved.label));
@@ -121,6 +129,10 @@ Reply Session::cmd_resume(const std::string& name) {
             return Reply::failure("NOT_PAUSED", t->saved.label + " is not paused");
         if (t->resuming)
             return Reply::failure("ALREADY_RESUMING", t->saved.label + " is being resumed");
+        if (t->verifying)
+            return Reply::failure("BUSY", t->saved.label +
+                                              " is being verified; resume it once "
+                                              "that is over (a notice tells)");
         t->resuming = true;
     }
     // After its stop (the worker runs jobs in order).

@@ -59,34 +59,31 @@ void Session::restore_paused(const SavedTransfer& saved, std::vector<std::string
             cat(saved.label, ": its metainfo is lost (", meta.error().message, "); not restored"));
         return;
     }
-    // What the files hold, as far as the state knows without reading them.
-    TorrentStats frozen;
-    frozen.total = meta->length;
-    frozen.pieces = meta->piece_count();
+    // What the files hold, as far as the state knows without reading them
+    // (no resume state: nothing known, nothing counted).
     const bool whole = saved.complete && saved.selected.empty();
+    common::Bitfield have(meta->piece_count());
     if (whole) {
-        frozen.have = frozen.pieces;
-        frozen.verified_bytes = frozen.total;
-        frozen.complete = true;
+        have.fill(true);
     } else if (auto r = load_resume(resume_path(saved.info_hash), saved.info_hash,
                                     meta->piece_count())) {
         for (std::size_t i = 0; i < r->verified.size(); ++i)
-            if (r->verified[i]) {
-                ++frozen.have;
-                frozen.verified_bytes += meta->piece_size(static_cast<std::uint32_t>(i));
-            }
+            have.set(i, r->verified[i]);
+    } else {
+        have = common::Bitfield();
     }
+    const TorrentStats frozen = stats_of_pieces(*meta, have, whole);
     TorrentOptions opt;
     opt.data_path = saved.data_path;
     opt.listen_port = port_;
     opt.listen_families = families_;
     opt.peer_id = peer_id_;
-    opt.dht = dht_.get();
-    opt.pex = config_.pex;
+    set_peer_sources(opt, saved.sources);
     auto t = std::make_shared<Transfer>();
     t->saved = saved;
     t->partial = !saved.complete && !path_exists(saved.data_path);
     t->frozen = frozen;
+    t->frozen_have = std::move(have);
     t->torrent = std::make_unique<Torrent>(std::move(meta).value(), opt, log_);
     common::MutexLock lock(mu_);
     transfers_.push_back(t);
@@ -140,7 +137,8 @@ void Session::restore_transfer(const SavedTransfer& saved, std::vector<std::stri
         ::unlink(copy.c_str());
         if (saved.kind == SavedTransfer::Kind::share) {
             if (!saved.watch_dir.empty()) return;  // the watcher shares the new contents
-            auto r = share_file(saved.data_path, saved.mtorrent_path, saved.label, "");
+            auto r =
+                share_file(saved.data_path, saved.mtorrent_path, saved.label, "", saved.sources);
             note_failure(r);
             if (auto* t = std::get_if<std::shared_ptr<Transfer>>(&r))
                 notes.push_back(cat(saved.label, ": ", saved.data_path,

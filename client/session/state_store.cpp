@@ -62,6 +62,22 @@ struct Fields {
         }                            \
     } while (0)
 
+// The optional no_dht and no_pex flags (0 or 1).
+common::Status decode_sources(const Fields& f, PeerSources& out) {
+    for (const auto& [key, on] : {std::pair{"no_dht", &out.dht}, std::pair{"no_pex", &out.pex}}) {
+        std::int64_t off = 0;
+        if (f.dict.find(key) != nullptr) MT_TRY(f.integer(key, off));
+        if (off != 0 && off != 1) return bad(f.what + " '" + std::string(key) + "' is not 0 or 1");
+        *on = off == 0;
+    }
+    return {};
+}
+
+void encode_sources(const PeerSources& s, bencode::Item::Dict& d) {
+    if (!s.dht) d["no_dht"] = 1;
+    if (!s.pex) d["no_pex"] = 1;
+}
+
 common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size_t i) {
     if (!v.is_dict()) return bad("transfer " + std::to_string(i) + " is not a dictionary");
     Fields f{v, "transfer " + std::to_string(i)};
@@ -85,12 +101,16 @@ common::Result<SavedTransfer> decode_transfer(const bencode::Value& v, std::size
         for (char ch : files)
             t.selected.push_back(ch == '1');
     }
-    std::int64_t paused = 0, uploaded = 0;
+    MT_TRY(decode_sources(f, t.sources));
+    std::int64_t paused = 0, uploaded = 0, adopted = 0;
     if (v.find("paused") != nullptr) MT_TRY(f.integer("paused", paused));
     if (v.find("uploaded") != nullptr) MT_TRY(f.integer("uploaded", uploaded));
+    if (v.find("adopted") != nullptr) MT_TRY(f.integer("adopted", adopted));
     if (paused != 0 && paused != 1) return bad(f.what + " 'paused' is not 0 or 1");
+    if (adopted != 0 && adopted != 1) return bad(f.what + " 'adopted' is not 0 or 1");
     if (uploaded < 0) return bad(f.what + " has a negative 'uploaded'");
     t.paused = paused == 1;
+    t.adopted = adopted == 1;
     t.uploaded = static_cast<std::uint64_t>(uploaded);
     if (kind == "share")
         t.kind = SavedTransfer::Kind::share;
@@ -125,7 +145,9 @@ std::string encode_state(const SessionState& state) {
         d["size"] = static_cast<std::int64_t>(t.size);
         d["watch"] = t.watch_dir;
         if (t.paused) d["paused"] = 1;
+        if (t.adopted) d["adopted"] = 1;
         if (t.uploaded) d["uploaded"] = static_cast<std::int64_t>(t.uploaded);
+        encode_sources(t.sources, d);
         if (!t.selected.empty()) {
             std::string files;
             for (bool b : t.selected)
@@ -138,6 +160,7 @@ std::string encode_state(const SessionState& state) {
         bencode::Item::Dict d;
         d["dest"] = l.dest;
         d["query"] = l.query;
+        encode_sources(l.sources, d);
         lookups.emplace_back(std::move(d));
     }
     for (const auto& w : state.watched)
@@ -207,6 +230,7 @@ common::Result<SessionState> decode_state(std::string_view bytes) {
         SavedLookup l;
         MT_TRY(lf.str("query", l.query));
         MT_TRY(lf.str("dest", l.dest));
+        MT_TRY(decode_sources(lf, l.sources));
         s.lookups.push_back(std::move(l));
     }
     auto watched = f.get("watched", bencode::Value::Type::list);

@@ -16,16 +16,19 @@
 //   16+N   4    crc32c of bytes [0, 16+N), u32
 //
 // Payload (keys sorted, as bencode requires):
-//   lookups:   list of {dest, query}: `get` by name or info_hash still waiting
-//              for its metainfo
+//   lookups:   list of {dest, query; optional no_dht, no_pex}: `get` by name
+//              or info_hash still waiting for its metainfo
 //   transfers: list of {complete (0/1), data (absolute path: the file, or a
 //              folder torrent's folder), files (optional: a folder download
 //              with files left out, one '0' or '1' per file of the metainfo),
 //              info_hash (20 bytes), kind ("share" | "download"), label,
 //              mtime_ns, mtorrent (the user's .mtorrent path, may be empty),
 //              size, watch (the watched folder that shared it, or empty);
-//              optional: paused (1: paused by the user), uploaded (bytes
-//              sent in earlier runs)}
+//              optional: adopted (1: a download whose complete data was
+//              at its destination already: never deleted by remove
+//              --delete-data), paused (1: paused by the user), uploaded
+//              (bytes sent in earlier runs), no_dht, no_pex (1: get/share
+//              --no-dht, --no-pex)}
 //   watched:   list of absolute folder paths
 //   limits:    optional {down, up}: the session's rate limits in bytes/s (0: none),
 //              as `limit` set them
@@ -43,6 +46,14 @@
 
 namespace mt::client {
 
+// Where a transfer may find peers besides the trackers (`get`/`share`
+// --no-dht, --no-pex); the session's own switches still apply on top.
+struct PeerSources {
+    bool dht = true;  // the Mainline DHT (BEP 5)
+    bool pex = true;  // peer exchange (BEP 11)
+    friend bool operator==(const PeerSources&, const PeerSources&) = default;
+};
+
 struct SavedTransfer {
     enum class Kind { share, download };
     Kind kind = Kind::share;
@@ -58,15 +69,20 @@ struct SavedTransfer {
     std::string watch_dir;  // shares made by `watch`: the folder
     // A folder download: which of its files are selected (empty: all).
     std::vector<bool> selected;
-    bool paused = false;         // `pause`d: not started until `resume`
+    bool paused = false;  // `pause`d: not started until `resume`
+    // A download whose complete data was at its destination already (get
+    // adopted it, checked piece by piece): the person's, never deleted.
+    bool adopted = false;
     std::uint64_t uploaded = 0;  // bytes sent in earlier runs
+    PeerSources sources;
 
     friend bool operator==(const SavedTransfer&, const SavedTransfer&) = default;
 };
 
 struct SavedLookup {
-    std::string query;  // a file name or 40 hex digits
-    std::string dest;   // absolute destination path
+    std::string query;    // a file name or 40 hex digits
+    std::string dest;     // absolute destination path
+    PeerSources sources;  // for the lookup and the download it starts
     friend bool operator==(const SavedLookup&, const SavedLookup&) = default;
 };
 

@@ -73,6 +73,8 @@ RpcStatus rpc_status(const TransferView& v) {
         case 'D':
         case 'M':
             return RpcStatus::downloading;
+        case 'V':
+            return RpcStatus::checking;
         default:
             return RpcStatus::stopped;
     }

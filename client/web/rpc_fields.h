@@ -3,9 +3,9 @@
 //
 //   id                 our small integer for the transfer (transmission_rpc.h)
 //   name, hashString   the metainfo's name (a lookup: its query), info_hash
-//   status             0 stopped (paused, or failed), 4 downloading (also
-//                      finding the metainfo), 6 seeding; we never report
-//                      1-3 or 5 (no verify or queue)
+//   status             0 stopped (paused, or failed), 2 checking (verify
+//                      hashing), 4 downloading (also finding the metainfo),
+//                      6 seeding; we never report 1, 3 or 5 (no queues)
 //   error, errorString 3 ("local error") and the text when the transfer
 //                      stopped on an error or a lookup failed; else 0, ""
 //   eta                seconds left at the current rate; -1 when done or unknown

@@ -15,6 +15,14 @@ Reply SessionBackend::run(CommandKind kind, std::vector<std::string> args) {
     return session_.execute(Command{kind, std::move(args)}, false);
 }
 
+std::optional<TransferDetail> SessionBackend::detail(const std::string& info_hash) {
+    const std::string want = to_lower(info_hash);
+    auto d = session_.transfer_detail(want);
+    // A name is looked up as a label first: only the info_hash itself counts.
+    if (!d || d->view.info_hash != want) return std::nullopt;
+    return d;
+}
+
 Reply SessionBackend::add_metainfo(const std::string& bytes) {
     auto m = common::parse_metainfo(bytes);
     if (!m) return Reply::failure("INVALID_MTORRENT", m.error().message);

@@ -23,6 +23,13 @@ class SessionBackend : public WebBackend {
     Reply share(const std::string& path) override;
     Reply run(CommandKind kind, std::vector<std::string> args) override;
     std::string download_dir() const override { return download_dir_; }
+    // Session::transfer_detail by info_hash; only the transfer that has it.
+    std::optional<TransferDetail> detail(const std::string& info_hash) override;
+    Reply search(const std::string& text, std::vector<common::wire::SearchHit>& hits) override {
+        return session_.search(text, hits);
+    }
+    std::vector<std::string> log_tail(std::size_t n) override { return session_.log().tail(n); }
+    RateSamples rates() override { return session_.rate_samples(); }
 
   private:
     std::string web_dir() const;

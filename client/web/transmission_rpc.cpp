@@ -18,15 +18,6 @@ using Type = JsonValue::Type;
 
 namespace {
 
-constexpr const char* kVerifyRefused =
-    "torrent-verify is not supported: mtorrent has no verify command yet (stopping and starting "
-    "a transfer re-checks its pieces on disk)";
-
-// The session's remove deletes only an unfinished download's partial data.
-constexpr const char* kKeepsFinished =
-    "not removed: delete-local-data cannot delete a finished transfer's files (mtorrent "
-    "keeps them); remove it without deleting data, then delete the files yourself";
-
 bool is_hex40(std::string_view s) {
     if (s.size() != 40) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
@@ -113,11 +104,8 @@ std::string TransmissionRpc::dispatch(const std::string& method, const JsonValue
     if (method == "session-stats") return session_stats(now_ms);
     if (method == "torrent-get") return torrent_get(args, now_ms);
     if (method == "torrent-add") return torrent_add(args, now_ms, result);
-    if (method == "torrent-verify") {
-        result = kVerifyRefused;
-        return "{}";
-    }
     CommandKind kind = CommandKind::empty;
+    if (method == "torrent-verify") kind = CommandKind::verify;
     if (method == "torrent-start" || method == "torrent-start-now") kind = CommandKind::resume;
     if (method == "torrent-stop") kind = CommandKind::pause;
     if (method == "torrent-remove") kind = CommandKind::remove;
@@ -295,13 +283,9 @@ std::string TransmissionRpc::run_each(CommandKind kind, const JsonValue& args,
     std::string failures;
     for (const auto& it : select(args.find("ids"), now_ms)) {
         const std::string target = it.view.info_hash.empty() ? it.view.label : it.view.info_hash;
-        if (kind == CommandKind::remove && delete_data && it.view.stats.complete) {
-            failures +=
-                (failures.empty() ? "" : "; ") + std::to_string(it.id) + ": " + kKeepsFinished;
-            continue;
-        }
         std::vector<std::string> cmd_args{target};
-        if (kind == CommandKind::remove && !delete_data) cmd_args.push_back("--keep");
+        if (kind == CommandKind::remove)
+            cmd_args.push_back(delete_data ? "--delete-data" : "--keep");
         const Reply r = backend_.run(kind, cmd_args);
         // Starting a running transfer or stopping a stopped one is no error
         // to Transmission.

@@ -1,6 +1,6 @@
 // A subset of Transmission's RPC (rpc-version 17) at /transmission/rpc, so
 // that `transmission-remote` can list, add, start, stop and remove our
-// transfers. Pure: requests in (already past web_auth.h's Host, Origin and
+// transfers, and verify them. Pure: requests in (already past web_auth.h's Host, Origin and
 // credential checks in web_router.cpp), responses out, the session behind
 // WebBackend.
 //
@@ -26,11 +26,12 @@
 //                   link or info_hash) -> torrent-added | torrent-duplicate
 //                   {id,name,hashString}; other filenames are refused
 //   torrent-start, torrent-start-now, torrent-stop   (resume, pause)
-//   torrent-remove  delete-local-data (default false: the data is kept;
-//                   true deletes a download's partial data, and is refused
-//                   for a finished transfer: the session never deletes
-//                   finished files)
-//   torrent-verify  refused: the session has no verify command
+//   torrent-remove  delete-local-data (default false: the data is kept,
+//                   remove --keep; true: remove --delete-data, which deletes
+//                   a download's data, finished or not, and is refused with
+//                   NOT_OUR_DATA for a share or adopted data: nothing is
+//                   removed then)
+//   torrent-verify  verify (in the background; status 2, checking, meanwhile)
 // ids: absent (every transfer), an integer, a 40-hex info_hash, an array of
 // those, or "recently-active" (transfers not paused, plus the ids removed in
 // the last kRecentMs). Unknown ids are ignored, as Transmission does.

@@ -2,13 +2,18 @@
 // transmission_rpc.h) need of the session, and what they answer. Pure.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "client/session/command.h"
+#include "client/session/rate_history.h"
 #include "client/session/reply_format.h"
+#include "client/session/transfer_detail.h"
 #include "common/wire/http.h"
+#include "common/wire/search.h"
 
 namespace mt::client::web {
 
@@ -24,10 +29,30 @@ class WebBackend {
     virtual Reply add_source(const std::string& magnet_or_hash) = 0;
     // `share <path>`, the .mtorrent kept in the state folder.
     virtual Reply share(const std::string& path) = 0;
-    // pause, resume, remove (args as the prompt takes them).
+    // pause, resume, verify, remove (args as the prompt takes them).
     virtual Reply run(CommandKind kind, std::vector<std::string> args) = 0;
     // Where added transfers are downloaded (shown by the Transmission RPC).
     virtual std::string download_dir() const { return {}; }
+    // The transfer with this info_hash (40 hex digits) in detail; nullopt:
+    // none.
+    virtual std::optional<TransferDetail> detail(const std::string& info_hash) {
+        (void)info_hash;
+        return std::nullopt;
+    }
+    // The trackers' files whose name holds `text`: success with `hits`, or
+    // the failure the prompt's search replies.
+    virtual Reply search(const std::string& text, std::vector<common::wire::SearchHit>& hits) {
+        (void)text;
+        (void)hits;
+        return Reply::failure("NOT_SUPPORTED", "no search here");
+    }
+    // The session log's last `n` lines (escaped), oldest first.
+    virtual std::vector<std::string> log_tail(std::size_t n) {
+        (void)n;
+        return {};
+    }
+    // The session's total rates, one sample a second, oldest first.
+    virtual RateSamples rates() { return {}; }
 };
 
 struct WebResponse {

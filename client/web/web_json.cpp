@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/hex.h"
 #include "common/text_escape.h"
 
 namespace mt::client::web {
@@ -22,6 +23,8 @@ const char* state_name(char s) {
             return "seeding";
         case 'P':
             return "paused";
+        case 'V':
+            return "verifying";
         case 'M':
             return "metainfo";
         default:
@@ -86,6 +89,90 @@ std::string reply_json(const Reply& r) {
 
 std::string error_json(std::string_view code, std::string_view detail) {
     return "{\"ok\":false,\"error\":" + json_str(code) + ",\"detail\":" + json_str(detail) + "}";
+}
+
+namespace {
+
+std::string files_json(const std::vector<FileProgress>& files) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const FileProgress& f = files[i];
+        out += (i ? ",{" : "{");
+        out += "\"path\":" + json_str(f.path) + ",\"size\":" + std::to_string(f.size) +
+               ",\"done\":" + std::to_string(f.done) +
+               ",\"selected\":" + (f.selected ? "true" : "false") + "}";
+    }
+    return out + "]";
+}
+
+std::string peers_json(const std::vector<PeerView>& peers) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        const PeerView& p = peers[i];
+        out += (i ? ",{" : "{");
+        out += "\"address\":" + json_str(p.address) + ",\"client\":" + json_str(p.client) +
+               ",\"down_rate\":" + number(p.down_rate, 0) + ",\"up_rate\":" + number(p.up_rate, 0) +
+               ",\"progress\":" + number(p.progress, 4) + ",\"flags\":" + json_str(peer_flags(p)) +
+               "}";
+    }
+    return out + "]";
+}
+
+std::string trackers_json(const std::vector<TrackerLine>& trackers) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < trackers.size(); ++i) {
+        const TrackerLine& t = trackers[i];
+        out += (i ? ",{" : "{");
+        out += "\"url\":" + json_str(t.url) + ",\"in_use\":" + (t.in_use ? "true" : "false") +
+               ",\"live\":" + (t.live ? "true" : "false") +
+               ",\"last_announce_ms\":" + std::to_string(t.last_announce_ms) +
+               ",\"last_error\":" + json_str(t.last_error) +
+               ",\"failures\":" + std::to_string(t.failures) + "}";
+    }
+    return out + "]";
+}
+
+}  // namespace
+
+std::string detail_json(const TransferDetail& d) {
+    std::string out = "{\"transfer\":" + transfer_json(d.view);
+    out += ",\"piece_length\":" + std::to_string(d.piece_length);
+    out += ",\"piece_count\":" + std::to_string(d.piece_count);
+    out += ",\"have\":\"" + (d.have.size() ? common::to_hex(d.have.wire()) : std::string()) + "\"";
+    out += ",\"files\":" + files_json(d.files);
+    out += ",\"files_omitted\":" + std::to_string(d.files_omitted);
+    out += ",\"peers\":" + peers_json(d.peers);
+    out += ",\"peers_omitted\":" + std::to_string(d.peers_omitted);
+    out += ",\"trackers\":" + trackers_json(d.trackers);
+    return out + "}";
+}
+
+std::string search_json(const std::vector<common::wire::SearchHit>& hits) {
+    std::string out = "{\"ok\":true,\"hits\":[";
+    for (std::size_t i = 0; i < hits.size() && i < kMaxSearchHits; ++i) {
+        const auto& h = hits[i];
+        out += (i ? ",{" : "{");
+        out += "\"name\":" + json_str(h.name) + ",\"size\":" + std::to_string(h.size) +
+               ",\"info_hash\":" + json_str(h.info_hash.hex()) +
+               ",\"seeders\":" + std::to_string(h.seeders) +
+               ",\"leechers\":" + std::to_string(h.leechers) + "}";
+    }
+    return out + "]}";
+}
+
+std::string log_json(const std::vector<std::string>& lines) {
+    std::string out = "{\"lines\":[";
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        out += (i ? "," : "") + json_str(lines[i]);
+    return out + "]}";
+}
+
+std::string rates_json(const RateSamples& r) {
+    std::string out = "{\"interval_ms\":" + std::to_string(r.interval_ms) + ",\"samples\":[";
+    for (std::size_t i = 0; i < r.samples.size(); ++i)
+        out += (i ? ",[" : "[") + std::to_string(r.samples[i].first) + "," +
+               std::to_string(r.samples[i].second) + "]";
+    return out + "]}";
 }
 
 SyncHistory::Diff SyncHistory::diff(std::uint64_t since, State now) {

@@ -1,6 +1,7 @@
-// JSON for the web interface, pure: transfers as objects, API replies, and
-// the sync history behind GET /api/sync?rid=N (only what changed since N,
-// like qBittorrent's sync/maindata).
+// JSON for the web interface, pure: transfers as objects, API replies, the
+// sync history behind GET /api/sync?rid=N (only what changed since N, like
+// qBittorrent's sync/maindata), one transfer in detail, search hits, log
+// lines and rate samples. Every string goes through json_str.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#include "client/session/rate_history.h"
 #include "client/session/reply_format.h"
+#include "client/session/transfer_detail.h"
+#include "common/wire/search.h"
 
 namespace mt::client::web {
 
@@ -23,7 +27,7 @@ std::string json_str(std::string_view s);
 // One transfer:
 //   {"id","name","label","state","size","done","progress","down_rate",
 //    "up_rate","peers","eta","ratio","uploaded","error"}
-// state: downloading, seeding, paused, metainfo (a lookup), error;
+// state: downloading, seeding, paused, verifying, metainfo (a lookup), error;
 // eta: seconds, -1 when unknown (nothing coming in) or done;
 // ratio: uploaded / size (0 for an empty torrent).
 std::string transfer_json(const TransferView& v);
@@ -33,6 +37,27 @@ std::string transfer_id(const TransferView& v);
 // {"ok":true,"value":...,"detail":...} or {"ok":false,"error":CODE,"detail":...}.
 std::string reply_json(const Reply& r);
 std::string error_json(std::string_view code, std::string_view detail);
+
+// GET /api/torrent:
+//   {"transfer":<transfer_json>,"piece_length":N,"piece_count":N,
+//    "have":"<hex of the have bitfield, BEP 3 bit order (high bit = piece
+//           0); "" when not known>",
+//    "files":[{"path","size","done","selected"}...],"files_omitted":N,
+//    "peers":[{"address","client","down_rate","up_rate","progress","flags"}...],
+//    "peers_omitted":N,
+//    "trackers":[{"url","in_use","live","last_announce_ms","last_error",
+//                 "failures"}...]}
+// progress 0..1 (4 decimals); rates bytes/s; last_announce_ms wall clock
+// (0: never); flags as transfer_detail.h's peer_flags.
+std::string detail_json(const TransferDetail& d);
+// GET /api/search: {"ok":true,"hits":[{"name","size","info_hash","seeders",
+// "leechers"}...]} (at most kMaxSearchHits).
+constexpr std::size_t kMaxSearchHits = 1000;
+std::string search_json(const std::vector<common::wire::SearchHit>& hits);
+// GET /api/log: {"lines":[...]}.
+std::string log_json(const std::vector<std::string>& lines);
+// GET /api/rates: {"interval_ms":N,"samples":[[down,up],...]}.
+std::string rates_json(const RateSamples& r);
 
 // The snapshots behind /api/sync: each distinct state gets the next rid; a
 // request names the rid it has and gets the difference to now. The last

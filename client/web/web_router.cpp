@@ -1,5 +1,8 @@
 #include "client/web/web_router.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "client/web/web_page.h"
 #include "common/metainfo.h"
 #include "common/wire/url.h"
@@ -26,6 +29,20 @@ bool is_hex40(std::string_view s) {
     return true;
 }
 
+// A decimal number of at most 15 digits; nullopt for anything else.
+std::optional<std::uint64_t> decimal(std::string_view s) {
+    if (s.empty() || s.size() > 15) return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+}
+
+constexpr std::uint64_t kDefaultLogLines = 100;
+constexpr std::uint64_t kMaxLogLines = 500;
+
 std::string trimmed(std::string_view s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
         s.remove_suffix(1);
@@ -45,14 +62,16 @@ std::string param(const HttpRequest& req, std::string_view name) {
     return {};
 }
 
-// The rid a client names (?rid=N); 0 (a full update) for anything else.
-std::uint64_t parse_rid(std::string_view rid) {
-    std::uint64_t since = 0;
-    for (char c : rid) {
-        if (c < '0' || c > '9' || since > (1ull << 50)) return 0;
-        since = since * 10 + static_cast<std::uint64_t>(c - '0');
+// A log line without our credentials (start-up logs the URL with the
+// token): whoever reads the log through the API has them already, but a
+// page showing the log need not show them again.
+std::string redacted(std::string line, const WebSecurity& sec) {
+    for (const std::string* secret : {&sec.token, &sec.password}) {
+        if (secret->empty()) continue;
+        for (std::size_t at = 0; (at = line.find(*secret, at)) != std::string::npos;)
+            line.replace(at, secret->size(), "[hidden]");
     }
-    return since;
+    return line;
 }
 
 void secure_headers(WebResponse& r) {
@@ -136,7 +155,8 @@ WebResponse WebRouter::events(const HttpRequest& req, bool stream_room) {
     if (!stream_room)
         return denied(503, "TOO_MANY_STREAMS",
                       "too many event streams are open; poll GET /api/sync?rid=N instead");
-    const StreamUpdate first = stream_update(parse_rid(param(req, "rid")));
+    // A rid that is not a number: from nothing (a full update).
+    const StreamUpdate first = stream_update(decimal(param(req, "rid")).value_or(0));
     WebResponse r{
         200, "text/event-stream", first.json.empty() ? "" : sse_event("sync", first.json), {}};
     r.stream = true;
@@ -170,28 +190,71 @@ WebResponse WebRouter::page_login(const std::string& token, const std::string& p
 }
 
 WebResponse WebRouter::api(const HttpRequest& req) {
+    if (req.method == "GET") return api_get(req);
+    return api_post(req);
+}
+
+WebResponse WebRouter::api_get(const HttpRequest& req) {
     const std::string& p = req.path;
-    if (p == "/api/sync" && req.method == "GET")
-        return json(200, history_.sync(parse_rid(param(req, "rid")), current_state()));
-    if (req.method != "POST")
-        return denied(405, "METHOD_NOT_ALLOWED", p + " is not a GET resource, or unknown");
+    if (p == "/api/sync") {
+        std::uint64_t since = 0;
+        if (auto n = decimal(param(req, "rid"))) since = *n;  // anything else: a full update
+        return json(200, history_.sync(since, current_state()));
+    }
+    if (p == "/api/torrent") return detail(param(req, "id"));
+    if (p == "/api/search") {
+        const std::string q = param(req, "q");
+        if (q.empty()) return denied(400, "INVALID_ARGUMENTS", "q=<text> is missing");
+        std::vector<common::wire::SearchHit> hits;
+        const Reply r = backend_.search(q, hits);
+        return json(200, r.ok ? search_json(hits) : reply_json(r));
+    }
+    if (p == "/api/log") {
+        const std::string n = param(req, "n");
+        const auto count = n.empty() ? std::optional<std::uint64_t>(kDefaultLogLines) : decimal(n);
+        if (!count) return denied(400, "INVALID_ARGUMENTS", "n must be a number of lines");
+        auto lines = backend_.log_tail(std::min<std::uint64_t>(*count, kMaxLogLines));
+        for (auto& l : lines)
+            l = redacted(std::move(l), sec_);
+        return json(200, log_json(lines));
+    }
+    if (p == "/api/rates") return json(200, rates_json(backend_.rates()));
+    if (p == "/api/add" || p == "/api/pause" || p == "/api/resume" || p == "/api/remove" ||
+        p == "/api/verify")
+        return denied(405, "METHOD_NOT_ALLOWED", p + " takes POST");
+    return denied(404, "NOT_FOUND", "no API " + p);
+}
+
+WebResponse WebRouter::detail(const std::string& id) {
+    if (!is_hex40(id))
+        return denied(400, "INVALID_ARGUMENTS", "id must be an info_hash (40 hex digits)");
+    const auto d = backend_.detail(id);
+    if (!d) return denied(404, "NOT_FOUND", "no transfer has the info_hash " + id);
+    return json(200, detail_json(*d));
+}
+
+WebResponse WebRouter::api_post(const HttpRequest& req) {
+    const std::string& p = req.path;
     if (p == "/api/add") return add(req.body);
     const std::string id = param(req, "id");
-    if (p == "/api/pause" || p == "/api/resume" || p == "/api/remove" || p == "/api/verify") {
-        if (id.empty()) return denied(400, "INVALID_ARGUMENTS", "id=<info_hash> is missing");
-        if (p == "/api/verify")
-            return denied(501, "NOT_SUPPORTED",
-                          "verify is not a session command yet; pause and resume re-check a "
-                          "download's pieces on disk");
-        if (p == "/api/pause") return json(200, reply_json(backend_.run(CommandKind::pause, {id})));
-        if (p == "/api/resume")
-            return json(200, reply_json(backend_.run(CommandKind::resume, {id})));
-        const std::string del = param(req, "delete_data");
-        std::vector<std::string> args{id};
-        if (del != "1" && del != "true") args.push_back("--keep");
-        return json(200, reply_json(backend_.run(CommandKind::remove, args)));
+    CommandKind kind = CommandKind::empty;
+    if (p == "/api/pause") kind = CommandKind::pause;
+    if (p == "/api/resume") kind = CommandKind::resume;
+    if (p == "/api/verify") kind = CommandKind::verify;
+    if (p == "/api/remove") kind = CommandKind::remove;
+    if (kind == CommandKind::empty) {
+        if (p == "/api/sync" || p == "/api/torrent" || p == "/api/search" || p == "/api/log" ||
+            p == "/api/rates")
+            return denied(405, "METHOD_NOT_ALLOWED", p + " takes GET");
+        return denied(404, "NOT_FOUND", "no API " + p);
     }
-    return denied(404, "NOT_FOUND", "no API " + p);
+    if (id.empty()) return denied(400, "INVALID_ARGUMENTS", "id=<info_hash> is missing");
+    std::vector<std::string> args{id};
+    if (kind == CommandKind::remove) {
+        const std::string del = param(req, "delete_data");
+        args.push_back(del == "1" || del == "true" ? "--delete-data" : "--keep");
+    }
+    return json(200, reply_json(backend_.run(kind, args)));
 }
 
 WebResponse WebRouter::add(const std::string& body) {

@@ -19,10 +19,22 @@
 //                        body the first event; then the server asks
 //                        stream_update() once a second. 503
 //                        TOO_MANY_STREAMS when the server has no room
+//   GET  /api/torrent?id=<40 hex>  one transfer in detail (web_json.h's
+//                        detail_json); 400 INVALID_ARGUMENTS for a malformed
+//                        id, 404 NOT_FOUND for an unknown one
+//   GET  /api/search?q=T the trackers' files named with T (search_json), or
+//                        {"ok":false,...} as `search` fails; 400 without q
+//   GET  /api/log?n=N    the session log's last N lines (1..500, default
+//                        100, more is 500), oldest first (log_json), the
+//                        token and password shown as [hidden]; 400 for an N
+//                        that is not a number
+//   GET  /api/rates      the session's total rates, one sample a second for
+//                        the last 10 minutes (rates_json)
 //   POST /api/add        body: .mtorrent bytes, a magnet or info_hash, or
 //                        an absolute path to share (told apart by content)
 //   POST /api/pause|resume|verify|remove   form or query: id=<info_hash>
-//                        [&delete_data=1]
+//                        (remove: the data stays unless delete_data=1, which
+//                        is remove --delete-data)
 //   POST /transmission/rpc[/]  the Transmission RPC subset (transmission_rpc.h)
 // Every response carries Content-Security-Policy (default-src 'self'),
 // X-Content-Type-Options: nosniff, X-Frame-Options: DENY,
@@ -68,6 +80,9 @@ class WebRouter {
     WebResponse events(const common::wire::HttpRequest& req, bool stream_room);
     SyncHistory::State current_state();
     WebResponse api(const common::wire::HttpRequest& req);
+    WebResponse api_get(const common::wire::HttpRequest& req);
+    WebResponse api_post(const common::wire::HttpRequest& req);
+    WebResponse detail(const std::string& id);
     WebResponse page_login(const std::string& token, const std::string& peer, std::int64_t now_ms);
     WebResponse add(const std::string& body);
 

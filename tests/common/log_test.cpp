@@ -95,6 +95,38 @@ TEST(Logger, ConcurrentLinesNeverInterleave) {
     ::unlink(path.c_str());
 }
 
+TEST(Logger, TailKeepsTheLastLinesEscapedOldestFirst) {
+    const std::string path = temp_path("tail");
+    ::unlink(path.c_str());
+    {
+        Logger log(path, LogLevel::info);
+        EXPECT_TRUE(log.tail(10).empty());
+        log.debug("below the level: neither written nor kept");
+        for (std::size_t i = 0; i < Logger::kTailLines + 20; ++i)
+            log.info(cat("line ", i));
+        log.warn("<script>\x1b[2J\nforged");
+        log.info(std::string(Logger::kMaxTailLineBytes + 100, 'y'));
+        const auto all = log.tail(100000);
+        ASSERT_EQ(all.size(), Logger::kTailLines);
+        EXPECT_NE(all.front().find(cat(" INFO line ", 22)), std::string::npos) << all.front();
+        const auto last = log.tail(3);
+        ASSERT_EQ(last.size(), 3u);
+        EXPECT_NE(last[0].find(cat(" INFO line ", Logger::kTailLines + 19)), std::string::npos);
+        // As written to the file: escaped whole, one line, no newline kept.
+        EXPECT_NE(last[1].find(" WARN <script>\\x1b[2J\\x0aforged"), std::string::npos) << last[1];
+        EXPECT_EQ(last[1].find('\n'), std::string::npos);
+        EXPECT_EQ(last[2].size(), Logger::kMaxTailLineBytes);
+        EXPECT_TRUE(log.tail(0).empty());
+        const std::string text = read_file(path, 16 << 20).value();
+        EXPECT_NE(text.find(std::string(Logger::kMaxTailLineBytes + 100, 'y')), std::string::npos)
+            << "the file gets the line whole";
+    }
+    Logger none = Logger::null();
+    none.error("discarded");
+    EXPECT_TRUE(none.tail(5).empty());
+    ::unlink(path.c_str());
+}
+
 TEST(Logger, UnwritablePathThrowsAtStartup) {
     EXPECT_THROW(Logger("/nonexistent-dir/x.log"), std::runtime_error);
 }

@@ -15,6 +15,10 @@
   down: the DHT names alice, her metadata (BEP 9) and then the file come from
   her; then `client magnet <info_hash> --dht-bootstrap` (no tracker
   anywhere) writes the .mtorrent from her metadata.
+- per_transfer_no_dht: bob's session has the DHT, but `get ... --no-dht`
+  keeps one transfer (and a `get <info_hash> --no-dht` lookup) off it: the
+  other download finishes through the DHT, these never do, also after a
+  restart of bob's client (the switch is saved with the transfer).
 - port_message_feeds_the_dht: with the trackers up, bob meets alice as a
   peer; her BEP 5 PORT message puts her DHT node in his table (he was given
   no bootstrap node).
@@ -173,6 +177,39 @@ def get_by_info_hash_without_trackers(suite):
     alice.quit()
 
 
+def info_hash_of(mt):
+    info = subprocess.run([os.path.join(BIN, "client"), "info", mt], capture_output=True, text=True,
+                          timeout=20).stdout
+    return re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1)
+
+
+def per_transfer_no_dht(suite):
+    t1, t2 = dead_trackers()
+    alice = Client(suite, "alice7", t1, t2)
+    for name in ("off", "on", "byhash"):
+        write_random(os.path.join(alice.dir, name + ".bin"), MIB + 11)
+        alice.expect("share %s.bin %s.mtorrent" % (name, name))
+    bob = Client(suite, "bob7", t1, t2, extra=["--dht-bootstrap", "127.0.0.1:%d" % alice.port])
+    r = bob.expect("get %s . --no-dht" % os.path.join(alice.dir, "off.mtorrent"))
+    if "(no DHT)" not in r.detail:
+        raise AssertionError("get --no-dht does not say so: %r" % r)
+    bob.expect("get %s ." % os.path.join(alice.dir, "on.mtorrent"))
+    bob.cmd("get %s byhash/ --no-dht" % info_hash_of(os.path.join(alice.dir, "byhash.mtorrent")))
+    if not wait_until(lambda: done(bob, "on.mtorrent"), 60, 0.2):
+        raise AssertionError("the download with the DHT did not finish: %r" % bob.transfers())
+    time.sleep(3)  # lookups for the others would have found alice by now
+    if done(bob, "off.mtorrent") or os.path.exists(os.path.join(bob.dir, "byhash", "byhash.bin")):
+        raise AssertionError("a --no-dht transfer went through the DHT: %r" % bob.transfers())
+    if bob.quit() != 0:
+        raise AssertionError("bob's quit failed")
+    bob.start()
+    time.sleep(4)
+    if done(bob, "off.mtorrent") or not done(bob, "on.mtorrent"):
+        raise AssertionError("after a restart: %r" % bob.transfers())
+    bob.quit()
+    alice.quit()
+
+
 def port_message_feeds_the_dht(suite):
     t1, t2 = tracker_pair(suite, extra=["--interval", "2", "--min-interval", "1"])
     alice = Client(suite, "alice5", t1, t2)
@@ -198,6 +235,7 @@ def main():
         suite.fail("private_torrent_stays_off_the_dht", "mktorrent is missing (apt-get install -y mktorrent)")
     suite.case("nodes_in_the_mtorrent", lambda: nodes_in_the_mtorrent(suite))
     suite.case("get_by_info_hash_without_trackers", lambda: get_by_info_hash_without_trackers(suite))
+    suite.case("per_transfer_no_dht", lambda: per_transfer_no_dht(suite))
     suite.case("port_message_feeds_the_dht", lambda: port_message_feeds_the_dht(suite))
     return suite.finish()
 

@@ -7,6 +7,9 @@
   one of them (--peer) and no tracker connects to most of the swarm: the
   others' addresses came through PEX.
 - no_pex: the same newcomer with --no-pex meets only the one peer it knows.
+- prompt_get_no_pex: at the prompt, `get ... --no-pex` turns PEX off for that
+  transfer alone: in a swarm of four prompt clients (tracker pair up), the
+  others exchange peers, the one that said --no-pex gets no PEX message.
 Every address is on 127.0.0.1.
 """
 import os
@@ -18,6 +21,7 @@ import time
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from mtlib import BIN, VARIANT, ClientProc, Suite, free_port, tracker_pair, wait_until  # noqa: E402
+from prompt_client import Client  # noqa: E402
 
 MIB = 1 << 20
 TRACKER_FLAGS = ["--interval", "2", "--min-interval", "1", "--peer-timeout", "30"]
@@ -90,9 +94,39 @@ def leecher_learns_the_swarm(suite):
           (met, met_alone), flush=True)
 
 
+def prompt_get_no_pex(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    alice = Client(suite, "p-alice", t1, t2)
+    with open(os.path.join(alice.dir, "x.bin"), "wb") as f:
+        f.write(os.urandom(6 * MIB + 3))
+    alice.expect("share x.bin x.mtorrent")
+    mt = os.path.join(alice.dir, "x.mtorrent")
+    leechers = {}
+    for name, extra in (("p-bob", ""), ("p-carol", " --no-pex"), ("p-dave", "")):
+        c = Client(suite, name, t1, t2)
+        c.expect("limit down 400")  # KiB/s: the swarm trades for ~15 s
+        r = c.expect("get %s .%s" % (mt, extra))
+        if extra and "(no PEX)" not in r.detail:
+            raise AssertionError("get --no-pex does not say so: %r" % r)
+        leechers[name] = c
+
+    def finished():
+        return all(c.transfer_state("x.mtorrent") == ("S", 100.0) or
+                   any("x.mtorrent" in x and "100.0%" in x for x in c.transfers()) for c in leechers.values())
+    if not wait_until(finished, 90, 0.5):
+        raise AssertionError("the swarm did not finish: %r" % {n: c.transfers() for n, c in leechers.items()})
+    got = {n: "peer exchange: " in c.logtext() for n, c in leechers.items()}
+    if got["p-carol"] or not (got["p-bob"] or got["p-dave"]):
+        raise AssertionError("PEX messages received: %r (carol said --no-pex)" % got)
+    for c in list(leechers.values()) + [alice]:
+        c.quit()
+    print("  prompt_get_no_pex: PEX received %r" % got, flush=True)
+
+
 def main():
     suite = Suite()
     suite.case("leecher_learns_the_swarm", lambda: leecher_learns_the_swarm(suite))
+    suite.case("prompt_get_no_pex", lambda: prompt_get_no_pex(suite))
     return suite.finish()
 
 

@@ -92,8 +92,8 @@ def commands_through_a_pipe(suite):
     if not r.lines or not r.lines[0].strip().startswith("usage: get ") or len(r.lines) < 4:
         raise AssertionError("help get: %r" % r)
     r = a.expect("help")
-    for word in ("share", "get", "show downloads", "remove", "pause", "resume", "limit", "search", "watch",
-                 "unwatch", "status", "peers", "files", "select", "deselect", "help", "quit"):
+    for word in ("share", "get", "show downloads", "remove", "pause", "resume", "verify", "limit", "search",
+                 "watch", "unwatch", "status", "peers", "files", "select", "deselect", "help", "quit"):
         if not any(x.strip().startswith(word) for x in r.lines):
             raise AssertionError("help does not list %s: %r" % (word, r))
     a.expect("help frobnicate", "UNKNOWN_COMMAND")
@@ -794,11 +794,112 @@ def pause_resume_limit(suite):
     b.quit()
 
 
+def damage(path, offset, nbytes=4096):
+    """Overwrites bytes of path in place, its size and mtime kept: only
+    hashing can tell."""
+    st = os.stat(path)
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        old = f.read(nbytes)
+        f.seek(offset)
+        f.write(bytes(b ^ 0xFF for b in old))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def verify_and_delete_data(suite):
+    """verify re-hashes a transfer's data on disk: a finished download whose
+    bytes were damaged counts fewer pieces and fetches the bad ones again
+    from its peer (byte for byte), running or paused (a paused one stays
+    paused, its progress shown); a share is checked and never written.
+    remove --delete-data deletes a finished download's file, or exactly the
+    files of a folder torrent, and refuses a share (NOT_OUR_DATA)."""
+    from folders import make_tree, tree_digest
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    a = Client(suite, "vd-alice", t1, t2)
+    b = Client(suite, "vd-bob", t1, t2)
+    src = write_random(os.path.join(a.dir, "film.bin"), 6 * PIECE)
+    a.expect("share film.bin film.mtorrent")
+    mt = os.path.join(a.dir, "film.mtorrent")
+    b.expect("get %s ." % mt)
+    got = os.path.join(b.dir, "film.bin")
+
+    def line(c, label):
+        return next((x for x in c.transfers() if "] %s " % label in x), "")
+    if not wait_until(lambda: "[S] film.mtorrent  100.0%" in line(b, "film.mtorrent"), 30, 0.1):
+        raise AssertionError("bob's download did not finish: %r" % b.transfers())
+    # Bob's copy is damaged in one piece: verify counts 5 of 6, then fetches
+    # the piece from alice.
+    damage(got, 2 * PIECE + 100)
+    if sha1_file(got) == sha1_file(src):
+        raise AssertionError("the damage did not take")
+    r = b.expect("verify film.mtorrent")
+    if "verifying" not in r.detail:
+        raise AssertionError("verify answered %r" % r)
+    want = "verified film.mtorrent: 5 of 6 pieces good; fetching the others from peers"
+    if not wait_until(lambda: want in b.logtext(), 20, 0.1):
+        raise AssertionError("no %r in bob's log: %r" % (want, b.logtext()[-800:]))
+    if not wait_until(lambda: "[S] film.mtorrent  100.0%" in line(b, "film.mtorrent"), 30, 0.1):
+        raise AssertionError("the damaged piece was not fetched again: %r" % b.transfers())
+    if sha1_file(got) != sha1_file(src):
+        raise AssertionError("bob's copy was not repaired")
+    # Paused: checked where it is, stays paused with its progress, resume fetches.
+    b.expect("pause film.mtorrent")
+    if not wait_until(lambda: "[P] film.mtorrent" in line(b, "film.mtorrent"), 10, 0.1):
+        raise AssertionError("pause: %r" % b.transfers())
+    damage(got, 5 * PIECE + 7)
+    b.expect("verify film.mtorrent")
+    want = "verified film.mtorrent: 5 of 6 pieces good; resume fetches the others"
+    if not wait_until(lambda: want in b.logtext(), 20, 0.1):
+        raise AssertionError("no %r in bob's log: %r" % (want, b.logtext()[-800:]))
+    if "[P] film.mtorrent   83.3%  paused" not in line(b, "film.mtorrent"):
+        raise AssertionError("a paused transfer's verified progress: %r" % line(b, "film.mtorrent"))
+    b.expect("resume film.mtorrent")
+    if not wait_until(lambda: "[S] film.mtorrent  100.0%" in line(b, "film.mtorrent"), 30, 0.1):
+        raise AssertionError("resume did not fetch the damaged piece: %r" % b.transfers())
+    if sha1_file(got) != sha1_file(src):
+        raise AssertionError("bob's copy was not repaired after resume")
+    # Alice's share: checked, all good; her own data is never deleted.
+    a.expect("verify film.mtorrent")
+    if not wait_until(lambda: "verified film.mtorrent: all 6 pieces good" in a.logtext(), 20, 0.1):
+        raise AssertionError("alice's verify: %r" % a.logtext()[-500:])
+    r = a.expect("remove film.mtorrent --delete-data", "NOT_OUR_DATA")
+    if not os.path.exists(src) or "[S] film.mtorrent" not in line(a, "film.mtorrent"):
+        raise AssertionError("a refused --delete-data removed something: %r" % r)
+    a.expect("verify nothing.mtorrent", "NOT_FOUND")
+    b.expect("remove film.mtorrent --keep --delete-data", "INVALID_ARGUMENTS")
+    # Bob's finished file goes with --delete-data; what is beside it stays.
+    with open(os.path.join(b.dir, "beside.txt"), "w") as f:
+        f.write("mine")
+    b.expect("remove film.mtorrent --delete-data")
+    if not wait_until(lambda: not os.path.exists(got), 10, 0.05):
+        raise AssertionError("--delete-data left %s" % got)
+    if not os.path.exists(os.path.join(b.dir, "beside.txt")):
+        raise AssertionError("--delete-data deleted a file beside the download")
+    # A folder: exactly the files its .mtorrent lists, then its empty folders.
+    make_tree(os.path.join(a.dir, "album"), seed=5, many=20)
+    a.expect("share album album.mtorrent")
+    b.expect("get %s ." % os.path.join(a.dir, "album.mtorrent"))
+    dest = os.path.join(b.dir, "album")
+    if not wait_until(lambda: "[S] album.mtorrent  100.0%" in line(b, "album.mtorrent"), 30, 0.1):
+        raise AssertionError("bob's folder download did not finish: %r" % b.transfers())
+    with open(os.path.join(dest, "many", "notes.txt"), "w") as f:
+        f.write("bob's own notes")
+    b.expect("remove album.mtorrent --delete-data")
+    if not wait_until(lambda: tree_digest(dest).keys() == {os.path.join("many", "notes.txt")}, 10, 0.05):
+        raise AssertionError("--delete-data of a folder left %r" % sorted(tree_digest(dest))[:5])
+    if sorted(os.listdir(dest)) != ["many"]:
+        raise AssertionError("the emptied folders were not removed: %r" % os.listdir(dest))
+    if tree_digest(os.path.join(a.dir, "album")) == {}:
+        raise AssertionError("alice's folder suffered")
+    a.quit()
+    b.quit()
+
+
 def main():
     suite = Suite()
     cases = [commands_through_a_pipe, two_clients, get_by_info_hash_from_peers,
              watched_folder, kill9_resume, persistence, trackers_come_back, bad_startup, folders,
-             honest_answers, edited_while_seeding, pause_resume_limit]
+             honest_answers, edited_while_seeding, pause_resume_limit, verify_and_delete_data]
     return suite.run(cases)
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Debian's `transmission-remote` (transmission-cli) driving `bin/client
 daemon ... --web` through /transmission/rpc: add a .mtorrent served by a
-seeder on the prompt, list it to 100%, stop and start it, remove it; a wrong
-password refused (401); the X-Transmission-Session-Id handshake (409) as a
-raw request sees it. Skipped without transmission-remote (failed with
+seeder on the prompt, list it to 100%, stop and start it, verify it (a
+damaged piece fetched again), remove it (--remove-and-delete deletes a
+finished download, and is refused for a share); a wrong password refused
+(401); the X-Transmission-Session-Id handshake (409) as a raw request sees it. Skipped without transmission-remote (failed with
 CI=true, see mtlib.Suite.skip)."""
 import base64
 import hashlib
@@ -81,9 +82,21 @@ def add_list_stop_start_remove(suite):
     rc, out = remote(d, "-t", "1", "-s")
     assert rc == 0 and '"success"' in out, out
     assert wait_until(lambda: "Stopped" not in row() and "100%" in row(), 30, 0.2), row()
-    # Verify: refused with a reason rather than pretended.
+    # Verify: the session's verify; a damaged piece is fetched again.
     rc, out = remote(d, "-t", "1", "-v")
-    assert "not supported" in out, (rc, out)
+    assert rc == 0 and '"success"' in out, (rc, out)
+    # (In the background: a second verify meanwhile would be refused, BUSY.)
+    assert wait_until(lambda: "all 4 pieces good" in d.logtext(), 20, 0.2), d.logtext()[-600:]
+    st = os.stat(got)
+    with open(got, "r+b") as f:
+        f.seek(MIB + 5)
+        f.write(b"damage")
+    os.utime(got, ns=(st.st_atime_ns, st.st_mtime_ns))  # only hashing can tell
+    rc, out = remote(d, "-t", "1", "-v")
+    assert rc == 0 and '"success"' in out, (rc, out)
+    assert wait_until(lambda: "3 of 4 pieces good" in d.logtext(), 20, 0.2), d.logtext()[-600:]
+    assert wait_until(lambda: re.search(r"^\s*1\s+100%.*\bDone\b", row()) and
+                      sha1_file(got) == sha1_file(data), 30, 0.3), "not repaired: %r" % row()
     # The version and the session stats read.
     rc, out = remote(d, "-si")
     assert rc == 0 and "RPC version: 17" in out and "mtorrent" in out, out
@@ -100,13 +113,38 @@ def add_list_stop_start_remove(suite):
     assert rc == 0 and '"success"' in out, out
     assert wait_until(lambda: re.search(r"^\s*1\s+100%.*\bDone\b.*rpc data\.bin$", row()), 60, 0.3), \
         "the magnet never reached 100%%/Done: %r" % listed(d)
-    # Finished files are never deleted: --remove-and-delete is refused.
+    # That data was there before this download (checked and adopted, never
+    # written): --remove-and-delete is refused, nothing removed.
     rc, out = remote(d, "-t", ih, "--remove-and-delete")
-    assert rc != 0 and "not removed" in out, (rc, out)
+    assert rc != 0 and "NOT_OUR_DATA" in out, (rc, out)
     assert len(listed(d)) == 1 and os.path.exists(got), listed(d)
     rc, out = remote(d, "-t", ih, "-r")
     assert rc == 0 and '"success"' in out, out
     assert wait_until(lambda: listed(d) == [], 20, 0.2), listed(d)
+    # Downloaded afresh (the file gone first): this one it deletes.
+    os.remove(got)
+    rc, out = remote(d, "-a", mt)
+    assert rc == 0 and '"success"' in out, out
+    assert wait_until(lambda: re.search(r"^\s*1\s+100%.*\bDone\b.*rpc data\.bin$", row()), 60, 0.3), \
+        "the new download never reached 100%%/Done: %r" % listed(d)
+    # What the daemon shares is the person's: --remove-and-delete is refused.
+    mine = os.path.join(d.dir, "mine.bin")
+    with open(mine, "wb") as f:
+        f.write(os.urandom(MIB))
+    status, j = d.api("POST", "/api/add", mine)
+    assert status == 200 and j["ok"], j
+    assert wait_until(lambda: len(listed(d)) == 2, 10, 0.2), listed(d)
+    mine_ih = next(h for h in d.transfers() if h != ih)
+    rc, out = remote(d, "-t", mine_ih, "--remove-and-delete")
+    assert rc != 0 and "NOT_OUR_DATA" in out, (rc, out)
+    assert len(listed(d)) == 2 and os.path.exists(mine), listed(d)
+    rc, out = remote(d, "-t", mine_ih, "-r")
+    assert rc == 0 and '"success"' in out, out
+    # A finished download: --remove-and-delete deletes its file.
+    rc, out = remote(d, "-t", ih, "--remove-and-delete")
+    assert rc == 0 and '"success"' in out, (rc, out)
+    assert wait_until(lambda: listed(d) == [] and not os.path.exists(got), 20, 0.2), (listed(d), got)
+    assert os.path.exists(mine) and os.path.exists(data), "only the download's file goes"
     d.stop()
     assert d.proc.returncode == 0, d.err()[-400:]
     seeder.stop()

@@ -3,15 +3,17 @@
 through its web interface's JSON API (tests/pylib/web_client.py) against a
 seeder on the prompt (tests/pylib/prompt_client.py) and a tracker pair:
 adding a .mtorrent, progress to 100% through /api/sync, pause, resume,
-remove; the Server-Sent Events stream /api/events (the first state, then
-only changes; at most 8 streams); the security checks refusing what they
-must; the token file; a clean stop on SIGTERM."""
+remove; GET /api/torrent, search, log, rates, verify and delete_data;
+the Server-Sent Events stream /api/events (the first state, then only
+changes; at most 8 streams); the security checks refusing what they must;
+the token file; a clean stop on SIGTERM."""
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -144,6 +146,91 @@ def event_stream(suite):
                 s.next_event(10)
         except EOFError:
             pass
+
+
+def damage(path, offset, nbytes=4096):
+    """Overwrites bytes of path in place, its size and mtime kept."""
+    st = os.stat(path)
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        old = f.read(nbytes)
+        f.seek(offset)
+        f.write(bytes(b ^ 0xFF for b in old))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def detail_search_log_rates_verify_delete(suite):
+    """GET /api/torrent (pieces, files, peers, trackers; escaped), search,
+    log and rates; POST /api/verify repairs a damaged download from its
+    seeder; POST /api/remove with delete_data=1 deletes the finished file."""
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    name = "web <b>data<b> & 'x'.bin"
+    seeder, data, mt = seeder_with_file(suite, t1, t2, size=6 * 512 * 1024, name=name, who="seeder2")
+    seeder.expect("limit up 1024")  # a few seconds: the daemon's rates see it
+    d = WebDaemon(suite, "daemon2", t1, t2)
+    with open(mt, "rb") as f:
+        status, j = d.api("POST", "/api/add", f.read())
+    assert status == 200 and j["ok"], (status, j)
+    assert wait_until(lambda: one(d) and one(d)["state"] == "seeding", 60, 0.2), d.transfers()
+    tid = one(d)["id"]
+    got = os.path.join(d.downloads, name)
+    st, _, raw = d.request("GET", "/api/torrent?id=" + tid)
+    assert st == 200 and b"<" not in raw, (st, raw[:300])
+    t = json.loads(raw)
+    assert t["transfer"]["id"] == tid and t["transfer"]["name"] == name, t["transfer"]
+    assert t["piece_length"] == 512 * 1024 and t["piece_count"] == 6, t
+    assert t["have"] == "fc", t["have"]  # 6 pieces, BEP 3 bit order
+    assert t["files"] == [{"path": name, "size": 6 * 512 * 1024, "done": 6 * 512 * 1024,
+                           "selected": True}], t["files"]
+    assert t["files_omitted"] == 0 and t["peers_omitted"] == 0, t
+    for p in t["peers"]:
+        assert set(p) == {"address", "client", "down_rate", "up_rate", "progress", "flags"}, p
+    urls = sorted(x["url"] for x in t["trackers"])
+    assert urls == sorted("http://127.0.0.1:%d" % x.port for x in (t1, t2)), t["trackers"]
+    assert sum(x["in_use"] for x in t["trackers"]) == 1, t["trackers"]
+    st, j = d.api("GET", "/api/torrent?id=" + "0" * 40)
+    assert st == 404 and j["error"] == "NOT_FOUND", (st, j)
+    st, j = d.api("GET", "/api/torrent?id=" + tid[:39])
+    assert st == 400, (st, j)
+    # Search: the trackers' view of the name, through the session's search.
+    def found():
+        st, j = d.api("GET", "/api/search?q=" + urllib.parse.quote("<b>data"))
+        return st == 200 and j["ok"] and any(h["info_hash"] == tid and h["seeders"] >= 1 for h in j["hits"])
+    assert wait_until(found, 15, 0.2), d.api("GET", "/api/search?q=data")
+    st, _, raw = d.request("GET", "/api/search?q=data")
+    assert b"<" not in raw, raw
+    # The rates: one sample a second; the download showed in one of them.
+    assert wait_until(lambda: any(s[0] > 0 for s in d.api("GET", "/api/rates")[1]["samples"]), 10, 0.2), \
+        d.api("GET", "/api/rates")
+    st, r = d.api("GET", "/api/rates")
+    assert r["interval_ms"] == 1000 and 0 < len(r["samples"]) <= 600, r
+    # Verify: the damaged piece counted, then fetched again from the seeder.
+    damage(got, 3 * 512 * 1024 + 10)
+    st, j = d.api("POST", "/api/verify", "id=" + tid)
+    assert st == 200 and j["ok"], (st, j)
+    # (A .mtorrent added through the web is kept as <info_hash>.mtorrent: its label.)
+    want = "verified %s.mtorrent: 5 of 6 pieces good; fetching the others from peers" % tid
+
+    def logged():
+        st, j = d.api("GET", "/api/log?n=500")
+        return any(want in x for x in j["lines"])
+    assert wait_until(logged, 20, 0.2), d.api("GET", "/api/log?n=20")
+    assert wait_until(lambda: one(d)["state"] == "seeding" and one(d)["progress"] == 1, 30, 0.2), d.transfers()
+    assert sha1_file(got) == sha1_file(data), "the damaged piece was not fetched again"
+    st, j = d.api("GET", "/api/log?n=3")
+    assert st == 200 and len(j["lines"]) == 3, j
+    st, _, raw = d.request("GET", "/api/log")
+    default = json.loads(raw)["lines"]
+    everything = d.api("GET", "/api/log?n=500")[1]["lines"]
+    assert b"<" not in raw and 0 < len(default) <= 100, raw[-200:]
+    assert all(x in everything for x in default), (default, everything)
+    assert d.token not in "".join(everything), "the log tail shows the token"
+    # Remove with delete_data=1: the finished file goes.
+    st, j = d.api("POST", "/api/remove", "id=%s&delete_data=1" % tid)
+    assert j["ok"], j
+    assert wait_until(lambda: not os.path.exists(got), 10, 0.05), "delete_data=1 left the file"
+    assert os.path.exists(data), "the seeder's file"
+    d.stop()
     seeder.stop()
 
 
@@ -215,7 +302,8 @@ def public_bind_needs_password(suite):
 
 def main():
     suite = Suite()
-    return suite.run([download_pause_resume_remove, event_stream, refusals, token_file, public_bind_needs_password])
+    return suite.run([download_pause_resume_remove, detail_search_log_rates_verify_delete, event_stream,
+                      refusals, token_file, public_bind_needs_password])
 
 
 if __name__ == "__main__":

@@ -163,5 +163,70 @@ TEST(DiscardPartial, DeletesTheLayoutsFilesOnly) {
     EXPECT_TRUE(discard_partial(d + "/one.bin", *one).ok()) << "nothing there: nothing to do";
 }
 
+TEST(DeleteTorrentData, AFinishedFoldersListedFilesAndTheirEmptyFolders) {
+    const std::string d = fresh_dir("delete");
+    const auto meta = folder_meta();
+    auto layout = make_file_layout(meta);
+    ASSERT_TRUE(layout.ok());
+    const std::string top = d + "/top";
+    ASSERT_EQ(::mkdir(top.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((top + "/sub").c_str(), 0755), 0);
+    put(top + "/a.txt", "aaa");
+    put(top + "/sub/b.txt", "bbbbb");
+    auto r = delete_torrent_data(top, *layout);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->files, 2u);
+    EXPECT_FALSE(r->folder_kept);
+    EXPECT_FALSE(exists(top)) << "the folders left empty go too";
+    r = delete_torrent_data(top, *layout);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->files, 0u) << "nothing there: nothing to do";
+
+    // A person's file in the folder stays, with the folder; a link where a
+    // listed file is, or where a listed folder is, is never followed (its
+    // target outside stays) and never deleted.
+    ASSERT_EQ(::mkdir(top.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((d + "/elsewhere").c_str(), 0755), 0);
+    put(d + "/elsewhere/b.txt", "keep me");
+    put(d + "/precious", "precious");
+    ASSERT_EQ(::symlink((d + "/precious").c_str(), (top + "/a.txt").c_str()), 0);
+    ASSERT_EQ(::symlink((d + "/elsewhere").c_str(), (top + "/sub").c_str()), 0);
+    put(top + "/mine.txt", "a person's");
+    r = delete_torrent_data(top, *layout);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->files, 0u);
+    EXPECT_EQ(r->left, 1u);  // the link at a.txt
+    EXPECT_TRUE(r->folder_kept);
+    EXPECT_EQ(slurp(d + "/precious"), "precious");
+    EXPECT_EQ(slurp(d + "/elsewhere/b.txt"), "keep me");
+    EXPECT_EQ(slurp(top + "/mine.txt"), "a person's");
+    EXPECT_TRUE(exists(top + "/a.txt")) << "the link itself stays";
+}
+
+TEST(DeleteTorrentData, ASingleFileOnlyIfItIsARegularFile) {
+    const std::string d = fresh_dir("delete_one");
+    auto one = make_file_layout(file_meta("x"));
+    ASSERT_TRUE(one.ok());
+    put(d + "/movie.bin", "x");
+    auto r = delete_torrent_data(d + "/movie.bin", *one);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->files, 1u);
+    EXPECT_FALSE(exists(d + "/movie.bin"));
+    // A link (to a person's file) or a folder where the file was: left.
+    put(d + "/precious", "precious");
+    ASSERT_EQ(::symlink((d + "/precious").c_str(), (d + "/movie.bin").c_str()), 0);
+    r = delete_torrent_data(d + "/movie.bin", *one);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->files, 0u);
+    EXPECT_EQ(r->left, 1u);
+    EXPECT_TRUE(exists(d + "/movie.bin"));
+    EXPECT_EQ(slurp(d + "/precious"), "precious");
+    ASSERT_EQ(::mkdir((d + "/dir.bin").c_str(), 0755), 0);
+    r = delete_torrent_data(d + "/dir.bin", *one);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->left, 1u);
+    EXPECT_TRUE(exists(d + "/dir.bin"));
+}
+
 }  // namespace
 }  // namespace mt::client

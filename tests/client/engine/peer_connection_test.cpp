@@ -136,6 +136,7 @@ class FakeLink final : public TorrentLink {
         pex_received.insert(pex_received.end(), added.begin(), added.end());
     }
     void set_listen_port(PeerKey, std::uint16_t port) override { listen_port = port; }
+    void set_peer_client(PeerKey, const std::string&) override {}
     std::vector<common::wire::PexPeer> pex_list;
     std::vector<common::wire::PexPeer> pex_received;
     std::atomic<std::uint16_t> listen_port{0};

@@ -459,5 +459,18 @@ TEST(PiecePicker, StartedFollowsRequestsAndReceivedBlocks) {
     EXPECT_FALSE(p.started(blocks[0].piece));
 }
 
+TEST(PiecePicker, PeerPieceCountForBitfieldsHavesAndSeeds) {
+    PiecePicker p(4, kBlockSize, 4 * kBlockSize);
+    EXPECT_EQ(p.peer_piece_count(1), 0u);  // unknown
+    ASSERT_TRUE(p.peer_bitfield(1, {true, false, true, false}));
+    EXPECT_EQ(p.peer_piece_count(1), 2u);
+    ASSERT_TRUE(p.peer_has(1, 3));
+    EXPECT_EQ(p.peer_piece_count(1), 3u);
+    p.peer_has_all(2);
+    EXPECT_EQ(p.peer_piece_count(2), 4u);
+    p.peer_gone(1);
+    EXPECT_EQ(p.peer_piece_count(1), 0u);
+}
+
 }  // namespace
 }  // namespace mt::client

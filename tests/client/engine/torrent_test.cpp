@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/sha1.h"
+#include "common/wire/extension.h"
 #include "tests/client/engine/fake_storage.h"
 #include "tests/client/engine/scripted_peer.h"
 
@@ -246,6 +247,34 @@ TEST_F(TorrentTest, DataEditedOnDiskStopsServingAndSaysSo) {
     const auto st = torrent->stats();
     EXPECT_TRUE(st.data_changed);
     EXPECT_NE(st.error.find("no longer served"), std::string::npos) << st.error;
+}
+
+// What peers views show: the client its extension handshake names (else
+// its peer id's), how much it has, who connected, whether we choke it.
+TEST_F(TorrentTest, PeerViewsNameTheClientAndItsProgress) {
+    start();
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    peer = std::make_unique<ScriptedPeer>(sv[1], kPieces);
+    wire::Handshake h;
+    h.info_hash = meta.info_hash;
+    h.peer_id = common::PeerId::from_bytes("-LT2080-abcdefghijkl");
+    h.set_extended(true);
+    torrent->add_incoming(common::Fd(sv[0]), h, "192.0.2.9:6881");
+    ASSERT_TRUE(peer->read_handshake());
+    peer->send(wire::BitfieldMsg{std::string(1, '\xc0')});  // pieces 0 and 1 of 4
+    auto views = [&] { return torrent->peer_views(); };
+    ASSERT_TRUE(eventually([&] { return views().size() == 1 && views()[0].progress == 0.5; }));
+    EXPECT_EQ(views()[0].client, "libtorrent 2.0.8") << "from its peer id";
+    EXPECT_TRUE(views()[0].incoming);
+    EXPECT_TRUE(views()[0].choked);
+    wire::ExtHandshake x;
+    x.client = "Evil<script>\x1b[2J/1.0";
+    std::string payload;
+    wire::encode(x, payload);
+    peer->send(wire::Extended{wire::kExtHandshakeId, payload});
+    EXPECT_TRUE(eventually([&] { return views()[0].client == x.client; }))
+        << "its own words, escaped where they are shown";
 }
 
 }  // namespace

@@ -20,5 +20,21 @@ TEST(DropReason, EveryReasonHasAName) {
         EXPECT_STRNE(to_string(static_cast<DropReason>(i)), "?") << i;
 }
 
+TEST(ClientFromPeerId, AzureusStyleIdsNameTheirProgram) {
+    auto id = [](std::string s) {
+        s.resize(20, 'x');
+        return common::PeerId::from_bytes(s);
+    };
+    EXPECT_EQ(client_from_peer_id(id("-LT2080-")), "libtorrent 2.0.8");
+    EXPECT_EQ(client_from_peer_id(id("-TR3000-")), "Transmission 3.0.0");
+    EXPECT_EQ(client_from_peer_id(id("-qB4250-")), "qBittorrent 4.2.5");
+    EXPECT_EQ(client_from_peer_id(id("-MT0100-")), "mtorrent 0.1.0");
+    EXPECT_EQ(client_from_peer_id(id("-LT1217-")), "libtorrent 1.2.1.7");
+    EXPECT_EQ(client_from_peer_id(id("-ZZ1234-")), "ZZ 1.2.3.4");  // unknown code: the code
+    EXPECT_EQ(client_from_peer_id(id("M7-2-2--")), "");            // Mainline style: not read
+    EXPECT_EQ(client_from_peer_id(id("-<s>12-")), "");             // not letters and digits
+    EXPECT_EQ(client_from_peer_id(id(std::string(20, '\0'))), "");
+}
+
 }  // namespace
 }  // namespace mt::client

@@ -52,6 +52,9 @@ TEST(ParseCommand, EveryCommandAndItsArgumentCount) {
         {"unwatch d", CommandKind::unwatch, 1},
         {"status", CommandKind::status, 0},
         {"peers x.mtorrent", CommandKind::peers, 1},
+        {"verify x.mtorrent", CommandKind::verify, 1},
+        {"remove x.mtorrent --keep", CommandKind::remove, 2},
+        {"remove x.mtorrent --delete-data", CommandKind::remove, 2},
         {"help", CommandKind::help, 0},
         {"quit", CommandKind::quit, 0},
         {"exit", CommandKind::quit, 0},
@@ -67,9 +70,27 @@ TEST(ParseCommand, EveryCommandAndItsArgumentCount) {
 }
 
 TEST(ParseCommand, WrongCountsGetTheUsage) {
-    for (const char* line : {"share", "share a", "share a b c", "get x", "show", "show uploads",
-                             "show downloads now", "remove", "remove a b c", "search", "watch",
-                             "unwatch a b", "status x", "peers", "help me now", "quit now"}) {
+    for (const char* line : {"share",
+                             "share a",
+                             "share a b c d e",
+                             "get x",
+                             "show",
+                             "show uploads",
+                             "show downloads now",
+                             "remove",
+                             "remove a b c",
+                             "search",
+                             "watch",
+                             "unwatch a b",
+                             "status x",
+                             "peers",
+                             "help me now",
+                             "quit now",
+                             "verify",
+                             "verify a b",
+                             "remove a --delete",
+                             "remove a --keep x",
+                             "remove a --keep --delete-data"}) {
         auto p = parse_command(line);
         EXPECT_EQ(p.error.code, "INVALID_ARGUMENTS") << line;
         EXPECT_EQ(p.error.detail.rfind("usage: ", 0), 0u) << line << ": " << p.error.detail;
@@ -132,12 +153,28 @@ TEST(ParseCommand, HelpAndUsageMentionEveryCommand) {
     std::string h;
     for (const auto& l : help_lines())
         h += l + "\n";
-    for (const char* w : {"share", "get", "show downloads", "remove", "search", "watch", "unwatch",
-                          "status", "peers", "help", "quit", "pause", "resume", "limit"}) {
+    for (const char* w :
+         {"share", "get", "show downloads", "remove", "search", "watch", "unwatch", "status",
+          "peers", "help", "quit", "pause", "resume", "limit", "verify"}) {
         EXPECT_NE(u.find(std::string(w).substr(0, std::string(w).find(' '))), std::string::npos)
             << w;
         EXPECT_NE(h.find(w), std::string::npos) << w;
     }
+}
+
+TEST(ParseCommand, VerifyAndRemoveDeleteDataAreExplained) {
+    EXPECT_EQ(command_usage(CommandKind::verify), "usage: verify <name>");
+    EXPECT_EQ(command_usage(CommandKind::remove), "usage: remove <name> [--keep | --delete-data]");
+    std::string verify, remove;
+    for (const auto& l : help_about("verify"))
+        verify += l + "\n";
+    for (const auto& l : help_about("remove"))
+        remove += l + "\n";
+    EXPECT_NE(verify.find("stays paused"), std::string::npos) << verify;
+    EXPECT_NE(verify.find("file is never"), std::string::npos) << verify;
+    EXPECT_NE(remove.find("--delete-data"), std::string::npos) << remove;
+    EXPECT_NE(remove.find("NOT_OUR_DATA"), std::string::npos) << remove;
+    EXPECT_EQ(nearest_command("verfiy"), "verify");
 }
 
 }  // namespace

@@ -32,13 +32,17 @@ SessionState sample() {
     b.watch_dir = "";
     b.paused = true;
     b.uploaded = 5'000'000'000;
+    b.sources.dht = false;
+    b.adopted = true;
     SavedTransfer c = a;
     c.label = "w.bin.mtorrent";
     c.mtorrent_path.clear();
     c.watch_dir = "/srv/share";
     c.info_hash = common::InfoHash::from_bytes(std::string(20, '\x07'));
+    c.sources.pex = false;
     s.transfers = {a, b, c};
-    s.lookups = {{"0123456789abcdef0123456789abcdef01234567", "/tmp/x"}, {"name.iso", "/tmp/n"}};
+    s.lookups = {{"0123456789abcdef0123456789abcdef01234567", "/tmp/x", {false, false}},
+                 {"name.iso", "/tmp/n", {}}};
     s.watched = {"/srv/share", "/srv/other"};
     s.limit_up = 2048 * 1024;
     return s;
@@ -95,13 +99,32 @@ TEST(StateStore, OptionalFieldsOfLaterVersions) {
     auto old = decode_state(framed("d7:lookupsle9:transfersl" + t + "e7:watchedlee"));
     ASSERT_TRUE(old.ok()) << old.error().message;
     EXPECT_FALSE(old->transfers[0].paused);
+    EXPECT_FALSE(old->transfers[0].adopted);
     EXPECT_EQ(old->transfers[0].uploaded, 0u);
+    EXPECT_EQ(old->transfers[0].sources, PeerSources{});  // DHT and PEX on
+    std::string no_dht = t;
+    no_dht.insert(no_dht.find("4:sizei"), "6:no_dhti1e");
+    auto nd = decode_state(framed("d7:lookupsle9:transfersl" + no_dht + "e7:watchedlee"));
+    ASSERT_TRUE(nd.ok()) << nd.error().message;
+    EXPECT_FALSE(nd->transfers[0].sources.dht);
+    EXPECT_TRUE(nd->transfers[0].sources.pex);
+    std::string bad_pex = t;
+    bad_pex.insert(bad_pex.find("6:pausedi") == std::string::npos ? bad_pex.find("4:sizei") : 0,
+                   "6:no_pexi7e");
+    auto bp = decode_state(framed("d7:lookupsle9:transfersl" + bad_pex + "e7:watchedlee"));
+    ASSERT_FALSE(bp.ok());
+    EXPECT_NE(bp.error().message.find("no_pex"), std::string::npos);
     EXPECT_EQ(old->limit_up, 0u);
     std::string bad_paused = t;
     bad_paused.insert(bad_paused.find("4:sizei"), "6:pausedi2e");
     auto r = decode_state(framed("d7:lookupsle9:transfersl" + bad_paused + "e7:watchedlee"));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("paused"), std::string::npos);
+    std::string bad_adopted = t;
+    bad_adopted.insert(bad_adopted.find("8:completei"), "7:adoptedi5e");
+    r = decode_state(framed("d7:lookupsle9:transfersl" + bad_adopted + "e7:watchedlee"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("adopted"), std::string::npos);
     auto neg =
         decode_state(framed("d6:limitsd4:downi-1e2:upi0ee7:lookupsle9:transfersle7:watchedlee"));
     ASSERT_FALSE(neg.ok());

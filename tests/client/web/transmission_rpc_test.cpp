@@ -61,6 +61,7 @@ struct FakeBackend : WebBackend {
         std::string c = kind == CommandKind::pause    ? "pause"
                         : kind == CommandKind::resume ? "resume"
                         : kind == CommandKind::remove ? "remove"
+                        : kind == CommandKind::verify ? "verify"
                                                       : "other";
         for (const auto& a : args)
             c += " " + a;
@@ -282,9 +283,9 @@ TEST_F(Rpc, StartStopRemoveRunTheSessionCommands) {
     EXPECT_EQ(result("{\"method\":\"torrent-remove\",\"arguments\":{\"ids\":2,"
                      "\"delete-local-data\":true}}"),
               "success");
-    EXPECT_EQ(backend.calls,
-              (std::vector<std::string>{"pause " + kHashA, "resume " + kHashB,
-                                        "remove " + kHashA + " --keep", "remove " + kHashB}));
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"pause " + kHashA, "resume " + kHashB,
+                                                       "remove " + kHashA + " --keep",
+                                                       "remove " + kHashB + " --delete-data"}));
     // No ids: every transfer. Stopping a stopped one is no error.
     backend.calls.clear();
     backend.next = Reply::failure("ALREADY_PAUSED", "b is paused already");
@@ -295,21 +296,34 @@ TEST_F(Rpc, StartStopRemoveRunTheSessionCommands) {
               "1: IO_ERROR cannot delete");
 }
 
-TEST_F(Rpc, DeleteLocalDataIsRefusedForAFinishedTransfer) {
+TEST_F(Rpc, DeleteLocalDataIsRemoveDeleteDataForFinishedAndUnfinished) {
     backend.list = {transfer(kHashA, "a", 'D', 10, 4), transfer(kHashB, "b", 'S', 10, 10)};
+    EXPECT_EQ(result("{\"method\":\"torrent-remove\",\"arguments\":{\"ids\":[1,2],"
+                     "\"delete-local-data\":true}}"),
+              "success");
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"remove " + kHashA + " --delete-data",
+                                                       "remove " + kHashB + " --delete-data"}));
+    // The session refuses what is not its to delete (a share): said, per id.
+    backend.calls.clear();
+    backend.next = Reply::failure("NOT_OUR_DATA", "b shares your own /x; nothing was removed");
     const std::string r = result(
-        "{\"method\":\"torrent-remove\",\"arguments\":{\"ids\":[1,2],\"delete-local-data\":true}}");
-    EXPECT_EQ(r.rfind("2: not removed", 0), 0u) << r;
-    // The unfinished one is removed with its partial data; the finished one stays.
-    EXPECT_EQ(backend.calls, std::vector<std::string>{"remove " + kHashA});
+        "{\"method\":\"torrent-remove\",\"arguments\":{\"ids\":2,\"delete-local-data\":true}}");
+    EXPECT_EQ(r, "2: NOT_OUR_DATA b shares your own /x; nothing was removed");
 }
 
-TEST_F(Rpc, VerifyIsRefusedNotPretended) {
-    backend.list = {transfer(kHashA, "a", 'S', 10, 10)};
-    const std::string r = result("{\"method\":\"torrent-verify\",\"arguments\":{\"ids\":1}}");
-    EXPECT_NE(r, "success");
-    EXPECT_NE(r.find("not supported"), std::string::npos) << r;
-    EXPECT_TRUE(backend.calls.empty());
+TEST_F(Rpc, VerifyRunsTheSessionsVerify) {
+    backend.list = {transfer(kHashA, "a", 'S', 10, 10), transfer(kHashB, "b", 'P', 10, 3)};
+    EXPECT_EQ(result("{\"method\":\"torrent-verify\",\"arguments\":{\"ids\":[1,2]}}"), "success");
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"verify " + kHashA, "verify " + kHashB}));
+    backend.calls.clear();
+    backend.next = Reply::failure("BUSY", "a is being resumed or verified");
+    EXPECT_EQ(result("{\"method\":\"torrent-verify\",\"arguments\":{\"ids\":1}}"),
+              "1: BUSY a is being resumed or verified");
+    // While it hashes, torrent-get says checking (2).
+    backend.list[0].state = 'V';
+    const JsonValue v =
+        json("{\"method\":\"torrent-get\",\"arguments\":{\"ids\":1,\"fields\":[\"status\"]}}");
+    EXPECT_EQ(v.find("arguments")->find("torrents")->items[0].find("status")->integer, 2);
 }
 
 TEST_F(Rpc, TorrentAdd) {

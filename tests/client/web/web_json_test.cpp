@@ -103,5 +103,36 @@ TEST(SyncHistory, ForgetsOldStates) {
     EXPECT_EQ(h.last_rid(), SyncHistory::kKeep + 6);
 }
 
+TEST(WebJson, VerifyingStateAndADetailWithNothingKnown) {
+    TransferView v = view(std::string(40, 'c'), "x", 0);
+    v.state = 'V';
+    EXPECT_NE(transfer_json(v).find("\"state\":\"verifying\""), std::string::npos);
+    TransferDetail d;
+    d.view = v;
+    d.piece_length = 16384;
+    d.piece_count = 3;
+    EXPECT_EQ(detail_json(d), "{\"transfer\":" + transfer_json(v) +
+                                  ",\"piece_length\":16384,\"piece_count\":3,\"have\":\"\","
+                                  "\"files\":[],\"files_omitted\":0,\"peers\":[],"
+                                  "\"peers_omitted\":0,\"trackers\":[]}");
+    d.have = common::Bitfield(12);  // BEP 3 order: piece 0 is the high bit
+    d.have.set(0);
+    d.have.set(11);
+    EXPECT_NE(detail_json(d).find("\"have\":\"8010\""), std::string::npos) << detail_json(d);
+}
+
+TEST(WebJson, LogRatesAndSearch) {
+    EXPECT_EQ(log_json({}), "{\"lines\":[]}");
+    EXPECT_EQ(log_json({"a\"b", "<i>"}), "{\"lines\":[\"a\\\"b\",\"\\u003ci\\u003e\"]}");
+    EXPECT_EQ(rates_json({}), "{\"interval_ms\":1000,\"samples\":[]}");
+    EXPECT_EQ(search_json({}), "{\"ok\":true,\"hits\":[]}");
+    std::vector<common::wire::SearchHit> many(kMaxSearchHits + 3);
+    const std::string j = search_json(many);
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = j.find("\"name\"", at)) != std::string::npos; ++at)
+        ++n;
+    EXPECT_EQ(n, kMaxSearchHits);
+}
+
 }  // namespace
 }  // namespace mt::client::web

@@ -31,13 +31,35 @@ struct FakeBackend : WebBackend {
         std::string c = kind == CommandKind::pause    ? "pause"
                         : kind == CommandKind::resume ? "resume"
                         : kind == CommandKind::remove ? "remove"
+                        : kind == CommandKind::verify ? "verify"
                                                       : "other";
         for (const auto& a : args)
             c += " " + a;
         calls.push_back(c);
         return Reply::success(args[0], "done");
     }
+    // One transfer in detail (detail_of), the rest unknown.
+    std::optional<TransferDetail> detail_of;
+    std::optional<TransferDetail> detail(const std::string& info_hash) override {
+        calls.push_back("detail:" + info_hash);
+        return detail_of;
+    }
+    std::vector<common::wire::SearchHit> hits;
+    Reply search_reply = Reply::success("");
+    Reply search(const std::string& text, std::vector<common::wire::SearchHit>& out) override {
+        calls.push_back("search:" + text);
+        out = hits;
+        return search_reply;
+    }
+    std::vector<std::string> log_tail(std::size_t n) override {
+        calls.push_back("log:" + std::to_string(n));
+        return {"2026-01-01T00:00:00.000Z INFO first", "<script>alert(1)</script>",
+                "INFO web interface: open http://127.0.0.1:8080/?token=" + kToken};
+    }
+    RateSamples rates() override { return RateSamples{1000, {{10, 20}, {30, 40}}}; }
 };
+
+const std::string kHostile = "<script>alert(1)</script>";
 
 struct Fixture : ::testing::Test {
     FakeBackend backend;
@@ -221,13 +243,17 @@ TEST_F(Fixture, ControlCommandsGoThroughTheSessionCommands) {
     EXPECT_EQ(go(authed("POST", "/api/resume?id=abc")).status, 200);
     EXPECT_EQ(go(authed("POST", "/api/remove", "id=abc")).status, 200);
     EXPECT_EQ(go(authed("POST", "/api/remove", "id=abc&delete_data=1")).status, 200);
-    EXPECT_EQ(backend.calls, (std::vector<std::string>{"pause abc", "resume abc",
-                                                       "remove abc --keep", "remove abc"}));
+    EXPECT_EQ(go(authed("POST", "/api/verify", "id=abc")).status, 200);
+    EXPECT_EQ(backend.calls,
+              (std::vector<std::string>{"pause abc", "resume abc", "remove abc --keep",
+                                        "remove abc --delete-data", "verify abc"}));
     WebResponse w = go(authed("POST", "/api/pause", ""));
     EXPECT_EQ(w.status, 400);
     EXPECT_NE(w.body.find("\"ok\":false"), std::string::npos);
-    EXPECT_EQ(go(authed("POST", "/api/verify", "id=abc")).status, 501);
+    EXPECT_EQ(go(authed("POST", "/api/verify", "")).status, 400);
     EXPECT_EQ(go(authed("GET", "/api/pause?id=abc")).status, 405);
+    EXPECT_EQ(go(authed("GET", "/api/verify?id=abc")).status, 405);
+    EXPECT_EQ(go(authed("POST", "/api/rates", "")).status, 405);
     EXPECT_EQ(go(authed("POST", "/api/nope", "")).status, 404);
     EXPECT_EQ(go(authed("DELETE", "/api/sync")).status, 405);
 }
@@ -248,6 +274,134 @@ TEST_F(Fixture, AddTellsItsKindsApart) {
     EXPECT_NE(w.body.find("\"error\":\"FILE_NOT_FOUND\""), std::string::npos);
     EXPECT_EQ(go(authed("POST", "/api/add", "hello")).status, 400);
     EXPECT_EQ(backend.calls, (std::vector<std::string>{"share:/no/such"}));
+}
+
+// A transfer whose every string a hostile publisher or peer chose.
+TransferDetail hostile_detail() {
+    TransferDetail d;
+    d.view.state = 'S';
+    d.view.info_hash = std::string(40, 'a');
+    d.view.name = d.view.label = kHostile;
+    d.view.stats.total = 3 * 16384;
+    d.view.stats.verified_bytes = 2 * 16384;
+    d.piece_length = 16384;
+    d.piece_count = 10;
+    d.have = common::Bitfield(10);
+    d.have.set(0);
+    d.have.set(9);
+    d.files = {FileProgress{0, "dir/" + kHostile, 100, 50, true},
+               FileProgress{2, "b.txt", 7, 0, false}};
+    d.files_omitted = 3;
+    PeerView p;
+    p.address = "127.0.0.1:6881";
+    p.client = kHostile;
+    p.down_rate = 1500;
+    p.progress = 0.5;
+    p.interested = true;
+    p.incoming = true;
+    d.peers = {p};
+    TrackerLine t;
+    t.url = "http://127.0.0.1:7000";
+    t.in_use = t.live = true;
+    t.last_announce_ms = 1700000000000;
+    t.last_error = kHostile;
+    t.failures = 2;
+    d.trackers = {t};
+    return d;
+}
+
+TEST_F(Fixture, TorrentDetailIsEscapedAndChecksItsId) {
+    backend.detail_of = hostile_detail();
+    const std::string id(40, 'a');
+    WebResponse w = go(authed("GET", "/api/torrent?id=" + id));
+    ASSERT_EQ(w.status, 200) << w.body;
+    EXPECT_EQ(w.content_type, "application/json");
+    EXPECT_EQ(w.body.find('<'), std::string::npos) << w.body;
+    EXPECT_NE(w.body.find("\"name\":\"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\""),
+              std::string::npos)
+        << w.body;
+    EXPECT_NE(w.body.find(",\"piece_length\":16384,\"piece_count\":10,\"have\":\"8040\","),
+              std::string::npos)
+        << w.body;
+    EXPECT_NE(w.body.find("\"files\":[{\"path\":\"dir/\\u003cscript"), std::string::npos);
+    EXPECT_NE(w.body.find("{\"path\":\"b.txt\",\"size\":7,\"done\":0,\"selected\":false}],"
+                          "\"files_omitted\":3"),
+              std::string::npos)
+        << w.body;
+    EXPECT_NE(w.body.find("\"peers\":[{\"address\":\"127.0.0.1:6881\",\"client\":\"\\u003cscript"),
+              std::string::npos);
+    EXPECT_NE(
+        w.body.find("\"down_rate\":1500,\"up_rate\":0,\"progress\":0.5000,\"flags\":\"DicI\"}"),
+        std::string::npos)
+        << w.body;
+    EXPECT_NE(w.body.find("\"trackers\":[{\"url\":\"http://127.0.0.1:7000\",\"in_use\":true,"
+                          "\"live\":true,\"last_announce_ms\":1700000000000,\"last_error\":"
+                          "\"\\u003cscript"),
+              std::string::npos)
+        << w.body;
+    EXPECT_NE(w.body.find("\"failures\":2}]}"), std::string::npos) << w.body;
+    EXPECT_EQ(backend.calls, std::vector<std::string>{"detail:" + id});
+
+    backend.detail_of.reset();
+    w = go(authed("GET", "/api/torrent?id=" + std::string(40, 'b')));
+    EXPECT_EQ(w.status, 404);
+    EXPECT_NE(w.body.find("\"error\":\"NOT_FOUND\""), std::string::npos) << w.body;
+    backend.calls.clear();
+    for (const std::string& bad :
+         std::vector<std::string>{"", "abc", std::string(39, 'a'), std::string(41, 'a'),
+                                  std::string(39, 'a') + "g", "%3cscript%3e"}) {
+        w = go(authed("GET", "/api/torrent?id=" + bad));
+        EXPECT_EQ(w.status, 400) << bad;
+        EXPECT_EQ(w.body.find('<'), std::string::npos) << w.body;
+    }
+    EXPECT_TRUE(backend.calls.empty()) << "a malformed id never reaches the session";
+    EXPECT_EQ(go(req("GET", "/api/torrent?id=" + id)).status, 401);
+}
+
+TEST_F(Fixture, SearchHitsAreEscaped) {
+    common::wire::SearchHit h;
+    h.name = kHostile;
+    h.size = 1234;
+    h.info_hash = common::InfoHash::from_bytes(std::string(20, '\x01'));
+    h.seeders = 3;
+    h.leechers = 4;
+    backend.hits = {h};
+    WebResponse w = go(authed("GET", "/api/search?q=big%20file"));
+    ASSERT_EQ(w.status, 200);
+    EXPECT_EQ(w.body,
+              "{\"ok\":true,\"hits\":[{\"name\":\"\\u003cscript\\u003ealert(1)"
+              "\\u003c/script\\u003e\",\"size\":1234,\"info_hash\":"
+              "\"0101010101010101010101010101010101010101\",\"seeders\":3,\"leechers\":4}]}");
+    EXPECT_EQ(backend.calls, std::vector<std::string>{"search:big file"});
+    backend.search_reply = Reply::failure("TRACKERS_UNREACHABLE", "tracker 1 (<x>): refused");
+    w = go(authed("GET", "/api/search?q=x"));
+    EXPECT_EQ(w.status, 200);
+    EXPECT_EQ(w.body,
+              "{\"ok\":false,\"error\":\"TRACKERS_UNREACHABLE\",\"detail\":\"tracker 1 "
+              "(\\u003cx\\u003e): refused\"}");
+    EXPECT_EQ(go(authed("GET", "/api/search")).status, 400);
+    EXPECT_EQ(go(authed("GET", "/api/search?q=")).status, 400);
+}
+
+TEST_F(Fixture, LogTailIsBoundedAndEscaped) {
+    WebResponse w = go(authed("GET", "/api/log"));
+    ASSERT_EQ(w.status, 200);
+    EXPECT_EQ(w.body,
+              "{\"lines\":[\"2026-01-01T00:00:00.000Z INFO first\",\"\\u003cscript"
+              "\\u003ealert(1)\\u003c/script\\u003e\",\"INFO web interface: open "
+              "http://127.0.0.1:8080/?token=[hidden]\"]}")
+        << "escaped, and the token never shown";
+    EXPECT_EQ(go(authed("GET", "/api/log?n=7")).status, 200);
+    EXPECT_EQ(go(authed("GET", "/api/log?n=100000")).status, 200);
+    EXPECT_EQ(backend.calls, (std::vector<std::string>{"log:100", "log:7", "log:500"}));
+    EXPECT_EQ(go(authed("GET", "/api/log?n=ten")).status, 400);
+    EXPECT_EQ(go(authed("GET", "/api/log?n=-1")).status, 400);
+}
+
+TEST_F(Fixture, RatesAreSamplesOldestFirst) {
+    WebResponse w = go(authed("GET", "/api/rates"));
+    ASSERT_EQ(w.status, 200);
+    EXPECT_EQ(w.body, "{\"interval_ms\":1000,\"samples\":[[10,20],[30,40]]}");
 }
 
 }  // namespace
