@@ -22,18 +22,26 @@ def long_functions(path):
         if not m or NOT_FUNC.match(lines[i]):
             i += 1
             continue
-        indent = m.group(1)
+        # A wrapped signature: the function starts (and takes its indent)
+        # where the signature does.
+        start = i
+        while start > 0 and lines[start - 1].rstrip().endswith(('(', ',')):
+            start -= 1
+        indent = re.match(r' *', lines[start]).group(0)
+        if start != i and (len(indent) > 4 or NOT_FUNC.match(lines[start])):
+            i += 1
+            continue
         j = i + 1
         while j < len(lines) and lines[j] != indent + '}' and not lines[j].startswith(indent + '};'):
             j += 1
-        n = j - i + 1
+        n = j - start + 1
         if n > LIMIT and j < len(lines):
-            k = i - 1
+            k = start - 1
             comment = []
             while k >= 0 and lines[k].lstrip().startswith('//'):
                 comment.append(lines[k])
                 k -= 1
-            yield i + 1, n, lines[i].strip(), bool(REASON.search(' '.join(comment)))
+            yield start + 1, n, lines[start].strip(), bool(REASON.search(' '.join(comment)))
         i = j + 1 if j < len(lines) else i + 1
 
 

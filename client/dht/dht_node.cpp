@@ -66,9 +66,11 @@ DhtNode::DhtNode(common::Fd sock, const Engine::Options& eo, const Options& o)
     : sock_(std::move(sock)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       v6_(!eo.v4),
-      id_(eo.id),
       options_(o),
-      engine_(eo) {}
+      engine_(eo) {
+    common::MutexLock lock(mu_);
+    status_.id = eo.id;
+}
 
 DhtNode::~DhtNode() {
     stop();

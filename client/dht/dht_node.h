@@ -43,7 +43,12 @@ class DhtNode {
 
     void stop();  // saves the table; idempotent
     std::uint16_t port() const { return port_; }
-    const NodeId& id() const { return id_; }
+    // Ours: random, or a BEP 42 id for our public address (bound to one, or
+    // once others agree on it: Engine).
+    NodeId id() const EXCLUDES(mu_) {
+        common::MutexLock lock(mu_);
+        return status_.id;
+    }
 
     void add_node(const Endpoint& ep);  // e.g. from a peer's PORT message
     void add_own(const common::InfoHash& ih, std::uint16_t port);
@@ -84,7 +89,6 @@ class DhtNode {
     common::Fd wake_;
     bool v6_;
     std::uint16_t port_ = 0;
-    NodeId id_;
     Options options_;
     Engine engine_;  // the thread's alone
     std::vector<std::pair<Engine::LookupId, std::shared_ptr<Waiter>>> waiters_;  // the thread's

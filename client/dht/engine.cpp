@@ -153,13 +153,45 @@ void Engine::on_reply(const krpc::Message& m, const Endpoint& from, std::int64_t
     } else if (response && !m.read_only) {
         heard(m.id, from, true, now_ms, out);
     }
-    if (response && m.ip && !m.ip->ip.is_unspecified()) external_ = Endpoint{m.ip->ip, 0};
+    if (response && m.ip && !m.ip->ip.is_unspecified() && same_family(*m.ip, options_.v4))
+        vote_external(m.ip->ip, from.ip, now_ms);
     if (t.lookup != 0) {
         lookup_reply(t, response ? &m : nullptr, now_ms, out);
     } else if (response && t.method == krpc::Method::find_node && !t.id) {
         // A bootstrap node answered: join through a lookup of our own id.
         find_self(now_ms, out);
     }
+}
+
+void Engine::vote_external(const common::IpAddr& claimed, const common::IpAddr& voter,
+                           std::int64_t now_ms) {
+    // One vote per network: a /24 (IPv4) or a /64 (IPv6) of voters.
+    const std::uint64_t network = voter.is_v4() ? voter.v4() >> 8 : voter.high();
+    if (!votes_.count(claimed) && votes_.size() >= kMaxClaims) {
+        auto fewest = votes_.begin();
+        for (auto it = votes_.begin(); it != votes_.end(); ++it)
+            if (it->second.size() < fewest->second.size()) fewest = it;
+        if (external_ && fewest->first == external_->ip) return;  // never the current one
+        votes_.erase(fewest);
+    }
+    auto& voters = votes_[claimed];
+    if (voters.size() < kMaxVoters) voters.insert(network);
+    const std::size_t current = external_ ? votes_[external_->ip].size() : 0;
+    if (!external_ || (claimed != external_->ip && voters.size() > current))
+        external_ = Endpoint{claimed, 0};
+    const auto& ip = external_->ip;
+    if (ip.is_local() || votes_[ip].size() < kIdVotes || krpc::bep42_valid(options_.id, ip)) return;
+    const NodeId rest = random_id();
+    change_id(krpc::bep42_node_id(ip, static_cast<std::uint8_t>(rng_()), rest), now_ms);
+}
+
+void Engine::change_id(const NodeId& id, std::int64_t now_ms) {
+    const std::vector<Node> nodes = table_.nodes();
+    options_.id = id;
+    table_ = RoutingTable(id, RoutingTable::Options{options_.one_per_ip});
+    for (const auto& n : nodes)
+        table_.heard_from(n.id, n.ep,
+                          n.answered && now_ms - n.last_reply_ms < RoutingTable::kGoodMs, now_ms);
 }
 
 void Engine::heard(const NodeId& id, const Endpoint& ep, bool replied, std::int64_t now_ms,
@@ -413,6 +445,7 @@ EngineStatus Engine::status(std::int64_t now_ms) const {
     s.queries_in = queries_in_;
     s.dropped = dropped_;
     s.external = external_;
+    s.id = options_.id;
     return s;
 }
 

@@ -14,6 +14,12 @@
 //   up to `alpha` queries in flight, closest candidates first, until the k
 //   closest that answered have all been asked; a get_peers lookup then
 //   announces to the k closest that gave a token, when asked to;
+// - learns its own address from the `ip` of answers by vote: each claimed
+//   address counts the distinct networks (/24, /64) of those that claimed
+//   it, and the one with the most is ours (one liar among many cannot move
+//   it); when that address is public, at least kIdVotes networks agree and
+//   our id is not a BEP 42 id for it, the node takes one (the routing table
+//   is rebuilt around it), so that nodes enforcing BEP 42 keep us;
 // - limits what one source can make it do: queries beyond
 //   Options::max_queries per 10 s from one address (one address and port
 //   for local addresses) are dropped, and answers are never bigger than the
@@ -25,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,7 +68,8 @@ struct EngineStatus {
     std::size_t lookups_running = 0;
     std::uint64_t queries_in = 0;
     std::uint64_t dropped = 0;         // rate-limited or malformed datagrams
-    std::optional<Endpoint> external;  // how others see us (their `ip`)
+    std::optional<Endpoint> external;  // how others see us (their `ip`), by vote
+    NodeId id;                         // ours (changes once to a BEP 42 id: see Engine)
 };
 
 class Engine {
@@ -80,6 +88,9 @@ class Engine {
         bool one_per_ip = true;         // routing table: one entry per public address
     };
     using LookupId = std::uint64_t;
+    static constexpr std::size_t kIdVotes = 3;     // networks agreeing before a new id
+    static constexpr std::size_t kMaxClaims = 16;  // addresses claimed for us, kept
+    static constexpr std::size_t kMaxVoters = 64;  // networks counted per address
 
     explicit Engine(const Options& o);
 
@@ -154,6 +165,11 @@ class Engine {
     std::vector<krpc::NodeInfo> closest_infos(const NodeId& target);
     std::optional<Endpoint> own_address() const;
     NodeId random_id();
+    // An answer's `ip` from `voter`: counts the vote, settles external_ and
+    // takes a BEP 42 id when it is due.
+    void vote_external(const common::IpAddr& claimed, const common::IpAddr& voter,
+                       std::int64_t now_ms);
+    void change_id(const NodeId& id, std::int64_t now_ms);
 
     Options options_;
     RoutingTable table_;
@@ -175,6 +191,8 @@ class Engine {
     std::int64_t last_refresh_ms_ = 0;
     std::int64_t last_expire_ms_ = 0;
     std::optional<Endpoint> external_;
+    // Claimed address -> the networks (/24 or /64 prefixes) that claimed it.
+    std::map<common::IpAddr, std::set<std::uint64_t>> votes_;
     std::uint64_t queries_in_ = 0;
     std::uint64_t dropped_ = 0;
 };

@@ -463,6 +463,83 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::share_file(
     return t;
 }
 
+namespace {
+
+// The `.part` file or folder a download writes until it is verified.
+// Checking that nothing is there and creating it are one step (O_CREAT|O_EXCL
+// or mkdir, no link followed): nothing planted there meanwhile can become
+// what we write to. Partial data already there is ours by its name: reused,
+// each piece checked.
+struct PartialClaim {
+    std::string part;
+    bool folder = false;
+    bool adopted = false;  // the complete data is there: nothing made
+    bool reused = false;   // it was there already
+    common::Fd created;    // a file made now
+    // Removes what this claim made (an empty folder, or the very file made),
+    // when the download does not start.
+    void discard() const {
+        if (adopted || reused) return;
+        if (folder) {
+            ::rmdir(part.c_str());  // only if nothing was put in it
+            return;
+        }
+        struct stat a {
+        }, b{};
+        if (::fstat(created.get(), &a) == 0 && ::lstat(part.c_str(), &b) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            ::unlink(part.c_str());
+    }
+};
+
+common::Result<PartialClaim> claim_partial(const std::string& part, bool folder, bool adopted) {
+    PartialClaim c;
+    c.part = part;
+    c.folder = folder;
+    c.adopted = adopted;
+    if (adopted) return c;
+    if (folder) {
+        if (::mkdir(part.c_str(), 0755) != 0) {
+            if (errno != EEXIST)
+                return common::make_error(
+                    Errc::io_error, "cannot make the folder " + part + ": " + std::strerror(errno));
+            c.reused = true;
+        }
+        return c;
+    }
+    auto created = common::open_for_write(part, common::WriteMode::create_new, 0644);
+    if (!created && created.error().code == Errc::invalid_argument) {
+        c.reused = true;  // there already
+        return c;
+    }
+    if (!created) return created.error();
+    c.created = std::move(created).value();
+    return c;
+}
+
+}  // namespace
+
+Session::Outcome<std::string> Session::download_destination(const common::InfoHash& ih,
+                                                            const std::string& top,
+                                                            std::string dest) {
+    // A destination that ends in '/' names a folder: made if missing.
+    if (auto s = make_named_folder(dest); !s)
+        return Failure{"INVALID_ARGUMENTS", s.error().message};
+    dest = absolute_path(dest);
+    // The name made safe is one path segment (file_layout.h), so dest stays
+    // in the folder.
+    if (is_dir(dest)) dest += "/" + top;
+    if (!is_dir(dir_name(dest)))
+        return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
+    common::MutexLock lock(mu_);
+    std::string other;
+    if (info_hash_active_locked(ih, &other))
+        return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
+    if (data_path_active_locked(dest))
+        return Failure{"ALREADY_EXISTS", dest + " is in use by another transfer"};
+    return dest;
+}
+
 Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     common::Metainfo meta, std::string dest, const std::string& mtorrent_path,
     const std::string& label, const std::vector<std::string>& only, const PeerSources& sources) {
@@ -476,23 +553,9 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
         if (std::find(selected.begin(), selected.end(), true) == selected.end())
             return Failure{"INVALID_ARGUMENTS", "no file of " + meta.name + " matches --only"};
     }
-    // A destination that ends in '/' names a folder: made if missing.
-    if (auto s = make_named_folder(dest); !s)
-        return Failure{"INVALID_ARGUMENTS", s.error().message};
-    dest = absolute_path(dest);
-    // The name made safe is one path segment (file_layout.h), so dest stays
-    // in the folder.
-    if (is_dir(dest)) dest += "/" + layout->top;
-    if (!is_dir(dir_name(dest)))
-        return Failure{"INVALID_ARGUMENTS", "the folder " + dir_name(dest) + " does not exist"};
-    {
-        common::MutexLock lock(mu_);
-        std::string other;
-        if (info_hash_active_locked(meta.info_hash, &other))
-            return Failure{"ALREADY_EXISTS", "already transferring it as " + other};
-        if (data_path_active_locked(dest))
-            return Failure{"ALREADY_EXISTS", dest + " is in use by another transfer"};
-    }
+    auto where = download_destination(meta.info_hash, layout->top, std::move(dest));
+    if (auto* f = std::get_if<Failure>(&where)) return *f;
+    dest = std::get<std::string>(std::move(where));
     // What is at dest already: the torrent's complete data is adopted
     // (checked piece by piece, then seeded); anything else is never written.
     auto existing = examine_existing(meta, dest);
@@ -502,48 +565,18 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
                                              existing->why +
                                              "); nothing was written: choose another destination"};
     const bool adopt = existing->kind == ExistingData::Kind::complete;
-    // The data goes to `<dest>.part` until verified. Checking that nothing
-    // is there and creating it (or a folder torrent's folder) are one step
-    // (O_CREAT|O_EXCL or mkdir, no link followed): nothing planted there
-    // meanwhile can become what we write to. Partial data already there is
-    // ours by its name: reused, each piece checked. Removed again if the
-    // download does not start.
-    const std::string part = partial_path(dest);
-    bool reuse = false;
-    common::Result<common::Fd> created = common::Fd();
-    if (!adopt && meta.multi_file()) {
-        if (::mkdir(part.c_str(), 0755) != 0) {
-            if (errno != EEXIST)
-                return Failure{"IO_ERROR",
-                               "cannot make the folder " + part + ": " + std::strerror(errno)};
-            reuse = true;
-        }
-    } else if (!adopt) {
-        created = common::open_for_write(part, common::WriteMode::create_new, 0644);
-        if (!created && created.error().code == Errc::invalid_argument) {
-            reuse = true;  // there already
-            created = common::Fd();
-        }
-    }
-    if (!created)
-        return Failure{created.error().code == Errc::not_found ? "INVALID_ARGUMENTS" : "IO_ERROR",
-                       created.error().message};
-    auto discard_created = [&] {
-        if (adopt || reuse) return;
-        if (meta.multi_file()) {
-            ::rmdir(part.c_str());  // only if nothing was put in it
-            return;
-        }
-        struct stat a {
-        }, b{};
-        if (::fstat(created->get(), &a) == 0 && ::lstat(part.c_str(), &b) == 0 &&
-            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-            ::unlink(part.c_str());
-    };
+    // The data goes to `<dest>.part` until verified (PartialClaim); what
+    // was made for it is removed again if the download does not start.
+    auto claimed = claim_partial(partial_path(dest), meta.multi_file(), adopt);
+    if (!claimed)
+        return Failure{claimed.error().code == Errc::not_found ? "INVALID_ARGUMENTS" : "IO_ERROR",
+                       claimed.error().message};
+    const PartialClaim& claim = *claimed;
+    const bool reuse = claim.reused;
     if (auto s = common::write_file_atomic(torrent_copy_path(meta.info_hash),
                                            common::encode_metainfo(meta));
         !s) {
-        discard_created();
+        claim.discard();
         return Failure{"IO_ERROR", s.error().message};
     }
     // A cancelled earlier try: not this data.
@@ -571,7 +604,7 @@ Session::Outcome<std::shared_ptr<Session::Transfer>> Session::start_download(
     auto t = launch(std::move(saved), std::move(meta), adopt, reuse, "ALREADY_EXISTS");
     if (auto* f = std::get_if<Failure>(&t)) {
         if (f->code != "ALREADY_EXISTS") ::unlink(torrent_copy_path(ih).c_str());
-        discard_created();
+        claim.discard();
         return *f;
     }
     if (adopt) {

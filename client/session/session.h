@@ -220,6 +220,11 @@ class Session {
                                                       const std::string& label,
                                                       const std::vector<std::string>& only = {},
                                                       const PeerSources& sources = {});
+    // start_download's destination: `dest` made absolute (a folder: with
+    // the torrent's top name `top` in it), its folder there, neither it nor
+    // the torrent in use by another transfer.
+    Outcome<std::string> download_destination(const common::InfoHash& ih, const std::string& top,
+                                              std::string dest) EXCLUDES(mu_);
     // The DHT node and PEX switch of a transfer's Torrent: the session's,
     // unless the transfer turned them off.
     void set_peer_sources(TorrentOptions& opt, const PeerSources& sources) const;

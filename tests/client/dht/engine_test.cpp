@@ -176,6 +176,68 @@ TEST(DhtEngine, AnswersCarryTheQueriersAddressAndRefuseBadTokensAndUnknownMethod
     EXPECT_EQ(res->peers[0], (Endpoint{from.ip, 6000}));
 }
 
+// `e` bootstraps from `voter`, which answers that it sees us at `claimed`.
+void answer_with_ip(Engine& e, const Endpoint& voter, const common::IpAddr& claimed,
+                    std::uint8_t id_byte, std::int64_t now) {
+    std::vector<Outgoing> out;
+    e.bootstrap(voter, now, out);
+    ASSERT_EQ(out.size(), 1u);
+    const auto q = krpc::decode(out[0].bytes).value();
+    krpc::Message r;
+    r.kind = krpc::Kind::response;
+    r.transaction = q.transaction;
+    r.id.bytes.fill(id_byte);
+    r.ip = Endpoint{claimed, 6881};
+    out.clear();
+    e.receive(krpc::encode(r), voter, now, out);
+}
+
+TEST(DhtEngine, OurAddressIsVotedAndAPublicOneBringsABep42Id) {
+    Engine e(Engine::Options{});
+    const auto ours = *common::IpAddr::parse("198.51.100.77");
+    const auto liar = *common::IpAddr::parse("192.0.2.66");
+    const NodeId before = e.id();
+    ASSERT_FALSE(krpc::bep42_valid(before, ours));
+    // Two networks agree: the address is ours, but two are not enough for a new id.
+    answer_with_ip(e, {*common::IpAddr::parse("203.0.113.1"), 1001}, ours, 0x11, 1000);
+    answer_with_ip(e, {*common::IpAddr::parse("203.0.113.2"), 1002}, ours, 0x12, 1000);  // same /24
+    answer_with_ip(e, {*common::IpAddr::parse("198.18.0.1"), 1003}, ours, 0x13, 1000);
+    ASSERT_TRUE(e.status(1000).external);
+    EXPECT_EQ(e.status(1000).external->ip, ours);
+    EXPECT_EQ(e.id(), before);
+    // One liar does not move it.
+    answer_with_ip(e, {*common::IpAddr::parse("198.19.0.1"), 1004}, liar, 0x14, 1000);
+    EXPECT_EQ(e.status(1000).external->ip, ours);
+    // A third network agrees: a BEP 42 id for it, and the table kept.
+    answer_with_ip(e, {*common::IpAddr::parse("100.0.0.1"), 1005}, ours, 0x15, 1000);
+    EXPECT_NE(e.id(), before);
+    EXPECT_TRUE(krpc::bep42_valid(e.id(), ours));
+    EXPECT_EQ(e.status(1000).id, e.id());
+    EXPECT_EQ(e.table().self(), e.id());
+    EXPECT_EQ(e.table().size(), 5u);
+    // And once it is valid, more votes change nothing.
+    const NodeId settled = e.id();
+    answer_with_ip(e, {*common::IpAddr::parse("100.1.0.1"), 1006}, ours, 0x16, 1000);
+    EXPECT_EQ(e.id(), settled);
+}
+
+TEST(DhtEngine, LocalAddressesKeepTheirIdAndClaimsAreBounded) {
+    Engine e(Engine::Options{});
+    const NodeId before = e.id();
+    for (std::uint8_t i = 1; i <= 5; ++i)
+        answer_with_ip(e,
+                       {common::IpAddr(0xc6120000u + (static_cast<std::uint32_t>(i) << 8)), 2000},
+                       *common::IpAddr::parse("192.168.1.20"), i, 1000);
+    EXPECT_EQ(e.status(1000).external->ip, *common::IpAddr::parse("192.168.1.20"));
+    EXPECT_EQ(e.id(), before);  // BEP 42: local addresses are exempt
+    // A stream of different claims from as many voters: at most kMaxClaims kept,
+    // and the settled one is never the one dropped.
+    for (std::uint32_t i = 0; i < 100; ++i)
+        answer_with_ip(e, {common::IpAddr(0xcb007100u + i), 3000}, common::IpAddr(0xc6330000u + i),
+                       static_cast<std::uint8_t>(0x40 + i), 1000);
+    EXPECT_EQ(e.status(1000).external->ip, *common::IpAddr::parse("192.168.1.20"));
+}
+
 TEST(DhtEngine, AFloodFromOneSourceIsCutOff) {
     Engine::Options o;
     o.max_queries = 50;
