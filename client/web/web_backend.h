@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,11 @@ struct WebResponse {
     std::string content_type;
     std::string body;
     common::wire::HttpHeaders headers;
+    // An event stream (GET /api/events, web_events.h): the server writes the
+    // head without Content-Length, then `body` (the first event), keeps the
+    // connection and asks WebRouter::stream_update for more from stream_rid.
+    bool stream = false;
+    std::uint64_t stream_rid = 0;
 };
 
 }  // namespace mt::client::web

@@ -175,7 +175,7 @@ std::string rates_json(const RateSamples& r) {
     return out + "]}";
 }
 
-std::string SyncHistory::sync(std::uint64_t since, State now) {
+SyncHistory::Diff SyncHistory::diff(std::uint64_t since, State now) {
     if (states_.empty() || states_.back().second != now) {
         states_.emplace_back(next_rid_++, std::move(now));
         if (states_.size() > kKeep) states_.pop_front();
@@ -187,6 +187,7 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
     std::string out = "{\"rid\":" + std::to_string(rid) +
                       ",\"full_update\":" + (old ? "false" : "true") + ",\"transfers\":{";
     bool first = true;
+    bool changed = !old;
     for (const auto& [id, obj] : cur) {
         if (old) {
             const auto it = old->find(id);
@@ -194,6 +195,7 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
         }
         out += (first ? "" : ",") + json_str(id) + ":" + obj;
         first = false;
+        changed = true;
     }
     out += "},\"removed\":[";
     first = true;
@@ -202,8 +204,9 @@ std::string SyncHistory::sync(std::uint64_t since, State now) {
             if (!cur.count(id)) {
                 out += (first ? "" : ",") + json_str(id);
                 first = false;
+                changed = true;
             }
-    return out + "]}";
+    return Diff{rid, changed, out + "]}"};
 }
 
 }  // namespace mt::client::web

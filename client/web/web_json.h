@@ -68,10 +68,17 @@ class SyncHistory {
     static constexpr std::size_t kKeep = 32;
     using State = std::map<std::string, std::string>;  // id -> transfer_json
 
-    // {"rid":R,"full_update":bool,"transfers":{id:object,...},"removed":[id,...]}
-    // `transfers` has every transfer on a full update, else those added or
-    // changed since `since`; `removed` those gone since `since`.
-    std::string sync(std::uint64_t since, State now);
+    // The answer to a client at rid `since`, now that the state is `now`.
+    struct Diff {
+        std::uint64_t rid = 0;  // the rid of `now`
+        bool changed = false;   // a full update, or something added, changed or removed
+        // {"rid":R,"full_update":bool,"transfers":{id:object,...},"removed":[id,...]}
+        // `transfers` has every transfer on a full update, else those added
+        // or changed since `since`; `removed` those gone since `since`.
+        std::string json;
+    };
+    Diff diff(std::uint64_t since, State now);
+    std::string sync(std::uint64_t since, State now) { return diff(since, std::move(now)).json; }
     std::uint64_t last_rid() const { return states_.empty() ? 0 : states_.back().first; }
 
   private:

@@ -94,14 +94,15 @@ AddKind classify_add(std::string_view body) {
     return AddKind::invalid;
 }
 
-WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer,
-                              std::int64_t now_ms) {
-    WebResponse r = route(req, peer, now_ms);
+WebResponse WebRouter::handle(const HttpRequest& req, const std::string& peer, std::int64_t now_ms,
+                              bool stream_room) {
+    WebResponse r = route(req, peer, now_ms, stream_room);
     secure_headers(r);
     return r;
 }
 
-WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms) {
+WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, std::int64_t now_ms,
+                             bool stream_room) {
     const std::string* host = req.find("host");
     if (!host || !host_allowed(*host, sec_))
         return denied(
@@ -143,8 +144,36 @@ WebResponse WebRouter::route(const HttpRequest& req, const std::string& peer, st
     }
     if (req.method == "GET" && req.path == "/")
         return WebResponse{200, "text/html; charset=utf-8", std::string(kIndexPage), {}};
+    if (req.path == "/api/events") return events(req, stream_room);
     if (req.path.rfind("/api/", 0) == 0) return api(req);
     return denied(404, "NOT_FOUND", "no such page");
+}
+
+WebResponse WebRouter::events(const HttpRequest& req, bool stream_room) {
+    if (req.method != "GET")
+        return denied(405, "METHOD_NOT_ALLOWED", "/api/events is a GET resource");
+    if (!stream_room)
+        return denied(503, "TOO_MANY_STREAMS",
+                      "too many event streams are open; poll GET /api/sync?rid=N instead");
+    // A rid that is not a number: from nothing (a full update).
+    const StreamUpdate first = stream_update(decimal(param(req, "rid")).value_or(0));
+    WebResponse r{
+        200, "text/event-stream", first.json.empty() ? "" : sse_event("sync", first.json), {}};
+    r.stream = true;
+    r.stream_rid = first.rid;
+    return r;
+}
+
+SyncHistory::State WebRouter::current_state() {
+    SyncHistory::State now;
+    for (const auto& v : backend_.views())
+        now.emplace(transfer_id(v), transfer_json(v));
+    return now;
+}
+
+StreamUpdate WebRouter::stream_update(std::uint64_t since) {
+    SyncHistory::Diff d = history_.diff(since, current_state());
+    return StreamUpdate{d.rid, d.changed ? std::move(d.json) : std::string()};
 }
 
 WebResponse WebRouter::page_login(const std::string& token, const std::string& peer,
@@ -170,10 +199,7 @@ WebResponse WebRouter::api_get(const HttpRequest& req) {
     if (p == "/api/sync") {
         std::uint64_t since = 0;
         if (auto n = decimal(param(req, "rid"))) since = *n;  // anything else: a full update
-        SyncHistory::State now;
-        for (const auto& v : backend_.views())
-            now.emplace(transfer_id(v), transfer_json(v));
-        return json(200, history_.sync(since, std::move(now)));
+        return json(200, history_.sync(since, current_state()));
     }
     if (p == "/api/torrent") return detail(param(req, "id"));
     if (p == "/api/search") {

@@ -14,6 +14,11 @@
 //   GET  /               the page (web_page.h); /app.js, /app.css (no auth:
 //                        nothing secret in them)
 //   GET  /api/sync?rid=N web_json.h's SyncHistory
+//   GET  /api/events[?rid=N]  the same as a stream of Server-Sent Events
+//                        (web_events.h): a response marked `stream`, its
+//                        body the first event; then the server asks
+//                        stream_update() once a second. 503
+//                        TOO_MANY_STREAMS when the server has no room
 //   GET  /api/torrent?id=<40 hex>  one transfer in detail (web_json.h's
 //                        detail_json); 400 INVALID_ARGUMENTS for a malformed
 //                        id, 404 NOT_FOUND for an unknown one
@@ -44,6 +49,7 @@
 #include "client/web/transmission_rpc.h"
 #include "client/web/web_auth.h"
 #include "client/web/web_backend.h"
+#include "client/web/web_events.h"
 #include "client/web/web_json.h"
 #include "common/wire/http.h"
 
@@ -59,14 +65,20 @@ class WebRouter {
     WebRouter(WebSecurity sec, WebBackend& backend)
         : sec_(std::move(sec)), backend_(backend), rpc_(sec_.rpc_session_id, backend) {}
 
-    // `peer`: the client's address (for the login throttle).
+    // `peer`: the client's address (for the login throttle);
+    // `stream_room`: whether the server takes another event stream.
     WebResponse handle(const common::wire::HttpRequest& req, const std::string& peer,
-                       std::int64_t now_ms);
+                       std::int64_t now_ms, bool stream_room = true);
+    // An open event stream's next update: the difference since `since`
+    // (json "" when nothing changed) and the rid it brings the stream to.
+    StreamUpdate stream_update(std::uint64_t since);
     const WebSecurity& security() const { return sec_; }
 
   private:
     WebResponse route(const common::wire::HttpRequest& req, const std::string& peer,
-                      std::int64_t now_ms);
+                      std::int64_t now_ms, bool stream_room);
+    WebResponse events(const common::wire::HttpRequest& req, bool stream_room);
+    SyncHistory::State current_state();
     WebResponse api(const common::wire::HttpRequest& req);
     WebResponse api_get(const common::wire::HttpRequest& req);
     WebResponse api_post(const common::wire::HttpRequest& req);

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "client/web/web_json.h"
@@ -28,6 +30,7 @@ struct WebServer::Conn {
     std::size_t sent = 0;
     bool closing = false;  // close once `out` is sent
     std::int64_t last_ms = 0;
+    std::optional<EventStream> stream;  // set once this connection is an event stream
 
     Conn(common::Fd f, std::string p, std::int64_t now)
         : fd(std::move(f)),
@@ -35,47 +38,10 @@ struct WebServer::Conn {
           parser(HttpRequestParser::Limits{8 * 1024, 64, WebServer::kMaxBodyBytes}),
           last_ms(now) {}
     bool draining() const { return sent < out.size(); }
+    std::size_t pending() const { return out.size() - sent; }
 };
 
 namespace {
-
-// Answers every complete request in the parser, stopping at the first that
-// ends the connection.
-void answer(WebServer::Conn& c, WebRouter& router) {
-    while (!c.closing) {
-        auto step = c.parser.next();
-        if (std::holds_alternative<common::wire::NeedMore>(step)) return;
-        if (auto* e = std::get_if<common::wire::HttpError>(&step)) {
-            c.out += common::wire::http_response(e->status, "application/json",
-                                                 error_json("BAD_REQUEST", e->error.message), false,
-                                                 {{"X-Content-Type-Options", "nosniff"}});
-            c.closing = true;
-            return;
-        }
-        const HttpRequest& req = std::get<HttpRequest>(step);
-        WebResponse r = router.handle(req, c.peer, common::mono_ms());
-        const bool keep = req.keep_alive();
-        c.out += common::wire::http_response(r.status, r.content_type, r.body, keep, r.headers);
-        if (!keep) c.closing = true;
-    }
-}
-
-// Reads what is there; false: the connection is over (EOF or error).
-bool read_some(WebServer::Conn& c, WebRouter& router) {
-    char buf[16384];
-    for (int i = 0; i < 64; ++i) {  // at most 1 MiB a turn, then the others
-        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
-        if (n > 0) {
-            c.parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-            answer(c, router);
-            if (c.draining() || c.closing) return true;
-            continue;
-        }
-        if (n == 0) return false;
-        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    }
-    return true;
-}
 
 // Sends what it can; false: the connection is over.
 bool write_some(WebServer::Conn& c) {
@@ -93,7 +59,113 @@ bool write_some(WebServer::Conn& c) {
     return !c.closing;
 }
 
+const char* end_name(StreamEnd why) {
+    switch (why) {
+        case StreamEnd::client_gone:
+            return "the client closed it";
+        case StreamEnd::too_slow:
+            return "the client stopped reading";
+        case StreamEnd::stopped:
+            return "the web interface stopped";
+    }
+    return "?";
+}
+
 }  // namespace
+
+void WebServer::answer(Conn& c, WebRouter& router, std::int64_t now) {
+    while (!c.closing && !c.stream) {
+        auto step = c.parser.next();
+        if (std::holds_alternative<common::wire::NeedMore>(step)) return;
+        if (auto* e = std::get_if<common::wire::HttpError>(&step)) {
+            c.out += common::wire::http_response(e->status, "application/json",
+                                                 error_json("BAD_REQUEST", e->error.message), false,
+                                                 {{"X-Content-Type-Options", "nosniff"}});
+            c.closing = true;
+            return;
+        }
+        const HttpRequest& req = std::get<HttpRequest>(step);
+        WebResponse r = router.handle(req, c.peer, now, open_streams_ < limits_.max_streams);
+        if (r.stream) {
+            c.out += sse_head(r.status, r.content_type, r.headers) + r.body;
+            c.stream.emplace(r.stream_rid, now, limits_.stream_update_ms);
+            ++open_streams_;
+            return;
+        }
+        const bool keep = req.keep_alive();
+        c.out += common::wire::http_response(r.status, r.content_type, r.body, keep, r.headers);
+        if (!keep) c.closing = true;
+    }
+}
+
+bool WebServer::read_some(Conn& c, WebRouter& router, std::int64_t now) {
+    char buf[16384];
+    for (int i = 0; i < 64; ++i) {  // at most 1 MiB a turn, then the others
+        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (n > 0) {
+            if (c.stream) continue;  // a stream takes no more requests: discarded
+            c.parser.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+            answer(c, router, now);
+            if (c.draining() || c.closing) return true;
+            continue;
+        }
+        if (n == 0) return false;
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    }
+    return true;
+}
+
+bool WebServer::serve(Conn& c, short ev, WebRouter& router, std::int64_t now) {
+    bool alive = true;
+    if (ev & (POLLIN | POLLHUP | POLLERR)) {
+        alive = read_some(c, router, now);
+        c.last_ms = now;
+    }
+    if (alive && c.draining()) {
+        alive = write_some(c);
+        c.last_ms = now;
+        if (alive && !c.draining()) answer(c, router, now);  // pipelined requests
+    } else if (alive && c.closing) {
+        alive = false;
+    }
+    if (alive && c.stream) return update_stream(c, router, now);  // no idle timeout
+    return alive && now - c.last_ms <= kIdleTimeoutMs;
+}
+
+bool WebServer::update_stream(Conn& c, WebRouter& router, std::int64_t now) {
+    if (now < c.stream->next_ms()) return true;
+    const std::string bytes = c.stream->tick(router.stream_update(c.stream->rid()), now);
+    if (bytes.empty()) return true;
+    // A client that took everything gets the next event whatever its size.
+    if (c.pending() > 0 && c.pending() + bytes.size() > limits_.max_stream_pending) {
+        stream_ended(c, StreamEnd::too_slow);
+        c.stream.reset();
+        return false;
+    }
+    c.out.erase(0, c.sent);
+    c.sent = 0;
+    c.out += bytes;
+    return write_some(c);
+}
+
+void WebServer::stream_ended(const Conn& c, StreamEnd why) {
+    --open_streams_;
+    ++ended_[static_cast<int>(why)];
+    const std::string m = cat("web: event stream of ", c.peer, " closed: ", end_name(why), " (",
+                              c.pending(), " bytes unsent)");
+    if (why == StreamEnd::too_slow)
+        log_.info(m);
+    else
+        log_.debug(m);
+}
+
+int WebServer::poll_timeout_ms(const std::vector<std::unique_ptr<Conn>>& conns,
+                               std::int64_t now) const {
+    std::int64_t wait = 1000;
+    for (const auto& c : conns)
+        if (c->stream) wait = std::min(wait, c->stream->next_ms() - now);
+    return static_cast<int>(std::max<std::int64_t>(wait, 0));
+}
 
 common::Result<std::uint16_t> WebServer::listen(const common::Endpoint& where) {
     auto fd = common::tcp_listen(where, 64);
@@ -125,34 +197,28 @@ void WebServer::loop(WebRouter& router) {
     std::vector<pollfd> fds;
     while (!stopping_) {
         fds.assign({{wake_read_.get(), POLLIN, 0}, {listen_fd_.get(), POLLIN, 0}});
-        for (const auto& c : conns)
-            fds.push_back({c->fd.get(), static_cast<short>(c->draining() ? POLLOUT : POLLIN), 0});
-        if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
+        for (const auto& c : conns) {
+            short want = c->draining() ? POLLOUT : POLLIN;
+            if (c->stream) want |= POLLIN;  // to see the client go
+            fds.push_back({c->fd.get(), want, 0});
+        }
+        const int timeout = poll_timeout_ms(conns, common::mono_ms());
+        if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
             log_.error(cat("web: poll failed: ", std::strerror(errno)));
-            return;
+            break;
         }
         const std::int64_t now = common::mono_ms();
         for (std::size_t i = 0; i < conns.size(); ++i) {
             Conn& c = *conns[i];
-            const short ev = fds[i + 2].revents;
-            bool alive = true;
-            if (ev & (POLLIN | POLLHUP | POLLERR)) {
-                alive = read_some(c, router);
-                c.last_ms = now;
-            }
-            if (alive && c.draining()) {
-                alive = write_some(c);
-                c.last_ms = now;
-                if (alive && !c.draining()) answer(c, router);  // pipelined requests
-            } else if (alive && c.closing) {
-                alive = false;
-            }
-            if (now - c.last_ms > kIdleTimeoutMs) alive = false;
-            if (!alive) conns[i].reset();
+            if (serve(c, fds[i + 2].revents, router, now)) continue;
+            if (c.stream) stream_ended(c, StreamEnd::client_gone);
+            conns[i].reset();
         }
         std::erase(conns, nullptr);
         if (fds[1].revents & POLLIN) accept_new(conns, now);
     }
+    for (const auto& c : conns)
+        if (c->stream) stream_ended(*c, StreamEnd::stopped);
 }
 
 void WebServer::accept_new(std::vector<std::unique_ptr<Conn>>& conns, std::int64_t now) {

@@ -3,8 +3,10 @@
 through its web interface's JSON API (tests/pylib/web_client.py) against a
 seeder on the prompt (tests/pylib/prompt_client.py) and a tracker pair:
 adding a .mtorrent, progress to 100% through /api/sync, pause, resume,
-remove; the security checks refusing what they must; the token file; a
-clean stop on SIGTERM."""
+remove; GET /api/torrent, search, log, rates, verify and delete_data;
+the Server-Sent Events stream /api/events (the first state, then only
+changes; at most 8 streams); the security checks refusing what they must;
+the token file; a clean stop on SIGTERM."""
 import json
 import os
 import signal
@@ -89,6 +91,61 @@ def download_pause_resume_remove(suite):
     assert d.proc.returncode == 0, (d.proc.returncode, d.err()[-400:])
     assert os.path.exists(os.path.join(d.state, "session.state"))
     seeder.stop()
+
+
+def event_stream(suite):
+    t1, t2 = tracker_pair(suite, extra=TRACKER_FLAGS)
+    seeder, data, mt = seeder_with_file(suite, t1, t2, name="pushed.bin", who="pusher")
+    d = WebDaemon(suite, "pushed", t1, t2)
+    es = d.events()
+    assert es.status == 200, (es.status, es.body)
+    assert es.headers["content-type"] == "text/event-stream", es.headers
+    assert "content-length" not in es.headers, es.headers
+    assert "default-src 'self'" in es.headers["content-security-policy"], es.headers
+    first = es.next_sync()
+    assert first["full_update"] and first["transfers"] == {} and first["removed"] == [], first
+    with open(mt, "rb") as f:
+        status, j = d.api("POST", "/api/add", f.read())
+    assert status == 200 and j["ok"], (status, j)
+    # The change comes as an increment naming the new transfer, then more
+    # increments until it is complete; no full update in between.
+    ev = es.next_sync()
+    assert not ev["full_update"] and len(ev["transfers"]) == 1, ev
+    tid, t = next(iter(ev["transfers"].items()))
+    assert t["name"] == "pushed.bin", t
+    rid = ev["rid"]
+    deadline = time.time() + 60
+    while t["progress"] < 1 and time.time() < deadline:
+        ev = es.next_sync()
+        assert not ev["full_update"] and ev["rid"] > rid, ev
+        rid = ev["rid"]
+        t = ev["transfers"].get(tid, t)
+    assert t["progress"] == 1, t
+    # A stream naming a rid starts from there: nothing to send yet, or a
+    # small increment, never the full state.
+    resumed = d.events("/api/events?rid=%d" % rid)
+    assert resumed.status == 200
+    # At most 8 streams: the 9th gets 503; a closed one frees its place.
+    more = [d.events() for _ in range(6)]
+    assert all(m.status == 200 for m in more), [m.status for m in more]
+    ninth = d.events()
+    assert ninth.status == 503, (ninth.status, ninth.body)
+    assert json.loads(ninth.body)["error"] == "TOO_MANY_STREAMS", ninth.body
+    assert "content-length" in ninth.headers
+    more.pop().close()
+    assert wait_until(lambda: d.events().status == 200, 10, 0.1), "the closed stream kept its place"
+    # Without the token: 401, and no stream.
+    anon = d.events(auth=False)
+    assert anon.status == 401 and b"UNAUTHORIZED" in anon.body, (anon.status, anon.body)
+    # Streams open: SIGTERM still stops it at once, and cleanly.
+    d.stop(signal.SIGTERM)
+    assert d.proc.returncode == 0, (d.proc.returncode, d.err()[-400:])
+    for s in [es, resumed] + more:
+        try:
+            while True:
+                s.next_event(10)
+        except EOFError:
+            pass
 
 
 def damage(path, offset, nbytes=4096):
@@ -245,8 +302,8 @@ def public_bind_needs_password(suite):
 
 def main():
     suite = Suite()
-    return suite.run([download_pause_resume_remove, detail_search_log_rates_verify_delete, refusals, token_file,
-                      public_bind_needs_password])
+    return suite.run([download_pause_resume_remove, detail_search_log_rates_verify_delete, event_stream,
+                      refusals, token_file, public_bind_needs_password])
 
 
 if __name__ == "__main__":

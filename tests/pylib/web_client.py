@@ -1,11 +1,13 @@
 """`bin/client daemon ... --web 127.0.0.1:0` and its web interface, as a
 script (or a browser test) drives it: the URL with the token read from its
-stderr, and raw HTTP requests whose every header the test chooses."""
+stderr, raw HTTP requests whose every header the test chooses, and the
+Server-Sent Events stream GET /api/events read over a raw socket."""
 import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -99,3 +101,78 @@ class WebDaemon:
         if status != 200:
             raise AssertionError("sync: %d %r" % (status, j))
         return j["transfers"]
+
+    def events(self, path="/api/events", auth=True):
+        """An EventStream on `path` (its head already read)."""
+        return EventStream(self.web_port, path, self.token if auth else None)
+
+
+class EventStream:
+    """GET /api/events over a raw socket: `status`, `headers` (lower-cased
+    names) and, for a stream, next_event() parsing text/event-stream; for
+    any other answer `body` holds the (Content-Length) body."""
+
+    def __init__(self, port, path, token):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+        req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % (path, port)
+        if token:
+            req += "Authorization: Bearer %s\r\n" % token
+        self.sock.sendall((req + "\r\n").encode())
+        self.buf = b""
+        self.comments = 0
+        while b"\r\n\r\n" not in self.buf:
+            self._recv(15)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {k.strip().lower(): v.strip() for k, v in
+                        (ln.split(":", 1) for ln in lines[1:])}
+        self.body = b""
+        if "content-length" in self.headers:
+            n = int(self.headers["content-length"])
+            while len(self.buf) < n:
+                self._recv(15)
+            self.body = self.buf[:n]
+
+    def _recv(self, timeout):
+        self.sock.settimeout(timeout)
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("the server closed the stream")
+        self.buf += data
+
+    def next_event(self, timeout=15):
+        """(event name, data) of the next event; comments are counted and
+        skipped. socket.timeout when none comes within `timeout`."""
+        deadline = time.time() + timeout
+        while True:
+            while b"\n\n" not in self.buf:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise socket.timeout("no event within %.0f s" % timeout)
+                self._recv(left)
+            block, self.buf = self.buf.split(b"\n\n", 1)
+            name, data = "message", []
+            for line in block.decode().split("\n"):
+                if line.startswith(":"):
+                    continue
+                field, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if field == "event":
+                    name = value
+                elif field == "data":
+                    data.append(value)
+            if not data:
+                self.comments += 1
+                continue
+            return name, "\n".join(data)
+
+    def next_sync(self, timeout=15):
+        """The JSON of the next "sync" event."""
+        name, data = self.next_event(timeout)
+        if name != "sync":
+            raise AssertionError("unexpected event %r: %r" % (name, data[:200]))
+        return json.loads(data)
+
+    def close(self):
+        self.sock.close()

@@ -75,6 +75,26 @@ TEST(SyncHistory, FullThenOnlyChanges) {
               "\"c\":{3}},\"removed\":[\"b\"]}");
 }
 
+TEST(SyncHistory, DiffSaysWhetherAnythingChanged) {
+    SyncHistory h;
+    SyncHistory::Diff d = h.diff(0, {});
+    EXPECT_TRUE(d.changed);  // a full update, even of nothing
+    EXPECT_EQ(d.rid, 1u);
+    d = h.diff(1, {});
+    EXPECT_FALSE(d.changed);
+    EXPECT_EQ(d.json, "{\"rid\":1,\"full_update\":false,\"transfers\":{},\"removed\":[]}");
+    d = h.diff(1, {{"a", "{1}"}});
+    EXPECT_TRUE(d.changed);
+    EXPECT_EQ(d.rid, 2u);
+    d = h.diff(2, {});
+    EXPECT_TRUE(d.changed);  // only a removal
+    EXPECT_EQ(d.json, "{\"rid\":3,\"full_update\":false,\"transfers\":{},\"removed\":[\"a\"]}");
+    // Back and forth: a new rid, but nothing different from where 1 was.
+    d = h.diff(1, {});
+    EXPECT_FALSE(d.changed);
+    EXPECT_EQ(d.rid, 3u);
+}
+
 TEST(SyncHistory, ForgetsOldStates) {
     SyncHistory h;
     for (int i = 0; i < static_cast<int>(SyncHistory::kKeep) + 5; ++i)

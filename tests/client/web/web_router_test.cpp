@@ -182,6 +182,62 @@ TEST_F(Fixture, SyncSendsChangesSinceRid) {
               std::string::npos);
 }
 
+TEST_F(Fixture, EventsAreAStreamOfSyncDifferences) {
+    TransferView v;
+    v.state = 'D';
+    v.info_hash = std::string(40, '1');
+    v.name = v.label = "<b>x";
+    v.stats.total = 10;
+    backend.list = {v};
+    WebResponse w = go(authed("GET", "/api/events"));
+    EXPECT_EQ(w.status, 200);
+    EXPECT_TRUE(w.stream);
+    EXPECT_EQ(w.content_type, "text/event-stream");
+    EXPECT_EQ(w.body.rfind("event: sync\ndata: {\"rid\":1,\"full_update\":true,\"transfers\":{", 0),
+              0u)
+        << w.body;
+    EXPECT_EQ(w.body.substr(w.body.size() - 3), "}\n\n");
+    EXPECT_EQ(w.body.find('<'), std::string::npos);
+    EXPECT_EQ(w.stream_rid, 1u);
+    EXPECT_EQ(header(w, "Cache-Control"), "no-store");
+    // Nothing changed: an empty update at the same rid.
+    StreamUpdate u = router.stream_update(1);
+    EXPECT_EQ(u.rid, 1u);
+    EXPECT_EQ(u.json, "");
+    backend.list[0].stats.verified_bytes = 5;
+    u = router.stream_update(1);
+    EXPECT_EQ(u.rid, 2u);
+    EXPECT_EQ(u.json.rfind("{\"rid\":2,\"full_update\":false,\"transfers\":{\"111", 0), 0u)
+        << u.json;
+    EXPECT_NE(u.json.find("\"progress\":0.5000"), std::string::npos) << u.json;
+    // A stream that names the current rid starts with nothing to send.
+    w = go(authed("GET", "/api/events?rid=2"));
+    EXPECT_TRUE(w.stream);
+    EXPECT_EQ(w.body, "");
+    EXPECT_EQ(w.stream_rid, 2u);
+    // The same JSON as /api/sync.
+    backend.list.clear();
+    u = router.stream_update(2);
+    EXPECT_EQ(u.json, go(authed("GET", "/api/sync?rid=2")).body);
+}
+
+TEST_F(Fixture, EventsAfterTheChecksAndWhileThereIsRoom) {
+    WebResponse w = go(req("GET", "/api/events"));
+    EXPECT_EQ(w.status, 401);
+    EXPECT_FALSE(w.stream);
+    HttpRequest r = authed("GET", "/api/events");
+    r.headers[0].second = "evil.example:8080";
+    EXPECT_EQ(go(r).status, 403);
+    EXPECT_FALSE(go(r).stream);
+    w = router.handle(authed("GET", "/api/events"), "127.0.0.1", 0, false);
+    EXPECT_EQ(w.status, 503);
+    EXPECT_FALSE(w.stream);
+    EXPECT_NE(w.body.find("TOO_MANY_STREAMS"), std::string::npos);
+    EXPECT_EQ(go(authed("POST", "/api/events")).status, 405);
+    // /api/sync is unaffected by the room for streams.
+    EXPECT_EQ(router.handle(authed("GET", "/api/sync"), "127.0.0.1", 0, false).status, 200);
+}
+
 TEST_F(Fixture, ControlCommandsGoThroughTheSessionCommands) {
     EXPECT_EQ(go(authed("POST", "/api/pause", "id=abc")).status, 200);
     EXPECT_EQ(go(authed("POST", "/api/resume?id=abc")).status, 200);
