@@ -175,38 +175,61 @@ std::string rates_json(const RateSamples& r) {
     return out + "]}";
 }
 
-SyncHistory::Diff SyncHistory::diff(std::uint64_t since, State now) {
-    if (states_.empty() || states_.back().second != now) {
-        states_.emplace_back(next_rid_++, std::move(now));
-        if (states_.size() > kKeep) states_.pop_front();
-    }
-    const auto& [rid, cur] = states_.back();
-    const State* old = nullptr;
-    for (const auto& [r, st] : states_)
-        if (r == since && since != 0) old = &st;
-    std::string out = "{\"rid\":" + std::to_string(rid) +
-                      ",\"full_update\":" + (old ? "false" : "true") + ",\"transfers\":{";
-    bool first = true;
-    bool changed = !old;
-    for (const auto& [id, obj] : cur) {
-        if (old) {
-            const auto it = old->find(id);
-            if (it != old->end() && it->second == obj) continue;
+void SyncHistory::update(State now) {
+    const std::uint64_t next = rid_ + 1;
+    bool changed = rid_ == 0;  // the first state gets a rid even when empty
+    auto cur = current_.begin();
+    auto in = now.begin();
+    // One merge walk over the two sorted maps.
+    while (cur != current_.end() || in != now.end()) {
+        if (in == now.end() || (cur != current_.end() && cur->first < in->first)) {
+            gone_.push_back(Gone{cur->first, cur->second.added, next});
+            cur = current_.erase(cur);
+            changed = true;
+        } else if (cur == current_.end() || in->first < cur->first) {
+            current_.emplace_hint(cur, in->first, Entry{std::move(in->second), next, next});
+            ++in;
+            changed = true;
+        } else {
+            if (cur->second.json != in->second) {
+                cur->second.json = std::move(in->second);
+                cur->second.changed = next;
+                changed = true;
+            }
+            ++cur;
+            ++in;
         }
-        out += (first ? "" : ",") + json_str(id) + ":" + obj;
+    }
+    while (gone_.size() > kMaxGone) {
+        floor_ = gone_.front().removed;
+        gone_.pop_front();
+    }
+    if (changed) rid_ = next;
+}
+
+SyncHistory::Diff SyncHistory::diff(std::uint64_t since) const {
+    const bool full = since == 0 || since > rid_ || since < floor_;
+    std::string out = "{\"rid\":" + std::to_string(rid_) +
+                      ",\"full_update\":" + (full ? "true" : "false") + ",\"transfers\":{";
+    bool first = true;
+    bool changed = full;
+    for (const auto& [id, e] : current_) {
+        if (!full && e.changed <= since) continue;
+        out += (first ? "" : ",") + json_str(id) + ":" + e.json;
         first = false;
         changed = true;
     }
     out += "},\"removed\":[";
     first = true;
-    if (old)
-        for (const auto& [id, obj] : *old)
-            if (!cur.count(id)) {
-                out += (first ? "" : ",") + json_str(id);
+    if (!full)
+        for (const auto& g : gone_)
+            // Known to the client (there at `since`), gone since, not back.
+            if (g.added <= since && g.removed > since && !current_.count(g.id)) {
+                out += (first ? "" : ",") + json_str(g.id);
                 first = false;
                 changed = true;
             }
-    return Diff{rid, changed, out + "]}"};
+    return Diff{rid_, changed, out + "]}"};
 }
 
 }  // namespace mt::client::web

@@ -59,31 +59,52 @@ std::string log_json(const std::vector<std::string>& lines);
 // GET /api/rates: {"interval_ms":N,"samples":[[down,up],...]}.
 std::string rates_json(const RateSamples& r);
 
-// The snapshots behind /api/sync: each distinct state gets the next rid; a
-// request names the rid it has and gets the difference to now. The last
-// kKeep states are remembered; an older or unknown rid (or 0) gets the full
-// state. Not thread-safe (the web server's one thread owns it).
+// The state behind /api/sync and the event streams: each distinct state
+// gets the next rid; a client names the rid it has and gets the difference
+// to now. One copy of the state is kept, each transfer with the rids at
+// which it appeared and last changed, and the transfers removed since (at
+// most kMaxGone, with the same rids), so that any rid back to the oldest
+// removal still kept is answered with only what changed; an older or
+// unknown rid (or 0) gets the full state. (A transfer changed and changed
+// back counts as changed.) Not thread-safe (the web server's one thread
+// owns it).
 class SyncHistory {
   public:
-    static constexpr std::size_t kKeep = 32;
+    static constexpr std::size_t kMaxGone = 4096;
     using State = std::map<std::string, std::string>;  // id -> transfer_json
 
-    // The answer to a client at rid `since`, now that the state is `now`.
+    // The answer to a client at rid `since`.
     struct Diff {
-        std::uint64_t rid = 0;  // the rid of `now`
+        std::uint64_t rid = 0;  // the rid of the current state
         bool changed = false;   // a full update, or something added, changed or removed
         // {"rid":R,"full_update":bool,"transfers":{id:object,...},"removed":[id,...]}
         // `transfers` has every transfer on a full update, else those added
         // or changed since `since`; `removed` those gone since `since`.
         std::string json;
     };
-    Diff diff(std::uint64_t since, State now);
+    // Takes the state now: a new rid when anything differs from the last.
+    void update(State now);
+    Diff diff(std::uint64_t since) const;
+    Diff diff(std::uint64_t since, State now) {
+        update(std::move(now));
+        return diff(since);
+    }
     std::string sync(std::uint64_t since, State now) { return diff(since, std::move(now)).json; }
-    std::uint64_t last_rid() const { return states_.empty() ? 0 : states_.back().first; }
+    std::uint64_t last_rid() const { return rid_; }
 
   private:
-    std::deque<std::pair<std::uint64_t, State>> states_;
-    std::uint64_t next_rid_ = 1;
+    struct Entry {
+        std::string json;
+        std::uint64_t added = 0, changed = 0;  // rids
+    };
+    struct Gone {
+        std::string id;
+        std::uint64_t added = 0, removed = 0;  // rids
+    };
+    std::map<std::string, Entry> current_;
+    std::deque<Gone> gone_;    // oldest first
+    std::uint64_t floor_ = 0;  // a rid below this may have missed a removal no longer kept
+    std::uint64_t rid_ = 0;    // of the current state (0: none yet)
 };
 
 }  // namespace mt::client::web

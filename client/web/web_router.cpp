@@ -156,7 +156,9 @@ WebResponse WebRouter::events(const HttpRequest& req, bool stream_room) {
         return denied(503, "TOO_MANY_STREAMS",
                       "too many event streams are open; poll GET /api/sync?rid=N instead");
     // A rid that is not a number: from nothing (a full update).
-    const StreamUpdate first = stream_update(decimal(param(req, "rid")).value_or(0));
+    history_.update(current_state());
+    const SyncHistory::Diff d = history_.diff(decimal(param(req, "rid")).value_or(0));
+    const StreamUpdate first{d.rid, d.changed ? d.json : std::string()};
     WebResponse r{
         200, "text/event-stream", first.json.empty() ? "" : sse_event("sync", first.json), {}};
     r.stream = true;
@@ -171,8 +173,14 @@ SyncHistory::State WebRouter::current_state() {
     return now;
 }
 
-StreamUpdate WebRouter::stream_update(std::uint64_t since) {
-    SyncHistory::Diff d = history_.diff(since, current_state());
+StreamUpdate WebRouter::stream_update(std::uint64_t since, std::int64_t now_ms) {
+    // The streams tick once a second each, at their own times: the state is
+    // gathered at most every kStreamStateMs for all of them.
+    if (now_ms < state_ms_ || now_ms - state_ms_ >= kStreamStateMs) {
+        history_.update(current_state());
+        state_ms_ = now_ms;
+    }
+    SyncHistory::Diff d = history_.diff(since);
     return StreamUpdate{d.rid, d.changed ? std::move(d.json) : std::string()};
 }
 

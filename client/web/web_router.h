@@ -71,7 +71,9 @@ class WebRouter {
                        std::int64_t now_ms, bool stream_room = true);
     // An open event stream's next update: the difference since `since`
     // (json "" when nothing changed) and the rid it brings the stream to.
-    StreamUpdate stream_update(std::uint64_t since);
+    // The state is gathered anew when it is older than kStreamStateMs.
+    StreamUpdate stream_update(std::uint64_t since, std::int64_t now_ms);
+    static constexpr std::int64_t kStreamStateMs = 500;
     const WebSecurity& security() const { return sec_; }
 
   private:
@@ -90,6 +92,7 @@ class WebRouter {
     WebBackend& backend_;
     LoginThrottle throttle_;
     SyncHistory history_;
+    std::int64_t state_ms_ = -1;  // when the streams' state was last gathered (stream_update)
     TransmissionRpc rpc_;
 };
 

@@ -134,7 +134,7 @@ bool WebServer::serve(Conn& c, short ev, WebRouter& router, std::int64_t now) {
 
 bool WebServer::update_stream(Conn& c, WebRouter& router, std::int64_t now) {
     if (now < c.stream->next_ms()) return true;
-    const std::string bytes = c.stream->tick(router.stream_update(c.stream->rid()), now);
+    const std::string bytes = c.stream->tick(router.stream_update(c.stream->rid(), now), now);
     if (bytes.empty()) return true;
     // A client that took everything gets the next event whatever its size.
     if (c.pending() > 0 && c.pending() + bytes.size() > limits_.max_stream_pending) {

@@ -95,12 +95,43 @@ TEST(SyncHistory, DiffSaysWhetherAnythingChanged) {
     EXPECT_EQ(d.rid, 3u);
 }
 
-TEST(SyncHistory, ForgetsOldStates) {
+TEST(SyncHistory, AnyRidIsAnsweredWithOnlyWhatChanged) {
     SyncHistory h;
-    for (int i = 0; i < static_cast<int>(SyncHistory::kKeep) + 5; ++i)
-        h.sync(0, {{"a", std::to_string(i)}});
-    EXPECT_NE(h.sync(1, {{"a", "x"}}).find("\"full_update\":true"), std::string::npos);
-    EXPECT_EQ(h.last_rid(), SyncHistory::kKeep + 6);
+    SyncHistory::State s;
+    for (int i = 0; i < 1000; ++i)
+        s["t" + std::to_string(i)] = "{" + std::to_string(i) + "}";
+    h.update(s);
+    for (int r = 0; r < 100; ++r) {  // one transfer changes a hundred times
+        s["t7"] = "{x" + std::to_string(r) + "}";
+        h.update(s);
+    }
+    EXPECT_EQ(h.last_rid(), 101u);
+    EXPECT_EQ(h.diff(1).json,
+              "{\"rid\":101,\"full_update\":false,\"transfers\":{\"t7\":{x99}},\"removed\":[]}");
+    // Removed and added back: sent as it is now, not as removed.
+    s.erase("t3");
+    h.update(s);
+    s["t3"] = "{back}";
+    h.update(s);
+    EXPECT_EQ(h.diff(101).json,
+              "{\"rid\":103,\"full_update\":false,\"transfers\":{\"t3\":{back}},\"removed\":[]}");
+    EXPECT_EQ(h.diff(102).json,
+              "{\"rid\":103,\"full_update\":false,\"transfers\":{\"t3\":{back}},\"removed\":[]}");
+}
+
+TEST(SyncHistory, ForgetsRemovalsBeyondItsBoundAndThenSendsEverything) {
+    SyncHistory h;
+    h.update({{"keep", "{k}"}});
+    for (std::size_t i = 0; i <= SyncHistory::kMaxGone; ++i) {
+        h.update({{"keep", "{k}"}, {"x" + std::to_string(i), "{}"}});
+    }
+    h.update({{"keep", "{k}"}});  // the last x gone: kMaxGone + 1 removals in all
+    EXPECT_NE(h.diff(1).json.find("\"full_update\":true"), std::string::npos);
+    // A recent rid still gets only the difference.
+    const std::uint64_t r = h.last_rid();
+    EXPECT_EQ(h.diff(r - 1).json, "{\"rid\":" + std::to_string(r) +
+                                      ",\"full_update\":false,\"transfers\":{},\"removed\":[\"x" +
+                                      std::to_string(SyncHistory::kMaxGone) + "\"]}");
 }
 
 TEST(WebJson, VerifyingStateAndADetailWithNothingKnown) {

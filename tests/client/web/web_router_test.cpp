@@ -201,11 +201,16 @@ TEST_F(Fixture, EventsAreAStreamOfSyncDifferences) {
     EXPECT_EQ(w.stream_rid, 1u);
     EXPECT_EQ(header(w, "Cache-Control"), "no-store");
     // Nothing changed: an empty update at the same rid.
-    StreamUpdate u = router.stream_update(1);
+    StreamUpdate u = router.stream_update(1, 10'000);
     EXPECT_EQ(u.rid, 1u);
     EXPECT_EQ(u.json, "");
     backend.list[0].stats.verified_bytes = 5;
-    u = router.stream_update(1);
+    // Within kStreamStateMs the state gathered last is used (one gathering
+    // for every stream)...
+    u = router.stream_update(1, 10'000 + WebRouter::kStreamStateMs - 1);
+    EXPECT_EQ(u.json, "");
+    // ...then it is gathered again.
+    u = router.stream_update(1, 10'000 + WebRouter::kStreamStateMs);
     EXPECT_EQ(u.rid, 2u);
     EXPECT_EQ(u.json.rfind("{\"rid\":2,\"full_update\":false,\"transfers\":{\"111", 0), 0u)
         << u.json;
@@ -217,7 +222,7 @@ TEST_F(Fixture, EventsAreAStreamOfSyncDifferences) {
     EXPECT_EQ(w.stream_rid, 2u);
     // The same JSON as /api/sync.
     backend.list.clear();
-    u = router.stream_update(2);
+    u = router.stream_update(2, 20'000);
     EXPECT_EQ(u.json, go(authed("GET", "/api/sync?rid=2")).body);
 }
 
