@@ -26,9 +26,13 @@ std::optional<TransferDetail> SessionBackend::detail(const std::string& info_has
 Reply SessionBackend::add_metainfo(const std::string& bytes) {
     auto m = common::parse_metainfo(bytes);
     if (!m) return Reply::failure("INVALID_MTORRENT", m.error().message);
-    if (auto s = make_dirs(web_dir(), 0700); !s)
-        return Reply::failure("IO_ERROR", s.error().message);
-    const std::string path = web_dir() + "/" + m->info_hash.hex() + ".mtorrent";
+    // <state>/web/<info_hash>/<name>.mtorrent: its label is the torrent's
+    // name, as for a .mtorrent given at the prompt (a name too long for a
+    // file name: the info_hash).
+    const std::string dir = web_dir() + "/" + m->info_hash.hex();
+    if (auto s = make_dirs(dir, 0700); !s) return Reply::failure("IO_ERROR", s.error().message);
+    const bool fits = m->name.size() <= 200 && common::check_path_segment(m->name, "name");
+    const std::string path = dir + "/" + (fits ? m->name : m->info_hash.hex()) + ".mtorrent";
     if (auto s = common::write_file_atomic(path, bytes, 0600); !s)
         return Reply::failure("IO_ERROR", s.error().message);
     return run(CommandKind::get, {path, download_dir_ + "/"});

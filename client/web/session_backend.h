@@ -16,7 +16,7 @@ class SessionBackend : public WebBackend {
         : session_(session), download_dir_(std::move(download_dir)) {}
 
     std::vector<TransferView> views() override { return session_.transfer_views(); }
-    // Kept as <state>/web/<info_hash>.mtorrent (mode 0600), then `get` it.
+    // Kept as <state>/web/<info_hash>/<name>.mtorrent (mode 0600), then `get` it.
     Reply add_metainfo(const std::string& bytes) override;
     Reply add_source(const std::string& magnet_or_hash) override;
     // `share <path> <state>/web/<file name>.mtorrent`.

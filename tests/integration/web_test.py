@@ -208,8 +208,9 @@ def detail_search_log_rates_verify_delete(suite):
     damage(got, 3 * 512 * 1024 + 10)
     st, j = d.api("POST", "/api/verify", "id=" + tid)
     assert st == 200 and j["ok"], (st, j)
-    # (A .mtorrent added through the web is kept as <info_hash>.mtorrent: its label.)
-    want = "verified %s.mtorrent: 5 of 6 pieces good; fetching the others from peers" % tid
+    # (A .mtorrent added through the web is kept as <info_hash>/<name>.mtorrent:
+    # its label is the torrent's name.)
+    want = "verified %s.mtorrent: 5 of 6 pieces good; fetching the others from peers" % one(d)["name"]
 
     def logged():
         st, j = d.api("GET", "/api/log?n=500")
