@@ -19,7 +19,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from mtlib import sha1_file, BIN, Suite, bdecode, free_port, http_get, stop_process, tracker_pair, wait_until  # noqa: E402
+from mtlib import damage, sha1_file, BIN, Suite, bdecode, free_port, http_get, stop_process, tracker_pair, wait_until  # noqa: E402
 from swarm import FakeSeeder  # noqa: E402
 from prompt_client import Client  # noqa: E402
 
@@ -792,18 +792,6 @@ def pause_resume_limit(suite):
     a.expect("pause nothing.mtorrent", "NOT_FOUND")
     a.quit()
     b.quit()
-
-
-def damage(path, offset, nbytes=4096):
-    """Overwrites bytes of path in place, its size and mtime kept: only
-    hashing can tell."""
-    st = os.stat(path)
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        old = f.read(nbytes)
-        f.seek(offset)
-        f.write(bytes(b ^ 0xFF for b in old))
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def verify_and_delete_data(suite):

@@ -17,7 +17,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from mtlib import BIN, Suite, sha1_file, tracker_pair, wait_until  # noqa: E402
+from mtlib import BIN, Suite, damage, sha1_file, tracker_pair, wait_until  # noqa: E402
 from prompt_client import Client  # noqa: E402
 from web_client import WebDaemon  # noqa: E402
 
@@ -146,17 +146,6 @@ def event_stream(suite):
                 s.next_event(10)
         except EOFError:
             pass
-
-
-def damage(path, offset, nbytes=4096):
-    """Overwrites bytes of path in place, its size and mtime kept."""
-    st = os.stat(path)
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        old = f.read(nbytes)
-        f.seek(offset)
-        f.write(bytes(b ^ 0xFF for b in old))
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def detail_search_log_rates_verify_delete(suite):
