@@ -57,6 +57,12 @@ def dht_line(client):
     return lines[0].strip() if lines else ""
 
 
+def info_hash_of(mt):
+    info = subprocess.run([os.path.join(BIN, "client"), "info", mt], capture_output=True, text=True,
+                          timeout=20).stdout
+    return re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1)
+
+
 def done(client, label):
     return any(label in x and "100.0%" in x for x in client.transfers())
 
@@ -154,9 +160,7 @@ def get_by_info_hash_without_trackers(suite):
     alice = Client(suite, "alice6", t1, t2)
     src = write_random(os.path.join(alice.dir, "q.bin"), 2 * MIB + 1)
     alice.expect("share q.bin q.mtorrent")
-    info = subprocess.run([os.path.join(BIN, "client"), "info", os.path.join(alice.dir, "q.mtorrent")],
-                          capture_output=True, text=True, timeout=20).stdout
-    ih = re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1)
+    ih = info_hash_of(os.path.join(alice.dir, "q.mtorrent"))
     fred = Client(suite, "fred", t1, t2, extra=["--dht-bootstrap", "127.0.0.1:%d" % alice.port])
     fred.cmd("get %s ." % ih)
     if not wait_until(lambda: done(fred, "q.bin"), 90, 0.3):
@@ -175,12 +179,6 @@ def get_by_info_hash_without_trackers(suite):
     if ih not in got:
         raise AssertionError("magnet through the DHT failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
     alice.quit()
-
-
-def info_hash_of(mt):
-    info = subprocess.run([os.path.join(BIN, "client"), "info", mt], capture_output=True, text=True,
-                          timeout=20).stdout
-    return re.search(r"info_hash:\s*([0-9a-f]{40})", info).group(1)
 
 
 def per_transfer_no_dht(suite):
